@@ -1,0 +1,13 @@
+"""simplegrad: a small, readable, CPU-only autodiff and neural-network library on NumPy."""
+from simplegrad import autograd  # first: tensor.py and the ops build on the engine
+from simplegrad.autograd import Function, enable_grad, is_grad_enabled, no_grad
+from simplegrad.tensor import Tensor
+from simplegrad.ops import cat, stack, where
+from simplegrad.rng import manual_seed
+from simplegrad.gradcheck import gradcheck
+from simplegrad import nn, optim, data  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
+           "cat", "stack", "where", "gradcheck", "nn", "optim", "data", "__version__"]

@@ -1,0 +1,301 @@
+"""Elementwise ops: arithmetic, activations, comparisons and `where`.
+
+Binary ops broadcast like NumPy; backward returns gradients in the broadcast shape and the
+engine sums them back to each input's shape (autograd._unbroadcast).
+"""
+import math
+
+import numpy as np
+
+from simplegrad.autograd import Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.divide(a, b)
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        grad_a = grad / b
+        return grad_a, (-grad_a * out if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    """a ** b for a tensor or constant exponent b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = grad * b * np.power(a, b - 1)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * np.where(a == 0, 0, out * np.log(a))
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved_tensors[0]
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / ctx.saved_tensors[0]
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2.0 * ctx.saved_tensors[0])
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * np.sign(ctx.saved_tensors[0])
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.saved_tensors[0] > 0)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, slope=0.01):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        return np.where(a > 0, a, a * slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return np.where(a > 0, grad, grad * ctx.slope)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        # exp(-|a|) never overflows; pick the form of 1/(1+exp(-a)) that stays exact.
+        e = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+def erf(x):
+    """The error function in float64, by the all-positive series of exp(x^2) * erf(x).
+
+    erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n (2x^2)^n x / (1*3*...*(2n+1)); no term cancels, so the
+    sum is accurate to float64 rounding. |x| >= 6 gives +-1 (erfc(6) < 3e-17).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    z = np.clip(x, -6.0, 6.0)
+    two_z2 = 2.0 * z * z
+    term = z.copy()
+    total = z.copy()
+    n = 0
+    while True:
+        n += 1
+        term *= two_z2 / (2 * n + 1)
+        total += term
+        if not np.any(np.abs(term) > 1e-17 * np.abs(total)):
+            break
+    return np.where(np.abs(x) >= 6.0, np.sign(x), total * np.exp(-z * z) * (2 / math.sqrt(math.pi)))
+
+
+class GELU(Function):
+    """x * Phi(x) (exact, with erf) or PyTorch's tanh approximation (approximate="tanh")."""
+
+    @staticmethod
+    def forward(ctx, a, approximate="none"):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
+            ctx.t = np.tanh(inner)
+            return 0.5 * a * (1 + ctx.t)
+        ctx.cdf = (0.5 * (1.0 + erf(a * (1 / math.sqrt(2))))).astype(a.dtype)
+        return a * ctx.cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = ctx.t
+            d_inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
+            return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner)
+        pdf = np.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
+        return grad * (ctx.cdf + a * pdf)
+
+
+class Clip(Function):
+    """Clamp to [lo, hi] (either may be None); the gradient passes where lo <= a <= hi."""
+
+    @staticmethod
+    def forward(ctx, a, lo=None, hi=None):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        keep = np.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            keep &= a >= ctx.lo
+        if ctx.hi is not None:
+            keep &= a <= ctx.hi
+        return grad * keep
+
+
+class Maximum(Function):
+    """Elementwise max; on ties each input gets half the gradient (as torch.maximum)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.dtype)
+        return grad * share, grad * (1 - share)
+
+
+class Minimum(Function):
+    """Elementwise min; on ties each input gets half the gradient (as torch.minimum)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.dtype)
+        return grad * share, grad * (1 - share)
+
+
+class Where(Function):
+    """where(cond, a, b): a where cond is true, else b; cond gets no gradient."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        cond = np.asarray(cond, dtype=bool)
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond, = ctx.saved_tensors
+        zero = np.zeros((), dtype=grad.dtype)
+        return (None,
+                np.where(cond, grad, zero) if ctx.needs_input_grad[1] else None,
+                np.where(cond, zero, grad) if ctx.needs_input_grad[2] else None)

@@ -1,0 +1,71 @@
+"""Matrix products: matmul (NumPy semantics: 1-D, 2-D, batched) and the fused `linear`."""
+import numpy as np
+
+from simplegrad.autograd import Function
+
+
+class MatMul(Function):
+    """a @ b. 1-D operands are promoted like np.matmul; batch dimensions broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Promote 1-D operands to matrices so one formula covers every case.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a.ndim == 1:
+                grad_a = grad_a[..., 0, :]
+        if ctx.needs_input_grad[1]:
+            grad_b = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b.ndim == 1:
+                grad_b = grad_b[..., 0]
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """x @ weight + bias in one node: weight is (in, out), x is (..., in).
+
+    Fusing saves a graph node and a temporary per layer, and the bias gradient is one sum.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = np.matmul(x, weight)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        grad_x = np.matmul(grad, weight.T) if need_x else None
+        grad_w = grad_b = None
+        if x.ndim != 2:  # fold batch dimensions (or a single vector) into rows
+            x, grad = x.reshape(-1, x.shape[-1]), grad.reshape(-1, grad.shape[-1])
+        if need_w:
+            grad_w = np.matmul(x.T, grad)
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            grad_b = grad.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def linear(x, weight, bias=None):
+    """x @ weight + bias as one fused op (weight has shape (in_features, out_features))."""
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)

@@ -1,0 +1,109 @@
+"""Ops that move or select data without arithmetic: reshape, transpose, indexing, cat, stack."""
+import numpy as np
+
+from simplegrad.autograd import Function
+
+
+class Reshape(Function):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Transpose(Function):
+    """Permute axes like np.transpose; no axes reverses them."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, axes=None):
+        ctx.axes = axes
+        return np.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.axes is None:
+            return np.transpose(grad)
+        return np.transpose(grad, np.argsort([ax % grad.ndim for ax in ctx.axes]))
+
+
+def _is_basic(index):
+    """True when `index` is NumPy basic indexing (ints, slices, None, ...): a view, no repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
+               for p in parts)
+
+
+class GetItem(Function):
+    """a[index] for basic and advanced indices; repeated indices accumulate their gradients."""
+
+    is_view = True  # basic indexing returns a view
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        ctx.basic = _is_basic(index)
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        if ctx.basic:
+            out[ctx.index] = grad
+        else:
+            np.add.at(out, ctx.index, grad)
+        return out
+
+
+class SetItem(Function):
+    """a[index] = value, in place. The gradient of a is zero where it was overwritten."""
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.index = index
+        a[index] = value
+        return a
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_a = grad_value = None
+        if ctx.needs_input_grad[0]:
+            grad_a = grad.copy()
+            grad_a[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            grad_value = grad[ctx.index]
+        return grad_a, grad_value
+
+
+class Cat(Function):
+    """Join tensors along an existing axis."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.split(grad, ctx.bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    """Join tensors along a new axis."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis, ctx.count = axis, len(arrays)
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.take(grad, i, axis=ctx.axis) for i in range(ctx.count))

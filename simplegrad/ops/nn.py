@@ -1,0 +1,113 @@
+"""Neural-network ops: softmax, log-softmax and the fused softmax + cross-entropy loss.
+
+All three subtract the row maximum before exponentiating, so logits of magnitude 1e3 give exact
+results instead of inf/NaN; the loss is computed from log-softmax, never log(softmax + eps).
+"""
+import numpy as np
+
+from simplegrad.autograd import Function
+
+
+def _shifted_exp(z, axis):
+    """exp(z - max(z)) along `axis`, and the log of its sum: the stable pieces of softmax."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return shifted, exps, exps.sum(axis=axis, keepdims=True)
+
+
+class Softmax(Function):
+    """exp(a / T) normalised along `axis` (T is the temperature)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=-1, temperature=1.0):
+        ctx.axis, ctx.temperature = axis, temperature
+        _, exps, total = _shifted_exp(a / temperature if temperature != 1 else a, axis)
+        out = exps / total
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        grad_z = out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+        return grad_z / ctx.temperature if ctx.temperature != 1 else grad_z
+
+
+class LogSoftmax(Function):
+    """a - logsumexp(a) along `axis`."""
+
+    @staticmethod
+    def forward(ctx, a, axis=-1):
+        ctx.axis = axis
+        shifted, _, total = _shifted_exp(a, axis)
+        out = shifted - np.log(total)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+def _class_indices(targets, logits_shape):
+    """Check integer class targets against the logits and return them flattened."""
+    if targets.shape != logits_shape[:-1]:
+        raise ValueError(f"cross_entropy: integer targets have shape {targets.shape}, "
+                         f"expected {logits_shape[:-1]} for logits of shape {logits_shape}")
+    labels = targets.reshape(-1).astype(np.intp, copy=False)
+    classes = logits_shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)][0]
+        raise ValueError(f"cross_entropy: target {bad} is outside [0, {classes}) for "
+                         f"logits with {classes} classes")
+    return labels
+
+
+class CrossEntropy(Function):
+    """Mean over rows of -log softmax(logits)[target], class axis last, fused with softmax.
+
+    Targets are integer class indices (shape logits.shape[:-1]) or one-hot/soft float rows
+    (the logits' shape). The gradient is simply (softmax - target) / rows.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, targets):
+        if logits.ndim == 0:
+            raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
+        targets = np.asarray(targets)
+        classes = logits.shape[-1]
+        z = logits.reshape(-1, classes)
+        shifted, exps, total = _shifted_exp(z, -1)
+        rows = z.shape[0]
+        ctx.rows, ctx.shape = rows, logits.shape
+        ctx.probs = exps / total
+        if targets.dtype.kind in "iu" or (targets.shape == logits.shape[:-1]
+                                           and np.array_equal(targets, np.round(targets))):
+            labels = _class_indices(targets, logits.shape)
+            ctx.labels = labels
+            picked = shifted[np.arange(rows), labels] - np.log(total[:, 0])
+            return -picked.sum() / rows
+        if targets.shape != logits.shape:
+            raise ValueError(f"cross_entropy: float targets have shape {targets.shape}, "
+                             f"expected the logits' shape {logits.shape} (one-hot or soft "
+                             f"rows), or pass integer class indices")
+        ctx.labels = None
+        ctx.soft = targets.reshape(-1, classes).astype(logits.dtype, copy=False)
+        ctx.log_probs = shifted - np.log(total)
+        return -(ctx.soft * ctx.log_probs).sum() / rows
+
+    @staticmethod
+    def backward(ctx, grad):
+        scale = grad / ctx.rows
+        grad_logits = grad_targets = None
+        if ctx.needs_input_grad[0]:
+            if ctx.labels is not None:
+                grad_logits = ctx.probs * scale
+                grad_logits[np.arange(ctx.rows), ctx.labels] -= scale
+            else:
+                grad_logits = (ctx.probs * ctx.soft.sum(axis=1, keepdims=True) - ctx.soft) * scale
+            grad_logits = grad_logits.reshape(ctx.shape)
+        if ctx.labels is None and ctx.needs_input_grad[1]:
+            grad_targets = (-ctx.log_probs * scale).reshape(ctx.shape)
+        return grad_logits, grad_targets

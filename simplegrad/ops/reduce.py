@@ -1,0 +1,120 @@
+"""Reductions over axes: sum, mean, max, min, var, logsumexp (NumPy's axis/keepdims names)."""
+import numpy as np
+
+from simplegrad.autograd import Function
+
+
+def _axes(axis, ndim):
+    """Normalise axis (None, int, negative, tuple) to a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    axes = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        axes.append(a % ndim if ndim else 0)
+    return tuple(sorted(axes))
+
+
+def _expand(grad, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input of `shape`."""
+    if not keepdims and shape:
+        grad = np.expand_dims(grad, axes) if axes else grad
+    return grad
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
+        return np.sum(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims)
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
+        ctx.count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
+        return np.mean(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims) / ctx.count
+        return np.broadcast_to(grad, ctx.shape)
+
+
+def _extreme_forward(ctx, reduce, a, axis, keepdims):
+    """Shared forward of max/min: keep the keepdims result to find the winners in backward."""
+    ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
+    out = reduce(a, axis=ctx.axes, keepdims=True)
+    ctx.save_for_backward(a, out)
+    return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+
+def _extreme_backward(ctx, grad):
+    """Split the gradient evenly among the elements equal to the max/min (as torch.amax)."""
+    a, out = ctx.saved_tensors
+    mask = a == out
+    count = mask.sum(axis=ctx.axes, keepdims=True).astype(grad.dtype)
+    return mask * (_expand(grad, a.shape, ctx.axes, ctx.keepdims) / count)
+
+
+class Max(Function):
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        return _extreme_forward(ctx, np.max, a, axis, keepdims)
+
+    backward = staticmethod(_extreme_backward)
+
+
+class Min(Function):
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        return _extreme_forward(ctx, np.min, a, axis, keepdims)
+
+    backward = staticmethod(_extreme_backward)
+
+
+class Var(Function):
+    """Variance with `ddof` (0: population variance, NumPy's default)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, ddof=0):
+        ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
+        count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
+        ctx.divisor = count - ddof
+        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        return np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims) / ctx.divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, = ctx.saved_tensors
+        grad = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
+        return grad * centered * (2.0 / ctx.divisor)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(a))), computed around the max so that large inputs do not overflow."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
+        peak = np.max(a, axis=ctx.axes, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0)
+        out = np.log(np.sum(np.exp(a - peak), axis=ctx.axes, keepdims=True)) + peak
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
+        return grad * np.exp(a - out)
