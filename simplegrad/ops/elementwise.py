@@ -205,7 +205,8 @@ def erf(x):
         total += term
         if not np.any(np.abs(term) > 1e-17 * np.abs(total)):
             break
-    return np.where(np.abs(x) >= 6.0, np.sign(x), total * np.exp(-z * z) * (2 / math.sqrt(math.pi)))
+    inner = np.clip(total * np.exp(-z * z) * (2 / math.sqrt(math.pi)), -1.0, 1.0)
+    return np.where(np.abs(x) >= 6.0, np.sign(x), inner)
 
 
 class GELU(Function):

@@ -1,0 +1,83 @@
+"""Turn decoded image arrays into float32 features: scale to [0, 1], lay out, normalise."""
+import numpy as np
+
+from simplegrad.data.errors import DataError
+
+
+def images_to_features(images, flatten=True, normalize=None, where="images"):
+    """Images (N, H, W) or (N, H, W, C) -> float32 (N, C*H*W) if `flatten`, else (N, C, H, W).
+
+    Integer pixels are divided by their dtype's maximum (255 for uint8), so values lie in
+    [0, 1]. `normalize=(mean, std)` (numbers, or one per channel) is then applied as
+    (x - mean) / std. Channels-first is what Conv2d expects (NCHW, as in PyTorch).
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[:, None]                     # grey: add a channel axis
+    elif images.ndim == 4:
+        images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))   # HWC -> CHW
+    else:
+        raise DataError(f"{where}: expected images of shape (N, H, W) or (N, H, W, C), "
+                        f"got {images.shape}")
+    x = scale_to_unit(images, where)
+    x = normalize_features(x, normalize, channel_axis=1, where=where)
+    return x.reshape(len(x), -1) if flatten else x
+
+
+def scale_to_unit(array, where="images"):
+    """A float32 copy of integer pixels scaled to [0, 1]; float pixels are kept as they are."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return array.astype(np.float32)
+    if kind in "iu":
+        x = array.astype(np.float32)
+        return np.divide(x, float(np.iinfo(array.dtype).max), out=x)
+    if kind == "f":
+        return array.astype(np.float32)      # a copy: callers normalise it in place
+    raise DataError(f"{where}: pixels must be numbers, got dtype {array.dtype}")
+
+
+def normalize_features(x, normalize, channel_axis=1, where="features"):
+    """Apply `(x - mean) / std` in place on float32 `x`; mean/std are numbers or per-channel lists.
+
+    `normalize=None` leaves x untouched.
+    """
+    if normalize is None:
+        return x
+    mean, std = _pair(normalize, where)
+    channels = x.shape[channel_axis] if x.ndim > channel_axis else 1
+    shape = [1] * x.ndim
+    if x.ndim > channel_axis:
+        shape[channel_axis] = channels
+    mean, std = _per_channel(mean, channels, where), _per_channel(std, channels, where)
+    if (std == 0).any():
+        raise DataError(f"{where}: normalize std must not be 0, got {std.tolist()}")
+    x -= mean.reshape(shape)
+    x /= std.reshape(shape)
+    return x
+
+
+def _pair(normalize, where):
+    """Split `normalize` into (mean, std) or raise a readable error."""
+    if isinstance(normalize, dict) and {"mean", "std"} <= normalize.keys():
+        return normalize["mean"], normalize["std"]
+    if isinstance(normalize, (list, tuple)) and len(normalize) == 2:
+        return normalize
+    raise DataError(f"{where}: normalize must be (mean, std) or {{mean: ..., std: ...}}, "
+                    f"got {normalize!r}")
+
+
+def _per_channel(value, channels, where):
+    """A float32 array of length `channels` from a number or a per-channel list."""
+    try:
+        array = np.asarray(value, dtype=np.float32).reshape(-1)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: normalize values must be numbers, got {value!r}") from None
+    if not np.isfinite(array).all():
+        raise DataError(f"{where}: normalize values must be finite numbers, got {value!r}")
+    if array.size == 1:
+        return np.repeat(array, channels)
+    if array.size != channels:
+        raise DataError(f"{where}: normalize needs one number or {channels} per-channel "
+                        f"numbers, got {value!r}")
+    return array

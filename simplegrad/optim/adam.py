@@ -1,0 +1,72 @@
+"""Adam and AdamW, updating parameters and moment buffers in place (no float32 upcasts)."""
+import math
+
+import numpy as np
+
+from simplegrad.optim.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with PyTorch's update rule and a per-parameter step count.
+
+    m = lerp(m, g, 1 - b1);  v = b2 * v + (1 - b2) * g^2;
+    p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    `weight_decay` adds weight_decay * p to the gradient (L2); AdamW decouples it instead.
+    """
+
+    hyperparams = ("betas", "eps", "weight_decay")
+    state_arrays = ("exp_avg", "exp_avg_sq")
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        name = type(self).__name__
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
+        if eps < 0 or weight_decay < 0:
+            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got eps={eps}, "
+                             f"weight_decay={weight_decay}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps, self.weight_decay = float(eps), float(weight_decay)
+
+    def _update(self, param, grad, state):
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        tmp = state.get("_tmp")  # scratch buffer, reused every step (not saved)
+        if tmp is None:
+            tmp = state["_tmp"] = np.empty_like(param)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        beta1, beta2 = self.betas
+        lr, wd = self.lr, self.weight_decay
+        state["step"] = t = state["step"] + 1
+
+        if wd and self.decoupled_weight_decay:
+            param *= 1.0 - lr * wd
+        elif wd:
+            grad = grad + wd * param
+        np.subtract(grad, m, out=tmp)      # m += (1 - b1) * (g - m)
+        tmp *= 1.0 - beta1
+        m += tmp
+        v *= beta2                         # v = b2 * v + (1 - b2) * g * g
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        step_size = lr / (1.0 - beta1 ** t)
+        np.sqrt(v, out=tmp)                # denominator: sqrt(v_hat) + eps
+        tmp /= math.sqrt(1.0 - beta2 ** t)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= -step_size
+        param += tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay
+    before the Adam step, instead of adding weight_decay * p to the gradient."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)

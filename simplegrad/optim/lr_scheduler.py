@@ -1,0 +1,137 @@
+"""Learning-rate schedules: each sets `optimizer.lr` from a closed-form function of the step.
+
+Call `scheduler.step()` once per epoch (or per batch) after `optimizer.step()`, as in PyTorch.
+Constructing a scheduler sets the step-0 learning rate. Closed forms (instead of updating the
+previous lr) make state trivial to save and make composition (warmup, then cosine) exact.
+"""
+import math
+
+
+class LRScheduler:
+    """Base class: `lr_at(epoch)` gives the learning rate after `epoch` calls to `step()`."""
+
+    hyperparams = ()
+
+    def __init__(self, optimizer, base_lr=None):
+        self.optimizer = optimizer
+        self.base_lr = float(optimizer.lr if base_lr is None else base_lr)
+        self.last_epoch = 0
+        self.optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, epoch):
+        """The learning rate at `epoch` (a pure function of it)."""
+        raise NotImplementedError
+
+    def step(self):
+        """Advance one epoch and set the optimizer's learning rate."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self):
+        """The learning rate set by the last `step()` (a one-element list, as in PyTorch)."""
+        return [self.optimizer.lr]
+
+    def state_dict(self):
+        """JSON-able state: the type, hyperparameters, base lr and step count."""
+        state = {"type": type(self).__name__, "base_lr": self.base_lr,
+                 "last_epoch": self.last_epoch}
+        state.update({k: getattr(self, k) for k in self.hyperparams})
+        return state
+
+    def load_state_dict(self, state):
+        """Restore what `state_dict()` returned and set the optimizer's lr to match."""
+        name = type(self).__name__
+        if state.get("type") != name:
+            raise ValueError(f"{name}.load_state_dict: state is for {state.get('type')!r}, "
+                             f"not {name!r}")
+        for key in self.hyperparams:
+            setattr(self, key, state[key])
+        self.base_lr, self.last_epoch = float(state["base_lr"]), int(state["last_epoch"])
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.hyperparams)
+        return f"{type(self).__name__}({args})"
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by `gamma` every `step_size` epochs."""
+
+    hyperparams = ("step_size", "gamma")
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if int(step_size) != step_size or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size}")
+        self.step_size, self.gamma = int(step_size), float(gamma)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine decay from the base lr to `eta_min` over `T_max` epochs (then back up, as PyTorch)."""
+
+    hyperparams = ("T_max", "eta_min")
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if T_max <= 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max}")
+        self.T_max, self.eta_min = T_max, float(eta_min)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
+        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+
+
+class LinearWarmup(LRScheduler):
+    """Ramp the lr linearly from `start_factor * base_lr` to `base_lr` over `warmup_steps`
+    steps, then hand over to `after` (another scheduler on the same optimizer), if given.
+
+    Matches PyTorch's `SequentialLR([LinearLR(opt, start_factor, 1.0, warmup_steps), after],
+    milestones=[warmup_steps])`: `after` starts its own schedule at its step 0.
+    """
+
+    hyperparams = ("warmup_steps", "start_factor")
+
+    def __init__(self, optimizer, warmup_steps, after=None, start_factor=0.1):
+        if int(warmup_steps) != warmup_steps or warmup_steps < 0:
+            raise ValueError(f"LinearWarmup: warmup_steps must be an integer >= 0, "
+                             f"got {warmup_steps}")
+        if not 0.0 <= start_factor <= 1.0:
+            raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
+        if after is not None and after.optimizer is not optimizer:
+            raise ValueError("LinearWarmup: `after` must schedule the same optimizer")
+        self.warmup_steps, self.start_factor = int(warmup_steps), float(start_factor)
+        self.after = after
+        super().__init__(optimizer, base_lr=after.base_lr if after is not None else None)
+
+    def lr_at(self, epoch):
+        if epoch < self.warmup_steps:
+            factor = self.start_factor + (1.0 - self.start_factor) * epoch / self.warmup_steps
+            return self.base_lr * factor
+        if self.after is None:
+            return self.base_lr
+        return self.after.lr_at(epoch - self.warmup_steps)
+
+    def step(self):
+        super().step()
+        if self.after is not None:
+            self.after.last_epoch = max(0, self.last_epoch - self.warmup_steps)
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["after"] = self.after.state_dict() if self.after is not None else None
+        return state
+
+    def load_state_dict(self, state):
+        if (state.get("after") is None) != (self.after is None):
+            raise ValueError("LinearWarmup.load_state_dict: saved and current warmup disagree "
+                             "on whether an `after` scheduler is used")
+        if self.after is not None:
+            self.after.load_state_dict(state["after"])
+        super().load_state_dict(state)
+
+    def __repr__(self):
+        return f"{super().__repr__()[:-1]}, after={self.after!r})"

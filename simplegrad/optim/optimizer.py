@@ -1,0 +1,108 @@
+"""The `Optimizer` base class: a flat list of parameters, a learning rate, per-parameter state.
+
+Subclasses implement `_update(param, grad, state)` for one parameter; the base class does the
+bookkeeping (skipping parameters without a gradient, saving and restoring state) so that the
+update rules themselves stay short and read like the papers.
+"""
+import numpy as np
+
+
+class Optimizer:
+    """Base class: holds `params`, the learning rate `lr`, and a state dict per parameter.
+
+    `hyperparams` names the constructor arguments saved by `state_dict()` besides `lr`.
+    """
+
+    hyperparams = ()
+    state_arrays = ()  # names of per-parameter ndarrays in `state` (checked on load)
+
+    def __init__(self, params, lr):
+        if hasattr(params, "parameters") and callable(params.parameters):
+            params = params.parameters()  # accept a Module for convenience
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not hasattr(p, "data") or not getattr(p, "requires_grad", False):
+                raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor "
+                                 f"with requires_grad=True")
+        self.lr = lr
+        self.state = [{} for _ in self.params]
+
+    @property
+    def lr(self):
+        """The current learning rate (a Python float; schedulers set it)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        value = float(value)  # a Python float never upcasts float32 arrays
+        if not value >= 0.0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
+        self._lr = value
+
+    def zero_grad(self):
+        """Forget every parameter's gradient (before the next backward)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        """Update every parameter that has a gradient, in place."""
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                self._update(p.data, p.grad, state)
+
+    def _update(self, param, grad, state):
+        """Apply one update to the ndarray `param` (in place) given its gradient."""
+        raise NotImplementedError
+
+    def state_dict(self):
+        """Everything needed to resume exactly: hyperparameters and per-parameter state.
+
+        Arrays are copies, so later steps do not change a saved state.
+        """
+        hyper = {"lr": self.lr}
+        for name in self.hyperparams:
+            value = getattr(self, name)
+            hyper[name] = list(value) if isinstance(value, tuple) else value
+        state = {}
+        for i, st in enumerate(self.state):
+            public = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                      for k, v in st.items() if not k.startswith("_")}
+            if public:
+                state[str(i)] = public
+        return {"type": type(self).__name__, "hyperparams": hyper, "state": state}
+
+    def load_state_dict(self, state_dict):
+        """Restore what `state_dict()` returned (from this optimizer type, same parameters)."""
+        name = type(self).__name__
+        if state_dict.get("type") != name:
+            raise ValueError(f"{name}.load_state_dict: state is for "
+                             f"{state_dict.get('type')!r}, not {name!r}")
+        hyper = dict(state_dict["hyperparams"])
+        self.lr = hyper.pop("lr")
+        for key, value in hyper.items():
+            if key not in self.hyperparams:
+                raise ValueError(f"{name}.load_state_dict: unknown hyperparameter {key!r}")
+            current = getattr(self, key)
+            setattr(self, key, tuple(value) if isinstance(current, tuple) else value)
+        new_state = [{} for _ in self.params]
+        for key, st in state_dict["state"].items():
+            index = int(key)
+            if not 0 <= index < len(self.params):
+                raise ValueError(f"{name}.load_state_dict: state for parameter {index}, but the "
+                                 f"optimizer has {len(self.params)} parameters")
+            param = self.params[index].data
+            for k, v in st.items():
+                if k in self.state_arrays:
+                    v = np.asarray(v)
+                    if v.shape != param.shape:
+                        raise ValueError(f"{name}.load_state_dict: state {key}.{k} has shape "
+                                         f"{v.shape}, parameter {index} has {param.shape}")
+                    v = np.array(v, dtype=param.dtype)  # an owned copy in the param's dtype
+                new_state[index][k] = v
+        self.state = new_state
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("lr", *self.hyperparams))
+        return f"{type(self).__name__}({len(self.params)} params, {args})"

@@ -1,0 +1,40 @@
+"""Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
+import numpy as np
+
+from simplegrad.optim.optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """SGD with PyTorch's update rule.
+
+    g = grad + weight_decay * p;  buf = momentum * buf + (1 - dampening) * g  (buf = g at first);
+    g = g + momentum * buf if nesterov else buf;  p -= lr * g.
+    """
+
+    hyperparams = ("momentum", "dampening", "nesterov", "weight_decay")
+    state_arrays = ("momentum_buffer",)
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
+                 weight_decay=0.0):
+        super().__init__(params, lr)
+        if momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
+                             f"momentum={momentum}, weight_decay={weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+        self.momentum, self.dampening = float(momentum), float(dampening)
+        self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
+
+    def _update(self, param, grad, state):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param  # a new array: p.grad stays untouched
+        momentum = self.momentum
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
+            else:
+                buf *= momentum
+                buf += grad if not self.dampening else (1.0 - self.dampening) * grad
+            grad = grad + momentum * buf if self.nesterov else buf
+        param -= self.lr * grad

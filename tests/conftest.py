@@ -1,0 +1,46 @@
+"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle."""
+import numpy as np
+import pytest
+
+from simplegrad import Tensor
+from simplegrad.gradcheck import gradcheck
+
+
+def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
+    """gradcheck `fn` on float64 copies of `arrays`; compare with `torch_fn` when torch exists.
+
+    `fn` and `torch_fn` take one tensor per array. Integer arrays are passed through unchanged
+    (labels), float arrays become float64 leaves.
+    """
+    result = gradcheck(fn, [np.array(a) for a in arrays], **tolerances)
+    assert result, result.summary()
+    if torch_fn is None:
+        return
+    try:
+        import torch
+    except ImportError:
+        return
+    ours = [Tensor(np.array(a, dtype=np.float64), requires_grad=True, dtype=np.float64)
+            if np.asarray(a).dtype.kind == "f" else Tensor(np.asarray(a)) for a in arrays]
+    theirs = [torch.tensor(np.array(a, dtype=np.float64), requires_grad=True)
+              if np.asarray(a).dtype.kind == "f" else torch.tensor(np.asarray(a)) for a in arrays]
+    out, ref = fn(*ours), torch_fn(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-6, atol=atol)
+    projection = np.random.default_rng(1).standard_normal(out.shape)
+    (out * projection).sum().backward()
+    (ref * torch.tensor(projection)).sum().backward()
+    for mine, other in zip(ours, theirs):
+        if mine.requires_grad:
+            np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-6, atol=atol)
+
+
+@pytest.fixture
+def check_op():
+    """Fixture form of `_check_op` (gradcheck in float64, then PyTorch where installed)."""
+    return _check_op
+
+
+@pytest.fixture
+def rng():
+    """A seeded NumPy generator for test inputs."""
+    return np.random.default_rng(0)

@@ -1,0 +1,98 @@
+"""Movement ops: reshape, transpose, flatten, squeeze, unsqueeze, indexing, cat, stack."""
+import numpy as np
+import pytest
+
+import simplegrad as sg
+from simplegrad import Tensor
+
+CASES = {
+    "reshape": (lambda t: t.reshape(4, 6), lambda t: t.reshape(4, 6)),
+    "reshape_tuple": (lambda t: t.reshape((6, -1)), lambda t: t.reshape(6, -1)),
+    "transpose": (lambda t: t.transpose(), lambda t: t.permute(2, 1, 0)),
+    "transpose_axes": (lambda t: t.transpose(1, 2, 0), lambda t: t.permute(1, 2, 0)),
+    "transpose_negative": (lambda t: t.transpose(-1, 0, 1), lambda t: t.permute(2, 0, 1)),
+    "T": (lambda t: t.T, lambda t: t.permute(2, 1, 0)),
+    "flatten": (lambda t: t.flatten(), lambda t: t.flatten()),
+    "flatten_1": (lambda t: t.flatten(1), lambda t: t.flatten(1)),
+    "unsqueeze": (lambda t: t.unsqueeze(1), lambda t: t.unsqueeze(1)),
+    "int": (lambda t: t[1], lambda t: t[1]),
+    "slices": (lambda t: t[:, 1:, ::2], lambda t: t[:, 1:, ::2]),
+    "negative_index": (lambda t: t[-1, :, -2], lambda t: t[-1, :, -2]),
+    "ellipsis_none": (lambda t: t[..., None, 1], lambda t: t[..., None, 1]),
+    "int_array": (lambda t: t[np.array([0, 1, 0])], lambda t: t[[0, 1, 0]]),
+    "int_arrays_pair": (lambda t: t[np.array([0, 1, 1]), :, np.array([3, 3, 0])],
+                        lambda t: t[[0, 1, 1], :, [3, 3, 0]]),
+    "list_index": (lambda t: t[:, [2, 2, 0]], lambda t: t[:, [2, 2, 0]]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_movement_gradients(name, rng, check_op):
+    ours, theirs = CASES[name]
+    check_op(ours, [rng.standard_normal((2, 3, 4))], theirs)
+
+
+def test_negative_step_slices(rng, check_op):
+    x = rng.standard_normal((5, 4))
+    check_op(lambda t: t[::-1, ::-2], [x], lambda t: t.flip(0).flip(1)[:, ::2])
+
+
+def test_boolean_mask(rng, check_op):
+    x = rng.standard_normal((3, 4))
+    mask = x > 0
+    check_op(lambda t: t[mask] * 2, [x], lambda t: t[__import__("torch").tensor(mask)] * 2)
+
+
+def test_squeeze(rng, check_op):
+    x = rng.standard_normal((2, 1, 3, 1))
+    check_op(lambda t: t.squeeze(), [x], lambda t: t.squeeze())
+    check_op(lambda t: t.squeeze(1), [x], lambda t: t.squeeze(1))
+
+
+def test_repeated_indices_accumulate():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[np.array([0, 0, 2, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
+    e = Tensor(np.zeros((4, 2)), requires_grad=True)
+    e[Tensor(np.array([[1, 1], [3, 1]]))].sum().backward()
+    np.testing.assert_array_equal(e.grad[:, 0], [0, 3, 0, 1])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_cat_and_stack(axis, rng, check_op):
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    c = rng.standard_normal((2, 2)) if axis != 0 else rng.standard_normal((1, 3))
+    check_op(lambda x, y, z: sg.cat([x, y, z], axis=axis), [a, b, c],
+             lambda x, y, z: __import__("torch").cat([x, y, z], dim=axis))
+    check_op(lambda x, y: sg.stack([x, y], axis=axis), [a, b],
+             lambda x, y: __import__("torch").stack([x, y], dim=axis))
+
+
+def test_setitem_records_the_write_and_routes_gradients():
+    a = Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    v = Tensor([10.0, 20.0], requires_grad=True)
+    b = a * 1.0
+    b[1:3] = v
+    np.testing.assert_array_equal(b.data, [1, 10, 20, 4])
+    (b * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad, [1, 0, 0, 4])
+    np.testing.assert_array_equal(v.grad, [2, 3])
+
+
+def test_setitem_on_leaves_and_constants():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w[0] = 5.0  # allowed on a leaf, as in the original simplegrad: a data write
+    assert w.is_leaf and w.data[0] == 5.0
+    c = Tensor(np.zeros(3))
+    c[1] = Tensor(7.0)
+    np.testing.assert_array_equal(c.data, [0, 7, 0])
+    with pytest.raises(RuntimeError, match="requires grad"):
+        w[1] = Tensor(1.0, requires_grad=True) * 2
+
+
+def test_setitem_into_a_constant_with_a_tracked_value():
+    x = Tensor(np.zeros(3))
+    v = Tensor(2.0, requires_grad=True)
+    x[1] = v * 3
+    (x * Tensor([1.0, 5.0, 1.0])).sum().backward()
+    assert v.grad == 15.0
