@@ -5,6 +5,8 @@ Every op is a `Function` subclass with static `forward(ctx, *arrays)` and `backw
 `ctx` object as the output's `grad_fn`: a node that remembers its inputs' nodes and what forward
 saved. `backward` then walks those nodes in reverse topological order.
 """
+import weakref
+
 import numpy as np
 
 _grad_enabled = True
@@ -48,6 +50,38 @@ def enable_grad():
     return _GradMode(True)
 
 
+# ---- in-place writes ---------------------------------------------------------------------
+# A global clock counts in-place writes, and each written array remembers when it was last
+# written. A node notes the clock when it is made; at backward, if the clock has moved, it checks
+# whether any array written since then shares memory with what it saved (views included).
+_write_clock = 0
+_last_writes = {}  # id(array) -> (weakref to the array, clock of its last write)
+
+
+def mark_written(array):
+    """Record an in-place write into `array`, so that backward can catch stale saved arrays."""
+    global _write_clock
+    _write_clock += 1
+    key = id(array)
+    entry = _last_writes.get(key)
+    ref = entry[0] if entry else weakref.ref(array, lambda _, key=key: _last_writes.pop(key, None))
+    _last_writes[key] = (ref, _write_clock)
+
+
+def _check_saved_arrays(node):
+    """Raise if memory that `node` saved for backward was written after the node was made."""
+    for ref, clock in list(_last_writes.values()):
+        written = ref()
+        if clock > node.clock and written is not None and any(
+                isinstance(s, np.ndarray) and np.may_share_memory(s, written)
+                for s in node.saved_tensors):
+            raise RuntimeError(
+                f"one of the arrays needed for gradient computation has been modified by an "
+                f"inplace operation: {type(node).__name__} saved it before the write; "
+                f"compute on a copy, or write before the forward pass")
+
+
+# ---- the graph node ----------------------------------------------------------------------
 class Function:
     """One differentiable op. Subclasses define static `forward` and `backward`.
 
@@ -56,8 +90,8 @@ class Function:
     leaf Tensor itself (to accumulate `.grad`), or None when input i needs no gradient.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "input_shapes", "saved_tensors",
-                 "_saved_versions", "__dict__")
+    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "clock",
+                 "__dict__")
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -70,43 +104,39 @@ class Function:
         raise NotImplementedError
 
     def save_for_backward(self, *arrays):
-        """Keep arrays for backward; writing into their tensors later is caught at backward."""
+        """Keep arrays for backward; a later in-place write into them is caught at backward."""
         self.saved_tensors = arrays
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors (or constants) and record it when a gradient is needed."""
-        ctx = cls.__new__(cls)
+        ctx = object.__new__(cls)
         ctx.saved_tensors = ()
-        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-        ctx.needs_input_grad = needs
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays, needs, nexts = [], [], []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs.append(x.requires_grad)
+                nexts.append((x.grad_fn or x) if x.requires_grad else None)
+            else:
+                arrays.append(x)
+                needs.append(False)
+                nexts.append(None)
+        ctx.needs_input_grad = needs = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if not (_grad_enabled and True in needs):
-            return Tensor._make(out, False, None)
-        ctx.next_functions = tuple([(x.grad_fn or x) if n else None
-                                    for x, n in zip(inputs, needs)])
-        ctx.input_shapes = tuple([x.data.shape if n else None for x, n in zip(inputs, needs)])
-        result = Tensor._make(out, True, ctx)
-        if ctx.saved_tensors:
-            _record_versions(ctx, inputs, result)
-        if ctx.is_view and np.may_share_memory(out, arrays[0]):
-            result._version = inputs[0]._version_counter()  # a write to either one is seen
+        result = object.__new__(Tensor)
+        result.data, result.grad = out, None
+        if _grad_enabled and True in needs:
+            ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
+            result.requires_grad, result.grad_fn = True, ctx
+        else:
+            result.requires_grad, result.grad_fn = False, None
         return result
 
-    is_view = False  # movement ops whose output may share memory with input 0 set this True
 
-
-def _record_versions(ctx, inputs, result):
-    """Note the version of every tensor whose array forward saved, to catch later writes."""
-    saved = [id(a) for a in ctx.saved_tensors]
-    ctx._saved_versions = [(c, c[0]) for t in (*inputs, result)
-                           if isinstance(t, Tensor) and id(t.data) in saved
-                           for c in (t._version_counter(),)]
-
-
+# ---- backward ----------------------------------------------------------------------------
 def _unbroadcast(grad, shape):
     """Sum a gradient of a broadcast result back to the shape of the input it came from."""
     extra = grad.ndim - len(shape)
@@ -159,42 +189,34 @@ def backward(tensor, grad=None, retain_graph=False):
         g = grads.pop(node, None)
         if g is None:
             continue
-        if node.saved_tensors:
-            _check_versions(node)
+        if g.shape != node.out_shape:  # contributions from broadcasting consumers
+            g = _unbroadcast(g, node.out_shape)
+        if node.saved_tensors and node.clock != _write_clock:
+            _check_saved_arrays(node)
         in_grads = node.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        for nxt, ig, shape in zip(node.next_functions, in_grads, node.input_shapes):
+        for nxt, ig in zip(node.next_functions, in_grads):
             if nxt is None or ig is None:
                 continue
             if type(ig) is not np.ndarray:
                 ig = np.asarray(ig)
-            if ig.shape != shape:
-                ig = _unbroadcast(ig, shape)
             if isinstance(nxt, Tensor):
                 _accumulate(nxt, ig, g)
             elif nxt in grads:
                 grads[nxt] = grads[nxt] + ig
             else:
                 grads[nxt] = ig
-        if not retain_graph:
+        if not retain_graph:  # free what forward saved; the node can no longer run
             node.next_functions = None
             node.saved_tensors = ()
             node.__dict__.clear()
 
 
-def _check_versions(node):
-    """Raise if a tensor whose array `node` saved was written in place after it was saved."""
-    for counter, version in node._saved_versions:
-        if counter[0] != version:
-            raise RuntimeError(
-                f"one of the arrays needed for gradient computation has been modified by an "
-                f"inplace operation: {type(node).__name__} saved it at version {version}, "
-                f"it is now at version {counter[0]}")
-
-
 def _accumulate(leaf, grad, upstream):
     """Add `grad` into `leaf.grad`, never writing into an array someone else may hold."""
+    if grad.shape != leaf.data.shape:
+        grad = _unbroadcast(grad, leaf.data.shape)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:

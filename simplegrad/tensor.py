@@ -27,14 +27,13 @@ def _as_array(data, dtype):
 class Tensor:
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + tensor` call Tensor.__radd__, not NumPy
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _as_array(data, dtype)
         self.grad = None
         self.grad_fn = None
-        self._version = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
@@ -43,8 +42,7 @@ class Tensor:
     def _make(cls, data, requires_grad, grad_fn):
         """Fast constructor for op outputs: `data` is already a well-formed ndarray."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t.grad_fn, t._version = \
-            data, None, requires_grad, grad_fn, None
+        t.data, t.grad, t.requires_grad, t.grad_fn = data, None, requires_grad, grad_fn
         return t
 
     # ---- views of the data -------------------------------------------------------------
@@ -119,9 +117,3 @@ class Tensor:
     def is_leaf(self):
         """True for tensors made by the user, not by an op."""
         return self.grad_fn is None
-
-    def _version_counter(self):
-        """The shared one-element list counting in-place writes to this tensor's memory."""
-        if self._version is None:
-            self._version = [0]
-        return self._version

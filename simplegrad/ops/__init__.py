@@ -5,7 +5,7 @@ call (`x.exp()`, `x + y`, `x[0] = 1`) and the module-level `cat`, `stack`, `wher
 """
 import numpy as np
 
-from simplegrad.autograd import is_grad_enabled
+from simplegrad.autograd import is_grad_enabled, mark_written
 from simplegrad.ops import elementwise as ew
 from simplegrad.ops import linalg, movement as mv, nn, reduce as rd
 from simplegrad.tensor import Tensor
@@ -188,8 +188,8 @@ def getitem(self, index):
 
 
 def setitem(self, index, value):
-    """self[index] = value, in place. The write is recorded: a tensor already saved for a
-    backward is caught there ("modified by an inplace operation"); gradients flow to `value`."""
+    """self[index] = value, in place. The write is recorded: a graph that saved this memory
+    fails at backward ("modified by an inplace operation"); gradients flow to `value`."""
     index = _index(index)
     tracked = is_grad_enabled() and (self.requires_grad or
                                      (isinstance(value, Tensor) and value.requires_grad))
@@ -203,8 +203,7 @@ def setitem(self, index, value):
         self.grad_fn, self.requires_grad = out.grad_fn, True
     else:
         self.data[index] = value.data if isinstance(value, Tensor) else value
-    counter = self._version_counter()
-    counter[0] += 1
+    mark_written(self.data)
 
 
 def softmax(self, axis=-1, temperature=1.0):

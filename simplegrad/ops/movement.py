@@ -5,8 +5,6 @@ from simplegrad.autograd import Function
 
 
 class Reshape(Function):
-    is_view = True
-
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -19,8 +17,6 @@ class Reshape(Function):
 
 class Transpose(Function):
     """Permute axes like np.transpose; no axes reverses them."""
-
-    is_view = True
 
     @staticmethod
     def forward(ctx, a, axes=None):
@@ -43,8 +39,6 @@ def _is_basic(index):
 
 class GetItem(Function):
     """a[index] for basic and advanced indices; repeated indices accumulate their gradients."""
-
-    is_view = True  # basic indexing returns a view
 
     @staticmethod
     def forward(ctx, a, index):

@@ -1,4 +1,6 @@
 """Reductions over axes: sum, mean, max, min, var, logsumexp (NumPy's axis/keepdims names)."""
+import math
+
 import numpy as np
 
 from simplegrad.autograd import Function
@@ -20,29 +22,29 @@ def _axes(axis, ndim):
 
 def _expand(grad, shape, axes, keepdims):
     """Reshape a reduced gradient so it broadcasts against the input of `shape`."""
-    if not keepdims and shape:
-        grad = np.expand_dims(grad, axes) if axes else grad
-    return grad
+    if keepdims or not axes:
+        return grad
+    return grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
 
 
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
-        return np.sum(a, axis=axis, keepdims=keepdims)
+        return a.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         grad = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims)
-        return np.broadcast_to(grad, ctx.shape)
+        return np.broadcast_to(grad, ctx.shape)  # a read-only view: no copy of the gradient
 
 
 class Mean(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
-        ctx.count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
-        return np.mean(a, axis=axis, keepdims=keepdims)
+        ctx.count = math.prod([a.shape[i] for i in ctx.axes])
+        return a.mean(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -88,7 +90,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, ddof=0):
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
-        count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
+        count = math.prod([a.shape[i] for i in ctx.axes])
         ctx.divisor = count - ddof
         centered = a - a.mean(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(centered)
