@@ -140,4 +140,4 @@ def test_gelu_erf_is_accurate():
     from simplegrad.ops.elementwise import erf
     xs = np.linspace(-8, 8, 2001)
     expected = np.array([math.erf(v) for v in xs])
-    np.testing.assert_allclose(erf(xs), expected, rtol=0, atol=3e-15)
+    np.testing.assert_allclose(erf(xs), expected, rtol=0, atol=0)
