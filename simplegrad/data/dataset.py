@@ -62,6 +62,8 @@ class ArrayDataset:
     def subset(self, indices):
         """A new ArrayDataset with the samples at `indices` (int array or boolean mask)."""
         indices = np.asarray(indices)
+        if indices.size == 0:
+            indices = indices.astype(np.int64)
         if indices.dtype.kind not in "iub":
             raise DataError(f"subset indices must be integers or a boolean mask, "
                             f"got dtype {indices.dtype}")
@@ -81,7 +83,8 @@ class ArrayDataset:
         """
         fraction = float(fraction)
         if not 0.0 < fraction < 1.0:
-            raise DataError(f"validation fraction must be between 0 and 1 (exclusive), got {fraction}")
+            raise DataError(f"validation fraction must be between 0 and 1 (exclusive), "
+                            f"got {fraction}")
         n = len(self)
         n_val = int(round(n * fraction))
         if n_val < 1 or n_val > n - 1:

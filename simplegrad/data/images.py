@@ -25,16 +25,30 @@ def images_to_features(images, flatten=True, normalize=None, where="images"):
 
 
 def scale_to_unit(array, where="images"):
-    """A float32 copy of integer pixels scaled to [0, 1]; float pixels are kept as they are."""
+    """A float32 copy of integer pixels scaled to [0, 1]; float pixels are kept as they are.
+
+    uint8 is divided by 255 and uint16 by 65535. Wider integers (pixels that arrived as plain
+    lists, or PIL's 32-bit "I" mode) are taken as 8-bit if no value exceeds 255, else 16-bit.
+    """
     kind = array.dtype.kind
     if kind == "b":
         return array.astype(np.float32)
     if kind in "iu":
         x = array.astype(np.float32)
-        return np.divide(x, float(np.iinfo(array.dtype).max), out=x)
+        return np.divide(x, _pixel_max(array), out=x)
     if kind == "f":
         return array.astype(np.float32)      # a copy: callers normalise it in place
     raise DataError(f"{where}: pixels must be numbers, got dtype {array.dtype}")
+
+
+def _pixel_max(array):
+    """The value that maps to 1.0 for integer pixels."""
+    if array.dtype == np.uint8 or array.dtype == np.int8:
+        return 255.0
+    if array.dtype == np.uint16 or array.dtype == np.int16:
+        return 65535.0
+    largest = int(array.max()) if array.size else 0
+    return 255.0 if largest <= 255 else 65535.0 if largest <= 65535 else float(largest)
 
 
 def normalize_features(x, normalize, channel_axis=1, where="features"):

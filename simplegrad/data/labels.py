@@ -19,7 +19,7 @@ def one_hot(labels, num_classes):
 
 
 def encode_labels(values, where="labels"):
-    """Return `(int64 labels, class_names or None)` from integer, integral-float, bool or string values.
+    """`(int64 labels, class_names or None)` from integer, whole-float, bool or string values.
 
     Strings become indices into their sorted unique values (returned as class names) so a CSV
     with `label = "cat"/"dog"` works; anything else that is not a whole number is a DataError.

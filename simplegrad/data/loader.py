@@ -3,9 +3,11 @@ import math
 
 import numpy as np
 
+from simplegrad import rng
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.labels import one_hot as _one_hot
+from simplegrad.tensor import Tensor
 
 
 class DataLoader:
@@ -22,6 +24,8 @@ class DataLoader:
     def __init__(self, x, y=None, batch_size=32, shuffle=False, drop_last=False, seed=None,
                  one_hot=False, num_classes=None):
         if isinstance(x, ArrayDataset):
+            if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
+                y, batch_size = None, y     # DataLoader(dataset, 64), as in PyTorch
             if y is not None:
                 raise DataError("pass either an ArrayDataset or arrays x and y, not both")
             num_classes = x.num_classes if num_classes is None else num_classes
@@ -36,7 +40,8 @@ class DataLoader:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
             raise DataError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), bool(drop_last)
+        self.batch_size = int(batch_size)
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         if len(self) == 0:
             raise DataError(f"batch_size {batch_size} is larger than the {len(self.x)} samples "
                             f"and drop_last=True, so an epoch has no batches")
@@ -63,8 +68,6 @@ class DataLoader:
 
     def __iter__(self):
         """One epoch of batches; after load_state_dict, the rest of the saved epoch."""
-        from simplegrad.tensor import Tensor
-
         resume, self._resume = self._resume, False
         if self.position >= len(self) or (self.position > 0 and not resume):
             self._finish_epoch()                # the previous epoch ended or was abandoned
@@ -100,7 +103,8 @@ class DataLoader:
     def load_state_dict(self, state):
         """Restore a `state_dict()`: the next iteration continues exactly where that one stopped."""
         if not isinstance(state, dict) or not {"epoch", "position", "seed"} <= state.keys():
-            raise DataError("not a DataLoader state: expected a dict with keys epoch, position, seed")
+            raise DataError("not a DataLoader state: expected a dict with keys epoch, position "
+                            "and seed")
         expected = {"num_samples": len(self.y), "batch_size": self.batch_size,
                     "shuffle": self.shuffle, "drop_last": self.drop_last}
         for key, value in expected.items():
@@ -153,9 +157,4 @@ def _resolve_seed(seed):
 
 def _global_seed():
     """A fresh seed drawn from simplegrad's global generator (so manual_seed controls it)."""
-    try:
-        from simplegrad import rng
-        generator = rng.generator()
-    except (ImportError, AttributeError):
-        generator = np.random.default_rng()
-    return int(generator.integers(2**63))
+    return int(rng.generator().integers(2**63))

@@ -1,0 +1,71 @@
+"""On-disk cache of decoded datasets as .npz, so a second load skips download and decoding.
+
+Files live under `$SIMPLEGRAD_CACHE` (default ~/.cache/simplegrad), one per dataset, split and
+preprocessing: `<root>/<dataset>/<split>-<hash of the options>.npz`. They are written to a
+temporary file and renamed, so an interrupted run never leaves half a file, and read with
+`allow_pickle=False`, so a cache file can never run code.
+"""
+import hashlib
+import json
+import os
+import re
+import warnings
+import zipfile
+
+import numpy as np
+
+from simplegrad.data.dataset import ArrayDataset
+
+FORMAT_VERSION = 1
+
+
+def cache_root(cache_dir=None):
+    """The cache folder: `cache_dir`, else $SIMPLEGRAD_CACHE, else ~/.cache/simplegrad."""
+    default = os.path.join("~", ".cache", "simplegrad")
+    root = cache_dir or os.environ.get("SIMPLEGRAD_CACHE") or default
+    return os.path.expanduser(os.fspath(root))
+
+
+def cache_path(dataset, split, options, cache_dir=None):
+    """Where the arrays for `dataset`/`split` decoded with `options` (a JSON-able dict) live."""
+    key = json.dumps({"format": FORMAT_VERSION, "dataset": dataset, "split": split, **options},
+                     sort_keys=True, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return os.path.join(cache_root(cache_dir), _safe(dataset), f"{_safe(split)}-{digest}.npz")
+
+
+def read_cache(path):
+    """The cached ArrayDataset at `path`, or None if it is missing or unreadable."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            x, y = archive["x"], archive["y"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+        return None    # a damaged cache file is rebuilt, not fatal
+    if meta.get("format") != FORMAT_VERSION or len(x) != len(y):
+        return None
+    return ArrayDataset._trusted(x, y, meta["num_classes"], meta.get("name", ""),
+                                 meta.get("class_names"))
+
+
+def write_cache(path, dataset):
+    """Save `dataset` at `path` atomically; a cache that cannot be written only warns."""
+    meta = {"format": FORMAT_VERSION, "num_classes": dataset.num_classes, "name": dataset.name,
+            "class_names": dataset.class_names}
+    temp = f"{path}.tmp{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as file:
+            np.savez(file, x=dataset.x, y=dataset.y, meta=np.array(json.dumps(meta)))
+        os.replace(temp, path)
+    except OSError as error:
+        warnings.warn(f"could not write the dataset cache {path}: {error}", stacklevel=2)
+        if os.path.exists(temp):
+            os.remove(temp)
+
+
+def _safe(text):
+    """A file-name-safe version of a dataset id or split (`ylecun/mnist` -> `ylecun--mnist`)."""
+    return re.sub(r"[^\w.-]+", "-", str(text).replace("/", "--")).strip("-") or "_"

@@ -1,0 +1,122 @@
+"""Turn a Hugging Face `datasets.Dataset` (hub or local files) into an ArrayDataset.
+
+Used by hub.py and local.py. The `datasets` objects are only inspected through their public
+`features` / `column_names` / `with_format("numpy")` interface; no import of datasets here.
+"""
+import numpy as np
+
+from simplegrad.data.dataset import ArrayDataset
+from simplegrad.data.errors import DataError
+from simplegrad.data.images import images_to_features, normalize_features
+
+LABEL_NAMES = ("label", "labels", "target", "targets", "y", "class")
+IMAGE_NAMES = ("image", "img", "images", "pixel_values")
+DECODE_BATCH = 2048   # images decoded per step: bounds the memory of PIL's intermediate arrays
+
+
+def to_array_dataset(table, name, image_column=None, label_column=None, feature_columns=None,
+                     flatten=True, normalize=None, num_classes=None):
+    """Features and labels from `table`: an image column, else the numeric feature columns.
+
+    Images are decoded to float32 in [0, 1], flattened or (C, H, W). With no image column,
+    every numeric column except the label is a feature (or exactly `feature_columns`).
+    """
+    label = _label_column(table, label_column, name)
+    image = None if feature_columns else _image_column(table, image_column, name)
+    if image is not None:
+        x = images_to_features(_decode_images(table, image, name), flatten, normalize,
+                               where=f"{name} column {image!r}")
+    else:
+        x = _table_features(table, label, feature_columns, name)
+        x = normalize_features(x, normalize, channel_axis=1, where=name)
+    y = np.asarray(table.with_format("numpy", columns=[label])[:][label])
+    class_names = getattr(table.features[label], "names", None)
+    return ArrayDataset(x, y, num_classes, name=name, class_names=class_names)
+
+
+def _label_column(table, wanted, name):
+    """The label column: `wanted`, a conventional name, or the one ClassLabel column."""
+    columns = table.column_names
+    if wanted is not None:
+        if wanted not in columns:
+            raise DataError(f"{name}: no label column {wanted!r} (columns found: "
+                            f"{', '.join(columns)})")
+        return wanted
+    for candidate in LABEL_NAMES:
+        if candidate in columns:
+            return candidate
+    class_labels = [c for c in columns if type(table.features[c]).__name__ == "ClassLabel"]
+    if len(class_labels) == 1:
+        return class_labels[0]
+    raise DataError(f"{name}: no label column found (columns found: {', '.join(columns)}); "
+                    f"pass label_column=NAME")
+
+
+def _image_column(table, wanted, name):
+    """The image column: `wanted`, the first column of Image type, or a conventional name."""
+    columns = table.column_names
+    if wanted is not None:
+        if wanted not in columns:
+            raise DataError(f"{name}: no image column {wanted!r} (columns found: "
+                            f"{', '.join(columns)})")
+        return wanted
+    typed = [c for c in columns if type(table.features[c]).__name__ == "Image"]
+    if typed:
+        return typed[0]
+    return next((c for c in IMAGE_NAMES if c in columns), None)
+
+
+def _decode_images(table, column, name):
+    """All images of `column` as one (N, H, W[, C]) array, decoded a batch at a time."""
+    numpy_view = table.with_format("numpy", columns=[column])
+    parts = []
+    for start in range(0, len(table), DECODE_BATCH):
+        try:
+            batch = numpy_view[start:start + DECODE_BATCH][column]
+        except ImportError as error:    # datasets decodes images with Pillow
+            raise DataError(f"{name}: decoding the images in column {column!r} needs Pillow "
+                            f"(pip install pillow): {error}") from None
+        if batch.dtype == object:
+            shapes = sorted({np.shape(item) for item in batch}, key=str)
+            raise DataError(f"{name}: images in column {column!r} have different shapes or "
+                            f"modes, e.g. {', '.join(str(s) for s in shapes[:3])}")
+        if parts and batch.shape[1:] != parts[0].shape[1:]:
+            raise DataError(f"{name}: images in column {column!r} have different shapes, e.g. "
+                            f"{parts[0].shape[1:]} and {batch.shape[1:]}")
+        parts.append(batch)
+    if not parts:
+        raise DataError(f"{name} is empty (0 rows)")
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _table_features(table, label, wanted, name):
+    """Numeric columns (scalars or fixed-length vectors) side by side as (N, F) float32."""
+    columns = table.column_names
+    if wanted is not None:
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            raise DataError(f"{name}: no feature column {missing[0]!r} (columns found: "
+                            f"{', '.join(columns)})")
+    chosen = wanted if wanted is not None else [c for c in columns if c != label]
+    data = table.with_format("numpy", columns=chosen)[:] if chosen else {}
+    arrays = []
+    for column in chosen:
+        array = np.asarray(data[column])
+        if array.dtype == object and len(array) and isinstance(array[0], np.ndarray):
+            shapes = sorted({item.shape for item in array}, key=str)
+            raise DataError(f"{name}: column {column!r} holds arrays of different shapes, e.g. "
+                            f"{', '.join(str(s) for s in shapes[:3])}")
+        if array.dtype.kind not in "fiub":
+            if wanted is not None:
+                raise DataError(f"{name}: feature column {column!r} is not numeric "
+                                f"(dtype {array.dtype})")
+            continue                      # auto mode skips text columns such as ids or names
+        arrays.append(array)
+    if not arrays:
+        raise DataError(f"{name}: no numeric feature columns (columns found: {', '.join(columns)}; "
+                        f"label column {label!r})")
+    if len(arrays) == 1 and arrays[0].ndim > 1:
+        return arrays[0].astype(np.float32)    # one vector/array column: keep its shape
+    return np.concatenate([a.reshape(len(a), -1).astype(np.float32) for a in arrays],
+                          axis=1)

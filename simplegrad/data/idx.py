@@ -1,0 +1,128 @@
+"""MNIST-style IDX files (`train-images-idx3-ubyte[.gz]` ...), read with NumPy alone."""
+import gzip
+import os
+import re
+import zlib
+
+import numpy as np
+
+from simplegrad.data.dataset import ArrayDataset
+from simplegrad.data.errors import DataError
+from simplegrad.data.images import images_to_features
+
+# IDX type codes -> big-endian NumPy dtypes (see the MNIST page by LeCun et al.)
+_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+# e.g. "train-images-idx3-ubyte.gz", "t10k-labels.idx1-ubyte", "fashion-test-images-idx3-ubyte"
+_NAME = re.compile(r"^(?P<prefix>.*?)(?P<split>train|t10k|test)[-_.](?P<kind>images|labels)"
+                   r"[-_.]idx(?P<ndim>\d)[-_.]ubyte(?P<gz>\.gz)?$")
+_SPLITS = {"train": ("train",), "test": ("t10k", "test")}
+
+
+def read_idx(path):
+    """Read one IDX file, gzipped or not, into an array of its stored shape and type.
+
+    The header (magic number, type code, dimensions) is checked against the file size, so a
+    truncated or foreign file is a DataError, not a garbage array.
+    """
+    data = _read_bytes(path)
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise DataError(f"{path}: not an IDX file (bad magic number {data[:4].hex() or 'empty'})")
+    code, ndim = data[2], data[3]
+    if code not in _DTYPES:
+        raise DataError(f"{path}: unknown IDX data type code 0x{code:02x}")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{path}: truncated IDX file (header cut short)")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(_DTYPES[code])
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise DataError(f"{path}: IDX header says shape {dims} ({expected} bytes of data) but the "
+                        f"file holds {len(data) - header}; it is truncated or corrupt")
+    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    return array if dtype.itemsize == 1 else array.astype(dtype.newbyteorder("="))
+
+
+def _read_bytes(path):
+    """The file's bytes, gunzipped when it starts with the gzip magic number."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataError(f"{path}: corrupt gzip data ({error})") from None
+    return data
+
+
+def find_idx_files(path, split="train"):
+    """`(images_path, labels_path)` for `split` from a folder, a path prefix or one of the files.
+
+    split "train" looks for train-*, split "test" for t10k-* (or test-*).
+    """
+    if split not in _SPLITS:
+        raise DataError(f"{path}: MNIST IDX files have splits 'train' and 'test', not {split!r}")
+    candidates = _candidates(path)
+    found = {"images": [], "labels": []}
+    for name in candidates:
+        match = _NAME.match(os.path.basename(name))
+        if match and match["split"] in _SPLITS[split]:
+            found[match["kind"]].append(name)
+    if not found["images"] or not found["labels"]:
+        missing = "images" if not found["images"] else "labels"
+        names = ", ".join(sorted(os.path.basename(c) for c in candidates)[:6]) or "none"
+        raise DataError(f"{path}: no {split} {missing} IDX file "
+                        f"({_SPLITS[split][0]}-{missing}-idx{3 if missing == 'images' else 1}"
+                        f"-ubyte[.gz]); files found: {names}")
+    # prefer the uncompressed file when both exist (faster to read)
+    return min(found["images"], key=_gz_last), min(found["labels"], key=_gz_last)
+
+
+def has_idx_files(path):
+    """True when `path` (folder, prefix or file) names at least one IDX images file."""
+    return any(_NAME.match(os.path.basename(name)) for name in _candidates(path))
+
+
+def _candidates(path):
+    """Files in the folder `path`, or in its parent folder that start with its base name."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        folder, prefix = path, ""
+    else:
+        folder, prefix = os.path.dirname(path) or ".", os.path.basename(path)
+        if os.path.isfile(path) and _NAME.match(prefix):
+            match = _NAME.match(prefix)
+            prefix = match["prefix"]        # one of the files: look at its siblings
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names
+            if n.startswith(prefix) and os.path.isfile(os.path.join(folder, n))]
+
+
+def _gz_last(name):
+    return (name.endswith(".gz"), name)
+
+
+def load_idx(path, split="train", flatten=True, normalize=None, num_classes=None, name=None):
+    """An ArrayDataset from MNIST-family IDX files: images scaled to [0, 1], int64 labels.
+
+    num_classes defaults to max(10, largest label + 1), since IDX files are the MNIST family.
+    """
+    images_path, labels_path = find_idx_files(path, split)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3:
+        raise DataError(f"{images_path}: expected images of shape (N, H, W), got {images.shape}")
+    if labels.ndim != 1:
+        raise DataError(f"{labels_path}: expected 1-D labels, got shape {labels.shape}")
+    if len(images) != len(labels):
+        raise DataError(f"{images_path}: {len(images)} images but {labels_path} has "
+                        f"{len(labels)} labels")
+    x = images_to_features(images, flatten, normalize, where=images_path)
+    if num_classes is None and len(labels):
+        num_classes = max(10, int(labels.max()) + 1)
+    return ArrayDataset(x, labels.astype(np.int64), num_classes, name=name or os.fspath(path))

@@ -1,0 +1,208 @@
+"""Datasets from local files: tables and save_to_disk folders (through `datasets`), image
+folders, .npz archives and MNIST IDX files (NumPy only)."""
+import os
+
+import numpy as np
+
+from simplegrad.data.columns import to_array_dataset
+from simplegrad.data.dataset import ArrayDataset
+from simplegrad.data.errors import DataError
+from simplegrad.data.idx import has_idx_files, load_idx
+from simplegrad.data.images import images_to_features, normalize_features
+
+TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
+                 ".jsonl": "json", ".arrow": "arrow"}
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+FEATURE_KEYS = ("x", "X", "features", "images", "inputs", "data")
+LABEL_KEYS = ("y", "labels", "label", "targets", "target")
+SAVED_MARKERS = ("state.json", "dataset_dict.json")   # written by Dataset(Dict).save_to_disk
+
+
+def load_local(path, split="train", image_column=None, label_column=None, feature_columns=None,
+               flatten=True, normalize=None, num_classes=None, hf_cache_dir=None):
+    """The dataset at `path` (file, folder or IDX prefix), split `split`, as an ArrayDataset."""
+    source = os.fspath(path)
+    path = os.path.expanduser(source)
+    columns = dict(image_column=image_column, label_column=label_column,
+                   feature_columns=feature_columns, flatten=flatten, normalize=normalize,
+                   num_classes=num_classes)
+    if os.path.isfile(path):
+        extension = _extension(path)
+        if extension == ".npz":
+            return load_npz(path, split, feature_columns, label_column, flatten, normalize,
+                            num_classes)
+        if extension in TABLE_FORMATS:
+            _single_split(source, split)
+            table = _load_dataset(source, TABLE_FORMATS[extension], split="train",
+                                  data_files=path, cache_dir=hf_cache_dir,
+                                  **({"delimiter": "\t"} if extension == ".tsv" else {}))
+            return to_array_dataset(table, source, **columns)
+        if has_idx_files(path):
+            return load_idx(path, split, flatten, normalize, num_classes, name=source)
+        raise DataError(f"{source}: unknown file format {extension or '(no extension)'!r}; "
+                        f"expected {', '.join(sorted(TABLE_FORMATS))}, .npz or MNIST IDX files")
+    if os.path.isdir(path):
+        if has_idx_files(path):
+            return load_idx(path, split, flatten, normalize, num_classes, name=source)
+        return to_array_dataset(_load_folder(source, path, split, hf_cache_dir), source, **columns)
+    if has_idx_files(path):            # a prefix such as data/mnist/fashion-
+        return load_idx(path, split, flatten, normalize, num_classes, name=source)
+    raise DataError(f"{source}: no such file or folder")
+
+
+def _load_folder(source, path, split, hf_cache_dir):
+    """A `datasets.Dataset` for `split` from a save_to_disk folder, table files or images."""
+    if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
+        return _load_saved(source, path, split)
+    extensions = _extensions_below(path)
+    if extensions & TABLE_FORMATS.keys():
+        return _load_dataset(source, path, split=split, cache_dir=hf_cache_dir)
+    if extensions & IMAGE_EXTENSIONS:
+        return _load_dataset(source, "imagefolder", split=split, data_dir=path,
+                             cache_dir=hf_cache_dir)
+    found = ", ".join(sorted(extensions)) or "no files"
+    raise DataError(f"{source}: no dataset files found (found {found}); expected a save_to_disk "
+                    f"folder, parquet/csv/json/arrow files, images, .npz or MNIST IDX files")
+
+
+def _load_saved(source, path, split):
+    """A split of a `save_to_disk` folder (a Dataset or a DatasetDict)."""
+    import datasets
+
+    with _quiet(datasets):
+        saved = datasets.load_from_disk(path)
+    if isinstance(saved, datasets.DatasetDict):
+        if split not in saved:
+            raise DataError(f"{source}: no split {split!r} (splits found: {', '.join(saved)})")
+        return saved[split]
+    own = str(saved.split) if saved.split is not None else "train"
+    if split not in (own, "train"):
+        raise DataError(f"{source}: this saved dataset holds one split ({own!r}), not {split!r}")
+    return saved
+
+
+def _load_dataset(source, *args, **kwargs):
+    """datasets.load_dataset with progress bars off and its errors as one-line DataErrors."""
+    import datasets
+
+    try:
+        with _quiet(datasets):
+            return datasets.load_dataset(*args, **kwargs)
+    except ValueError as error:        # unknown split, bad file for the chosen format
+        raise DataError(f"{source}: {_first_line(error)}") from None
+    except (datasets.exceptions.DatasetsError, OSError) as error:
+        raise DataError(f"{source}: could not read ({type(error).__name__}: "
+                        f"{_first_line(error)})") from None
+
+
+class _quiet:
+    """Context manager: datasets' progress bars off inside, restored after."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __enter__(self):
+        self.was_enabled = self.datasets.is_progress_bar_enabled()
+        self.datasets.disable_progress_bars()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            self.datasets.enable_progress_bars()
+
+
+def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True, normalize=None,
+             num_classes=None):
+    """An ArrayDataset from a .npz of feature and label arrays (x/y, features/labels, ...).
+
+    Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
+    (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, EOFError) as error:
+        raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
+    arrays = _split_arrays(path, arrays, split)
+    if isinstance(feature_key, (list, tuple)):
+        feature_key = feature_key[0] if len(feature_key) == 1 else feature_key
+    x = _pick(path, arrays, feature_key, FEATURE_KEYS, "feature")
+    y = _pick(path, arrays, label_key, LABEL_KEYS, "label")
+    if num_classes is None and "num_classes" in arrays and arrays["num_classes"].ndim == 0:
+        num_classes = int(arrays["num_classes"])
+    if x.dtype == np.uint8 and x.ndim in (3, 4):
+        x = images_to_features(x, flatten, normalize, where=path)
+    else:
+        x = normalize_features(np.array(x, dtype=np.float32), normalize, 1, where=path) \
+            if x.dtype.kind in "fiub" else x
+    return ArrayDataset(x, y, num_classes, name=path)
+
+
+def _split_arrays(path, arrays, split):
+    """The arrays of one split (keys like x_train or train_x), affix removed; shared keys kept."""
+    names = ("train", "test", "val", "validation")
+    chosen, shared, splits = {}, {}, set()
+    for key, value in arrays.items():
+        head, _, tail = key.rpartition("_")
+        first, _, rest = key.partition("_")
+        if head and tail in names:
+            splits.add(tail)
+            if tail == split:
+                chosen[head] = value
+        elif rest and first in names:
+            splits.add(first)
+            if first == split:
+                chosen[rest] = value
+        else:
+            shared[key] = value
+    if not splits:
+        _single_split(path, split)
+        return arrays
+    if not chosen:
+        raise DataError(f"{path}: no split {split!r} (splits found: {', '.join(sorted(splits))})")
+    return {**shared, **chosen}
+
+
+def _pick(path, arrays, wanted, conventional, what):
+    """The array named `wanted`, or the first conventional name present."""
+    if wanted is not None:
+        if wanted not in arrays:
+            raise DataError(f"{path}: no {what} array {wanted!r} (arrays found: "
+                            f"{', '.join(arrays)})")
+        return arrays[wanted]
+    for key in conventional:
+        if key in arrays:
+            return arrays[key]
+    raise DataError(f"{path}: no {what} array (looked for {', '.join(conventional)}; arrays "
+                    f"found: {', '.join(arrays)})")
+
+
+def _single_split(source, split):
+    """Single-file sources hold one split, which datasets calls "train"."""
+    if split != "train":
+        raise DataError(f"{source}: a single file holds only the split 'train', not {split!r} "
+                        f"(pass val_fraction to carve a validation split from it)")
+
+
+def _extension(path):
+    """Lower-case extension, looking through a trailing .gz (data.csv.gz -> .csv)."""
+    name = os.path.basename(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return os.path.splitext(name)[1]
+
+
+def _extensions_below(path, limit=10000):
+    """The set of file extensions under `path` (recursively; stops after `limit` files)."""
+    found, seen = set(), 0
+    for _, _, files in os.walk(path):
+        for name in files:
+            found.add(_extension(name))
+            seen += 1
+            if seen >= limit:
+                return found
+    return found
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

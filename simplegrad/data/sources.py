@@ -1,0 +1,86 @@
+"""`load(source, split, **options)`: one function from a source string to an ArrayDataset.
+
+A source is `synthetic:NAME`, a Hugging Face hub id (`owner/name`, or `hf:NAME` to force the
+hub), or a local path. Options that do not apply to a source are ignored; unknown option
+names are an error, so typos in a config are caught; an option set to None means its default.
+"""
+import os
+import re
+
+from simplegrad.data.errors import DataError
+
+SYNTHETIC_OPTIONS = {"n_samples", "noise", "num_classes", "seed", "factor", "n_features"}
+COLUMN_OPTIONS = {"image_column", "label_column", "feature_columns", "flatten", "normalize",
+                  "num_classes", "hf_cache_dir"}
+HUB_OPTIONS = COLUMN_OPTIONS | {"cache_dir", "config_name", "revision", "use_cache"}
+LOCAL_OPTIONS = COLUMN_OPTIONS
+OPTIONS = SYNTHETIC_OPTIONS | HUB_OPTIONS | LOCAL_OPTIONS | {"val_fraction"}
+VALIDATION_SPLITS = ("val", "validation")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def load(source, split="train", **options):
+    """The dataset named by `source`, split `split`, as a checked ArrayDataset.
+
+    With `val_fraction=f` (and `seed`, default 0) the train split is divided: split "train"
+    gives the remaining part and "val"/"validation" the carved-off fraction `f`.
+    """
+    if not isinstance(source, (str, os.PathLike)) or not os.fspath(source).strip():
+        raise DataError(f"data source must be a non-empty string, got {source!r}")
+    source = os.fspath(source).strip()
+    if not isinstance(split, str) or not split:
+        raise DataError(f"split must be a non-empty string such as 'train', got {split!r}")
+    unknown = sorted(set(options) - OPTIONS)
+    if unknown:
+        raise DataError(f"unknown data option {unknown[0]!r} for source {source!r}; known options: "
+                        f"{', '.join(sorted(OPTIONS))}")
+    options = {key: value for key, value in options.items() if value is not None}  # None = default
+    val_fraction = options.pop("val_fraction", None)
+    if val_fraction is None or split not in ("train",) + VALIDATION_SPLITS:
+        try:
+            return _load_split(source, split, options)
+        except DataError as error:
+            if split in VALIDATION_SPLITS and "split" in str(error):
+                raise DataError(f"{str(error).rstrip('.')}; pass val_fraction (e.g. 0.1) to "
+                                f"carve a validation split from train") from None
+            raise
+    train, val = _load_split(source, "train", options).split(val_fraction, options.get("seed", 0))
+    return val if split in VALIDATION_SPLITS else train
+
+
+def source_kind(source):
+    """"synthetic", "hub" or "local": how `load` will read `source`."""
+    source = os.fspath(source).strip()
+    if source.startswith("synthetic:"):
+        return "synthetic"
+    if source.startswith(("hf:", "hub:")):
+        return "hub"
+    if _HUB_ID.match(source) and not os.path.exists(os.path.expanduser(source)):
+        return "hub"
+    return "local"
+
+
+def _load_split(source, split, options):
+    """Dispatch to the synthetic, hub or local reader with the options that apply to it."""
+    kind = source_kind(source)
+    if kind == "synthetic":
+        from simplegrad.data.synthetic import load_synthetic
+        name = source[len("synthetic:"):]
+        return load_synthetic(name, split, **_only(options, SYNTHETIC_OPTIONS))
+    if kind == "hub":
+        from simplegrad.data.hub import load_hub
+        if source.startswith(("hf:", "hub:")):
+            return load_hub(source.split(":", 1)[1], split, **_only(options, HUB_OPTIONS))
+        try:
+            return load_hub(source, split, **_only(options, HUB_OPTIONS))
+        except DataError as error:
+            if "could not be downloaded" in str(error):
+                raise DataError(f"{error} (no local file or folder {source!r} exists either)") \
+                    from None
+            raise
+    from simplegrad.data.local import load_local
+    return load_local(source, split, **_only(options, LOCAL_OPTIONS))
+
+
+def _only(options, allowed):
+    return {key: value for key, value in options.items() if key in allowed}
