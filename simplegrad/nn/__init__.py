@@ -1,0 +1,33 @@
+"""Neural-network building blocks: `Module`, `Parameter`, layers, containers, and the
+`functional` (F), `init` and `utils` submodules.
+
+`nn.MNISTLoader` is re-exported lazily from `simplegrad.data.mnist_loader`, so importing nn
+never imports any data source.
+"""
+from simplegrad.nn import functional, init, utils
+from simplegrad.nn.activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, \
+    Softmax, Tanh
+from simplegrad.nn.container import ModuleDict, ModuleList, Sequential
+from simplegrad.nn.conv import Conv2d
+from simplegrad.nn.dropout import Dropout
+from simplegrad.nn.embedding import Embedding
+from simplegrad.nn.flatten import Flatten
+from simplegrad.nn.linear import Linear
+from simplegrad.nn.module import Module, Parameter
+from simplegrad.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from simplegrad.nn.pooling import AvgPool2d, MaxPool2d
+
+__all__ = [
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
+    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "Softmax",
+    "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
+    "Embedding", "functional", "init", "utils", "MNISTLoader",
+]
+
+
+def __getattr__(name):
+    """Import `MNISTLoader` only when it is first used (it belongs to the data layer)."""
+    if name == "MNISTLoader":
+        from simplegrad.data.mnist_loader import MNISTLoader
+        return MNISTLoader
+    raise AttributeError(f"module 'simplegrad.nn' has no attribute {name!r}")

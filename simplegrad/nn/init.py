@@ -7,10 +7,12 @@ dimensions is (out, in, *kernel) as in Conv2d (both follow the usual definitions
 import math
 
 from simplegrad import rng
+from simplegrad.tensor import Tensor
 
 
 def _array(param):
-    return param.data if hasattr(param, "data") else param
+    """The ndarray to fill: a Parameter's data, or the ndarray itself."""
+    return param.data if isinstance(param, Tensor) else param
 
 
 def fan_in_and_out(shape):

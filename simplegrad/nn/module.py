@@ -106,9 +106,8 @@ class Module:
 
     def named_buffers(self):
         """(dotted name, ndarray) for every registered buffer."""
-        for prefix, module in self.named_modules():
-            for name in module.__dict__.get("_buffer_names", ()):
-                yield (f"{prefix}.{name}" if prefix else name), getattr(module, name)
+        for name, (module, attribute) in self._buffer_owners():
+            yield name, getattr(module, attribute)
 
     def num_parameters(self, trainable_only=False):
         """Total number of scalar parameters (trainable_only: only those requiring grad)."""
@@ -137,15 +136,15 @@ class Module:
         return self
 
     def to(self, dtype):
-        """Cast every floating parameter and buffer to `dtype` in place (e.g. np.float64)."""
+        """Cast every floating parameter and buffer to `dtype` (e.g. np.float64); returns self.
+        Do it before creating the optimizer: parameters get new arrays."""
         dtype = np.dtype(dtype)
         for p in self.parameters():
             p.data, p.grad = p.data.astype(dtype), None
-        for prefix, module in self.named_modules():
-            for name in module.__dict__.get("_buffer_names", ()):
-                value = getattr(module, name)
-                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                    setattr(module, name, value.astype(dtype))
+        for _, (module, attribute) in self._buffer_owners():
+            value = getattr(module, attribute)
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                setattr(module, attribute, value.astype(dtype))
         return self
 
     def double(self):
@@ -172,7 +171,7 @@ class Module:
             from simplegrad.checkpoint import read_state_dict
             source, state_dict = str(state_dict), read_state_dict(state_dict)
         targets = dict(self.named_parameters())
-        buffers = {name: owner for name, owner in self._buffer_owners()}
+        buffers = dict(self._buffer_owners())
         expected = [*targets, *buffers]
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
@@ -180,7 +179,7 @@ class Module:
         for key in expected:
             if key in state_dict:
                 have = np.shape(state_dict[key])
-                want = targets[key].shape if key in targets else np.shape(_buffer(buffers, key))
+                want = targets[key].shape if key in targets else np.shape(getattr(*buffers[key]))
                 if have != want:
                     shapes.append(f"{key} (got {have}, expected {want})")
         problems = []
@@ -230,8 +229,3 @@ class Module:
             lines.append(f"  ({name}): {body}")
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ")" if not lines else head + "\n" + "\n".join(lines) + "\n)"
-
-
-def _buffer(buffers, key):
-    owner, name = buffers[key]
-    return getattr(owner, name)

@@ -14,7 +14,7 @@ class SGD(Optimizer):
     hyperparams = ("momentum", "dampening", "nesterov", "weight_decay")
     state_arrays = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
+    def __init__(self, params, lr, momentum=0.0, *, dampening=0.0, nesterov=False,
                  weight_decay=0.0):
         super().__init__(params, lr)
         if momentum < 0 or weight_decay < 0:

@@ -1,0 +1,301 @@
+"""Checkpoints: a model's arrays, optimizer and scheduler state, and JSON metadata in one .npz.
+
+Layout of the archive (every entry a plain array, so loading never unpickles anything):
+  model/<name>     one array per parameter and buffer (`model.state_dict()`)
+  optim/<path>     the optimizer's arrays (e.g. optim/state/0/exp_avg)
+  sched/<path>     the scheduler's arrays, if any
+  metadata         a 0-d string array holding JSON: format and library version, a manifest of
+                   every array's shape and dtype, the non-array parts of the optimizer and
+                   scheduler state, the RNG state, and the caller's metadata (config, epoch...)
+Files are written to a hidden temp file next to the target, fsynced, then renamed over it, so
+an interrupted save never leaves half a checkpoint.
+"""
+import json
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FORMAT_NAME = "simplegrad-checkpoint"
+FORMAT_VERSION = 1
+METADATA_KEY = "metadata"
+_SECTIONS = {"optimizer": "optim", "scheduler": "sched"}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint (or state-dict file) that cannot be read or used; the message is one line
+    naming the file and the problem."""
+
+
+@dataclass
+class Checkpoint:
+    """What `load_checkpoint` returns. `metadata` holds the caller's keys plus
+    format_version, library_version and rng_state."""
+
+    path: str
+    model_state: dict
+    optimizer_state: dict = None
+    scheduler_state: dict = None
+    metadata: dict = field(default_factory=dict)
+
+    def restore(self, model, optimizer=None, scheduler=None, strict=True, restore_rng=True):
+        """Load the saved state into `model` (and `optimizer`, `scheduler`, and the global RNG),
+        so training continues exactly where it stopped. Returns self."""
+        steps = [("model", model, self.model_state)]
+        if optimizer is not None:
+            steps.append(("optimizer", optimizer, self.optimizer_state))
+        if scheduler is not None:
+            steps.append(("scheduler", scheduler, self.scheduler_state))
+        for what, target, state in steps:
+            if state is None:
+                raise CheckpointError(f"{self.path}: the checkpoint has no {what} state")
+            try:
+                if what == "model":
+                    target.load_state_dict(state, strict=strict)
+                else:
+                    target.load_state_dict(state)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CheckpointError(f"{self.path}: cannot restore the {what}: "
+                                      f"{_one_line(exc)}") from exc
+        if restore_rng and self.metadata.get("rng_state") is not None:
+            from simplegrad import rng
+            rng.set_state(self.metadata["rng_state"])
+        return self
+
+
+def save_checkpoint(path, model, optimizer=None, scheduler=None, **metadata):
+    """Write model (a Module or a state dict), optional optimizer and scheduler state, the RNG
+    state and any JSON-able `metadata` (config=..., epoch=..., metrics=...) to `path`.
+    Returns the path."""
+    import simplegrad
+    from simplegrad import rng
+
+    arrays = {}
+    model_state = model if isinstance(model, dict) else model.state_dict()
+    for name, value in model_state.items():
+        arrays[f"model/{name}"] = np.asarray(value)
+    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+              "library_version": getattr(simplegrad, "__version__", "unknown")}
+    for section, prefix in _SECTIONS.items():
+        owner = optimizer if section == "optimizer" else scheduler
+        header[section] = None if owner is None else _split(owner.state_dict(), prefix, arrays)
+    for key, value in arrays.items():
+        if value.dtype.hasobject:
+            raise TypeError(f"save_checkpoint: array {key!r} has dtype object, which cannot be "
+                            f"stored safely")
+    header["arrays"] = {k: {"shape": list(v.shape), "dtype": v.dtype.str}
+                        for k, v in arrays.items()}
+    metadata.setdefault("rng_state", rng.get_state())
+    header["metadata"] = {key: _jsonable(key, value) for key, value in metadata.items()}
+    text = json.dumps(header, sort_keys=True)
+    atomic_savez(path, {**arrays, METADATA_KEY: np.array(text)})
+    return path
+
+
+def load_checkpoint(path):
+    """Read a checkpoint written by `save_checkpoint`, checking every array against the
+    manifest. Raises CheckpointError (one line) for any bad or foreign file."""
+    arrays = _read_npz(path)
+    if METADATA_KEY not in arrays:
+        raise CheckpointError(f"{path}: not a simplegrad checkpoint (no '{METADATA_KEY}' entry;"
+                              f" a plain state dict loads with Module.load_state_dict)")
+    header = _parse_header(path, arrays.pop(METADATA_KEY))
+    _check_manifest(path, header["arrays"], arrays)
+    try:
+        model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+        states = {s: None if header.get(s) is None else _join(header[s], arrays)
+                  for s in _SECTIONS}
+        metadata = dict(header.get("metadata") or {})
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{path}: malformed checkpoint metadata ({_one_line(exc)})") \
+            from exc
+    metadata["format_version"] = header["format_version"]
+    metadata["library_version"] = header.get("library_version", "unknown")
+    return Checkpoint(str(path), model_state, states["optimizer"], states["scheduler"],
+                      metadata)
+
+
+def restore_checkpoint(path, model, optimizer=None, scheduler=None, strict=True,
+                       restore_rng=True):
+    """`load_checkpoint(path).restore(...)`: put a saved run back into live objects."""
+    return load_checkpoint(path).restore(model, optimizer, scheduler, strict, restore_rng)
+
+
+def read_state_dict(path):
+    """{name: ndarray} from a .npz written by `Module.save_state_dict` or a checkpoint's model
+    part (what `Module.load_state_dict(path)` uses)."""
+    arrays = _read_npz(path)
+    if METADATA_KEY in arrays:
+        return load_checkpoint(path).model_state
+    return arrays
+
+
+def atomic_savez(path, arrays):
+    """np.savez to a hidden temp file in the target's folder, fsync, then rename it over
+    `path`: readers see the old file or the new one, never a partial one."""
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.partial")
+    try:
+        with open(tmp, "xb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise CheckpointError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    try:  # make the rename itself durable (not possible on every platform)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _read_npz(path):
+    """Every array in an .npz file, read with allow_pickle=False; errors become one line."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path}: is a directory, not a checkpoint file") from None
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with f:  # we own the file, so it is closed even when NumPy fails half-way
+        magic = f.read(6)
+        f.seek(0)
+        if not magic:
+            raise CheckpointError(f"{path}: empty file, not an .npz archive")
+        if magic.startswith(b"\x93NUMPY"):
+            raise CheckpointError(f"{path}: holds a single .npy array, not an .npz archive")
+        if not magic.startswith(b"PK"):
+            raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
+                                  f"zip file)")
+        try:
+            archive = np.load(f, allow_pickle=False)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(f"{path}: truncated or damaged .npz archive "
+                                  f"({_one_line(exc)})") from None
+        with archive:
+            return {key: _read_entry(path, archive, key) for key in archive.files}
+
+
+def _read_entry(path, archive, key):
+    """One array of an open archive; object arrays and damaged entries become one line."""
+    try:
+        return archive[key]
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise CheckpointError(f"{path}: entry {key!r} is an object array; refusing to "
+                                  f"unpickle it (it could run code)") from None
+        raise CheckpointError(f"{path}: entry {key!r} is corrupt ({_one_line(exc)})") from None
+    except Exception as exc:  # zlib, CRC and EOF errors of a damaged archive
+        raise CheckpointError(f"{path}: entry {key!r} is truncated or corrupt "
+                              f"({_one_line(exc)})") from None
+
+
+def _parse_header(path, raw):
+    """Decode and check the JSON metadata entry."""
+    if raw.shape != () or raw.dtype.kind != "U":
+        raise CheckpointError(f"{path}: '{METADATA_KEY}' entry is not a JSON string")
+    try:
+        header = json.loads(str(raw[()]))
+    except ValueError as exc:
+        raise CheckpointError(f"{path}: '{METADATA_KEY}' entry is not valid JSON "
+                              f"({_one_line(exc)})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path}: not a simplegrad checkpoint (format "
+                              f"{header.get('format') if isinstance(header, dict) else None!r})")
+    version = header.get("format_version")
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise CheckpointError(f"{path}: unsupported checkpoint format version {version!r} "
+                              f"(this simplegrad reads version {FORMAT_VERSION})")
+    if not isinstance(header.get("arrays"), dict):
+        raise CheckpointError(f"{path}: malformed checkpoint metadata (no array manifest)")
+    return header
+
+
+def _check_manifest(path, manifest, arrays):
+    """Every listed array present with its shape and dtype, and nothing unlisted."""
+    missing = [k for k in manifest if k not in arrays]
+    extra = [k for k in arrays if k not in manifest]
+    problems = []
+    if missing:
+        problems.append("missing arrays: " + ", ".join(missing))
+    if extra:
+        problems.append("unexpected arrays: " + ", ".join(extra))
+    for key, spec in manifest.items():
+        if key not in arrays:
+            continue
+        value = arrays[key]
+        try:
+            shape, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"bad manifest entry for {key}")
+            continue
+        if value.shape != shape:
+            problems.append(f"{key} has shape {value.shape}, expected {shape}")
+        elif value.dtype != dtype:
+            problems.append(f"{key} has dtype {value.dtype}, expected {dtype}")
+    if problems:
+        raise CheckpointError(f"{path}: damaged checkpoint: " + "; ".join(problems))
+
+
+def _split(state, prefix, arrays):
+    """JSON skeleton of a nested state, moving each ndarray into `arrays` under prefix/path."""
+    if isinstance(state, dict):
+        return {str(k): _split(v, f"{prefix}/{k}", arrays) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return [_split(v, f"{prefix}/{i}", arrays) for i, v in enumerate(state)]
+    if isinstance(state, np.ndarray):
+        arrays[prefix] = state
+        return {"__array__": prefix}
+    if isinstance(state, np.generic):
+        return state.item()
+    return state
+
+
+def _join(skeleton, arrays):
+    """Inverse of `_split`: put the arrays back into the JSON skeleton."""
+    if isinstance(skeleton, dict):
+        if set(skeleton) == {"__array__"}:
+            return arrays[skeleton["__array__"]]
+        return {k: _join(v, arrays) for k, v in skeleton.items()}
+    if isinstance(skeleton, list):
+        return [_join(v, arrays) for v in skeleton]
+    return skeleton
+
+
+def _jsonable(key, value):
+    """`value` as plain JSON types (NumPy scalars and arrays converted), or a one-line error."""
+    def convert(obj):
+        if isinstance(obj, (np.generic, np.ndarray)):
+            return obj.tolist()
+        raise TypeError(type(obj).__name__)
+    try:
+        return json.loads(json.dumps(value, default=convert))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"save_checkpoint: metadata {key!r} is not JSON-serialisable "
+                        f"({_one_line(exc)})") from None

@@ -1,0 +1,103 @@
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (hold sub-modules so their
+parameters are found, named by position or key)."""
+from simplegrad.nn.module import Module
+
+
+class Sequential(Module):
+    """Apply layers in order. Accepts a list (`Sequential([a, b])`) or arguments
+    (`Sequential(a, b)`); items are Modules or plain callables such as `F.relu`.
+    Parameters are named by position: "0.weight", "2.bias"."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = layers[0]
+        for i, layer in enumerate(layers):
+            if not callable(layer):
+                raise TypeError(f"Sequential: item {i} ({type(layer).__name__}) is not a "
+                                f"Module or callable")
+        self._layers = list(layers)
+
+    def _named_members(self):
+        return ((str(i), layer) for i, layer in enumerate(self._layers))
+
+    def forward(self, x):
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(self._layers[index])
+        return self._layers[index]
+
+    def __len__(self):
+        return len(self._layers)
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def append(self, layer):
+        """Add a layer at the end; returns self."""
+        self._layers.append(layer)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent finds ("0.weight", ...); no forward."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self._items = list(modules)
+
+    def _named_members(self):
+        return ((str(i), m) for i, m in enumerate(self._items))
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def append(self, module):
+        """Add a module at the end; returns self."""
+        self._items.append(module)
+        return self
+
+
+class ModuleDict(Module):
+    """A dict of modules named by key ("encoder.weight", ...); no forward."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self._items = dict(modules or {})
+
+    def _named_members(self):
+        return iter(self._items.items())
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __setitem__(self, key, module):
+        self._items[key] = module
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def keys(self):
+        """The keys, in insertion order."""
+        return self._items.keys()
+
+    def items(self):
+        """(key, module) pairs."""
+        return self._items.items()
+
+    def values(self):
+        """The modules."""
+        return self._items.values()

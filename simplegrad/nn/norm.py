@@ -1,0 +1,86 @@
+"""Normalisation layers: LayerNorm (per sample) and BatchNorm1d/2d (per channel, with running
+statistics used in eval mode)."""
+import numpy as np
+
+from simplegrad.nn.module import Module, Parameter
+from simplegrad.ops.norm import batch_norm, layer_norm
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing `normalized_shape` axes, then scale (weight) and shift (bias)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+        super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight = self.bias = None
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))
+            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=np.float32))
+
+    def forward(self, x):
+        if tuple(x.shape[x.ndim - len(self.normalized_shape):]) != self.normalized_shape:
+            raise ValueError(f"LayerNorm{self.normalized_shape}: input shape {x.shape} does "
+                             f"not end with {self.normalized_shape}")
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class _BatchNorm(Module):
+    """Shared BatchNorm: weight/bias of shape (C,), buffers running_mean, running_var and
+    num_batches_tracked (momentum=None: a cumulative average, as PyTorch)."""
+
+    expected_ndim = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.weight = self.bias = None
+        if affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=np.float32))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=np.float32))
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+
+    def forward(self, x):
+        name = type(self).__name__
+        if x.ndim not in self.expected_ndim or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected input with "
+                             f"{' or '.join(map(str, self.expected_ndim))} dimensions and "
+                             f"{self.num_features} channels on axis 1, got shape {x.shape}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        tracking = self.track_running_stats
+        if self.training and tracking:
+            self.num_batches_tracked += 1  # a 0-d int64 array, updated in place
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / int(self.num_batches_tracked)
+        return batch_norm(x, self.running_mean if tracking else None,
+                          self.running_var if tracking else None, self.weight, self.bias,
+                          training=self.training or not tracking, momentum=momentum,
+                          eps=self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of (N, C) or (N, C, L) inputs over the batch (and length) axes."""
+
+    expected_ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of (N, C, H, W) images over the batch and spatial axes."""
+
+    expected_ndim = (4,)

@@ -1,0 +1,154 @@
+"""conv2d, max/avg pooling and the fused batch/layer norms: float64 gradcheck and PyTorch."""
+import numpy as np
+import pytest
+
+from simplegrad import Tensor, no_grad
+from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d
+from simplegrad.ops.norm import batch_norm, layer_norm
+
+
+def torch_f():
+    """torch.nn.functional, imported lazily (the comparisons are skipped without torch)."""
+    import torch.nn.functional as TF
+    return TF
+
+
+CONV_CASES = [  # (x shape, weight shape, stride, padding)
+    ((2, 3, 5, 5), (4, 3, 3, 3), 1, 0),
+    ((1, 2, 6, 5), (3, 2, 3, 2), 2, 1),
+    ((2, 1, 4, 4), (2, 1, 1, 1), 1, 0),
+    ((1, 2, 7, 6), (2, 2, 3, 3), (2, 3), (1, 2)),
+]
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding", CONV_CASES)
+def test_conv2d_matches_finite_differences_and_torch(xs, ws, stride, padding, rng, check_op):
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    check_op(lambda x, w, b: conv2d(x, w, b, stride, padding), [x, w, b],
+             lambda x, w, b: torch_f().conv2d(x, w, b, stride, padding))
+    check_op(lambda x, w: conv2d(x, w, None, stride, padding), [x, w],
+             lambda x, w: torch_f().conv2d(x, w, None, stride, padding))
+
+
+POOL_CASES = [  # (x shape, kernel, stride, padding)
+    ((2, 2, 4, 4), 2, None, 0),
+    ((1, 3, 5, 6), 3, 2, 1),
+    ((1, 2, 5, 5), (2, 3), 1, 0),
+    ((2, 1, 6, 6), 3, 3, 0),
+]
+
+
+@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
+def test_max_pool2d(xs, kernel, stride, padding, rng, check_op):
+    x = rng.permutation(np.prod(xs)).reshape(xs) * 0.1  # distinct values: no ties
+    check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
+             lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
+
+
+@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
+def test_avg_pool2d(xs, kernel, stride, padding, rng, check_op):
+    x = rng.standard_normal(xs)
+    check_op(lambda t: avg_pool2d(t, kernel, stride, padding), [x],
+             lambda t: torch_f().avg_pool2d(t, kernel, stride, padding))
+
+
+@pytest.mark.parametrize("shape, normalized", [((4, 5), (5,)), ((2, 3, 4), (3, 4))])
+def test_layer_norm(shape, normalized, rng, check_op):
+    x = rng.standard_normal(shape)
+    w, b = rng.standard_normal(normalized), rng.standard_normal(normalized)
+    check_op(lambda x, w, b: layer_norm(x, normalized, w, b), [x, w, b],
+             lambda x, w, b: torch_f().layer_norm(x, normalized, w, b))
+    check_op(lambda x: layer_norm(x, normalized), [x],
+             lambda x: torch_f().layer_norm(x, normalized))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 2, 5), (3, 2, 3, 4)])
+def test_batch_norm_training(shape, rng, check_op):
+    x = rng.standard_normal(shape)
+    w, b = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    check_op(lambda x, w, b: batch_norm(x, None, None, w, b, training=True), [x, w, b],
+             lambda x, w, b: torch_f().batch_norm(x, None, None, w, b, training=True))
+
+
+def test_batch_norm_eval_uses_running_stats(rng, check_op):
+    x = rng.standard_normal((4, 3, 2, 2))
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    mean, var = rng.standard_normal(3), rng.uniform(0.5, 2.0, 3)
+    check_op(lambda x, w, b: batch_norm(x, mean, var, w, b, training=False), [x, w, b],
+             lambda x, w, b: torch_f().batch_norm(
+                 x, __import__("torch").tensor(mean), __import__("torch").tensor(var), w, b,
+                 training=False))
+
+
+def test_batch_norm_updates_running_stats_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((5, 3, 2, 2))
+    mean, var = np.zeros(3), np.ones(3)
+    t_mean, t_var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    for _ in range(3):
+        batch_norm(Tensor(x, dtype=np.float64), mean, var, training=True, momentum=0.2)
+        torch.nn.functional.batch_norm(torch.tensor(x), t_mean, t_var, training=True,
+                                       momentum=0.2)
+    np.testing.assert_allclose(mean, t_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(var, t_var.numpy(), rtol=1e-12)
+
+
+def test_float32_stays_float32(rng):
+    x = Tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    out = max_pool2d(avg_pool2d(conv2d(x, w, None, 1, 1), 2, 1), 2)
+    out = batch_norm(out, None, None, training=True)
+    out = layer_norm(out, (out.shape[-1],))
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_output_shapes_and_no_graph_under_no_grad(rng):
+    x = Tensor(rng.standard_normal((2, 3, 9, 8)), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 3, 3, 3)), requires_grad=True)
+    assert conv2d(x, w, None, 2, 1).shape == (2, 5, 5, 4)
+    assert max_pool2d(x, 2).shape == (2, 3, 4, 4)
+    assert avg_pool2d(x, 3, 2, 1).shape == (2, 3, 5, 4)
+    with no_grad():
+        assert conv2d(x, w).grad_fn is None
+
+
+def test_bad_shapes_raise_one_line_errors(rng):
+    x = Tensor(rng.standard_normal((1, 3, 4, 4)))
+    with pytest.raises(ValueError, match="do not match"):
+        conv2d(x, Tensor(rng.standard_normal((2, 2, 3, 3))))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv2d(x, Tensor(rng.standard_normal((2, 3, 5, 5))))
+    with pytest.raises(ValueError, match="at most half"):
+        max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        batch_norm(Tensor(np.ones((1, 3))), training=True)
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (2, 1), (3, 1)])
+def test_max_pool2d_ties_and_nan_route_like_torch(kernel, stride):
+    torch = pytest.importorskip("torch")
+    x = np.array([[[[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0],
+                    [np.nan, 2.0, 3.0, 3.0], [1.0, 2.0, 3.0, 3.0]]]])
+    ours = Tensor(x, requires_grad=True, dtype=np.float64)
+    out = max_pool2d(ours, kernel, stride)
+    g = np.arange(out.size, dtype=np.float64).reshape(out.shape) + 1
+    out.backward(g)
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.max_pool2d(theirs, kernel, stride)
+    ref.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(stride=0), "conv2d stride must be an int >= 1"),
+    (dict(padding=-1), "conv2d padding must be an int >= 0"),
+    (dict(stride=1.5), "conv2d stride"),
+    (dict(padding=(1, 2, 3)), "conv2d padding"),
+])
+def test_bad_geometry_arguments(kwargs, message, rng):
+    x, w = Tensor(rng.standard_normal((1, 1, 4, 4))), Tensor(rng.standard_normal((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match=message):
+        conv2d(x, w, **kwargs)
