@@ -6,6 +6,8 @@ update rules themselves stay short and read like the papers.
 """
 import numpy as np
 
+from simplegrad.autograd import mark_written
+
 
 class Optimizer:
     """Base class: holds `params`, the learning rate `lr`, and a state dict per parameter.
@@ -51,6 +53,7 @@ class Optimizer:
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self._update(p.data, p.grad, state)
+                mark_written(p.data)  # a graph that saved this weight can no longer backward
 
     def _update(self, param, grad, state):
         """Apply one update to the ndarray `param` (in place) given its gradient."""

@@ -159,3 +159,15 @@ def test_zero_grad_and_accepting_a_module():
     model(Tensor(np.ones((1, 2)))).sum().backward()
     opt.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_backward_through_a_graph_built_before_step_is_caught():
+    import simplegrad as sg
+    w = sg.nn.Parameter(np.ones((2, 2), dtype=np.float32))
+    opt = sg.optim.SGD([w], lr=0.1)
+    x = sg.Tensor(np.ones((1, 2)))
+    (x @ w).sum().backward()
+    stale = (x @ w).sum()  # saves w's array
+    opt.step()             # ... which the update then overwrites in place
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()
