@@ -27,7 +27,13 @@ def _as_array(data, dtype):
 class Tensor:
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = {
+        "data": "The np.ndarray holding the values.",
+        "grad": "d(loss)/d(this tensor) as an np.ndarray after backward(), else None.",
+        "requires_grad": "Whether backward() computes a gradient for this tensor.",
+        "grad_fn": "The graph node (a Function) of the op that made this tensor; None for leaves.",
+        "__weakref__": None,
+    }
     __array_ufunc__ = None  # make `ndarray + tensor` call Tensor.__radd__, not NumPy
 
     def __init__(self, data, requires_grad=False, dtype=None):

@@ -11,6 +11,8 @@ from simplegrad.autograd import Function
 
 
 class Add(Function):
+    """a + b; the gradient passes through unchanged to both inputs."""
+
     @staticmethod
     def forward(ctx, a, b):
         return np.add(a, b)
@@ -21,6 +23,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b; the gradient of b is negated."""
+
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -31,6 +35,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b; each input's gradient is the upstream gradient times the other input."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -44,6 +50,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b, exactly; d/db = -a / b^2 = -out / b."""
+
     @staticmethod
     def forward(ctx, a, b):
         out = np.divide(a, b)
@@ -79,6 +87,8 @@ class Pow(Function):
 
 
 class Neg(Function):
+    """-a."""
+
     @staticmethod
     def forward(ctx, a):
         return np.negative(a)
@@ -89,6 +99,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    """e ** a; its derivative is its output, which is saved instead of the input."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -101,6 +113,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """Natural log; the derivative is 1 / a."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -112,6 +126,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """Square root; the derivative is 1 / (2 * out)."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.sqrt(a)
@@ -124,6 +140,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """|a|; the derivative is sign(a) (0 at 0, as PyTorch)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -135,6 +153,8 @@ class Abs(Function):
 
 
 class ReLU(Function):
+    """max(a, 0); the gradient passes where the output is positive."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -147,6 +167,8 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    """a where a > 0, else slope * a."""
+
     @staticmethod
     def forward(ctx, a, slope=0.01):
         ctx.save_for_backward(a)
@@ -160,6 +182,8 @@ class LeakyReLU(Function):
 
 
 class Sigmoid(Function):
+    """1 / (1 + exp(-a)); the derivative is out * (1 - out)."""
+
     @staticmethod
     def forward(ctx, a):
         # exp(-|a|) never overflows; pick the form of 1/(1+exp(-a)) that stays exact.
@@ -175,6 +199,8 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    """tanh(a); the derivative is 1 - out^2."""
+
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)

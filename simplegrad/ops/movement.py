@@ -5,6 +5,8 @@ from simplegrad.autograd import Function
 
 
 class Reshape(Function):
+    """Same data, new shape; the gradient is reshaped back."""
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape

@@ -28,6 +28,8 @@ def _expand(grad, shape, axes, keepdims):
 
 
 class Sum(Function):
+    """Sum over axes; the gradient is broadcast back over the summed axes."""
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
@@ -40,6 +42,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """Mean over axes; the gradient is broadcast back and divided by the count."""
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
@@ -69,6 +73,8 @@ def _extreme_backward(ctx, grad):
 
 
 class Max(Function):
+    """Max over axes (ties share the gradient)."""
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         return _extreme_forward(ctx, np.max, a, axis, keepdims)
@@ -77,6 +83,8 @@ class Max(Function):
 
 
 class Min(Function):
+    """Min over axes (ties share the gradient)."""
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         return _extreme_forward(ctx, np.min, a, axis, keepdims)
