@@ -1,0 +1,263 @@
+"""The `simplegrad` command line: Typer wiring only; the work is in commands.py.
+
+Start-up matters (`simplegrad --help` should feel instant), so this module imports only Typer
+and the light parts of the CLI; NumPy, the library and `datasets` load inside the commands.
+Every error ends up in `_report`, which prints one line and returns the exit code.
+"""
+import sys
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, one_line
+
+EXAMPLES = """
+**Examples**
+
+```
+simplegrad train configs/spirals.yaml
+simplegrad train configs/mnist.yaml --set optimizer.lr=3e-4 --epochs 5
+simplegrad train --resume runs/mnist/last.npz
+simplegrad eval runs/mnist/best.npz --min-accuracy 0.97
+simplegrad gradcheck --op conv2d
+simplegrad validate configs/mnist_cnn.yaml
+simplegrad info runs/mnist/best.npz
+```
+
+Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
+2 bad usage or input, 130 interrupted (143 on SIGTERM).
+"""
+
+
+class _OneLineErrors(TyperGroup):
+    """Run commands with every error reported as one line and a documented exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in args[:args.index("--")] if "--" in args else "--debug" in args
+        try:
+            code = super().main(args=args, prog_name=prog_name or "simplegrad",
+                                complete_var=complete_var, standalone_mode=False, **extra)
+        except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
+            if debug and not isinstance(error, (SystemExit, typer.Exit)):
+                raise
+            code = _report(error)
+        sys.stdout.flush()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(error):
+    """Print `error` as one line on stderr and return its exit code."""
+    if isinstance(error, SystemExit):
+        return error.code if isinstance(error.code, int) else 0
+    if isinstance(error, typer.Exit):
+        return error.exit_code
+    if type(error).__name__ == "NoArgsIsHelpError":  # plain `simplegrad`: show the help
+        sys.stdout.write(error.format_message() + "\n")
+        return USAGE
+    if hasattr(error, "format_message") and hasattr(error, "exit_code"):  # click usage errors
+        ctx = getattr(error, "ctx", None)
+        command = ctx.command_path if ctx is not None else "simplegrad"
+        hint = f" (see '{command} --help')" if ctx is not None else ""
+        _line(f"{command}: error: {error.format_message()}{hint}")
+        return error.exit_code
+    if isinstance(error, CliError):
+        _line(error.line())
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        _line("interrupted")
+        return INTERRUPTED
+    library = _library_error(error)
+    if library is not None:
+        _line(library)
+        return USAGE
+    if isinstance(error, BrokenPipeError):
+        return CHECK_FAILED
+    if isinstance(error, MemoryError):
+        _line("out of memory; try a smaller data.batch_size, data.max_samples or model")
+        return CHECK_FAILED
+    _line(f"internal error: {type(error).__name__}: {error} (please report it; run with "
+          f"--debug for the traceback)")
+    return CHECK_FAILED
+
+
+def _library_error(error):
+    """The message of a library DataError/CheckpointError that reached us unconverted."""
+    if "simplegrad" not in sys.modules:
+        return None
+    from simplegrad.checkpoint import CheckpointError
+    from simplegrad.data import DataError
+
+    return str(error) if isinstance(error, (DataError, CheckpointError)) else None
+
+
+def _line(text):
+    sys.stderr.write(one_line(text) + "\n")
+    sys.stderr.flush()
+
+
+app = typer.Typer(
+    cls=_OneLineErrors, name="simplegrad", no_args_is_help=True,
+    rich_markup_mode="markdown", pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Train, evaluate and check simplegrad models from YAML configs.\n\n" + EXAMPLES,
+)
+
+
+def _version(value: bool):
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("simplegrad")
+        except PackageNotFoundError:
+            import simplegrad
+
+            number = simplegrad.__version__
+        sys.stdout.write(f"simplegrad {number}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = None,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show Python tracebacks instead of one-line errors.")] = False,
+):
+    """Train, evaluate and check simplegrad models from YAML configs."""
+
+
+SetOption = Annotated[list[str], typer.Option(
+    "--set", "-s", metavar="KEY.PATH=VALUE",
+    help="Override a config key with a YAML value (repeatable), e.g. --set optimizer.lr=3e-4 "
+         "or --set model.0.linear.out=256.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+PrintConfig = Annotated[bool, typer.Option(
+    "--print-config", help="Print the resolved config (defaults and overrides applied) and "
+                           "exit.")]
+
+
+@app.command(epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
+def train(
+    config: Annotated[Optional[str], typer.Argument(
+        metavar="CONFIG", help="YAML config file (optional with --resume: the checkpoint "
+                                 "holds its config).", show_default=False)] = None,
+    set_: SetOption = [],  # noqa: B006  (Typer reads the default, never mutates it)
+    seed: Annotated[Optional[int], typer.Option(help="Shortcut for --set seed=N.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(
+        help="Shortcut for --set train.epochs=N.")] = None,
+    out: Annotated[Optional[str], typer.Option(
+        help="Run folder (default runs/<config name>); shortcut for --set train.out=DIR.")]
+    = None,
+    resume: Annotated[Optional[str], typer.Option(
+        metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
+                                   "runs/NAME/last.npz) exactly where it stopped.")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace an earlier run in the run folder.")] = False,
+    print_config: PrintConfig = False,
+    json_: JsonOption = False,
+):
+    """Train the model a config describes, with progress on stderr.
+
+    Writes config.yaml, metrics.jsonl, last.npz (every epoch) and best.npz to the run folder.
+    Ctrl-C or SIGTERM saves last.npz and exits 130/143; --resume continues bitwise identically.
+    A NaN/inf loss stops the run with exit code 1, keeping the last good checkpoint.
+    """
+    from simplegrad_cli import commands
+
+    if config is None and resume is None:
+        raise typer.BadParameter("give a CONFIG file, or --resume CHECKPOINT", param_hint="CONFIG")
+    if resume is not None and overwrite:
+        raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
+                                 "continues in its folder)", param_hint="--overwrite")
+    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_)
+    raise typer.Exit(code)
+
+
+@app.command(epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
+def eval(  # noqa: A001  (the command is called eval)
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
+        show_default=False)],
+    data: Annotated[Optional[str], typer.Option(
+        metavar="SOURCE", help="Evaluate on this source instead of the config's "
+                               "(synthetic:NAME, hub id or local path).")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        help="Split to evaluate (default: the config's data.test_split).")] = None,
+    min_accuracy: Annotated[Optional[float], typer.Option(
+        metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
+    json_: JsonOption = False,
+):
+    """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
+
+    The model is rebuilt from the config stored in the checkpoint; no YAML file is needed.
+    """
+    from simplegrad_cli import commands
+
+    if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
+        raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
+                                 param_hint="--min-accuracy")
+    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_))
+
+
+@app.command(epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
+                    "simplegrad gradcheck configs/spirals.yaml")
+def gradcheck(
+    config: Annotated[Optional[str], typer.Argument(
+        metavar="CONFIG", help="Check this config's model and loss on a small batch instead "
+                                 "of the library's ops.", show_default=False)] = None,
+    op: Annotated[list[str], typer.Option(
+        metavar="NAME", help="Check only this op or layer (repeatable).")] = [],  # noqa: B006
+    set_: SetOption = [],  # noqa: B006
+    batch_size: Annotated[int, typer.Option(
+        min=1, max=64, help="Samples in the batch checked with a CONFIG.")] = 4,
+    json_: JsonOption = False,
+):
+    """Compare analytic gradients with finite differences in float64.
+
+    Without CONFIG: every differentiable op and layer of the library, one row each.
+    Exit code 1 if any check fails.
+    """
+    from simplegrad_cli import checks_command
+
+    if config is not None and op:
+        raise typer.BadParameter("--op selects library ops; it cannot be combined with CONFIG",
+                                 param_hint="--op")
+    if config is None and set_:
+        raise typer.BadParameter("--set needs a CONFIG", param_hint="--set")
+    raise typer.Exit(checks_command.gradcheck(config, op, set_, batch_size, json_))
+
+
+@app.command(epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
+def validate(
+    config: Annotated[str, typer.Argument(
+        metavar="CONFIG", help="YAML config file.", show_default=False)],
+    set_: SetOption = [],  # noqa: B006
+    print_config: PrintConfig = False,
+    json_: JsonOption = False,
+):
+    """Check a config as train would (keys, types, data, shapes) and show the model."""
+    from simplegrad_cli import commands
+
+    raise typer.Exit(commands.validate(config, set_, print_config, json_))
+
+
+@app.command(epilog="Example: simplegrad info runs/mnist/best.npz --json")
+def info(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
+    json_: JsonOption = False,
+):
+    """Show a checkpoint's metadata, config, parameter shapes and metrics."""
+    from simplegrad_cli import commands
+
+    raise typer.Exit(commands.info(checkpoint, json_))
+
+
+def main():
+    """Console-script entry point (`simplegrad = "simplegrad_cli.app:main"`)."""
+    app()

@@ -1,0 +1,305 @@
+"""Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
+
+The model is built layer by layer with a dry forward pass of one sample through each layer, so
+a size that does not chain is reported at the layer's line in the config, and sizes left as
+null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simplegrad_cli.errors import DataError
+
+MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
+
+
+@dataclass
+class Datasets:
+    """The examples one run uses: training, validation (or None) and what they look like."""
+
+    train: object
+    val: object
+    input_shape: tuple
+    num_classes: int
+    class_names: list
+
+
+@dataclass
+class LayerRow:
+    """One line of the model summary."""
+
+    index: int
+    name: str
+    module: object
+    output_shape: tuple
+    parameters: int
+
+
+# ---- data ---------------------------------------------------------------------------------
+def load_split(cfg, split, source=None):
+    """Load one split of the configured source (or of `source`, then without the config's
+    source-specific data.options), preprocessed as the config says."""
+    from simplegrad import data
+
+    d = cfg.values["data"]
+    options = dict(d["options"]) if source is None else {}
+    explicit, source = source is not None, source or d["source"]
+    if not source.startswith("synthetic:"):
+        options.setdefault("flatten", False)  # the CLI flattens below, for every source
+        _quiet_hub_logs()
+    try:
+        dataset = data.load(source, split=split, **options)
+    except (data.DataError, TypeError) as error:  # TypeError: an option of the wrong kind
+        if explicit:
+            raise DataError(error, where="--data") from None
+        path = ("data", "options") if "option" in str(error) else ("data", "source")
+        named = [key for key in d["options"] if key in str(error)]
+        if named:  # "n_samples must be a positive integer": point at that option
+            path = ("data", "options", named[0])
+        raise DataError(error, where=cfg.where(path), path=".".join(path)) from None
+    return preprocess(cfg, dataset)
+
+
+def _quiet_hub_logs():
+    """Keep huggingface_hub's retry warnings off stderr: a failure ends in one DataError line."""
+    import logging
+    import os
+
+    for variable in ("HF_HUB_VERBOSITY", "DATASETS_VERBOSITY"):  # read when they are imported
+        os.environ.setdefault(variable, "error")
+    for name in ("huggingface_hub", "datasets"):  # in case they already were
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def preprocess(cfg, dataset):
+    """Apply data.max_samples, data.flatten and data.normalize to a loaded ArrayDataset."""
+    from simplegrad.data import ArrayDataset
+
+    d = cfg.values["data"]
+    x, y = dataset.x, dataset.y
+    if d["max_samples"] is not None and d["max_samples"] < len(y):
+        x, y = x[:d["max_samples"]], y[:d["max_samples"]]
+    if d["flatten"] and x.ndim > 2:
+        x = x.reshape(len(x), -1)
+    if d["normalize"] is not None:
+        mean, std = d["normalize"]
+        x = (x - np.float32(mean)) / np.float32(std)
+    if x is dataset.x and y is dataset.y:
+        return dataset
+    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
+                        class_names=dataset.class_names)
+
+
+def load_datasets(cfg):
+    """The training split, cut into train/validation by data.val_fraction and data.val_seed."""
+    d = cfg.values["data"]
+    train = load_split(cfg, d["split"])
+    val = None
+    if d["val_fraction"] > 0:
+        if len(train) < 2:
+            raise DataError(f"the '{d['split']}' split has {len(train)} sample(s); cannot hold "
+                            "out a validation set", where=cfg.where(("data", "val_fraction")),
+                            path="data.val_fraction")
+        from simplegrad.data import DataError as LibDataError
+        try:
+            train, val = train.split(d["val_fraction"], seed=d["val_seed"])
+        except LibDataError as error:
+            raise DataError(error, where=cfg.where(("data", "val_fraction")),
+                            path="data.val_fraction") from None
+    return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),
+                    getattr(train, "class_names", None))
+
+
+# ---- model --------------------------------------------------------------------------------
+def _fail(cfg, path, message):
+    raise cfg.error(path, message)
+
+
+def _infer(cfg, path, name, args, shape):
+    """Fill in null sizes from the per-sample input `shape`; check explicit ones against it."""
+    args = dict(args)
+
+    def need_ndim(ndims, what):
+        if len(shape) in ndims:
+            return
+        hint = ""
+        if name == "linear":
+            hint = "; add `- flatten` before it"
+        elif cfg.values["data"]["flatten"]:
+            hint = "; set data.flatten: false so images keep their (channels, height, width) shape"
+        _fail(cfg, path, f"expects per-sample input of shape {what}, but gets shape {shape}{hint}")
+
+    def match(key, size):
+        if args[key] is None:
+            args[key] = size
+        elif args[key] != size:
+            _fail(cfg, path + (key,), f"is {args[key]} but the input to this layer has {size} "
+                                      f"(per-sample shape {shape}); set it to {size} or leave "
+                                      "it out to infer it")
+
+    if name == "linear":
+        need_ndim((1, 2), "(features,)")
+        match("in", shape[-1])
+    elif name == "conv2d":
+        need_ndim((3,), "(channels, height, width)")
+        match("in", shape[0])
+    elif name in ("max_pool2d", "avg_pool2d"):
+        need_ndim((3,), "(channels, height, width)")
+    elif name == "batch_norm1d":
+        need_ndim((1, 2), "(features,) or (channels, length)")
+        match("num_features", shape[0])
+    elif name == "batch_norm2d":
+        need_ndim((3,), "(channels, height, width)")
+        match("num_features", shape[0])
+    elif name == "layer_norm":
+        match("normalized_shape", shape[-1])
+    if name in ("conv2d", "max_pool2d", "avg_pool2d"):
+        for axis, size in zip(("height", "width"), shape[1:]):
+            room = size + 2 * args["padding"] - args["kernel_size"]
+            if room < 0:
+                _fail(cfg, path + ("kernel_size",), f"kernel_size {args['kernel_size']} is "
+                                                    f"larger than the input {axis} {size} (+ 2 x "
+                                                    f"padding {args['padding']})")
+        if name != "conv2d" and args["padding"] * 2 > args["kernel_size"]:
+            _fail(cfg, path + ("padding",), f"padding {args['padding']} must be at most half "
+                                            f"of kernel_size {args['kernel_size']}")
+    return args
+
+
+def _count_parameters(name, args):
+    """Parameters a layer will have, computed before allocating it (to refuse absurd sizes)."""
+    if name == "linear":
+        return args["in"] * args["out"] + (args["out"] if args["bias"] else 0)
+    if name == "conv2d":
+        weights = args["out"] * args["in"] * args["kernel_size"] ** 2
+        return weights + (args["out"] if args["bias"] else 0)
+    return 0
+
+
+def make_layer(name, args):
+    """The nn module for one config layer (arguments already validated and inferred)."""
+    from simplegrad import nn
+
+    if name == "linear":
+        return nn.Linear(args["in"], args["out"], bias=args["bias"])
+    if name == "conv2d":
+        return nn.Conv2d(args["in"], args["out"], args["kernel_size"], stride=args["stride"],
+                         padding=args["padding"], bias=args["bias"])
+    if name == "max_pool2d":
+        return nn.MaxPool2d(args["kernel_size"], stride=args["stride"], padding=args["padding"])
+    if name == "avg_pool2d":
+        return nn.AvgPool2d(args["kernel_size"], stride=args["stride"], padding=args["padding"])
+    if name == "leaky_relu":
+        return nn.LeakyReLU(args["negative_slope"])
+    if name == "dropout":
+        return nn.Dropout(args["p"])
+    if name == "layer_norm":
+        return nn.LayerNorm(args["normalized_shape"], eps=args["eps"])
+    if name in ("batch_norm1d", "batch_norm2d"):
+        cls = nn.BatchNorm1d if name == "batch_norm1d" else nn.BatchNorm2d
+        return cls(args["num_features"], eps=args["eps"], momentum=args["momentum"])
+    simple = {"flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+              "gelu": nn.GELU, "softmax": nn.Softmax}
+    return simple[name]()
+
+
+def build_model(cfg, input_shape, num_classes, sample=None):
+    """Build the Sequential model, checking each layer with a dry forward pass.
+
+    Returns (model, rows, layers): `rows` is the model summary; `layers` is the model section
+    of the config with every inferred size filled in (stored in checkpoints, so `eval` can
+    rebuild the model without the data).
+    """
+    from simplegrad import Tensor, nn, no_grad
+
+    x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
+    shape = tuple(input_shape)
+    modules, rows, layers = [], [], []
+    specs = cfg.values["model"]
+    for index, spec in enumerate(specs):
+        (name, args), = spec.items()
+        path = ("model", index, name)
+        args = _infer(cfg, path, name, args, shape)
+        count = _count_parameters(name, args)
+        if count > MAX_LAYER_PARAMETERS:
+            _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
+                             f"{MAX_LAYER_PARAMETERS:,}")
+        module = make_layer(name, args)
+        module.eval()
+        try:
+            with no_grad(), np.errstate(all="ignore"):
+                x = module(x)
+        except Exception as error:  # any failure here means the shapes do not chain
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            _fail(cfg, path, f"does not fit its input of per-sample shape {shape}: {reason}")
+        shape = tuple(x.shape[1:])
+        if not all(shape) or not np.all(np.isfinite(x.data)):
+            _fail(cfg, path, f"produces an unusable output of per-sample shape {shape}")
+        modules.append(module)
+        layers.append({name: args})
+        rows.append(LayerRow(index, name, module, shape, module.num_parameters()))
+    _check_output(cfg, shape, num_classes, len(specs) - 1, layers[-1])
+    return nn.Sequential(modules), rows, layers
+
+
+def _check_output(cfg, shape, num_classes, last, last_layer):
+    """The model must end with one value per class for every loss we offer."""
+    if shape == (num_classes,):
+        return
+    (name, args), = last_layer.items()
+    path = ("model", last, name) + (("out",) if name == "linear" else ())
+    loss = cfg.values["loss"]
+    _fail(cfg, path, f"the model outputs per-sample shape {shape}, but {loss} on data with "
+                     f"{num_classes} classes needs ({num_classes},); end the model with a layer "
+                     f"of {num_classes} outputs")
+
+
+# ---- loss, optimizer, scheduler -------------------------------------------------------------
+def make_loss(name, num_classes):
+    """loss(outputs, labels) -> scalar Tensor, for the configured loss name."""
+    from simplegrad.nn import functional as F
+
+    if name == "cross_entropy":
+        return lambda out, y: out.cross_entropy_loss(y)
+    eye = np.eye(num_classes, dtype=np.float32)
+    if name == "mse":
+        return lambda out, y: F.mse_loss(out, eye[y.data])
+    return lambda out, y: F.binary_cross_entropy_with_logits(out, eye[y.data])
+
+
+def make_optimizer(cfg, parameters):
+    """The configured optimizer over `parameters`."""
+    from simplegrad import optim
+
+    o = dict(cfg.values["optimizer"])
+    name = o.pop("name")
+    if name == "sgd":
+        return optim.SGD(parameters, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"],
+                         weight_decay=o["weight_decay"])
+    cls = optim.Adam if name == "adam" else optim.AdamW
+    return cls(parameters, lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"],
+               weight_decay=o["weight_decay"])
+
+
+def make_scheduler(cfg, optimizer):
+    """The configured per-epoch learning-rate schedule, or None."""
+    from simplegrad.optim import lr_scheduler
+
+    s = cfg.values["scheduler"]
+    if s is None:
+        return None
+    warmup = s["warmup_epochs"]
+    if s["name"] == "step":
+        main = lr_scheduler.StepLR(optimizer, s["step_size"], gamma=s["gamma"])
+    else:
+        t_max = s["t_max"] or max(1, cfg.values["train"]["epochs"] - warmup)
+        main = lr_scheduler.CosineAnnealingLR(optimizer, t_max, eta_min=s["eta_min"])
+    if warmup:
+        return lr_scheduler.LinearWarmup(optimizer, warmup, after=main)
+    return main
+
+
+def total_parameters(rows):
+    """Sum of the parameter counts of a model summary."""
+    return int(math.fsum(row.parameters for row in rows))

@@ -1,0 +1,296 @@
+"""What each command does, separated from the Typer wiring in app.py.
+
+Each function takes plain Python values, prints its result (rich tables on stdout, or JSON
+with `as_json`), and returns an exit code or raises a CliError.
+"""
+import os
+
+from simplegrad_cli import display
+from simplegrad_cli.config import load_config
+from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
+from simplegrad_cli.yaml_source import dotted
+
+
+def _shortcuts(seed=None, epochs=None, out=None):
+    """(origin, key path, value) for the --seed / --epochs / --out options that were given."""
+    given = [("--seed", ("seed",), seed), ("--epochs", ("train", "epochs"), epochs),
+             ("--out", ("train", "out"), out)]
+    return [item for item in given if item[2] is not None]
+
+
+def _print_config(cfg, as_json):
+    if as_json:
+        display.print_json(cfg.values)
+    else:
+        import sys
+
+        sys.stdout.write(cfg.to_yaml())
+
+
+# ---- train ------------------------------------------------------------------------------
+RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
+                     ("train", "eval_every"), ("train", "log_every")}
+
+
+def _first_difference(new, old, path=()):
+    """The first key path where two configs differ (None if equal)."""
+    if isinstance(new, dict) and isinstance(old, dict):
+        for key in list(new) + [k for k in old if k not in new]:
+            if path + (key,) in RESUMABLE_CHANGES:
+                continue
+            found = _first_difference(new.get(key), old.get(key), path + (key,))
+            if found is not None:
+                return found
+        return None
+    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        for index, (a, b) in enumerate(zip(new, old)):
+            found = _first_difference(a, b, path + (index,))
+            if found is not None:
+                return found
+        return None
+    return None if new == old else path
+
+
+def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json):
+    """`simplegrad train`: validate, build, train, and print a summary."""
+    from simplegrad_cli.stored_run import open_checkpoint, stored_config
+    from simplegrad_cli.train import Trainer
+
+    shortcuts = _shortcuts(seed, epochs, out)
+    checkpoint = open_checkpoint(resume) if resume else None
+    if config is not None:
+        cfg = load_config(config, overrides, shortcuts)
+    else:
+        cfg = stored_config(checkpoint, overrides, shortcuts)
+    if print_config:
+        _print_config(cfg, as_json)
+        return OK
+    if checkpoint is not None:
+        run_dir = out or os.path.dirname(checkpoint.path) or "."  # continue in its folder
+    else:
+        run_dir = cfg.run_dir
+    trainer = Trainer(cfg, run_dir, checkpoint)
+    folder, resuming = trainer.folder, checkpoint is not None
+    folder.check(overwrite, resuming)  # before loading data, which may take a while
+    trainer.setup()
+    if resuming:
+        _check_same_run(trainer, checkpoint, cfg)
+    folder.prepare(overwrite, resuming)
+    folder.check_space(trainer.checkpoint_bytes())
+    folder.write_text(folder.config, _yaml(trainer.resolved))
+    if checkpoint is not None:
+        folder.keep_metrics_until(trainer.state.step)
+    _announce(trainer, cfg, checkpoint)
+    if trainer.state.epoch >= cfg.values["train"]["epochs"]:
+        display.info(f"nothing to do: the checkpoint has already trained "
+                     f"{trainer.state.epoch} of {cfg.values['train']['epochs']} epochs "
+                     "(use --epochs to train longer)")
+        summary = trainer.summary("completed", 0.0)
+    else:
+        with display.train_display(cfg.values["train"]["epochs"]) as screen:
+            summary = trainer.run(screen)
+    _report_train(summary)
+    if as_json:
+        display.print_json(summary)
+    return OK
+
+
+def _yaml(values):
+    return display.to_yaml(values)
+
+
+def _check_same_run(trainer, checkpoint, cfg):
+    """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
+    stored = checkpoint.metadata.get("config")
+    path = _first_difference(trainer.resolved, stored)
+    if path is not None:
+        allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
+        raise ConfigError(f"differs from the checkpoint's config; a resumed run must use the "
+                          f"same settings (only {allowed} may change)", where=cfg.where(path),
+                          path=dotted(path))
+
+
+def _announce(trainer, cfg, checkpoint):
+    d = trainer.data
+    val = f" / {len(d.val):,} val" if d.val is not None else ""
+    what = f"resuming {checkpoint.path} at epoch {trainer.state.epoch + 1}, step " \
+           f"{trainer.state.step}" if checkpoint is not None else f"training {cfg.name}"
+    display.info(f"{what}: {len(d.train):,} train{val} samples, "
+                 f"{trainer.model.num_parameters():,} parameters, "
+                 f"{cfg.values['train']['epochs']} epochs -> {trainer.folder.path}")
+
+
+def _report_train(summary):
+    if summary["best"] is not None:
+        value = summary["best"]
+        shown = f"{value * 100:.2f}%" if summary["metric"].endswith("accuracy") else f"{value:.4f}"
+        display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
+                     f"({summary['best_checkpoint']}); {summary['epochs']} epochs in "
+                     f"{summary['time_s']:.1f}s")
+
+
+# ---- validate ---------------------------------------------------------------------------
+def validate(config, overrides, print_config, as_json):
+    """`simplegrad validate`: every check train does, then a model summary."""
+    import simplegrad
+
+    from simplegrad_cli import build
+
+    cfg = load_config(config, overrides)
+    if print_config:
+        _print_config(cfg, as_json)
+        return OK
+    simplegrad.manual_seed(cfg.values["seed"])
+    data = build.load_datasets(cfg)
+    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
+                                            data.train.x)
+    summary = {
+        "config": str(config), "valid": True,
+        "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),
+                 "val_samples": len(data.val) if data.val is not None else 0,
+                 "input_shape": list(data.input_shape), "num_classes": data.num_classes},
+        "layers": [{"index": r.index, "layer": r.name, "arguments": layers[r.index][r.name],
+                    "output_shape": list(r.output_shape), "parameters": r.parameters}
+                   for r in rows],
+        "parameters": model.num_parameters(),
+    }
+    if as_json:
+        display.print_json(summary)
+        return OK
+    console = display.results_console()
+    d = summary["data"]
+    console.print(f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
+                  f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
+                  f"{d['num_classes']} classes", highlight=False, markup=False)
+    _model_table(rows, layers, data.input_shape, console)
+    return OK
+
+
+def _model_table(rows, layers, input_shape, console):
+    def args_text(args):
+        return ", ".join(f"{k}={v}" for k, v in args.items())
+
+    table_rows = [["", "input", "", str(tuple(input_shape)), ""]]
+    table_rows += [[str(r.index), r.name, args_text(layers[r.index][r.name]),
+                    str(r.output_shape), f"{r.parameters:,}"] for r in rows]
+    total = sum(r.parameters for r in rows)
+    table_rows.append(["", "total", "", "", f"{total:,}"])
+    display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
+                  table_rows, console)
+
+
+# ---- eval -------------------------------------------------------------------------------
+def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
+    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split."""
+    from simplegrad_cli import build, metrics
+    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
+        stored_data_info
+    from simplegrad_cli.train import evaluate as run_eval
+
+    checkpoint = open_checkpoint(checkpoint_path)
+    cfg = stored_config(checkpoint)
+    model, _ = rebuild_model(checkpoint, cfg)
+    input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    split = split or cfg.values["data"]["test_split"]
+    if split is None:
+        raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
+                       "NAME (and --data SOURCE for other data)")
+    dataset = build.load_split(cfg, split, source=source)
+    shown_source = source or cfg.values["data"]["source"]
+    if tuple(dataset.input_shape) != input_shape:
+        raise CliError(f"{shown_source} ({split}): samples have shape "
+                       f"{tuple(dataset.input_shape)} but the model expects {input_shape}")
+    if dataset.num_classes > num_classes or int(dataset.y.max()) >= num_classes:
+        raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but the "
+                       f"model predicts {num_classes}")
+    loss_fn = build.make_loss(cfg.values["loss"], num_classes)
+    result = run_eval(model, dataset, loss_fn, num_classes)
+    confusion = metrics.confusion_matrix(dataset.y, result["predictions"], num_classes)
+    rows = metrics.per_class(confusion, class_names or getattr(dataset, "class_names", None))
+    passed = min_accuracy is None or result["accuracy"] >= min_accuracy
+    report = {"checkpoint": checkpoint.path, "source": shown_source, "split": split,
+              "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
+              "per_class": rows, "confusion_matrix": confusion.tolist(),
+              "min_accuracy": min_accuracy, "passed": passed}
+    if as_json:
+        display.print_json(report)
+    else:
+        _eval_tables(report)
+    if not passed:
+        display.info(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
+                     f"{min_accuracy * 100:.2f}%")
+        return CHECK_FAILED
+    return OK
+
+
+def _eval_tables(report):
+    console = display.results_console()
+    console.print(f"{report['checkpoint']} on {report['source']} ({report['split']}, "
+                  f"{report['samples']:,} samples): loss {report['loss']:.4f}, accuracy "
+                  f"{report['accuracy'] * 100:.2f}%", highlight=False, markup=False)
+    named = any(r["name"] != str(r["class"]) for r in report["per_class"])
+    columns = [">class"] + ["name"] * named + [">precision", ">recall", ">f1", ">support"]
+    rows = [[r["class"]] + [r["name"]] * named
+            + [f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}",
+               f"{r['support']:,}"] for r in report["per_class"]]
+    display.table("per class", columns, rows, console)
+    matrix = report["confusion_matrix"]
+    display.table("confusion matrix (rows: true class, columns: predicted)",
+                  [">true"] + [f">{c}" for c in range(len(matrix))],
+                  [[i] + row for i, row in enumerate(matrix)], console)
+
+
+# ---- info -------------------------------------------------------------------------------
+def info(checkpoint_path, as_json):
+    """`simplegrad info`: what a checkpoint holds, without building anything."""
+    from simplegrad_cli.stored_run import open_checkpoint, stored_config
+
+    checkpoint = open_checkpoint(checkpoint_path)
+    meta = checkpoint.metadata
+    try:
+        config = stored_config(checkpoint).values  # in schema order, as the user wrote it
+    except CliError:
+        config = meta.get("config")  # show what is there even if it no longer validates
+    params = [{"name": name, "shape": list(array.shape), "dtype": str(array.dtype),
+               "count": int(array.size)} for name, array in checkpoint.model_state.items()]
+    loop = meta.get("loop") or {}
+    report = {
+        "checkpoint": checkpoint.path, "format_version": meta.get("format_version"),
+        "library_version": meta.get("library_version"), "name": meta.get("name"),
+        "epoch": meta.get("epoch"), "step": meta.get("step"),
+        "mid_epoch": bool((meta.get("loader") or {}).get("position")),
+        "best": loop.get("best"), "best_epoch": loop.get("best_epoch"),
+        "metrics": meta.get("metrics"), "data": meta.get("data"),
+        "optimizer": (checkpoint.optimizer_state or {}).get("type"),
+        "scheduler": (checkpoint.scheduler_state or {}).get("type"),
+        "parameters": params, "total_parameters": sum(p["count"] for p in params),
+        "config": config,
+    }
+    if as_json:
+        display.print_json(report)
+        return OK
+    console = display.results_console()
+    lines = [f"checkpoint  {report['checkpoint']} (format {report['format_version']}, "
+             f"simplegrad {report['library_version']})",
+             f"run         {report['name']}: epoch {report['epoch']}, step {report['step']}"
+             + (" (saved mid-epoch)" if report["mid_epoch"] else "")]
+    if report["metrics"]:
+        lines.append(f"metrics     {display.format_metrics(report['metrics'])}")
+    if report["best"] is not None:
+        lines.append(f"best        {report['best']:.4f} at epoch {report['best_epoch']}")
+    if report["data"]:
+        d = report["data"]
+        lines.append(f"data        input {tuple(d.get('input_shape', ()))}, "
+                     f"{d.get('num_classes')} classes, {d.get('train_samples', 0):,} train / "
+                     f"{d.get('val_samples', 0):,} val samples")
+    lines.append(f"optimizer   {report['optimizer']}, scheduler {report['scheduler']}")
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    display.table("parameters", ["name", "shape", "dtype", ">count"],
+                  [[p["name"], str(tuple(p["shape"])), p["dtype"], f"{p['count']:,}"]
+                   for p in params] + [["total", "", "", f"{report['total_parameters']:,}"]],
+                  console)
+    if report["config"]:
+        console.print("config:", highlight=False, markup=False)
+        console.print(_yaml(report["config"]).rstrip(), highlight=False, markup=False)
+    return OK

@@ -1,0 +1,187 @@
+"""Output: progress and messages on stderr, results on stdout (rich tables or JSON).
+
+On a terminal, training shows rich progress bars; otherwise (CI logs, pipes) it prints one
+plain line per epoch with no control characters. Results go to stdout so `--json` output
+can be piped into other tools while progress stays on stderr.
+"""
+import json
+import math
+import sys
+import time
+
+
+def info(text):
+    """A plain progress/status line on stderr."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def print_json(value):
+    """A JSON document on stdout (the machine-readable result of a command); NaN and
+    infinities, which JSON cannot represent, become null."""
+    def strict(item):
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: strict(v) for key, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [strict(v) for v in item]
+        return item
+
+    sys.stdout.write(json.dumps(strict(value), indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def results_console():
+    """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 120)
+
+
+def format_metrics(record):
+    """'loss 0.1234  acc 96.10%  val_loss ...' from an epoch record (missing keys skipped)."""
+    parts = []
+    for key, label in [("train_loss", "loss"), ("train_accuracy", "acc"),
+                       ("val_loss", "val_loss"), ("val_accuracy", "val_acc")]:
+        value = record.get(key)
+        if value is None:
+            continue
+        parts.append(f"{label} {value * 100:.2f}%" if "accuracy" in key else
+                     f"{label} {value:.4f}")
+    if record.get("lr") is not None:
+        parts.append(f"lr {record['lr']:.3g}")
+    if record.get("time_s") is not None:
+        parts.append(f"{record['time_s']:.2f}s")
+    return "  ".join(parts)
+
+
+class PlainTrainDisplay:
+    """One line per epoch on stderr: for logs and pipes (no colours, no control characters)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def begin_epoch(self, epoch, steps, done=0):
+        """An epoch (0-based) with `steps` batches starts (`done` already run, when resuming)."""
+
+    def step(self, done, loss, accuracy, samples_per_s):
+        """A step finished: `done` batches of this epoch, running loss/accuracy, throughput."""
+
+    def end_epoch(self, epoch, record):
+        """An epoch finished; print its summary line."""
+        self.message(f"epoch {epoch + 1}/{self.epochs}  {format_metrics(record)}")
+
+    def message(self, text):
+        """A status line (checkpoint saved, early stopping...)."""
+        info(text)
+
+    def close(self):
+        """Stop drawing (nothing to do for plain output)."""
+
+
+class RichTrainDisplay(PlainTrainDisplay):
+    """Epoch and step progress bars with loss, accuracy, samples/s and ETA on a terminal."""
+
+    def __init__(self, epochs):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        super().__init__(epochs)
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description:>6}"), BarColumn(bar_width=30), MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"), TextColumn("eta"), TimeRemainingColumn(),
+            TimeElapsedColumn(), console=self.console, transient=True)
+        self.epoch_task = self.progress.add_task("epoch", total=epochs, stats="")
+        self.step_task = self.progress.add_task("step", total=1, stats="")
+        self.last_draw = 0.0
+        self.progress.start()
+
+    def begin_epoch(self, epoch, steps, done=0):
+        self.progress.update(self.epoch_task, completed=epoch)
+        self.progress.reset(self.step_task, total=steps, completed=done, stats="")
+
+    def step(self, done, loss, accuracy, samples_per_s):
+        now = time.monotonic()
+        if now - self.last_draw < 0.1 and done < self.progress.tasks[self.step_task].total:
+            return  # redraw at most ten times a second: formatting is not free
+        self.last_draw = now
+        stats = f"loss {loss:.4f}  acc {accuracy * 100:.1f}%  {samples_per_s:,.0f} samples/s"
+        self.progress.update(self.step_task, completed=done, stats=stats)
+
+    def end_epoch(self, epoch, record):
+        self.progress.update(self.epoch_task, completed=epoch + 1)
+        self.console.print(f"epoch {epoch + 1}/{self.epochs}  {format_metrics(record)}",
+                           highlight=False, markup=False)
+
+    def message(self, text):
+        self.console.print(text, highlight=False, markup=False)
+
+    def close(self):
+        self.progress.stop()
+
+
+def train_display(epochs):
+    """Rich bars when stderr is a terminal, plain lines otherwise."""
+    if sys.stderr.isatty():
+        return RichTrainDisplay(epochs)
+    return PlainTrainDisplay(epochs)
+
+
+def table(title, columns, rows, console=None):
+    """Print a title line and a rich table on stdout: `columns` are headers (right-aligned if
+    they start with '>'), `rows` are lists of already formatted strings."""
+    from rich.table import Table
+
+    console = console or results_console()
+    console.print(title, style="bold", highlight=False, markup=False)
+    grid = Table(show_edge=False, pad_edge=False)
+    for column in columns:
+        right = column.startswith(">")
+        grid.add_column(column.lstrip(">"), justify="right" if right else "left")
+    for row in rows:
+        grid.add_row(*[str(cell) for cell in row])
+    console.print(grid)
+
+
+def to_yaml(values):
+    """Config values as YAML: sections in block style, layer arguments and number lists inline
+    (`- linear: {in: 784, out: 128, bias: true}`), keys in schema order."""
+    import yaml
+
+    class FlowDict(dict):
+        pass
+
+    class FlowList(list):
+        pass
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(FlowDict, lambda d, v: d.represent_mapping(
+        "tag:yaml.org,2002:map", v.items(), flow_style=True))
+    Dumper.add_representer(FlowList, lambda d, v: d.represent_sequence(
+        "tag:yaml.org,2002:seq", v, flow_style=True))
+
+    def mark(value, depth):
+        if depth == 2 and isinstance(value, dict) and len(value) == 1 \
+                and list(value.values()) == [{}]:
+            return next(iter(value))  # `- relu: {}` reads better as `- relu`
+        if isinstance(value, dict):
+            items = {k: mark(v, depth + 1) for k, v in value.items()}
+            return FlowDict(items) if depth >= 3 or (depth == 2 and not items) else items
+        if isinstance(value, list):
+            items = [mark(v, depth + 1) for v in value]
+            scalars = all(not isinstance(v, (dict, list)) for v in value)
+            return FlowList(items) if scalars else items
+        return value
+
+    return yaml.dump(mark(values, 0), Dumper=Dumper, sort_keys=False, width=100)

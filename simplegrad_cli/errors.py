@@ -1,0 +1,63 @@
+"""Errors the CLI reports as one line on stderr, and the exit codes they map to.
+
+Every user mistake becomes a `CliError` subclass somewhere below the commands; `app.py` prints
+`error.line()` and exits with `error.exit_code`, so users never see a traceback for their own
+mistakes (`--debug` shows one).
+"""
+
+OK = 0
+CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
+USAGE = 2  # bad command line, config, checkpoint or data
+INTERRUPTED = 130  # Ctrl-C (SIGINT)
+TERMINATED = 143  # SIGTERM
+
+
+def one_line(text):
+    """Collapse whitespace and newlines so a message always prints as a single line."""
+    return " ".join(str(text).split())
+
+
+class CliError(Exception):
+    """A problem to report as `WHERE: KEY.PATH: message` and an exit code (2 by default)."""
+
+    exit_code = USAGE
+
+    def __init__(self, message, where=None, path=None, exit_code=None):
+        super().__init__(one_line(message))
+        self.message = one_line(message)
+        self.where = where
+        self.path = path
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def line(self):
+        """The one-line report: location, key path and message, each only when known."""
+        parts = [part for part in (self.where, self.path) if part]
+        return ": ".join(parts + [self.message])
+
+    def __str__(self):
+        return self.line()
+
+
+class ConfigError(CliError):
+    """The config (file or --set override) is invalid: `FILE:LINE: key.path: what, expected`."""
+
+
+class CheckpointError(CliError):
+    """A checkpoint file cannot be used (missing, damaged, or from an incompatible config)."""
+
+
+class DataError(CliError):
+    """The data source cannot be read or does not fit the config."""
+
+
+class CheckFailed(CliError):
+    """A check the user asked for did not pass (exit code 1)."""
+
+    exit_code = CHECK_FAILED
+
+
+class Interrupted(CliError):
+    """Training stopped by SIGINT (130) or SIGTERM (143) after saving where it was."""
+
+    exit_code = INTERRUPTED

@@ -1,0 +1,285 @@
+"""The training loop: steps, validation, checkpoints, resume, signals and divergence.
+
+Everything that changes during training (weights, optimizer and scheduler state, data order,
+the global RNG and this loop's own counters) goes into each checkpoint, so `--resume` continues
+with results bitwise identical to a run that never stopped.
+"""
+import copy
+import math
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from simplegrad_cli import build
+from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.run_folder import RunFolder
+
+EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
+
+
+@dataclass
+class LoopState:
+    """The loop's own counters, saved in checkpoints so a resumed run continues exactly."""
+
+    epoch: int = 0  # epochs completed
+    step: int = 0  # optimizer steps taken
+    best: float = None  # best value of train.metric so far
+    best_epoch: int = None
+    bad_evals: int = 0  # evaluations since the metric last improved
+    loss_sum: float = 0.0  # running sums over the current (possibly interrupted) epoch
+    correct: int = 0
+    seen: int = 0
+    epoch_time: float = 0.0
+    log_loss: float = 0.0  # loss summed since the last step record in metrics.jsonl
+    log_count: int = 0
+    last_record: dict = field(default_factory=dict)
+
+
+class StopSignals:
+    """Turn SIGINT/SIGTERM into a flag checked between steps (a second signal aborts now)."""
+
+    def __init__(self):
+        self.signum = None
+
+    def __enter__(self):
+        self.previous = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def handle(self, signum, frame):
+        if self.signum is not None:
+            raise KeyboardInterrupt  # asked twice: stop without saving
+        self.signum = signum
+
+
+def evaluate(model, dataset, loss_fn, num_classes):
+    """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
+    from simplegrad import Tensor, no_grad
+
+    model.eval()
+    total, predictions = 0.0, []
+    with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, len(dataset), EVAL_BATCH):
+            x = Tensor(dataset.x[start:start + EVAL_BATCH])
+            y = Tensor(dataset.y[start:start + EVAL_BATCH])
+            out = model(x)
+            total += float(loss_fn(out, y).data) * len(y.data)
+            predictions.append(np.argmax(out.data, axis=-1))
+    predictions = np.concatenate(predictions)
+    return {"loss": total / len(dataset),
+            "accuracy": float(np.mean(predictions == dataset.y)),
+            "predictions": predictions}
+
+
+def _improved(metric, value, best):
+    if best is None:
+        return True
+    return value > best if metric.endswith("accuracy") else value < best
+
+
+class Trainer:
+    """One training run: built from a validated Config, optionally resumed from a checkpoint."""
+
+    def __init__(self, cfg, run_dir, checkpoint=None):
+        self.cfg, self.folder, self.checkpoint = cfg, RunFolder(run_dir), checkpoint
+        self.state = LoopState()
+
+    # ---- setup --------------------------------------------------------------------------
+    def setup(self):
+        """Load data, build model/optimizer/scheduler/loader; restore a checkpoint if given."""
+        import simplegrad
+        from simplegrad.data import DataLoader
+
+        cfg = self.cfg
+        simplegrad.manual_seed(cfg.values["seed"])
+        self.data = build.load_datasets(cfg)
+        self.model, self.rows, layers = build.build_model(
+            cfg, self.data.input_shape, self.data.num_classes, self.data.train.x)
+        self.resolved = copy.deepcopy(cfg.values)
+        self.resolved["model"] = layers
+        self.loss_fn = build.make_loss(cfg.values["loss"], self.data.num_classes)
+        self.optimizer = build.make_optimizer(cfg, self.model.parameters())
+        self.scheduler = build.make_scheduler(cfg, self.optimizer)
+        d = cfg.values["data"]
+        self.loader = DataLoader(self.data.train, batch_size=d["batch_size"],
+                                 shuffle=d["shuffle"], seed=cfg.values["seed"])
+        if self.checkpoint is not None:
+            self.restore(self.checkpoint)
+
+    def restore(self, checkpoint):
+        """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
+        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
+        from simplegrad.data import DataError as LibDataError
+
+        meta = checkpoint.metadata
+        try:
+            checkpoint.restore(self.model, self.optimizer, self.scheduler)
+            self.loader.load_state_dict(meta["loader"])
+            self.state = LoopState(**meta["loop"])
+        except (LibCheckpointError, LibDataError, KeyError, TypeError) as error:
+            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
+                           f"{error}") from None
+
+    def checkpoint_bytes(self):
+        """Rough size of one checkpoint: the weights plus the optimizer's per-weight state."""
+        per_weight = 3 if self.cfg.values["optimizer"]["name"] != "sgd" else 2
+        return 4 * per_weight * self.model.num_parameters() + 100_000
+
+    # ---- saving -------------------------------------------------------------------------
+    def save(self, path):
+        """Write a checkpoint with everything needed to resume exactly."""
+        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
+        from simplegrad.checkpoint import save_checkpoint
+
+        d = self.data
+        try:
+            save_checkpoint(
+                path, self.model, self.optimizer, self.scheduler,
+                config=self.resolved, name=self.cfg.name, epoch=self.state.epoch,
+                step=self.state.step, metrics=self.state.last_record,
+                loader=self.loader.state_dict(), loop=asdict(self.state),
+                data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
+                      "class_names": d.class_names, "train_samples": len(d.train),
+                      "val_samples": len(d.val) if d.val is not None else 0})
+        except LibCheckpointError as error:
+            raise CliError(str(error), exit_code=1) from None
+
+    # ---- the loop -----------------------------------------------------------------------
+    def run(self, display):
+        """Train to the configured number of epochs (or early stop); returns a summary dict."""
+        state, epochs = self.state, self.cfg.values["train"]["epochs"]
+        started = time.monotonic()
+        status = "completed"
+        # overflow is detected (and reported once) by the finiteness checks, not by warnings
+        with StopSignals() as stop, np.errstate(over="ignore", invalid="ignore",
+                                                divide="ignore"):
+            while state.epoch < epochs:
+                seconds = self.train_epoch(display, stop)
+                if self.end_epoch(state.epoch, seconds, display):
+                    status = "early_stopped"
+                    break
+                if stop.signum is not None and state.epoch < epochs:
+                    self.interrupted(stop.signum, saved=True)
+        return self.summary(status, time.monotonic() - started)
+
+    def train_epoch(self, display, stop):
+        """Run the (rest of the) current epoch's steps; returns the epoch's seconds so far."""
+        state, loader = self.state, self.loader
+        epoch, steps = state.epoch, len(loader)
+        done = loader.position if loader.position < steps else 0  # > 0 when resuming mid-epoch
+        if done == 0:
+            state.loss_sum, state.correct, state.seen, state.epoch_time = 0.0, 0, 0, 0.0
+        display.begin_epoch(epoch, steps, done)
+        self.model.train()
+        epoch_start = time.monotonic() - state.epoch_time
+        for batch, (x, y) in enumerate(loader, start=done + 1):
+            self.step(x, y, epoch, batch, steps)
+            state.epoch_time = time.monotonic() - epoch_start
+            display.step(batch, state.loss_sum / state.seen, state.correct / state.seen,
+                         state.seen / max(state.epoch_time, 1e-9))
+            if stop.signum is not None and batch < steps:
+                self.interrupted(stop.signum, batch=batch, steps=steps)
+        return time.monotonic() - epoch_start
+
+    def step(self, x, y, epoch, batch, steps):
+        """One optimisation step on a batch, with the NaN/inf checks and running metrics."""
+        from simplegrad.nn.utils import clip_grad_norm
+
+        state, t = self.state, self.cfg.values["train"]
+        out = self.model(x)
+        loss = self.loss_fn(out, y)
+        loss_value = float(loss.data)
+        if not math.isfinite(loss_value):
+            self.diverged("loss", loss_value, epoch, batch, steps)
+        self.optimizer.zero_grad()
+        loss.backward()
+        clip = t["grad_clip"] if t["grad_clip"] is not None else math.inf
+        norm = clip_grad_norm(self.optimizer.params, clip)  # with inf: only measures the norm
+        if not math.isfinite(norm):
+            self.diverged("gradient norm", norm, epoch, batch, steps)
+        self.optimizer.step()
+        state.step += 1
+        state.loss_sum += loss_value * len(y.data)
+        state.correct += int(np.count_nonzero(np.argmax(out.data, -1) == y.data))
+        state.seen += len(y.data)
+        state.log_loss += loss_value
+        state.log_count += 1
+        if state.step % t["log_every"] == 0:
+            self.folder.append_metrics({"type": "step", "epoch": epoch + 1, "step": state.step,
+                                        "loss": state.log_loss / state.log_count,
+                                        "lr": self.optimizer.lr})
+            state.log_loss, state.log_count = 0.0, 0
+
+    def end_epoch(self, epoch, seconds, display):
+        """Validate, step the schedule, record metrics, save last/best; True = stop early."""
+        cfg, state, folder = self.cfg, self.state, self.folder
+        t = cfg.values["train"]
+        record = {"type": "epoch", "epoch": epoch + 1, "step": state.step,
+                  "train_loss": state.loss_sum / state.seen,
+                  "train_accuracy": state.correct / state.seen, "lr": self.optimizer.lr}
+        evaluated = (epoch + 1) % t["eval_every"] == 0 or epoch + 1 == t["epochs"]
+        if self.data.val is not None and evaluated:
+            result = evaluate(self.model, self.data.val, self.loss_fn, self.data.num_classes)
+            record["val_loss"], record["val_accuracy"] = result["loss"], result["accuracy"]
+        record["time_s"] = seconds
+        record["samples_per_s"] = state.seen / max(seconds, 1e-9)
+        if self.scheduler is not None:
+            self.scheduler.step()
+        state.epoch = epoch + 1
+        state.last_record = record
+        folder.append_metrics(record)
+        display.end_epoch(epoch, record)
+        value = record.get(t["metric"])
+        stop = False
+        if value is not None:
+            if _improved(t["metric"], value, state.best):
+                state.best, state.best_epoch, state.bad_evals = value, epoch + 1, 0
+                self.save(folder.best)
+            else:
+                state.bad_evals += 1
+                stop = t["patience"] is not None and state.bad_evals >= t["patience"]
+        self.save(folder.last)
+        if stop:
+            display.message(f"early stopping: {t['metric']} has not improved for "
+                            f"{state.bad_evals} evaluations (best {state.best:.4f} at epoch "
+                            f"{state.best_epoch})")
+        return stop
+
+    def interrupted(self, signum, batch=0, steps=0, saved=False):
+        """Save where we are (mid-epoch if need be) and stop with exit code 130 / 143."""
+        if not saved:
+            self.save(self.folder.last)
+        state = self.state
+        name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+        where = (f"at epoch {state.epoch + 1}, step {state.step} (batch {batch} of {steps})"
+                 if batch else f"after epoch {state.epoch} (step {state.step})")
+        raise Interrupted(f"{name}: stopped {where}; saved {self.folder.last}; continue with "
+                          f"simplegrad train --resume {self.folder.last}",
+                          exit_code=TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
+
+    def diverged(self, what, value, epoch, batch, steps):
+        """Stop on a NaN/inf loss or gradient, keeping the last good checkpoint."""
+        import os
+
+        kept = (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
+                if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
+        raise CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, step "
+                          f"{self.state.step + 1} (batch {batch} of {steps}); stopped, {kept}; "
+                          "try a lower optimizer.lr or train.grad_clip")
+
+    def summary(self, status, seconds):
+        """The final result: paths, metrics and timings (what --json prints)."""
+        state, folder = self.state, self.folder
+        return {"status": status, "run_dir": folder.path, "config": folder.config,
+                "metrics_file": folder.metrics, "last_checkpoint": folder.last,
+                "best_checkpoint": folder.best if state.best is not None else None,
+                "epochs": state.epoch, "steps": state.step,
+                "metric": self.cfg.values["train"]["metric"], "best": state.best,
+                "best_epoch": state.best_epoch,
+                "final": {k: v for k, v in state.last_record.items() if k != "type"},
+                "parameters": self.model.num_parameters(), "time_s": round(seconds, 3)}

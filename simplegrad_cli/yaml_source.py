@@ -1,0 +1,134 @@
+"""Strict, line-aware YAML reading for config files and `--set` values.
+
+PyYAML's defaults are loose in ways that bite config files: `no`/`on` become booleans, `1e-3`
+stays a string, `1:30` is the integer 90, dates become objects and duplicate keys silently
+overwrite each other. This loader resolves only YAML 1.2 core scalars (null, true/false,
+decimal ints, floats including `1e-3`), rejects duplicate keys, and records the line of every
+key so errors can point at it.
+"""
+import re
+
+import yaml
+
+from simplegrad_cli.errors import ConfigError
+
+MAX_BYTES = 1_000_000  # a config is a few hundred bytes; anything huge is a wrong file
+MAX_DEPTH = 32  # deeper nesting (or a recursive alias) is never a real config
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                        |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+                        |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+                        |[-+]?\.(?:inf|Inf|INF)
+                        |\.(?:nan|NaN|NAN))$""", re.X)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema scalars only (no yes/no booleans, no dates)."""
+
+    yaml_implicit_resolvers = {}
+
+
+for _tag, _regexp, _first in [
+    ("null", _NULL, ["~", "n", "N", ""]),
+    ("bool", _BOOL, list("tTfF")),
+    ("int", _INT, list("-+0123456789")),
+    ("float", _FLOAT, list("-+0123456789.")),
+]:
+    StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", _regexp, _first)
+
+
+def dotted(path):
+    """A key path tuple as users write it: ('model', 2, 'linear') -> 'model.2.linear'."""
+    return ".".join(str(part) for part in path)
+
+
+def _syntax_error(where, error):
+    """Turn a PyYAML exception into a ConfigError with line and column."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    location = where
+    if mark is not None:
+        location = f"{where}:{mark.line + 1}:{mark.column + 1}"
+    message = f"invalid YAML: {problem}"
+    if context:
+        message += f" ({context})"
+    if "\\t" in problem or "\t" in problem:
+        message += "; indent with spaces, tabs are not allowed in YAML"
+    return ConfigError(message, where=location)
+
+
+def _to_python(node, path, origins, where, loader, depth=0):
+    """Build plain dicts/lists/scalars from a YAML node, recording each key's line in origins."""
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)",
+                          where=f"{where}:{node.start_mark.line + 1}",
+                          path=dotted(path[:3]) + "...")
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) \
+                else None
+            if not isinstance(key, str):
+                raise ConfigError(f"keys must be names, got {key_node.value!r}",
+                                  where=f"{where}:{line}", path=dotted(path))
+            if key in out:
+                first = origins[path + (key,)].rsplit(":", 1)[-1]
+                raise ConfigError(f"duplicate key '{key}' (first set on line {first}); "
+                                  "each key may appear once", where=f"{where}:{line}",
+                                  path=dotted(path + (key,)))
+            origins[path + (key,)] = f"{where}:{line}"
+            out[key] = _to_python(value_node, path + (key,), origins, where, loader, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            origins[path + (index,)] = f"{where}:{item.start_mark.line + 1}"
+            items.append(_to_python(item, path + (index,), origins, where, loader, depth + 1))
+        return items
+    return loader.construct_object(node)
+
+
+def parse_yaml(text, where, path=()):
+    """Parse YAML text into plain Python values plus {key path: 'where:line'} origins."""
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        origins = {}
+        if node is None:
+            return None, origins
+        origins[path] = f"{where}:{node.start_mark.line + 1}"
+        return _to_python(node, path, origins, where, loader), origins
+    except yaml.YAMLError as error:
+        raise _syntax_error(where, error) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(file):
+    """Read a config file: (data, origins), or a one-line ConfigError naming the file."""
+    import os
+
+    name = str(file)
+    if not os.path.exists(name):
+        raise ConfigError("no such file; expected the path of a YAML config", where=name)
+    if os.path.isdir(name):
+        raise ConfigError("is a directory; expected the path of a YAML config file", where=name)
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"cannot read: {error.strerror}", where=name) from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"larger than {MAX_BYTES // 1000} kB; is this really a config file?",
+                          where=name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"not UTF-8 text (bad byte at offset {error.start}); "
+                          "expected a YAML config", where=name) from None
+    return parse_yaml(text, name)

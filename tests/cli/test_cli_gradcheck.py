@@ -1,0 +1,64 @@
+"""`simplegrad gradcheck`: library ops and layers, one config's model, failures exit 1."""
+import json
+
+import numpy as np
+
+from cli_helpers import one_line
+from simplegrad_cli import gradchecks
+
+
+def test_every_library_check_passes(cli):
+    result = cli("gradcheck", "--json")
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    names = {row["name"] for row in report["checks"]}
+    assert report["passed"] and not report["failed"]
+    assert {"matmul", "conv2d", "cross_entropy", "max_pool2d", "Linear", "BatchNorm2d",
+            "Dropout"} <= names
+    assert all(row["elements"] > 0 and row["max_abs_err"] < 1e-5 for row in report["checks"])
+
+
+def test_op_selection_and_table(cli):
+    result = cli("gradcheck", "--op", "conv2d", "--op", "Linear")
+    assert result.exit_code == 0
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("conv2d", "Linear"))]
+    assert len(rows) == 2 and all(line.rstrip().endswith("ok") for line in rows)
+    assert result.stderr == "2 of 2 checks passed\n"
+
+
+def test_unknown_op_is_a_usage_error(cli):
+    result = cli("gradcheck", "--op", "convv2d")
+    assert result.exit_code == 2
+    assert one_line(result).startswith("--op convv2d: unknown op or layer; did you mean "
+                                       "'conv2d'?")
+
+
+def test_a_wrong_gradient_fails_with_exit_1(cli, monkeypatch):
+    from simplegrad.autograd import Function
+
+    class BadSquare(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x  # should be 2 * x
+
+    cases = gradchecks._op_cases
+    monkeypatch.setattr(gradchecks, "_op_cases", lambda: cases() + [
+        ("bad_square", lambda x: BadSquare.apply(x), [np.linspace(0.5, 1.5, 6)])])
+    result = cli("gradcheck", "--op", "bad_square", "--op", "exp", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["failed"] == ["bad_square"] and not report["passed"]
+
+
+def test_gradcheck_of_a_config_model(cli, write_config):
+    text = open(write_config()).read().replace("  - relu\n", "  - tanh\n  - dropout: {p: 0.2}\n")
+    result = cli("gradcheck", write_config(text, "drop.yaml"), "--json")
+    assert result.exit_code == 0, result.stderr
+    names = [row["name"] for row in json.loads(result.stdout)["checks"]]
+    assert names == ["0.weight", "0.bias", "3.weight", "3.bias"]

@@ -1,0 +1,214 @@
+"""`simplegrad train` end to end (in-process): run folder, JSON, resume, signals, divergence."""
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+import yaml
+
+from simplegrad_cli import build, display
+from cli_helpers import TINY, one_line
+
+
+def arrays(path):
+    """Every array of a checkpoint except the JSON metadata."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files if key != "metadata"}
+
+
+def assert_same_arrays(a, b):
+    left, right = arrays(a), arrays(b)
+    assert sorted(left) == sorted(right)
+    for key in left:
+        assert left[key].dtype == right[key].dtype, key
+        np.testing.assert_array_equal(left[key], right[key], err_msg=key)
+
+
+def epoch_records(path):
+    """metrics.jsonl records without the wall-clock fields (which never repeat exactly)."""
+    records = [json.loads(line) for line in open(path)]
+    for record in records:
+        record.pop("time_s", None)
+        record.pop("samples_per_s", None)
+    return records
+
+
+def test_train_writes_the_run_folder_and_json_summary(cli, write_config, workdir):
+    result = cli("train", write_config(), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    run = workdir / "runs" / "tiny"
+    assert summary["run_dir"] == "runs/tiny" and summary["status"] == "completed"
+    assert summary["epochs"] == 2 and summary["steps"] == 2 * 10  # 160 samples / 16
+    assert {p.name for p in run.iterdir()} == {"config.yaml", "metrics.jsonl", "last.npz",
+                                               "best.npz"}
+    records = [json.loads(line) for line in open(run / "metrics.jsonl")]
+    epochs = [r for r in records if r["type"] == "epoch"]
+    assert [r["epoch"] for r in epochs] == [1, 2]
+    assert epochs[-1]["val_accuracy"] == summary["final"]["val_accuracy"]
+    stored = yaml.safe_load(open(run / "config.yaml"))
+    assert stored["model"][0] == {"linear": {"in": 2, "out": 16, "bias": True}}  # inferred
+    # stderr: a start line, one plain line per epoch, a final line; no control characters
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4 and lines[1].startswith("epoch 1/2  loss ")
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+
+
+def test_stored_config_validates_again(cli, write_config):
+    assert cli("train", write_config()).exit_code == 0
+    result = cli("validate", "runs/tiny/config.yaml")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_an_earlier_run_is_not_overwritten_silently(cli, write_config):
+    path = write_config()
+    assert cli("train", path).exit_code == 0
+    result = cli("train", path)
+    assert result.exit_code == 2
+    assert one_line(result).startswith("runs/tiny: already holds a run (config.yaml, "
+                                       "metrics.jsonl, last.npz, best.npz); use --overwrite")
+    assert cli("train", path, "--overwrite").exit_code == 0
+
+
+def test_run_folder_that_cannot_be_written_is_refused_before_training(
+        cli, write_config, workdir):
+    (workdir / "a_file").write_text("")
+    result = cli("train", write_config(), "--out", "a_file/run")
+    assert result.exit_code == 2
+    assert one_line(result).startswith("a_file/run: cannot write there")
+    result = cli("train", write_config(), "--out", "a_file")
+    assert one_line(result) == "a_file: exists and is not a folder; choose another --out"
+
+
+def test_print_config_shows_defaults_and_overrides(cli, write_config):
+    result = cli("train", write_config(), "--print-config", "--set", "optimizer.lr=3e-4",
+                 "--epochs", "7")
+    assert result.exit_code == 0
+    resolved = yaml.safe_load(result.stdout)
+    assert resolved["optimizer"] == {"name": "adam", "lr": 3e-4, "betas": [0.9, 0.999],
+                                     "eps": 1e-8, "weight_decay": 0.0}
+    assert resolved["train"]["epochs"] == 7 and resolved["model"][1] == "relu"
+    assert not os.path.exists("runs")  # nothing trained, nothing written
+
+
+def _interrupt_at(monkeypatch, epoch, batch, signum=signal.SIGINT):
+    """Send ourselves `signum` when training reaches `batch` of `epoch` (0-based epoch)."""
+    state = {"epoch": None}
+    begin, step = display.PlainTrainDisplay.begin_epoch, display.PlainTrainDisplay.step
+
+    def begin_epoch(self, e, steps, done=0):
+        state["epoch"] = e
+        return begin(self, e, steps, done)
+
+    def on_step(self, done, *args):
+        if state["epoch"] == epoch and done == batch:
+            os.kill(os.getpid(), signum)
+        return step(self, done, *args)
+
+    monkeypatch.setattr(display.PlainTrainDisplay, "begin_epoch", begin_epoch)
+    monkeypatch.setattr(display.PlainTrainDisplay, "step", on_step)
+
+
+DROPOUT = TINY.replace("  - relu\n", "  - relu\n  - dropout: {p: 0.3}\n") \
+    .replace("epochs: 2", "epochs: 3") \
+    + "scheduler: {name: step, step_size: 1, gamma: 0.5}\n"
+
+
+@pytest.mark.parametrize("signum, code, epoch, batch, where", [
+    (signal.SIGINT, 130, 1, 4, "Ctrl-C: stopped at epoch 2, step 14 (batch 4 of 10)"),
+    # on the last batch of an epoch: the epoch is finished (validated, saved) first
+    (signal.SIGTERM, 143, 0, 10, "SIGTERM: stopped after epoch 1 (step 10)"),
+])
+def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, monkeypatch, signum,
+                                                    code, epoch, batch, where):
+    path = write_config(DROPOUT)
+    assert cli("train", path, "--out", "full").exit_code == 0
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, epoch, batch, signum)
+        result = cli("train", path, "--out", "part")
+    assert result.exit_code == code
+    assert result.stderr.splitlines()[-1] == (
+        f"{where}; saved part/last.npz; continue with simplegrad train --resume part/last.npz")
+    resumed = cli("train", "--resume", "part/last.npz")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert_same_arrays("full/last.npz", "part/last.npz")
+    assert_same_arrays("full/best.npz", "part/best.npz")
+    assert epoch_records("full/metrics.jsonl") == epoch_records("part/metrics.jsonl")
+
+
+def test_resume_can_extend_the_number_of_epochs(cli, write_config):
+    path = write_config()
+    assert cli("train", path, "--out", "four", "--epochs", "4").exit_code == 0
+    assert cli("train", path, "--out", "two").exit_code == 0
+    result = cli("train", "--resume", "two/last.npz", "--epochs", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["epochs"] == 4
+    assert_same_arrays("four/last.npz", "two/last.npz")
+
+
+def test_resume_with_the_same_config_file(cli, write_config):
+    path = write_config()
+    assert cli("train", path, "--epochs", "1").exit_code == 0
+    result = cli("train", path, "--resume", "runs/tiny/last.npz")  # `in: null` in the file
+    assert result.exit_code == 0, result.stderr
+    assert "resuming runs/tiny/last.npz at epoch 2, step 10" in result.stderr
+
+
+def test_resume_refuses_a_different_config(cli, write_config):
+    path = write_config()
+    assert cli("train", path).exit_code == 0
+    result = cli("train", path, "--resume", "runs/tiny/last.npz", "--set", "optimizer.lr=0.1")
+    assert result.exit_code == 2
+    assert one_line(result).startswith("--set: optimizer.lr: differs from the checkpoint's "
+                                       "config; a resumed run must use the same settings")
+
+
+def test_resume_of_a_finished_run_has_nothing_to_do(cli, write_config):
+    assert cli("train", write_config()).exit_code == 0
+    result = cli("train", "--resume", "runs/tiny/last.npz", "--json")
+    assert result.exit_code == 0
+    assert "nothing to do" in result.stderr and json.loads(result.stdout)["epochs"] == 2
+
+
+def test_divergence_stops_with_exit_1_and_keeps_the_last_good_checkpoint(
+        cli, write_config, monkeypatch):
+    make_loss, calls = build.make_loss, {"n": 0}
+
+    def poisoned(name, num_classes):
+        loss = make_loss(name, num_classes)
+
+        def fn(out, y):
+            calls["n"] += 1
+            value = loss(out, y)
+            # calls 1-10: epoch 1, 11: its validation, 14: epoch 2, batch 3
+            return value * float("nan") if calls["n"] == 14 else value
+        return fn
+
+    monkeypatch.setattr(build, "make_loss", poisoned)
+    result = cli("train", write_config())
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "training diverged: loss is nan at epoch 2, step 13 (batch 3 of 10); stopped, last good "
+        "checkpoint: runs/tiny/last.npz (epoch 1); try a lower optimizer.lr or train.grad_clip")
+    from simplegrad.checkpoint import load_checkpoint
+
+    assert load_checkpoint("runs/tiny/last.npz").metadata["epoch"] == 1
+
+
+def test_real_divergence_is_caught(cli, write_config):
+    text = TINY.replace("{name: adam, lr: 0.01}", "{name: sgd, lr: 10.0, momentum: 0.9}") \
+        .replace("val_fraction: 0.2", "val_fraction: 0.2\n  normalize: [0, 0.01]") + "loss: mse\n"
+    result = cli("train", write_config(text))
+    assert result.exit_code == 1
+    assert "training diverged: " in result.stderr.splitlines()[-1]
+
+
+def test_early_stopping(cli, write_config):
+    text = TINY.replace("epochs: 2", "epochs: 30\n  patience: 1\n  metric: train_loss") \
+        .replace("lr: 0.01", "lr: 5.0")  # too large: the loss soon stops improving
+    result = cli("train", write_config(text), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "early_stopped" and summary["epochs"] < 30
+    assert "early stopping: train_loss has not improved for 1 evaluations" in result.stderr
