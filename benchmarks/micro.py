@@ -1,0 +1,183 @@
+"""Micro-benchmarks: per-op overhead, backward()'s fixed cost, a long chain, one conv2d.
+
+Each case is a statement timed with timeit for every backend, interleaved over rounds; the
+reported figure is the median over rounds of the per-call time.
+- `a + b` on 4-element float32 arrays: the Python cost of one op (the arithmetic is ~free).
+  NumPy's number is the floor any NumPy engine pays; "fwd+bwd" for NumPy is the same arithmetic
+  by hand (c = a + b; then g added into grad_a and grad_b in place).
+- backward() fixed cost = (fwd+bwd) - (grad-tracking fwd) of that one-op graph.
+- A chain of N `y = y * 0.99999` ops, forward then backward, and the memory still held by
+  simplegrad after backward (tracemalloc; the graph should be freed).
+- conv2d 3x3, padding 1, 1 -> 8 channels on a 64x1x28x28 batch, forward + backward with
+  gradients for input, weight and bias (NumPy: the reference's im2col functions, CNHW).
+"""
+import statistics
+import time
+import timeit
+import tracemalloc
+
+import numpy as np
+
+from benchmarks import numpy_reference
+
+CHAIN_FACTOR = 0.99999
+
+
+def _tiny(rng):
+    """Two 4-element float32 arrays and a ones gradient."""
+    return (rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32),
+            np.ones(4, dtype=np.float32))
+
+
+def op_cases(backend_names):
+    """{case: {backend: (statement, globals)}} for the tiny-op cases."""
+    a, b, g = _tiny(np.random.default_rng(0))
+    cases = {"add fwd, no grad": {}, "add fwd, grad-tracking": {}, "add fwd+bwd": {}}
+    cases["add fwd, no grad"]["numpy"] = ("a + b", {"a": a, "b": b})
+    cases["add fwd+bwd"]["numpy"] = ("c = a + b; add(ga, g, out=ga); add(gb, g, out=gb)",
+                                     {"a": a, "b": b, "g": g, "add": np.add, "ga": np.zeros_like(a),
+                                      "gb": np.zeros_like(b)})
+    if "torch" in backend_names:
+        import torch
+        ta, tb, tg = (torch.from_numpy(v.copy()) for v in (a, b, g))
+        ra, rb = ta.clone().requires_grad_(), tb.clone().requires_grad_()
+        cases["add fwd, no grad"]["torch"] = ("a + b", {"a": ta, "b": tb})
+        cases["add fwd, grad-tracking"]["torch"] = ("a + b", {"a": ra, "b": rb})
+        cases["add fwd+bwd"]["torch"] = ("(a + b).backward(g)", {"a": ra, "b": rb, "g": tg})
+    if "simplegrad" in backend_names:
+        from simplegrad import Tensor
+        sa, sb = Tensor(a.copy()), Tensor(b.copy())
+        qa, qb = Tensor(a.copy(), requires_grad=True), Tensor(b.copy(), requires_grad=True)
+        cases["add fwd, no grad"]["simplegrad"] = ("a + b", {"a": sa, "b": sb})
+        cases["add fwd, grad-tracking"]["simplegrad"] = ("a + b", {"a": qa, "b": qb})
+        cases["add fwd+bwd"]["simplegrad"] = ("(a + b).backward(g)",
+                                              {"a": qa, "b": qb, "g": g.copy()})
+    return cases
+
+
+def conv_case(backend_names):
+    """{backend: (statement, globals)} for conv2d forward + backward at MNIST size."""
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 1, 28, 28), dtype=np.float32)
+    w = rng.uniform(-1 / 3, 1 / 3, (8, 1, 3, 3)).astype(np.float32)
+    b = rng.uniform(-1 / 3, 1 / 3, 8).astype(np.float32)
+    w_mat = w.reshape(8, -1).copy()
+    cnhw = x.reshape(1, 64, 28, 28)  # one channel: NCHW is CNHW
+    ref = numpy_reference
+    case = {"numpy": (
+        "out, cols = f(x, w, b); bwd(g, cols, w, gw, gb, x.shape)",
+        {"f": ref.conv3x3_forward, "bwd": ref.conv3x3_backward, "x": cnhw, "w": w_mat, "b": b,
+         "g": np.ones((8, 64, 28, 28), dtype=np.float32), "gw": np.empty_like(w_mat),
+         "gb": np.empty_like(b)})}
+    if "torch" in backend_names:
+        import torch
+        tx, tw, tb = (torch.from_numpy(v.copy()).requires_grad_() for v in (x, w, b))
+        tg = torch.ones(64, 8, 28, 28)
+        case["torch"] = ("conv(x, w, b, padding=1).backward(g)",
+                         {"conv": torch.nn.functional.conv2d, "x": tx, "w": tw, "b": tb, "g": tg})
+    if "simplegrad" in backend_names:
+        from simplegrad import Tensor
+        from benchmarks.simplegrad_models import conv2d
+        sx, sw, sb = (Tensor(v.copy(), requires_grad=True) for v in (x, w, b))
+        case["simplegrad"] = ("conv(x, w, b).backward(g)",
+                              {"conv": conv2d, "x": sx, "w": sw, "b": sb,
+                               "g": np.ones((64, 8, 28, 28), dtype=np.float32)})
+    return case
+
+
+def time_cases(cases, rounds, number):
+    """{case: {backend: median µs per call}} timing every (case, backend) once per round."""
+    samples = {c: {b: [] for b in per} for c, per in cases.items()}
+    for c, per in cases.items():  # warm-up: first calls pay lazy initialisation (torch: ms)
+        for stmt, env in per.values():
+            timeit.Timer(stmt, globals=env).timeit(max(3, number(c) // 10))
+    for r in range(rounds):
+        for c, per in cases.items():
+            names = list(per)
+            shift = r % len(names) if names else 0
+            for b in names[shift:] + names[:shift]:
+                stmt, env = per[b]
+                n = number(c)
+                samples[c][b].append(timeit.Timer(stmt, globals=env).timeit(n) / n * 1e6)
+    return {c: {b: statistics.median(v) for b, v in per.items()} for c, per in samples.items()}
+
+
+def _chain(make_leaf, length):
+    """(leaf, output) of `length` multiplications by a constant."""
+    x = make_leaf()
+    y = x
+    for _ in range(length):
+        y = y * CHAIN_FACTOR
+    return x, y
+
+
+def chain_timing(backend_name, length):
+    """Seconds for forward and for backward of a `length`-op chain on a 4-element tensor."""
+    if backend_name == "torch":
+        import torch
+
+        def make_leaf():
+            return torch.ones(4, requires_grad=True)
+
+        seed = torch.ones(4)
+    else:
+        from simplegrad import Tensor
+
+        def make_leaf():
+            return Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
+
+        seed = np.ones(4, dtype=np.float32)
+    start = time.perf_counter()
+    x, y = _chain(make_leaf, length)
+    mid = time.perf_counter()
+    y.backward(seed)
+    end = time.perf_counter()
+    expected = CHAIN_FACTOR ** length
+    grad = np.asarray(x.grad, dtype=np.float64)
+    ok = bool(np.allclose(grad, expected, rtol=1e-2))
+    return {"forward_s": mid - start, "backward_s": end - mid, "total_s": end - start,
+            "grad_ok": ok}
+
+
+def chain_memory_simplegrad(length):
+    """tracemalloc bytes (MiB) held by simplegrad's graph after forward and after backward."""
+    from simplegrad import Tensor
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        x, y = _chain(lambda: Tensor(np.ones(4, dtype=np.float32), requires_grad=True), length)
+        after_forward = tracemalloc.get_traced_memory()[0]
+        y.backward(np.ones(4, dtype=np.float32))
+        after_backward = tracemalloc.get_traced_memory()[0]
+        del x, y
+        after_del = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    mib = 1024.0 * 1024.0
+    held, left = (after_forward - base) / mib, (after_backward - base) / mib
+    return {"graph_mib_after_forward": held, "mib_after_backward": left,
+            "mib_after_del": (after_del - base) / mib,
+            "freed_after_backward": left < 0.05 * held + 0.01}
+
+
+def run_all(backend_names, rounds, reps, chain_length, log=print):
+    """Every micro-benchmark; returns a JSON-able dict."""
+    cases = op_cases(backend_names)
+    cases["conv2d 64x1x28x28 -> 8, fwd+bwd"] = conv_case(backend_names)
+    conv_reps = max(3, reps // 500)
+    timed = time_cases(cases, rounds, lambda c: conv_reps if c.startswith("conv") else reps)
+    log("  op micro-benchmarks done")
+    fixed = {b: timed["add fwd+bwd"][b] - timed["add fwd, grad-tracking"][b]
+             for b in timed["add fwd, grad-tracking"]}
+    result = {"op_us": timed, "backward_fixed_us": fixed, "chain_length": chain_length,
+              "chain": {}}
+    for name in ("torch", "simplegrad"):
+        if name in backend_names:
+            runs = [chain_timing(name, chain_length) for _ in range(max(1, min(rounds, 3)))]
+            best = min(runs, key=lambda r: r["total_s"])
+            best["grad_ok"] = all(r["grad_ok"] for r in runs)
+            result["chain"][name] = best
+    if "simplegrad" in backend_names:
+        result["chain"]["simplegrad"].update(chain_memory_simplegrad(chain_length))
+    log("  chain done")
+    return result

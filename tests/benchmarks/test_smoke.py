@@ -1,0 +1,92 @@
+"""Smoke tests of benchmarks/: the three backends train to the same losses from the same
+weights (so the hand-written references compute exactly simplegrad's math), and the runner and
+the RSS probe work at tiny sizes. Seconds, not minutes; no timing is asserted."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # benchmarks/ is a top-level folder, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import backends, memory, run, workloads  # noqa: E402
+from benchmarks.training import run_steps  # noqa: E402
+
+STEPS = 3
+
+
+def _losses(backend, workload, data, batch_size):
+    """Losses of STEPS training steps of `workload` on `backend` from the shared weights."""
+    x, y = data
+    if isinstance(workload, workloads.CNNWorkload):
+        model = backend.build_cnn(workloads.cnn_weights(workload), workloads.LEARNING_RATE)
+        x = workloads.as_images(x)
+    else:
+        model = backend.build_mlp(workloads.mlp_weights(workload), workloads.LEARNING_RATE)
+    bx, by = backend.prepare(x, y)
+    return np.array(run_steps(model, bx, by, batch_size, STEPS))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return workloads.make_data(64, seed=3)
+
+
+@pytest.mark.parametrize("workload", [*workloads.MLP_WORKLOADS[::2], workloads.CNN_WORKLOAD],
+                         ids=lambda w: w.name)
+@pytest.mark.parametrize("other", ["simplegrad", "torch"])
+def test_backend_matches_numpy_reference(workload, other, data):
+    if other == "torch":
+        pytest.importorskip("torch")
+    ready, skipped = backends.load(("numpy", other))
+    assert other in ready, skipped
+    ref = _losses(ready["numpy"], workload, data, 16)
+    got = _losses(ready[other], workload, data, 16)
+    assert ref.shape == (STEPS,) and np.all(np.isfinite(ref))
+    assert ref[-1] != ref[0]  # the optimizer really moved the weights
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_numpy_adam_matches_closed_form_first_step():
+    """First Adam step moves every parameter by lr * sign(grad) (up to eps), as in PyTorch."""
+    from benchmarks.numpy_reference import Adam
+    p, g = np.ones(5, np.float32), np.array([1, -2, 3, -4, 0.5], np.float32)
+    Adam([p], [g], lr=0.1).step()
+    np.testing.assert_allclose(p, 1.0 - 0.1 * np.sign(g), rtol=1e-6)
+    assert p.dtype == np.float32
+
+
+def test_runner_tiny_run_writes_report_and_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    code = run.main(["--quick", "--samples", "256", "--rounds", "1", "--cnn-steps", "2",
+                     "--micro-reps", "20", "--chain-length", "300", "--no-rss", "--no-warmup",
+                     "--only", "mlp-h128-b128,cnn,micro,memory", "--json", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "MLP training" in text and "Micro-benchmarks" in text
+    results = json.loads(out.read_text())
+    assert set(results["mlp"]) == {"mlp-h128-b128"} and set(results["cnn"]) == {"cnn-b64"}
+    available = set(backends.load()[0])
+    for entry in [*results["mlp"].values(), *results["cnn"].values()]:
+        assert set(entry["median_s"]) == available
+        if "simplegrad" in available:
+            assert entry["ratios"]["simplegrad/numpy"] > 0
+    assert results["machine"]["blas"]["num_threads"] >= 1
+    assert set(results["memory"]) == {*results["mlp"], *results["cnn"]}
+    if "simplegrad" in available:
+        chain = results["micro"]["chain"]["simplegrad"]
+        assert chain["grad_ok"] and chain["freed_after_backward"]
+
+
+def test_runner_rejects_unknown_item():
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "nope"])
+
+
+def test_rss_probe_runs_in_subprocess():
+    result = memory.rss_delta_mib("numpy", workloads.MLP_WORKLOADS[0], 256, max_steps=2)
+    assert "error" not in result, result
+    assert result["peak_rss_mib"] >= result["rss_before_mib"] > 0
