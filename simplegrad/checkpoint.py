@@ -13,7 +13,6 @@ an interrupted save never leaves half a checkpoint.
 import json
 import os
 import secrets
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +60,11 @@ class Checkpoint:
                                       f"{_one_line(exc)}") from exc
         if restore_rng and self.metadata.get("rng_state") is not None:
             from simplegrad import rng
-            rng.set_state(self.metadata["rng_state"])
+            try:
+                rng.set_state(self.metadata["rng_state"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CheckpointError(f"{self.path}: cannot restore the random generator: "
+                                      f"{_one_line(exc)}") from exc
         return self
 
 
@@ -111,6 +114,10 @@ def load_checkpoint(path):
     except (KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"{path}: malformed checkpoint metadata ({_one_line(exc)})") \
             from exc
+    for section, state in states.items():
+        if state is not None and not isinstance(state, dict):
+            raise CheckpointError(f"{path}: malformed checkpoint metadata (the {section} state "
+                                  f"is not a mapping)")
     metadata["format_version"] = header["format_version"]
     metadata["library_version"] = header.get("library_version", "unknown")
     return Checkpoint(str(path), model_state, states["optimizer"], states["scheduler"],
@@ -195,7 +202,7 @@ def _read_npz(path):
                                   f"zip file)")
         try:
             archive = np.load(f, allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file
             raise CheckpointError(f"{path}: truncated or damaged .npz archive "
                                   f"({_one_line(exc)})") from None
         with archive:
@@ -205,7 +212,7 @@ def _read_npz(path):
 def _read_entry(path, archive, key):
     """One array of an open archive; object arrays and damaged entries become one line."""
     try:
-        return archive[key]
+        value = archive[key]
     except ValueError as exc:
         if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
             raise CheckpointError(f"{path}: entry {key!r} is an object array; refusing to "
@@ -214,6 +221,10 @@ def _read_entry(path, archive, key):
     except Exception as exc:  # zlib, CRC and EOF errors of a damaged archive
         raise CheckpointError(f"{path}: entry {key!r} is truncated or corrupt "
                               f"({_one_line(exc)})") from None
+    if not isinstance(value, np.ndarray):  # NumPy returns members that are not .npy as bytes
+        raise CheckpointError(f"{path}: entry {key!r} is not a NumPy array (.npy); not a "
+                              f"checkpoint written by simplegrad")
+    return value
 
 
 def _parse_header(path, raw):

@@ -5,12 +5,14 @@ and the light parts of the CLI; NumPy, the library and `datasets` load inside th
 Every error ends up in `_report`, which prints one line and returns the exit code.
 """
 import sys
+import warnings
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperGroup
 
-from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, one_line
+from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
+    one_line
 
 EXAMPLES = """
 **Examples**
@@ -30,6 +32,9 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 """
 
 
+INTERRUPTED_LINE = "interrupted by Ctrl-C: stopped at once, without saving"
+
+
 class _OneLineErrors(TyperGroup):
     """Run commands with every error reported as one line and a documented exit code."""
 
@@ -38,14 +43,23 @@ class _OneLineErrors(TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args[:args.index("--")] if "--" in args else "--debug" in args
         try:
-            code = super().main(args=args, prog_name=prog_name or "simplegrad",
-                                complete_var=complete_var, standalone_mode=False, **extra)
+            with warnings.catch_warnings():
+                if not debug and not sys.warnoptions:  # library warnings would break the
+                    warnings.simplefilter("ignore")   # one-line promise (-W or --debug: shown)
+                code = super().main(args=args, prog_name=prog_name or "simplegrad",
+                                    complete_var=complete_var, standalone_mode=False, **extra)
         except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
             if debug and not isinstance(error, (SystemExit, typer.Exit)):
                 raise
             code = _report(error)
         sys.stdout.flush()
         sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # Typer would turn it into a silent exit code 130
+            raise Interrupted(INTERRUPTED_LINE) from None
 
 
 def _report(error):
@@ -56,18 +70,23 @@ def _report(error):
         return error.exit_code
     if type(error).__name__ == "NoArgsIsHelpError":  # plain `simplegrad`: show the help
         sys.stdout.write(error.format_message() + "\n")
+        _line("simplegrad: error: missing command (see 'simplegrad --help')")
         return USAGE
     if hasattr(error, "format_message") and hasattr(error, "exit_code"):  # click usage errors
         ctx = getattr(error, "ctx", None)
         command = ctx.command_path if ctx is not None else "simplegrad"
         hint = f" (see '{command} --help')" if ctx is not None else ""
-        _line(f"{command}: error: {error.format_message()}{hint}")
+        message = error.format_message()
+        value = _rejected_value(error)
+        if value is not None and value not in message:
+            message += f" (got '{value}')"
+        _line(f"{command}: error: {message}{hint}")
         return error.exit_code
     if isinstance(error, CliError):
         _line(error.line())
         return error.exit_code
     if isinstance(error, KeyboardInterrupt):
-        _line("interrupted")
+        _line(INTERRUPTED_LINE)
         return INTERRUPTED
     library = _library_error(error)
     if library is not None:
@@ -81,6 +100,15 @@ def _report(error):
     _line(f"internal error: {type(error).__name__}: {error} (please report it; run with "
           f"--debug for the traceback)")
     return CHECK_FAILED
+
+
+def _rejected_value(error):
+    """The text a Typer option rejected (its message leaves it out), or None if unknown."""
+    try:  # Typer converts option values with pydantic, whose error records the input
+        value = error.__cause__.errors()[0]["input"]
+    except (AttributeError, LookupError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _library_error(error):

@@ -54,22 +54,30 @@ def load_split(cfg, split, source=None):
         if explicit:
             raise DataError(error, where="--data") from None
         path = ("data", "options") if "option" in str(error) else ("data", "source")
-        named = [key for key in d["options"] if key in str(error)]
-        if named:  # "n_samples must be a positive integer": point at that option
+        named = [key for key, value in d["options"].items()
+                 if key in str(error) or _quoted_in(value, str(error))]
+        if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
         raise DataError(error, where=cfg.where(path), path=".".join(path)) from None
     return preprocess(cfg, dataset)
 
 
+def _quoted_in(value, text):
+    """Whether an option's value (or one of its items) appears quoted in an error message."""
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and f"'{v}'" in text for v in values)
+
+
 def _quiet_hub_logs():
-    """Keep huggingface_hub's retry warnings off stderr: a failure ends in one DataError line."""
+    """Keep huggingface_hub's and datasets' warnings and error logs off stderr: a failure
+    ends in one DataError line, which says it all."""
     import logging
     import os
 
     for variable in ("HF_HUB_VERBOSITY", "DATASETS_VERBOSITY"):  # read when they are imported
-        os.environ.setdefault(variable, "error")
+        os.environ.setdefault(variable, "critical")
     for name in ("huggingface_hub", "datasets"):  # in case they already were
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def preprocess(cfg, dataset):

@@ -74,7 +74,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     folder.check(overwrite, resuming)  # before loading data, which may take a while
     trainer.setup()
     if resuming:
-        _check_same_run(trainer, checkpoint, cfg)
+        _check_same_run(trainer, checkpoint, cfg)  # a clearer error than a failed restore
+        trainer.restore(checkpoint)
     folder.prepare(overwrite, resuming)
     folder.check_space(trainer.checkpoint_bytes())
     folder.write_text(folder.config, _yaml(trainer.resolved))

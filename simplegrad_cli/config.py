@@ -174,7 +174,7 @@ class _Checker:
         return float(value) if kind == "number" else value
 
     def number_range(self, field, value, path):
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # (ints are always finite)
             self.fail(path, f"must be a finite number, got {value}")
         low, high = field.minimum, field.maximum
         too_low = low is not None and (value <= low if field.exclusive_minimum else value < low)

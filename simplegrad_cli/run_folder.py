@@ -53,6 +53,18 @@ class RunFolder:
         except OSError as error:
             raise CliError(f"{self.path}: cannot create the run folder: "
                            f"{error.strerror or error}") from None
+        self.remove_partials()
+
+    def remove_partials(self):
+        """Delete temp files that a killed run left behind (`.last.npz.<random>.partial`,
+        `config.yaml.<pid>.partial`): they are never checkpoints, only debris."""
+        for name in os.listdir(self.path):
+            base = name.lstrip(".").split(".partial")[0].rsplit(".", 1)[0]
+            if name.endswith(".partial") and base in RUN_FILES:
+                try:
+                    os.remove(os.path.join(self.path, name))
+                except OSError:
+                    pass
 
     def check_space(self, checkpoint_bytes):
         """Fail before training if the disk cannot hold last.npz, best.npz and a temp copy."""

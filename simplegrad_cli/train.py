@@ -91,7 +91,7 @@ class Trainer:
 
     # ---- setup --------------------------------------------------------------------------
     def setup(self):
-        """Load data, build model/optimizer/scheduler/loader; restore a checkpoint if given."""
+        """Load data, build model/optimizer/scheduler/loader (then `restore` a checkpoint)."""
         import simplegrad
         from simplegrad.data import DataLoader
 
@@ -108,22 +108,47 @@ class Trainer:
         d = cfg.values["data"]
         self.loader = DataLoader(self.data.train, batch_size=d["batch_size"],
                                  shuffle=d["shuffle"], seed=cfg.values["seed"])
-        if self.checkpoint is not None:
-            self.restore(self.checkpoint)
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
         from simplegrad.checkpoint import CheckpointError as LibCheckpointError
         from simplegrad.data import DataError as LibDataError
 
+        from simplegrad_cli.state_check import mismatch
+        from simplegrad_cli.stored_run import check_model_dtypes
+
+        check_model_dtypes(checkpoint, self.model)
         meta = checkpoint.metadata
+        saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
+                 "loader": meta.get("loader"), "loop": meta.get("loop")}
+        problem = mismatch(self.state_template(), saved)
+        if problem:
+            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
+                           f"{problem}")
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
             self.loader.load_state_dict(meta["loader"])
             self.state = LoopState(**meta["loop"])
-        except (LibCheckpointError, LibDataError, KeyError, TypeError) as error:
+        except (LibCheckpointError, LibDataError, KeyError, TypeError, ValueError) as error:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
+
+    def state_template(self):
+        """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
+        from simplegrad.nn import Parameter
+
+        from simplegrad_cli.state_check import ANY, Each
+
+        probe = Parameter(np.zeros(1, np.float32))  # one step on it shows the per-weight state
+        probe.grad = np.zeros(1, np.float32)
+        probe_optimizer = build.make_optimizer(self.cfg, [probe])
+        probe_optimizer.step()
+        optimizer = self.optimizer.state_dict()
+        optimizer["state"] = Each(probe_optimizer.state_dict()["state"].get("0", {}))
+        loop = asdict(LoopState())
+        loop["last_record"] = ANY  # metrics for display only (checked with the metadata)
+        return {"optimizer": optimizer, "loader": self.loader.state_dict(), "loop": loop,
+                "scheduler": self.scheduler.state_dict() if self.scheduler else None}
 
     def checkpoint_bytes(self):
         """Rough size of one checkpoint: the weights plus the optimizer's per-weight state."""
@@ -146,8 +171,13 @@ class Trainer:
                 data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
                       "class_names": d.class_names, "train_samples": len(d.train),
                       "val_samples": len(d.val) if d.val is not None else 0})
-        except LibCheckpointError as error:
-            raise CliError(str(error), exit_code=1) from None
+        except LibCheckpointError as error:  # disk full, read-only, removed folder...
+            import os
+
+            kept = f"the previous {path} is intact" if os.path.exists(path) else \
+                "nothing was saved there"
+            raise CliError(f"{error}; training stopped after step {self.state.step}; {kept}",
+                           exit_code=1) from None
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self, display):
@@ -218,6 +248,7 @@ class Trainer:
     def end_epoch(self, epoch, seconds, display):
         """Validate, step the schedule, record metrics, save last/best; True = stop early."""
         cfg, state, folder = self.cfg, self.state, self.folder
+        self.check_weights(epoch)
         t = cfg.values["train"]
         record = {"type": "epoch", "epoch": epoch + 1, "step": state.step,
                   "train_loss": state.loss_sum / state.seen,
@@ -253,6 +284,7 @@ class Trainer:
     def interrupted(self, signum, batch=0, steps=0, saved=False):
         """Save where we are (mid-epoch if need be) and stop with exit code 130 / 143."""
         if not saved:
+            self.check_weights(self.state.epoch, batch, steps)
             self.save(self.folder.last)
         state = self.state
         name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
@@ -262,15 +294,24 @@ class Trainer:
                           f"simplegrad train --resume {self.folder.last}",
                           exit_code=TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
 
-    def diverged(self, what, value, epoch, batch, steps):
-        """Stop on a NaN/inf loss or gradient, keeping the last good checkpoint."""
+    def check_weights(self, epoch, batch=0, steps=0):
+        """Before a checkpoint is saved: every weight and buffer must be finite (an update can
+        overflow even when the loss and gradient that made it were finite)."""
+        for name, array in self.model.state_dict().items():
+            if not np.isfinite(array).all():
+                where = f"batch {batch} of {steps}" if batch else "end of the epoch"
+                self.diverged(f"weight {name}", "not finite", epoch, where=f"after step "
+                              f"{self.state.step} ({where})")
+
+    def diverged(self, what, value, epoch, batch=0, steps=0, where=None):
+        """Stop on a NaN/inf loss, gradient or weight, keeping the last good checkpoint."""
         import os
 
         kept = (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
                 if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
-        raise CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, step "
-                          f"{self.state.step + 1} (batch {batch} of {steps}); stopped, {kept}; "
-                          "try a lower optimizer.lr or train.grad_clip")
+        where = where or f"step {self.state.step + 1} (batch {batch} of {steps})"
+        raise CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, {where}; "
+                          f"stopped, {kept}; try a lower optimizer.lr or train.grad_clip")
 
     def summary(self, status, seconds):
         """The final result: paths, metrics and timings (what --json prints)."""

@@ -14,6 +14,8 @@ from simplegrad_cli.errors import ConfigError
 
 MAX_BYTES = 1_000_000  # a config is a few hundred bytes; anything huge is a wrong file
 MAX_DEPTH = 32  # deeper nesting (or a recursive alias) is never a real config
+MAX_VALUES = 100_000  # keys and values after expanding aliases; more is an "alias bomb"
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -61,12 +63,20 @@ def _syntax_error(where, error):
     return ConfigError(message, where=location)
 
 
-def _to_python(node, path, origins, where, loader, depth=0):
+def _to_python(node, path, origins, where, loader, depth=0, count=None):
     """Build plain dicts/lists/scalars from a YAML node, recording each key's line in origins."""
+    count = count if count is not None else [0]
+    count[0] += 1
+    here = f"{where}:{node.start_mark.line + 1}"
     if depth > MAX_DEPTH:
         raise ConfigError(f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)",
-                          where=f"{where}:{node.start_mark.line + 1}",
-                          path=dotted(path[:3]) + "...")
+                          where=here, path=dotted(path[:3]) + "...")
+    if count[0] > MAX_VALUES:
+        raise ConfigError(f"more than {MAX_VALUES:,} values once aliases (*name) are expanded;"
+                          " a config is never that large", where=here, path=dotted(path[:3]))
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise ConfigError(f"invalid YAML: unsupported tag {node.tag!r}; write plain values",
+                          where=here, path=dotted(path))
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:
@@ -82,31 +92,43 @@ def _to_python(node, path, origins, where, loader, depth=0):
                                   "each key may appear once", where=f"{where}:{line}",
                                   path=dotted(path + (key,)))
             origins[path + (key,)] = f"{where}:{line}"
-            out[key] = _to_python(value_node, path + (key,), origins, where, loader, depth + 1)
+            out[key] = _to_python(value_node, path + (key,), origins, where, loader, depth + 1,
+                                  count)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             origins[path + (index,)] = f"{where}:{item.start_mark.line + 1}"
-            items.append(_to_python(item, path + (index,), origins, where, loader, depth + 1))
+            items.append(_to_python(item, path + (index,), origins, where, loader, depth + 1,
+                                    count))
         return items
     return loader.construct_object(node)
 
 
 def parse_yaml(text, where, path=()):
     """Parse YAML text into plain Python values plus {key path: 'where:line'} origins."""
-    loader = StrictLoader(text)
+    loader = None
     try:
+        loader = StrictLoader(text)  # checks for characters YAML does not allow (NUL, ...)
         node = loader.get_single_node()
         origins = {}
         if node is None:
             return None, origins
         origins[path] = f"{where}:{node.start_mark.line + 1}"
         return _to_python(node, path, origins, where, loader), origins
+    except yaml.reader.ReaderError as error:  # a character YAML forbids, such as NUL
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise ConfigError(f"invalid YAML: character #x{error.character:04x} is not allowed in "
+                          "YAML text", where=f"{where}:{line}:{column}") from None
     except yaml.YAMLError as error:
         raise _syntax_error(where, error) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ConfigError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
+                          where=where) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_file(file):

@@ -35,7 +35,7 @@ def encode_labels(values, where="labels"):
         whole = np.isfinite(values) & (values == np.round(values))
         if not whole.all():
             bad = values[~whole][0]
-            raise DataError(f"{where}: labels must be whole class indices, found {bad!r}")
+            raise DataError(f"{where}: labels must be whole class indices, found {bad.item()!r}")
         return values.astype(np.int64), None
     if kind in "UO":
         if kind == "O" and not all(isinstance(v, str) for v in values):

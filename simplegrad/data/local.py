@@ -89,8 +89,12 @@ def _load_dataset(source, *args, **kwargs):
         with _quiet(datasets):
             return datasets.load_dataset(*args, **kwargs)
     except ValueError as error:        # unknown split, bad file for the chosen format
+        if "corresponds to no data" in str(error):
+            raise DataError(f"{source}: holds no rows (the split is empty)") from None
         raise DataError(f"{source}: {_first_line(error)}") from None
     except (datasets.exceptions.DatasetsError, OSError) as error:
+        while error.__cause__ is not None:  # "error while generating the dataset" hides why
+            error = error.__cause__
         raise DataError(f"{source}: could not read ({type(error).__name__}: "
                         f"{_first_line(error)})") from None
 
@@ -118,10 +122,20 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
     """
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
+            raise DataError(f"{path}: holds a single array, not an .npz archive of features "
+                            f"and labels")
+        with archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError) as error:
+    except DataError:
+        raise
+    except Exception as error:  # zipfile alone raises six kinds of error for a damaged file
         raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
+    raw = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+    if raw:  # NumPy hands back members that are not .npy files as bytes
+        raise DataError(f"{path}: entry {raw[0]!r} is not a NumPy array; not a readable .npz "
+                        f"file")
     arrays = _split_arrays(path, arrays, split)
     if isinstance(feature_key, (list, tuple)):
         feature_key = feature_key[0] if len(feature_key) == 1 else feature_key

@@ -11,6 +11,9 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 
 SPLIT_CODES = {"train": 0, "test": 1, "validation": 2, "val": 2}
+MAX_SAMPLES = 10_000_000  # more would not fit in memory on a laptop: a typo, not a toy problem
+MAX_CLASSES = 1000
+MAX_FEATURES = 10_000
 
 
 def spirals(n_samples=300, noise=0.2, num_classes=3, seed=0, split="train"):
@@ -39,6 +42,9 @@ def moons(n_samples=300, noise=0.1, num_classes=2, seed=0, split="train"):
 def circles(n_samples=300, noise=0.05, num_classes=2, seed=0, split="train", factor=0.5):
     """Concentric rings, one per class; with two classes the inner ring has radius `factor`."""
     rng, labels = _start("circles", n_samples, num_classes, seed, split, noise)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float, np.number)) \
+            or not 0 < factor < 1:
+        raise DataError(f"synthetic:circles: factor must be a number in (0, 1), got {factor!r}")
     if num_classes == 2:
         radii = np.array([1.0, float(factor)])
     else:
@@ -55,6 +61,9 @@ def blobs(n_samples=300, noise=1.0, num_classes=3, seed=0, split="train", n_feat
     The centres depend on `seed` only, so every split samples the same clusters.
     """
     rng, labels = _start("blobs", n_samples, num_classes, seed, split, noise)
+    if _not_int(n_features) or not 1 <= n_features <= MAX_FEATURES:
+        raise DataError(f"synthetic:blobs: n_features must be an integer in [1, {MAX_FEATURES}], "
+                        f"got {n_features!r}")
     centres = np.random.default_rng(seed).uniform(-10.0, 10.0, (num_classes, int(n_features)))
     x = centres[labels] + rng.normal(0.0, noise, (n_samples, int(n_features)))
     return _finish(x, labels, num_classes, rng, "blobs")
@@ -89,9 +98,12 @@ def _start(name, n_samples, num_classes, seed, split, noise):
     if _not_int(n_samples) or n_samples < 1:
         raise DataError(f"synthetic:{name}: n_samples must be a positive integer, "
                         f"got {n_samples!r}")
-    if _not_int(num_classes) or num_classes < 2:
-        raise DataError(f"synthetic:{name}: num_classes must be an integer >= 2, "
-                        f"got {num_classes!r}")
+    if n_samples > MAX_SAMPLES:
+        raise DataError(f"synthetic:{name}: n_samples must be at most {MAX_SAMPLES:,}, "
+                        f"got {n_samples!r}")
+    if _not_int(num_classes) or not 2 <= num_classes <= MAX_CLASSES:
+        raise DataError(f"synthetic:{name}: num_classes must be an integer >= 2 and at most "
+                        f"{MAX_CLASSES}, got {num_classes!r}")
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) \
             or not 0 <= noise < float("inf"):
         raise DataError(f"synthetic:{name}: noise must be a number >= 0, got {noise!r}")
