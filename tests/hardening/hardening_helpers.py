@@ -5,25 +5,11 @@ Imported as a top-level module (pytest puts tests/hardening on sys.path).
 import os
 import shutil
 import subprocess
-import textwrap
+from pathlib import Path
 
 EXE = shutil.which("simplegrad")
 
-TINY = textwrap.dedent("""\
-    seed: 0
-    data:
-      source: synthetic:spirals
-      options: {n_samples: 200, noise: 0.1, num_classes: 3}
-      val_fraction: 0.2
-      batch_size: 16
-    model:
-      - linear: {out: 16}
-      - relu
-      - linear: {out: 3}
-    optimizer: {name: adam, lr: 0.01}
-    train:
-      epochs: 2
-    """)
+TINY = (Path(__file__).resolve().parents[1] / "fixtures" / "tiny_config.yaml").read_text()
 
 
 def offline_env(root):
