@@ -99,7 +99,8 @@ LAYERS = {
     "max_pool2d": Entry(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
                         {"kernel_size": _window("max-pooling window size (square)"),
                          **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
-    "avg_pool2d": Entry(nn.AvgPool2d, "mean over each window; zero padding counts in the mean",
+    "avg_pool2d": Entry(nn.AvgPool2d, "mean over each window; zero padding (at most half of "
+                                      "it) counts in the mean",
                         {"kernel_size": _window("average-pooling window size (square)"),
                          **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
     "flatten": Entry(nn.Flatten, "everything after the batch axis becomes one axis",
@@ -141,7 +142,8 @@ LOSSES = {
     "mse": Entry(F.mse_loss, "mean squared error between the outputs and one-hot labels",
                  one_hot=True),
     "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary "
-                                  "cross-entropy per output against one-hot labels",
+                                  "cross-entropy per output against one-hot labels (multi-label "
+                                  "style)",
                                   one_hot=True),
 }
 
@@ -149,7 +151,8 @@ _LR = dict(minimum=0, exclusive_minimum=True, maximum=10.0)
 _WEIGHT_DECAY = dict(minimum=0, maximum=1.0)
 _ADAM_ARGS = {
     "lr": Arg("learning rate", **_LR),
-    "betas": Arg("decay rates of the moment estimates", minimum=0, maximum=0.99999),
+    "betas": Arg("decay rates of the first and second moment estimates", minimum=0,
+                 maximum=0.99999),
     "eps": Arg("added to the denominator for stability", minimum=0, exclusive_minimum=True,
                maximum=1.0),
 }
@@ -161,7 +164,7 @@ OPTIMIZERS = {
         "nesterov": Arg("use Nesterov momentum (needs momentum > 0)"),
         "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY),
     }, hide=("dampening",)),
-    "adam": Entry(optim.Adam, "Adam", {
+    "adam": Entry(optim.Adam, "Adam: steps scaled by running moment estimates", {
         **_ADAM_ARGS, "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY)}),
     "adamw": Entry(optim.AdamW, "Adam with weight decay applied directly to the weights", {
         **_ADAM_ARGS, "weight_decay": Arg("decoupled weight decay", **_WEIGHT_DECAY)}),
