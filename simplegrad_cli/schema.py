@@ -1,12 +1,14 @@
 """The config schema: every key, its type, default, allowed range and one line of docs.
 
-This table is the single source of truth: `config.py` validates against it, `json_schema()`
-turns it into the JSON Schema shipped as `config.schema.json` (a test keeps the two in sync),
-and docs/config.md documents the same keys.
+The model, loss, optimizer and scheduler keys are read from the registry (constructor
+signatures plus what the registry declares); the rest is written here. `config.py` validates
+against this schema, `json_schema()` turns it into the JSON Schema shipped as
+`config.schema.json`, and `docs_tables.py` into docs/config.md's tables (tests keep both in
+sync).
 """
 import inspect
-import types
 import typing
+from types import UnionType
 
 from simplegrad_cli import registry
 from simplegrad_cli.registry import MAX_SIZE
@@ -52,18 +54,30 @@ class LayerList:
         self.nullable = False
 
 
+_KINDS = {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}
+
+
 def _kind(annotation):
-    """The config kind of a constructor annotation (a union: its first non-None member)."""
-    options = [a for a in typing.get_args(annotation) if a is not type(None)] \
-        if isinstance(annotation, types.UnionType) else [annotation]
-    base = typing.get_origin(options[0]) or options[0]
-    return {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}[base], \
-        len(typing.get_args(options[0])) or None, type(None) in typing.get_args(annotation)
+    """(kind, list length, nullable) of an annotation such as `int | None` or
+    `tuple[float, float]`; of a union, the first type that is not None is what configs use."""
+    members = typing.get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    first = next(member for member in members if member is not type(None))
+    length = len(typing.get_args(first)) or None
+    return _KINDS[typing.get_origin(first) or first], length, type(None) in members
+
+
+def _as_kind(kind, default):
+    """A signature default in the config's type: 0 -> 0.0 for numbers, tuples -> lists."""
+    if default is None or default is REQUIRED:
+        return default
+    if kind == "numbers":
+        return [float(value) for value in default]
+    return float(default) if kind == "number" else default
 
 
 def fields_of(entry):
-    """The config keys of a registry entry: kinds and defaults read from its constructor's
-    signature, docs and ranges from the entry; in signature order."""
+    """The config keys of a registry entry, in signature order: kinds and defaults read from
+    its constructor's signature, docs and ranges (and any config default) from the entry."""
     keys = {entry.rename.get(key, key): key for key in entry.args}  # constructor -> config
     fields = {}
     for name, parameter in inspect.signature(entry.builds).parameters.items():
@@ -74,15 +88,12 @@ def fields_of(entry):
                             "registry or hide it")
         arg = entry.args[keys[name]]
         kind, length, nullable = _kind(parameter.annotation)
-        field = dict(arg.field)
-        default = field.pop("default", REQUIRED if parameter.default is parameter.empty
-                            else parameter.default)
-        if kind == "number" and default not in (None, REQUIRED):
-            default = float(default)
-        elif kind == "numbers" and default not in (None, REQUIRED):
-            default = [float(v) for v in default]
+        declared = dict(arg.field)
+        signature_default = REQUIRED if parameter.default is parameter.empty else \
+            parameter.default
+        default = _as_kind(kind, declared.pop("default", signature_default))
         fields[keys[name]] = Field(kind, arg.doc, default, length=length,
-                                   nullable=nullable or default is None, **field)
+                                   nullable=nullable or default is None, **declared)
     return fields
 
 
@@ -153,13 +164,18 @@ SCHEMA = Section("A simplegrad training run.", {
     }, default={}),
 }, default=REQUIRED)
 
-# Common words users try, mapped to what they probably meant (for "did you mean").
+_FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
+
+# Words users try, mapped to what they probably meant (for "did you mean"): the library's
+# class and argument names (`BatchNorm2d`, `in_channels`), then common synonyms.
 ALIASES = {
+    **{entry.builds.__name__.lower(): name for family in _FAMILIES
+       for name, entry in family.items() if entry.builds.__name__.lower() != name},
+    **{argument.lower(): key for family in _FAMILIES for entry in family.values()
+       for key, argument in entry.rename.items()},
     "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
-    "in_dim": "in", "out_dim": "out", "in_channels": "in", "out_channels": "out",
     "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d",
-    "batchnorm": "batch_norm1d", "batchnorm2d": "batch_norm2d", "layernorm": "layer_norm",
-    "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
+    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
     "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs",
     "batch": "batch_size", "kernel": "kernel_size", "dataset": "source", "path": "source",
     "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
