@@ -7,6 +7,7 @@ null (a linear's `in`, a conv's input channels) are filled in from the shape tha
 from dataclasses import dataclass
 
 import numpy as np
+from simplegrad import Tensor, nn, no_grad
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
@@ -173,8 +174,6 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     of the config with every inferred size filled in (stored in checkpoints, so `eval` can
     rebuild the model without the data).
     """
-    from simplegrad import Tensor, nn, no_grad
-
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
     shape = tuple(input_shape)
     modules, rows, layers = [], [], []
