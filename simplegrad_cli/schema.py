@@ -175,8 +175,8 @@ ALIASES = {
        for key, argument in entry.rename.items()},
     "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
     "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d",
-    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
-    "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs",
+    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy",
+    "crossentropy": "cross_entropy", "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs",
     "batch": "batch_size", "kernel": "kernel_size", "dataset": "source", "path": "source",
     "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
     "early_stopping": "patience",
@@ -240,7 +240,8 @@ def _any_schema(spec):
                  if all(arg.default is not REQUIRED for arg in args.values())]
         layer_objects = []
         for name, args in spec.layers.items():
-            arguments = _object_schema(f"{name} arguments", args) | {"type": ["object", "null"]}
+            arguments = _object_schema(f"{name}: {registry.LAYERS[name].doc}", args) | {
+                "type": ["object", "null"]}
             layer_objects.append({"type": "object", "additionalProperties": False,
                                   "required": [name], "properties": {name: arguments}})
         out = {"description": spec.doc, "type": "array", "minItems": 1,
