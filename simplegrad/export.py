@@ -319,9 +319,12 @@ def _write_atomically(path, content):
             os.remove(temp)
 
 
-def max_abs_difference(onnx_model, model, inputs, normalize=None):
-    """Run the exported model with onnxruntime on `inputs` and return the largest absolute
-    difference from simplegrad's eval output (`normalize` as given to `to_onnx`, folded)."""
+def compare(onnx_model, model, inputs, normalize=None):
+    """Run the exported model (ModelProto, path or bytes) with onnxruntime on `inputs`; returns
+    (max abs difference from simplegrad's eval output, max abs value of that output).
+
+    `normalize` is what was given to `to_onnx` (folded): simplegrad gets normalised inputs.
+    """
     import onnxruntime
 
     if hasattr(onnx_model, "SerializeToString"):  # a ModelProto; else a path or bytes
@@ -337,7 +340,14 @@ def max_abs_difference(onnx_model, model, inputs, normalize=None):
     if theirs.shape != ours.shape:
         raise ExportError(f"onnxruntime output shape {theirs.shape} differs from simplegrad's "
                           f"{ours.shape}")
-    return float(np.max(np.abs(theirs.astype(np.float64) - ours))) if ours.size else 0.0
+    if not ours.size:
+        return 0.0, 0.0
+    return float(np.max(np.abs(theirs.astype(np.float64) - ours))), float(np.max(np.abs(ours)))
 
 
-__all__ = ["to_onnx", "max_abs_difference", "ExportError", "OPSET"]
+def max_abs_difference(onnx_model, model, inputs, normalize=None):
+    """The largest absolute difference between onnxruntime's and simplegrad's outputs."""
+    return compare(onnx_model, model, inputs, normalize)[0]
+
+
+__all__ = ["to_onnx", "compare", "max_abs_difference", "ExportError", "OPSET"]

@@ -77,11 +77,13 @@ def _tensor_label(shape, dtype, requires_grad, name=None):
 def graph(tensor, params=None, title=None):
     """The autograd graph behind `tensor` as DOT source: what `tensor.backward()` would walk.
 
-    `params` (e.g. `model.named_parameters()`) names the leaves; inputs that need no gradient
-    are not part of that walk, so they are not drawn.
+    `params` names the leaves: `model.named_parameters()` or a dict such as `{"w": w}`. Inputs
+    that need no gradient are not part of that walk, so they are not drawn.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"graph() takes a Tensor, got {type(tensor).__name__}")
+    if hasattr(params, "items"):
+        params = params.items()
     names = {id(p): name for name, p in (params or ())}
     ids = {}
     lines = [f"digraph {quote(title or 'autograd')} {{",

@@ -51,7 +51,8 @@ def model_dot(input_shape, rows, name="model"):
     from simplegrad.viz import Dot, dot_attributes, quote
 
     total = sum(row.parameters for row in rows)
-    title = dot_attributes(rankdir="TB", label=f"{name}: {total:,} parameters", labelloc="b")
+    title = dot_attributes(rankdir="TB", label=f"{name}: {total:,} parameters", labelloc="b",
+                           fontname="Helvetica", fontsize=11)
     first = dot_attributes(label=f"input {tuple(input_shape)}", style="filled",
                            fillcolor="lightblue")
     lines = [f"digraph {quote(name)} {{", f"  graph {title};",

@@ -59,6 +59,12 @@ def test_mlp_loss_graph_names_parameters_and_shows_shapes_and_dtypes():
     assert len(edges) == 4 + 4 + 3  # op -> output, params into Linear, chained activations
 
 
+def test_leaves_named_by_a_dict():
+    a, b, out = expression()
+    nodes, _ = parse(viz.graph(out, params={"a": a, "b": b}))
+    assert sorted(n["label"].split("\\n")[0] for n in of_kind(nodes, "leaf").values()) == ["a", "b"]
+
+
 def test_graph_is_the_one_backward_walks_and_refuses_a_freed_graph():
     a, _, out = expression()
     assert "Sum" in viz.graph(out)

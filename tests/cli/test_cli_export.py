@@ -74,6 +74,7 @@ def test_export_mlp_matches_the_model_on_real_data(cli, tiny_checkpoint, workdir
     report = json.loads(result.stdout)
     assert report["out"] == "runs/tiny/best.onnx" and report["checker"] == "passed"
     assert report["max_abs_difference"] <= 1e-5 and report["passed"] is True
+    assert report["tolerance"] >= 1e-5
     assert report["input"]["shape"] == ["batch", 2] and report["output"]["shape"] == ["batch", 3]
     from simplegrad.data import load
 
@@ -121,11 +122,23 @@ def test_a_difference_above_tolerance_fails_and_removes_the_file(cli, tiny_check
                                                                  monkeypatch, workdir):
     import simplegrad.export
 
-    monkeypatch.setattr(simplegrad.export, "max_abs_difference", lambda *args: 0.5)
+    monkeypatch.setattr(simplegrad.export, "compare", lambda *args: (0.5, 3.0))
     result = cli("export", tiny_checkpoint, "--out", "m.onnx")
     assert result.exit_code == 1
-    assert "differ by up to 0.5 (more than 1e-05); m.onnx was removed" in one_line(result)
+    assert "differ by up to 0.5 (more than 3e-05); m.onnx was removed" in one_line(result)
     assert not (workdir / "m.onnx").exists()
+
+
+def test_tolerance_grows_with_outputs_larger_than_one(cli, tiny_checkpoint, monkeypatch):
+    import simplegrad.export
+
+    monkeypatch.setattr(simplegrad.export, "compare", lambda *args: (5e-5, 10.0))
+    result = cli("export", tiny_checkpoint, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["tolerance"] == pytest.approx(1e-4) and report["max_abs_output"] == 10.0
+    monkeypatch.setattr(simplegrad.export, "compare", lambda *args: (5e-5, 0.5))
+    assert cli("export", tiny_checkpoint).exit_code == 1
 
 
 @pytest.mark.parametrize("args,expected", [
