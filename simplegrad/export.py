@@ -115,6 +115,9 @@ def _softmax(op):
 
 def _flatten_nodes(b, x, shape, start_dim, end_dim):
     start, end = start_dim % len(shape), end_dim % len(shape)
+    if start == 0 and end > 0:
+        raise ExportError("flattens the batch axis into the others; the exported batch axis "
+                          "must stay separate (use start_dim=1)")
     target = [0] * start + [-1] + list(shape[end + 1:])  # 0 keeps that axis (the batch)
     return b.node("Reshape", [x, b.weight("shape", target, np.int64)])
 
@@ -205,8 +208,7 @@ def _traced_calls(module, x):
     for layer in inner:
         layer.forward = recording(layer)
     try:
-        with no_grad():
-            out = module(x)
+        out = _run(type(module).__name__, module, x)
     finally:
         for layer in inner:
             vars(layer).pop("forward", None)
@@ -223,7 +225,7 @@ def _traced_calls(module, x):
 def _steps(model, x, path="model"):
     """[(path, layer or function, input shape)] in order, running `x` through them; returns
     (steps, output Tensor)."""
-    if isinstance(model, nn.Sequential):
+    if isinstance(model, nn.Sequential) and type(model).forward is nn.Sequential.forward:
         steps = []
         for index, item in enumerate(model):
             inner, x = _steps(item, x, f"{path}.{index}" if path != "model" else f"layer {index}")
@@ -235,9 +237,20 @@ def _steps(model, x, path="model"):
         layers = _traced_calls(model, x)
         return _steps(nn.Sequential(layers), x, path)
     _converter(path, model)
-    shape = x.shape
-    with no_grad():
-        return [(path, model, shape)], model(x)
+    return [(path, model, x.shape)], _run(f"{path} ({_describe(model)})", model, x)
+
+
+def _run(what, step, x):
+    """step(x) without a graph; a failure names the step (the model does not fit the example)."""
+    try:
+        with no_grad():
+            return step(x)
+    except ExportError:
+        raise
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ExportError(f"{what} fails on the example input (shape {x.shape}): {reason}") \
+            from None
 
 
 def _example(example_input):

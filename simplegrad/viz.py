@@ -64,8 +64,11 @@ class Dot(str):
         return path
 
     def _repr_svg_(self):
-        """Show the picture inline in Jupyter."""
-        return self.pipe("svg").decode()
+        """Show the picture inline in Jupyter (the text, when Graphviz is missing)."""
+        try:
+            return self.pipe("svg").decode()
+        except GraphvizMissing:
+            return None
 
 
 def _tensor_label(shape, dtype, requires_grad, name=None):

@@ -107,17 +107,13 @@ def export(checkpoint_path, fmt, out, as_json):
         "max_abs_difference": difference, "max_abs_output": largest, "tolerance": tolerance,
         "passed": passed,
     }
-    if not passed:
-        os.remove(out)  # a file that disagrees with the model is not worth keeping
-    if as_json:
-        display.print_json(report)
-    else:
-        _print_report(report)
-    if not passed:
-        display.info(f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
-                     f"{tolerance:.3g}); {out} was removed; please report it")
-        return CHECK_FAILED
-    return OK
+    (display.print_json if as_json else _print_report)(report)
+    if passed:
+        return OK
+    os.remove(out)  # a file that disagrees with the model is not worth keeping
+    display.info(f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
+                 f"{tolerance:.3g}); {out} was removed; please report it")
+    return CHECK_FAILED
 
 
 def _print_report(report):

@@ -177,6 +177,24 @@ def test_custom_module_made_of_chained_layers(tmp_path):
     assert "forward" not in vars(model.first)  # the tracing hooks are gone
 
 
+class Reordered(nn.Sequential):
+    """A Sequential subclass with its own forward: export follows the calls, not the list."""
+
+    def forward(self, x):
+        return self[0](self[1](x) * 2.0)
+
+
+def test_sequential_subclass_with_its_own_forward_is_traced(tmp_path):
+    simplegrad.manual_seed(0)
+
+    class Backwards(nn.Sequential):
+        def forward(self, x):
+            return self[0](self[1](x))
+
+    model = Backwards([nn.Linear(4, 3), nn.Linear(2, 4)])
+    assert round_trip(model, normal(3, 2), tmp_path) <= TOLERANCE
+
+
 @pytest.mark.parametrize("model,message", [
     (nn.Sequential([nn.Linear(4, 3), lambda t: t * 2]), r"layer 1 \(<lambda>\): not a supported"),
     (nn.Sequential([nn.Sequential([nn.ReLU(), Residual()])]),
@@ -186,6 +204,11 @@ def test_custom_module_made_of_chained_layers(tmp_path):
     (Residual(), "cannot export Residual"),
     (nn.Sequential([nn.Linear(4, 2), nn.Sequential([nn.ReLU(), nn.ModuleList()])]),
      r"layer 1.1 \(ModuleList\): not a supported layer"),
+    (nn.Sequential([nn.Linear(4, 2), nn.Linear(3, 1)]),
+     r"layer 1 \(Linear\) fails on the example input \(shape \(2, 2\)\): matmul"),
+    (nn.Sequential([nn.Flatten(0)]), r"layer 0 \(Flatten\): flattens the batch axis"),
+    (Reordered([nn.Linear(3, 2), nn.Linear(4, 3)]), "cannot export Reordered: its forward"),
+    (Reordered([nn.Linear(4, 3), nn.Linear(4, 3)]), r"Reordered fails on the example input"),
 ])
 def test_unsupported_layer_is_one_clear_error(model, message, tmp_path):
     with pytest.raises(ExportError, match=message) as error:
