@@ -100,6 +100,34 @@ def test_export_cnn_folds_normalisation_and_records_it(cli, images_checkpoint, w
     assert props["data_source"] == "images.npz" and props["input_shape"] == '["batch", 1, 8, 8]'
 
 
+OTHER_LAYERS = """\
+seed: 0
+data:
+  source: images.npz
+  batch_size: 16
+model:
+  - avg_pool2d: {kernel_size: 2}
+  - flatten
+  - linear: {out: 8}
+  - batch_norm1d
+  - leaky_relu: {negative_slope: 0.1}
+  - tanh
+  - sigmoid
+  - linear: {out: 3}
+  - softmax
+optimizer: {name: adam, lr: 0.01}
+train:
+  epochs: 1
+"""
+
+
+def test_every_other_config_layer_exports(cli, images_checkpoint, write_config):
+    checkpoint = train(cli, write_config(OTHER_LAYERS, "other.yaml"))
+    result = cli("export", checkpoint, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["max_abs_difference"] <= 1e-5
+
+
 def test_without_onnx_one_line_says_what_to_install(cli, tiny_checkpoint, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     result = cli("export", tiny_checkpoint)
