@@ -324,6 +324,7 @@ def graph(
 
     raise typer.Exit(graph_command.graph(source, out))
 
+
 def main():
     """Console-script entry point (`simplegrad = "simplegrad_cli.app:main"`)."""
     app()
