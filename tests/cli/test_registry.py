@@ -71,6 +71,12 @@ def test_every_registry_layer_is_gradchecked():
     assert "SiLU" in names
 
 
+def test_every_registry_layer_can_be_exported_to_onnx():
+    from simplegrad import export
+
+    assert {entry.builds for entry in registry.LAYERS.values()} <= set(export.LAYERS)
+
+
 def test_a_config_with_silu_trains_evaluates_and_reloads(cli, workdir):
     result = cli("train", SILU_CONFIG, "--json", "--out", "run")
     assert result.exit_code == 0, result.stderr
