@@ -16,6 +16,18 @@ def info(text):
     sys.stderr.flush()
 
 
+def plural(count, word):
+    """'1 epoch', '3 epochs', '10,000 samples': a count with its noun in the right number."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def mid_epoch_text(epoch, step, batch, steps):
+    """Where a run stopped inside an epoch, worded the same by `train` and `info`:
+    'in epoch 4 at batch 12 of 30 (3 epochs completed, step 102)'."""
+    return (f"in epoch {epoch + 1} at batch {batch} of {steps} ({plural(epoch, 'epoch')} "
+            f"completed, step {step})")
+
+
 def print_json(value):
     """A JSON document on stdout (the machine-readable result of a command); NaN and
     infinities, which JSON cannot represent, become null."""

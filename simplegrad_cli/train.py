@@ -14,6 +14,8 @@ import numpy as np
 
 from simplegrad_cli import build
 from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.display import mid_epoch_text
+from simplegrad_cli.eval_split import absolute_source
 from simplegrad_cli.run_folder import RunFolder
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
@@ -102,6 +104,7 @@ class Trainer:
             cfg, self.data.input_shape, self.data.num_classes, self.data.train.x)
         self.resolved = copy.deepcopy(cfg.values)
         self.resolved["model"] = layers
+        self.resolved["data"]["source"] = absolute_source(cfg.values["data"]["source"])
         self.loss_fn = build.make_loss(cfg.values["loss"], self.data.num_classes)
         self.optimizer = build.make_optimizer(cfg, self.model.parameters())
         self.scheduler = build.make_scheduler(cfg, self.optimizer)
@@ -288,8 +291,8 @@ class Trainer:
             self.save(self.folder.last)
         state = self.state
         name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
-        where = (f"at epoch {state.epoch + 1}, step {state.step} (batch {batch} of {steps})"
-                 if batch else f"after epoch {state.epoch} (step {state.step})")
+        where = (mid_epoch_text(state.epoch, state.step, batch, steps) if batch
+                 else f"after epoch {state.epoch} (step {state.step})")
         raise Interrupted(f"{name}: stopped {where}; saved {self.folder.last}; continue with "
                           f"simplegrad train --resume {self.folder.last}",
                           exit_code=TERMINATED if signum == signal.SIGTERM else INTERRUPTED)

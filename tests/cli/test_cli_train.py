@@ -116,7 +116,8 @@ DROPOUT = TINY.replace("  - relu\n", "  - relu\n  - dropout: {p: 0.3}\n") \
 
 
 @pytest.mark.parametrize("signum, code, epoch, batch, where", [
-    (signal.SIGINT, 130, 1, 4, "Ctrl-C: stopped at epoch 2, step 14 (batch 4 of 10)"),
+    (signal.SIGINT, 130, 1, 4,
+     "Ctrl-C: stopped in epoch 2 at batch 4 of 10 (1 epoch completed, step 14)"),
     # on the last batch of an epoch: the epoch is finished (validated, saved) first
     (signal.SIGTERM, 143, 0, 10, "SIGTERM: stopped after epoch 1 (step 10)"),
 ])
@@ -135,6 +136,26 @@ def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, monkeypat
     assert_same_arrays("full/last.npz", "part/last.npz")
     assert_same_arrays("full/best.npz", "part/best.npz")
     assert epoch_records("full/metrics.jsonl") == epoch_records("part/metrics.jsonl")
+
+
+def test_interrupt_message_and_info_say_the_same_epoch(cli, write_config, monkeypatch):
+    path = write_config(DROPOUT)
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, 3 - 1, 4)
+        stopped = cli("train", path, "--out", "part")
+    assert stopped.exit_code == 130
+    where = "in epoch 3 at batch 4 of 10 (2 epochs completed, step 24)"
+    assert where in stopped.stderr
+    info = cli("info", "part/last.npz")
+    assert f"tiny: saved {where}" in info.stdout
+    report = json.loads(cli("info", "part/last.npz", "--json").stdout)
+    assert (report["epoch"], report["mid_epoch"], report["batch"]) == (2, True, 4)
+
+
+def test_counts_are_singular_for_one(cli, write_config):
+    result = cli("train", write_config(), "--epochs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "1 epochs" not in result.stderr and "1 epoch in" in result.stderr
 
 
 def test_resume_can_extend_the_number_of_epochs(cli, write_config):
