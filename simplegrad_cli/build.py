@@ -5,6 +5,7 @@ a size that does not chain is reported at the layer's line in the config, and si
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,11 @@ def load_split(cfg, split, source=None):
                  if key in str(error) or _quoted_in(value, str(error))]
         if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
-        raise DataError(error, where=cfg.where(path), path=".".join(path)) from None
+        only = re.search(r"holds only split '(\w+)'", str(error))
+        hint = (f"; to train on it, add --set data.split={only[1]} --set "
+                "data.val_fraction=0.2" if only and split == d["split"]
+                else "")
+        raise DataError(f"{error}{hint}", where=cfg.where(path), path=".".join(path)) from None
     return preprocess(cfg, dataset)
 
 
