@@ -21,6 +21,11 @@ FILE_CASES = [
      "tiny.yaml:2: seed: duplicate key 'seed' (first set on line 1); each key may appear once"),
     ("unknown key", TINY.replace("batch_size", "batchsize"),
      "tiny.yaml:6: data.batchsize: unknown key 'batchsize'; did you mean 'batch_size'?"),
+    ("misspelled source option", TINY.replace("noise: 0.1", "noize: 0.1"),
+     "tiny.yaml:4: data.options.noize: unknown source option 'noize'; did you mean 'noise'?"),
+    ("data key among the source options", TINY.replace("noise: 0.1", "flatten: true"),
+     "tiny.yaml:4: data.options.flatten: 'flatten' is not a source option; set it as "
+     "data.flatten (next to data.options)"),
     ("unknown top-level key", TINY + "trian: {epochs: 1}\n",
      "tiny.yaml:14: trian: unknown key 'trian'; did you mean 'train'?"),
     ("quoted number", TINY.replace("epochs: 2", 'epochs: "2"'),
@@ -107,6 +112,11 @@ SET_CASES = [
      "(while parsing a flow node)"),
     (["--set", "seed.x=1"],
      "--set: seed is a single value, not a section; cannot set a key inside it"),
+    (["--set", "data.options.noize=0.3"],  # blamed on --set, not on the file's options line
+     "--set: data.options.noize: unknown source option 'noize'; did you mean 'noise'?"),
+    (["--set", "data.options.val_fraction=0.5"],
+     "--set: data.options.val_fraction: 'val_fraction' is not a source option; set it as "
+     "data.val_fraction (next to data.options)"),
 ]
 
 

@@ -62,3 +62,10 @@ def test_large_learning_rate_is_legal(cli, write_config):
     assert result.exit_code == 0, result.stderr
     for bad in ("0", "-1", ".inf", ".nan"):
         assert cli("validate", write_config(), "--set", f"optimizer.lr={bad}").exit_code == 2
+
+
+def test_root_folder_as_source_is_one_line_exit_2(cli, write_config):
+    for command in ("validate", "train"):
+        result = cli(command, write_config(), "--set", "data.source=/")
+        assert result.exit_code == 2
+        assert one_line(result).startswith("--set: data.source: /: ")
