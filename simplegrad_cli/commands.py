@@ -77,6 +77,9 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if resuming:
         _check_same_run(trainer, checkpoint, cfg)  # a clearer error than a failed restore
         trainer.restore(checkpoint)
+        replanned = trainer.replan_schedule()
+        if replanned:
+            display.info(replanned)
     folder.prepare(overwrite, resuming)
     folder.check_space(trainer.checkpoint_bytes())
     folder.write_text(folder.config, _yaml(trainer.resolved))

@@ -136,6 +136,28 @@ class Trainer:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
 
+    def replan_schedule(self):
+        """After `restore`: a cosine schedule whose length came from train.epochs is stretched
+        (or shrunk) to the new --epochs; returns a line saying so, or None if nothing changed."""
+        from simplegrad.optim.lr_scheduler import CosineAnnealingLR
+
+        s, scheduler = self.cfg.values["scheduler"], self.scheduler
+        cosine = getattr(scheduler, "after", None) or scheduler
+        if not isinstance(cosine, CosineAnnealingLR) or s["t_max"] is not None:
+            return None
+        old, new = cosine.T_max, max(1, self.cfg.values["train"]["epochs"] - s["warmup_epochs"])
+        if old == new:
+            return None
+        before = self.optimizer.lr
+        cosine.T_max = new
+        self.optimizer.lr = scheduler.lr_at(scheduler.last_epoch)
+        planned, epochs = old + s["warmup_epochs"], self.cfg.values["train"]["epochs"]
+        return (f"the cosine schedule planned for {planned} epochs is re-planned over {epochs} "
+                f"(cosine length {old} -> {new} epochs): lr {before:.3g} -> "
+                f"{self.optimizer.lr:.3g} at epoch {self.state.epoch + 1}, so this run matches "
+                f"neither a never-stopped {planned}-epoch run nor a {epochs}-epoch run trained "
+                f"from the start (set scheduler.t_max for a fixed length)")
+
     def state_template(self):
         """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
         from simplegrad.nn import Parameter

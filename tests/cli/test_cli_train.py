@@ -1,5 +1,6 @@
 """`simplegrad train` end to end (in-process): run folder, JSON, resume, signals, divergence."""
 import json
+import math
 import os
 import signal
 
@@ -233,3 +234,16 @@ def test_early_stopping(cli, write_config):
     summary = json.loads(result.stdout)
     assert summary["status"] == "early_stopped" and summary["epochs"] < 30
     assert "early stopping: train_loss has not improved for 1 evaluations" in result.stderr
+
+
+def test_resume_with_more_epochs_replans_the_cosine_schedule(cli, write_config):
+    path = write_config(TINY + "scheduler: cosine\n")
+    assert cli("train", path).exit_code == 0
+    result = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "4")
+    assert result.exit_code == 0, result.stderr
+    assert "cosine schedule planned for 2 epochs is re-planned over 4" in result.stderr
+    lrs = [r["lr"] for r in epoch_records("runs/tiny/metrics.jsonl") if r["type"] == "epoch"]
+    expected = [0.01 * (1 + math.cos(math.pi * epoch / 4)) / 2 for epoch in (2, 3)]
+    np.testing.assert_allclose(lrs[2:], expected, rtol=1e-12)  # never climbs back up
+    same = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "4")
+    assert "re-planned" not in same.stderr  # nothing changes, nothing said
