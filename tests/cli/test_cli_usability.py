@@ -69,3 +69,20 @@ def test_root_folder_as_source_is_one_line_exit_2(cli, write_config):
         result = cli(command, write_config(), "--set", "data.source=/")
         assert result.exit_code == 2
         assert one_line(result).startswith("--set: data.source: /: ")
+
+
+def test_unreachable_hub_names_the_fixes(cli, write_config, monkeypatch):
+    from simplegrad.data import hub
+
+    def unavailable(name, *args, **kwargs):
+        raise hub.HubUnavailable(f"dataset {name!r} is not in the local cache and the hub "
+                                 f"cannot be reached; {hub.LOCAL_HINT}")
+
+    monkeypatch.setattr(hub, "download", unavailable)
+    result = cli("validate", write_config(), "--set", "data.source=someone/nothing",
+                 "--set", "data.options={}")
+    assert result.exit_code == 2
+    line = one_line(result)
+    for fix in ("--set data.source=PATH", "configs/spirals.yaml", "configs/digits.yaml",
+                "HF_HUB_OFFLINE=1"):
+        assert fix in line, fix
