@@ -247,3 +247,26 @@ def test_resume_with_more_epochs_replans_the_cosine_schedule(cli, write_config):
     np.testing.assert_allclose(lrs[2:], expected, rtol=1e-12)  # never climbs back up
     same = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "4")
     assert "re-planned" not in same.stderr  # nothing changes, nothing said
+
+
+def test_next_run_removes_the_partials_of_killed_writers_only(cli, write_config):
+    import subprocess
+    import sys
+
+    assert cli("train", write_config()).exit_code == 0
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # a writer killed mid-save: its process is gone
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        names = {"dead": f".last.npz.{finished.pid}-deadbeef.partial",
+                 "old format": ".best.npz.cafebabe.partial",
+                 "live": f".last.npz.{running.pid}-0badcafe.partial"}
+        for name in names.values():
+            open(os.path.join("runs", "tiny", name), "wb").close()
+        result = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "3")
+        assert result.exit_code == 0, result.stderr
+        left = {name for name in os.listdir("runs/tiny") if name.endswith(".partial")}
+        assert left == {names["live"]}  # another process's save in progress is left alone
+    finally:
+        running.kill()
+        running.wait()
