@@ -152,12 +152,10 @@ def test_unknown_hub_dataset(monkeypatch, tmp_path, hub_answers):
 def _record_offline_mode(monkeypatch):
     """Fake datasets.load_dataset: records whether offline mode was on, then fails as
     huggingface_hub does when the file is not in the local cache."""
-    import huggingface_hub.constants
-
     seen = []
 
     def load_dataset(*args, **kwargs):
-        seen.append(huggingface_hub.constants.HF_HUB_OFFLINE and datasets.config.HF_HUB_OFFLINE)
+        seen.append(datasets.config.HF_HUB_OFFLINE)
         raise ConnectionError("Couldn't reach 'someone/nothing' on the Hub (OfflineModeIsEnabled)")
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
@@ -173,8 +171,7 @@ def test_hub_unreachable_skips_the_retries_and_says_so(monkeypatch, tmp_path):
         load("someone/nothing", cache_dir=str(tmp_path))
     assert seen == [True]  # only the local cache was asked: no network retries
     assert "cannot be reached" in str(info.value) and not info.value.offline
-    import huggingface_hub.constants
-    assert huggingface_hub.constants.HF_HUB_OFFLINE is False  # restored afterwards
+    assert datasets.config.HF_HUB_OFFLINE is False  # restored afterwards
 
 
 def test_offline_mode_says_offline(monkeypatch, tmp_path):
