@@ -231,7 +231,8 @@ PrintConfig = Annotated[bool, typer.Option(
                            "exit.")]
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
 def train(
     config: Annotated[Optional[str], typer.Argument(
         metavar="CONFIG", help="YAML config file (optional with --resume: the checkpoint "
@@ -270,7 +271,8 @@ def train(
     raise typer.Exit(code)
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
 def eval(  # noqa: A001  (the command is called eval)
     checkpoint: Annotated[str, typer.Argument(
         metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
@@ -301,8 +303,9 @@ def eval(  # noqa: A001  (the command is called eval)
                                       allow_train_overlap))
 
 
-@app.command(cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
-                    "simplegrad gradcheck configs/spirals.yaml")
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
+                         "simplegrad gradcheck configs/spirals.yaml")
 def gradcheck(
     config: Annotated[Optional[str], typer.Argument(
         metavar="CONFIG", help="Check this config's model and loss on a small batch instead "
@@ -329,7 +332,9 @@ def gradcheck(
     raise typer.Exit(checks_command.gradcheck(config, op, set_, batch_size, json_))
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
+@app.command(
+    cls=_Command,
+    epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
 def validate(
     config: Annotated[str, typer.Argument(
         metavar="CONFIG", help="YAML config file.", show_default=False)],
@@ -343,7 +348,8 @@ def validate(
     raise typer.Exit(commands.validate(config, set_, print_config, json_))
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
 def info(
     checkpoint: Annotated[str, typer.Argument(
         metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],

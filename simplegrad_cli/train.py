@@ -14,7 +14,7 @@ import numpy as np
 
 from simplegrad_cli import build
 from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
-from simplegrad_cli.display import mid_epoch_text
+from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.eval_split import absolute_source
 from simplegrad_cli.run_folder import RunFolder
 
@@ -302,8 +302,8 @@ class Trainer:
         self.save(folder.last)
         if stop:
             display.message(f"early stopping: {t['metric']} has not improved for "
-                            f"{state.bad_evals} evaluations (best {state.best:.4f} at epoch "
-                            f"{state.best_epoch})")
+                            f"{plural(state.bad_evals, 'evaluation')} (best {state.best:.4f} at "
+                            f"epoch {state.best_epoch})")
         return stop
 
     def interrupted(self, signum, batch=0, steps=0, saved=False):

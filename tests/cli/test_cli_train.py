@@ -233,7 +233,7 @@ def test_early_stopping(cli, write_config):
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["status"] == "early_stopped" and summary["epochs"] < 30
-    assert "early stopping: train_loss has not improved for 1 evaluations" in result.stderr
+    assert "early stopping: train_loss has not improved for 1 evaluation (" in result.stderr
 
 
 def test_resume_with_more_epochs_replans_the_cosine_schedule(cli, write_config):
