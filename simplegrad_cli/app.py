@@ -46,7 +46,6 @@ def _plain_types(params):
     metavar says what they are)."""
     for param in params:
         if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
-            param.metavar = param.metavar if isinstance(param, TyperArgument) else ""
             param.display_type_rich = lambda ctx: None  # read by Typer's rich help only
     return params
 
