@@ -147,7 +147,7 @@ LOSSES = {
                                   one_hot=True),
 }
 
-_LR = dict(minimum=0, exclusive_minimum=True, maximum=10.0)
+_LR = dict(minimum=0, exclusive_minimum=True)  # a huge lr is legal: it shows divergence
 _WEIGHT_DECAY = dict(minimum=0, maximum=1.0)
 _ADAM_ARGS = {
     "lr": Arg("learning rate", **_LR),
@@ -182,6 +182,6 @@ SCHEDULERS = {
     "cosine": Entry(lr_scheduler.CosineAnnealingLR, "cosine decay from `lr` to `eta_min`", {
         "t_max": Arg("epochs of one cosine half-period; null = train.epochs - warmup_epochs",
                      default=None, **_EPOCHS),
-        "eta_min": Arg("learning rate at the end of the cosine", minimum=0, maximum=10.0),
+        "eta_min": Arg("learning rate at the end of the cosine", minimum=0),
     }, rename={"t_max": "T_max"}),
 }

@@ -184,6 +184,28 @@ ALIASES = {
 }
 
 
+def config_keys():
+    """{leaf key name: dotted path} for the keys of SCHEMA's sections and choices (the first
+    path wins), so `--lr 0.1` can be answered with `--set optimizer.lr=0.1`."""
+    found = {}
+
+    def walk(fields, path):
+        for key, spec in fields.items():
+            if isinstance(spec, Section):
+                walk(spec.fields, path + (key,))
+            elif isinstance(spec, Choice):
+                for variant in spec.variants.values():
+                    walk(variant, path + (key,))
+            elif isinstance(spec, Field):
+                found.setdefault(key, ".".join(path + (key,)))
+
+    walk(SCHEMA.fields, ())
+    for alias, key in ALIASES.items():
+        if key in found:
+            found.setdefault(alias, found[key])
+    return found
+
+
 # ---- JSON Schema ------------------------------------------------------------------------
 def _field_schema(field):
     types = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
