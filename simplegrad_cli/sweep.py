@@ -108,8 +108,8 @@ class TrialRun:
 class SweepRunner:
     """Runs a validated Sweep against an Optuna study until the study has its trials."""
 
-    def __init__(self, sweep, storage=None, join=False, screen=None):
-        self.sweep, self.join, self.screen = sweep, join, screen
+    def __init__(self, sweep, storage=None, join=False):
+        self.sweep, self.join, self.screen = sweep, join, None
         self.optuna = import_optuna()
         s = sweep.settings
         self.out = RunFolder(s["out"])
@@ -165,8 +165,12 @@ class SweepRunner:
             self.sweep.trial_config({}).values["seed"]
         seed = seed + done + (os.getpid() if self.join else 0)
         if spec["name"] == "grid":
-            return samplers.GridSampler({p.name: p.values for p in self.sweep.params},
-                                        seed=seed)
+            class Grid(samplers.GridSampler):
+                def after_trial(self, *args):
+                    """(Optuna's would call study.stop(), which only works in optimize(); the
+                    sweep stops by itself, its trials capped at the grid's size.)"""
+
+            return Grid({p.name: p.values for p in self.sweep.params}, seed=seed)
         if spec["name"] == "random":
             return samplers.RandomSampler(seed=seed)
         return samplers.TPESampler(seed=seed, n_startup_trials=spec["n_startup_trials"])
@@ -297,9 +301,10 @@ class SweepRunner:
         self.write_outputs()
 
     # ---- the loop -----------------------------------------------------------------------
-    def run(self):
-        """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly."""
-        self.open_study()
+    def run(self, screen):
+        """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
+        `screen` shows the progress (sweep_display); call open_study first."""
+        self.screen = screen
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -438,10 +443,10 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
     from simplegrad_cli.sweep_space import load_sweep
 
     sweep = load_sweep(source, searches, sets, options)
-    import_optuna()  # before any folder is made: a missing extra is one line, nothing written
+    runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
+    runner.open_study()
     with sweep_display(sweep) as screen:
-        runner = SweepRunner(sweep, storage, join, screen)
-        summary = runner.run()
+        summary = runner.run(screen)
     if as_json:
         display.print_json(summary)
     else:
