@@ -17,12 +17,13 @@ import time
 import warnings
 
 from simplegrad_cli import display
-from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CliError, Interrupted
+from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
 from simplegrad_cli.run_folder import RunFolder
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
 GRACE_S = 120
+HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -127,7 +128,9 @@ class SweepRunner:
     def open_study(self):
         """Create or load the study (checking that a loaded one searches the same space)."""
         optuna, s = self.optuna, self.sweep.settings
-        os.makedirs(self.out.path, exist_ok=True)
+        if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
+            self.out.check()
+            os.makedirs(self.out.path, exist_ok=True)
         try:
             self.storage = optuna.storages.RDBStorage(
                 self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
@@ -203,8 +206,16 @@ class SweepRunner:
             self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
             self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
 
+    def hopeless(self):
+        """The first trials here all failed: the next ones would most likely fail alike
+        (data that cannot be read, say), so the sweep stops instead of failing them all."""
+        first = self.finished_here[:HOPELESS]
+        return len(first) == HOPELESS and all(r.outcome == "failed" for r in first)
+
     def ask(self):
         """The next trial, or None when the study has (or is running) all its trials."""
+        if self.hopeless():
+            return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # heartbeats outside optimize(): intended here
             self.optuna.storages.fail_stale_trials(self.study)
@@ -305,6 +316,8 @@ class SweepRunner:
         """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
         `screen` shows the progress (sweep_display); call open_study first."""
         self.screen = screen
+        self.out.check()
+        os.makedirs(self.out.path, exist_ok=True)
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -318,6 +331,11 @@ class SweepRunner:
                 run.process.wait()
                 self.finish(run)
         self.write_outputs()
+        if self.hopeless() and self.stop_signal is None:
+            first = self.finished_here[0]
+            raise CheckFailed(f"stopped: the first {HOPELESS} trials failed (trial "
+                              f"{first.number}: {first.error}); see {first.folder.path}/"
+                              "train.log")
         if self.stop_signal is not None:
             name = "SIGTERM" if self.stop_signal == signal.SIGTERM else "Ctrl-C"
             stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
@@ -451,4 +469,8 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
         display.print_json(summary)
     else:
         results_table(summary, sweep)
-    return 0 if summary["counts"].get("completed") else 1
+    if not summary["counts"].get("completed"):
+        display.info(f"no trial of study '{summary['study']}' completed; see "
+                     f"{summary['trials_file']} and the trials' train.log")
+        return 1
+    return 0

@@ -121,3 +121,15 @@ def test_ctrl_c_marks_running_trials_and_a_rerun_continues(workdir, sweep_file, 
     assert again.returncode == 0, again.stderr
     assert again.json["ran_here"] == [2, 3, 4]
     assert again.json["counts"] == {"completed": 3, "interrupted": 2}
+
+
+def test_trials_that_all_fail_stop_the_sweep_after_three(workdir, sweep_file, run):
+    name = sweep_file(SWEEP.replace("jobs: 2", "jobs: 1").replace("trials: 3", "trials: 10"))
+    result = run("sweep", name, "--set", "data.source=missing-folder", "--json")
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("stopped: the first 3 trials failed (trial 0: ") and \
+        "missing-folder" in last, result.stderr
+    records = read_jsonl("sweeps/s/trials.jsonl")
+    assert [r["outcome"] for r in records] == ["failed"] * 3
+    assert all("missing-folder" in r["error"] for r in records)
