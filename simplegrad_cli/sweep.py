@@ -139,8 +139,9 @@ class SweepRunner:
                 load_if_exists=True,
                 direction="maximize" if self.maximize else "minimize")
         except ImportError as error:
-            raise CliError(f"storage {shown_url(self.url)}: needs the {error.name} driver: "
-                           'pip install "simplegrad[sweep]"') from None
+            raise CliError(f"storage {shown_url(self.url)}: its database driver is not "
+                           f"installed ({error}); for PostgreSQL: pip install "
+                           '"simplegrad[sweep]"') from None
         except Exception as error:  # noqa: BLE001  (SQLAlchemy reports bad URLs many ways)
             message = str(error).strip().splitlines()[0] if str(error).strip() else \
                 type(error).__name__

@@ -133,3 +133,14 @@ def test_trials_that_all_fail_stop_the_sweep_after_three(workdir, sweep_file, ru
     records = read_jsonl("sweeps/s/trials.jsonl")
     assert [r["outcome"] for r in records] == ["failed"] * 3
     assert all("missing-folder" in r["error"] for r in records)
+
+
+def test_a_storage_that_cannot_be_opened_is_one_line(workdir, sweep_file, cli):
+    name = sweep_file(SWEEP)
+    result = cli("sweep", name, "--storage", "postgresql://me:secret@127.0.0.1:1/db", "--join")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert line.startswith("cannot open the study storage "
+                           "postgresql+psycopg://me:***@127.0.0.1:1/db: ") and "\n" not in line
+    assert "secret" not in line
+    assert not os.path.exists("sweeps")
