@@ -286,8 +286,8 @@ def info(
     raise typer.Exit(commands.info(checkpoint, json_))
 
 
-@app.command(epilog="Examples: simplegrad sweep sweeps/spirals.yaml --jobs 2; simplegrad sweep "
-                    "configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1 --trials 20")
+@app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
+                    "sweep configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1")
 def sweep(
     source: Annotated[str, typer.Argument(
         metavar="SWEEP", help="Sweep file (config:, space:, settings), or a config with "

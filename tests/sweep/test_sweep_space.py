@@ -139,3 +139,12 @@ def test_without_optuna_one_line_says_what_to_install(workdir, sweep_file):
     assert result.stderr.strip() == ('simplegrad sweep needs Optuna: pip install '
                                      '"simplegrad[sweep]"')
     assert not os.path.exists("sweeps")
+
+
+def test_the_shipped_example_sweep_is_valid():
+    from sweep_helpers import ROOT
+
+    sweep = load_sweep(ROOT / "configs" / "sweeps" / "spirals.yaml")
+    assert sweep.base_file.endswith("spirals.yaml") and sweep.settings["trials"] == 20
+    assert [p.name for p in sweep.params] == ["optimizer.lr", "model.0.linear.out",
+                                             "data.batch_size"]
