@@ -186,8 +186,6 @@ class SweepRunner:
         if name == "none":
             return pruners.NopPruner()
         if name == "threshold":
-            if spec["lower"] is None and spec["upper"] is None:
-                raise CliError(f"{self.sweep.file}: pruner.threshold needs lower or upper")
             return pruners.ThresholdPruner(**spec)
         if name == "hyperband":
             return pruners.HyperbandPruner(max_resource=self.sweep.max_epochs(), **spec)

@@ -187,6 +187,10 @@ def load_sweep(file, searches=(), sets=(), options=()):
     settings["out"] = settings["out"] or f"sweeps/{settings['study']}"
     if settings["sampler"]["name"] == "grid":
         _check_grid(params)
+    pruner = settings["pruner"]
+    if pruner["name"] == "threshold" and pruner["lower"] is None and pruner["upper"] is None:
+        raise ConfigError("the threshold pruner needs lower or upper (or both)",
+                          where=_Checker(origins, file).where(("pruner",)), path="pruner")
     sweep = Sweep(file, origins, settings, params, fixed,
                   (base_file, list(sets), base_data, base_origins))
     _check_space(sweep)

@@ -97,6 +97,8 @@ def test_space_mistakes_are_one_line_at_the_sweep_file_line(workdir, sweep_file,
      "s.yaml:3: space: the space has no distribution to search"),
     ("config: tiny.yaml\nmetric: val_acc\nspace: {optimizer.lr: {uniform: [0.01, 0.1]}}\n",
      "s.yaml:2: metric: unknown value 'val_acc'"),
+    ("config: tiny.yaml\npruner: threshold\nspace: {optimizer.lr: {uniform: [0.01, 0.1]}}\n",
+     "s.yaml:2: pruner: the threshold pruner needs lower or upper (or both)"),
     ("config: tiny.yaml\nspaces: {}\n", "s.yaml:2: spaces: unknown key 'spaces'; did you "
                                          "mean 'space'?"),
 ])
@@ -148,3 +150,25 @@ def test_the_shipped_example_sweep_is_valid():
     assert sweep.base_file.endswith("spirals.yaml") and sweep.settings["trials"] == 20
     assert [p.name for p in sweep.params] == ["optimizer.lr", "model.0.linear.out",
                                              "data.batch_size"]
+
+
+@pytest.mark.parametrize("sampler,pruner,classes", [
+    ("tpe", "median", ("TPESampler", "MedianPruner")),
+    ("random", "{name: hyperband, min_resource: 2}", ("RandomSampler", "HyperbandPruner")),
+    ("{name: grid, seed: 1}", "{name: threshold, lower: 0.5}", ("Grid", "ThresholdPruner")),
+    ("{name: tpe, n_startup_trials: 3}", "none", ("TPESampler", "NopPruner")),
+])
+def test_settings_build_optuna_samplers_and_pruners(workdir, sweep_file, sampler, pruner,
+                                                    classes):
+    optuna = pytest.importorskip("optuna")
+    from simplegrad_cli.sweep import SweepRunner
+
+    sweep = load_sweep(sweep_file(f"config: tiny.yaml\nsampler: {sampler}\npruner: {pruner}\n"
+                                  "space:\n  train.epochs: {choice: [2, 6]}\n"))
+    runner = SweepRunner(sweep)
+    built = runner.make_sampler(0), runner.make_pruner()
+    assert tuple(type(b).__name__ for b in built) == classes
+    assert isinstance(built[0], optuna.samplers.BaseSampler)
+    if classes[1] == "HyperbandPruner":
+        assert built[1]._max_resource == 6  # the largest train.epochs of the space
+    assert not os.path.exists("sweeps")
