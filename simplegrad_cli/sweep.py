@@ -69,7 +69,7 @@ class TrialRun:
         self.started = time.monotonic()
         self.offset = 0  # bytes of metrics.jsonl already read
         self.values = {}  # epoch -> metric value
-        self.pruned = self.stopped = False
+        self.pruned = self.stopped = self.taken = False
         self.outcome = "running"
         self.value = self.error = None
 
@@ -269,15 +269,19 @@ class SweepRunner:
     def follow(self, run):
         """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
         for epoch, value in run.new_values(self.metric):
-            if run.pruned or epoch in run.values:
+            if run.pruned or run.taken or epoch in run.values:
                 continue  # after the pruning decision, later epochs are not the trial's
             run.values[epoch] = value
-            run.trial.report(value, epoch)
+            try:
+                run.trial.report(value, epoch)
+                prune = not run.stopped and run.trial.should_prune()
+            except self.optuna.exceptions.UpdateFinishedTrialError:
+                prune, run.taken = False, True  # failed by another worker (no heartbeat)
             self.screen.progress(run)
-            if not run.stopped and run.trial.should_prune():
-                run.pruned = True
-                if run.process.poll() is None:
-                    run.process.send_signal(signal.SIGTERM)
+            if (prune or run.taken) and not run.stopped and run.process.poll() is None:
+                run.process.send_signal(signal.SIGTERM)
+            run.pruned = run.pruned or prune
+            run.stopped = run.stopped or run.taken
 
     def finish(self, run):
         """The trial's process has ended: tell Optuna how it went."""
@@ -286,9 +290,6 @@ class SweepRunner:
         code = run.process.returncode
         pick = max if self.maximize else min
         values = list(run.values.values())
-        trial = run.trial
-        trial.set_user_attr("epochs", run.epoch)
-        trial.set_user_attr("time_s", round(run.seconds, 3))
         if run.pruned:
             run.outcome = "pruned"
         elif run.stopped:
@@ -299,12 +300,17 @@ class SweepRunner:
             run.outcome = "failed"
             run.error = _last_line(os.path.join(run.folder.path, "train.log")) or \
                 f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
-            trial.set_user_attr("error", run.error)
-        trial.set_user_attr("outcome", run.outcome)
-        if run.outcome == "completed":
-            self.study.tell(trial, run.value)
-        else:
-            self.study.tell(trial, state=state.PRUNED if run.pruned else state.FAIL)
+        attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
+                 "error": run.error}
+        try:
+            for key, value in attrs.items():
+                run.trial.set_user_attr(key, value)
+            if run.outcome == "completed":
+                self.study.tell(run.trial, run.value)
+            else:
+                self.study.tell(run.trial, state=state.PRUNED if run.pruned else state.FAIL)
+        except self.optuna.exceptions.UpdateFinishedTrialError:
+            run.outcome = "interrupted"  # another worker failed it meanwhile (no heartbeat)
         self.runs.remove(run)
         self.finished_here.append(run)
         self.screen.finished(run, self.best())
