@@ -127,17 +127,12 @@ class SweepRunner:
     # ---- the study ----------------------------------------------------------------------
     def open_study(self):
         """Create or load the study (checking that a loaded one searches the same space)."""
-        optuna, s = self.optuna, self.sweep.settings
+        s = self.sweep.settings
         if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
             self.out.check()
             os.makedirs(self.out.path, exist_ok=True)
         try:
-            self.storage = optuna.storages.RDBStorage(
-                self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
-            self.study = optuna.create_study(
-                study_name=s["study"], storage=self.storage, pruner=self.make_pruner(),
-                load_if_exists=True,
-                direction="maximize" if self.maximize else "minimize")
+            self.study = self.create_study()
         except ImportError as error:
             raise CliError(f"storage {shown_url(self.url)}: its database driver is not "
                            f"installed ({error}); for PostgreSQL: pip install "
@@ -159,6 +154,24 @@ class SweepRunner:
         if not self.join:
             self.fail_left_running()
         self.study.sampler = self.make_sampler(len(self.study.trials))
+
+    def create_study(self, attempts=5):
+        """Open the storage and create (or load) the study. Workers starting together on a
+        new database race to create Optuna's tables; the loser retries, finding them made."""
+        from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+        optuna, s = self.optuna, self.sweep.settings
+        for attempt in range(1, attempts + 1):
+            try:
+                self.storage = optuna.storages.RDBStorage(
+                    self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
+                return optuna.create_study(
+                    study_name=s["study"], storage=self.storage, pruner=self.make_pruner(),
+                    load_if_exists=True, direction="maximize" if self.maximize else "minimize")
+            except (IntegrityError, ProgrammingError):
+                if attempt == attempts:
+                    raise
+                time.sleep(0.5 * attempt)
 
     def make_sampler(self, done):
         """The sampler of the settings, seeded by the sweep or the base config plus the
