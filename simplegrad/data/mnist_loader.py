@@ -55,9 +55,22 @@ class MNISTLoader:
         self.num_classes = self.dataset.num_classes
         self.loader = DataLoader(self.dataset, batch_size=batch_size, shuffle=shuffle,
                                  drop_last=drop_last, seed=seed, one_hot=True)
+        self._batches = None  # the epoch `next(loader)` is walking through
 
     def __iter__(self):
+        """One epoch of batches (each `for` loop over the loader is a new epoch)."""
         return iter(self.loader)
+
+    def __next__(self):
+        """The next batch, as the original's loader (an iterator itself) gave it; after the last
+        batch of an epoch, StopIteration, and the next call starts a new epoch."""
+        if self._batches is None:
+            self._batches = iter(self.loader)
+        try:
+            return next(self._batches)
+        except StopIteration:
+            self._batches = None
+            raise
 
     def __len__(self):
         """Batches per epoch."""
