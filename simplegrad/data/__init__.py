@@ -1,7 +1,8 @@
 """simplegrad.data: datasets as NumPy arrays, and mini-batches of Tensors from them.
 
 - `load(source, split, **options)` reads `synthetic:NAME`, `builtin:digits` (real MNIST
-  digits shipped in the package), a Hugging Face hub id or a local path into an `ArrayDataset` (float32 features, int64 labels, checked once).
+  digits shipped in the package), a Hugging Face hub id or a local path into an
+  `ArrayDataset` (float32 features, int64 labels, checked once).
 - `DataLoader` batches arrays into `(Tensor, Tensor)` pairs: vectorised, seeded, resumable.
 - `MNISTLoader` keeps the original simplegrad's one-hot MNIST batches working; it and
   `load_mnist` fall back to `builtin:digits` (saying so) when the hub is unreachable.

@@ -1,8 +1,9 @@
 """`load(source, split, **options)`: one function from a source string to an ArrayDataset.
 
-A source is `synthetic:NAME`, `builtin:NAME` (data shipped in the package), a Hugging Face hub id (`owner/name`, or `hf:NAME` to force the
-hub), or a local path. Options that do not apply to a source are ignored; unknown option
-names are an error, so typos in a config are caught; an option set to None means its default.
+A source is `synthetic:NAME`, `builtin:NAME` (data shipped in the package), a Hugging Face
+hub id (`owner/name`, or `hf:NAME` to force the hub), or a local path. Options that do not
+apply to a source are ignored; unknown option names are an error, so typos in a config are
+caught; an option set to None means its default.
 """
 import os
 import re

@@ -43,3 +43,22 @@ def test_mnist_mlp_learns_on_a_local_idx_folder(tmp_path, capsys):
     losses = [float(v) for v in re.findall(r"train loss ([0-9.]+)", out)]
     assert len(losses) == 4 and losses[-1] < losses[0]
     assert float(re.search(r"test accuracy ([0-9.]+)", out).group(1)) >= 0.9
+
+
+def test_mnist_mlp_falls_back_to_the_bundled_digits_when_the_hub_is_unreachable(
+        capsys, monkeypatch, tmp_path):
+    datasets = pytest.importorskip("datasets")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Couldn't reach 'ylecun/mnist' on the Hub")
+
+    monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path))
+    monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
+    main = runpy.run_path(str(SCRIPT))["main"]
+    main(["--epochs", "1", "--batch-size", "32", "--test-split", "test"])
+    captured = capsys.readouterr()
+    notes = [line for line in captured.err.splitlines() if "bundled" in line]
+    assert len(notes) == 2 and "8,000 bundled 'train' digits" in notes[0]  # train, then test
+    assert "data: 7200 train / 800 val samples of (784,) from builtin:digits" in captured.out
+    assert float(re.search(r"test accuracy ([0-9.]+)", captured.out).group(1)) >= 0.9
