@@ -188,3 +188,31 @@ def test_save_state_dict_creates_its_folder(tmp_path):
     model.save_state_dict(tmp_path / "new" / "folder" / "model.npz")
     fresh = nn.Linear(2, 3).load_state_dict(tmp_path / "new" / "folder" / "model.npz")
     np.testing.assert_array_equal(fresh.weight.item, model.weight.item)
+
+
+def test_an_original_style_optimizer_assigning_item_trains():
+    class PlainSGD(optim.Optimizer):  # written as the original's own SGD was
+        def step(self):
+            for param in self.params:
+                param.item = param.item - self.lr * param.grad
+
+    model = nn.Linear(2, 1)
+    x, y = Tensor(np.array([[1.0, 2.0], [3.0, 1.0]])), Tensor(np.array([[1.0], [2.0]]))
+    opt = PlainSGD(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(50):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.item))
+    assert losses[-1] < losses[0] / 10 and model.weight.item.dtype == np.float32
+
+
+def test_frozen_parameters_are_left_alone_as_in_the_original():
+    model = nn.Linear(2, 2)
+    model.weight.requires_grad = False
+    opt = optim.Adam(model.parameters())
+    assert opt.params == [model.bias]
+    with pytest.raises(ValueError, match="none of the 2 parameters has requires_grad=True"):
+        optim.SGD([Tensor([1.0]), Tensor([2.0])])
