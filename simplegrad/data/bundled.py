@@ -14,6 +14,7 @@ from simplegrad.data.idx import load_idx
 FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin")
 DIGITS_SPLIT_SEED = 20_181  # fixed forever: changing it changes which images are `test`
 DIGITS_TEST_EVERY = 5       # one image in five (per class) is `test`: 2,000 of 10,000
+DIGITS_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 DATASETS = ("digits",)
 SPLITS = ("train", "test")
 
@@ -26,6 +27,10 @@ def load_builtin(name, split="train", flatten=True, normalize=None):
     if split not in SPLITS:
         raise DataError(f"builtin:{name} has the splits 'train' (8,000 images) and 'test' "
                         f"(2,000), not {split!r}")
+    if not all(os.path.isfile(os.path.join(FOLDER, f)) for f in DIGITS_FILES):
+        raise DataError(f"builtin:{name}: the bundled files {', '.join(DIGITS_FILES)} are "
+                        f"missing from {FOLDER}; this installation of simplegrad is incomplete "
+                        f"(reinstall it)")
     digits = load_idx(FOLDER, "test", flatten=flatten, normalize=normalize,
                       name=f"builtin:{name}")
     train, test = digits_split(digits.y)

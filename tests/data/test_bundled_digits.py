@@ -116,3 +116,9 @@ def test_other_data_errors_are_not_hidden_by_the_fallback(monkeypatch, capsys):
     with pytest.raises(DataError, match="Unknown split"):
         load_mnist("tset")
     assert capsys.readouterr().err == ""
+
+
+def test_an_installation_without_the_files_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr("simplegrad.data.bundled.FOLDER", str(tmp_path))
+    with pytest.raises(DataError, match="installation of simplegrad is incomplete"):
+        load("builtin:digits")
