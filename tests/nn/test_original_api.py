@@ -1,8 +1,5 @@
 """The original simplegrad's public API works here with its meaning (issue 19): its MNIST
 example's model, loader and loop, written in that API, train on small local IDX data."""
-import gzip
-import struct
-
 import numpy as np
 import pytest
 
@@ -11,26 +8,9 @@ from simplegrad import Tensor, gradcheck, nn, optim
 from simplegrad.nn import functional as F
 
 
-def write_idx(path, array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
-
-
-def write_pattern_digits(folder, prefix, n, seed):
-    """Learnable stand-ins for digits: class k is a bright 6x4 bar at a k-dependent place."""
-    rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.arange(n) % 10)
-    images = rng.integers(0, 80, (n, 28, 28))
-    for k in range(10):
-        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
-        images[labels == k, row:row + 6, col:col + 4] = 255
-    write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
-    write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
-
-
-def test_original_mnist_example_trains_unchanged(tmp_path, monkeypatch):
-    write_pattern_digits(tmp_path, "train", 300, seed=0)
-    write_pattern_digits(tmp_path, "t10k", 100, seed=1)
+def test_original_mnist_example_trains_unchanged(tmp_path, monkeypatch, pattern_digits):
+    pattern_digits(tmp_path, "train", 300, np.random.default_rng(0))
+    pattern_digits(tmp_path, "t10k", 100, np.random.default_rng(1))
     monkeypatch.setenv("SIMPLEGRAD_MNIST", str(tmp_path))  # where MNISTLoader finds MNIST
     monkeypatch.chdir(tmp_path)
     simplegrad.manual_seed(0)
@@ -88,8 +68,8 @@ def test_original_mnist_example_trains_unchanged(tmp_path, monkeypatch):
     np.testing.assert_array_equal(restored(images).item, model(images).item)
 
 
-def test_mnist_loader_is_also_an_iterator(tmp_path):
-    write_pattern_digits(tmp_path, "train", 50, seed=0)
+def test_mnist_loader_is_also_an_iterator(tmp_path, pattern_digits):
+    pattern_digits(tmp_path, "train", 50, np.random.default_rng(0))
     loader = nn.MNISTLoader(batch_size=20, source=str(tmp_path))
     sizes = [len(next(loader)[0]) for _ in range(3)]
     assert sizes == [20, 20, 10]
