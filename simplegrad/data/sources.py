@@ -65,9 +65,10 @@ def source_kind(source):
 
 
 def hub_unreachable(error):
-    """Whether a DataError from `load` says the hub could not be reached (and nothing was
-    cached), as opposed to a bad dataset or option."""
-    return "could not be downloaded" in str(error)
+    """Whether a DataError from `load` says the hub could not be reached or asked (and nothing
+    was cached), as opposed to a bad dataset or option."""
+    from simplegrad.data.hub import HubUnavailable
+    return isinstance(error, HubUnavailable) or "could not be downloaded" in str(error)
 
 
 def _load_split(source, split, options):
@@ -89,8 +90,7 @@ def _load_split(source, split, options):
             return load_hub(source, split, **_only(options, HUB_OPTIONS))
         except DataError as error:
             if hub_unreachable(error):
-                raise DataError(f"{error} (no local file or folder {source!r} exists either)") \
-                    from None
+                error.args = (f"{error} (no local file or folder {source!r} exists either)",)
             raise
     from simplegrad.data.local import load_local
     return load_local(source, split, **_only(options, LOCAL_OPTIONS))

@@ -36,6 +36,7 @@ def test_mnist_mlp_falls_back_to_the_bundled_digits_when_the_hub_is_unreachable(
         raise ConnectionError("Couldn't reach 'ylecun/mnist' on the Hub")
 
     monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path))
     monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
     main = runpy.run_path(str(SCRIPT))["main"]
