@@ -57,6 +57,11 @@ class Tensor:
         """The underlying np.ndarray (an attribute, as in the original simplegrad)."""
         return self.data
 
+    @item.setter
+    def item(self, value):
+        """Replace the data, keeping the dtype (the original's optimizers assign `p.item = ...`)."""
+        self.data = _as_array(value, self.data.dtype)
+
     def numpy(self):
         """The underlying np.ndarray (shared, not copied)."""
         return self.data

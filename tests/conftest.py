@@ -1,4 +1,7 @@
-"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle."""
+"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
+and learnable MNIST-style IDX files."""
+import struct
+
 import numpy as np
 import pytest
 
@@ -44,3 +47,23 @@ def check_op():
 def rng():
     """A seeded NumPy generator for test inputs."""
     return np.random.default_rng(0)
+
+
+def _write_pattern_digits(folder, prefix, n, rng):
+    """Learnable fake digits as IDX files `{prefix}-images/labels-...`: class k lights up a
+    6x4 bar at a k-dependent spot, on noise."""
+    labels = rng.permutation(np.arange(n) % 10)
+    images = rng.integers(0, 60, (n, 28, 28))
+    for k in range(10):
+        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
+        images[labels == k, row:row + 6, col:col + 4] = 255
+    for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+        header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + \
+            struct.pack(f">{array.ndim}I", *array.shape)
+        (folder / f"{prefix}-{kind}-ubyte").write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def pattern_digits():
+    """`write(folder, prefix, n, rng)`: learnable MNIST-style IDX files (see above)."""
+    return _write_pattern_digits

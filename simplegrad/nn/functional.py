@@ -67,9 +67,10 @@ def leaky_relu(x, negative_slope=0.01):
     return _tensor(x).leaky_relu(negative_slope)
 
 
-def softmax(x, axis=None, dim=None):
-    """exp(x) / sum(exp(x)) along `axis` (default: last)."""
-    return _tensor(x).softmax(axis=_axis(axis, dim))
+def softmax(x, axis=None, temperature=1.0, dim=None):
+    """exp(x / temperature) / sum(exp(x / temperature)) along `axis` (default: last); the
+    original simplegrad's signature, plus PyTorch's `dim`."""
+    return _tensor(x).softmax(axis=_axis(axis, dim), temperature=temperature)
 
 
 def log_softmax(x, axis=None, dim=None):
@@ -99,9 +100,9 @@ def dot(a, b):
     return _tensor(a).matmul(b)
 
 
-def pow(x, exponent):  # noqa: A001  (the original's name)
-    """x ** exponent."""
-    return _tensor(x) ** exponent
+def pow(base, exponent):  # noqa: A001  (the original's name and argument names)
+    """base ** exponent."""
+    return _tensor(base) ** exponent
 
 
 # ---- shape and regularisation -----------------------------------------------------------

@@ -5,6 +5,8 @@ lists, tuples and dicts stored there), so a model is just a class that assigns l
 `__init__` and uses them in `forward`. Buffers (non-trained state such as BatchNorm's running
 statistics) are ndarrays registered with `register_buffer`; they are saved in `state_dict()`.
 """
+import os
+
 import numpy as np
 
 from simplegrad.tensor import Tensor
@@ -207,9 +209,14 @@ class Module:
             for name in module.__dict__.get("_buffer_names", ()):
                 yield (f"{prefix}.{name}" if prefix else name), (module, name)
 
-    def save_state_dict(self, path):
-        """Write `state_dict()` to a .npz file atomically (load it with `load_state_dict`)."""
+    def save_state_dict(self, path="checkpoints/model.npz"):
+        """Write `state_dict()` to a .npz file atomically (load it with `load_state_dict`),
+        creating its folder, as the original simplegrad did."""
         from simplegrad.checkpoint import atomic_savez
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
+        except OSError:
+            pass  # atomic_savez reports the problem in one line
         atomic_savez(path, self.state_dict())
 
     # ---- printing ----------------------------------------------------------------------

@@ -21,13 +21,17 @@ class Optimizer:
     def __init__(self, params, lr):
         if hasattr(params, "parameters") and callable(params.parameters):
             params = params.parameters()  # accept a Module for convenience
-        self.params = list(params)
-        if not self.params:
+        params = list(params)
+        if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not hasattr(p, "data") or not getattr(p, "requires_grad", False):
-                raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor "
-                                 f"with requires_grad=True")
+        for i, p in enumerate(params):
+            if not hasattr(p, "data") or not hasattr(p, "requires_grad"):
+                raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor")
+        # frozen tensors (requires_grad=False) are left alone, as the original simplegrad did
+        self.params = [p for p in params if p.requires_grad]
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: none of the {len(params)} parameters "
+                             f"has requires_grad=True")
         self.lr = lr
         self.state = [{} for _ in self.params]
 
