@@ -83,7 +83,7 @@ LAYERS = {
         nn.Linear, "`x @ W + b`; put a `flatten` before it for images",
         {"in": _size("input features", inferred=True), "out": _size("output features"),
          "bias": Arg("learn an additive bias")},
-        rename={"in": "in_dim", "out": "out_dim"},
+        rename={"in": "in_dim", "out": "out_dim"}, hide=("use_bias",),  # the original's spelling
         input=Input((1, 2), _FEATURES, "in", axis=-1, hint="add `- flatten` before it"),
         parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"]),
     "conv2d": Entry(
@@ -165,9 +165,11 @@ OPTIMIZERS = {
         "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY),
     }, hide=("dampening",)),
     "adam": Entry(optim.Adam, "Adam: steps scaled by running moment estimates", {
-        **_ADAM_ARGS, "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY)}),
+        **_ADAM_ARGS, "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY)},
+        hide=("beta1", "beta2")),  # the original simplegrad's spelling of betas
     "adamw": Entry(optim.AdamW, "Adam with weight decay applied directly to the weights", {
-        **_ADAM_ARGS, "weight_decay": Arg("decoupled weight decay", **_WEIGHT_DECAY)}),
+        **_ADAM_ARGS, "weight_decay": Arg("decoupled weight decay", **_WEIGHT_DECAY)},
+        hide=("beta1", "beta2")),
 }
 
 _EPOCHS = dict(minimum=1, maximum=100_000)

@@ -10,14 +10,11 @@ class Linear(Module):
     """y = x @ weight + bias. `weight` is (in_dim, out_dim) (the transpose of PyTorch's, so the
     forward pass is a plain matmul); Xavier-uniform weights, zero bias.
 
-<<<<<<< HEAD
-    def __init__(self, in_dim: int, out_dim: int, bias: bool = True):
-=======
     `bias=False` (PyTorch) or `use_bias=False` (the original simplegrad) leaves the bias out.
     """
 
-    def __init__(self, in_dim, out_dim, bias=True, *, use_bias=None):
->>>>>>> digits
+    def __init__(self, in_dim: int, out_dim: int, bias: bool = True, *,
+                 use_bias: bool | None = None):
         super().__init__()
         if use_bias is not None and bias is not True and bool(use_bias) != bool(bias):
             raise TypeError(f"Linear: bias={bias!r} and use_bias={use_bias!r} disagree; "

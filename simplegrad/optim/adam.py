@@ -19,13 +19,9 @@ class Adam(Optimizer):
     state_arrays = ("exp_avg", "exp_avg_sq")
     decoupled_weight_decay = False
 
-<<<<<<< HEAD
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
-=======
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
-                 beta1=None, beta2=None):
->>>>>>> digits
+                 eps: float = 1e-8, weight_decay: float = 0.0, *, beta1: float | None = None,
+                 beta2: float | None = None):
         super().__init__(params, lr)
         name = type(self).__name__
         if not isinstance(betas, (tuple, list)):
