@@ -286,6 +286,75 @@ def info(
     raise typer.Exit(commands.info(checkpoint, json_))
 
 
+@app.command(epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
+                    "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
+def predict(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
+        show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="INPUT...", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
+                                 "arrays of samples, or CSV files of feature rows.",
+        show_default=False)] = None,
+    data: Annotated[Optional[str], typer.Option(
+        metavar="SOURCE", help="Predict a whole dataset split of this source "
+                               "(synthetic:NAME, hub id or local path).")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        help="Split to predict (default: the config's data.test_split).")] = None,
+    top_k: Annotated[int, typer.Option(
+        "--top-k", min=1, help="Classes to show per input, most likely first.")] = 3,
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
+    json_: JsonOption = False,
+):
+    """Run a checkpoint's model on new inputs: top-k classes with probabilities.
+
+    Inputs are converted and normalised exactly as the training data was, from the config
+    stored in the checkpoint.
+    """
+    from simplegrad_cli.predict import predict as run_predict
+
+    raise typer.Exit(run_predict(checkpoint, inputs or [], data, split, top_k, json_, out))
+
+
+@app.command(epilog="Examples: simplegrad plot runs/spirals; simplegrad plot runs/a runs/b "
+                    "--metric val_accuracy --out curves.png")
+def plot(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN_OR_METRICS_FILE...", help="Run folders (runs/NAME), their metrics.jsonl "
+                                               "or checkpoints.", show_default=False)],
+    metric: Annotated[list[str], typer.Option(
+        metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
+                             "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
+    x: Annotated[str, typer.Option(
+        "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
+                             "instead of drawing on the terminal.")] = None,
+):
+    """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
+    from simplegrad_cli.plot import plot as run_plot
+    from simplegrad_cli.run_history import X_AXES
+
+    if x not in X_AXES:
+        raise typer.BadParameter(f"must be one of {', '.join(X_AXES)}, got {x!r}",
+                                 param_hint="--x")
+    raise typer.Exit(run_plot(runs, metric, x, out))
+
+
+@app.command(epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
+def compare(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN...", help="Run folders (runs/NAME).", show_default=False)],
+    json_: JsonOption = False,
+):
+    """Compare runs: best and final metric, epochs, time, parameters, and the config keys
+    whose values differ."""
+    from simplegrad_cli.compare import compare as run_compare
+
+    raise typer.Exit(run_compare(runs, json_))
+
+
 def main():
     """Console-script entry point (`simplegrad = "simplegrad_cli.app:main"`)."""
     app()
