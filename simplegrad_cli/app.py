@@ -188,6 +188,9 @@ def train(
         "--overwrite", help="Replace an earlier run in the run folder.")] = False,
     print_config: PrintConfig = False,
     json_: JsonOption = False,
+    plot: Annotated[bool, typer.Option(
+        "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
+                       "on a terminal).")] = False,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -202,7 +205,8 @@ def train(
     if resume is not None and overwrite:
         raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
                                  "continues in its folder)", param_hint="--overwrite")
-    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_)
+    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
+                          plot=plot)
     raise typer.Exit(code)
 
 
@@ -219,6 +223,10 @@ def eval(  # noqa: A001  (the command is called eval)
     min_accuracy: Annotated[Optional[float], typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
+    plots: Annotated[Optional[str], typer.Option(
+        metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
+                            "most confident mistakes into DIR (needs simplegrad[plot]).")]
+    = None,
 ):
     """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
 
@@ -229,7 +237,8 @@ def eval(  # noqa: A001  (the command is called eval)
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
                                  param_hint="--min-accuracy")
-    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_))
+    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_,
+                                       plots=plots))
 
 
 @app.command(epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "

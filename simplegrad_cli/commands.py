@@ -4,6 +4,7 @@ Each function takes plain Python values, prints its result (rich tables on stdou
 with `as_json`), and returns an exit code or raises a CliError.
 """
 import os
+import sys
 
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
@@ -51,8 +52,10 @@ def _first_difference(new, old, path=()):
     return None if new == old else path
 
 
-def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json):
-    """`simplegrad train`: validate, build, train, and print a summary."""
+def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
+          plot=False):
+    """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
+    on a terminal, a chart of the epochs)."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
     from simplegrad_cli.train import Trainer
 
@@ -91,6 +94,10 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
         with display.train_display(cfg.values["train"]["epochs"]) as screen:
             summary = trainer.run(screen)
     _report_train(summary)
+    if plot or sys.stderr.isatty():
+        from simplegrad_cli.training_chart import show_training_chart
+
+        show_training_chart(trainer.folder.metrics, cfg.values["train"]["metric"])
     if as_json:
         display.print_json(summary)
     return OK
@@ -181,13 +188,18 @@ def _model_table(rows, layers, input_shape, console):
 
 
 # ---- eval -------------------------------------------------------------------------------
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
-    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split."""
+def evaluate(checkpoint_path, source, split, min_accuracy, as_json, plots=None):
+    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split (and
+    draw the confusion matrix and worst mistakes into the folder `plots`)."""
     from simplegrad_cli import build, metrics
     from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
         stored_data_info
     from simplegrad_cli.train import evaluate as run_eval
 
+    if plots is not None:
+        from simplegrad_cli.eval_plots import prepare_folder
+
+        prepare_folder(plots)
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
@@ -213,6 +225,12 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
               "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
               "per_class": rows, "confusion_matrix": confusion.tolist(),
               "min_accuracy": min_accuracy, "passed": passed}
+    if plots is not None:
+        from simplegrad_cli.eval_plots import write_eval_plots
+
+        report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names or
+                                           getattr(dataset, "class_names", None), input_shape)
+        display.info(f"wrote {', '.join(report['plots'])}")
     if as_json:
         display.print_json(report)
     else:
