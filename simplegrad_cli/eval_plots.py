@@ -45,8 +45,8 @@ def confusion_heatmap(confusion, path, class_names=None):
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     accuracy = np.trace(confusion) / max(confusion.sum(), 1)
-    ax.set_title(f"confusion matrix ({confusion.sum():,} samples, accuracy "
-                 f"{accuracy * 100:.2f}%)")
+    ax.set_title(f"confusion matrix\n{confusion.sum():,} samples, accuracy "
+                 f"{accuracy * 100:.2f}%")
     if n <= 20:
         threshold = confusion.max() / 2
         for (true, predicted), count in np.ndenumerate(confusion):
@@ -72,7 +72,7 @@ def mistakes_grid(images, labels, probabilities, indices, path, class_names=None
     plt = pyplot(f"--plots {os.path.dirname(path)}")
     rows = max(1, -(-len(indices) // GRID_COLUMNS))
     figure, axes = plt.subplots(rows, GRID_COLUMNS, squeeze=False, dpi=100,
-                                figsize=(2.2 * GRID_COLUMNS, 2.4 * rows))
+                                figsize=(2.2 * GRID_COLUMNS, 2.7 * rows))
     for ax in axes.flat:
         ax.axis("off")
     for ax, index in zip(axes.flat, indices):

@@ -177,9 +177,10 @@ def _read_array(path):
     from simplegrad.data.local import FEATURE_KEYS
 
     try:
-        with np.load(path, allow_pickle=False) as loaded:
-            if not hasattr(loaded, "files"):
-                return np.asarray(loaded)
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, "files"):
+            return loaded
+        with loaded:
             keys = [k for k in FEATURE_KEYS if k in loaded.files] or loaded.files
             if len(keys) > 1 and not set(keys) & set(FEATURE_KEYS):
                 raise CliError(f"{path}: holds several arrays ({', '.join(keys)}) and none is "
@@ -217,8 +218,9 @@ def _read_table(path, model_input, delimiter):
     for number, row in enumerate(rows, start=first_line):
         cells = [row[i] for i in keep if i < len(row)]
         if len(cells) != expected:
+            pixels = f" (the pixels of {model_input.expects()})" if model_input.layout else ""
             raise CliError(f"{path} line {number}: has {len(cells)} values, but the model "
-                           f"expects {model_input.expects()}")
+                           f"expects {expected} values per row{pixels}")
         try:
             values[number - first_line] = [float(cell) for cell in cells]
         except ValueError:
