@@ -25,6 +25,8 @@ def text_chart(panels, width=80, height=14, columns=1, color=False):
     each `height` rows); no control characters unless `color`."""
     import plotext
 
+    if not hasattr(plotext, "figure"):  # plotext 5 had a different, global-state API
+        raise CliError("text charts need plotext 6 or newer: pip install -U plotext")
     figure = plotext.figure
     figure.clear()
     columns = min(columns, len(panels))

@@ -14,10 +14,13 @@ GRID_SIZE = 16  # examples in the mistakes grid
 
 
 def prepare_folder(folder):
-    """Check matplotlib is there and create the output folder, before evaluating."""
+    """Before evaluating: matplotlib must be there and `folder` must not be a file."""
     pyplot(f"--plots {folder}")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CliError(f"{folder}: exists and is not a folder", where="--plots")
+
+
+def _make_folder(folder):
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
@@ -97,6 +100,7 @@ def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape
     from simplegrad_cli.predict import class_probabilities
     from simplegrad_cli.predict_inputs import image_layout
 
+    _make_folder(folder)
     written = [confusion_heatmap(confusion, os.path.join(folder, CONFUSION_FILE), class_names)]
     layout = image_layout(input_shape)
     if layout is not None:

@@ -94,6 +94,18 @@ def test_plot_out_without_matplotlib_says_what_to_install(cli, two_runs, monkeyp
                                 '"simplegrad[plot]"')
 
 
+def test_eval_plots_without_matplotlib_fails_before_any_work(cli, write_config, workdir,
+                                                             monkeypatch):
+    import sys
+
+    assert cli("train", write_config()).exit_code == 0
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = cli("eval", "runs/tiny/best.npz", "--plots", "pics")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert one_line(result) == '--plots pics needs matplotlib: pip install "simplegrad[plot]"'
+    assert not (workdir / "pics").exists()
+
+
 def test_compare_lists_exactly_the_differing_config_keys(cli, two_runs):
     result = cli("compare", *two_runs, "--json")
     assert result.exit_code == 0, result.stderr
