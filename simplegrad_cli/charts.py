@@ -109,6 +109,8 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
     for ax, panel in zip(axes[:, 0], panels):
         for label, xs, ys in panel.curves:
             ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None, markersize=3)
+        if panel.xlabel in ("epoch", "step"):
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title(panel.title)
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)

@@ -38,7 +38,7 @@ def _merge_single_run(panels):
     """For one run, curves of the same kind (train_loss, val_loss) share one panel."""
     merged = {}
     for panel in panels:
-        kind = panel.title.split("_")[-1]
+        kind = panel.title.removeprefix("train_").removeprefix("val_")
         if kind in merged:
             merged[kind].curves += panel.curves
             merged[kind].title += f", {panel.title}"

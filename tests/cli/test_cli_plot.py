@@ -35,6 +35,17 @@ def test_plot_draws_both_series_with_axis_labels(cli, two_runs):
     assert max(len(line) for line in chart.splitlines()) <= 80
 
 
+def test_one_run_shares_a_panel_only_between_train_and_val_of_a_metric(cli, two_runs):
+    from simplegrad_cli.plot import metric_panels
+    from simplegrad_cli.run_history import read_histories
+
+    panels = metric_panels(read_histories([two_runs[0]]),
+                           ["train_loss", "val_loss", "loss", "time_s", "samples_per_s"])
+    assert [p.title for p in panels] == ["train_loss, val_loss, loss", "time_s",
+                                         "samples_per_s"]
+    assert [label for label, _, _ in panels[0].curves] == ["train_loss", "val_loss", "loss"]
+
+
 def test_plot_overlays_runs_with_a_legend_naming_each(cli, two_runs):
     result = cli("plot", *two_runs, "--metric", "val_accuracy", "--metric", "loss", "--x", "step")
     assert result.exit_code == 0, result.stderr
