@@ -34,6 +34,7 @@ def text_chart(panels, width=80, height=14, columns=1, color=False):
     if len(panels) > 1:
         figure.subplots(rows, columns)
     figure.plot_size(width, height * rows)
+    figure.theme("simple")  # coloured curves on the terminal's own background
     for index, panel in enumerate(panels):
         plot = figure.subplot(index // columns + 1, index % columns + 1) if len(panels) > 1 \
             else figure

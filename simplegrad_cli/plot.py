@@ -53,8 +53,9 @@ def plot(targets, metrics, x, out):
         check_file_format(out)
     panels = metric_panels(read_histories(targets), metrics, x)
     if out is None:
-        width = min(os.get_terminal_size(sys.stdout.fileno()).columns, 120) \
-            if sys.stdout.isatty() else 80
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() \
+            else 0
+        width = min(columns, 120) if columns >= 40 else 80  # 0 = size unknown
         sys.stdout.write(text_chart(panels, width=width, color=sys.stdout.isatty()) + "\n")
         return OK
     file_chart(panels, out)

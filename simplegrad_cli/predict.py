@@ -17,6 +17,7 @@ from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_
     read_samples
 
 BATCH = 256  # samples per forward pass (and images decoded at a time)
+TABLE_ROWS = 500  # more predictions than this print as plain lines
 
 
 def class_probabilities(model, x, batch=BATCH):
@@ -66,7 +67,7 @@ def _batches(inputs, split_data, model_input, batch):
     return generate(), total
 
 
-def _split(cfg, checkpoint, source, split, model_input):
+def _split(cfg, source, split, model_input):
     """('SOURCE:SPLIT', dataset) for --data/--split, preprocessed as in training."""
     from simplegrad_cli import build
 
@@ -94,7 +95,7 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     model, _ = rebuild_model(checkpoint, cfg)
     input_shape, num_classes, class_names = stored_data_info(checkpoint)
     model_input = ModelInput.of(cfg, input_shape)
-    split_data = _split(cfg, checkpoint, source, split, model_input) \
+    split_data = _split(cfg, source, split, model_input) \
         if source is not None or split is not None else None
     batches, total = _batches(inputs, split_data, model_input, batch)
     rows = []
@@ -146,6 +147,8 @@ def to_csv(rows):
 
 
 def _table(rows):
+    """A rich table; beyond TABLE_ROWS inputs, plain aligned lines (rich takes longer to lay
+    out 10,000 rows than the model takes to predict them)."""
     k = len(rows[0]["top"]) if rows else 0
     labelled = any("label" in r for r in rows)
 
@@ -153,10 +156,17 @@ def _table(rows):
         name = f" {t['name']}" if t["name"] is not None and t["name"] != str(t["class"]) else ""
         return f"{t['class']}{name} {t['probability'] * 100:.1f}%"
 
-    display.table(f"predictions ({len(rows):,} inputs)",
-                  ["input"] + [">label"] * labelled + [f"top {i}" for i in range(1, k + 1)],
-                  [[r["input"]] + [r.get("label", "")] * labelled + [cell(t) for t in r["top"]]
-                   for r in rows])
+    title = f"predictions ({len(rows):,} inputs)"
+    header = ["input"] + ["label"] * labelled + [f"top {i}" for i in range(1, k + 1)]
+    cells = [[r["input"]] + [str(r.get("label", ""))] * labelled + [cell(t) for t in r["top"]]
+             for r in rows]
+    if len(rows) <= TABLE_ROWS:
+        display.table(title, [header[0]] + [">label"] * labelled + header[1 + labelled:], cells)
+        return
+    widths = [max(len(line[i]) for line in [header] + cells) for i in range(len(header))]
+    lines = [title] + ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()
+                       for line in [header] + cells]
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 class _progress:

@@ -179,6 +179,16 @@ def test_table_output(cli, image_run, workdir):
     assert any(name in result.stdout for name in CLASS_NAMES)
 
 
+def test_many_inputs_print_plain_aligned_lines(cli, spirals_run, workdir):
+    np.save(workdir / "many.npy", np.zeros((600, 2), np.float32))
+    result = cli("predict", spirals_run, "many.npy", "--top-k", "1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "predictions (600 inputs)" and len(lines) == 602
+    assert lines[1].split() == ["input", "top", "1"]
+    assert lines[-1].split()[0] == "many.npy[599]" and lines[-1].endswith("%")
+
+
 @pytest.mark.parametrize("make,args,expected", [
     (lambda d: (d / "bad.png").write_text("not an image"), ["bad.png"],
      "bad.png: cannot decode the image"),
