@@ -90,8 +90,8 @@ class Function:
     leaf Tensor itself (to accumulate `.grad`), or None when input i needs no gradient.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "clock",
-                 "__dict__")
+    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "out_dtype",
+                 "clock", "__dict__")
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -130,6 +130,7 @@ class Function:
         result.data, result.grad = out, None
         if _grad_enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
+            ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
             result.requires_grad, result.grad_fn = True, ctx
         else:
             result.requires_grad, result.grad_fn = False, None

@@ -295,6 +295,45 @@ def info(
     raise typer.Exit(commands.info(checkpoint, json_))
 
 
+@app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
+def export(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
+    format_: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Where to write (default: the checkpoint's name with .onnx).")]
+    = None,
+    json_: JsonOption = False,
+):
+    """Export a checkpoint's model to ONNX, check it, and compare it with simplegrad.
+
+    The config's data.normalize is folded in: the file takes inputs as the data source gives
+    them. Exit code 1 if onnxruntime and simplegrad differ by more than 1e-5.
+    """
+    from simplegrad_cli import export_command
+
+    raise typer.Exit(export_command.export(checkpoint, format_, out, json_))
+
+
+@app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
+def graph(
+    source: Annotated[str, typer.Argument(
+        metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).",
+        show_default=False)],
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write a picture (.svg, .png: needs Graphviz) or .dot text.")]
+    = None,
+):
+    """Draw the model: each layer with its output shape and parameters, top to bottom.
+
+    Without --out, prints the DOT text (pipe it to `dot -Tsvg`).
+    """
+    from simplegrad_cli import graph_command
+
+    raise typer.Exit(graph_command.graph(source, out))
+
+
 @app.command(epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
                     "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
 def predict(
