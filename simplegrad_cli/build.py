@@ -5,6 +5,7 @@ a size that does not chain is reported at the layer's line in the config, and si
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +59,26 @@ def load_split(cfg, split, source=None):
                  if key in str(error) or _quoted_in(value, str(error))]
         if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
-        raise DataError(error, where=cfg.where(path), path=".".join(path)) from None
+        raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
+                        path=".".join(path)) from None
     return preprocess(cfg, dataset)
+
+
+def _with_fixes(error, training_split):
+    """A data error's message with what to type next, for the errors a new user meets first."""
+    from simplegrad.data.hub import LOCAL_HINT, HubUnavailable
+
+    message = str(error)
+    if isinstance(error, HubUnavailable):
+        cache = "" if error.offline else "; HF_HUB_OFFLINE=1 to use only the local cache"
+        return (message.replace(f"; {LOCAL_HINT}", "") + "; fixes: --set data.source=PATH for "
+                "local files (MNIST IDX files, .npz, parquet/csv/json, images); "
+                f"configs/spirals.yaml or configs/digits.yaml for an offline try{cache}")
+    only = re.search(r"holds only split '(\w+)'", message)
+    if only and training_split:
+        return (f"{message}; to train on it, add --set data.split={only[1]} --set "
+                "data.val_fraction=0.2")
+    return message
 
 
 def _quoted_in(value, text):

@@ -116,7 +116,7 @@ LAYERS = {
 
 LOSSES = ("cross_entropy", "mse", "binary_cross_entropy")
 
-_LR = dict(minimum=0, exclusive_minimum=True, maximum=10.0)
+_LR = dict(minimum=0, exclusive_minimum=True)  # a huge lr is legal: it shows divergence
 _WEIGHT_DECAY = dict(minimum=0, maximum=1.0)
 
 
@@ -158,8 +158,7 @@ SCHEDULERS = {
     "cosine": {
         "t_max": Field("int", "epochs of one cosine half-period; null = train.epochs - "
                        "warmup_epochs", None, minimum=1, maximum=100_000, nullable=True),
-        "eta_min": Field("number", "learning rate at the end of the cosine", 0.0, minimum=0,
-                         maximum=10.0),
+        "eta_min": Field("number", "learning rate at the end of the cosine", 0.0, minimum=0),
         "warmup_epochs": _WARMUP,
     },
 }
@@ -229,6 +228,28 @@ ALIASES = {
     "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
     "early_stopping": "patience",
 }
+
+
+def config_keys():
+    """{leaf key name: dotted path} for the keys of SCHEMA's sections and choices (the first
+    path wins), so `--lr 0.1` can be answered with `--set optimizer.lr=0.1`."""
+    found = {}
+
+    def walk(fields, path):
+        for key, spec in fields.items():
+            if isinstance(spec, Section):
+                walk(spec.fields, path + (key,))
+            elif isinstance(spec, Choice):
+                for variant in spec.variants.values():
+                    walk(variant, path + (key,))
+            elif isinstance(spec, Field):
+                found.setdefault(key, ".".join(path + (key,)))
+
+    walk(SCHEMA.fields, ())
+    for alias, key in ALIASES.items():
+        if key in found:
+            found.setdefault(alias, found[key])
+    return found
 
 
 def defaults_of(fields):

@@ -154,7 +154,7 @@ CLI_CASES = [
       {"run": _copy_run}),
     k("plot a metrics file that is not json", ["plot", "m.jsonl"], ["m.jsonl:1", "JSON"],
       {"m.jsonl": "epoch 1 loss 0.5\nepoch 2 loss 0.4\n"}),
-    k("missing runs for compare", ["compare"], ["Missing argument 'RUN...'"]),
+    k("missing runs for compare", ["compare"], ["Missing argument 'RUN'"]),
     k("compare with a missing run", ["compare", "run", "gone"], ["gone", "no metrics file"],
       {"run": _copy_run}),
     k("eval plots into a file", ["eval", "ck.npz", "--plots", C], ["--plots", C,
