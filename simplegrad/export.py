@@ -105,6 +105,10 @@ def _gelu_nodes(b, x, approximate):
     return b.node("Mul", [half_x, b.node("Add", [t, b.weight("one", 1.0)])])
 
 
+def _silu(b, layer, x, shape):
+    return b.node("Mul", [x, b.node("Sigmoid", [x])])
+
+
 def _gelu(b, layer, x, shape):
     return _gelu_nodes(b, x, layer.approximate)
 
@@ -159,7 +163,7 @@ LAYERS = {
     nn.Linear: _linear, nn.Conv2d: _conv2d,
     nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool", count_include_pad=1),
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
-    nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.Softmax: _softmax("Softmax"),
+    nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softmax: _softmax("Softmax"),
     nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten, nn.Dropout: _identity,
     nn.Identity: _identity, nn.BatchNorm1d: _batch_norm, nn.BatchNorm2d: _batch_norm,
     nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
@@ -168,7 +172,7 @@ LAYERS = {
 FUNCTIONS = {
     F.relu: _unary("Relu"), F.sigmoid: _unary("Sigmoid"), F.tanh: _unary("Tanh"),
     F.leaky_relu: _unary("LeakyRelu", alpha=0.01),
-    F.gelu: lambda b, f, x, shape: _gelu_nodes(b, x, "none"),
+    F.gelu: lambda b, f, x, shape: _gelu_nodes(b, x, "none"), F.silu: _silu,
     F.softmax: _unary("Softmax", axis=-1), F.log_softmax: _unary("LogSoftmax", axis=-1),
     F.flatten: lambda b, f, x, shape: _flatten_nodes(b, x, shape, 1, -1),
     Tensor.relu: _unary("Relu"), Tensor.sigmoid: _unary("Sigmoid"), Tensor.tanh: _unary("Tanh"),

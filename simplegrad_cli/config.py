@@ -8,7 +8,6 @@ by `build.py`, which needs the data.
 import copy
 import difflib
 import math
-from types import SimpleNamespace
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
@@ -297,13 +296,6 @@ class Config:
 
     def __init__(self, values, origins, file, name):
         self.values, self.origins, self.file, self.name = values, origins, file, name
-
-    def __getattr__(self, key):
-        values = self.__dict__.get("values", {})
-        if key not in values:
-            raise AttributeError(key)
-        value = values[key]
-        return SimpleNamespace(**value) if isinstance(value, dict) else value
 
     def where(self, path):
         """'FILE:LINE' where a key path was set (or its closest ancestor)."""

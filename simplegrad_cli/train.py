@@ -177,7 +177,7 @@ class Trainer:
 
     def checkpoint_bytes(self):
         """Rough size of one checkpoint: the weights plus the optimizer's per-weight state."""
-        per_weight = 3 if self.cfg.values["optimizer"]["name"] != "sgd" else 2
+        per_weight = 1 + len(self.optimizer.state_arrays)  # SGD: momentum; Adam: two moments
         return 4 * per_weight * self.model.num_parameters() + 100_000
 
     # ---- saving -------------------------------------------------------------------------

@@ -82,6 +82,7 @@ LAYERS = {
     "leaky_relu": (lambda: nn.LeakyReLU(0.2), (7,)),
     "gelu": (nn.GELU, (7,)),
     "gelu_tanh": (lambda: nn.GELU("tanh"), (7,)),
+    "silu": (nn.SiLU, (7,)),
     "tanh": (nn.Tanh, (7,)),
     "sigmoid": (nn.Sigmoid, (7,)),
     "softmax": (nn.Softmax, (7,)),
@@ -99,6 +100,7 @@ LAYERS = {
     "layernorm_2d_no_affine": (lambda: nn.LayerNorm((3, 6), elementwise_affine=False), (3, 6)),
     "F.relu": (lambda: F.relu, (7,)), "F.sigmoid": (lambda: F.sigmoid, (7,)),
     "F.tanh": (lambda: F.tanh, (7,)), "F.gelu": (lambda: F.gelu, (7,)),
+    "F.silu": (lambda: F.silu, (7,)),
     "F.leaky_relu": (lambda: F.leaky_relu, (7,)), "F.softmax": (lambda: F.softmax, (7,)),
     "F.log_softmax": (lambda: F.log_softmax, (7,)), "F.flatten": (lambda: F.flatten, (2, 3)),
 }

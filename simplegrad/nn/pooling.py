@@ -4,7 +4,7 @@ from simplegrad.ops.conv import avg_pool2d, max_pool2d
 
 
 class _Pool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride

@@ -111,6 +111,7 @@ model:
   - linear: {out: 8}
   - batch_norm1d
   - leaky_relu: {negative_slope: 0.1}
+  - silu
   - tanh
   - sigmoid
   - linear: {out: 3}
