@@ -412,6 +412,39 @@ def graph(
     raise typer.Exit(graph_command.graph(source, out))
 
 
+@app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
+                    "sweep configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1")
+def sweep(
+    source: Annotated[str, typer.Argument(
+        metavar="SWEEP", help="Sweep file (config:, space:, settings), or a config with "
+                              "--search.", show_default=False)],
+    search: Annotated[list[str], typer.Option(
+        metavar="KEY.PATH=DIST", help="Search a key (repeatable): loguniform:LOW:HIGH, "
+        "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.")] = [],  # noqa: B006
+    set_: SetOption = [],  # noqa: B006
+    trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
+    study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
+    out: Annotated[Optional[str], typer.Option(help="Sweep folder.")] = None,
+    storage: Annotated[Optional[str], typer.Option(
+        metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
+                            "SWEEP_DIR/study.db).")] = None,
+    join: Annotated[bool, typer.Option(
+        "--join", help="Add this machine as a worker to a study others also run.")] = False,
+    json_: JsonOption = False,
+):
+    """Search hyperparameters with Optuna; each trial is a run folder in the sweep folder.
+
+    Writes trials.jsonl and best.yaml (a config to train as is); the same command again
+    continues the study. Exit code 0 when at least one trial completed.
+    """
+    from simplegrad_cli.sweep import run_sweep
+
+    given = {"trials": trials, "jobs": jobs, "study": study, "out": out}
+    options = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
+    raise typer.Exit(run_sweep(source, search, set_, options, storage, join, json_))
+
+
 @app.command(
     cls=_Command, epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
                          "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")

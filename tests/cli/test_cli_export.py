@@ -97,7 +97,8 @@ def test_export_cnn_folds_normalisation_and_records_it(cli, images_checkpoint, w
     np.testing.assert_allclose(run_onnx(workdir / "cnn.onnx", raw), ours, atol=1e-5)
     props = {p.key: p.value for p in onnx.load(workdir / "cnn.onnx").metadata_props}
     assert props["preprocessing"] == "(x - 0.5) / 0.25 (folded into the graph)"
-    assert props["data_source"] == "images.npz" and props["input_shape"] == '["batch", 1, 8, 8]'
+    assert props["data_source"] == str((workdir / "images.npz").resolve())  # stored absolute
+    assert props["input_shape"] == '["batch", 1, 8, 8]'
 
 
 OTHER_LAYERS = """\
