@@ -54,8 +54,12 @@ class _Command(TyperCommand):
     """A command whose help reads cleanly at 80 columns (`eval CHECKPOINT`, not `{CHECKPOINT}`)."""
 
     def collect_usage_pieces(self, ctx):
-        return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
-                for piece in super().collect_usage_pieces(ctx)]
+        pieces = []
+        for piece in super().collect_usage_pieces(ctx):
+            name, dots = (piece[:-3], "...") if piece.endswith("...") else (piece, "")
+            braced = name.startswith("{") and name.endswith("}")
+            pieces.append((name[1:-1] if braced else name) + dots)  # {RUN}... -> RUN...
+        return pieces
 
     def get_params(self, ctx):
         return _plain_types(super().get_params(ctx))
@@ -121,8 +125,9 @@ def _report(error, args=()):
             message += f" (got '{value}')"
         option = getattr(error, "option_name", None)
         close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
-        config_key = _config_key(option) if type(error).__name__ == "NoSuchOption" \
-            and not close else None  # a near-miss of a real option is the better hint
+        config_key = _config_key(option) if type(error).__name__ == "NoSuchOption" else None
+        if config_key is not None and any(_config_key(o) == config_key for o in close):
+            config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
         if config_key is not None:
             message = message.split(" (Possible options")[0]
             hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
@@ -252,6 +257,9 @@ def train(
         "--overwrite", help="Replace an earlier run in the run folder.")] = False,
     print_config: PrintConfig = False,
     json_: JsonOption = False,
+    plot: Annotated[bool, typer.Option(
+        "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
+                       "on a terminal).")] = False,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -266,7 +274,8 @@ def train(
     if resume is not None and overwrite:
         raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
                                  "continues in its folder)", param_hint="--overwrite")
-    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_)
+    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
+                          plot=plot)
     raise typer.Exit(code)
 
 
@@ -288,6 +297,10 @@ def eval(  # noqa: A001  (the command is called eval)
     min_accuracy: Annotated[Optional[float], typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
+    plots: Annotated[Optional[str], typer.Option(
+        metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
+                            "most confident mistakes into DIR (needs simplegrad[plot]).")]
+    = None,
 ):
     """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
 
@@ -299,7 +312,7 @@ def eval(  # noqa: A001  (the command is called eval)
         raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
                                  param_hint="--min-accuracy")
     raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_,
-                                      allow_train_overlap))
+                                       allow_train_overlap, plots=plots))
 
 
 @app.command(
@@ -430,6 +443,78 @@ def sweep(
     given = {"trials": trials, "jobs": jobs, "study": study, "out": out}
     options = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
     raise typer.Exit(run_sweep(source, search, set_, options, storage, join, json_))
+
+
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
+                         "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
+def predict(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
+        show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="INPUT", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
+                                 "arrays of samples, or CSV files of feature rows.",
+        show_default=False)] = None,
+    data: Annotated[Optional[str], typer.Option(
+        metavar="SOURCE", help="Predict a whole dataset split of this source "
+                               "(synthetic:NAME, hub id or local path).")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        metavar="NAME", help="Split to predict (default: the config's data.test_split).")] = None,
+    top_k: Annotated[int, typer.Option(
+        "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
+    = 3,
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
+    json_: JsonOption = False,
+):
+    """Run a checkpoint's model on new inputs: top-k classes with probabilities.
+
+    Inputs are converted and normalised exactly as the training data was, from the config
+    stored in the checkpoint.
+    """
+    from simplegrad_cli.predict import predict as run_predict
+
+    raise typer.Exit(run_predict(checkpoint, inputs or [], data, split, top_k, json_, out))
+
+
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad plot runs/spirals; simplegrad plot runs/a runs/b "
+                         "--metric val_accuracy --out curves.png")
+def plot(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN_OR_METRICS_FILE", help="Run folders (runs/NAME), their metrics.jsonl "
+                                               "or checkpoints.", show_default=False)],
+    metric: Annotated[list[str], typer.Option(
+        metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
+                             "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
+    x: Annotated[str, typer.Option(
+        "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
+                             "instead of drawing on the terminal.")] = None,
+):
+    """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
+    from simplegrad_cli.plot import plot as run_plot
+    from simplegrad_cli.run_history import X_AXES
+
+    if x not in X_AXES:
+        raise typer.BadParameter(f"must be one of {', '.join(X_AXES)}, got {x!r}",
+                                 param_hint="--x")
+    raise typer.Exit(run_plot(runs, metric, x, out))
+
+
+@app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
+def compare(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN", help="Run folders (runs/NAME).", show_default=False)],
+    json_: JsonOption = False,
+):
+    """Compare runs: best and final metric, epochs, time, parameters, and the config keys
+    whose values differ."""
+    from simplegrad_cli.compare import compare as run_compare
+
+    raise typer.Exit(run_compare(runs, json_))
 
 
 def main():

@@ -109,15 +109,23 @@ def preprocess(cfg, dataset):
     x, y = dataset.x, dataset.y
     if d["max_samples"] is not None and d["max_samples"] < len(y):
         x, y = x[:d["max_samples"]], y[:d["max_samples"]]
+    x = transform_features(cfg, x)
+    if x is dataset.x and y is dataset.y:
+        return dataset
+    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
+                        class_names=dataset.class_names)
+
+
+def transform_features(cfg, x):
+    """data.flatten and data.normalize applied to a float32 feature array (N, ...): what the
+    model saw in training, also applied to new inputs by `simplegrad predict`."""
+    d = cfg.values["data"]
     if d["flatten"] and x.ndim > 2:
         x = x.reshape(len(x), -1)
     if d["normalize"] is not None:
         mean, std = d["normalize"]
         x = (x - np.float32(mean)) / np.float32(std)
-    if x is dataset.x and y is dataset.y:
-        return dataset
-    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
-                        class_names=dataset.class_names)
+    return x
 
 
 def load_datasets(cfg):

@@ -5,6 +5,7 @@ with `as_json`), and returns an exit code or raises a CliError.
 """
 import copy
 import os
+import sys
 
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
@@ -52,8 +53,10 @@ def _first_difference(new, old, path=()):
     return None if new == old else path
 
 
-def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json):
-    """`simplegrad train`: validate, build, train, and print a summary."""
+def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
+          plot=False):
+    """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
+    on a terminal, a chart of the epochs)."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
     from simplegrad_cli.train import Trainer
 
@@ -96,6 +99,10 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
         with display.train_display(cfg.values["train"]["epochs"]) as screen:
             summary = trainer.run(screen)
     _report_train(summary)
+    if plot or sys.stderr.isatty():
+        from simplegrad_cli.training_chart import show_training_chart
+
+        show_training_chart(trainer.folder.metrics, cfg.values["train"]["metric"])
     if as_json:
         display.print_json(summary)
     return OK
@@ -193,15 +200,21 @@ def _model_table(rows, layers, input_shape, console):
 
 
 # ---- eval -------------------------------------------------------------------------------
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False):
+def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False,
+             plots=None):
     """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split that
-    it was not trained on (unless `allow_train_overlap`)."""
+    it was not trained on (unless `allow_train_overlap`); with `plots`, draw the confusion
+    matrix and the worst mistakes into that folder."""
     from simplegrad_cli import build, metrics
     from simplegrad_cli.eval_split import eval_dataset
     from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
         stored_data_info
     from simplegrad_cli.train import evaluate as run_eval
 
+    if plots is not None:
+        from simplegrad_cli.eval_plots import prepare_folder
+
+        prepare_folder(plots)
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
@@ -227,6 +240,12 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
               "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
               "per_class": rows, "confusion_matrix": confusion.tolist(),
               "min_accuracy": min_accuracy, "passed": passed, "overlaps_training": overlaps}
+    if plots is not None:
+        from simplegrad_cli.eval_plots import write_eval_plots
+
+        report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names or
+                                           getattr(dataset, "class_names", None), input_shape)
+        display.info(f"wrote {', '.join(report['plots'])}")
     if as_json:
         display.print_json(report)
     else:

@@ -137,7 +137,8 @@ def test_shortcut_options_are_validated_like_keys(cli, write_config):
     (["train"], "simplegrad train: error: Invalid value for CONFIG: give a CONFIG file, or "
                 "--resume CHECKPOINT (see 'simplegrad train --help')"),
     (["train", "tiny.yaml", "--epoch", "3"],
-     "simplegrad train: error: No such option: --epoch (Possible options: --epochs) (see "
+     "simplegrad train: error: No such option: --epoch (Possible options: --epochs, --plot) "
+     "(see "
      "'simplegrad train --help')"),
     (["eval"], "simplegrad eval: error: Missing argument 'CHECKPOINT'. (see 'simplegrad eval "
                "--help')"),
