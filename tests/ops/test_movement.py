@@ -96,3 +96,33 @@ def test_setitem_into_a_constant_with_a_tracked_value():
     x[1] = v * 3
     (x * Tensor([1.0, 5.0, 1.0])).sum().backward()
     assert v.grad == 15.0
+
+
+# ---- issue 11.5: transpose(a, b) swaps two axes, as PyTorch; permute and swapaxes -----------
+def test_transpose_with_two_ints_swaps_those_axes():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(Tensor(x).transpose(0, 1).data, x.T)  # not a silent no-op
+    y = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(Tensor(y).transpose(0, 2).data, np.swapaxes(y, 0, 2))
+    np.testing.assert_array_equal(Tensor(y).transpose(-1, 1).data, np.swapaxes(y, -1, 1))
+    with pytest.raises(np.exceptions.AxisError):
+        Tensor(y).transpose(0, 3)
+
+
+def test_transpose_with_a_tuple_or_nothing_permutes_like_numpy():
+    y = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(Tensor(y).transpose((0, 2, 1)).data, y.transpose(0, 2, 1))
+    np.testing.assert_array_equal(Tensor(y).transpose([1, 0, 2]).data, y.transpose(1, 0, 2))
+    np.testing.assert_array_equal(Tensor(y).transpose().data, y.T)
+    np.testing.assert_array_equal(Tensor(y[0]).transpose((0, 1)).data, y[0])
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda t: t.transpose(0, 2), lambda t: t.transpose(0, 2)),
+    (lambda t: t.transpose(1, -1), lambda t: t.transpose(1, -1)),
+    (lambda t: t.permute(2, 0, 1), lambda t: t.permute(2, 0, 1)),
+    (lambda t: t.permute((1, 2, 0)), lambda t: t.permute((1, 2, 0))),
+    (lambda t: t.swapaxes(0, 1), lambda t: t.swapaxes(0, 1)),
+])
+def test_swap_and_permute_gradients(ours, theirs, rng, check_op):
+    check_op(ours, [rng.standard_normal((2, 3, 4))], theirs)
