@@ -19,7 +19,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """Permute axes like np.transpose; no axes reverses them."""
+    """Permute axes like np.transpose(a, axes) (None reverses them); Tensor.transpose, permute,
+    swapaxes and .T all come here."""
     shape_error = "transpose: axes {axes} are not a permutation of the axes of shape {0}"
 
     @staticmethod
