@@ -106,8 +106,8 @@ class Function:
             out = np.asarray(out)
         if _grad_enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
-            return Tensor._make(out, True, ctx)
-        return Tensor._make(out, False, None)
+            return _make(out, True, ctx)
+        return _make(out, False, None)
 
 
 def _shape_message(template, arrays, kwargs):
@@ -247,3 +247,5 @@ def _check_saved_arrays(node):
 
 
 from simplegrad.tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+
+_make = Tensor._make  # Function.apply's way to wrap its output (one lookup per op, not two)

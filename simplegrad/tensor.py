@@ -41,8 +41,11 @@ def _as_array(data, dtype):
 
 def _reduce(op, x, axis, keepdims, dim, keepdim, **options):
     """Apply a reduction op, taking `dim=`/`keepdim=` as aliases of `axis=`/`keepdims=`."""
-    return op.apply(x, axis=_dim(axis, dim), keepdims=keepdims if keepdim is None else keepdim,
-                    **options)
+    if dim is not None:
+        axis = _dim(axis, dim)
+    if keepdim is not None:
+        keepdims = keepdim
+    return op.apply(x, axis=axis, keepdims=keepdims, **options)
 
 
 def _compare(ufunc, x, other):
