@@ -60,8 +60,8 @@ class Function:
     leaf Tensor itself (to accumulate `.grad`), or None when input i needs no gradient.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "clock",
-                 "__dict__")
+    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "out_dtype",
+                 "clock", "__dict__")
     # A ValueError raised by NumPy in forward is re-raised with this message (formatted with
     # the input shapes and keyword arguments); None lets the error through unchanged.
     shape_error = None
@@ -106,6 +106,7 @@ class Function:
             out = np.asarray(out)
         if _grad_enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
+            ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
             return _make(out, True, ctx)
         return _make(out, False, None)
 

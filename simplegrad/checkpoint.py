@@ -145,10 +145,12 @@ def read_state_dict(path):
 
 def atomic_savez(path, arrays):
     """np.savez to a hidden temp file in the target's folder, fsync, then rename it over
-    `path`: readers see the old file or the new one, never a partial one."""
+    `path`: readers see the old file or the new one, never a partial one. The temp name
+    holds the writer's process id, so a cleanup can tell a killed writer's debris from a live
+    save."""
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.partial")
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
     try:
         with open(tmp, "xb") as f:
             np.savez(f, **arrays)

@@ -19,10 +19,6 @@ def _away(shape, low=0.2, high=1.5):
     return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
 
 
-def _normal(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
 def _op_cases():
     """(name, fn, inputs) for every differentiable Tensor op and functional form: the shared
     table in simplegrad.gradcheck_cases, which the op tests also run."""
@@ -32,27 +28,21 @@ def _op_cases():
 
 
 def _layer_cases():
-    """(name, module factory, input) for every layer; checked w.r.t. input and parameters."""
-    from simplegrad import nn
+    """(class name, module factory, input) for every registry layer; checked w.r.t. input and
+    parameters. Required sizes are 3; sizes read off the input are filled in from it."""
+    from simplegrad_cli import build, registry, schema
 
-    images = _normal(2, 2, 5, 5)
-    return [
-        ("Linear", lambda: nn.Linear(4, 3), _normal(3, 4)),
-        ("Conv2d", lambda: nn.Conv2d(2, 3, 3, stride=1, padding=1), images),
-        ("MaxPool2d", lambda: nn.MaxPool2d(2), images),
-        ("AvgPool2d", lambda: nn.AvgPool2d(2), images),
-        ("ReLU", lambda: nn.ReLU(), _away((3, 4))),
-        ("LeakyReLU", lambda: nn.LeakyReLU(0.1), _away((3, 4))),
-        ("Sigmoid", lambda: nn.Sigmoid(), _normal(3, 4)),
-        ("Tanh", lambda: nn.Tanh(), _normal(3, 4)),
-        ("GELU", lambda: nn.GELU(), _normal(3, 4)),
-        ("Softmax", lambda: nn.Softmax(), _normal(3, 4)),
-        ("Flatten", lambda: nn.Flatten(), images),
-        ("Dropout", lambda: nn.Dropout(0.3), _normal(3, 4)),
-        ("LayerNorm", lambda: nn.LayerNorm(4), _normal(3, 4)),
-        ("BatchNorm1d", lambda: nn.BatchNorm1d(4), _normal(5, 4)),
-        ("BatchNorm2d", lambda: nn.BatchNorm2d(2), images),
-    ]
+    cases = []
+    for name, entry in registry.LAYERS.items():
+        images = entry.input is not None and entry.input.ndims == (3,)
+        x = _away((2, 2, 5, 5) if images else (3, 4))
+        args = {key: 3 if field.default is schema.REQUIRED else field.default
+                for key, field in schema.LAYERS[name].items()}
+        if entry.input is not None and entry.input.size:
+            args[entry.input.size] = x.shape[1:][entry.input.axis]
+        cases.append((entry.builds.__name__, lambda name=name, args=args:
+                      build.make_layer(name, args), x))
+    return cases
 
 
 def _module_fn(module):

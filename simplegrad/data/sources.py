@@ -74,9 +74,8 @@ def _load_split(source, split, options):
         try:
             return load_hub(source, split, **_only(options, HUB_OPTIONS))
         except DataError as error:
-            if "could not be downloaded" in str(error):
-                raise DataError(f"{error} (no local file or folder {source!r} exists either)") \
-                    from None
+            if "could not be downloaded" in str(error) or "not in the local cache" in str(error):
+                error.args = (f"{error} (no local file or folder {source!r} exists either)",)
             raise
     from simplegrad.data.local import load_local
     return load_local(source, split, **_only(options, LOCAL_OPTIONS))

@@ -6,7 +6,7 @@ never imports any data source.
 """
 from simplegrad.nn import functional, init, utils
 from simplegrad.nn.activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, \
-    Softmax, Tanh
+    SiLU, Softmax, Tanh
 from simplegrad.nn.container import ModuleDict, ModuleList, Sequential
 from simplegrad.nn.conv import Conv2d
 from simplegrad.nn.dropout import Dropout
@@ -19,7 +19,7 @@ from simplegrad.nn.pooling import AvgPool2d, MaxPool2d
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
-    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "Softmax",
+    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "LeakyReLU", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
     "Embedding", "functional", "init", "utils", "MNISTLoader",
 ]

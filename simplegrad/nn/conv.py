@@ -14,7 +14,9 @@ class Conv2d(Module):
     (out_channels, in_channels, kh, kw), plus `bias`. PyTorch's arguments and default init
     (kaiming-uniform with a=sqrt(5), i.e. U(+-1/sqrt(fan_in)), for weight and bias)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+                 bias: bool = True):
         super().__init__()
         self.in_channels = check_int(in_channels, "Conv2d in_channels")
         self.out_channels = check_int(out_channels, "Conv2d out_channels")

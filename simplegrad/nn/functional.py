@@ -55,6 +55,12 @@ def gelu(x, approximate="none"):
     return _tensor(x).gelu(approximate=approximate)
 
 
+def silu(x):
+    """x * sigmoid(x), the sigmoid linear unit (also called swish)."""
+    x = _tensor(x)
+    return x * x.sigmoid()
+
+
 def leaky_relu(x, negative_slope=0.01):
     """x if x > 0 else negative_slope * x."""
     return _tensor(x).leaky_relu(negative_slope)
@@ -170,7 +176,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
 
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "gelu", "leaky_relu", "softmax", "log_softmax",
+    "relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "softmax", "log_softmax",
     "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",

@@ -10,7 +10,7 @@ class Linear(Module):
     """y = x @ weight + bias. `weight` is (in_dim, out_dim) (the transpose of PyTorch's, so the
     forward pass is a plain matmul); Xavier-uniform weights, zero bias."""
 
-    def __init__(self, in_dim, out_dim, bias=True):
+    def __init__(self, in_dim: int, out_dim: int, bias: bool = True):
         super().__init__()
         self.in_dim, self.out_dim = int(in_dim), int(out_dim)
         self.weight = Parameter(np.empty((self.in_dim, self.out_dim), dtype=np.float32))

@@ -10,7 +10,8 @@ from simplegrad.ops.norm import batch_norm, layer_norm
 class LayerNorm(Module):
     """Normalise over the trailing `normalized_shape` axes, then scale (weight) and shift (bias)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+    def __init__(self, normalized_shape: int | tuple, eps: float = 1e-5,
+                 elementwise_affine: bool = True):
         super().__init__()
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
@@ -40,8 +41,8 @@ class _BatchNorm(Module):
 
     expected_ndim = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True):
         super().__init__()
         name = type(self).__name__
         self.num_features = check_int(num_features, f"{name} num_features")

@@ -6,7 +6,7 @@ from simplegrad.ops.conv import _pair, avg_pool2d, max_pool2d
 class _Pool2d(Module):
     """Shared pooling layer: checks and keeps kernel_size, stride and padding as given."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
         super().__init__()
         name = type(self).__name__
         _pair(kernel_size, f"{name} kernel_size")

@@ -14,8 +14,8 @@ class SGD(Optimizer):
     hyperparams = ("momentum", "dampening", "nesterov", "weight_decay")
     state_arrays = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, *, dampening=0.0, nesterov=False,
-                 weight_decay=0.0):
+    def __init__(self, params, lr: float, momentum: float = 0.0, *, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
         if momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "

@@ -120,4 +120,13 @@ CLI_CASES = [
     s("unknown layer", "model.1=swish", ["model.1", "unknown layer 'swish'"]),
     s("layer that does not chain", "model.2.linear.in=7", ["model.2.linear.in", "is 7",
                                                             "has 16"]),
+    k("missing checkpoint for export", ["export"], ["Missing argument 'CHECKPOINT'"]),
+    k("export to an unknown format", ["export", "ck.npz", "--format", "tflite"],
+      ["--format", "'tflite' is not supported", "onnx"], {"ck.npz": _checkpoint}),
+    k("export into a missing folder", ["export", "ck.npz", "--out", "no/dir/m.onnx"],
+      ["--out", "no/dir/m.onnx", "does not exist"], {"ck.npz": _checkpoint}),
+    k("export a config instead of a checkpoint", ["export", C], [C, "not an .npz archive"]),
+    k("missing source for graph", ["graph"], ["Missing argument 'CONFIG_OR_CHECKPOINT'"]),
+    k("graph to an unknown picture format", ["graph", C, "--out", "model.gif"],
+      ["--out", "model.gif", ".svg, .png, .dot"]),
 ]
