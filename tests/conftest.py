@@ -1,5 +1,6 @@
 """Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
-and learnable MNIST-style IDX files."""
+for any function or for a row of the shared op table (simplegrad.gradcheck_cases), and learnable
+MNIST-style IDX files."""
 import struct
 
 import numpy as np
@@ -35,6 +36,22 @@ def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
     for mine, other in zip(ours, theirs):
         if mine.requires_grad:
             np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-6, atol=atol)
+
+
+def _check_case(case, inputs=None, **tolerances):
+    """`_check_op` for an OpCase of simplegrad.gradcheck_cases, at its inputs or at `inputs`."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    reference = case.torch_fn(torch) if torch is not None else None
+    _check_op(case.fn, case.inputs if inputs is None else inputs, reference, **tolerances)
+
+
+@pytest.fixture
+def check_case():
+    """Fixture form of `_check_case` (one row of the shared op table)."""
+    return _check_case
 
 
 @pytest.fixture

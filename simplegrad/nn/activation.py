@@ -1,5 +1,6 @@
 """Activation layers: module wrappers of the elementwise functions, for use in Sequential."""
 from simplegrad.nn import functional as F
+from simplegrad.nn.checks import check_number
 from simplegrad.nn.module import Module
 
 
@@ -29,6 +30,8 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
@@ -50,7 +53,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number(negative_slope, "LeakyReLU negative_slope")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)

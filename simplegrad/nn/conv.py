@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from simplegrad.nn import init
+from simplegrad.nn.checks import check_int
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.ops.conv import _pair, conv2d
 
@@ -17,7 +18,8 @@ class Conv2d(Module):
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
                  bias: bool = True):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels = check_int(in_channels, "Conv2d in_channels")
+        self.out_channels = check_int(out_channels, "Conv2d out_channels")
         self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
         self.stride = _pair(stride, "Conv2d stride")
         self.padding = _pair(padding, "Conv2d padding", 0)

@@ -7,6 +7,7 @@ cross_entropy_loss, sigmoid, log, exp, sum, dot, pow) are kept.
 import numpy as np
 
 from simplegrad import rng
+from simplegrad.ops import axis_alias
 # Re-exported as functional forms of Conv2d, pooling, norms and Linear:
 from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
@@ -28,10 +29,8 @@ def _target(target, like):
 
 
 def _axis(axis, dim, default=-1):
-    """Accept NumPy's `axis` or PyTorch's `dim` (not both)."""
-    if axis is not None and dim is not None and axis != dim:
-        raise ValueError(f"give axis or dim, not both (got axis={axis}, dim={dim})")
-    return default if axis is None and dim is None else (axis if axis is not None else dim)
+    """Accept NumPy's `axis` or PyTorch's `dim` (not both); neither means `default`."""
+    return axis_alias(default if axis is None else axis, dim, default)
 
 
 # ---- activations ------------------------------------------------------------------------
@@ -90,9 +89,9 @@ def exp(x):
     return _tensor(x).exp()
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001  (the original's name)
-    """Sum over `axis` (None: all elements)."""
-    return _tensor(x).sum(axis=axis, keepdims=keepdims)
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001  (original name)
+    """Sum over `axis` (None: all elements); PyTorch's dim/keepdim are accepted."""
+    return _tensor(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def dot(a, b):

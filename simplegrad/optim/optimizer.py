@@ -4,6 +4,8 @@ Subclasses implement `_update(param, grad, state)` for one parameter; the base c
 bookkeeping (skipping parameters without a gradient, saving and restoring state) so that the
 update rules themselves stay short and read like the papers.
 """
+import numbers
+
 import numpy as np
 
 from simplegrad.autograd import mark_written
@@ -24,9 +26,14 @@ class Optimizer:
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        first = {}
         for i, p in enumerate(params):
             if not hasattr(p, "data") or not hasattr(p, "requires_grad"):
                 raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor")
+            if id(p) in first:  # it would be updated twice per step
+                raise ValueError(f"{type(self).__name__}: parameter {i} is the same tensor as "
+                                 f"parameter {first[id(p)]}; pass each parameter once")
+            first[id(p)] = i
         # frozen tensors (requires_grad=False) are left alone, as the original simplegrad did
         self.params = [p for p in params if p.requires_grad]
         if not self.params:
@@ -42,6 +49,8 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{type(self).__name__}: lr must be a number, got {value!r}")
         value = float(value)  # a Python float never upcasts float32 arrays
         if not value >= 0.0:
             raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
