@@ -64,10 +64,12 @@ def conv_case(backend_names):
     w_mat = w.reshape(8, -1).copy()
     cnhw = x.reshape(1, 64, 28, 28)  # one channel: NCHW is CNHW
     ref = numpy_reference
+    grad_grid = np.zeros((8, 64, 30, 30), dtype=np.float32)  # the output grid, zero off the
+    grad_grid[..., :28, :28] = 1.0                           # valid corner
     case = {"numpy": (
         "out, cols = f(x, w, b); bwd(g, cols, w, gw, gb, x.shape)",
         {"f": ref.conv3x3_forward, "bwd": ref.conv3x3_backward, "x": cnhw, "w": w_mat, "b": b,
-         "g": np.ones((8, 64, 28, 28), dtype=np.float32), "gw": np.empty_like(w_mat),
+         "g": grad_grid, "gw": np.empty_like(w_mat),
          "gb": np.empty_like(b)})}
     if "torch" in backend_names:
         import torch
