@@ -87,6 +87,27 @@ def conv_case(backend_names):
     return case
 
 
+GEMM_SHAPES = ((128, 784, 512), (128, 512, 512))  # the MLP 784-512-512-10's forward matmuls
+
+
+def gemm_cases(backend_names):
+    """{case: {backend: (statement, globals)}}: one float32 matmul of the wide MLP's shapes.
+
+    The engines' whole difference here is the BLAS library: NumPy's OpenBLAS against the MKL
+    that PyTorch's CPU build calls (simplegrad's Linear is a NumPy matmul).
+    """
+    rng = np.random.default_rng(0)
+    cases = {}
+    for m, k, n in GEMM_SHAPES:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        case = cases[f"matmul {m}x{k} @ {k}x{n}"] = {"numpy": ("a @ b", {"a": a, "b": b})}
+        if "torch" in backend_names:
+            import torch
+            case["torch"] = ("a @ b", {"a": torch.from_numpy(a), "b": torch.from_numpy(b)})
+    return cases
+
+
 def time_cases(cases, rounds, number):
     """{case: {backend: median µs per call}} timing every (case, backend) once per round."""
     samples = {c: {b: [] for b in per} for c, per in cases.items()}
@@ -166,8 +187,9 @@ def run_all(backend_names, rounds, reps, chain_length, log=print):
     """Every micro-benchmark; returns a JSON-able dict."""
     cases = op_cases(backend_names)
     cases["conv2d 64x1x28x28 -> 8, fwd+bwd"] = conv_case(backend_names)
+    cases.update(gemm_cases(backend_names))
     conv_reps = max(3, reps // 500)
-    timed = time_cases(cases, rounds, lambda c: conv_reps if c.startswith("conv") else reps)
+    timed = time_cases(cases, rounds, lambda c: reps if c.startswith("add") else conv_reps)
     log("  op micro-benchmarks done")
     fixed = {b: timed["add fwd+bwd"][b] - timed["add fwd, grad-tracking"][b]
              for b in timed["add fwd, grad-tracking"]}
