@@ -137,7 +137,11 @@ def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None):
     `grad` is on the output grid of conv3x3_forward, zero outside its [..., :H, :W] corner.
     """
     grad = grad.reshape(grad.shape[0], -1)
-    np.copyto(grad_w, (cols @ grad.T).T)  # cols @ grad.T: OpenBLAS's fast orientation here
+    if cols.shape[0] > 16:  # cols @ grad.T: OpenBLAS's fast orientation on these long shapes
+        np.copyto(grad_w, (cols @ grad.T).T)
+    else:                   # few rows (first layer): 2x faster summed over blocks of columns
+        np.copyto(grad_w, sum(cols[:, s:s + 8192] @ grad[:, s:s + 8192].T
+                              for s in range(0, cols.shape[1], 8192)).T)
     np.sum(grad, axis=1, out=grad_b)
     if input_shape is None:
         return None

@@ -104,6 +104,19 @@ def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
     return padded[:, :, ph:ph + h, pw:pw + w]
 
 
+WEIGHT_GRAD_BLOCK = 8192  # columns per partial product when the columns have few rows
+
+
+def _weight_grad(cols, g):
+    """g @ cols.T, (O, C * kh * kw), computed as (cols @ g.T).T: OpenBLAS's fast orientation
+    here. With few rows (a first layer: C * kh * kw <= 16) summing products over column blocks
+    of 8192 is about 2x faster than one product over N * Hg * Wg columns (measured)."""
+    if cols.shape[0] > 16:
+        return (cols @ g.T).T
+    return sum(cols[:, s:s + WEIGHT_GRAD_BLOCK] @ g[:, s:s + WEIGHT_GRAD_BLOCK].T
+               for s in range(0, cols.shape[1], WEIGHT_GRAD_BLOCK)).T
+
+
 class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,).
 
@@ -140,8 +153,8 @@ class Conv2d(Function):
         g = g.reshape(o, -1)
         needs = ctx.needs_input_grad
         grad_x = grad_w = grad_b = None
-        if needs[1]:  # cols @ g.T is the fast orientation for OpenBLAS on these long shapes
-            grad_w = (cols @ g.T).T.reshape(weight.shape)
+        if needs[1]:
+            grad_w = _weight_grad(cols, g).reshape(weight.shape)
         if len(needs) > 2 and needs[2]:
             grad_b = g.sum(axis=1)
         if needs[0]:

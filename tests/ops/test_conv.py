@@ -194,3 +194,21 @@ def test_conv2d_accepts_any_input_layout(rng):
     outs = [conv2d(Tensor(a, dtype=np.float64), w, None, 1, 1).data for a in layouts]
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+
+
+def test_first_layer_weight_grad_summed_over_column_blocks(rng):
+    """A single-channel input with more than WEIGHT_GRAD_BLOCK output columns takes the
+    blocked weight-gradient path; it must equal the one-product formula (float64)."""
+    from simplegrad.ops.conv import WEIGHT_GRAD_BLOCK
+    x = Tensor(rng.standard_normal((10, 1, 40, 40)), dtype=np.float64)
+    w = Tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True, dtype=np.float64)
+    assert 10 * 42 * 42 > 2 * WEIGHT_GRAD_BLOCK  # three blocks, the last one short
+    out = conv2d(x, w, None, 1, 1)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    expected = np.empty((3, 1, 3, 3))
+    for i in range(3):
+        for j in range(3):
+            expected[:, 0, i, j] = np.einsum("nohw,nhw->o", g, padded[:, 0, i:i + 40, j:j + 40])
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-10)
