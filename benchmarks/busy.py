@@ -52,7 +52,7 @@ def measure(workload_names, thread_counts, rounds, samples, steps, backend_names
     for name, why in skipped.items():
         log(f"skipping {name}: {why}")
     data = workloads.make_data(samples)
-    every = {w.name: w for w in (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)}
+    every = {w.name: w for w in workloads.ALL_WORKLOADS}
     results = {}
     for wname in workload_names:
         w = every[wname]
