@@ -76,7 +76,8 @@ def measure(workload_names, thread_counts, rounds, samples, steps, backend_names
                             seconds = job.run()[0]
                         times[b]["busy_s" if busy else "quiet_s"].append(seconds)
                 log(f"  {wname} threads={count} round {r + 1}/{rounds}: " + "  ".join(
-                    f"{b} {t['quiet_s'][-1]:.3g}/{t['busy_s'][-1]:.3g} s" for b, t in times.items()))
+                    f"{b} {t['quiet_s'][-1]:.3g}/{t['busy_s'][-1]:.3g} s"
+                    for b, t in times.items()))
             for t in times.values():
                 t["slowdown"] = statistics.median(
                     busy / quiet for busy, quiet in zip(t["busy_s"], t["quiet_s"]))

@@ -97,8 +97,8 @@ def measure(samples=60_000, epochs=3, rounds=5, threads=None, log=print):
             seed=SEED, data=tmp / "data.npz", batch=BATCH_SIZE, hidden=HIDDEN,
             lr=workloads.LEARNING_RATE, epochs=epochs))
         env = _environment(threads)
-        cli = [sys.executable, "-c", "from simplegrad_cli.app import main; main()", "train", str(tmp / "run.yaml"),
-               "--out", str(tmp / "run"), "--overwrite"]
+        cli = [sys.executable, "-c", "from simplegrad_cli.app import main; main()", "train",
+               str(tmp / "run.yaml"), "--out", str(tmp / "run"), "--overwrite"]
         bare = [sys.executable, "-m", "benchmarks.cli_cost", "--bare", str(tmp / "data.npz"),
                 "--epochs", str(epochs)]
         times = {"cli": [], "bare": []}

@@ -99,8 +99,9 @@ def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
         taps = dcols.reshape(c, kh, kw, n, ho, wo)
         padded = np.zeros((c, n, hp, wp), dtype=dcols.dtype)
         for i in range(kh):
+            rows = slice(i, i + sh * (ho - 1) + 1, sh)
             for j in range(kw):
-                padded[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += taps[:, i, j]
+                padded[:, :, rows, j:j + sw * (wo - 1) + 1:sw] += taps[:, i, j]
     return padded[:, :, ph:ph + h, pw:pw + w]
 
 

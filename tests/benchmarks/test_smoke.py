@@ -69,7 +69,8 @@ def test_runner_tiny_run_writes_report_and_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "MLP training" in text and "Micro-benchmarks" in text
     results = json.loads(out.read_text())
-    assert set(results["mlp"]) == {"mlp-h128-b128"} and set(results["cnn"]) == {"cnn-b64", "cnn-b256"}
+    assert set(results["mlp"]) == {"mlp-h128-b128"}
+    assert set(results["cnn"]) == {"cnn-b64", "cnn-b256"}
     available = set(backends.load()[0])
     for entry in [*results["mlp"].values(), *results["cnn"].values()]:
         assert set(entry["median_s"]) == available
