@@ -67,8 +67,14 @@ def threads_from_environment(environ=None):
 
 def configure_threads(num_threads=None, environ=None):
     """Set BLAS threads for a training run: `num_threads` if given (`simplegrad train
-    --threads N`), else SIMPLEGRAD_THREADS, else DEFAULT_THREADS; returns the count applied."""
+    --threads N`), else SIMPLEGRAD_THREADS, else DEFAULT_THREADS; returns the count applied
+    (None when only the default was asked for and threadpoolctl is missing to apply it)."""
     if num_threads is not None:
         return set_num_threads(_check_count(num_threads, "--threads"))
     count = threads_from_environment(environ)
-    return set_num_threads(DEFAULT_THREADS if count is None else count)
+    if count is not None:
+        return set_num_threads(count)
+    try:
+        return set_num_threads(DEFAULT_THREADS)
+    except RuntimeError:  # no threadpoolctl: keep the BLAS default rather than fail a run
+        return None

@@ -73,3 +73,18 @@ def test_module_imports_neither_numpy_nor_threadpoolctl():
     out = subprocess.run([sys.executable, "-c", code, threads.__file__], capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_default_is_skipped_quietly_without_threadpoolctl(monkeypatch, restore_blas_threads):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_threadpoolctl(name, *args, **kwargs):
+        if name == "threadpoolctl":
+            raise ImportError("no threadpoolctl here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_threadpoolctl)
+    assert threads.configure_threads(None, environ={}) is None  # the default: no error
+    with pytest.raises(RuntimeError, match="needs threadpoolctl"):
+        threads.configure_threads(2)  # asked for explicitly: say what is missing
