@@ -96,9 +96,11 @@ def test_rss_probe_runs_in_subprocess():
 
 def test_cli_cost_runs_both_sides_end_to_end():
     from benchmarks import cli_cost
-    result = cli_cost.measure(samples=512, epochs=1, rounds=1, threads=1, log=lambda msg: None)
-    assert len(result["cli_s"]) == len(result["bare_s"]) == 1
-    assert result["ratio"] > 0 and result["min_ratio"] > 0
+    result = cli_cost.measure(samples=512, epochs=2, rounds=1, threads=1, log=lambda msg: None)
+    assert set(result["seconds"]) == {"cli_1_epochs", "cli_2_epochs", "bare_1_epochs",
+                                      "bare_2_epochs"}
+    assert all(len(t) == 1 and t[0] > 0 for t in result["seconds"].values())
+    assert result["run_ratio"] > 0 and isinstance(result["epoch_ratio"], float)
 
 
 def test_bare_loop_trains(tmp_path):
