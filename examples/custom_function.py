@@ -24,9 +24,10 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad):
         z, = ctx.saved_tensors
-        # d/dx softplus = sigmoid(beta * x), written with tanh so it never overflows.
+        # d/dx softplus = sigmoid(beta * x) = exp(-log(1 + exp(-z))): never overflows, and
+        # keeps tiny values such as sigmoid(-30) = 9.4e-14 (1 - tanh would round them to 0).
         # Return one gradient per positional input (here just x).
-        return grad * (0.5 + 0.5 * np.tanh(0.5 * z))
+        return grad * np.exp(-np.logaddexp(0, -z))
 
 
 def softplus(x, beta=1.0):

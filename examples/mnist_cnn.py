@@ -1,9 +1,11 @@
 """Train a small CNN on MNIST with simplegrad alone: conv 8 -> pool -> conv 16 -> pool -> linear.
 
-    python examples/mnist_cnn.py                                          # hub: ylecun/mnist
+    python examples/mnist_cnn.py                                          # hub: ylecun/mnist *
     python examples/mnist_cnn.py --source ../shared/data/mnist --split test   # offline, IDX
 
-Images stay (1, 28, 28) (`flatten=False`); `--source` is anything `simplegrad.data.load` reads.
+* or, when the hub cannot be reached, the real digits bundled in simplegrad (builtin:digits),
+  with a one-line note. Images stay (1, 28, 28) (`flatten=False`); `--source` is anything
+  `simplegrad.data.load` reads.
 """
 import argparse
 import time
@@ -12,12 +14,13 @@ import numpy as np
 
 import simplegrad
 from simplegrad import nn, no_grad, optim
-from simplegrad.data import DataLoader, load
+from simplegrad.data import DataLoader, load_mnist
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default="ylecun/mnist", help="dataset source (hub id or path)")
+    parser.add_argument("--source", default=None, help="dataset source (hub id or path; default: "
+                        "ylecun/mnist, or the bundled digits when the hub is unreachable)")
     parser.add_argument("--split", default="train", help="split to train on")
     parser.add_argument("--val-fraction", type=float, default=0.2, help="held out from --split")
     parser.add_argument("--epochs", type=int, default=5)
@@ -52,7 +55,7 @@ def accuracy(model, dataset):
 def main(argv=None):
     args = parse_args(argv)
     simplegrad.manual_seed(args.seed)
-    dataset = load(args.source, args.split, flatten=False)
+    dataset = load_mnist(args.split, args.source, flatten=False)
     train_set, val_set = dataset.split(args.val_fraction, seed=args.seed)
     print(f"data: {len(train_set)} train / {len(val_set)} val images {train_set.input_shape}")
 

@@ -1,11 +1,13 @@
 """Train a two-layer MLP on MNIST with simplegrad alone (the original's train_mnist.py, redone
 on the data layer).
 
-    python examples/mnist_mlp.py                                   # hub: ylecun/mnist
+    python examples/mnist_mlp.py                                   # hub: ylecun/mnist *
     python examples/mnist_mlp.py --source ../shared/data/mnist --split test   # offline, IDX
 
-`--source` is anything `simplegrad.data.load` reads: a hub id, a folder of MNIST IDX files,
-a save_to_disk folder, an .npz ... A validation set is carved from the training split.
+* or, when the hub cannot be reached, the real digits bundled in simplegrad (builtin:digits),
+  with a one-line note. `--source` is anything `simplegrad.data.load` reads: a hub id, a
+  folder of MNIST IDX files, a save_to_disk folder, an .npz ... A validation set is carved
+  from the training split.
 """
 import argparse
 import time
@@ -14,13 +16,14 @@ import numpy as np
 
 import simplegrad
 from simplegrad import nn, no_grad, optim
-from simplegrad.data import DataLoader, load
+from simplegrad.data import DataLoader, load_mnist
 from simplegrad.nn import functional as F
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default="ylecun/mnist", help="dataset source (hub id or path)")
+    parser.add_argument("--source", default=None, help="dataset source (hub id or path; default: "
+                        "ylecun/mnist, or the bundled digits when the hub is unreachable)")
     parser.add_argument("--split", default="train", help="split to train on")
     parser.add_argument("--test-split", default=None, help="optional split to report at the end")
     parser.add_argument("--val-fraction", type=float, default=0.1, help="held out from --split")
@@ -46,9 +49,10 @@ def main(argv=None):
     simplegrad.manual_seed(args.seed)
 
     start = time.perf_counter()
-    train_set, val_set = load(args.source, args.split).split(args.val_fraction, seed=args.seed)
+    dataset = load_mnist(args.split, args.source)
+    train_set, val_set = dataset.split(args.val_fraction, seed=args.seed)
     print(f"data: {len(train_set)} train / {len(val_set)} val samples of {train_set.input_shape} "
-          f"from {args.source} ({time.perf_counter() - start:.2f}s)")
+          f"from {dataset.name} ({time.perf_counter() - start:.2f}s)")
 
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     val_loader = DataLoader(val_set, batch_size=1024)
@@ -74,7 +78,7 @@ def main(argv=None):
               f"({seconds:.2f}s, {len(train_set) / seconds:.0f} samples/s)")
 
     if args.test_split:
-        test_set = load(args.source, args.test_split)
+        test_set = load_mnist(args.test_split, args.source)
         print(f"{args.test_split} accuracy {accuracy(model, DataLoader(test_set, batch_size=1024)):.4f}")
     print(f"final train loss: {np.mean(losses):.4f}")
 

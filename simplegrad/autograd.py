@@ -1,4 +1,5 @@
-"""The autograd engine: `Function` (one recorded op), grad mode, and `backward`.
+"""The autograd engine, top to bottom: grad mode, `Function` (one recorded op), `backward`, and
+the tracking of in-place writes that lets backward refuse stale saved arrays.
 
 Every op is a `Function` subclass with static `forward(ctx, *arrays)` and `backward(ctx, grad)`.
 `Function.apply` runs forward on the inputs' ndarrays and, when a gradient is needed, keeps the
@@ -50,37 +51,6 @@ def enable_grad():
     return _GradMode(True)
 
 
-# ---- in-place writes ---------------------------------------------------------------------
-# A global clock counts in-place writes, and each written array remembers when it was last
-# written. A node notes the clock when it is made; at backward, if the clock has moved, it checks
-# whether any array written since then shares memory with what it saved (views included).
-_write_clock = 0
-_last_writes = {}  # id(array) -> (weakref to the array, clock of its last write)
-
-
-def mark_written(array):
-    """Record an in-place write into `array`, so that backward can catch stale saved arrays."""
-    global _write_clock
-    _write_clock += 1
-    key = id(array)
-    entry = _last_writes.get(key)
-    ref = entry[0] if entry else weakref.ref(array, lambda _, key=key: _last_writes.pop(key, None))
-    _last_writes[key] = (ref, _write_clock)
-
-
-def _check_saved_arrays(node):
-    """Raise if memory that `node` saved for backward was written after the node was made."""
-    for ref, clock in list(_last_writes.values()):
-        written = ref()
-        if clock > node.clock and written is not None and any(
-                isinstance(s, np.ndarray) and np.may_share_memory(s, written)
-                for s in node.saved_tensors):
-            raise RuntimeError(
-                f"one of the arrays needed for gradient computation has been modified by an "
-                f"inplace operation: {type(node).__name__} saved it before the write; "
-                f"compute on a copy, or write before the forward pass")
-
-
 # ---- the graph node ----------------------------------------------------------------------
 class Function:
     """One differentiable op. Subclasses define static `forward` and `backward`.
@@ -90,8 +60,11 @@ class Function:
     leaf Tensor itself (to accumulate `.grad`), or None when input i needs no gradient.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "clock",
-                 "__dict__")
+    __slots__ = ("next_functions", "needs_input_grad", "saved_tensors", "out_shape", "out_dtype",
+                 "clock", "__dict__")
+    # A ValueError raised by NumPy in forward is re-raised with this message (formatted with
+    # the input shapes and keyword arguments); None lets the error through unchanged.
+    shape_error = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -118,22 +91,31 @@ class Function:
                 arrays.append(x.data)
                 needs.append(x.requires_grad)
                 nexts.append((x.grad_fn or x) if x.requires_grad else None)
-            else:
-                arrays.append(x)
+            else:  # a constant; NumPy scalars become Python numbers so float32 stays float32
+                arrays.append(x.item() if isinstance(x, np.generic) else x)
                 needs.append(False)
                 nexts.append(None)
         ctx.needs_input_grad = needs = tuple(needs)
-        out = cls.forward(ctx, *arrays, **kwargs)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as error:  # free when nothing is raised
+            if cls.shape_error is None:
+                raise
+            raise ValueError(_shape_message(cls.shape_error, arrays, kwargs)) from error
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        result = object.__new__(Tensor)
-        result.data, result.grad = out, None
         if _grad_enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
-            result.requires_grad, result.grad_fn = True, ctx
-        else:
-            result.requires_grad, result.grad_fn = False, None
-        return result
+            ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
+            return _make(out, True, ctx)
+        return _make(out, False, None)
+
+
+def _shape_message(template, arrays, kwargs):
+    """Fill an op's `shape_error` with its input shapes ({0}, {1}, ... and {shapes}) and its
+    keyword arguments, in place of NumPy's own wording."""
+    shapes = [np.shape(a) for a in arrays]
+    return template.format(*shapes, shapes=" and ".join(map(str, shapes)), **kwargs)
 
 
 # ---- backward ----------------------------------------------------------------------------
@@ -145,7 +127,7 @@ def _unbroadcast(grad, shape):
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
-    return grad
+    return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum gives a scalar
 
 
 def _topological_order(root):
@@ -220,11 +202,51 @@ def _accumulate(leaf, grad, upstream):
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:
+        # Aliasing rule: a leaf's .grad must be an array of its own, since users write into it
+        # in place (`p.grad *= 0.5`, `p.grad[0] = 0`). What an op's backward returns may be
+        # shared: the upstream gradient itself (Add hands the same array to both inputs, so
+        # two leaves would share one .grad) or a view of another array (Sum's read-only
+        # broadcast_to, a reshape). So the first gradient is copied unless it is a fresh array
+        # (it owns its data and is not the upstream one).
         if grad is upstream or not grad.flags.owndata:
             grad = grad.copy()
         leaf.grad = grad
-    else:
-        leaf.grad = leaf.grad + grad
+    else:  # a new array, not +=: the old .grad may be held by the user or an optimizer
+        total = leaf.grad + grad
+        leaf.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d stays array
+
+
+# ---- in-place writes ---------------------------------------------------------------------
+# A global clock counts in-place writes, and each written array remembers when it was last
+# written. A node notes the clock when it is made; at backward, if the clock has moved, it checks
+# whether any array written since then shares memory with what it saved (views included).
+_write_clock = 0
+_last_writes = {}  # id(array) -> (weakref to the array, clock of its last write)
+
+
+def mark_written(array):
+    """Record an in-place write into `array`, so that backward can catch stale saved arrays."""
+    global _write_clock
+    _write_clock += 1
+    key = id(array)
+    entry = _last_writes.get(key)
+    ref = entry[0] if entry else weakref.ref(array, lambda _, key=key: _last_writes.pop(key, None))
+    _last_writes[key] = (ref, _write_clock)
+
+
+def _check_saved_arrays(node):
+    """Raise if memory that `node` saved for backward was written after the node was made."""
+    for ref, clock in list(_last_writes.values()):
+        written = ref()
+        if clock > node.clock and written is not None and any(
+                isinstance(s, np.ndarray) and np.may_share_memory(s, written)
+                for s in node.saved_tensors):
+            raise RuntimeError(
+                f"one of the arrays needed for gradient computation has been modified by an "
+                f"inplace operation: {type(node).__name__} saved it before the write; "
+                f"compute on a copy, or write before the forward pass")
 
 
 from simplegrad.tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+
+_make = Tensor._make  # Function.apply's way to wrap its output (one lookup per op, not two)

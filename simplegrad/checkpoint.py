@@ -100,7 +100,11 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **metadata):
 def load_checkpoint(path):
     """Read a checkpoint written by `save_checkpoint`, checking every array against the
     manifest. Raises CheckpointError (one line) for any bad or foreign file."""
-    arrays = _read_npz(path)
+    return _checkpoint(path, _read_npz(path))
+
+
+def _checkpoint(path, arrays):
+    """The Checkpoint held by the arrays read from the .npz file `path`."""
     if METADATA_KEY not in arrays:
         raise CheckpointError(f"{path}: not a simplegrad checkpoint (no '{METADATA_KEY}' entry;"
                               f" a plain state dict loads with Module.load_state_dict)")
@@ -135,16 +139,18 @@ def read_state_dict(path):
     part (what `Module.load_state_dict(path)` uses)."""
     arrays = _read_npz(path)
     if METADATA_KEY in arrays:
-        return load_checkpoint(path).model_state
+        return _checkpoint(_name(path), arrays).model_state
     return arrays
 
 
 def atomic_savez(path, arrays):
     """np.savez to a hidden temp file in the target's folder, fsync, then rename it over
-    `path`: readers see the old file or the new one, never a partial one."""
+    `path`: readers see the old file or the new one, never a partial one. The temp name
+    holds the writer's process id, so a cleanup can tell a killed writer's debris from a live
+    save."""
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.partial")
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
     try:
         with open(tmp, "xb") as f:
             np.savez(f, **arrays)
@@ -180,8 +186,16 @@ def _one_line(exc):
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _name(source):
+    """How messages name a path, or an open file (by its name when it has one)."""
+    return getattr(source, "name", "file object") if hasattr(source, "read") else source
+
+
 def _read_npz(path):
-    """Every array in an .npz file, read with allow_pickle=False; errors become one line."""
+    """Every array in an .npz file (a path or an open binary file), read with
+    allow_pickle=False; errors become one line."""
+    if hasattr(path, "read"):  # an open file: the caller owns it and closes it
+        return _read_archive(_name(path), path)
     try:
         f = open(path, "rb")
     except FileNotFoundError:
@@ -191,22 +205,28 @@ def _read_npz(path):
     except OSError as exc:
         raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with f:  # we own the file, so it is closed even when NumPy fails half-way
-        magic = f.read(6)
-        f.seek(0)
-        if not magic:
-            raise CheckpointError(f"{path}: empty file, not an .npz archive")
-        if magic.startswith(b"\x93NUMPY"):
-            raise CheckpointError(f"{path}: holds a single .npy array, not an .npz archive")
-        if not magic.startswith(b"PK"):
-            raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
-                                  f"zip file)")
-        try:
-            archive = np.load(f, allow_pickle=False)
-        except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file
-            raise CheckpointError(f"{path}: truncated or damaged .npz archive "
-                                  f"({_one_line(exc)})") from None
-        with archive:
-            return {key: _read_entry(path, archive, key) for key in archive.files}
+        return _read_archive(path, f)
+
+
+def _read_archive(path, f):
+    """Every array of the .npz archive in the open binary file `f` (named `path` in errors)."""
+    start = f.tell()
+    magic = f.read(6)
+    f.seek(start)
+    if not magic:
+        raise CheckpointError(f"{path}: empty file, not an .npz archive")
+    if magic.startswith(b"\x93NUMPY"):
+        raise CheckpointError(f"{path}: holds a single .npy array, not an .npz archive")
+    if not magic.startswith(b"PK"):
+        raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
+                              f"zip file)")
+    try:
+        archive = np.load(f, allow_pickle=False)
+    except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file
+        raise CheckpointError(f"{path}: truncated or damaged .npz archive "
+                              f"({_one_line(exc)})") from None
+    with archive:
+        return {key: _read_entry(path, archive, key) for key in archive.files}
 
 
 def _read_entry(path, archive, key):

@@ -1,27 +1,90 @@
 """Tensor: an np.ndarray, its gradient, and a link to the op that made it.
 
-The ops themselves live in `simplegrad/ops/` and are attached to Tensor as methods and
-operators by `simplegrad/ops/__init__.py`; this file holds only the data and the engine hooks.
+Every method and operator is a one-line `def` below that applies an op from `simplegrad/ops/`
+(each op is a `Function` with a forward and a backward on ndarrays).
 """
 import numpy as np
 
 from simplegrad import autograd
+from simplegrad.ops import axis_alias as _dim
+from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
+                                        Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Sqrt, Sub, Tanh)
+from simplegrad.ops.linalg import MatMul
+from simplegrad.ops.movement import GetItem, Reshape, SetItem, Transpose
+from simplegrad.ops.reduce import LogSumExp, Max, Mean, Min, Sum, Var
+from simplegrad.ops.softmax import CrossEntropy, LogSoftmax, Softmax
 
 
 def _as_array(data, dtype):
-    """Turn user data into an ndarray: floats default to float32, integer/bool arrays keep theirs."""
+    """Turn user data into an ndarray: floats default to float32, integer/bool arrays keep theirs.
+
+    None, strings, objects and complex numbers are refused rather than turned into NaN or
+    silently losing their imaginary part."""
     if isinstance(data, Tensor):
         data = data.data
         if dtype is None:
             return data
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
     array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        what = ("None" if data is None else "complex numbers" if array.dtype.kind == "c"
+                else f"{type(data).__name__} data of dtype {array.dtype}")
+        raise TypeError(f"Tensor: cannot hold {what}; give real numbers (floats, integers "
+                        f"or booleans)")
+    if dtype is not None:
+        return array.astype(dtype, copy=False)
     if array.dtype.kind in "iub" and isinstance(data, (np.ndarray, np.generic)):
         return array  # integer labels and boolean masks stay as they are
     if array.dtype != np.float32:
         array = array.astype(np.float32)
     return array
+
+
+def _reduce(op, x, axis, keepdims, dim, keepdim, **options):
+    """Apply a reduction op, taking `dim=`/`keepdim=` as aliases of `axis=`/`keepdims=`."""
+    if dim is not None:
+        axis = _dim(axis, dim)
+    if keepdim is not None:
+        keepdims = keepdim
+    return op.apply(x, axis=axis, keepdims=keepdims, **options)
+
+
+def _compare(ufunc, x, other):
+    """Elementwise comparison: a boolean tensor outside the graph."""
+    other = other.data if isinstance(other, Tensor) else other
+    return Tensor._make(np.asarray(ufunc(x.data, other)), False, None)
+
+
+def _shape_args(args):
+    """Accept both f(2, 3) and f((2, 3))."""
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+def _swapped(ndim, a, b):
+    """The permutation of `ndim` axes that swaps axes a and b (negative axes count from the end)."""
+    for axis in (a, b):
+        if not -ndim <= axis < ndim:
+            raise np.exceptions.AxisError(axis, ndim)
+    order = list(range(ndim))
+    order[a], order[b] = order[b], order[a]
+    return tuple(order)
+
+
+def _transpose_axes(x, axes):
+    """transpose(a, b) swaps two axes (PyTorch); a tuple/list or no argument permutes (NumPy)."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return _swapped(x.ndim, *axes)
+    return _shape_args(axes) or None
+
+
+def _index(index):
+    """Unwrap Tensors (and lists) used as indices into ndarrays NumPy understands."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    return index
 
 
 class Tensor:
@@ -44,8 +107,8 @@ class Tensor:
         if requires_grad:
             self.requires_grad_()
 
-    @classmethod
-    def _make(cls, data, requires_grad, grad_fn):
+    @staticmethod
+    def _make(data, requires_grad, grad_fn):
         """Fast constructor for op outputs: `data` is already a well-formed ndarray."""
         t = object.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.grad_fn = data, None, requires_grad, grad_fn
@@ -56,6 +119,11 @@ class Tensor:
     def item(self):
         """The underlying np.ndarray (an attribute, as in the original simplegrad)."""
         return self.data
+
+    @item.setter
+    def item(self, value):
+        """Replace the data, keeping the dtype (the original's optimizers assign `p.item = ...`)."""
+        self.data = _as_array(value, self.data.dtype)
 
     def numpy(self):
         """The underlying np.ndarray (shared, not copied)."""
@@ -77,14 +145,9 @@ class Tensor:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def __bool__(self):
-        return bool(self.data)
-
-    def __float__(self):
-        return float(self.data)
-
-    def __int__(self):
-        return int(self.data)
+    def __bool__(self): return bool(self.data)
+    def __float__(self): return float(self.data)
+    def __int__(self): return int(self.data)
 
     __hash__ = object.__hash__  # == is elementwise, so hash by identity like PyTorch
 
@@ -97,7 +160,7 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
 
-    # ---- autograd hooks ---------------------------------------------------------------
+    # ---- autograd ----------------------------------------------------------------------
     def backward(self, grad=None, retain_graph=False):
         """Accumulate the gradient of this tensor into every leaf's `.grad` (seed: ones)."""
         autograd.backward(self, grad, retain_graph)
@@ -123,3 +186,168 @@ class Tensor:
     def is_leaf(self):
         """True for tensors made by the user, not by an op."""
         return self.grad_fn is None
+
+    # ---- unary elementwise -------------------------------------------------------------
+    def neg(self): "-self."; return Neg.apply(self)
+    def exp(self): "e ** self."; return Exp.apply(self)
+    def log(self): "Natural logarithm (no epsilon: log(0) is -inf)."; return Log.apply(self)
+    def sqrt(self): "Square root."; return Sqrt.apply(self)
+    def abs(self): "Absolute value (gradient sign(x), 0 at 0)."; return Abs.apply(self)
+    def relu(self): "max(self, 0)."; return ReLU.apply(self)
+    def sigmoid(self): "1 / (1 + exp(-self)), stable for large |x|."; return Sigmoid.apply(self)
+    def tanh(self): "Hyperbolic tangent."; return Tanh.apply(self)
+
+    def leaky_relu(self, slope=0.01):
+        """x where x > 0, else slope * x."""
+        return LeakyReLU.apply(self, slope=slope)
+
+    def gelu(self, approximate="none"):
+        """x * Phi(x) (exact, via erf); approximate="tanh" gives PyTorch's tanh form."""
+        return GELU.apply(self, approximate=approximate)
+
+    def clip(self, lo=None, hi=None):
+        """Clamp into [lo, hi]; the gradient passes only where lo <= x <= hi."""
+        return Clip.apply(self, lo=lo, hi=hi)
+
+    # ---- binary elementwise (NumPy broadcasting; grads summed back to each shape) ------
+    def add(self, other): "self + other."; return Add.apply(self, other)
+    def sub(self, other): "self - other."; return Sub.apply(self, other)
+    def mul(self, other): "self * other (elementwise)."; return Mul.apply(self, other)
+    def div(self, other): "self / other, exactly (no epsilon)."; return Div.apply(self, other)
+    def pow(self, other): "self ** other (constant or tensor)."; return Pow.apply(self, other)
+    def maximum(self, other): "Elementwise max, ties split."; return Maximum.apply(self, other)
+    def minimum(self, other): "Elementwise min, ties split."; return Minimum.apply(self, other)
+    def matmul(self, other): "self @ other (np.matmul rules)."; return MatMul.apply(self, other)
+    def dot(self, other): "self @ other (original name)."; return MatMul.apply(self, other)
+
+    # ---- operators ---------------------------------------------------------------------
+    def __neg__(self): return Neg.apply(self)
+    def __add__(self, other): return Add.apply(self, other)
+    def __radd__(self, other): return Add.apply(other, self)
+    def __sub__(self, other): return Sub.apply(self, other)
+    def __rsub__(self, other): return Sub.apply(other, self)
+    def __mul__(self, other): return Mul.apply(self, other)
+    def __rmul__(self, other): return Mul.apply(other, self)
+    def __truediv__(self, other): return Div.apply(self, other)
+    def __rtruediv__(self, other): return Div.apply(other, self)
+    def __pow__(self, other): return Pow.apply(self, other)
+    def __rpow__(self, other): return Pow.apply(other, self)
+    def __matmul__(self, other): return MatMul.apply(self, other)
+    def __rmatmul__(self, other): return MatMul.apply(other, self)
+
+    # ---- comparisons (not differentiable: boolean tensors) -----------------------------
+    def __lt__(self, other): return _compare(np.less, self, other)
+    def __le__(self, other): return _compare(np.less_equal, self, other)
+    def __gt__(self, other): return _compare(np.greater, self, other)
+    def __ge__(self, other): return _compare(np.greater_equal, self, other)
+    def __eq__(self, other): return _compare(np.equal, self, other)
+    def __ne__(self, other): return _compare(np.not_equal, self, other)
+
+    # ---- reductions: NumPy's axis/keepdims, PyTorch's dim/keepdim accepted -------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over `axis` (None: all), like np.sum."""
+        return _reduce(Sum, self, axis, keepdims, dim, keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over `axis` (None: all), like np.mean."""
+        return _reduce(Mean, self, axis, keepdims, dim, keepdim)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Max over `axis`; ties share the gradient evenly (as torch.amax)."""
+        return _reduce(Max, self, axis, keepdims, dim, keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Min over `axis`; ties share the gradient evenly (as torch.amin)."""
+        return _reduce(Min, self, axis, keepdims, dim, keepdim)
+
+    def var(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None):
+        """Variance over `axis`; population variance (ddof=0) unless ddof is given, as NumPy."""
+        return _reduce(Var, self, axis, keepdims, dim, keepdim, ddof=ddof)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """log(sum(exp(self))) over `axis`, without overflow."""
+        return _reduce(LogSumExp, self, axis, keepdims, dim, keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the max along `axis` (not differentiable)."""
+        keepdims = keepdims if keepdim is None else keepdim
+        return Tensor._make(np.asarray(self.data.argmax(_dim(axis, dim), keepdims=keepdims)),
+                            False, None)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the min along `axis` (not differentiable)."""
+        keepdims = keepdims if keepdim is None else keepdim
+        return Tensor._make(np.asarray(self.data.argmin(_dim(axis, dim), keepdims=keepdims)),
+                            False, None)
+
+    # ---- movement ----------------------------------------------------------------------
+    T = property(lambda self: Transpose.apply(self, axes=None), doc="The axes reversed.")
+
+    def reshape(self, *shape):
+        """Same data, new shape: reshape(2, 3) or reshape((2, 3)); one size may be -1."""
+        return Reshape.apply(self, shape=_shape_args(shape))
+
+    def permute(self, *dims):
+        """Reorder all axes: permute(2, 0, 1) or permute((2, 0, 1)), as PyTorch."""
+        return Transpose.apply(self, axes=_shape_args(dims))
+
+    def swapaxes(self, a, b):
+        """Swap axes a and b (np.swapaxes; transpose(a, b) does the same)."""
+        return Transpose.apply(self, axes=_swapped(self.ndim, a, b))
+
+    def transpose(self, *axes):
+        """transpose(a, b) swaps two axes (PyTorch); transpose((2, 0, 1)), three or more ints,
+        or no argument (reverse all) permute like np.transpose."""
+        return Transpose.apply(self, axes=_transpose_axes(self, axes))
+
+    def flatten(self, start_dim=0):
+        """Merge the dimensions from `start_dim` on into one."""
+        start = start_dim % self.ndim if self.ndim else 0
+        return Reshape.apply(self, shape=(*self.shape[:start], -1))
+
+    def squeeze(self, axis=None, *, dim=None):
+        """Drop size-1 dimensions (all of them, or only `axis`)."""
+        return Reshape.apply(self, shape=np.squeeze(self.data, _dim(axis, dim)).shape)
+
+    def unsqueeze(self, axis=None, *, dim=None):
+        """Insert a size-1 dimension at `axis`."""
+        axis = _dim(axis, dim)
+        if axis is None:
+            raise TypeError("unsqueeze() needs the axis (or dim) where the new dimension goes")
+        return Reshape.apply(self, shape=np.expand_dims(self.data, axis).shape)
+
+    def __getitem__(self, index):
+        """self[index]: ints, slices, negative steps, boolean masks, integer arrays."""
+        return GetItem.apply(self, index=_index(index))
+
+    def __setitem__(self, index, value):
+        """self[index] = value, in place. The write is recorded: a graph that saved this memory
+        fails at backward ("modified by an inplace operation"); gradients flow to `value`."""
+        index = _index(index)
+        value_tracked = isinstance(value, Tensor) and value.requires_grad
+        tracked = autograd.is_grad_enabled() and (self.requires_grad or value_tracked)
+        if tracked and self.requires_grad and self.grad_fn is None:
+            if value_tracked:
+                raise RuntimeError("cannot write a tensor that requires grad into a leaf that "
+                                   "requires grad; write into a copy (x = x * 1) instead")
+            tracked = False  # a plain data write to a parameter, as in the original simplegrad
+        if tracked:
+            out = SetItem.apply(self, value, index=index)
+            self.grad_fn, self.requires_grad = out.grad_fn, True
+        else:
+            self.data[index] = value.data if isinstance(value, Tensor) else value
+        autograd.mark_written(self.data)
+
+    # ---- softmax and the loss ----------------------------------------------------------
+    def softmax(self, axis=-1, temperature=1.0, *, dim=None):
+        """exp(x / T) / sum(exp(x / T)) along `axis`, stable for large inputs."""
+        return Softmax.apply(self, axis=_dim(axis, dim, -1), temperature=temperature)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        """x - logsumexp(x) along `axis`: log-probabilities without log(0)."""
+        return LogSoftmax.apply(self, axis=_dim(axis, dim, -1))
+
+    def cross_entropy_loss(self, targets):
+        """Mean cross-entropy of these logits (class axis last) against integer class indices or
+        one-hot/soft rows; fused with log-softmax so large logits never give inf or NaN."""
+        return CrossEntropy.apply(self, targets)

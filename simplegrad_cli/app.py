@@ -2,14 +2,15 @@
 
 Start-up matters (`simplegrad --help` should feel instant), so this module imports only Typer
 and the light parts of the CLI; NumPy, the library and `datasets` load inside the commands.
-Every error ends up in `_report`, which prints one line and returns the exit code.
+Every error ends up in `_report`, which gives the one line to print and the exit code.
 """
 import sys
+import traceback
 import warnings
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
@@ -35,13 +36,42 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 INTERRUPTED_LINE = "interrupted by Ctrl-C: stopped at once, without saving"
 
 
+def _given(args, flag):
+    """Whether `flag` is on the command line (before a `--` that ends the options)."""
+    return flag in (args[:args.index("--")] if "--" in args else args)
+
+
+def _plain_types(params):
+    """Help without type noise: flags show no `<bool>` and arguments no `<str>` (their
+    metavar says what they are)."""
+    for param in params:
+        if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+            param.display_type_rich = lambda ctx: None  # read by Typer's rich help only
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help reads cleanly at 80 columns (`eval CHECKPOINT`, not `{CHECKPOINT}`)."""
+
+    def collect_usage_pieces(self, ctx):
+        pieces = []
+        for piece in super().collect_usage_pieces(ctx):
+            name, dots = (piece[:-3], "...") if piece.endswith("...") else (piece, "")
+            braced = name.startswith("{") and name.endswith("}")
+            pieces.append((name[1:-1] if braced else name) + dots)  # {RUN}... -> RUN...
+        return pieces
+
+    def get_params(self, ctx):
+        return _plain_types(super().get_params(ctx))
+
+
 class _OneLineErrors(TyperGroup):
     """Run commands with every error reported as one line and a documented exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
         args = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in args[:args.index("--")] if "--" in args else "--debug" in args
+        debug, as_json = _given(args, "--debug"), _given(args, "--json")
         try:
             with warnings.catch_warnings():
                 if not debug and not sys.warnoptions:  # library warnings would break the
@@ -50,8 +80,12 @@ class _OneLineErrors(TyperGroup):
                                     complete_var=complete_var, standalone_mode=False, **extra)
         except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
             if debug and not isinstance(error, (SystemExit, typer.Exit)):
-                raise
-            code = _report(error)
+                traceback.print_exception(error)  # --debug adds the traceback, nothing else
+            code, message = _report(error, args)
+            if message is not None:
+                _line(message)
+                if as_json:  # `| jq` in CI parses failures too
+                    _json_error(message, code)
         sys.stdout.flush()
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -61,17 +95,26 @@ class _OneLineErrors(TyperGroup):
         except KeyboardInterrupt:  # Typer would turn it into a silent exit code 130
             raise Interrupted(INTERRUPTED_LINE) from None
 
+    def get_params(self, ctx):
+        return _plain_types(super().get_params(ctx))
 
-def _report(error):
-    """Print `error` as one line on stderr and return its exit code."""
+
+def _json_error(message, code):
+    import json
+
+    sys.stdout.write(json.dumps({"ok": False, "error": one_line(message), "exit_code": code},
+                                indent=2) + "\n")
+
+
+def _report(error, args=()):
+    """(exit code, the one-line message to print or None) for an exception."""
     if isinstance(error, SystemExit):
-        return error.code if isinstance(error.code, int) else 0
+        return (error.code if isinstance(error.code, int) else 0), None
     if isinstance(error, typer.Exit):
-        return error.exit_code
+        return error.exit_code, None
     if type(error).__name__ == "NoArgsIsHelpError":  # plain `simplegrad`: show the help
         sys.stdout.write(error.format_message() + "\n")
-        _line("simplegrad: error: missing command (see 'simplegrad --help')")
-        return USAGE
+        return USAGE, "simplegrad: error: missing command (see 'simplegrad --help')"
     if hasattr(error, "format_message") and hasattr(error, "exit_code"):  # click usage errors
         ctx = getattr(error, "ctx", None)
         command = ctx.command_path if ctx is not None else "simplegrad"
@@ -80,26 +123,49 @@ def _report(error):
         value = _rejected_value(error)
         if value is not None and value not in message:
             message += f" (got '{value}')"
-        _line(f"{command}: error: {message}{hint}")
-        return error.exit_code
+        option = getattr(error, "option_name", None)
+        close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
+        config_key = _config_key(option) if type(error).__name__ == "NoSuchOption" else None
+        if config_key is not None and any(_config_key(o) == config_key for o in close):
+            config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
+        if config_key is not None:
+            message = message.split(" (Possible options")[0]
+            hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
+        return error.exit_code, f"{command}: error: {message}{hint}"
     if isinstance(error, CliError):
-        _line(error.line())
-        return error.exit_code
+        return error.exit_code, error.line()
     if isinstance(error, KeyboardInterrupt):
-        _line(INTERRUPTED_LINE)
-        return INTERRUPTED
+        return INTERRUPTED, INTERRUPTED_LINE
     library = _library_error(error)
     if library is not None:
-        _line(library)
-        return USAGE
+        return USAGE, library
     if isinstance(error, BrokenPipeError):
-        return CHECK_FAILED
+        return CHECK_FAILED, None
     if isinstance(error, MemoryError):
-        _line("out of memory; try a smaller data.batch_size, data.max_samples or model")
-        return CHECK_FAILED
-    _line(f"internal error: {type(error).__name__}: {error} (please report it; run with "
-          f"--debug for the traceback)")
-    return CHECK_FAILED
+        return CHECK_FAILED, "out of memory; try a smaller data.batch_size, data.max_samples " \
+                             "or model"
+    return CHECK_FAILED, (f"internal error: {type(error).__name__}: {error} (please report it; "
+                          f"run with --debug for the traceback)")
+
+
+def _config_key(option):
+    """The config key an unknown option such as `--lr` or `--batch-size` probably meant."""
+    from simplegrad_cli.schema import config_keys
+
+    if not option or not option.startswith("--"):
+        return None
+    name = option[2:].replace("-", "_")
+    return config_keys().get(name)
+
+
+def _value_after(args, option):
+    """The value written after `option` on the command line (VALUE if there is none)."""
+    for index, arg in enumerate(args):
+        if arg == option and index + 1 < len(args) and not args[index + 1].startswith("-"):
+            return args[index + 1]
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1]
+    return "VALUE"
 
 
 def _rejected_value(error):
@@ -169,18 +235,21 @@ PrintConfig = Annotated[bool, typer.Option(
                            "exit.")]
 
 
-@app.command(epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
 def train(
     config: Annotated[Optional[str], typer.Argument(
         metavar="CONFIG", help="YAML config file (optional with --resume: the checkpoint "
                                  "holds its config).", show_default=False)] = None,
     set_: SetOption = [],  # noqa: B006  (Typer reads the default, never mutates it)
-    seed: Annotated[Optional[int], typer.Option(help="Shortcut for --set seed=N.")] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        metavar="N", help="Shortcut for --set seed=N.")] = None,
     epochs: Annotated[Optional[int], typer.Option(
-        help="Shortcut for --set train.epochs=N.")] = None,
-    out: Annotated[Optional[str], typer.Option(
-        help="Run folder (default runs/<config name>); shortcut for --set train.out=DIR.")]
+        metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
+    out: Annotated[Optional[str], typer.Option(
+        metavar="DIR", help="Run folder (default: runs/ and the config file's name); shortcut "
+                            "for --set train.out=DIR.")] = None,
     resume: Annotated[Optional[str], typer.Option(
         metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
                                    "runs/NAME/last.npz) exactly where it stopped.")] = None,
@@ -188,6 +257,9 @@ def train(
         "--overwrite", help="Replace an earlier run in the run folder.")] = False,
     print_config: PrintConfig = False,
     json_: JsonOption = False,
+    plot: Annotated[bool, typer.Option(
+        "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
+                       "on a terminal).")] = False,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -202,11 +274,13 @@ def train(
     if resume is not None and overwrite:
         raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
                                  "continues in its folder)", param_hint="--overwrite")
-    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_)
+    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
+                          plot=plot)
     raise typer.Exit(code)
 
 
-@app.command(epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
 def eval(  # noqa: A001  (the command is called eval)
     checkpoint: Annotated[str, typer.Argument(
         metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
@@ -215,10 +289,18 @@ def eval(  # noqa: A001  (the command is called eval)
         metavar="SOURCE", help="Evaluate on this source instead of the config's "
                                "(synthetic:NAME, hub id or local path).")] = None,
     split: Annotated[Optional[str], typer.Option(
-        help="Split to evaluate (default: the config's data.test_split).")] = None,
+        metavar="NAME", help="Split to evaluate (default: the config's data.test_split); `val` "
+                             "scores the examples the run held out for validation.")] = None,
+    allow_train_overlap: Annotated[bool, typer.Option(
+        "--allow-train-overlap", help="Score a split the model was trained on (the accuracy "
+                                      "is then not a held-out measure).")] = False,
     min_accuracy: Annotated[Optional[float], typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
+    plots: Annotated[Optional[str], typer.Option(
+        metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
+                            "most confident mistakes into DIR (needs simplegrad[plot]).")]
+    = None,
 ):
     """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
 
@@ -229,11 +311,13 @@ def eval(  # noqa: A001  (the command is called eval)
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
                                  param_hint="--min-accuracy")
-    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_))
+    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_,
+                                       allow_train_overlap, plots=plots))
 
 
-@app.command(epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
-                    "simplegrad gradcheck configs/spirals.yaml")
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
+                         "simplegrad gradcheck configs/spirals.yaml")
 def gradcheck(
     config: Annotated[Optional[str], typer.Argument(
         metavar="CONFIG", help="Check this config's model and loss on a small batch instead "
@@ -242,7 +326,7 @@ def gradcheck(
         metavar="NAME", help="Check only this op or layer (repeatable).")] = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
     batch_size: Annotated[int, typer.Option(
-        min=1, max=64, help="Samples in the batch checked with a CONFIG.")] = 4,
+        min=1, max=64, metavar="N", help="Samples in the batch checked with a CONFIG.")] = 4,
     json_: JsonOption = False,
 ):
     """Compare analytic gradients with finite differences in float64.
@@ -260,7 +344,9 @@ def gradcheck(
     raise typer.Exit(checks_command.gradcheck(config, op, set_, batch_size, json_))
 
 
-@app.command(epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
+@app.command(
+    cls=_Command,
+    epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
 def validate(
     config: Annotated[str, typer.Argument(
         metavar="CONFIG", help="YAML config file.", show_default=False)],
@@ -274,7 +360,8 @@ def validate(
     raise typer.Exit(commands.validate(config, set_, print_config, json_))
 
 
-@app.command(epilog="Example: simplegrad info runs/mnist/best.npz --json")
+@app.command(
+    cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
 def info(
     checkpoint: Annotated[str, typer.Argument(
         metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
@@ -284,6 +371,150 @@ def info(
     from simplegrad_cli import commands
 
     raise typer.Exit(commands.info(checkpoint, json_))
+
+
+@app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
+def export(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
+    format_: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Where to write (default: the checkpoint's name with .onnx).")]
+    = None,
+    json_: JsonOption = False,
+):
+    """Export a checkpoint's model to ONNX, check it, and compare it with simplegrad.
+
+    The config's data.normalize is folded in: the file takes inputs as the data source gives
+    them. Exit code 1 if onnxruntime and simplegrad differ by more than 1e-5.
+    """
+    from simplegrad_cli import export_command
+
+    raise typer.Exit(export_command.export(checkpoint, format_, out, json_))
+
+
+@app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
+def graph(
+    source: Annotated[str, typer.Argument(
+        metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).",
+        show_default=False)],
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write a picture (.svg, .png: needs Graphviz) or .dot text.")]
+    = None,
+):
+    """Draw the model: each layer with its output shape and parameters, top to bottom.
+
+    Without --out, prints the DOT text (pipe it to `dot -Tsvg`).
+    """
+    from simplegrad_cli import graph_command
+
+    raise typer.Exit(graph_command.graph(source, out))
+
+
+@app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
+                    "sweep configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1")
+def sweep(
+    source: Annotated[str, typer.Argument(
+        metavar="SWEEP", help="Sweep file (config:, space:, settings), or a config with "
+                              "--search.", show_default=False)],
+    search: Annotated[list[str], typer.Option(
+        metavar="KEY.PATH=DIST", help="Search a key (repeatable): loguniform:LOW:HIGH, "
+        "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.")] = [],  # noqa: B006
+    set_: SetOption = [],  # noqa: B006
+    trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
+    study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
+    out: Annotated[Optional[str], typer.Option(help="Sweep folder.")] = None,
+    storage: Annotated[Optional[str], typer.Option(
+        metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
+                            "SWEEP_DIR/study.db).")] = None,
+    join: Annotated[bool, typer.Option(
+        "--join", help="Add this machine as a worker to a study others also run.")] = False,
+    json_: JsonOption = False,
+):
+    """Search hyperparameters with Optuna; each trial is a run folder in the sweep folder.
+
+    Writes trials.jsonl and best.yaml (a config to train as is); the same command again
+    continues the study. Exit code 0 when at least one trial completed.
+    """
+    from simplegrad_cli.sweep import run_sweep
+
+    given = {"trials": trials, "jobs": jobs, "study": study, "out": out}
+    options = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
+    raise typer.Exit(run_sweep(source, search, set_, options, storage, join, json_))
+
+
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
+                         "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
+def predict(
+    checkpoint: Annotated[str, typer.Argument(
+        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
+        show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="INPUT", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
+                                 "arrays of samples, or CSV files of feature rows.",
+        show_default=False)] = None,
+    data: Annotated[Optional[str], typer.Option(
+        metavar="SOURCE", help="Predict a whole dataset split of this source "
+                               "(synthetic:NAME, hub id or local path).")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        metavar="NAME", help="Split to predict (default: the config's data.test_split).")] = None,
+    top_k: Annotated[int, typer.Option(
+        "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
+    = 3,
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
+    json_: JsonOption = False,
+):
+    """Run a checkpoint's model on new inputs: top-k classes with probabilities.
+
+    Inputs are converted and normalised exactly as the training data was, from the config
+    stored in the checkpoint.
+    """
+    from simplegrad_cli.predict import predict as run_predict
+
+    raise typer.Exit(run_predict(checkpoint, inputs or [], data, split, top_k, json_, out))
+
+
+@app.command(
+    cls=_Command, epilog="Examples: simplegrad plot runs/spirals; simplegrad plot runs/a runs/b "
+                         "--metric val_accuracy --out curves.png")
+def plot(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN_OR_METRICS_FILE", help="Run folders (runs/NAME), their metrics.jsonl "
+                                               "or checkpoints.", show_default=False)],
+    metric: Annotated[list[str], typer.Option(
+        metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
+                             "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
+    x: Annotated[str, typer.Option(
+        "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
+    out: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
+                             "instead of drawing on the terminal.")] = None,
+):
+    """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
+    from simplegrad_cli.plot import plot as run_plot
+    from simplegrad_cli.run_history import X_AXES
+
+    if x not in X_AXES:
+        raise typer.BadParameter(f"must be one of {', '.join(X_AXES)}, got {x!r}",
+                                 param_hint="--x")
+    raise typer.Exit(run_plot(runs, metric, x, out))
+
+
+@app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
+def compare(
+    runs: Annotated[list[str], typer.Argument(
+        metavar="RUN", help="Run folders (runs/NAME).", show_default=False)],
+    json_: JsonOption = False,
+):
+    """Compare runs: best and final metric, epochs, time, parameters, and the config keys
+    whose values differ."""
+    from simplegrad_cli.compare import compare as run_compare
+
+    raise typer.Exit(run_compare(runs, json_))
 
 
 def main():

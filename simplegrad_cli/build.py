@@ -4,11 +4,14 @@ The model is built layer by layer with a dry forward pass of one sample through 
 a size that does not chain is reported at the layer's line in the config, and sizes left as
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
-import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
+from simplegrad import Tensor, nn, no_grad
+from simplegrad.optim import lr_scheduler
 
+from simplegrad_cli import registry
 from simplegrad_cli.errors import DataError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
@@ -58,8 +61,26 @@ def load_split(cfg, split, source=None):
                  if key in str(error) or _quoted_in(value, str(error))]
         if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
-        raise DataError(error, where=cfg.where(path), path=".".join(path)) from None
+        raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
+                        path=".".join(path)) from None
     return preprocess(cfg, dataset)
+
+
+def _with_fixes(error, training_split):
+    """A data error's message with what to type next, for the errors a new user meets first."""
+    from simplegrad.data.hub import LOCAL_HINT, HubUnavailable
+
+    message = str(error)
+    if isinstance(error, HubUnavailable):
+        cache = "" if error.offline else "; HF_HUB_OFFLINE=1 to use only the local cache"
+        return (message.replace(f"; {LOCAL_HINT}", "") + "; fixes: --set data.source=PATH for "
+                "local files (MNIST IDX files, .npz, parquet/csv/json, images); "
+                f"configs/spirals.yaml or configs/digits.yaml for an offline try{cache}")
+    only = re.search(r"holds only split '(\w+)'", message)
+    if only and training_split:
+        return (f"{message}; to train on it, add --set data.split={only[1]} --set "
+                "data.val_fraction=0.2")
+    return message
 
 
 def _quoted_in(value, text):
@@ -88,15 +109,23 @@ def preprocess(cfg, dataset):
     x, y = dataset.x, dataset.y
     if d["max_samples"] is not None and d["max_samples"] < len(y):
         x, y = x[:d["max_samples"]], y[:d["max_samples"]]
+    x = transform_features(cfg, x)
+    if x is dataset.x and y is dataset.y:
+        return dataset
+    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
+                        class_names=dataset.class_names)
+
+
+def transform_features(cfg, x):
+    """data.flatten and data.normalize applied to a float32 feature array (N, ...): what the
+    model saw in training, also applied to new inputs by `simplegrad predict`."""
+    d = cfg.values["data"]
     if d["flatten"] and x.ndim > 2:
         x = x.reshape(len(x), -1)
     if d["normalize"] is not None:
         mean, std = d["normalize"]
         x = (x - np.float32(mean)) / np.float32(std)
-    if x is dataset.x and y is dataset.y:
-        return dataset
-    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
-                        class_names=dataset.class_names)
+    return x
 
 
 def load_datasets(cfg):
@@ -126,90 +155,43 @@ def _fail(cfg, path, message):
 
 def _infer(cfg, path, name, args, shape):
     """Fill in null sizes from the per-sample input `shape`; check explicit ones against it."""
-    args = dict(args)
-
-    def need_ndim(ndims, what):
-        if len(shape) in ndims:
-            return
-        hint = ""
-        if name == "linear":
-            hint = "; add `- flatten` before it"
-        elif cfg.values["data"]["flatten"]:
-            hint = "; set data.flatten: false so images keep their (channels, height, width) shape"
-        _fail(cfg, path, f"expects per-sample input of shape {what}, but gets shape {shape}{hint}")
-
-    def match(key, size):
+    args, need = dict(args), registry.LAYERS[name].input
+    if need is None:
+        return args
+    if need.ndims and len(shape) not in need.ndims:
+        hint = need.hint or ("set data.flatten: false so images keep their (channels, height, "
+                             "width) shape" if cfg.values["data"]["flatten"] else "")
+        _fail(cfg, path, f"expects per-sample input of shape {need.text}, but gets shape "
+                         f"{shape}{'; ' + hint if hint else ''}")
+    if need.size:
+        size, key = shape[need.axis], need.size
         if args[key] is None:
             args[key] = size
         elif args[key] != size:
             _fail(cfg, path + (key,), f"is {args[key]} but the input to this layer has {size} "
                                       f"(per-sample shape {shape}); set it to {size} or leave "
                                       "it out to infer it")
-
-    if name == "linear":
-        need_ndim((1, 2), "(features,)")
-        match("in", shape[-1])
-    elif name == "conv2d":
-        need_ndim((3,), "(channels, height, width)")
-        match("in", shape[0])
-    elif name in ("max_pool2d", "avg_pool2d"):
-        need_ndim((3,), "(channels, height, width)")
-    elif name == "batch_norm1d":
-        need_ndim((1, 2), "(features,) or (channels, length)")
-        match("num_features", shape[0])
-    elif name == "batch_norm2d":
-        need_ndim((3,), "(channels, height, width)")
-        match("num_features", shape[0])
-    elif name == "layer_norm":
-        match("normalized_shape", shape[-1])
-    if name in ("conv2d", "max_pool2d", "avg_pool2d"):
-        for axis, size in zip(("height", "width"), shape[1:]):
-            room = size + 2 * args["padding"] - args["kernel_size"]
-            if room < 0:
-                _fail(cfg, path + ("kernel_size",), f"kernel_size {args['kernel_size']} is "
-                                                    f"larger than the input {axis} {size} (+ 2 x "
-                                                    f"padding {args['padding']})")
-        if name != "conv2d" and args["padding"] * 2 > args["kernel_size"]:
-            _fail(cfg, path + ("padding",), f"padding {args['padding']} must be at most half "
-                                            f"of kernel_size {args['kernel_size']}")
+    if need.window:
+        _check_window(cfg, path, args, shape, need.pool)
     return args
 
 
-def _count_parameters(name, args):
-    """Parameters a layer will have, computed before allocating it (to refuse absurd sizes)."""
-    if name == "linear":
-        return args["in"] * args["out"] + (args["out"] if args["bias"] else 0)
-    if name == "conv2d":
-        weights = args["out"] * args["in"] * args["kernel_size"] ** 2
-        return weights + (args["out"] if args["bias"] else 0)
-    return 0
+def _check_window(cfg, path, args, shape, pool):
+    """A kernel must fit the (padded) height and width; pooling pads at most half a kernel."""
+    for axis, size in zip(("height", "width"), shape[1:]):
+        if size + 2 * args["padding"] < args["kernel_size"]:
+            _fail(cfg, path + ("kernel_size",), f"kernel_size {args['kernel_size']} is larger "
+                                                f"than the input {axis} {size} (+ 2 x padding "
+                                                f"{args['padding']})")
+    if pool and args["padding"] * 2 > args["kernel_size"]:
+        _fail(cfg, path + ("padding",), f"padding {args['padding']} must be at most half of "
+                                        f"kernel_size {args['kernel_size']}")
 
 
 def make_layer(name, args):
     """The nn module for one config layer (arguments already validated and inferred)."""
-    from simplegrad import nn
-
-    if name == "linear":
-        return nn.Linear(args["in"], args["out"], bias=args["bias"])
-    if name == "conv2d":
-        return nn.Conv2d(args["in"], args["out"], args["kernel_size"], stride=args["stride"],
-                         padding=args["padding"], bias=args["bias"])
-    if name == "max_pool2d":
-        return nn.MaxPool2d(args["kernel_size"], stride=args["stride"], padding=args["padding"])
-    if name == "avg_pool2d":
-        return nn.AvgPool2d(args["kernel_size"], stride=args["stride"], padding=args["padding"])
-    if name == "leaky_relu":
-        return nn.LeakyReLU(args["negative_slope"])
-    if name == "dropout":
-        return nn.Dropout(args["p"])
-    if name == "layer_norm":
-        return nn.LayerNorm(args["normalized_shape"], eps=args["eps"])
-    if name in ("batch_norm1d", "batch_norm2d"):
-        cls = nn.BatchNorm1d if name == "batch_norm1d" else nn.BatchNorm2d
-        return cls(args["num_features"], eps=args["eps"], momentum=args["momentum"])
-    simple = {"flatten": nn.Flatten, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-              "gelu": nn.GELU, "softmax": nn.Softmax}
-    return simple[name]()
+    entry = registry.LAYERS[name]
+    return entry.builds(**entry.kwargs(args))
 
 
 def build_model(cfg, input_shape, num_classes, sample=None):
@@ -219,8 +201,6 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     of the config with every inferred size filled in (stored in checkpoints, so `eval` can
     rebuild the model without the data).
     """
-    from simplegrad import Tensor, nn, no_grad
-
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
     shape = tuple(input_shape)
     modules, rows, layers = [], [], []
@@ -229,7 +209,7 @@ def build_model(cfg, input_shape, num_classes, sample=None):
         (name, args), = spec.items()
         path = ("model", index, name)
         args = _infer(cfg, path, name, args, shape)
-        count = _count_parameters(name, args)
+        count = registry.LAYERS[name].parameters(args)
         if count > MAX_LAYER_PARAMETERS:
             _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
                              f"{MAX_LAYER_PARAMETERS:,}")
@@ -266,48 +246,30 @@ def _check_output(cfg, shape, num_classes, last, last_layer):
 # ---- loss, optimizer, scheduler -------------------------------------------------------------
 def make_loss(name, num_classes):
     """loss(outputs, labels) -> scalar Tensor, for the configured loss name."""
-    from simplegrad.nn import functional as F
-
-    if name == "cross_entropy":
-        return lambda out, y: out.cross_entropy_loss(y)
+    entry = registry.LOSSES[name]
+    if not entry.one_hot:
+        return entry.builds
     eye = np.eye(num_classes, dtype=np.float32)
-    if name == "mse":
-        return lambda out, y: F.mse_loss(out, eye[y.data])
-    return lambda out, y: F.binary_cross_entropy_with_logits(out, eye[y.data])
+    return lambda out, y: entry.builds(out, eye[y.data])
 
 
 def make_optimizer(cfg, parameters):
     """The configured optimizer over `parameters`."""
-    from simplegrad import optim
-
-    o = dict(cfg.values["optimizer"])
-    name = o.pop("name")
-    if name == "sgd":
-        return optim.SGD(parameters, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"],
-                         weight_decay=o["weight_decay"])
-    cls = optim.Adam if name == "adam" else optim.AdamW
-    return cls(parameters, lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"],
-               weight_decay=o["weight_decay"])
+    o = cfg.values["optimizer"]
+    entry = registry.OPTIMIZERS[o["name"]]
+    return entry.builds(parameters, **entry.kwargs(o))
 
 
 def make_scheduler(cfg, optimizer):
-    """The configured per-epoch learning-rate schedule, or None."""
-    from simplegrad.optim import lr_scheduler
-
+    """The configured per-epoch learning-rate schedule (after any warmup), or None."""
     s = cfg.values["scheduler"]
     if s is None:
         return None
-    warmup = s["warmup_epochs"]
-    if s["name"] == "step":
-        main = lr_scheduler.StepLR(optimizer, s["step_size"], gamma=s["gamma"])
-    else:
-        t_max = s["t_max"] or max(1, cfg.values["train"]["epochs"] - warmup)
-        main = lr_scheduler.CosineAnnealingLR(optimizer, t_max, eta_min=s["eta_min"])
+    entry, warmup = registry.SCHEDULERS[s["name"]], s["warmup_epochs"]
+    kwargs = entry.kwargs(s)
+    if kwargs.get("T_max", 1) is None:  # cosine over the epochs after the warmup
+        kwargs["T_max"] = max(1, cfg.values["train"]["epochs"] - warmup)
+    main = entry.builds(optimizer, **kwargs)
     if warmup:
         return lr_scheduler.LinearWarmup(optimizer, warmup, after=main)
     return main
-
-
-def total_parameters(rows):
-    """Sum of the parameter counts of a model summary."""
-    return int(math.fsum(row.parameters for row in rows))

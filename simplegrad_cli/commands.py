@@ -3,7 +3,9 @@
 Each function takes plain Python values, prints its result (rich tables on stdout, or JSON
 with `as_json`), and returns an exit code or raises a CliError.
 """
+import copy
 import os
+import sys
 
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
@@ -51,8 +53,10 @@ def _first_difference(new, old, path=()):
     return None if new == old else path
 
 
-def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json):
-    """`simplegrad train`: validate, build, train, and print a summary."""
+def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
+          plot=False):
+    """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
+    on a terminal, a chart of the epochs)."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
     from simplegrad_cli.train import Trainer
 
@@ -76,6 +80,9 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if resuming:
         _check_same_run(trainer, checkpoint, cfg)  # a clearer error than a failed restore
         trainer.restore(checkpoint)
+        replanned = trainer.replan_schedule()
+        if replanned:
+            display.info(replanned)
     folder.prepare(overwrite, resuming)
     folder.check_space(trainer.checkpoint_bytes())
     folder.write_text(folder.config, _yaml(trainer.resolved))
@@ -84,13 +91,18 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     _announce(trainer, cfg, checkpoint)
     if trainer.state.epoch >= cfg.values["train"]["epochs"]:
         display.info(f"nothing to do: the checkpoint has already trained "
-                     f"{trainer.state.epoch} of {cfg.values['train']['epochs']} epochs "
-                     "(use --epochs to train longer)")
+                     f"{trainer.state.epoch} of "
+                     f"{display.plural(cfg.values['train']['epochs'], 'epoch')} (use --epochs to "
+                     "train longer)")
         summary = trainer.summary("completed", 0.0)
     else:
         with display.train_display(cfg.values["train"]["epochs"]) as screen:
             summary = trainer.run(screen)
     _report_train(summary)
+    if plot or sys.stderr.isatty():
+        from simplegrad_cli.training_chart import show_training_chart
+
+        show_training_chart(trainer.folder.metrics, cfg.values["train"]["metric"])
     if as_json:
         display.print_json(summary)
     return OK
@@ -102,7 +114,13 @@ def _yaml(values):
 
 def _check_same_run(trainer, checkpoint, cfg):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
-    stored = checkpoint.metadata.get("config")
+    from simplegrad_cli.eval_split import absolute_source
+
+    stored = copy.deepcopy(checkpoint.metadata.get("config"))
+    try:  # checkpoints written before sources were stored absolute
+        stored["data"]["source"] = absolute_source(stored["data"]["source"])
+    except (KeyError, TypeError, AttributeError):
+        pass
     path = _first_difference(trainer.resolved, stored)
     if path is not None:
         allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
@@ -118,7 +136,8 @@ def _announce(trainer, cfg, checkpoint):
            f"{trainer.state.step}" if checkpoint is not None else f"training {cfg.name}"
     display.info(f"{what}: {len(d.train):,} train{val} samples, "
                  f"{trainer.model.num_parameters():,} parameters, "
-                 f"{cfg.values['train']['epochs']} epochs -> {trainer.folder.path}")
+                 f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> "
+                 f"{trainer.folder.path}")
 
 
 def _report_train(summary):
@@ -126,8 +145,8 @@ def _report_train(summary):
         value = summary["best"]
         shown = f"{value * 100:.2f}%" if summary["metric"].endswith("accuracy") else f"{value:.4f}"
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
-                     f"({summary['best_checkpoint']}); {summary['epochs']} epochs in "
-                     f"{summary['time_s']:.1f}s")
+                     f"({summary['best_checkpoint']}); "
+                     f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
 
 
 # ---- validate ---------------------------------------------------------------------------
@@ -181,13 +200,21 @@ def _model_table(rows, layers, input_shape, console):
 
 
 # ---- eval -------------------------------------------------------------------------------
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
-    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split."""
+def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False,
+             plots=None):
+    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split that
+    it was not trained on (unless `allow_train_overlap`); with `plots`, draw the confusion
+    matrix and the worst mistakes into that folder."""
     from simplegrad_cli import build, metrics
+    from simplegrad_cli.eval_split import eval_dataset
     from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
         stored_data_info
     from simplegrad_cli.train import evaluate as run_eval
 
+    if plots is not None:
+        from simplegrad_cli.eval_plots import prepare_folder
+
+        prepare_folder(plots)
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
@@ -196,7 +223,7 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
     if split is None:
         raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
                        "NAME (and --data SOURCE for other data)")
-    dataset = build.load_split(cfg, split, source=source)
+    dataset, overlaps = eval_dataset(cfg, checkpoint.path, split, source, allow_train_overlap)
     shown_source = source or cfg.values["data"]["source"]
     if tuple(dataset.input_shape) != input_shape:
         raise CliError(f"{shown_source} ({split}): samples have shape "
@@ -212,7 +239,13 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json):
     report = {"checkpoint": checkpoint.path, "source": shown_source, "split": split,
               "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
               "per_class": rows, "confusion_matrix": confusion.tolist(),
-              "min_accuracy": min_accuracy, "passed": passed}
+              "min_accuracy": min_accuracy, "passed": passed, "overlaps_training": overlaps}
+    if plots is not None:
+        from simplegrad_cli.eval_plots import write_eval_plots
+
+        report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names or
+                                           getattr(dataset, "class_names", None), input_shape)
+        display.info(f"wrote {', '.join(report['plots'])}")
     if as_json:
         display.print_json(report)
     else:
@@ -242,6 +275,20 @@ def _eval_tables(report):
 
 
 # ---- info -------------------------------------------------------------------------------
+def _mid_epoch(meta):
+    """(batch, batches per epoch) when the checkpoint was saved inside an epoch, else None."""
+    loader = meta.get("loader") or {}
+    batch = loader.get("position")
+    try:
+        samples, size = int(loader["num_samples"]), int(loader["batch_size"])
+        steps = samples // size if loader.get("drop_last") else -(-samples // size)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        steps = None
+    if not isinstance(batch, int) or batch <= 0 or (steps is not None and batch >= steps):
+        return None
+    return batch, steps if steps is not None else "?"
+
+
 def info(checkpoint_path, as_json):
     """`simplegrad info`: what a checkpoint holds, without building anything."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
@@ -254,12 +301,13 @@ def info(checkpoint_path, as_json):
         config = meta.get("config")  # show what is there even if it no longer validates
     params = [{"name": name, "shape": list(array.shape), "dtype": str(array.dtype),
                "count": int(array.size)} for name, array in checkpoint.model_state.items()]
-    loop = meta.get("loop") or {}
+    loop, stopped = meta.get("loop") or {}, _mid_epoch(meta)
     report = {
         "checkpoint": checkpoint.path, "format_version": meta.get("format_version"),
         "library_version": meta.get("library_version"), "name": meta.get("name"),
         "epoch": meta.get("epoch"), "step": meta.get("step"),
-        "mid_epoch": bool((meta.get("loader") or {}).get("position")),
+        "mid_epoch": stopped is not None, "batch": stopped and stopped[0],
+        "batches_per_epoch": stopped and stopped[1],
         "best": loop.get("best"), "best_epoch": loop.get("best_epoch"),
         "metrics": meta.get("metrics"), "data": meta.get("data"),
         "optimizer": (checkpoint.optimizer_state or {}).get("type"),
@@ -273,8 +321,9 @@ def info(checkpoint_path, as_json):
     console = display.results_console()
     lines = [f"checkpoint  {report['checkpoint']} (format {report['format_version']}, "
              f"simplegrad {report['library_version']})",
-             f"run         {report['name']}: epoch {report['epoch']}, step {report['step']}"
-             + (" (saved mid-epoch)" if report["mid_epoch"] else "")]
+             f"run         {report['name']}: " + (
+                 "saved " + display.mid_epoch_text(report["epoch"], report["step"], *stopped)
+                 if stopped else f"epoch {report['epoch']}, step {report['step']}")]
     if report["metrics"]:
         lines.append(f"metrics     {display.format_metrics(report['metrics'])}")
     if report["best"] is not None:

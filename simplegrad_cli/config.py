@@ -8,7 +8,6 @@ by `build.py`, which needs the data.
 import copy
 import difflib
 import math
-from types import SimpleNamespace
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
@@ -242,8 +241,25 @@ class _Checker:
             out.append({name: self.mapping(arg_spec, args, here + (name,), what="arguments")})
         return out
 
+    def source_options(self, data):
+        """data.options keys must be source options (those of another kind of source are
+        ignored, so --set data.source can switch sources); a data.* key put there
+        (val_fraction, flatten...) would silently apply twice, so it is sent where it goes."""
+        from simplegrad.data import sources
+
+        section = schema.SCHEMA.fields["data"].fields
+        known = sorted(set(sources.OPTIONS) - set(section))
+        for key in data["options"]:
+            path = ("data", "options", key)
+            if key in section:
+                self.fail(path, f"'{key}' is not a source option; set it as data.{key} "
+                                f"(next to data.options)")
+            if key not in known:
+                self.fail(path, f"unknown source option '{key}'; {suggest(key, known)}")
+
     def cross_checks(self, values):
         """Rules that involve more than one key."""
+        self.source_options(values["data"])
         optimizer = values["optimizer"]
         if optimizer.get("nesterov") and optimizer["momentum"] == 0:
             self.fail(("optimizer", "nesterov"), "Nesterov momentum needs optimizer.momentum > 0")
@@ -280,13 +296,6 @@ class Config:
 
     def __init__(self, values, origins, file, name):
         self.values, self.origins, self.file, self.name = values, origins, file, name
-
-    def __getattr__(self, key):
-        values = self.__dict__.get("values", {})
-        if key not in values:
-            raise AttributeError(key)
-        value = values[key]
-        return SimpleNamespace(**value) if isinstance(value, dict) else value
 
     def where(self, path):
         """'FILE:LINE' where a key path was set (or its closest ancestor)."""

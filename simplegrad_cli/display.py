@@ -16,6 +16,18 @@ def info(text):
     sys.stderr.flush()
 
 
+def plural(count, word):
+    """'1 epoch', '3 epochs', '10,000 samples': a count with its noun in the right number."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def mid_epoch_text(epoch, step, batch, steps):
+    """Where a run stopped inside an epoch, worded the same by `train` and `info`:
+    'in epoch 4 at batch 12 of 30 (3 epochs completed, step 102)'."""
+    return (f"in epoch {epoch + 1} at batch {batch} of {steps} ({plural(epoch, 'epoch')} "
+            f"completed, step {step})")
+
+
 def print_json(value):
     """A JSON document on stdout (the machine-readable result of a command); NaN and
     infinities, which JSON cannot represent, become null."""
@@ -40,20 +52,46 @@ def results_console():
 
 
 def format_metrics(record):
-    """'loss 0.1234  acc 96.10%  val_loss ...' from an epoch record (missing keys skipped)."""
+    """'loss 0.1234 acc 96.10%  val 0.1534 95.20%  lr 0.001  2.3s' from an epoch record
+    (validation loss and accuracy after `val`, in the training pair's order; missing keys
+    skipped). Short enough that an epoch line fits 80 columns."""
+    def pair(loss, accuracy):
+        shown = [f"{loss:.4f}" if loss is not None else None,
+                 f"{accuracy * 100:.2f}%" if accuracy is not None else None]
+        return " ".join(value for value in shown if value)
+
     parts = []
-    for key, label in [("train_loss", "loss"), ("train_accuracy", "acc"),
-                       ("val_loss", "val_loss"), ("val_accuracy", "val_acc")]:
-        value = record.get(key)
-        if value is None:
-            continue
-        parts.append(f"{label} {value * 100:.2f}%" if "accuracy" in key else
-                     f"{label} {value:.4f}")
+    train = pair(record.get("train_loss"), record.get("train_accuracy"))
+    if train:
+        loss = "loss " if record.get("train_loss") is not None else "acc "
+        parts.append(loss + train.replace(" ", " acc ", 1))
+    val = pair(record.get("val_loss"), record.get("val_accuracy"))
+    if val:
+        parts.append(f"val {val}")
     if record.get("lr") is not None:
         parts.append(f"lr {record['lr']:.3g}")
     if record.get("time_s") is not None:
-        parts.append(f"{record['time_s']:.2f}s")
+        parts.append(f"{record['time_s']:.1f}s")
     return "  ".join(parts)
+
+
+def clock(seconds):
+    """'0:01:23' for a number of seconds, '-:--:--' when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-:--:--"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
+def run_eta(epochs, epoch, done, steps, seconds_per_step, epoch_seconds=()):
+    """Seconds left in a run: the rest of epoch `epoch` (0-based; `done` of `steps` batches)
+    at the measured pace, plus each remaining epoch at the mean measured epoch time
+    (validation and saving included) or, before one has finished, at the step pace."""
+    if seconds_per_step is None:
+        return None
+    per_epoch = sum(epoch_seconds) / len(epoch_seconds) if epoch_seconds else \
+        seconds_per_step * steps
+    return seconds_per_step * (steps - done) + per_epoch * (epochs - epoch - 1)
 
 
 class PlainTrainDisplay:
@@ -87,25 +125,32 @@ class PlainTrainDisplay:
 
 
 class RichTrainDisplay(PlainTrainDisplay):
-    """Epoch and step progress bars with loss, accuracy, samples/s and ETA on a terminal."""
+    """Epoch and step progress bars with loss, accuracy, samples/s and ETAs on a terminal,
+    laid out to fit an 80-column terminal with full-width bars."""
 
-    def __init__(self, epochs):
+    def __init__(self, epochs, console=None):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         super().__init__(epochs)
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
+        bar = max(10, min(30, self.console.width - 62))  # the text columns take 62 at most
         self.progress = Progress(
-            TextColumn("{task.description:>6}"), BarColumn(bar_width=30), MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"), TextColumn("eta"), TimeRemainingColumn(),
-            TimeElapsedColumn(), console=self.console, transient=True)
+            TextColumn("{task.description:>5}"), BarColumn(bar_width=bar),
+            MofNCompleteColumn(), TextColumn("{task.fields[stats]}"),
+            console=self.console, transient=True)
         self.epoch_task = self.progress.add_task("epoch", total=epochs, stats="")
         self.step_task = self.progress.add_task("step", total=1, stats="")
         self.last_draw = 0.0
+        self.epoch_seconds = []  # wall time of each whole epoch seen (for the run's ETA)
+        self.epoch_started = None
         self.progress.start()
 
     def begin_epoch(self, epoch, steps, done=0):
+        now = time.monotonic()
+        if self.epoch_started is not None and self.first_done == 0:
+            self.epoch_seconds.append(now - self.epoch_started)
+        self.epoch, self.steps, self.first_done, self.epoch_started = epoch, steps, done, now
         self.progress.update(self.epoch_task, completed=epoch)
         self.progress.reset(self.step_task, total=steps, completed=done, stats="")
 
@@ -114,8 +159,14 @@ class RichTrainDisplay(PlainTrainDisplay):
         if now - self.last_draw < 0.1 and done < self.progress.tasks[self.step_task].total:
             return  # redraw at most ten times a second: formatting is not free
         self.last_draw = now
-        stats = f"loss {loss:.4f}  acc {accuracy * 100:.1f}%  {samples_per_s:,.0f} samples/s"
+        ran = done - self.first_done
+        per_step = (now - self.epoch_started) / ran if ran > 0 else None
+        rest = per_step * (self.steps - done) if per_step is not None else None
+        total = run_eta(self.epochs, self.epoch, done, self.steps, per_step, self.epoch_seconds)
+        stats = (f"loss {loss:.4f} acc {accuracy * 100:.1f}% {samples_per_s:,.0f}/s "
+                 f"eta {clock(rest)}")
         self.progress.update(self.step_task, completed=done, stats=stats)
+        self.progress.update(self.epoch_task, stats=f"eta {clock(total)}")
 
     def end_epoch(self, epoch, record):
         self.progress.update(self.epoch_task, completed=epoch + 1)

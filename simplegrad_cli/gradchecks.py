@@ -19,123 +19,30 @@ def _away(shape, low=0.2, high=1.5):
     return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
 
 
-def _positive(shape):
-    return _rng().uniform(0.5, 2.0, shape)
-
-
-def _normal(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
 def _op_cases():
-    """(name, fn, inputs) for every differentiable Tensor op and functional form."""
-    import simplegrad as sg
-    from simplegrad.nn import functional as F
+    """(name, fn, inputs) for every differentiable Tensor op and functional form: the shared
+    table in simplegrad.gradcheck_cases, which the op tests also run."""
+    from simplegrad.gradcheck_cases import op_cases
 
-    a, b = _normal(3, 4), _normal(3, 4, seed=1)
-    apart = a + np.sign(a - b) * 0.3  # |apart - b| >= 0.3: no ties for maximum/minimum
-    labels = np.array([0, 2, 1], dtype=np.int64)
-    images = _normal(2, 2, 5, 5)
-    return [
-        ("add", lambda x, y: x + y, [a, _normal(4, seed=1)]),
-        ("sub", lambda x, y: x - y, [a, b]),
-        ("mul", lambda x, y: x * y, [a, b]),
-        ("div", lambda x, y: x / y, [a, _positive((3, 4))]),
-        ("pow", lambda x: x ** 2.5, [_positive((3, 4))]),
-        ("neg", lambda x: -x, [a]),
-        ("exp", lambda x: x.exp(), [a]),
-        ("log", lambda x: x.log(), [_positive((3, 4))]),
-        ("sqrt", lambda x: x.sqrt(), [_positive((3, 4))]),
-        ("abs", lambda x: x.abs(), [_away((3, 4))]),
-        ("relu", lambda x: x.relu(), [_away((3, 4))]),
-        ("leaky_relu", lambda x: x.leaky_relu(0.1), [_away((3, 4))]),
-        ("sigmoid", lambda x: x.sigmoid(), [a]),
-        ("tanh", lambda x: x.tanh(), [a]),
-        ("gelu", lambda x: x.gelu(), [a]),
-        ("clip", lambda x: x.clip(-0.5, 0.5), [_in_or_out()]),
-        ("maximum", lambda x, y: x.maximum(y), [apart, b]),
-        ("minimum", lambda x, y: x.minimum(y), [apart, b]),
-        ("where", lambda x, y: sg.where(Tensor_bool(a > 0), x, y), [a, b]),
-        ("matmul", lambda x, y: x @ y, [a, _normal(4, 2, seed=2)]),
-        ("linear", lambda x, w, c: F.linear(x, w, c), [a, _normal(4, 2, seed=2),
-                                                       _normal(2, seed=3)]),
-        ("sum", lambda x: x.sum(axis=1), [a]),
-        ("mean", lambda x: x.mean(axis=0, keepdims=True), [a]),
-        ("max", lambda x: x.max(axis=1), [a]),
-        ("min", lambda x: x.min(), [a]),
-        ("var", lambda x: x.var(axis=1), [a]),
-        ("logsumexp", lambda x: x.logsumexp(axis=1), [a]),
-        ("reshape", lambda x: x.reshape(2, 6), [a]),
-        ("transpose", lambda x: x.transpose(), [a]),
-        ("flatten", lambda x: x.flatten(), [a]),
-        ("squeeze", lambda x: x.squeeze(0), [_normal(1, 4)]),
-        ("unsqueeze", lambda x: x.unsqueeze(1), [a]),
-        ("getitem", lambda x: x[np.array([0, 2, 0]), 1:3], [a]),
-        ("setitem", _setitem, [a, _normal(4, seed=4)]),
-        ("cat", lambda x, y: sg.cat([x, y], axis=1), [a, b]),
-        ("stack", lambda x, y: sg.stack([x, y], axis=0), [a, b]),
-        ("softmax", lambda x: x.softmax(axis=-1), [a]),
-        ("log_softmax", lambda x: x.log_softmax(axis=-1), [a]),
-        ("cross_entropy", lambda x: x.cross_entropy_loss(labels), [a]),
-        ("cross_entropy_soft", lambda x, t: x.cross_entropy_loss(t),
-         [a, np.abs(b) / np.abs(b).sum(axis=1, keepdims=True)]),
-        ("mse_loss", lambda x, y: F.mse_loss(x, y), [a, b]),
-        ("bce_with_logits", lambda x: F.binary_cross_entropy_with_logits(
-            x, (b > 0).astype(np.float64)), [a]),
-        ("conv2d", lambda x, w, c: F.conv2d(x, w, c, stride=1, padding=1),
-         [images, _normal(3, 2, 3, 3, seed=5), _normal(3, seed=6)]),
-        ("conv2d_stride2", lambda x, w: F.conv2d(x, w, None, stride=2, padding=0),
-         [images, _normal(3, 2, 3, 3, seed=5)]),
-        ("max_pool2d", lambda x: F.max_pool2d(x, 2), [images]),
-        ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, padding=1), [images]),
-        ("layer_norm", lambda x, w, c: F.layer_norm(x, 4, w, c),
-         [a, _positive(4), _normal(4, seed=7)]),
-        ("batch_norm", lambda x, w, c: F.batch_norm(x, None, None, w, c, training=True),
-         [_normal(5, 3, seed=8), _positive(3), _normal(3, seed=9)]),
-        ("embedding", lambda w: F.embedding(np.array([[0, 2], [2, 1]]), w), [_normal(3, 4)]),
-    ]
-
-
-def Tensor_bool(mask):  # noqa: N802  (reads like a constructor)
-    """A non-differentiable boolean condition tensor for `where`."""
-    from simplegrad import Tensor
-
-    return Tensor(mask)
-
-
-def _in_or_out():
-    """Values for clip(-0.5, 0.5) that are clearly inside or outside the range."""
-    return np.array([[-1.0, -0.3, 0.2, 0.9]] * 3) + _normal(3, 4) * 0.05
-
-
-def _setitem(x, v):
-    y = x * 1.0
-    y[1] = v
-    return y * y
+    return [(case.name, case.fn, list(case.inputs)) for case in op_cases()]
 
 
 def _layer_cases():
-    """(name, module factory, input) for every layer; checked w.r.t. input and parameters."""
-    from simplegrad import nn
+    """(class name, module factory, input) for every registry layer; checked w.r.t. input and
+    parameters. Required sizes are 3; sizes read off the input are filled in from it."""
+    from simplegrad_cli import build, registry, schema
 
-    images = _normal(2, 2, 5, 5)
-    return [
-        ("Linear", lambda: nn.Linear(4, 3), _normal(3, 4)),
-        ("Conv2d", lambda: nn.Conv2d(2, 3, 3, stride=1, padding=1), images),
-        ("MaxPool2d", lambda: nn.MaxPool2d(2), images),
-        ("AvgPool2d", lambda: nn.AvgPool2d(2), images),
-        ("ReLU", lambda: nn.ReLU(), _away((3, 4))),
-        ("LeakyReLU", lambda: nn.LeakyReLU(0.1), _away((3, 4))),
-        ("Sigmoid", lambda: nn.Sigmoid(), _normal(3, 4)),
-        ("Tanh", lambda: nn.Tanh(), _normal(3, 4)),
-        ("GELU", lambda: nn.GELU(), _normal(3, 4)),
-        ("Softmax", lambda: nn.Softmax(), _normal(3, 4)),
-        ("Flatten", lambda: nn.Flatten(), images),
-        ("Dropout", lambda: nn.Dropout(0.3), _normal(3, 4)),
-        ("LayerNorm", lambda: nn.LayerNorm(4), _normal(3, 4)),
-        ("BatchNorm1d", lambda: nn.BatchNorm1d(4), _normal(5, 4)),
-        ("BatchNorm2d", lambda: nn.BatchNorm2d(2), images),
-    ]
+    cases = []
+    for name, entry in registry.LAYERS.items():
+        images = entry.input is not None and entry.input.ndims == (3,)
+        x = _away((2, 2, 5, 5) if images else (3, 4))
+        args = {key: 3 if field.default is schema.REQUIRED else field.default
+                for key, field in schema.LAYERS[name].items()}
+        if entry.input is not None and entry.input.size:
+            args[entry.input.size] = x.shape[1:][entry.input.axis]
+        cases.append((entry.builds.__name__, lambda name=name, args=args:
+                      build.make_layer(name, args), x))
+    return cases
 
 
 def _module_fn(module):

@@ -7,11 +7,26 @@ run in the way) are reported before any work starts.
 """
 import json
 import os
+import re
 import shutil
 
 from simplegrad_cli.errors import CliError
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
+# `.last.npz.<pid>-<hex>.partial`, `config.yaml.<pid>.partial`, and the older
+# `.last.npz.<hex>.partial` (no process id: always debris)
+_PARTIAL = re.compile(r"^\.?(?P<base>.+?)\.(?:(?P<pid>\d+)(?:-[0-9a-f]+)?|[0-9a-f]+)\.partial$")
+
+
+def _alive(pid):
+    """Whether a process with this id is running (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 class RunFolder:
@@ -56,15 +71,19 @@ class RunFolder:
         self.remove_partials()
 
     def remove_partials(self):
-        """Delete temp files that a killed run left behind (`.last.npz.<random>.partial`,
-        `config.yaml.<pid>.partial`): they are never checkpoints, only debris."""
+        """Delete temp files that a killed run left behind (`.last.npz.<pid>-<random>.partial`,
+        `config.yaml.<pid>.partial`): they are never checkpoints, only debris. A temp file of
+        a process that is still running is its save in progress, and is left alone."""
         for name in os.listdir(self.path):
-            base = name.lstrip(".").split(".partial")[0].rsplit(".", 1)[0]
-            if name.endswith(".partial") and base in RUN_FILES:
-                try:
-                    os.remove(os.path.join(self.path, name))
-                except OSError:
-                    pass
+            found = _PARTIAL.match(name)
+            if not found or found["base"] not in RUN_FILES:
+                continue
+            if found["pid"] and int(found["pid"]) != os.getpid() and _alive(int(found["pid"])):
+                continue
+            try:
+                os.remove(os.path.join(self.path, name))
+            except OSError:
+                pass
 
     def check_space(self, checkpoint_bytes):
         """Fail before training if the disk cannot hold last.npz, best.npz and a temp copy."""

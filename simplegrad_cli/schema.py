@@ -1,9 +1,18 @@
 """The config schema: every key, its type, default, allowed range and one line of docs.
 
-This table is the single source of truth: `config.py` validates against it, `json_schema()`
-turns it into the JSON Schema shipped as `config.schema.json` (a test keeps the two in sync),
-and docs/config.md documents the same keys.
+The model, loss, optimizer and scheduler keys are read from the registry (constructor
+signatures plus what the registry declares); the rest is written here. `config.py` validates
+against this schema, `json_schema()` turns it into the JSON Schema shipped as
+`config.schema.json`, and `docs_tables.py` into docs/config.md's tables (tests keep both in
+sync).
 """
+import inspect
+import typing
+from types import UnionType
+
+from simplegrad_cli import registry
+from simplegrad_cli.registry import MAX_SIZE
+
 REQUIRED = object()  # marks a key without a default
 
 
@@ -45,124 +54,62 @@ class LayerList:
         self.nullable = False
 
 
-MAX_SIZE = 1_000_000  # largest layer width / batch size accepted; bigger is a typo
+_KINDS = {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}
 
-INFER = "inferred from the data when null"
+
+def _kind(annotation):
+    """(kind, list length, nullable) of an annotation such as `int | None` or
+    `tuple[float, float]`; of a union, the first type that is not None is what configs use."""
+    members = typing.get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    first = next(member for member in members if member is not type(None))
+    length = len(typing.get_args(first)) or None
+    return _KINDS[typing.get_origin(first) or first], length, type(None) in members
+
+
+def _as_kind(kind, default):
+    """A signature default in the config's type: 0 -> 0.0 for numbers, tuples -> lists."""
+    if default is None or default is REQUIRED:
+        return default
+    if kind == "numbers":
+        return [float(value) for value in default]
+    return float(default) if kind == "number" else default
+
+
+def fields_of(entry):
+    """The config keys of a registry entry, in signature order: kinds and defaults read from
+    its constructor's signature, docs and ranges (and any config default) from the entry."""
+    keys = {entry.rename.get(key, key): key for key in entry.args}  # constructor -> config
+    fields = {}
+    for name, parameter in inspect.signature(entry.builds).parameters.items():
+        if name in entry.hide or name in ("params", "optimizer"):
+            continue
+        if name not in keys:
+            raise TypeError(f"{entry.builds.__name__}: document argument '{name}' in the "
+                            "registry or hide it")
+        arg = entry.args[keys[name]]
+        kind, length, nullable = _kind(parameter.annotation)
+        declared = dict(arg.field)
+        signature_default = REQUIRED if parameter.default is parameter.empty else \
+            parameter.default
+        default = _as_kind(kind, declared.pop("default", signature_default))
+        fields[keys[name]] = Field(kind, arg.doc, default, length=length,
+                                   nullable=nullable or default is None, **declared)
+    return fields
 
 
 def _size(doc, default=REQUIRED, nullable=False):
-    """A positive count such as a layer width or a batch size."""
+    """A positive count such as a batch size."""
     return Field("int", doc, default, minimum=1, maximum=MAX_SIZE, nullable=nullable)
 
-
-def _pool(name):
-    """Arguments of max_pool2d / avg_pool2d."""
-    return {
-        "kernel_size": Field("int", f"{name} window size (square)", minimum=1, maximum=1024),
-        "stride": Field("int", "step between windows; null = kernel_size", None, minimum=1,
-                        maximum=1024, nullable=True),
-        "padding": Field("int", "zero padding on each side", 0, minimum=0, maximum=1024),
-    }
-
-
-def _norm_args(size_key, size_doc):
-    """Arguments shared by layer_norm and the batch norms."""
-    return {
-        size_key: _size(f"{size_doc}; {INFER}", None, nullable=True),
-        "eps": Field("number", "added to the variance for stability", 1e-5, minimum=0,
-                     exclusive_minimum=True, maximum=1.0),
-    }
-
-
-_BATCH_NORM = {
-    **_norm_args("num_features", "channels (or features) to normalise"),
-    "momentum": Field("number", "running-statistics update rate", 0.1, minimum=0, maximum=1),
-}
-
-LAYERS = {
-    "linear": {
-        "in": _size(f"input features; {INFER}", None, nullable=True),
-        "out": _size("output features"),
-        "bias": Field("bool", "learn an additive bias", True),
-    },
-    "conv2d": {
-        "in": _size(f"input channels; {INFER}", None, nullable=True),
-        "out": _size("output channels"),
-        "kernel_size": Field("int", "kernel size (square)", minimum=1, maximum=1024),
-        "stride": Field("int", "step between kernel positions", 1, minimum=1, maximum=1024),
-        "padding": Field("int", "zero padding on each side", 0, minimum=0, maximum=1024),
-        "bias": Field("bool", "learn an additive bias per channel", True),
-    },
-    "max_pool2d": _pool("max-pooling"),
-    "avg_pool2d": _pool("average-pooling"),
-    "flatten": {},
-    "relu": {},
-    "sigmoid": {},
-    "tanh": {},
-    "gelu": {},
-    "leaky_relu": {
-        "negative_slope": Field("number", "slope for negative inputs", 0.01, minimum=0,
-                                maximum=1),
-    },
-    "softmax": {},
-    "dropout": {
-        "p": Field("number", "probability of zeroing each activation while training", 0.5,
-                   minimum=0, maximum=0.999),
-    },
-    "layer_norm": _norm_args("normalized_shape", "size of the last axis"),
-    "batch_norm1d": _BATCH_NORM,
-    "batch_norm2d": _BATCH_NORM,
-}
-
-LOSSES = ("cross_entropy", "mse", "binary_cross_entropy")
-
-_LR = dict(minimum=0, exclusive_minimum=True, maximum=10.0)
-_WEIGHT_DECAY = dict(minimum=0, maximum=1.0)
-
-
-def _adam(weight_decay):
-    """Arguments of adam / adamw (they differ only in the default weight decay)."""
-    return {
-        "lr": Field("number", "learning rate", 1e-3, **_LR),
-        "betas": Field("numbers", "decay rates of the moment estimates", [0.9, 0.999],
-                       minimum=0, maximum=0.99999, length=2),
-        "eps": Field("number", "added to the denominator for stability", 1e-8, minimum=0,
-                     exclusive_minimum=True, maximum=1.0),
-        "weight_decay": Field("number", "weight decay", weight_decay, **_WEIGHT_DECAY),
-    }
-
-
-OPTIMIZERS = {
-    "sgd": {
-        "lr": Field("number", "learning rate", 0.01, **_LR),
-        "momentum": Field("number", "momentum factor", 0.0, minimum=0, maximum=0.9999),
-        "nesterov": Field("bool", "use Nesterov momentum (needs momentum > 0)", False),
-        "weight_decay": Field("number", "L2 penalty added to the gradient", 0.0,
-                              **_WEIGHT_DECAY),
-    },
-    "adam": _adam(0.0),
-    "adamw": _adam(0.01),
-}
 
 _WARMUP = Field("int", "epochs of linear warmup (from 0.1 x lr) before the schedule", 0,
                 minimum=0, maximum=100_000)
 
-SCHEDULERS = {
-    "step": {
-        "step_size": Field("int", "epochs between learning-rate decays", minimum=1,
-                           maximum=100_000),
-        "gamma": Field("number", "factor applied to the learning rate at each decay", 0.1,
-                       minimum=0, exclusive_minimum=True, maximum=1.0),
-        "warmup_epochs": _WARMUP,
-    },
-    "cosine": {
-        "t_max": Field("int", "epochs of one cosine half-period; null = train.epochs - "
-                       "warmup_epochs", None, minimum=1, maximum=100_000, nullable=True),
-        "eta_min": Field("number", "learning rate at the end of the cosine", 0.0, minimum=0,
-                         maximum=10.0),
-        "warmup_epochs": _WARMUP,
-    },
-}
+LAYERS = {name: fields_of(entry) for name, entry in registry.LAYERS.items()}
+LOSSES = tuple(registry.LOSSES)
+OPTIMIZERS = {name: fields_of(entry) for name, entry in registry.OPTIMIZERS.items()}
+SCHEDULERS = {name: fields_of(entry) | {"warmup_epochs": _WARMUP}
+              for name, entry in registry.SCHEDULERS.items()}
 
 METRICS = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 
@@ -217,24 +164,46 @@ SCHEMA = Section("A simplegrad training run.", {
     }, default={}),
 }, default=REQUIRED)
 
-# Common words users try, mapped to what they probably meant (for "did you mean").
+_FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
+
+# Words users try, mapped to what they probably meant (for "did you mean"): the library's
+# class and argument names (`BatchNorm2d`, `in_channels`), then common synonyms.
 ALIASES = {
+    **{entry.builds.__name__.lower(): name for family in _FAMILIES
+       for name, entry in family.items() if entry.builds.__name__.lower() != name},
+    **{argument.lower(): key for family in _FAMILIES for entry in family.values()
+       for key, argument in entry.rename.items()},
     "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
-    "in_dim": "in", "out_dim": "out", "in_channels": "in", "out_channels": "out",
     "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d",
-    "batchnorm": "batch_norm1d", "batchnorm2d": "batch_norm2d", "layernorm": "layer_norm",
-    "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
-    "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs",
+    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy",
+    "crossentropy": "cross_entropy", "nll": "cross_entropy", "bce": "binary_cross_entropy",
+    "epoch": "epochs",
     "batch": "batch_size", "kernel": "kernel_size", "dataset": "source", "path": "source",
     "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
     "early_stopping": "patience",
 }
 
 
-def defaults_of(fields):
-    """The defaults of a dict of Fields (REQUIRED ones left out)."""
-    return {key: field.default for key, field in fields.items()
-            if isinstance(field, Field) and field.default is not REQUIRED}
+def config_keys():
+    """{leaf key name: dotted path} for the keys of SCHEMA's sections and choices (the first
+    path wins), so `--lr 0.1` can be answered with `--set optimizer.lr=0.1`."""
+    found = {}
+
+    def walk(fields, path):
+        for key, spec in fields.items():
+            if isinstance(spec, Section):
+                walk(spec.fields, path + (key,))
+            elif isinstance(spec, Choice):
+                for variant in spec.variants.values():
+                    walk(variant, path + (key,))
+            elif isinstance(spec, Field):
+                found.setdefault(key, ".".join(path + (key,)))
+
+    walk(SCHEMA.fields, ())
+    for alias, key in ALIASES.items():
+        if key in found:
+            found.setdefault(alias, found[key])
+    return found
 
 
 # ---- JSON Schema ------------------------------------------------------------------------
@@ -294,7 +263,8 @@ def _any_schema(spec):
                  if all(arg.default is not REQUIRED for arg in args.values())]
         layer_objects = []
         for name, args in spec.layers.items():
-            arguments = _object_schema(f"{name} arguments", args) | {"type": ["object", "null"]}
+            arguments = _object_schema(f"{name}: {registry.LAYERS[name].doc}", args) | {
+                "type": ["object", "null"]}
             layer_objects.append({"type": "object", "additionalProperties": False,
                                   "required": [name], "properties": {name: arguments}})
         out = {"description": spec.doc, "type": "array", "minItems": 1,

@@ -14,6 +14,8 @@ import numpy as np
 
 from simplegrad_cli import build
 from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.display import mid_epoch_text, plural
+from simplegrad_cli.eval_split import absolute_source
 from simplegrad_cli.run_folder import RunFolder
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
@@ -102,6 +104,7 @@ class Trainer:
             cfg, self.data.input_shape, self.data.num_classes, self.data.train.x)
         self.resolved = copy.deepcopy(cfg.values)
         self.resolved["model"] = layers
+        self.resolved["data"]["source"] = absolute_source(cfg.values["data"]["source"])
         self.loss_fn = build.make_loss(cfg.values["loss"], self.data.num_classes)
         self.optimizer = build.make_optimizer(cfg, self.model.parameters())
         self.scheduler = build.make_scheduler(cfg, self.optimizer)
@@ -133,6 +136,28 @@ class Trainer:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
 
+    def replan_schedule(self):
+        """After `restore`: a cosine schedule whose length came from train.epochs is stretched
+        (or shrunk) to the new --epochs; returns a line saying so, or None if nothing changed."""
+        from simplegrad.optim.lr_scheduler import CosineAnnealingLR
+
+        s, scheduler = self.cfg.values["scheduler"], self.scheduler
+        cosine = getattr(scheduler, "after", None) or scheduler
+        if not isinstance(cosine, CosineAnnealingLR) or s["t_max"] is not None:
+            return None
+        old, new = cosine.T_max, max(1, self.cfg.values["train"]["epochs"] - s["warmup_epochs"])
+        if old == new:
+            return None
+        before = self.optimizer.lr
+        cosine.T_max = new
+        self.optimizer.lr = scheduler.lr_at(scheduler.last_epoch)
+        planned, epochs = old + s["warmup_epochs"], self.cfg.values["train"]["epochs"]
+        return (f"the cosine schedule planned for {planned} epochs is re-planned over {epochs} "
+                f"(cosine length {old} -> {new} epochs): lr {before:.3g} -> "
+                f"{self.optimizer.lr:.3g} at epoch {self.state.epoch + 1}, so this run matches "
+                f"neither a never-stopped {planned}-epoch run nor a {epochs}-epoch run trained "
+                f"from the start (set scheduler.t_max for a fixed length)")
+
     def state_template(self):
         """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
         from simplegrad.nn import Parameter
@@ -152,7 +177,7 @@ class Trainer:
 
     def checkpoint_bytes(self):
         """Rough size of one checkpoint: the weights plus the optimizer's per-weight state."""
-        per_weight = 3 if self.cfg.values["optimizer"]["name"] != "sgd" else 2
+        per_weight = 1 + len(self.optimizer.state_arrays)  # SGD: momentum; Adam: two moments
         return 4 * per_weight * self.model.num_parameters() + 100_000
 
     # ---- saving -------------------------------------------------------------------------
@@ -277,8 +302,8 @@ class Trainer:
         self.save(folder.last)
         if stop:
             display.message(f"early stopping: {t['metric']} has not improved for "
-                            f"{state.bad_evals} evaluations (best {state.best:.4f} at epoch "
-                            f"{state.best_epoch})")
+                            f"{plural(state.bad_evals, 'evaluation')} (best {state.best:.4f} at "
+                            f"epoch {state.best_epoch})")
         return stop
 
     def interrupted(self, signum, batch=0, steps=0, saved=False):
@@ -288,8 +313,8 @@ class Trainer:
             self.save(self.folder.last)
         state = self.state
         name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
-        where = (f"at epoch {state.epoch + 1}, step {state.step} (batch {batch} of {steps})"
-                 if batch else f"after epoch {state.epoch} (step {state.step})")
+        where = (mid_epoch_text(state.epoch, state.step, batch, steps) if batch
+                 else f"after epoch {state.epoch} (step {state.step})")
         raise Interrupted(f"{name}: stopped {where}; saved {self.folder.last}; continue with "
                           f"simplegrad train --resume {self.folder.last}",
                           exit_code=TERMINATED if signum == signal.SIGTERM else INTERRUPTED)

@@ -1,4 +1,8 @@
-"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle."""
+"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
+for any function or for a row of the shared op table (simplegrad.gradcheck_cases), and learnable
+MNIST-style IDX files."""
+import struct
+
 import numpy as np
 import pytest
 
@@ -34,6 +38,22 @@ def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
             np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-6, atol=atol)
 
 
+def _check_case(case, inputs=None, **tolerances):
+    """`_check_op` for an OpCase of simplegrad.gradcheck_cases, at its inputs or at `inputs`."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    reference = case.torch_fn(torch) if torch is not None else None
+    _check_op(case.fn, case.inputs if inputs is None else inputs, reference, **tolerances)
+
+
+@pytest.fixture
+def check_case():
+    """Fixture form of `_check_case` (one row of the shared op table)."""
+    return _check_case
+
+
 @pytest.fixture
 def check_op():
     """Fixture form of `_check_op` (gradcheck in float64, then PyTorch where installed)."""
@@ -44,3 +64,23 @@ def check_op():
 def rng():
     """A seeded NumPy generator for test inputs."""
     return np.random.default_rng(0)
+
+
+def _write_pattern_digits(folder, prefix, n, rng):
+    """Learnable fake digits as IDX files `{prefix}-images/labels-...`: class k lights up a
+    6x4 bar at a k-dependent spot, on noise."""
+    labels = rng.permutation(np.arange(n) % 10)
+    images = rng.integers(0, 60, (n, 28, 28))
+    for k in range(10):
+        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
+        images[labels == k, row:row + 6, col:col + 4] = 255
+    for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+        header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + \
+            struct.pack(f">{array.ndim}I", *array.shape)
+        (folder / f"{prefix}-{kind}-ubyte").write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def pattern_digits():
+    """`write(folder, prefix, n, rng)`: learnable MNIST-style IDX files (see above)."""
+    return _write_pattern_digits

@@ -223,3 +223,22 @@ def test_float32_gradients_stay_float32():
     w = Tensor(np.ones((2, 2), dtype=np.float32), requires_grad=True)
     (x @ w).softmax().log().mean().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+# ---- issue 11.4: a 0-d leaf's gradient is an ndarray, whatever the op broadcast it through
+ZERO_D_CASES = {
+    "add": lambda s, v: s + v, "radd": lambda s, v: v + s, "sub": lambda s, v: v - s,
+    "mul": lambda s, v: s * v, "div": lambda s, v: v / s, "rdiv": lambda s, v: s / v,
+    "maximum": lambda s, v: v.maximum(s), "minimum": lambda s, v: s.minimum(v),
+    "pow_exponent": lambda s, v: v ** s, "pow_base": lambda s, v: s ** (v * 0 + 2.0),
+    "square": lambda s, v: s * s, "sum_of_itself": lambda s, v: s.sum(),
+}
+
+
+@pytest.mark.parametrize("name", ZERO_D_CASES)
+def test_zero_d_leaf_grad_is_an_ndarray(name):
+    s = Tensor(2.0, requires_grad=True)
+    v = Tensor(np.array([1.0, 1.5, 3.0, 0.5, 2.5]))
+    for _ in range(2):  # the first gradient, then an accumulated one
+        ZERO_D_CASES[name](s, v).sum().backward()
+        assert type(s.grad) is np.ndarray and s.grad.shape == () and s.grad.dtype == np.float32

@@ -4,12 +4,12 @@ import inspect
 import pytest
 
 import simplegrad
-from simplegrad import Tensor, checkpoint, data, gradcheck, nn, optim
+from simplegrad import Tensor, checkpoint, data, export, gradcheck, nn, optim, viz
 from simplegrad.nn import functional, init, utils
 from simplegrad.optim import lr_scheduler
 
 MODULES = [simplegrad, nn, functional, init, utils, optim, lr_scheduler, data, checkpoint,
-           gradcheck, simplegrad.autograd, simplegrad.rng]
+           gradcheck, simplegrad.autograd, simplegrad.rng, export, viz]
 
 
 def public_names():

@@ -1,14 +1,32 @@
 """Datasets from the Hugging Face hub via `datasets.load_dataset`, decoded once and cached.
 
 `datasets` is imported only when a download is really needed: a cached dataset loads with
-NumPy alone, in well under a second. Downloads themselves use datasets' own cache.
+NumPy alone, in well under a second. Downloads themselves use datasets' own cache. Before
+asking the hub, a quick connection probe (PROBE_SECONDS) tells an offline machine apart, so it
+fails in seconds instead of after the hub client's retries.
 """
+import contextlib
+import os
+import socket
+import threading
+from urllib.parse import urlparse
+
 from simplegrad.data.cache import cache_path, read_cache, write_cache
 from simplegrad.data.columns import to_array_dataset
 from simplegrad.data.errors import DataError
 
 LOCAL_HINT = ("to use a local copy, pass its path as the source (a save_to_disk folder, "
               "parquet/csv/json/arrow files, an image folder, .npz, or MNIST IDX files)")
+PROBE_SECONDS = 3.0
+_TRUE = {"1", "on", "yes", "true"}
+
+
+class HubUnavailable(DataError):
+    """The dataset is not cached and the hub cannot be asked: offline mode or no network."""
+
+    def __init__(self, message, offline=False):
+        super().__init__(message)
+        self.offline = offline  # True: HF_HUB_OFFLINE/HF_DATASETS_OFFLINE asked for it
 
 
 def load_hub(name, split="train", image_column=None, label_column=None, feature_columns=None,
@@ -35,21 +53,81 @@ def load_hub(name, split="train", image_column=None, label_column=None, feature_
     return dataset
 
 
+def offline_requested():
+    """Whether the environment asks the Hugging Face libraries to stay offline."""
+    return any(os.environ.get(name, "").strip().lower() in _TRUE
+               for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+
+
+def hub_reachable(timeout=PROBE_SECONDS):
+    """Whether a TCP connection to the hub endpoint (HF_ENDPOINT) opens within `timeout`
+    seconds. Run in a thread, so a hanging name lookup cannot hold us longer. With a proxy
+    configured the client knows better: assume reachable."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    address, result = hub_address(), []
+
+    def probe():
+        try:
+            socket.create_connection(address, timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])
+
+
+@contextlib.contextmanager
+def _offline(datasets):
+    """datasets and huggingface_hub in offline mode (local cache only) for the duration."""
+    import huggingface_hub.constants as hub_constants
+
+    saved = datasets.config.HF_HUB_OFFLINE, hub_constants.HF_HUB_OFFLINE
+    datasets.config.HF_HUB_OFFLINE = hub_constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        datasets.config.HF_HUB_OFFLINE, hub_constants.HF_HUB_OFFLINE = saved
+
+
 def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
-    """`datasets.load_dataset(name, split=split)`; its failures become one-line DataErrors."""
+    """`datasets.load_dataset(name, split=split)`; its failures become one-line DataErrors.
+
+    When the hub is unreachable, only datasets' local cache is tried (offline mode), so the
+    answer comes in seconds; HubUnavailable says which of offline mode or no network it was.
+    """
     import datasets
 
+    offline = offline_requested()
+    local = os.path.exists(os.path.expanduser(name))  # `hf:FOLDER`: no hub involved
+    unreachable = not offline and not local and not hub_reachable()
     try:
-        return datasets.load_dataset(name, name=config_name, split=split, revision=revision,
-                                     cache_dir=hf_cache_dir)
+        with _offline(datasets) if unreachable else contextlib.nullcontext():
+            return datasets.load_dataset(name, name=config_name, split=split,
+                                         revision=revision, cache_dir=hf_cache_dir)
     except DataError:
         raise
     except ValueError as error:        # unknown split or config, bad arguments
         raise DataError(f"hub dataset {name!r}: {_first_line(error)}") from None
     except Exception as error:         # offline, unknown dataset, no permission, broken download
+        why = f"{type(error).__name__}: {_first_line(error)}"
+        if offline or unreachable:
+            state = ("offline mode is on (HF_HUB_OFFLINE)" if offline else
+                     f"the Hugging Face hub ({hub_address()[0]}) cannot be reached (no network "
+                     "connection)")
+            raise HubUnavailable(f"dataset {name!r} is not in the local cache and {state}; "
+                                 f"{LOCAL_HINT}", offline=offline) from None
         raise DataError(f"dataset {name!r} could not be downloaded from the Hugging Face hub and "
-                        f"is not cached ({type(error).__name__}: {_first_line(error)}); "
-                        f"{LOCAL_HINT}") from None
+                        f"is not cached ({why}); {LOCAL_HINT}") from None
+
+
+def hub_address():
+    """(host, port) of the hub, as HF_ENDPOINT sets it (huggingface.co:443 by default)."""
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
 
 
 def _first_line(error):

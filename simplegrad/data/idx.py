@@ -74,11 +74,21 @@ def find_idx_files(path, split="train"):
     if not found["images"] or not found["labels"]:
         missing = "images" if not found["images"] else "labels"
         names = ", ".join(sorted(os.path.basename(c) for c in candidates)[:6]) or "none"
+        present = [other for other in _SPLITS if other != split and _split_present(candidates,
+                                                                                  other)]
+        only = f"; it holds only split {present[0]!r}" if present else ""
         raise DataError(f"{path}: no {split} {missing} IDX file "
                         f"({_SPLITS[split][0]}-{missing}-idx{3 if missing == 'images' else 1}"
-                        f"-ubyte[.gz]); files found: {names}")
+                        f"-ubyte[.gz]); files found: {names}{only}")
     # prefer the uncompressed file when both exist (faster to read)
     return min(found["images"], key=_gz_last), min(found["labels"], key=_gz_last)
+
+
+def _split_present(candidates, split):
+    """Whether both the images and the labels file of `split` are among `candidates`."""
+    kinds = {match["kind"] for match in map(_NAME.match, map(os.path.basename, candidates))
+             if match and match["split"] in _SPLITS[split]}
+    return kinds == {"images", "labels"}
 
 
 def has_idx_files(path):

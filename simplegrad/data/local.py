@@ -47,6 +47,9 @@ def load_local(path, split="train", image_column=None, label_column=None, featur
         return to_array_dataset(_load_folder(source, path, split, hf_cache_dir), source, **columns)
     if has_idx_files(path):            # a prefix such as data/mnist/fashion-
         return load_idx(path, split, flatten, normalize, num_classes, name=source)
+    if os.path.exists(path):
+        raise DataError(f"{source}: is not a regular file or folder (a device, socket or "
+                        f"pipe); expected a data file or a folder of data files")
     raise DataError(f"{source}: no such file or folder")
 
 
@@ -54,13 +57,15 @@ def _load_folder(source, path, split, hf_cache_dir):
     """A `datasets.Dataset` for `split` from a save_to_disk folder, table files or images."""
     if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
         return _load_saved(source, path, split)
+    if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
+        raise DataError(f"{source}: is the root folder; expected a folder of data files")
     extensions = _extensions_below(path)
     if extensions & TABLE_FORMATS.keys():
         return _load_dataset(source, path, split=split, cache_dir=hf_cache_dir)
     if extensions & IMAGE_EXTENSIONS:
         return _load_dataset(source, "imagefolder", split=split, data_dir=path,
                              cache_dir=hf_cache_dir)
-    found = ", ".join(sorted(extensions)) or "no files"
+    found = ", ".join(sorted(e or "(no extension)" for e in extensions)) or "no files"
     raise DataError(f"{source}: no dataset files found (found {found}); expected a save_to_disk "
                     f"folder, parquet/csv/json/arrow files, images, .npz or MNIST IDX files")
 
@@ -92,7 +97,7 @@ def _load_dataset(source, *args, **kwargs):
         if "corresponds to no data" in str(error):
             raise DataError(f"{source}: holds no rows (the split is empty)") from None
         raise DataError(f"{source}: {_first_line(error)}") from None
-    except (datasets.exceptions.DatasetsError, OSError) as error:
+    except Exception as error:  # noqa: BLE001  (datasets fails in many ways on odd folders)
         while error.__cause__ is not None:  # "error while generating the dataset" hides why
             error = error.__cause__
         raise DataError(f"{source}: could not read ({type(error).__name__}: "

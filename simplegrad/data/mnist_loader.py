@@ -1,35 +1,76 @@
-"""The original simplegrad's MNISTLoader, rebuilt on `load` and `DataLoader`."""
+"""The original simplegrad's MNISTLoader, rebuilt on `load` and `DataLoader`, and `load_mnist`:
+MNIST from the hub, or the bundled digits when the hub cannot be reached."""
 import os
+import sys
 
+from simplegrad.data.errors import DataError
 from simplegrad.data.loader import DataLoader
-from simplegrad.data.sources import load
+from simplegrad.data.sources import hub_unreachable, load
 
 DEFAULT_SOURCE = "ylecun/mnist"
+FALLBACK_SOURCE = "builtin:digits"
+
+
+def load_mnist(split="train", source=None, **options):
+    """MNIST split `split` from `source`, else $SIMPLEGRAD_MNIST, else the hub's "ylecun/mnist".
+
+    When no source is given and the hub is unreachable (offline, HF_HUB_OFFLINE=1) and MNIST is
+    not cached, this falls back to the bundled real digits (`builtin:digits`: 8,000 train /
+    2,000 test images) and says so in one line on stderr. A source that is given never falls
+    back: its errors are raised.
+    """
+    chosen = source or os.environ.get("SIMPLEGRAD_MNIST")
+    if chosen:
+        return load(chosen, split, **options)
+    try:
+        return load(DEFAULT_SOURCE, split, **options)
+    except DataError as error:
+        if not hub_unreachable(error):
+            raise
+    dataset = load(FALLBACK_SOURCE, split, **options)
+    print(f"simplegrad: {DEFAULT_SOURCE} is not reachable on the Hugging Face hub (and not "
+          f"cached); using the {len(dataset):,} bundled '{split}' digits ({FALLBACK_SOURCE}) "
+          f"instead", file=sys.stderr)
+    return dataset
 
 
 class MNISTLoader:
     """Batches of MNIST as the original simplegrad gave them: images flattened to 784 float32
     values in [0, 1] and ONE-HOT float32 labels, as `(Tensor, Tensor)` pairs.
 
-    `source` defaults to $SIMPLEGRAD_MNIST or the hub's "ylecun/mnist"; pass a local folder of
-    IDX files (or any other source `load` reads) to work offline. Extra keyword options go
-    to `load` (e.g. `normalize=(0.1307, 0.3081)`).
+    `source` defaults to $SIMPLEGRAD_MNIST or the hub's "ylecun/mnist", falling back to the
+    bundled digits (with a one-line note) when the hub is unreachable (see `load_mnist`); pass
+    a local folder of IDX files (or any other source `load` reads) to choose. Extra keyword
+    options go to `load` (e.g. `normalize=(0.1307, 0.3081)`).
     """
 
     def __init__(self, batch_size, shuffle=False, drop_last=False, split="train", source=None,
                  seed=None, **options):
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self.split = split
-        self.source = source or os.environ.get("SIMPLEGRAD_MNIST") or DEFAULT_SOURCE
-        self.dataset = load(self.source, split, flatten=True, **options)
+        self.dataset = load_mnist(split, source, flatten=True, **options)
+        self.source = self.dataset.name
         self.num_samples = len(self.dataset)
         self.images_size_flattened = self.dataset.num_features
         self.num_classes = self.dataset.num_classes
         self.loader = DataLoader(self.dataset, batch_size=batch_size, shuffle=shuffle,
                                  drop_last=drop_last, seed=seed, one_hot=True)
+        self._batches = None  # the epoch `next(loader)` is walking through
 
     def __iter__(self):
+        """One epoch of batches (each `for` loop over the loader is a new epoch)."""
         return iter(self.loader)
+
+    def __next__(self):
+        """The next batch, as the original's loader (an iterator itself) gave it; after the last
+        batch of an epoch, StopIteration, and the next call starts a new epoch."""
+        if self._batches is None:
+            self._batches = iter(self.loader)
+        try:
+            return next(self._batches)
+        except StopIteration:
+            self._batches = None
+            raise
 
     def __len__(self):
         """Batches per epoch."""

@@ -1,8 +1,9 @@
 """`load(source, split, **options)`: one function from a source string to an ArrayDataset.
 
-A source is `synthetic:NAME`, a Hugging Face hub id (`owner/name`, or `hf:NAME` to force the
-hub), or a local path. Options that do not apply to a source are ignored; unknown option
-names are an error, so typos in a config are caught; an option set to None means its default.
+A source is `synthetic:NAME`, `builtin:NAME` (data shipped in the package), a Hugging Face
+hub id (`owner/name`, or `hf:NAME` to force the hub), or a local path. Options that do not
+apply to a source are ignored; unknown option names are an error, so typos in a config are
+caught; an option set to None means its default.
 """
 import os
 import re
@@ -14,6 +15,7 @@ COLUMN_OPTIONS = {"image_column", "label_column", "feature_columns", "flatten", 
                   "num_classes", "hf_cache_dir"}
 HUB_OPTIONS = COLUMN_OPTIONS | {"cache_dir", "config_name", "revision", "use_cache"}
 LOCAL_OPTIONS = COLUMN_OPTIONS
+BUILTIN_OPTIONS = {"flatten", "normalize"}
 OPTIONS = SYNTHETIC_OPTIONS | HUB_OPTIONS | LOCAL_OPTIONS | {"val_fraction"}
 VALIDATION_SPLITS = ("val", "validation")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -49,10 +51,12 @@ def load(source, split="train", **options):
 
 
 def source_kind(source):
-    """"synthetic", "hub" or "local": how `load` will read `source`."""
+    """"synthetic", "builtin", "hub" or "local": how `load` will read `source`."""
     source = os.fspath(source).strip()
     if source.startswith("synthetic:"):
         return "synthetic"
+    if source.startswith("builtin:"):
+        return "builtin"
     if source.startswith(("hf:", "hub:")):
         return "hub"
     if _HUB_ID.match(source) and not os.path.exists(os.path.expanduser(source)):
@@ -60,13 +64,24 @@ def source_kind(source):
     return "local"
 
 
+def hub_unreachable(error):
+    """Whether a DataError from `load` says the hub could not be reached or asked (and nothing
+    was cached), as opposed to a bad dataset or option."""
+    from simplegrad.data.hub import HubUnavailable
+    return isinstance(error, HubUnavailable) or "could not be downloaded" in str(error)
+
+
 def _load_split(source, split, options):
-    """Dispatch to the synthetic, hub or local reader with the options that apply to it."""
+    """Dispatch to the synthetic, built-in, hub or local reader with the options that apply."""
     kind = source_kind(source)
     if kind == "synthetic":
         from simplegrad.data.synthetic import load_synthetic
         name = source[len("synthetic:"):]
         return load_synthetic(name, split, **_only(options, SYNTHETIC_OPTIONS))
+    if kind == "builtin":
+        from simplegrad.data.bundled import load_builtin
+        name = source[len("builtin:"):]
+        return load_builtin(name, split, **_only(options, BUILTIN_OPTIONS))
     if kind == "hub":
         from simplegrad.data.hub import load_hub
         if source.startswith(("hf:", "hub:")):
@@ -74,9 +89,8 @@ def _load_split(source, split, options):
         try:
             return load_hub(source, split, **_only(options, HUB_OPTIONS))
         except DataError as error:
-            if "could not be downloaded" in str(error):
-                raise DataError(f"{error} (no local file or folder {source!r} exists either)") \
-                    from None
+            if hub_unreachable(error):
+                error.args = (f"{error} (no local file or folder {source!r} exists either)",)
             raise
     from simplegrad.data.local import load_local
     return load_local(source, split, **_only(options, LOCAL_OPTIONS))

@@ -1,12 +1,13 @@
 """Neural-network building blocks: `Module`, `Parameter`, layers, containers, and the
-`functional` (F), `init` and `utils` submodules.
+`functional` (F), `init`, `utils` and `weight_init` (the original simplegrad's
+`xavier_init`) submodules.
 
 `nn.MNISTLoader` is re-exported lazily from `simplegrad.data.mnist_loader`, so importing nn
 never imports any data source.
 """
-from simplegrad.nn import functional, init, utils
+from simplegrad.nn import functional, init, utils, weight_init
 from simplegrad.nn.activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, \
-    Softmax, Tanh
+    SiLU, Softmax, Tanh
 from simplegrad.nn.container import ModuleDict, ModuleList, Sequential
 from simplegrad.nn.conv import Conv2d
 from simplegrad.nn.dropout import Dropout
@@ -16,12 +17,13 @@ from simplegrad.nn.linear import Linear
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from simplegrad.nn.pooling import AvgPool2d, MaxPool2d
+from simplegrad.nn.weight_init import xavier_init
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
-    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "Softmax",
+    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "LeakyReLU", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
-    "Embedding", "functional", "init", "utils", "MNISTLoader",
+    "Embedding", "functional", "init", "utils", "weight_init", "xavier_init", "MNISTLoader",
 ]
 
 

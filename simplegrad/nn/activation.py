@@ -1,5 +1,6 @@
 """Activation layers: module wrappers of the elementwise functions, for use in Sequential."""
 from simplegrad.nn import functional as F
+from simplegrad.nn.checks import check_number
 from simplegrad.nn.module import Module
 
 
@@ -27,8 +28,10 @@ class Tanh(Module):
 class GELU(Module):
     """Gaussian error linear unit (exact erf form; approximate="tanh" for the tanh form)."""
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none"):
         super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
@@ -38,12 +41,19 @@ class GELU(Module):
         return f"approximate={self.approximate!r}" if self.approximate != "none" else ""
 
 
+class SiLU(Module):
+    """x * sigmoid(x), the sigmoid linear unit (also called swish)."""
+
+    def forward(self, x):
+        return F.silu(x)
+
+
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number(negative_slope, "LeakyReLU negative_slope")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)

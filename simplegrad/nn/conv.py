@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from simplegrad.nn import init
+from simplegrad.nn.checks import check_int
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.ops.conv import _pair, conv2d
 
@@ -13,9 +14,12 @@ class Conv2d(Module):
     (out_channels, in_channels, kh, kw), plus `bias`. PyTorch's arguments and default init
     (kaiming-uniform with a=sqrt(5), i.e. U(+-1/sqrt(fan_in)), for weight and bias)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+                 bias: bool = True):
         super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels = check_int(in_channels, "Conv2d in_channels")
+        self.out_channels = check_int(out_channels, "Conv2d out_channels")
         self.kernel_size = _pair(kernel_size, "Conv2d kernel_size")
         self.stride = _pair(stride, "Conv2d stride")
         self.padding = _pair(padding, "Conv2d padding", 0)

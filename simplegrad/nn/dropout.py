@@ -7,7 +7,7 @@ class Dropout(Module):
     """Zero each element with probability p during training, scaling the rest by 1 / (1 - p)
     so the expected activation is unchanged; masks come from simplegrad's generator."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p: float = 0.5):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")

@@ -3,6 +3,7 @@ import numpy as np
 
 from simplegrad.nn import functional as F
 from simplegrad.nn import init
+from simplegrad.nn.checks import check_int
 from simplegrad.nn.module import Module, Parameter
 
 
@@ -12,7 +13,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim):
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = check_int(num_embeddings, "Embedding num_embeddings")
+        self.embedding_dim = check_int(embedding_dim, "Embedding embedding_dim")
         shape = (self.num_embeddings, self.embedding_dim)
         self.weight = init.normal(Parameter(np.empty(shape, dtype=np.float32)))
 

@@ -7,6 +7,7 @@ cross_entropy_loss, sigmoid, log, exp, sum, dot, pow) are kept.
 import numpy as np
 
 from simplegrad import rng
+from simplegrad.ops import axis_alias
 # Re-exported as functional forms of Conv2d, pooling, norms and Linear:
 from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
@@ -28,10 +29,8 @@ def _target(target, like):
 
 
 def _axis(axis, dim, default=-1):
-    """Accept NumPy's `axis` or PyTorch's `dim` (not both)."""
-    if axis is not None and dim is not None and axis != dim:
-        raise ValueError(f"give axis or dim, not both (got axis={axis}, dim={dim})")
-    return default if axis is None and dim is None else (axis if axis is not None else dim)
+    """Accept NumPy's `axis` or PyTorch's `dim` (not both); neither means `default`."""
+    return axis_alias(default if axis is None else axis, dim, default)
 
 
 # ---- activations ------------------------------------------------------------------------
@@ -56,14 +55,21 @@ def gelu(x, approximate="none"):
     return _tensor(x).gelu(approximate=approximate)
 
 
+def silu(x):
+    """x * sigmoid(x), the sigmoid linear unit (also called swish)."""
+    x = _tensor(x)
+    return x * x.sigmoid()
+
+
 def leaky_relu(x, negative_slope=0.01):
     """x if x > 0 else negative_slope * x."""
     return _tensor(x).leaky_relu(negative_slope)
 
 
-def softmax(x, axis=None, dim=None):
-    """exp(x) / sum(exp(x)) along `axis` (default: last)."""
-    return _tensor(x).softmax(axis=_axis(axis, dim))
+def softmax(x, axis=None, temperature=1.0, dim=None):
+    """exp(x / temperature) / sum(exp(x / temperature)) along `axis` (default: last); the
+    original simplegrad's signature, plus PyTorch's `dim`."""
+    return _tensor(x).softmax(axis=_axis(axis, dim), temperature=temperature)
 
 
 def log_softmax(x, axis=None, dim=None):
@@ -83,9 +89,9 @@ def exp(x):
     return _tensor(x).exp()
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001  (the original's name)
-    """Sum over `axis` (None: all elements)."""
-    return _tensor(x).sum(axis=axis, keepdims=keepdims)
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001  (original name)
+    """Sum over `axis` (None: all elements); PyTorch's dim/keepdim are accepted."""
+    return _tensor(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def dot(a, b):
@@ -93,9 +99,9 @@ def dot(a, b):
     return _tensor(a).matmul(b)
 
 
-def pow(x, exponent):  # noqa: A001  (the original's name)
-    """x ** exponent."""
-    return _tensor(x) ** exponent
+def pow(base, exponent):  # noqa: A001  (the original's name and argument names)
+    """base ** exponent."""
+    return _tensor(base) ** exponent
 
 
 # ---- shape and regularisation -----------------------------------------------------------
@@ -171,7 +177,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
 
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "gelu", "leaky_relu", "softmax", "log_softmax",
+    "relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "softmax", "log_softmax",
     "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",

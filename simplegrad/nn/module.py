@@ -5,6 +5,9 @@ lists, tuples and dicts stored there), so a model is just a class that assigns l
 `__init__` and uses them in `forward`. Buffers (non-trained state such as BatchNorm's running
 statistics) are ndarrays registered with `register_buffer`; they are saved in `state_dict()`.
 """
+import os
+from collections.abc import Mapping
+
 import numpy as np
 
 from simplegrad.tensor import Tensor
@@ -167,17 +170,23 @@ class Module:
         this module. strict=True: missing or unexpected keys are an error; a shape mismatch
         always is. The error is one line naming every offending key."""
         source = "state dict"
-        if not isinstance(state_dict, dict):
+        if isinstance(state_dict, (str, os.PathLike)) or hasattr(state_dict, "read"):
             from simplegrad.checkpoint import read_state_dict
-            source, state_dict = str(state_dict), read_state_dict(state_dict)
+            source = str(getattr(state_dict, "name", state_dict))
+            state_dict = read_state_dict(state_dict)
+        elif not isinstance(state_dict, Mapping):  # an int would be read as a file descriptor
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a mapping of "
+                            f"arrays, a path or an open file, got {type(state_dict).__name__}")
         targets = dict(self.named_parameters())
         buffers = dict(self._buffer_owners())
         expected = [*targets, *buffers]
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
         shapes = []
+        unreal = {k: np.asarray(v).dtype for k, v in state_dict.items()
+                  if np.asarray(v).dtype.kind not in "biuf"}  # object/complex/text: refused
         for key in expected:
-            if key in state_dict:
+            if key in state_dict and key not in unreal:
                 have = np.shape(state_dict[key])
                 want = targets[key].shape if key in targets else np.shape(getattr(*buffers[key]))
                 if have != want:
@@ -189,6 +198,9 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if shapes:
             problems.append("shape mismatch: " + ", ".join(shapes))
+        if unreal:
+            problems.append("not real numbers: " + ", ".join(f"{k} ({d})"
+                                                            for k, d in unreal.items()))
         if problems:
             raise ValueError(f"{type(self).__name__}.load_state_dict from {source}: "
                              + "; ".join(problems))
@@ -207,9 +219,14 @@ class Module:
             for name in module.__dict__.get("_buffer_names", ()):
                 yield (f"{prefix}.{name}" if prefix else name), (module, name)
 
-    def save_state_dict(self, path):
-        """Write `state_dict()` to a .npz file atomically (load it with `load_state_dict`)."""
+    def save_state_dict(self, path="checkpoints/model.npz"):
+        """Write `state_dict()` to a .npz file atomically (load it with `load_state_dict`),
+        creating its folder, as the original simplegrad did."""
         from simplegrad.checkpoint import atomic_savez
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
+        except OSError:
+            pass  # atomic_savez reports the problem in one line
         atomic_savez(path, self.state_dict())
 
     # ---- printing ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 statistics used in eval mode)."""
 import numpy as np
 
+from simplegrad.nn.checks import check_int, check_number
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.ops.norm import batch_norm, layer_norm
 
@@ -9,12 +10,14 @@ from simplegrad.ops.norm import batch_norm, layer_norm
 class LayerNorm(Module):
     """Normalise over the trailing `normalized_shape` axes, then scale (weight) and shift (bias)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+    def __init__(self, normalized_shape: int | tuple, eps: float = 1e-5,
+                 elementwise_affine: bool = True):
         super().__init__()
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = float(eps)
+        self.normalized_shape = tuple(check_int(n, "LayerNorm normalized_shape")
+                                      for n in normalized_shape)
+        self.eps = check_number(eps, "LayerNorm eps", 0, low_inclusive=False)
         self.elementwise_affine = bool(elementwise_affine)
         self.weight = self.bias = None
         if elementwise_affine:
@@ -38,10 +41,14 @@ class _BatchNorm(Module):
 
     expected_ndim = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True):
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        name = type(self).__name__
+        self.num_features = check_int(num_features, f"{name} num_features")
+        self.eps = check_number(eps, f"{name} eps", 0, low_inclusive=False)
+        self.momentum = None if momentum is None else check_number(momentum, f"{name} momentum",
+                                                                   0, 1)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         self.weight = self.bias = None
         if affine:

@@ -1,11 +1,17 @@
 """Max and average pooling layers over NCHW images (stride defaults to the kernel size)."""
 from simplegrad.nn.module import Module
-from simplegrad.ops.conv import avg_pool2d, max_pool2d
+from simplegrad.ops.conv import _pair, avg_pool2d, max_pool2d
 
 
 class _Pool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    """Shared pooling layer: checks and keeps kernel_size, stride and padding as given."""
+
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
         super().__init__()
+        name = type(self).__name__
+        _pair(kernel_size, f"{name} kernel_size")
+        _pair(kernel_size if stride is None else stride, f"{name} stride")
+        _pair(padding, f"{name} padding", 0)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding

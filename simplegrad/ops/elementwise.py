@@ -1,4 +1,4 @@
-"""Elementwise ops: arithmetic, activations, comparisons and `where`.
+"""Elementwise ops: arithmetic, activations, maximum/minimum and `where`.
 
 Binary ops broadcast like NumPy; backward returns gradients in the broadcast shape and the
 engine sums them back to each input's shape (autograd._unbroadcast).
@@ -9,9 +9,12 @@ import numpy as np
 
 from simplegrad.autograd import Function
 
+_BROADCAST = "shapes {shapes} do not broadcast together (NumPy broadcasting rules)"
+
 
 class Add(Function):
     """a + b; the gradient passes through unchanged to both inputs."""
+    shape_error = "add: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
@@ -24,6 +27,7 @@ class Add(Function):
 
 class Sub(Function):
     """a - b; the gradient of b is negated."""
+    shape_error = "sub: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
@@ -36,6 +40,7 @@ class Sub(Function):
 
 class Mul(Function):
     """a * b; each input's gradient is the upstream gradient times the other input."""
+    shape_error = "mul: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
@@ -51,6 +56,7 @@ class Mul(Function):
 
 class Div(Function):
     """a / b, exactly; d/db = -a / b^2 = -out / b."""
+    shape_error = "div: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
@@ -67,6 +73,7 @@ class Div(Function):
 
 class Pow(Function):
     """a ** b for a tensor or constant exponent b."""
+    shape_error = "pow: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
@@ -267,38 +274,45 @@ class Clip(Function):
         return grad * keep
 
 
+def _pairwise_extreme(ctx, pick, a, b):
+    """Shared forward of maximum/minimum: keep the output to find the winner in backward."""
+    out = pick(a, b)
+    ctx.save_for_backward(a, b, out)
+    return out
+
+
+def _pairwise_extreme_backward(ctx, grad):
+    """The winner of each pair gets the gradient; on a tie each input gets half."""
+    a, b, out = ctx.saved_tensors
+    share = np.where(a == b, 0.5, a == out).astype(grad.dtype)
+    return grad * share, grad * (1 - share)
+
+
 class Maximum(Function):
     """Elementwise max; on ties each input gets half the gradient (as torch.maximum)."""
+    shape_error = "maximum: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return _pairwise_extreme(ctx, np.maximum, a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.dtype)
-        return grad * share, grad * (1 - share)
+    backward = staticmethod(_pairwise_extreme_backward)
 
 
 class Minimum(Function):
     """Elementwise min; on ties each input gets half the gradient (as torch.minimum)."""
+    shape_error = "minimum: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        return _pairwise_extreme(ctx, np.minimum, a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.dtype)
-        return grad * share, grad * (1 - share)
+    backward = staticmethod(_pairwise_extreme_backward)
 
 
 class Where(Function):
     """where(cond, a, b): a where cond is true, else b; cond gets no gradient."""
+    shape_error = "where: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, cond, a, b):

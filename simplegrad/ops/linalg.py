@@ -6,6 +6,8 @@ from simplegrad.autograd import Function
 
 class MatMul(Function):
     """a @ b. 1-D operands are promoted like np.matmul; batch dimensions broadcast."""
+    shape_error = ("matmul: shapes {0} and {1} do not match: the last axis of the first must equal "
+                   "the second-to-last of the second (or the only axis of a 1-D operand)")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -42,6 +44,7 @@ class Linear(Function):
 
     Fusing saves a graph node and a temporary per layer, and the bias gradient is one sum.
     """
+    shape_error = "linear: input {0} does not fit weight {1}: expected (..., in) and (in, out)"
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):

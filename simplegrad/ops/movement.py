@@ -6,6 +6,7 @@ from simplegrad.autograd import Function
 
 class Reshape(Function):
     """Same data, new shape; the gradient is reshaped back."""
+    shape_error = "reshape: cannot reshape shape {0} into {shape}"
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -18,7 +19,9 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """Permute axes like np.transpose; no axes reverses them."""
+    """Permute axes like np.transpose(a, axes) (None reverses them); Tensor.transpose, permute,
+    swapaxes and .T all come here."""
+    shape_error = "transpose: axes {axes} are not a permutation of the axes of shape {0}"
 
     @staticmethod
     def forward(ctx, a, axes=None):
@@ -60,6 +63,7 @@ class GetItem(Function):
 
 class SetItem(Function):
     """a[index] = value, in place. The gradient of a is zero where it was overwritten."""
+    shape_error = "setitem: a value of shape {1} does not fit the indexed part of shape {0}"
 
     @staticmethod
     def forward(ctx, a, value, index):
@@ -80,6 +84,7 @@ class SetItem(Function):
 
 class Cat(Function):
     """Join tensors along an existing axis."""
+    shape_error = "cat: shapes {shapes} cannot be joined along axis {axis} (other sizes must match)"
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
@@ -94,6 +99,7 @@ class Cat(Function):
 
 class Stack(Function):
     """Join tensors along a new axis."""
+    shape_error = "stack: shapes {shapes} cannot be stacked along axis {axis} (all must be equal)"
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):

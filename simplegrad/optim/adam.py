@@ -12,15 +12,23 @@ class Adam(Optimizer):
     m = lerp(m, g, 1 - b1);  v = b2 * v + (1 - b2) * g^2;
     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
     `weight_decay` adds weight_decay * p to the gradient (L2); AdamW decouples it instead.
+    `beta1=` / `beta2=` (the original simplegrad's keywords) set one of `betas` each.
     """
 
     hyperparams = ("betas", "eps", "weight_decay")
     state_arrays = ("exp_avg", "exp_avg_sq")
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, *, beta1: float | None = None,
+                 beta2: float | None = None):
         super().__init__(params, lr)
         name = type(self).__name__
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}; "
+                            f"pass beta1=/beta2= by keyword to set one")
+        if len(betas) == 2:
+            betas = (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
         if eps < 0 or weight_decay < 0:
@@ -68,5 +76,6 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)

@@ -59,7 +59,7 @@ class StepLR(LRScheduler):
 
     hyperparams = ("step_size", "gamma")
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
         if int(step_size) != step_size or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size}")
         self.step_size, self.gamma = int(step_size), float(gamma)
@@ -74,7 +74,7 @@ class CosineAnnealingLR(LRScheduler):
 
     hyperparams = ("T_max", "eta_min")
 
-    def __init__(self, optimizer, T_max, eta_min=0.0):
+    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):
         if T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max}")
         self.T_max, self.eta_min = T_max, float(eta_min)

@@ -4,6 +4,8 @@ Subclasses implement `_update(param, grad, state)` for one parameter; the base c
 bookkeeping (skipping parameters without a gradient, saving and restoring state) so that the
 update rules themselves stay short and read like the papers.
 """
+import numbers
+
 import numpy as np
 
 from simplegrad.autograd import mark_written
@@ -21,13 +23,22 @@ class Optimizer:
     def __init__(self, params, lr):
         if hasattr(params, "parameters") and callable(params.parameters):
             params = params.parameters()  # accept a Module for convenience
-        self.params = list(params)
-        if not self.params:
+        params = list(params)
+        if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not hasattr(p, "data") or not getattr(p, "requires_grad", False):
-                raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor "
-                                 f"with requires_grad=True")
+        first = {}
+        for i, p in enumerate(params):
+            if not hasattr(p, "data") or not hasattr(p, "requires_grad"):
+                raise ValueError(f"{type(self).__name__}: parameter {i} is not a Tensor")
+            if id(p) in first:  # it would be updated twice per step
+                raise ValueError(f"{type(self).__name__}: parameter {i} is the same tensor as "
+                                 f"parameter {first[id(p)]}; pass each parameter once")
+            first[id(p)] = i
+        # frozen tensors (requires_grad=False) are left alone, as the original simplegrad did
+        self.params = [p for p in params if p.requires_grad]
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: none of the {len(params)} parameters "
+                             f"has requires_grad=True")
         self.lr = lr
         self.state = [{} for _ in self.params]
 
@@ -38,6 +49,8 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{type(self).__name__}: lr must be a number, got {value!r}")
         value = float(value)  # a Python float never upcasts float32 arrays
         if not value >= 0.0:
             raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")

@@ -9,13 +9,14 @@ class SGD(Optimizer):
 
     g = grad + weight_decay * p;  buf = momentum * buf + (1 - dampening) * g  (buf = g at first);
     g = g + momentum * buf if nesterov else buf;  p -= lr * g.
+    `lr` defaults to 1e-3, as in the original simplegrad and PyTorch 2.
     """
 
     hyperparams = ("momentum", "dampening", "nesterov", "weight_decay")
     state_arrays = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, *, dampening=0.0, nesterov=False,
-                 weight_decay=0.0):
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, *,
+                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
         if momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "

@@ -123,3 +123,24 @@ def test_busy_machine_benchmark_measures_a_slowdown(monkeypatch):
     entry = results["mlp-h128-b128"][1]["simplegrad"]
     assert len(entry["quiet_s"]) == len(entry["busy_s"]) == 1 and entry["slowdown"] > 0
     assert "mlp-h128-b128" in busy.render(results)
+
+
+def test_predict_throughput_runs_on_a_tiny_checkpoint(tmp_path, monkeypatch):
+    """The script writes an IDX file's images as PNGs and times predict on them."""
+    from typer.testing import CliRunner
+
+    from benchmarks import predict_throughput
+    from simplegrad_cli.app import app
+
+    tests_cli = ROOT / "tests" / "cli"
+    monkeypatch.syspath_prepend(str(tests_cli))
+    from image_data import image_config, write_image_npz
+
+    monkeypatch.chdir(tmp_path)
+    x_test, _ = write_image_npz(tmp_path / "images.npz")
+    (tmp_path / "img.yaml").write_text(image_config().replace("epochs: 3", "epochs: 1"))
+    assert CliRunner().invoke(app, ["train", "img.yaml"]).exit_code == 0
+    header = bytes([0, 0, 8, 3]) + np.array(x_test.shape, ">i4").tobytes()  # uint8, 3 dims
+    (tmp_path / "images.idx").write_bytes(header + x_test.tobytes())
+    result = predict_throughput.main(["runs/img/best.npz", "--idx", "images.idx"])
+    assert result["images"] == len(x_test) and result["total_s"] > 0

@@ -5,6 +5,7 @@ import numpy as np
 
 from cli_helpers import one_line
 from simplegrad_cli import gradchecks
+from wrong_ops import WrongSquare
 
 
 def test_every_library_check_passes(cli):
@@ -34,22 +35,9 @@ def test_unknown_op_is_a_usage_error(cli):
 
 
 def test_a_wrong_gradient_fails_with_exit_1(cli, monkeypatch):
-    from simplegrad.autograd import Function
-
-    class BadSquare(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * x  # should be 2 * x
-
     cases = gradchecks._op_cases
     monkeypatch.setattr(gradchecks, "_op_cases", lambda: cases() + [
-        ("bad_square", lambda x: BadSquare.apply(x), [np.linspace(0.5, 1.5, 6)])])
+        ("bad_square", lambda x: WrongSquare.apply(x), [np.linspace(0.5, 1.5, 6)])])
     result = cli("gradcheck", "--op", "bad_square", "--op", "exp", "--json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)

@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from simplegrad_cli import schema
+from simplegrad_cli import docs_tables, schema
 from simplegrad_cli.config import load_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -32,6 +32,13 @@ def _keys(spec, prefix=""):
             yield name
             for key in args:
                 yield f"{name}.{key}"
+
+
+def test_docs_tables_are_up_to_date():
+    doc = (ROOT / "docs" / "config.md").read_text()
+    assert doc.count("<!-- generated: ") == 4
+    assert docs_tables.render(doc) == doc, \
+        "regenerate: python -m simplegrad_cli.docs_tables docs/config.md"
 
 
 def test_docs_mention_every_key_layer_and_name():

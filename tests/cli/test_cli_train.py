@@ -1,5 +1,6 @@
 """`simplegrad train` end to end (in-process): run folder, JSON, resume, signals, divergence."""
 import json
+import math
 import os
 import signal
 
@@ -116,7 +117,8 @@ DROPOUT = TINY.replace("  - relu\n", "  - relu\n  - dropout: {p: 0.3}\n") \
 
 
 @pytest.mark.parametrize("signum, code, epoch, batch, where", [
-    (signal.SIGINT, 130, 1, 4, "Ctrl-C: stopped at epoch 2, step 14 (batch 4 of 10)"),
+    (signal.SIGINT, 130, 1, 4,
+     "Ctrl-C: stopped in epoch 2 at batch 4 of 10 (1 epoch completed, step 14)"),
     # on the last batch of an epoch: the epoch is finished (validated, saved) first
     (signal.SIGTERM, 143, 0, 10, "SIGTERM: stopped after epoch 1 (step 10)"),
 ])
@@ -135,6 +137,26 @@ def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, monkeypat
     assert_same_arrays("full/last.npz", "part/last.npz")
     assert_same_arrays("full/best.npz", "part/best.npz")
     assert epoch_records("full/metrics.jsonl") == epoch_records("part/metrics.jsonl")
+
+
+def test_interrupt_message_and_info_say_the_same_epoch(cli, write_config, monkeypatch):
+    path = write_config(DROPOUT)
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, 3 - 1, 4)
+        stopped = cli("train", path, "--out", "part")
+    assert stopped.exit_code == 130
+    where = "in epoch 3 at batch 4 of 10 (2 epochs completed, step 24)"
+    assert where in stopped.stderr
+    info = cli("info", "part/last.npz")
+    assert f"tiny: saved {where}" in info.stdout
+    report = json.loads(cli("info", "part/last.npz", "--json").stdout)
+    assert (report["epoch"], report["mid_epoch"], report["batch"]) == (2, True, 4)
+
+
+def test_counts_are_singular_for_one(cli, write_config):
+    result = cli("train", write_config(), "--epochs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "1 epochs" not in result.stderr and "1 epoch in" in result.stderr
 
 
 def test_resume_can_extend_the_number_of_epochs(cli, write_config):
@@ -211,4 +233,40 @@ def test_early_stopping(cli, write_config):
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["status"] == "early_stopped" and summary["epochs"] < 30
-    assert "early stopping: train_loss has not improved for 1 evaluations" in result.stderr
+    assert "early stopping: train_loss has not improved for 1 evaluation (" in result.stderr
+
+
+def test_resume_with_more_epochs_replans_the_cosine_schedule(cli, write_config):
+    path = write_config(TINY + "scheduler: cosine\n")
+    assert cli("train", path).exit_code == 0
+    result = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "4")
+    assert result.exit_code == 0, result.stderr
+    assert "cosine schedule planned for 2 epochs is re-planned over 4" in result.stderr
+    lrs = [r["lr"] for r in epoch_records("runs/tiny/metrics.jsonl") if r["type"] == "epoch"]
+    expected = [0.01 * (1 + math.cos(math.pi * epoch / 4)) / 2 for epoch in (2, 3)]
+    np.testing.assert_allclose(lrs[2:], expected, rtol=1e-12)  # never climbs back up
+    same = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "4")
+    assert "re-planned" not in same.stderr  # nothing changes, nothing said
+
+
+def test_next_run_removes_the_partials_of_killed_writers_only(cli, write_config):
+    import subprocess
+    import sys
+
+    assert cli("train", write_config()).exit_code == 0
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # a writer killed mid-save: its process is gone
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        names = {"dead": f".last.npz.{finished.pid}-deadbeef.partial",
+                 "old format": ".best.npz.cafebabe.partial",
+                 "live": f".last.npz.{running.pid}-0badcafe.partial"}
+        for name in names.values():
+            open(os.path.join("runs", "tiny", name), "wb").close()
+        result = cli("train", "--resume", "runs/tiny/last.npz", "--epochs", "3")
+        assert result.exit_code == 0, result.stderr
+        left = {name for name in os.listdir("runs/tiny") if name.endswith(".partial")}
+        assert left == {names["live"]}  # another process's save in progress is left alone
+    finally:
+        running.kill()
+        running.wait()

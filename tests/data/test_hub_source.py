@@ -119,7 +119,15 @@ def test_image_feature_column(tmp_path, hf_cache):
     assert ds.y.tolist() == [3, 0, 1] and ds.num_classes == 4 and ds.class_names == list("abcd")
 
 
-def test_unreachable_hub_gives_one_line_with_the_way_out(monkeypatch, tmp_path):
+@pytest.fixture
+def hub_answers(monkeypatch):
+    """The connection probe finds the hub (the tests fake what it answers); not offline."""
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=None: True)
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_unreachable_hub_gives_one_line_with_the_way_out(monkeypatch, tmp_path, hub_answers):
     def offline(*args, **kwargs):
         raise ConnectionError("Couldn't reach 'ylecun/mnist' on the Hub (LocalEntryNotFoundError)")
 
@@ -132,13 +140,66 @@ def test_unreachable_hub_gives_one_line_with_the_way_out(monkeypatch, tmp_path):
     assert "not cached" in message and "local copy, pass its path as the source" in message
 
 
-def test_unknown_hub_dataset(monkeypatch, tmp_path):
+def test_unknown_hub_dataset(monkeypatch, tmp_path, hub_answers):
     def missing(*args, **kwargs):
         raise datasets.exceptions.DatasetNotFoundError("Dataset 'nobody/nothing' doesn't exist on the Hub")
 
     monkeypatch.setattr(datasets, "load_dataset", missing)
     with pytest.raises(DataError, match="'nobody/nothing' could not be downloaded .*DatasetNotFoundError"):
         load("nobody/nothing", cache_dir=str(tmp_path))
+
+
+def _record_offline_mode(monkeypatch):
+    """Fake datasets.load_dataset: records whether offline mode was on, then fails as
+    huggingface_hub does when the file is not in the local cache."""
+    seen = []
+
+    def load_dataset(*args, **kwargs):
+        seen.append(datasets.config.HF_HUB_OFFLINE)
+        raise ConnectionError("Couldn't reach 'someone/nothing' on the Hub (OfflineModeIsEnabled)")
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    return seen
+
+
+def test_hub_unreachable_skips_the_retries_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=None: False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    seen = _record_offline_mode(monkeypatch)
+    with pytest.raises(hub.HubUnavailable) as info:
+        load("someone/nothing", cache_dir=str(tmp_path))
+    assert seen == [True]  # only the local cache was asked: no network retries
+    assert "cannot be reached" in str(info.value) and not info.value.offline
+    assert datasets.config.HF_HUB_OFFLINE is False  # restored afterwards
+
+
+def test_offline_mode_says_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=None: pytest.fail("probed"))
+    _record_offline_mode(monkeypatch)
+    with pytest.raises(hub.HubUnavailable) as info:
+        load("someone/nothing", cache_dir=str(tmp_path))
+    message = str(info.value)
+    assert "offline mode is on" in message and "could not be downloaded" not in message
+    assert info.value.offline
+
+
+def test_connection_probe(monkeypatch):
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    assert hub.hub_reachable(timeout=2)
+    server.close()
+    assert not hub.hub_reachable(timeout=2)
 
 
 def test_unknown_split_is_reported(hub_folder, tmp_path, hf_cache):

@@ -219,3 +219,28 @@ def test_bad_npz(tmp_path):
     np.savez(tmp_path / "nolabels.npz", x=np.zeros((2, 2)))
     with pytest.raises(DataError, match=r"no label array \(looked for y, .*arrays found: x\)"):
         load(str(tmp_path / "nolabels.npz"))
+
+
+@pytest.mark.parametrize("kind", ["root", "device", "socket", "unrelated files"])
+def test_any_path_is_a_one_line_data_error(tmp_path, kind):
+    import socket
+
+    if kind == "root":
+        path = os.path.abspath(os.sep)
+    elif kind == "device":
+        path = os.devnull
+    elif kind == "socket":
+        path = str(tmp_path / "a.sock")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(path)
+        server.close()
+    else:
+        path = tmp_path / "junk"
+        path.mkdir()
+        (path / "notes.txt").write_text("hello")
+        (path / "README").write_text("hello")
+    with pytest.raises(DataError) as error:
+        load(path)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(str(path))
+    assert "no such file" not in message

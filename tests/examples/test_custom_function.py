@@ -17,6 +17,13 @@ def test_example_runs_and_its_gradcheck_passes(capsys):
     assert "gradcheck: ok" in capsys.readouterr().out
 
 
+def test_example_keeps_tiny_gradients_in_float32():
+    softplus = runpy.run_path(str(SCRIPT))["softplus"]
+    x = Tensor(np.array([-30.0, -20.0]), requires_grad=True)  # float32, as the example prints
+    softplus(x).sum().backward()
+    np.testing.assert_allclose(x.grad, 1 / (1 + np.exp([30.0, 20.0])), rtol=1e-5)
+
+
 def test_softplus_values_and_gradients():
     softplus = runpy.run_path(str(SCRIPT))["softplus"]
     x = Tensor(np.array([-100.0, 0.0, 100.0]), requires_grad=True, dtype=np.float64)

@@ -1,7 +1,6 @@
 """examples/mnist_mlp.py trains end to end, offline, on tiny MNIST-style IDX files made here."""
 import re
 import runpy
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -15,26 +14,10 @@ except ImportError:
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "mnist_mlp.py"
 
 
-def write_idx(path, array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
-def write_digits(folder, prefix, n, rng):
-    """Learnable fake digits: class k lights up a 6x6 patch at a k-dependent spot, plus noise."""
-    labels = np.arange(n) % 10
-    images = rng.integers(0, 60, (n, 28, 28))
-    for k in range(10):
-        row, col = 2 + (k // 5) * 12, 1 + (k % 5) * 5
-        images[labels == k, row:row + 6, col:col + 4] = 255
-    write_idx(folder / f"{prefix}-images-idx3-ubyte", images)
-    write_idx(folder / f"{prefix}-labels-idx1-ubyte", labels)
-
-
-def test_mnist_mlp_learns_on_a_local_idx_folder(tmp_path, capsys):
+def test_mnist_mlp_learns_on_a_local_idx_folder(tmp_path, capsys, pattern_digits):
     rng = np.random.default_rng(0)
-    write_digits(tmp_path, "train", 200, rng)
-    write_digits(tmp_path, "t10k", 50, rng)
+    pattern_digits(tmp_path, "train", 200, rng)
+    pattern_digits(tmp_path, "t10k", 50, rng)
     main = runpy.run_path(str(SCRIPT))["main"]
     main(["--source", str(tmp_path), "--split", "train", "--test-split", "test", "--epochs", "4",
           "--batch-size", "20", "--hidden", "32", "--lr", "0.01"])
@@ -43,3 +26,23 @@ def test_mnist_mlp_learns_on_a_local_idx_folder(tmp_path, capsys):
     losses = [float(v) for v in re.findall(r"train loss ([0-9.]+)", out)]
     assert len(losses) == 4 and losses[-1] < losses[0]
     assert float(re.search(r"test accuracy ([0-9.]+)", out).group(1)) >= 0.9
+
+
+def test_mnist_mlp_falls_back_to_the_bundled_digits_when_the_hub_is_unreachable(
+        capsys, monkeypatch, tmp_path):
+    datasets = pytest.importorskip("datasets")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Couldn't reach 'ylecun/mnist' on the Hub")
+
+    monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path))
+    monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
+    main = runpy.run_path(str(SCRIPT))["main"]
+    main(["--epochs", "1", "--batch-size", "32", "--test-split", "test"])
+    captured = capsys.readouterr()
+    notes = [line for line in captured.err.splitlines() if "bundled" in line]
+    assert len(notes) == 2 and "8,000 bundled 'train' digits" in notes[0]  # train, then test
+    assert "data: 7200 train / 800 val samples of (784,) from builtin:digits" in captured.out
+    assert float(re.search(r"test accuracy ([0-9.]+)", captured.out).group(1)) >= 0.9

@@ -172,7 +172,6 @@ _RANGES = [  # (id, old, new, line, key path, shown value)
     ("astronomic epochs", "epochs: 2", "epochs: " + "9" * 400, 13, "train.epochs", "must be"),
     ("zero lr", "lr: 0.01", "lr: 0", 11, "optimizer.lr", "got 0"),
     ("negative lr", "lr: 0.01", "lr: -0.001", 11, "optimizer.lr", "-0.001"),
-    ("huge lr", "lr: 0.01", "lr: 1e6", 11, "optimizer.lr", "1000000.0"),
     ("infinite lr", "lr: 0.01", "lr: .inf", 11, "optimizer.lr", "finite"),
     ("nan lr", "lr: 0.01", "lr: .nan", 11, "optimizer.lr", "finite"),
     ("overflowing float", "lr: 0.01", "lr: 1e999", 11, "optimizer.lr", "finite"),

@@ -118,5 +118,6 @@ DATA_CASES = [
     d("hub-like path that does not exist", "t.csv/more.csv",
       ["t.csv/more.csv", "no local file or folder"], {"t.csv": "a\n"}, hub=True),
     d("unreachable hub dataset", "someone/no-such-dataset",
-      ["someone/no-such-dataset", "could not be downloaded", "local"], {}, hub=True),
+      ["someone/no-such-dataset", "offline mode is on", "--set data.source=PATH",
+       "configs/spirals.yaml"], {}, hub=True),
 ]

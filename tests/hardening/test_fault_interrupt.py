@@ -79,7 +79,9 @@ def test_sigint_then_resume_equals_uninterrupted(workdir, sigint_at, stops):
         assert result.exit_code == 130, result.stderr
         line = result.stderr.splitlines()[-1]
         epoch, batch = divmod(stop, STEPS_PER_EPOCH)
-        where = (f"at epoch {epoch + 1}, step {stop} (batch {batch} of {STEPS_PER_EPOCH})"
+        done = f"{epoch} epoch{'' if epoch == 1 else 's'} completed"
+        where = (f"in epoch {epoch + 1} at batch {batch} of {STEPS_PER_EPOCH} ({done}, step "
+                 f"{stop})"
                  if batch else f"after epoch {epoch} (step {stop})")
         assert line == (f"Ctrl-C: stopped {where}; saved part/last.npz; continue with "
                         "simplegrad train --resume part/last.npz"), line

@@ -30,6 +30,12 @@ def test_binary_cross_entropy_with_logits(reduction, rng, check_op):
                  z, __import__("torch").tensor(y), reduction=reduction))
 
 
+def test_silu(rng, check_op):
+    x = rng.standard_normal((4, 5)) * 3
+    check_op(lambda x: F.silu(x), [x], lambda x: tf().silu(x))
+    np.testing.assert_allclose(F.silu(Tensor(x)).data, x / (1 + np.exp(-x)), rtol=1e-6)
+
+
 def test_binary_cross_entropy_is_stable_for_large_logits():
     z = Tensor(np.array([1000.0, -1000.0, 1000.0]), requires_grad=True)
     loss = F.binary_cross_entropy_with_logits(z, np.array([1.0, 0.0, 0.0]), reduction="none")

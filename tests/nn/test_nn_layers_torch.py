@@ -70,7 +70,7 @@ def test_linear(bias):
 
 @pytest.mark.parametrize("ours, theirs", [
     (nn.ReLU(), tnn.ReLU()), (nn.Sigmoid(), tnn.Sigmoid()), (nn.Tanh(), tnn.Tanh()),
-    (nn.GELU(), tnn.GELU()), (nn.GELU("tanh"), tnn.GELU("tanh")),
+    (nn.GELU(), tnn.GELU()), (nn.GELU("tanh"), tnn.GELU("tanh")), (nn.SiLU(), tnn.SiLU()),
     (nn.LeakyReLU(), tnn.LeakyReLU()), (nn.LeakyReLU(0.2), tnn.LeakyReLU(0.2)),
     (nn.Softmax(), tnn.Softmax(dim=-1)), (nn.Softmax(dim=1), tnn.Softmax(dim=1)),
     (nn.LogSoftmax(axis=0), tnn.LogSoftmax(dim=0)), (nn.Identity(), tnn.Identity()),

@@ -1,46 +1,14 @@
-"""Movement ops: reshape, transpose, flatten, squeeze, unsqueeze, indexing, cat, stack."""
+"""Movement ops beyond the shared table (tests/ops/test_op_cases.py): negative steps, squeeze,
+repeated indices, cat/stack along every axis, setitem, transpose/permute/swapaxes rules."""
 import numpy as np
 import pytest
 
 import simplegrad as sg
 from simplegrad import Tensor
 
-CASES = {
-    "reshape": (lambda t: t.reshape(4, 6), lambda t: t.reshape(4, 6)),
-    "reshape_tuple": (lambda t: t.reshape((6, -1)), lambda t: t.reshape(6, -1)),
-    "transpose": (lambda t: t.transpose(), lambda t: t.permute(2, 1, 0)),
-    "transpose_axes": (lambda t: t.transpose(1, 2, 0), lambda t: t.permute(1, 2, 0)),
-    "transpose_negative": (lambda t: t.transpose(-1, 0, 1), lambda t: t.permute(2, 0, 1)),
-    "T": (lambda t: t.T, lambda t: t.permute(2, 1, 0)),
-    "flatten": (lambda t: t.flatten(), lambda t: t.flatten()),
-    "flatten_1": (lambda t: t.flatten(1), lambda t: t.flatten(1)),
-    "unsqueeze": (lambda t: t.unsqueeze(1), lambda t: t.unsqueeze(1)),
-    "int": (lambda t: t[1], lambda t: t[1]),
-    "slices": (lambda t: t[:, 1:, ::2], lambda t: t[:, 1:, ::2]),
-    "negative_index": (lambda t: t[-1, :, -2], lambda t: t[-1, :, -2]),
-    "ellipsis_none": (lambda t: t[..., None, 1], lambda t: t[..., None, 1]),
-    "int_array": (lambda t: t[np.array([0, 1, 0])], lambda t: t[[0, 1, 0]]),
-    "int_arrays_pair": (lambda t: t[np.array([0, 1, 1]), :, np.array([3, 3, 0])],
-                        lambda t: t[[0, 1, 1], :, [3, 3, 0]]),
-    "list_index": (lambda t: t[:, [2, 2, 0]], lambda t: t[:, [2, 2, 0]]),
-}
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_movement_gradients(name, rng, check_op):
-    ours, theirs = CASES[name]
-    check_op(ours, [rng.standard_normal((2, 3, 4))], theirs)
-
-
 def test_negative_step_slices(rng, check_op):
     x = rng.standard_normal((5, 4))
     check_op(lambda t: t[::-1, ::-2], [x], lambda t: t.flip(0).flip(1)[:, ::2])
-
-
-def test_boolean_mask(rng, check_op):
-    x = rng.standard_normal((3, 4))
-    mask = x > 0
-    check_op(lambda t: t[mask] * 2, [x], lambda t: t[__import__("torch").tensor(mask)] * 2)
 
 
 def test_squeeze(rng, check_op):
@@ -96,3 +64,33 @@ def test_setitem_into_a_constant_with_a_tracked_value():
     x[1] = v * 3
     (x * Tensor([1.0, 5.0, 1.0])).sum().backward()
     assert v.grad == 15.0
+
+
+# ---- issue 11.5: transpose(a, b) swaps two axes, as PyTorch; permute and swapaxes -----------
+def test_transpose_with_two_ints_swaps_those_axes():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(Tensor(x).transpose(0, 1).data, x.T)  # not a silent no-op
+    y = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(Tensor(y).transpose(0, 2).data, np.swapaxes(y, 0, 2))
+    np.testing.assert_array_equal(Tensor(y).transpose(-1, 1).data, np.swapaxes(y, -1, 1))
+    with pytest.raises(np.exceptions.AxisError):
+        Tensor(y).transpose(0, 3)
+
+
+def test_transpose_with_a_tuple_or_nothing_permutes_like_numpy():
+    y = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(Tensor(y).transpose((0, 2, 1)).data, y.transpose(0, 2, 1))
+    np.testing.assert_array_equal(Tensor(y).transpose([1, 0, 2]).data, y.transpose(1, 0, 2))
+    np.testing.assert_array_equal(Tensor(y).transpose().data, y.T)
+    np.testing.assert_array_equal(Tensor(y[0]).transpose((0, 1)).data, y[0])
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda t: t.transpose(0, 2), lambda t: t.transpose(0, 2)),
+    (lambda t: t.transpose(1, -1), lambda t: t.transpose(1, -1)),
+    (lambda t: t.permute(2, 0, 1), lambda t: t.permute(2, 0, 1)),
+    (lambda t: t.permute((1, 2, 0)), lambda t: t.permute((1, 2, 0))),
+    (lambda t: t.swapaxes(0, 1), lambda t: t.swapaxes(0, 1)),
+])
+def test_swap_and_permute_gradients(ours, theirs, rng, check_op):
+    check_op(ours, [rng.standard_normal((2, 3, 4))], theirs)

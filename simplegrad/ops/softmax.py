@@ -1,4 +1,4 @@
-"""Neural-network ops: softmax, log-softmax and the fused softmax + cross-entropy loss.
+"""Softmax, log-softmax and the fused softmax + cross-entropy loss.
 
 All three subtract the row maximum before exponentiating, so logits of magnitude 1e3 give exact
 results instead of inf/NaN; the loss is computed from log-softmax, never log(softmax + eps).

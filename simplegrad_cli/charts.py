@@ -1,0 +1,122 @@
+"""Charts of metric curves: text via plotext (terminal, CI logs) and image files via
+matplotlib (the optional `simplegrad[plot]` extra). Both draw the same `Panel`s."""
+import os
+from dataclasses import dataclass, field
+
+from simplegrad_cli.errors import CliError
+
+MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
+FILE_FORMATS = (".png", ".svg", ".pdf")
+PLOT_EXTRA = 'pip install "simplegrad[plot]"'
+
+
+@dataclass
+class Panel:
+    """One plot: a title, axis labels and (label, xs, ys) curves drawn over each other."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    curves: list = field(default_factory=list)
+
+
+def text_chart(panels, width=80, height=14, columns=1, color=False):
+    """The panels as one text block `width` columns wide (`columns` panels side by side,
+    each `height` rows); no control characters unless `color`."""
+    import plotext
+
+    if not hasattr(plotext, "figure"):  # plotext 5 had a different, global-state API
+        raise CliError("text charts need plotext 6 or newer: pip install -U plotext")
+    figure = plotext.figure
+    figure.clear()
+    columns = min(columns, len(panels))
+    rows = -(-len(panels) // columns)
+    if len(panels) > 1:
+        figure.subplots(rows, columns)
+    figure.plot_size(width, height * rows)
+    figure.theme("simple")  # coloured curves on the terminal's own background
+    for index, panel in enumerate(panels):
+        plot = figure.subplot(index // columns + 1, index % columns + 1) if len(panels) > 1 \
+            else figure
+        for number, (label, xs, ys) in enumerate(panel.curves):
+            if len(xs):
+                marker = MARKERS[number % len(MARKERS)]
+                plot.draw(plot.signal(list(map(float, xs)), list(map(float, ys)),
+                                      marker=marker).label(label).lines())
+        _place_legend(plot, panel.curves)
+        plot.title(panel.title)
+        plot.label(panel.xlabel, axis="x")
+        plot.label(panel.ylabel, axis="y")
+    text = figure.build().string(colorless=not color)
+    figure.clear()
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def _place_legend(plot, curves):
+    """Put the legend in the right-hand corner the curves end away from (top when they fall,
+    as a loss does; bottom when they rise, as an accuracy does)."""
+    drawn = [(xs, ys) for _, xs, ys in curves if len(xs)]
+    if not drawn:
+        return
+    low = min(min(ys) for _, ys in drawn)
+    high = max(max(ys) for _, ys in drawn)
+    right = max(max(xs) for xs, _ in drawn)
+    ends = sum(ys[-1] for _, ys in drawn) / len(drawn)
+    top = ends <= (low + high) / 2
+    plot.legend(x=float(right), y=float(high if top else low), relative=True, ha="right",
+                va="top" if top else "bottom")
+
+
+def check_file_format(path):
+    """Refuse an --out file the chart writer cannot produce, before any work."""
+    extension = os.path.splitext(str(path))[1].lower()
+    if extension not in FILE_FORMATS:
+        raise CliError(f"{path}: unknown image format {extension or '(no extension)'!r}; "
+                       f"expected {', '.join(FILE_FORMATS)}", where="--out")
+
+
+def pyplot(what):
+    """matplotlib.pyplot on a file-only backend, or one line saying how to install it."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise CliError(f"{what} needs matplotlib: {PLOT_EXTRA}") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(figure, path):
+    """Save a matplotlib figure atomically, in the format of the file's extension."""
+    from simplegrad_cli.atomic_file import write_atomically
+
+    fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
+    try:
+        return write_atomically(path, lambda temp: figure.savefig(temp, format=fmt))
+    finally:
+        figure.clear()
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+
+
+def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
+    """The panels stacked in one image file (PNG, SVG or PDF), a legend in each."""
+    check_file_format(path)
+    plt = pyplot(f"--out {path}")
+    figure, axes = plt.subplots(len(panels), 1, squeeze=False, dpi=dpi,
+                                figsize=(width_inches, panel_inches * len(panels)))
+    for ax, panel in zip(axes[:, 0], panels):
+        for label, xs, ys in panel.curves:
+            ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None, markersize=3)
+        if panel.xlabel in ("epoch", "step"):
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(panel.title)
+        ax.set_xlabel(panel.xlabel)
+        ax.set_ylabel(panel.ylabel)
+        ax.grid(alpha=0.3)
+        if panel.curves:
+            ax.legend()
+    figure.tight_layout()
+    return save_figure(figure, path)

@@ -1,0 +1,82 @@
+"""docs/config.md's tables of layers, losses, optimizers and schedulers, generated from the
+registry and schema (a test fails when the file is stale).
+
+Regenerate: python -m simplegrad_cli.docs_tables docs/config.md
+"""
+import re
+import sys
+
+from simplegrad_cli import registry, schema
+from simplegrad_cli.config import expectation
+
+_REGION = re.compile(r"(<!-- generated: (\w+) -->\n).*?(<!-- end generated -->)", re.S)
+
+
+def _value(value):
+    """A default as a config file would write it."""
+    if value is schema.REQUIRED:
+        return "required"
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return f"`{value}`" if isinstance(value, list) else str(value)
+
+
+def _builds(entry):
+    """`nn.Linear`, `F.mse_loss`, `optim.lr_scheduler.StepLR`: the public name of a class."""
+    module = entry.builds.__module__
+    prefix = {"simplegrad.nn.functional": "F", "simplegrad.optim.lr_scheduler":
+              "optim.lr_scheduler"}.get(module, module.split(".")[1])
+    return f"`{prefix}.{entry.builds.__name__}`"
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
+
+
+def _arguments(entries, fields_of_entries):
+    """One row per argument: name (on its first row), key, type, default, meaning."""
+    rows = []
+    for name in entries:
+        for index, (key, field) in enumerate(fields_of_entries[name].items()):
+            kind = re.sub(r"^an? ", "", expectation(field))
+            rows.append([f"`{name}`" if index == 0 else "", f"`{key}`", kind,
+                         _value(field.default), field.doc])
+    return _table(["name", "key", "type", "default", "meaning"], rows)
+
+
+def _summary(entries, extra=None):
+    header = ["name", "builds", "what it does"] + ([extra[0]] if extra else [])
+    rows = [[f"`{name}`", _builds(entry), entry.doc] + ([extra[1](entry)] if extra else [])
+            for name, entry in entries.items()]
+    return _table(header, rows)
+
+
+def _input(entry):
+    return "any" if entry.input is None or entry.input.ndims is None else f"`{entry.input.text}`"
+
+
+def tables():
+    """The generated markdown of each region, by region name."""
+    return {
+        "layers": _summary(registry.LAYERS, ("input per sample", _input)) + "\n"
+        + _arguments([n for n in registry.LAYERS if schema.LAYERS[n]], schema.LAYERS),
+        "losses": _summary(registry.LOSSES),
+        "optimizers": _summary(registry.OPTIMIZERS) + "\n"
+        + _arguments(registry.OPTIMIZERS, schema.OPTIMIZERS),
+        "schedulers": _summary(registry.SCHEDULERS) + "\n"
+        + _arguments(registry.SCHEDULERS, schema.SCHEDULERS),
+    }
+
+
+def render(markdown):
+    """`markdown` with every `<!-- generated: NAME -->` region replaced by its fresh table."""
+    generated = tables()
+    return _REGION.sub(lambda m: m.group(1) + generated[m.group(2)] + m.group(3), markdown)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as file:
+        text = file.read()
+    with open(sys.argv[1], "w", encoding="utf-8") as file:
+        file.write(render(text))

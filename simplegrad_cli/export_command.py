@@ -1,0 +1,143 @@
+"""`simplegrad export CHECKPOINT --format onnx`: the checkpoint's model as an ONNX file, verified.
+
+The model is rebuilt as `eval` rebuilds it; the config's data.normalize is folded into the
+graph (the file takes inputs as the data source gives them) and recorded in its metadata. The
+file is checked with onnx.checker and, when onnxruntime is installed, run on sample inputs and
+compared with simplegrad's own eval output.
+"""
+import os
+
+from simplegrad_cli import display
+from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+
+FORMATS = ("onnx",)
+# Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in
+# size, relative beyond (float32 keeps ~7 digits: logits of 20 differ by ~1e-5 from summation
+# order alone).
+TOLERANCE = 1e-5
+SAMPLES = 16  # sample inputs the exported file is compared on
+
+
+def _require_onnx():
+    from simplegrad.export import INSTALL_HINT
+
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise CliError(f"export --format onnx needs the onnx package: {INSTALL_HINT}") from None
+
+
+def _runtime_version():
+    """onnxruntime's version, or None when it is not installed (then nothing is compared)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    return onnxruntime.__version__
+
+
+def _sample_inputs(input_shape, normalize, seed=0):
+    """Float32 inputs as the data source gives them: after data.normalize they are N(0, 1)."""
+    import numpy as np
+
+    z = np.random.default_rng(seed).standard_normal((SAMPLES, *input_shape), dtype=np.float32)
+    if normalize is None:
+        return z
+    mean, std = normalize
+    return (z * np.float32(std) + np.float32(mean)).astype(np.float32)
+
+
+def _metadata(checkpoint, cfg, class_names):
+    d = cfg.values["data"]
+    steps = ["flattened to a vector"] * bool(d["flatten"])
+    if d["normalize"] is not None:
+        steps.append("(x - {}) / {} (folded into the graph)".format(*d["normalize"]))
+    values = {"source_checkpoint": os.path.basename(checkpoint.path),
+              "data_source": d["source"], "run_name": checkpoint.metadata.get("name") or "",
+              "preprocessing": "; ".join(steps) or "none"}
+    if class_names:
+        values["class_names"] = ",".join(str(name) for name in class_names)
+    return values
+
+
+def export(checkpoint_path, fmt, out, as_json):
+    """`simplegrad export`: write the ONNX file, check it, compare it, report the difference."""
+    if fmt not in FORMATS:
+        raise CliError(f"{fmt!r} is not supported; formats: {', '.join(FORMATS)}",
+                       where="--format")
+    _require_onnx()
+    from simplegrad.export import OPSET, ExportError, compare, to_onnx
+
+    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
+        stored_data_info
+
+    checkpoint = open_checkpoint(checkpoint_path)
+    cfg = stored_config(checkpoint)
+    model, _ = rebuild_model(checkpoint, cfg)
+    input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    out = out or os.path.splitext(checkpoint.path)[0] + ".onnx"
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise CliError(f"{out}: folder {folder} does not exist", where="--out")
+    normalize = cfg.values["data"]["normalize"]
+    inputs = _sample_inputs(input_shape, normalize)
+    try:
+        proto = to_onnx(model, inputs, out, normalize=normalize,
+                        metadata=_metadata(checkpoint, cfg, class_names),
+                        doc_string=f"simplegrad model exported from {checkpoint.path}")
+    except ExportError as error:
+        raise CliError(f"{checkpoint.path}: {error}") from None
+    except OSError as error:
+        raise CliError(f"{out}: cannot write the ONNX file: {error.strerror or error}",
+                       where="--out") from None
+    runtime = _runtime_version()
+    difference, largest, tolerance = None, None, TOLERANCE
+    if runtime is not None:
+        difference, largest = compare(proto, model, inputs, normalize)
+        tolerance = TOLERANCE * max(1.0, largest)
+    passed = difference is None or difference <= tolerance
+    report = {
+        "checkpoint": checkpoint.path, "out": out, "format": "onnx", "opset": OPSET,
+        "bytes": os.path.getsize(out),
+        "input": {"name": "input", "dtype": "float32", "shape": ["batch", *input_shape]},
+        "output": {"name": "output", "dtype": "float32", "shape": ["batch", num_classes]},
+        "normalize": None if normalize is None else
+        {"mean": normalize[0], "std": normalize[1], "folded": True},
+        "checker": "passed", "onnxruntime": runtime, "samples": SAMPLES,
+        "max_abs_difference": difference, "max_abs_output": largest, "tolerance": tolerance,
+        "passed": passed,
+    }
+    (display.print_json if as_json else _print_report)(report)
+    if passed:
+        return OK
+    os.remove(out)  # a file that disagrees with the model is not worth keeping
+    display.info(f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
+                 f"{tolerance:.3g}); {out} was removed; please report it")
+    return CHECK_FAILED
+
+
+def _print_report(report):
+    console = display.results_console()
+
+    def shape(value):
+        return "(" + ", ".join(str(s) for s in value["shape"]) + ")"
+
+    n = report["normalize"]
+    lines = [
+        f"{report['checkpoint']} -> {report['out']} (ONNX opset {report['opset']}, "
+        f"{report['bytes']:,} bytes)",
+        f"input  '{report['input']['name']}' float32 {shape(report['input'])}; "
+        f"output '{report['output']['name']}' float32 {shape(report['output'])}",
+        "preprocessing: " + ("none" if n is None else
+                             f"(x - {n['mean']}) / {n['std']} folded into the model"),
+        "onnx.checker: passed",
+    ]
+    if report["onnxruntime"] is None:
+        lines.append("onnxruntime is not installed: the file was not run "
+                     '(pip install "simplegrad[onnx]" to compare it with simplegrad)')
+    else:
+        lines.append(f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
+                     f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
+                     f"(tolerance {report['tolerance']:.3g})")
+    for line in lines:
+        console.print(line, highlight=False, markup=False)

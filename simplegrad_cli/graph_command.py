@@ -1,0 +1,93 @@
+"""`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer.
+
+The layers come from the same build as `validate` (a config; its data is loaded for the input
+shape) or `eval` (a checkpoint; nothing is loaded). Without --out the DOT text goes to stdout;
+with --out it is rendered by `simplegrad.viz` (.svg and .png need Graphviz's `dot`).
+"""
+import os
+import sys
+
+from simplegrad_cli import display
+from simplegrad_cli.errors import OK, CliError
+
+SUFFIXES = (".svg", ".png", ".dot")
+
+
+def _is_checkpoint(path):
+    """A checkpoint is an .npz, i.e. a zip file; anything else is read as a YAML config."""
+    if path.lower().endswith(".npz"):
+        return True
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False  # load_config reports the missing file
+
+
+def _layers(source):
+    """(input shape, model summary rows, model name) for a config or a checkpoint."""
+    import simplegrad
+
+    from simplegrad_cli import build
+    from simplegrad_cli.config import load_config
+    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
+        stored_data_info
+
+    if _is_checkpoint(source):
+        checkpoint = open_checkpoint(source)
+        cfg = stored_config(checkpoint)
+        _, rows = rebuild_model(checkpoint, cfg)
+        return stored_data_info(checkpoint)[0], rows, cfg.name
+    cfg = load_config(source)
+    simplegrad.manual_seed(cfg.values["seed"])
+    data = build.load_datasets(cfg)
+    _, rows, _ = build.build_model(cfg, data.input_shape, data.num_classes, data.train.x)
+    return data.input_shape, rows, cfg.name
+
+
+def model_dot(input_shape, rows, name="model"):
+    """DOT text of a model summary: input, then each layer (arguments, output shape,
+    parameters), top to bottom."""
+    from simplegrad.viz import Dot, dot_attributes, quote
+
+    total = sum(row.parameters for row in rows)
+    title = dot_attributes(rankdir="TB", label=f"{name}: {total:,} parameters", labelloc="b",
+                           fontname="Helvetica", fontsize=11)
+    first = dot_attributes(label=f"input {tuple(input_shape)}", style="filled",
+                           fillcolor="lightblue")
+    lines = [f"digraph {quote(name)} {{", f"  graph {title};",
+             '  node [shape="box", style="rounded", fontname="Helvetica", fontsize=11];',
+             f"  input {first};"]
+    previous = "input"
+    for row in rows:
+        arguments = row.module.extra_repr()
+        label = "\n".join([f"{row.index}: {row.name}"] + [arguments] * bool(arguments)
+                          + [f"output {tuple(row.output_shape)}",
+                             f"{row.parameters:,} parameters"])
+        lines.append(f"  layer{row.index} {dot_attributes(label=label)};")
+        lines.append(f"  {previous} -> layer{row.index};")
+        previous = f"layer{row.index}"
+    return Dot("\n".join(lines + ["}"]) + "\n")
+
+
+def graph(source, out):
+    """`simplegrad graph`: print the model's DOT text, or write it / its picture to `out`."""
+    if out is not None and not out.lower().endswith(SUFFIXES):
+        raise CliError(f"{out}: unknown picture format; use a name ending in "
+                       f"{', '.join(SUFFIXES)}", where="--out")
+    input_shape, rows, name = _layers(source)
+    dot = model_dot(input_shape, rows, name)
+    if out is None:
+        sys.stdout.write(dot)
+        return OK
+    from simplegrad.viz import GraphvizMissing
+
+    try:
+        dot.render(out)
+    except GraphvizMissing as error:
+        raise CliError(f"cannot write {out}: {error}; or use --out FILE.dot") from None
+    except OSError as error:
+        raise CliError(f"{out}: cannot write: {error.strerror or error}", where="--out") \
+            from None
+    display.info(f"wrote {out} ({len(rows)} layers, {os.path.getsize(out):,} bytes)")
+    return OK

@@ -1,0 +1,189 @@
+"""The registry: each config name -> the library class (or function) it builds.
+
+Types, defaults and the set of keys come from the constructors' signatures (`schema.py` reads
+them); an entry declares only what a signature cannot say: a one-line doc per argument, ranges,
+config names that differ from the constructor's (`in` -> `in_dim`), constructor arguments a
+config does not offer, and for a layer how the incoming shape fills in its sizes. Adding a layer
+is its class plus one line here; the validator, JSON Schema, docs tables, `validate`'s parameter
+count and `gradcheck`'s layer cases follow.
+"""
+from simplegrad import nn, optim
+from simplegrad.nn import functional as F
+from simplegrad.optim import lr_scheduler
+
+MAX_SIZE = 1_000_000  # largest layer width / batch size accepted; bigger is a typo
+MAX_WINDOW = 1024  # largest kernel size, stride or padding
+
+INFER = "inferred from the data when null"
+
+
+class Arg:
+    """What a signature cannot say about one argument: its doc, range, or a config default."""
+
+    def __init__(self, doc, **field):
+        self.doc, self.field = doc, field  # field: keyword arguments of schema.Field
+
+
+class Input:
+    """The per-sample input shape a layer accepts, and the size argument read off it."""
+
+    def __init__(self, ndims, text, size=None, axis=0, window=False, pool=False, hint=None):
+        self.ndims, self.text = ndims, text  # accepted len(shape) (None = any), in words
+        self.size, self.axis = size, axis  # argument filled in from shape[axis]
+        self.window = window  # has kernel_size/padding that must fit height and width
+        self.pool = pool  # padding at most half the kernel (as the pooling ops require)
+        self.hint = hint  # fix-it added when the shape is wrong
+
+
+class Entry:
+    """One config name: what it builds and what its constructor's signature cannot say."""
+
+    def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
+                 parameters=None, one_hot=False):
+        self.builds, self.doc = builds, doc
+        self.args = args or {}  # config key -> Arg
+        self.rename = rename or {}  # config key -> constructor argument, where they differ
+        self.hide = set(hide)  # constructor arguments a config does not set
+        self.input = input  # layers: an Input
+        self.parameters = parameters or (lambda args: 0)  # layers: count before allocating
+        self.one_hot = one_hot  # losses: compare against one-hot labels
+
+    def kwargs(self, args):
+        """Constructor keyword arguments from config arguments (lists become tuples)."""
+        return {self.rename.get(key, key): tuple(value) if isinstance(value, list) else value
+                for key, value in args.items() if key in self.args}
+
+
+def _size(doc, inferred=False):
+    """A positive count such as a layer width; `inferred` ones default to null."""
+    extra = {"default": None} if inferred else {}
+    return Arg(f"{doc}; {INFER}" if inferred else doc, minimum=1, maximum=MAX_SIZE, **extra)
+
+
+def _window(doc, minimum=1):
+    return Arg(doc, minimum=minimum, maximum=MAX_WINDOW)
+
+
+_FEATURES = "(features,)"
+_IMAGES = "(channels, height, width)"
+_POOL_ARGS = {"stride": _window("step between windows; null = kernel_size"),
+              "padding": _window("zero padding on each side", minimum=0)}
+_EPS = Arg("added to the variance for stability", minimum=0, exclusive_minimum=True, maximum=1.0)
+_BATCH_NORM_ARGS = {"eps": _EPS, "momentum": Arg("running-statistics update rate", minimum=0,
+                                                 maximum=1)}
+_DROPPED = ("affine", "track_running_stats")
+
+
+def _batch_norm_parameters(args):
+    return 2 * args["num_features"]
+
+
+LAYERS = {
+    "linear": Entry(
+        nn.Linear, "`x @ W + b`; put a `flatten` before it for images",
+        {"in": _size("input features", inferred=True), "out": _size("output features"),
+         "bias": Arg("learn an additive bias")},
+        rename={"in": "in_dim", "out": "out_dim"}, hide=("use_bias",),  # the original's spelling
+        input=Input((1, 2), _FEATURES, "in", axis=-1, hint="add `- flatten` before it"),
+        parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"]),
+    "conv2d": Entry(
+        nn.Conv2d, "2-D convolution; `in`/`out` are PyTorch's `in_channels`/`out_channels`",
+        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
+         "kernel_size": _window("kernel size (square)"),
+         "stride": _window("step between kernel positions"),
+         "padding": _window("zero padding on each side", minimum=0),
+         "bias": Arg("learn an additive bias per channel")},
+        rename={"in": "in_channels", "out": "out_channels"},
+        input=Input((3,), _IMAGES, "in", window=True),
+        parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
+    "max_pool2d": Entry(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
+                        {"kernel_size": _window("max-pooling window size (square)"),
+                         **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
+    "avg_pool2d": Entry(nn.AvgPool2d, "mean over each window; zero padding (at most half of "
+                                      "it) counts in the mean",
+                        {"kernel_size": _window("average-pooling window size (square)"),
+                         **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
+    "flatten": Entry(nn.Flatten, "everything after the batch axis becomes one axis",
+                     hide=("start_dim", "end_dim")),
+    "relu": Entry(nn.ReLU, "`max(x, 0)`"),
+    "sigmoid": Entry(nn.Sigmoid, "`1 / (1 + exp(-x))`"),
+    "tanh": Entry(nn.Tanh, "hyperbolic tangent"),
+    "gelu": Entry(nn.GELU, "Gaussian error linear unit (exact erf form)", hide=("approximate",)),
+    "silu": Entry(nn.SiLU, "`x * sigmoid(x)` (swish)"),
+    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`",
+                        {"negative_slope": Arg("slope for negative inputs", minimum=0,
+                                               maximum=1)}),
+    "softmax": Entry(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
+                                 "which includes it", hide=("dim", "axis")),
+    "dropout": Entry(nn.Dropout, "zeroes activations while training only",
+                     {"p": Arg("probability of zeroing each activation while training",
+                               minimum=0, maximum=0.999)}),
+    "layer_norm": Entry(nn.LayerNorm, "normalises over the last axis",
+                        {"normalized_shape": _size("size of the last axis", inferred=True),
+                         "eps": _EPS}, hide=("elementwise_affine",),
+                        input=Input(None, "any", "normalized_shape", axis=-1),
+                        parameters=lambda a: 2 * a["normalized_shape"]),
+    "batch_norm1d": Entry(nn.BatchNorm1d, "batch statistics per feature (or channel)",
+                          {"num_features": _size("channels (or features) to normalise",
+                                                 inferred=True), **_BATCH_NORM_ARGS},
+                          hide=_DROPPED, parameters=_batch_norm_parameters,
+                          input=Input((1, 2), "(features,) or (channels, length)",
+                                      "num_features")),
+    "batch_norm2d": Entry(nn.BatchNorm2d, "batch statistics per channel of images",
+                          {"num_features": _size("channels (or features) to normalise",
+                                                 inferred=True), **_BATCH_NORM_ARGS},
+                          hide=_DROPPED, parameters=_batch_norm_parameters,
+                          input=Input((3,), _IMAGES, "num_features")),
+}
+
+LOSSES = {
+    "cross_entropy": Entry(F.cross_entropy, "softmax cross-entropy against the integer class "
+                                            "labels"),
+    "mse": Entry(F.mse_loss, "mean squared error between the outputs and one-hot labels",
+                 one_hot=True),
+    "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary "
+                                  "cross-entropy per output against one-hot labels (multi-label "
+                                  "style)",
+                                  one_hot=True),
+}
+
+_LR = dict(minimum=0, exclusive_minimum=True)  # a huge lr is legal: it shows divergence
+_WEIGHT_DECAY = dict(minimum=0, maximum=1.0)
+_ADAM_ARGS = {
+    "lr": Arg("learning rate", **_LR),
+    "betas": Arg("decay rates of the first and second moment estimates", minimum=0,
+                 maximum=0.99999),
+    "eps": Arg("added to the denominator for stability", minimum=0, exclusive_minimum=True,
+               maximum=1.0),
+}
+
+OPTIMIZERS = {
+    "sgd": Entry(optim.SGD, "stochastic gradient descent, optionally with momentum", {
+        "lr": Arg("learning rate", default=0.01, **_LR),
+        "momentum": Arg("momentum factor", minimum=0, maximum=0.9999),
+        "nesterov": Arg("use Nesterov momentum (needs momentum > 0)"),
+        "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY),
+    }, hide=("dampening",)),
+    "adam": Entry(optim.Adam, "Adam: steps scaled by running moment estimates", {
+        **_ADAM_ARGS, "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY)},
+        hide=("beta1", "beta2")),  # the original simplegrad's spelling of betas
+    "adamw": Entry(optim.AdamW, "Adam with weight decay applied directly to the weights", {
+        **_ADAM_ARGS, "weight_decay": Arg("decoupled weight decay", **_WEIGHT_DECAY)},
+        hide=("beta1", "beta2")),
+}
+
+_EPOCHS = dict(minimum=1, maximum=100_000)
+
+SCHEDULERS = {
+    "step": Entry(lr_scheduler.StepLR, "multiply the learning rate by `gamma` every "
+                                       "`step_size` epochs", {
+        "step_size": Arg("epochs between learning-rate decays", **_EPOCHS),
+        "gamma": Arg("factor applied to the learning rate at each decay", minimum=0,
+                     exclusive_minimum=True, maximum=1.0),
+    }),
+    "cosine": Entry(lr_scheduler.CosineAnnealingLR, "cosine decay from `lr` to `eta_min`", {
+        "t_max": Arg("epochs of one cosine half-period; null = train.epochs - warmup_epochs",
+                     default=None, **_EPOCHS),
+        "eta_min": Arg("learning rate at the end of the cosine", minimum=0),
+    }, rename={"t_max": "T_max"}),
+}

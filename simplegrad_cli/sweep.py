@@ -1,0 +1,494 @@
+"""`simplegrad sweep`: hyperparameter search on Optuna, each trial an ordinary training run.
+
+This process owns the Optuna study (ask/tell). Each trial is `simplegrad train` in its own
+process and run folder (SWEEP_DIR/trial-NNNN), its BLAS threads limited to its share of the
+cores; the sweep follows the trial's metrics.jsonl as it grows, reports every epoch to the
+pruner, and stops a pruned trial with SIGTERM (train saves and exits 143). The study lives in
+an Optuna RDB storage (a SQLite file in the sweep folder, or a shared database for workers on
+several machines), so running the same command again continues it.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+
+from simplegrad_cli import display
+from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.run_folder import RunFolder
+
+POLL_S = 0.2  # how often running trials are checked
+HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
+GRACE_S = 120
+HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
+UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+TRAIN = "from simplegrad_cli.app import main; main()"
+
+
+def import_optuna():
+    """Optuna, quiet; or the one line that says how to install it."""
+    try:
+        import optuna
+    except ImportError:
+        raise CliError('simplegrad sweep needs Optuna: pip install "simplegrad[sweep]"') \
+            from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def storage_url(url, out):
+    """The RDB URL: the SQLite file in the sweep folder by default; `postgresql://` means the
+    psycopg 3 driver that the `sweep` extra installs."""
+    if url is None:
+        return "sqlite:///" + os.path.abspath(os.path.join(out, "study.db"))
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def shown_url(url):
+    """A storage URL with its password hidden, for output."""
+    head, sep, rest = url.partition("://")
+    user, at, host = rest.rpartition("@")
+    if at and ":" in user:
+        user = user.split(":", 1)[0] + ":***"
+    return head + sep + user + at + host
+
+
+class TrialRun:
+    """One trial on this machine: its Optuna trial, process, run folder and progress."""
+
+    def __init__(self, trial, params, folder, process):
+        self.trial, self.params, self.folder, self.process = trial, params, folder, process
+        self.number = trial.number
+        self.started = time.monotonic()
+        self.offset = 0  # bytes of metrics.jsonl already read
+        self.values = {}  # epoch -> metric value
+        self.pruned = self.stopped = self.taken = False
+        self.outcome = "running"
+        self.value = self.error = None
+
+    @property
+    def epoch(self):
+        """Epochs reported so far."""
+        return max(self.values, default=0)
+
+    @property
+    def seconds(self):
+        """Wall time since the trial started."""
+        return time.monotonic() - self.started
+
+    def new_values(self, metric):
+        """(epoch, value) pairs of the metric in complete new lines of metrics.jsonl."""
+        path = os.path.join(self.folder.path, "metrics.jsonl")
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except OSError:
+            return []
+        complete = chunk[:chunk.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        found = []
+        for line in complete.decode("utf-8", "replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("type") == "epoch" \
+                    and isinstance(record.get(metric), (int, float)):
+                found.append((int(record["epoch"]), float(record[metric])))
+        return found
+
+
+class SweepRunner:
+    """Runs a validated Sweep against an Optuna study until the study has its trials."""
+
+    def __init__(self, sweep, storage=None, join=False):
+        self.sweep, self.join, self.screen = sweep, join, None
+        self.optuna = import_optuna()
+        s = sweep.settings
+        self.out = RunFolder(s["out"])
+        self.metric, self.maximize = s["metric"], s["mode"] == "max"
+        self.jobs, self.target = s["jobs"], s["trials"]
+        if s["sampler"]["name"] == "grid":
+            from simplegrad_cli.sweep_space import grid_size
+
+            self.target = min(self.target, grid_size(sweep))
+        self.url = storage_url(storage, s["out"])
+        self.runs, self.finished_here = [], []
+        self.stop_signal = None
+
+    # ---- the study ----------------------------------------------------------------------
+    def open_study(self):
+        """Create or load the study (checking that a loaded one searches the same space)."""
+        s = self.sweep.settings
+        if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
+            self.out.check()
+            os.makedirs(self.out.path, exist_ok=True)
+        try:
+            self.study = self.create_study()
+        except ImportError as error:
+            raise CliError(f"storage {shown_url(self.url)}: its database driver is not "
+                           f"installed ({error}); for PostgreSQL: pip install "
+                           '"simplegrad[sweep]"') from None
+        except Exception as error:  # noqa: BLE001  (SQLAlchemy reports bad URLs many ways)
+            message = str(error).strip().splitlines()[0] if str(error).strip() else \
+                type(error).__name__
+            raise CliError(f"cannot open the study storage {shown_url(self.url)}: "
+                           f"{message}") from None
+        signature = self.sweep.signature()
+        stored = self.study.user_attrs.get("sweep")
+        if stored is None:
+            self.study.set_user_attr("sweep", signature)
+        elif stored != signature:
+            different = next(k for k in signature if signature[k] != stored.get(k))
+            raise CliError(f"study '{s['study']}' in {shown_url(self.url)} was created with "
+                           f"another {different} ({json.dumps(stored.get(different))}); use "
+                           "--study NAME (or another --out) for a new study")
+        if not self.join:
+            self.fail_left_running()
+        self.study.sampler = self.make_sampler(len(self.study.trials))
+
+    def create_study(self, attempts=5):
+        """Open the storage and create (or load) the study. Workers starting together on a
+        new database race to create Optuna's tables; the loser retries, finding them made."""
+        from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+        optuna, s = self.optuna, self.sweep.settings
+        for attempt in range(1, attempts + 1):
+            try:
+                self.storage = optuna.storages.RDBStorage(
+                    self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
+                return optuna.create_study(
+                    study_name=s["study"], storage=self.storage, pruner=self.make_pruner(),
+                    load_if_exists=True, direction="maximize" if self.maximize else "minimize")
+            except (IntegrityError, ProgrammingError):
+                if attempt == attempts:
+                    raise
+                time.sleep(0.5 * attempt)
+
+    def make_sampler(self, done):
+        """The sampler of the settings, seeded by the sweep or the base config plus the
+        trials `done` (a continued study does not repeat its points; join workers also add
+        their process id, so machines do not repeat each other's)."""
+        samplers, spec = self.optuna.samplers, self.sweep.settings["sampler"]
+        seed = spec["seed"] if spec["seed"] is not None else \
+            self.sweep.trial_config({}).values["seed"]
+        seed = seed + done + (os.getpid() if self.join else 0)
+        if spec["name"] == "grid":
+            class Grid(samplers.GridSampler):
+                def after_trial(self, *args):
+                    """(Optuna's would call study.stop(), which only works in optimize(); the
+                    sweep stops by itself, its trials capped at the grid's size.)"""
+
+            return Grid({p.name: p.values for p in self.sweep.params}, seed=seed)
+        if spec["name"] == "random":
+            return samplers.RandomSampler(seed=seed)
+        return samplers.TPESampler(seed=seed, n_startup_trials=spec["n_startup_trials"])
+
+    def make_pruner(self):
+        """The pruner of the settings (pruning on the per-epoch metric)."""
+        pruners, spec = self.optuna.pruners, dict(self.sweep.settings["pruner"])
+        name = spec.pop("name")
+        if name == "none":
+            return pruners.NopPruner()
+        if name == "threshold":
+            return pruners.ThresholdPruner(**spec)
+        if name == "hyperband":
+            return pruners.HyperbandPruner(max_resource=self.sweep.max_epochs(), **spec)
+        return pruners.MedianPruner(**spec)
+
+    def counted(self, trial):
+        """Does a trial use up one of the study's trials? (Not if it was interrupted.)"""
+        state = self.optuna.trial.TrialState
+        if trial.state == state.FAIL:
+            return trial.user_attrs.get("outcome") not in UNCOUNTED + (None,)
+        return True
+
+    def fail_left_running(self):
+        """Alone on the study: trials still 'running' were left by a stopped sweep."""
+        state = self.optuna.trial.TrialState
+        for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
+            self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
+            self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
+
+    def hopeless(self):
+        """The first trials here all failed: the next ones would most likely fail alike
+        (data that cannot be read, say), so the sweep stops instead of failing them all."""
+        first = self.finished_here[:HOPELESS]
+        return len(first) == HOPELESS and all(r.outcome == "failed" for r in first)
+
+    def ask(self):
+        """The next trial, or None when the study has (or is running) all its trials."""
+        if self.hopeless():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # heartbeats outside optimize(): intended here
+            self.optuna.storages.fail_stale_trials(self.study)
+            if sum(map(self.counted, self.study.get_trials(deepcopy=False))) >= self.target:
+                return None
+            trial = self.study.ask({p.name: p.distribution() for p in self.sweep.params})
+        counted = sorted(t.number for t in self.study.get_trials(deepcopy=False)
+                         if self.counted(t))
+        if trial.number not in counted[:self.target]:  # another worker asked at the same time
+            trial.set_user_attr("outcome", "over budget")
+            self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+            return None
+        return trial
+
+    # ---- trials -------------------------------------------------------------------------
+    def start(self, trial):
+        """Start `simplegrad train` for a trial in SWEEP_DIR/trial-NNNN."""
+        folder = RunFolder(os.path.join(self.out.path, f"trial-{trial.number:04d}"))
+        if os.path.exists(folder.path) and os.listdir(folder.path):
+            trial.set_user_attr("outcome", "interrupted")
+            self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+            raise CliError(f"{folder.path}: already exists, from another study; use another "
+                           "--out or delete the folder")
+        os.makedirs(folder.path, exist_ok=True)
+        params = dict(trial.params)
+        trial.set_user_attr("folder", folder.path)
+        trial.set_user_attr("host", socket.gethostname())
+        command = [sys.executable, "-c", TRAIN, "train", self.sweep.base_file,
+                   "--out", folder.path, "--json"]
+        for text in self.sweep.trial_overrides(params):
+            command += ["--set", text]
+        with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
+                open(os.path.join(folder.path, "train.log"), "wb") as stderr:
+            process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
+                                       stdin=subprocess.DEVNULL, env=self.trial_env(),
+                                       start_new_session=True)  # Ctrl-C reaches us only
+        run = TrialRun(trial, params, folder, process)
+        self.runs.append(run)
+        self.screen.started(run)
+
+    def trial_env(self):
+        """This process's environment with BLAS limited to one job's share of the cores."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+            os.cpu_count() or 1
+        threads = str(max(1, cores // self.jobs))
+        env = dict(os.environ)
+        env.update({name: threads for name in THREAD_VARIABLES})
+        code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this very CLI
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
+        return env
+
+    def follow(self, run):
+        """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
+        for epoch, value in run.new_values(self.metric):
+            if run.pruned or run.taken or epoch in run.values:
+                continue  # after the pruning decision, later epochs are not the trial's
+            run.values[epoch] = value
+            try:
+                run.trial.report(value, epoch)
+                prune = not run.stopped and run.trial.should_prune()
+            except self.optuna.exceptions.UpdateFinishedTrialError:
+                prune, run.taken = False, True  # failed by another worker (no heartbeat)
+            self.screen.progress(run)
+            if (prune or run.taken) and not run.stopped and run.process.poll() is None:
+                run.process.send_signal(signal.SIGTERM)
+            run.pruned = run.pruned or prune
+            run.stopped = run.stopped or run.taken
+
+    def finish(self, run):
+        """The trial's process has ended: tell Optuna how it went."""
+        state = self.optuna.trial.TrialState
+        self.follow(run)
+        code = run.process.returncode
+        pick = max if self.maximize else min
+        values = list(run.values.values())
+        if run.pruned:
+            run.outcome = "pruned"
+        elif run.stopped:
+            run.outcome = "interrupted"
+        elif code == 0 and values:
+            run.outcome, run.value = "completed", pick(values)
+        else:
+            run.outcome = "failed"
+            run.error = _last_line(os.path.join(run.folder.path, "train.log")) or \
+                f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
+        attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
+                 "error": run.error}
+        try:
+            for key, value in attrs.items():
+                run.trial.set_user_attr(key, value)
+            if run.outcome == "completed":
+                self.study.tell(run.trial, run.value)
+            else:
+                self.study.tell(run.trial, state=state.PRUNED if run.pruned else state.FAIL)
+        except self.optuna.exceptions.UpdateFinishedTrialError:
+            run.outcome = "interrupted"  # another worker failed it meanwhile (no heartbeat)
+        self.runs.remove(run)
+        self.finished_here.append(run)
+        self.screen.finished(run, self.best())
+        self.write_outputs()
+
+    # ---- the loop -----------------------------------------------------------------------
+    def run(self, screen):
+        """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
+        `screen` shows the progress (sweep_display); call open_study first."""
+        self.screen = screen
+        self.out.check()
+        os.makedirs(self.out.path, exist_ok=True)
+        started = time.monotonic()
+        previous = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.loop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            for run in list(self.runs):  # an unexpected error: leave no trial behind
+                run.stopped = True
+                run.process.kill()
+                run.process.wait()
+                self.finish(run)
+        self.write_outputs()
+        if self.hopeless() and self.stop_signal is None:
+            first = self.finished_here[0]
+            raise CheckFailed(f"stopped: the first {HOPELESS} trials failed (trial "
+                              f"{first.number}: {first.error}); see {first.folder.path}/"
+                              "train.log")
+        if self.stop_signal is not None:
+            name = "SIGTERM" if self.stop_signal == signal.SIGTERM else "Ctrl-C"
+            stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
+            raise Interrupted(f"{name}: sweep stopped; {stopped} running trial(s) marked "
+                              f"interrupted (their folders keep last.npz); run the same "
+                              f"command again to continue the study",
+                              exit_code=TERMINATED if self.stop_signal == signal.SIGTERM
+                              else INTERRUPTED)
+        return self.summary(time.monotonic() - started)
+
+    def loop(self):
+        last_beat = 0.0
+        while True:
+            while self.stop_signal is None and len(self.runs) < self.jobs:
+                trial = self.ask()
+                if trial is None:
+                    break
+                self.start(trial)
+            if not self.runs:
+                return
+            if time.monotonic() - last_beat > HEARTBEAT_S / 2:
+                for run in self.runs:
+                    self.storage.record_heartbeat(run.trial._trial_id)
+                last_beat = time.monotonic()
+            for run in list(self.runs):
+                if run.process.poll() is None:
+                    self.follow(run)
+                else:
+                    self.finish(run)
+            self.screen.tick(self.runs)
+            time.sleep(POLL_S)
+
+    def on_signal(self, signum, frame):
+        """First Ctrl-C/SIGTERM: stop the running trials (they save); second: kill them."""
+        first = self.stop_signal is None
+        self.stop_signal = self.stop_signal or signum
+        for run in self.runs:
+            run.stopped = True
+            if run.process.poll() is None:
+                run.process.send_signal(signal.SIGTERM if first else signal.SIGKILL)
+        self.screen.message("stopping: running trials save and stop (Ctrl-C again: kill them)"
+                            if first else "killing the running trials")
+
+    # ---- results ------------------------------------------------------------------------
+    def best(self):
+        """The best completed trial of the whole study (any worker), or None."""
+        state = self.optuna.trial.TrialState
+        done = self.study.get_trials(deepcopy=False, states=(state.COMPLETE,))
+        if not done:
+            return None
+        pick = max if self.maximize else min
+        return pick(done, key=lambda t: (t.value, -t.number))
+
+    def trial_records(self):
+        """One dict per trial of the study, in trial order (what trials.jsonl holds)."""
+        records = []
+        for t in self.study.get_trials(deepcopy=False):
+            outcome = t.user_attrs.get("outcome") or t.state.name.lower()
+            if t.state.name == "RUNNING":
+                outcome = "running"
+            records.append({
+                "number": t.number, "outcome": outcome, "value": t.value,
+                "params": t.params, "epochs": t.user_attrs.get("epochs", len(
+                    t.intermediate_values)), "time_s": t.user_attrs.get("time_s"),
+                "folder": t.user_attrs.get("folder"), "host": t.user_attrs.get("host"),
+                "error": t.user_attrs.get("error")})
+        return records
+
+    def write_outputs(self):
+        """trials.jsonl (every trial of the study) and best.yaml, each written atomically."""
+        records = self.trial_records()
+        self.out.write_text(os.path.join(self.out.path, "trials.jsonl"),
+                            "".join(json.dumps(r) + "\n" for r in records))
+        best = self.best()
+        if best is not None:
+            self.out.write_text(os.path.join(self.out.path, "best.yaml"), self.best_yaml(best))
+
+    def best_yaml(self, best):
+        """The base config with the best trial's values: a complete config to train as is."""
+        by_name = {p.name: p.path for p in self.sweep.params}
+        cfg = self.sweep.trial_config({by_name[k]: v for k, v in best.params.items()
+                                       if k in by_name})
+        from simplegrad_cli.sweep_display import shown_params, shown_value
+
+        value = shown_value(self.metric, best.value)
+        return (f"# best of sweep '{self.sweep.settings['study']}': trial {best.number}, "
+                f"{self.metric} {value}\n# {shown_params(best.params)}\n# train it: "
+                f"simplegrad train "
+                f"{os.path.join(self.out.path, 'best.yaml')}\n" + cfg.to_yaml())
+
+    def summary(self, seconds):
+        """The --json summary: counts, the best trial, every trial, timings."""
+        records = self.trial_records()
+        counts = {}
+        for record in records:
+            counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
+        best = self.best()
+        return {
+            "study": self.sweep.settings["study"], "storage": shown_url(self.url),
+            "sweep_dir": self.out.path, "metric": self.metric,
+            "mode": self.sweep.settings["mode"], "trials": self.target, "counts": counts,
+            "ran_here": [r.number for r in self.finished_here],
+            "best": None if best is None else {
+                "number": best.number, "value": best.value, "params": best.params,
+                "folder": best.user_attrs.get("folder"),
+                "config": os.path.join(self.out.path, "best.yaml")},
+            "trials_file": os.path.join(self.out.path, "trials.jsonl"),
+            "trial_records": records, "time_s": round(seconds, 3)}
+
+
+def _last_line(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    except OSError:
+        return None
+    return lines[-1] if lines else None
+
+
+def run_sweep(source, searches, sets, options, storage, join, as_json):
+    """`simplegrad sweep`: validate the space, run the trials, print the results."""
+    from simplegrad_cli.sweep_display import results_table, sweep_display
+    from simplegrad_cli.sweep_space import load_sweep
+
+    sweep = load_sweep(source, searches, sets, options)
+    runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
+    runner.open_study()
+    with sweep_display(sweep) as screen:
+        summary = runner.run(screen)
+    if as_json:
+        display.print_json(summary)
+    else:
+        results_table(summary, sweep)
+    if not summary["counts"].get("completed"):
+        display.info(f"no trial of study '{summary['study']}' completed; see "
+                     f"{summary['trials_file']} and the trials' train.log")
+        return 1
+    return 0

@@ -1,0 +1,162 @@
+"""What `simplegrad sweep` shows: a live table of trials on a terminal, plain lines otherwise.
+
+Progress goes to stderr (a rich Live table of running and finished trials with the best so
+far, or one line per event in CI logs); the final results table goes to stdout.
+"""
+import sys
+import time
+
+from simplegrad_cli import display
+
+
+def shown_value(metric, value):
+    """A metric value as the CLI shows it: 96.10% for accuracies, 0.1234 for losses."""
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f}%" if metric.endswith("accuracy") else f"{value:.4f}"
+
+
+def shown_params(params):
+    """'optimizer.lr=0.00123, data.batch_size=64'."""
+    return ", ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                     for key, value in params.items())
+
+
+class PlainSweepDisplay:
+    """One line per trial event on stderr (no colours, no control characters)."""
+
+    def __init__(self, sweep):
+        self.sweep = sweep
+        self.metric = sweep.settings["metric"]
+
+    def __enter__(self):
+        s = self.sweep.settings
+        space = ", ".join(f"{p.name} {p.describe()}" for p in self.sweep.params)
+        self.message(f"sweep '{s['study']}': {s['trials']} trials of {self.sweep.base_file}, "
+                     f"{s['mode']} {self.metric}, {s['sampler']['name']} sampler, "
+                     f"{s['pruner']['name']} pruner, {s['jobs']} at a time -> {s['out']}; "
+                     f"space: {space}")
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def started(self, run):
+        """A trial's process started."""
+        self.message(f"trial {run.number} started: {shown_params(run.params)}")
+
+    def progress(self, run):
+        """A trial reported an epoch (plain output stays quiet until it ends)."""
+
+    def finished(self, run, best):
+        """A trial ended (completed, pruned, failed or interrupted)."""
+        latest = run.values.get(run.epoch)
+        what = {"completed": f"completed: {self.metric} {shown_value(self.metric, run.value)}",
+                "pruned": f"pruned at epoch {run.epoch} ({self.metric} "
+                          f"{shown_value(self.metric, latest)})",
+                "interrupted": f"interrupted at epoch {run.epoch}",
+                "failed": f"failed: {run.error}"}[run.outcome]
+        line = f"trial {run.number} {what} in {run.seconds:.1f}s"
+        if best is not None:
+            line += f"; best so far: trial {best.number}, {shown_value(self.metric, best.value)}"
+        self.message(line)
+
+    def tick(self, runs):
+        """Called every poll with the running trials (redraws the live table)."""
+
+    def message(self, text):
+        """A status line."""
+        display.info(text)
+
+    def close(self):
+        """Stop drawing."""
+
+
+class LiveSweepDisplay(PlainSweepDisplay):
+    """A rich Live table on stderr: running trials with their epoch, finished ones, the best."""
+
+    def __init__(self, sweep):
+        from rich.console import Console
+        from rich.live import Live
+
+        super().__init__(sweep)
+        self.console = Console(stderr=True)
+        self.done, self.running, self.best = [], [], None
+        self.live = Live(console=self.console, refresh_per_second=4, transient=False)
+        self.last_draw = 0.0
+
+    def __enter__(self):
+        super().__enter__()
+        self.live.start()
+        return self
+
+    def started(self, run):
+        self.running.append(run)
+        self.redraw()
+
+    def finished(self, run, best):
+        self.running = [r for r in self.running if r is not run]
+        self.done.append(run)
+        self.best = best
+        self.redraw()
+
+    def tick(self, runs):
+        if time.monotonic() - self.last_draw >= 0.25:
+            self.redraw()
+
+    def message(self, text):
+        self.console.print(text, highlight=False, markup=False)
+
+    def redraw(self):
+        from rich.table import Table
+
+        self.last_draw = time.monotonic()
+        table = Table(title=None, show_edge=False, pad_edge=False)
+        for column in ("trial", "state", "params", self.metric, "epoch", "time"):
+            table.add_column(column, justify="right" if column in ("trial", "epoch", "time")
+                             else "left")
+        shown = self.done[-12:] + self.running  # the latest finished ones and all running
+        for run in shown:
+            value = run.value if run.outcome == "completed" else run.values.get(run.epoch)
+            style = "bold green" if self.best is not None and run.number == self.best.number \
+                else "dim" if run.outcome in ("pruned", "failed", "interrupted") else None
+            table.add_row(str(run.number), run.outcome, shown_params(run.params),
+                          shown_value(self.metric, value), str(run.epoch),
+                          f"{run.seconds:.0f}s", style=style)
+        best = "none yet" if self.best is None else \
+            f"trial {self.best.number}: {shown_value(self.metric, self.best.value)} " \
+            f"({shown_params(self.best.params)})"
+        from rich.console import Group
+        from rich.text import Text
+
+        self.live.update(Group(table, Text(f"best so far: {best}")))
+
+    def close(self):
+        self.redraw()
+        self.live.stop()
+
+
+def sweep_display(sweep):
+    """A live table when stderr is a terminal, plain lines otherwise."""
+    return LiveSweepDisplay(sweep) if sys.stderr.isatty() else PlainSweepDisplay(sweep)
+
+
+def results_table(summary, sweep):
+    """The study's trials, best first, on stdout (what the sweep found)."""
+    metric = summary["metric"]
+    records = summary["trial_records"]
+    reverse = summary["mode"] == "max"
+    done = sorted((r for r in records if r["value"] is not None),
+                  key=lambda r: r["value"], reverse=reverse)
+    rest = [r for r in records if r["value"] is None]
+    rows = [[r["number"], r["outcome"], shown_params(r["params"]),
+             shown_value(metric, r["value"]), r["epochs"],
+             f"{r['time_s']:.1f}s" if r["time_s"] is not None else "-"] for r in done + rest]
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary["counts"].items()))
+    display.table(f"sweep '{summary['study']}' ({counts}) in {summary['time_s']:.1f}s",
+                  [">trial", "outcome", "params", f">{metric}", ">epochs", ">time"], rows)
+    best = summary["best"]
+    if best is not None:
+        display.results_console().print(
+            f"best: trial {best['number']}, {metric} {shown_value(metric, best['value'])}; "
+            f"config {best['config']}", highlight=False, markup=False)

@@ -1,0 +1,95 @@
+"""The registry: signatures give types and defaults, declared counts match the real modules,
+every layer is gradchecked, and a layer added there (silu) works from config to checkpoint."""
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from simplegrad import nn
+from simplegrad_cli import build, gradchecks, registry, schema
+
+SILU_CONFIG = Path(__file__).resolve().parents[1] / "fixtures" / "silu_mlp.yaml"
+FAMILIES = [(registry.LAYERS, schema.LAYERS), (registry.OPTIMIZERS, schema.OPTIMIZERS),
+            (registry.SCHEDULERS, schema.SCHEDULERS)]
+
+
+@pytest.mark.parametrize("entries, fields", FAMILIES, ids=["layers", "optimizers", "schedulers"])
+def test_defaults_and_keys_come_from_the_signatures(entries, fields):
+    for name, entry in entries.items():
+        signature = inspect.signature(entry.builds).parameters
+        for key, field in fields[name].items():
+            if key == "warmup_epochs":  # the CLI's own scheduler setting
+                continue
+            parameter = signature[entry.rename.get(key, key)]
+            if "default" in entry.args[key].field:
+                assert field.default == entry.args[key].field["default"], (name, key)
+            elif parameter.default is parameter.empty:
+                assert field.default is schema.REQUIRED, (name, key)
+            else:
+                assert field.default == list(parameter.default) if field.kind == "numbers" \
+                    else field.default == parameter.default, (name, key)
+        offered = {entry.rename.get(key, key) for key in fields[name]} | entry.hide
+        assert offered >= set(signature) - {"params", "optimizer"}, name
+
+
+def test_types_come_from_annotations():
+    assert schema.LAYERS["linear"]["bias"].kind == "bool"
+    assert schema.LAYERS["max_pool2d"]["stride"].nullable
+    assert schema.LAYERS["conv2d"]["kernel_size"].kind == "int"  # int | tuple: the first
+    betas = schema.OPTIMIZERS["adam"]["betas"]
+    assert (betas.kind, betas.length) == ("numbers", 2)
+    assert schema.OPTIMIZERS["adamw"]["weight_decay"].default == 0.01  # AdamW's own default
+
+
+def test_an_undocumented_constructor_argument_is_refused():
+    class Scaled(nn.Module):
+        def __init__(self, factor: float = 2.0, offset: float = 0.0):
+            super().__init__()
+
+    entry = registry.Entry(Scaled, "scale", {"factor": registry.Arg("the factor")})
+    with pytest.raises(TypeError, match="document argument 'offset'"):
+        schema.fields_of(entry)
+    entry.hide.add("offset")
+    assert list(schema.fields_of(entry)) == ["factor"]
+
+
+def test_declared_parameter_counts_match_the_built_modules():
+    for name, entry in registry.LAYERS.items():
+        args = {key: 3 if field.default is schema.REQUIRED else field.default
+                for key, field in schema.LAYERS[name].items()}
+        if entry.input is not None and entry.input.size:
+            args[entry.input.size] = 5
+        assert entry.parameters(args) == build.make_layer(name, args).num_parameters(), name
+
+
+def test_every_registry_layer_is_gradchecked():
+    names = set(gradchecks.available_checks())
+    assert {entry.builds.__name__ for entry in registry.LAYERS.values()} <= names
+    assert "SiLU" in names
+
+
+def test_every_registry_layer_can_be_exported_to_onnx():
+    from simplegrad import export
+
+    assert {entry.builds for entry in registry.LAYERS.values()} <= set(export.LAYERS)
+
+
+def test_a_config_with_silu_trains_evaluates_and_reloads(cli, workdir):
+    result = cli("train", SILU_CONFIG, "--json", "--out", "run")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["best"] > 0.6  # three classes: chance is 1/3
+    resolved = yaml.safe_load((workdir / "run" / "config.yaml").read_text())
+    names = [layer if isinstance(layer, str) else next(iter(layer)) for layer in resolved["model"]]
+    assert names == ["linear", "silu", "linear", "silu", "linear"]
+    evaluated = cli("eval", workdir / "run" / "best.npz", "--json")  # rebuilt from the checkpoint
+    assert evaluated.exit_code == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["accuracy"] > 0.5
+
+
+def test_silu_layer_is_x_times_sigmoid():
+    x = np.linspace(-4, 4, 9)
+    np.testing.assert_allclose(build.make_layer("silu", {})(x).data, x / (1 + np.exp(-x)),
+                               rtol=1e-6)
