@@ -79,7 +79,7 @@ def rss_probe(backend_name, workload_name, samples, max_steps=None, threads=None
     if backend_name == "torch":
         from benchmarks import torch_reference
         torch_reference.set_threads(machine.blas_info()["num_threads"] or 1)
-    workload = {w.name: w for w in (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)}[
+    workload = {w.name: w for w in workloads.ALL_WORKLOADS}[
         workload_name]
     x, y = workloads.make_data(samples)
     reset = _reset_peak_rss()

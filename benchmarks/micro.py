@@ -64,10 +64,12 @@ def conv_case(backend_names):
     w_mat = w.reshape(8, -1).copy()
     cnhw = x.reshape(1, 64, 28, 28)  # one channel: NCHW is CNHW
     ref = numpy_reference
+    grad_grid = np.zeros((8, 64, 30, 30), dtype=np.float32)  # the output grid, zero off the
+    grad_grid[..., :28, :28] = 1.0                           # valid corner
     case = {"numpy": (
         "out, cols = f(x, w, b); bwd(g, cols, w, gw, gb, x.shape)",
         {"f": ref.conv3x3_forward, "bwd": ref.conv3x3_backward, "x": cnhw, "w": w_mat, "b": b,
-         "g": np.ones((8, 64, 28, 28), dtype=np.float32), "gw": np.empty_like(w_mat),
+         "g": grad_grid, "gw": np.empty_like(w_mat),
          "gb": np.empty_like(b)})}
     if "torch" in backend_names:
         import torch
@@ -83,6 +85,27 @@ def conv_case(backend_names):
                               {"conv": conv2d, "x": sx, "w": sw, "b": sb,
                                "g": np.ones((64, 8, 28, 28), dtype=np.float32)})
     return case
+
+
+GEMM_SHAPES = ((128, 784, 512), (128, 512, 512))  # the MLP 784-512-512-10's forward matmuls
+
+
+def gemm_cases(backend_names):
+    """{case: {backend: (statement, globals)}}: one float32 matmul of the wide MLP's shapes.
+
+    The engines' whole difference here is the BLAS library: NumPy's OpenBLAS against the MKL
+    that PyTorch's CPU build calls (simplegrad's Linear is a NumPy matmul).
+    """
+    rng = np.random.default_rng(0)
+    cases = {}
+    for m, k, n in GEMM_SHAPES:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        case = cases[f"matmul {m}x{k} @ {k}x{n}"] = {"numpy": ("a @ b", {"a": a, "b": b})}
+        if "torch" in backend_names:
+            import torch
+            case["torch"] = ("a @ b", {"a": torch.from_numpy(a), "b": torch.from_numpy(b)})
+    return cases
 
 
 def time_cases(cases, rounds, number):
@@ -164,8 +187,9 @@ def run_all(backend_names, rounds, reps, chain_length, log=print):
     """Every micro-benchmark; returns a JSON-able dict."""
     cases = op_cases(backend_names)
     cases["conv2d 64x1x28x28 -> 8, fwd+bwd"] = conv_case(backend_names)
+    cases.update(gemm_cases(backend_names))
     conv_reps = max(3, reps // 500)
-    timed = time_cases(cases, rounds, lambda c: conv_reps if c.startswith("conv") else reps)
+    timed = time_cases(cases, rounds, lambda c: reps if c.startswith("add") else conv_reps)
     log("  op micro-benchmarks done")
     fixed = {b: timed["add fwd+bwd"][b] - timed["add fwd, grad-tracking"][b]
              for b in timed["add fwd, grad-tracking"]}

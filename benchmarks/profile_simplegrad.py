@@ -26,7 +26,7 @@ def profile_workload(backend_name, workload_name, samples, steps=None):
     ready, skipped = backends.load((backend_name,))
     if backend_name not in ready:
         raise SystemExit(f"backend {backend_name}: {skipped[backend_name]}")
-    workload = {w.name: w for w in (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)}[
+    workload = {w.name: w for w in workloads.ALL_WORKLOADS}[
         workload_name]
     if steps is None and isinstance(workload, workloads.CNNWorkload):
         steps = 50
@@ -70,7 +70,7 @@ def top_lines(profiler, top=25, sort="tottime"):
 
 def main(argv=None):
     """Command-line entry point."""
-    names = [w.name for w in (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)]
+    names = [w.name for w in workloads.ALL_WORKLOADS]
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_simplegrad",
                                 description=__doc__.split("\n")[0])
     p.add_argument("target", choices=[*names, "add-op"])

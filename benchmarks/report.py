@@ -64,9 +64,11 @@ def micro_lines(micro):
         sg, np_, th = per.get("simplegrad"), per.get("numpy"), per.get("torch")
         rows.append([case, *(_fmt(per.get(b), digits=3) for b in BACKENDS),
                      _ratio(sg / np_ if sg and np_ else None),
-                     _ratio(sg / th if sg and th else None)])
+                     _ratio(sg / th if sg and th else None),
+                     _ratio(th / np_ if th and np_ else None)])
     lines = ["Micro-benchmarks, microseconds per call (median over rounds)",
-             *table(["case", *BACKENDS, "simplegrad/numpy", "simplegrad/torch"], rows), ""]
+             *table(["case", *BACKENDS, "simplegrad/numpy", "simplegrad/torch", "torch/numpy"],
+                    rows), ""]
     n = micro["chain_length"]
     lines.append(f"{n:,}-op chain (y = y * 0.99999 on 4 elements), forward + backward:")
     for name, c in micro["chain"].items():

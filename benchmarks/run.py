@@ -15,7 +15,8 @@ if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make `benchm
 
 from benchmarks import backends, machine, memory, micro, report, training, workloads  # noqa: E402
 
-GROUPS = {"mlp": [w.name for w in workloads.MLP_WORKLOADS], "cnn": [workloads.CNN_WORKLOAD.name],
+GROUPS = {"mlp": [w.name for w in workloads.MLP_WORKLOADS],
+          "cnn": [w.name for w in workloads.CNN_WORKLOADS],
           "micro": ["micro"], "memory": ["memory"]}
 ALL_ITEMS = [*GROUPS["mlp"], *GROUPS["cnn"], "micro", "memory"]
 
@@ -83,8 +84,7 @@ def run(args, log=print):
     for name, why in skipped.items():
         log(f"skipping {name}: {why}")
     data = workloads.make_data(args.samples)
-    selected = [w for w in (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)
-                if w.name in args.items]
+    selected = [w for w in workloads.ALL_WORKLOADS if w.name in args.items]
     if selected:
         jobs = {}
         for w in selected:
@@ -109,7 +109,7 @@ def run(args, log=print):
 
 def measure_memory(args, ready, data, log):
     """tracemalloc (numpy, simplegrad) and subprocess RSS (all) peaks per selected workload."""
-    every = (*workloads.MLP_WORKLOADS, workloads.CNN_WORKLOAD)
+    every = workloads.ALL_WORKLOADS
     targets = [w for w in every if w.name in args.items] or every  # `--only memory`: all
     out = {}
     for w in targets:

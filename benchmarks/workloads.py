@@ -43,6 +43,8 @@ MLP_WORKLOADS = (
     MLPWorkload("mlp-h512x2-b128", (512, 512), 128),
 )
 CNN_WORKLOAD = CNNWorkload()
+CNN_WORKLOADS = (CNN_WORKLOAD, CNNWorkload("cnn-b256", 256))
+ALL_WORKLOADS = (*MLP_WORKLOADS, *CNN_WORKLOADS)
 
 
 def make_data(num_samples=60_000, seed=0):

@@ -1,9 +1,15 @@
 """Image ops on NCHW arrays: conv2d, max pooling and average pooling.
 
-Convolution is im2col: a strided *view* of every kh x kw window (sliding_window_view, no
-copy), copied once into a (C * kh * kw, N * Ho * Wo) matrix so the whole layer is one BLAS
-matmul. Backward scatters window gradients back with one vectorised add per kernel offset
-(kh * kw adds, never a loop over pixels).
+Convolution is im2col: the input's kh x kw windows copied into a (C * kh * kw, N * Ho * Wo)
+matrix, so that the whole layer is one BLAS matmul. Two layout choices make it fast:
+
+- Channels outermost in memory. The matmul's result is (O, N, Ho, Wo); conv2d returns it as an
+  NCHW-shaped *view* (a transpose, no copy). Elementwise ops and pooling keep that memory order,
+  so the next conv2d reads its input back as a contiguous (C, N, H, W) array, again for free.
+- With stride 1, every column row is one contiguous copy. Flatten each channel of the padded
+  input: the tap (i, j) of every output pixel is that flat array shifted by i * Wp + j. The
+  output is then computed on the whole padded grid and its top-left (Ho, Wo) corner returned;
+  the grid's extra border columns are never read. Backward adds each tap back the same way.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -20,41 +26,103 @@ def _pair(value, name, minimum=1):
     return int(pair[0]), int(pair[1])
 
 
+def _channels_first(x):
+    """(C, N, H, W) view of an NCHW array: contiguous when x came from conv2d."""
+    return x.transpose(1, 0, 2, 3)
+
+
 def _pad(x, ph, pw, value=0.0):
-    """Pad the two spatial axes of an NCHW array."""
+    """Pad the two spatial axes of an NCHW array, keeping channels outermost in memory."""
     if not (ph or pw):
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    padded = np.pad(_channels_first(x), ((0, 0), (0, 0), (ph, ph), (pw, pw)),
+                    constant_values=value)
+    return _channels_first(padded)
 
 
-def _windows(xp, kh, kw, sh, sw, op):
-    """(N, C, Ho, Wo, kh, kw) view of every window of the padded input (no copy)."""
-    if xp.ndim != 4:
-        raise ValueError(f"{op}: expected an NCHW input with 4 dimensions, got shape {xp.shape}")
-    if xp.shape[2] < kh or xp.shape[3] < kw:
+def _check_ndim(x, op):
+    """x itself, after checking that it is 4-D (NCHW)."""
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected an NCHW input with 4 dimensions, got shape {x.shape}")
+    return x
+
+
+def _check_window(shape, kh, kw, op):
+    """Raise a clear error for a kernel larger than the padded input."""
+    if shape[2] < kh or shape[3] < kw:
         raise ValueError(f"{op}: kernel {kh}x{kw} is larger than the padded input "
-                         f"{xp.shape[2]}x{xp.shape[3]}")
-    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+                         f"{shape[2]}x{shape[3]}")
 
 
-def _scatter_windows(dwin, padded_shape, sh, sw):
-    """Sum window gradients (N, C, Ho, Wo, kh, kw) back onto the padded input grid."""
-    out = np.zeros(padded_shape, dtype=dwin.dtype)
-    ho, wo, kh, kw = dwin.shape[2:]
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += dwin[..., i, j]
-    return out
+def _tap_offsets(kh, kw, row_length):
+    """Flat offset of each kernel tap (i, j), row-major, in rows of `row_length` elements."""
+    return [i * row_length + j for i in range(kh) for j in range(kw)]
 
 
-def _crop(xp, ph, pw):
-    """Undo `_pad` on a gradient."""
-    h, w = xp.shape[2] - 2 * ph, xp.shape[3] - 2 * pw
-    return xp[:, :, ph:ph + h, pw:pw + w]
+def _im2col(xc, kh, kw, sh, sw, ph, pw):
+    """Columns (C * kh * kw, N * Hg * Wg) of a (C, N, H, W) array and the grid (Hg, Wg).
+
+    Stride 1: the grid is the padded image and each tap is one contiguous flat copy. Otherwise
+    the grid is the output and the taps come from a strided window view.
+    """
+    c, n, h, w = xc.shape
+    hp, wp = h + 2 * ph, w + 2 * pw
+    _check_window((n, c, hp, wp), kh, kw, "conv2d")
+    size = n * hp * wp
+    tail = (kh - 1) * wp + kw - 1 if (sh, sw) == (1, 1) else 0  # stride 1 reads past the end
+    flat = np.zeros((c, size + tail), dtype=xc.dtype)
+    padded = flat[:, :size].reshape(c, n, hp, wp)
+    padded[:, :, ph:ph + h, pw:pw + w] = xc
+    if (sh, sw) == (1, 1):
+        cols = np.empty((c, kh * kw, size), dtype=xc.dtype)
+        for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
+            cols[:, k] = flat[:, offset:offset + size]
+        return cols.reshape(c * kh * kw, size), (hp, wp)
+    win = sliding_window_view(padded, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    ho, wo = win.shape[2:4]
+    return win.transpose(0, 4, 5, 1, 2, 3).reshape(c * kh * kw, n * ho * wo), (ho, wo)
+
+
+def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
+    """The adjoint of `_im2col`: add every tap's column gradient back onto a (C, N, H, W) grid."""
+    c, n, h, w = input_shape
+    hp, wp = h + 2 * ph, w + 2 * pw
+    if (sh, sw) == (1, 1):
+        size = n * hp * wp
+        flat = np.zeros((c, size + (kh - 1) * wp + kw - 1), dtype=dcols.dtype)
+        taps = dcols.reshape(c, kh * kw, size)
+        for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
+            flat[:, offset:offset + size] += taps[:, k]
+        padded = flat[:, :size].reshape(c, n, hp, wp)
+    else:
+        ho, wo = grid
+        taps = dcols.reshape(c, kh, kw, n, ho, wo)
+        padded = np.zeros((c, n, hp, wp), dtype=dcols.dtype)
+        for i in range(kh):
+            rows = slice(i, i + sh * (ho - 1) + 1, sh)
+            for j in range(kw):
+                padded[:, :, rows, j:j + sw * (wo - 1) + 1:sw] += taps[:, i, j]
+    return padded[:, :, ph:ph + h, pw:pw + w]
+
+
+WEIGHT_GRAD_BLOCK = 8192  # columns per partial product when the columns have few rows
+
+
+def _weight_grad(cols, g):
+    """g @ cols.T, (O, C * kh * kw), computed as (cols @ g.T).T: OpenBLAS's fast orientation
+    here. With few rows (a first layer: C * kh * kw <= 16) summing products over column blocks
+    of 8192 is about 2x faster than one product over N * Hg * Wg columns (measured)."""
+    if cols.shape[0] > 16:
+        return (cols @ g.T).T
+    return sum(cols[:, s:s + WEIGHT_GRAD_BLOCK] @ g[:, s:s + WEIGHT_GRAD_BLOCK].T
+               for s in range(0, cols.shape[1], WEIGHT_GRAD_BLOCK)).T
 
 
 class Conv2d(Function):
-    """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,)."""
+    """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,).
+
+    The output is an NCHW-shaped view of a channels-outermost buffer (see the module docstring).
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0):
@@ -62,38 +130,37 @@ class Conv2d(Function):
         if weight.ndim != 4 or x.ndim != 4 or x.shape[1] != weight.shape[1]:
             raise ValueError(f"conv2d: input {x.shape} and weight {weight.shape} do not match "
                              f"(expected (N, C, H, W) and (out, C, kh, kw))")
-        n, c = x.shape[:2]
         o, _, kh, kw = weight.shape
-        xp = _pad(x, ph, pw)
-        win = _windows(xp, kh, kw, sh, sw, "conv2d")
-        ho, wo = win.shape[2:4]
-        # im2col, one column per output pixel: (C * kh * kw, N * Ho * Wo). This copy is the
-        # only one; keeping (N, Ho, Wo) innermost makes it and the scatter in backward fast.
-        cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
-        out = weight.reshape(o, -1) @ cols  # (O, N * Ho * Wo): the whole layer in one matmul
+        n, _, h, w = x.shape
+        ho, wo = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+        cols, grid = _im2col(_channels_first(x), kh, kw, sh, sw, ph, pw)
+        out = weight.reshape(o, -1) @ cols  # (O, N * Hg * Wg): the whole layer in one matmul
         if bias is not None:
             out += bias[:, None]
         ctx.save_for_backward(cols, weight)
-        ctx.geometry = (xp.shape, sh, sw, ph, pw, ho, wo)
-        return np.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+        ctx.geometry = (_channels_first(x).shape, sh, sw, ph, pw, grid)
+        return _channels_first(out.reshape(o, n, *grid)[:, :, :ho, :wo])
 
     @staticmethod
     def backward(ctx, grad):
         cols, weight = ctx.saved_tensors
-        padded_shape, sh, sw, ph, pw, ho, wo = ctx.geometry
+        input_shape, sh, sw, ph, pw, grid = ctx.geometry
         o, c, kh, kw = weight.shape
-        n = padded_shape[0]
-        g = grad.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N * Ho * Wo), like the output
+        g = _channels_first(grad)  # (O, N, Ho, Wo); contiguous when grad kept conv's layout
+        if g.shape[2:] != grid:  # stride 1: zeros on the grid's border columns
+            on_grid = np.zeros((o, g.shape[1], *grid), dtype=g.dtype)
+            on_grid[:, :, :g.shape[2], :g.shape[3]] = g
+            g = on_grid
+        g = g.reshape(o, -1)
         needs = ctx.needs_input_grad
         grad_x = grad_w = grad_b = None
         if needs[1]:
-            grad_w = (g @ cols.T).reshape(weight.shape)
+            grad_w = _weight_grad(cols, g).reshape(weight.shape)
         if len(needs) > 2 and needs[2]:
-            grad_b = grad.sum(axis=(0, 2, 3))
+            grad_b = g.sum(axis=1)
         if needs[0]:
-            dcols = (weight.reshape(o, -1).T @ g).reshape(c, kh, kw, n, ho, wo)
-            dxp = _scatter_windows(dcols.transpose(3, 0, 4, 5, 1, 2), padded_shape, sh, sw)
-            grad_x = _crop(dxp, ph, pw)
+            dcols = weight.reshape(o, -1).T @ g
+            grad_x = _channels_first(_col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid))
         return grad_x, grad_w, grad_b
 
 
@@ -107,42 +174,77 @@ def _pool_geometry(kernel_size, stride, padding, op):
     return kh, kw, sh, sw, ph, pw
 
 
+def _taps(ndim, axis, k, s, n_out):
+    """Index tuples of the k strided views along `axis`, one per window offset."""
+    index = [slice(None)] * ndim
+    for j in range(k):
+        index[axis] = slice(j, j + s * (n_out - 1) + 1, s)
+        yield tuple(index)
+
+
+def _max_along(x, axis, k, s, n_out):
+    """Max over windows of k (stride s) along one axis: k - 1 whole-array maximums."""
+    taps = list(_taps(x.ndim, axis, k, s, n_out))
+    out = np.maximum(x[taps[0]], x[taps[1]]) if k > 1 else x[taps[0]].copy()
+    for tap in taps[2:]:
+        np.maximum(out, x[tap], out=out)  # NaN propagates
+    return out
+
+
+def _route_max(grad, x, out, axis, k, s):
+    """Gradient of `_max_along`: each window's grad goes to its first max (or first NaN).
+
+    The last tap needs no comparison: it holds the max of every window still open. When the
+    windows tile the axis exactly (stride == kernel), each tap is written once, with no zeros
+    and no additions.
+    """
+    disjoint = k == s and k * out.shape[axis] == x.shape[axis]
+    dx = np.empty_like(x) if disjoint else np.zeros_like(x)
+    still_open = np.ones(out.shape, dtype=bool)  # windows whose max is not yet found
+    has_nan = np.isnan(out).any()
+    taps = list(_taps(x.ndim, axis, k, s, out.shape[axis]))
+    for tap in taps:
+        if tap is taps[-1]:
+            hit = still_open
+        else:
+            hit = x[tap] == out
+            if has_nan:
+                hit |= np.isnan(x[tap])
+            hit &= still_open
+            still_open ^= hit
+        if disjoint:
+            np.multiply(grad, hit, out=dx[tap])
+        else:
+            dx[tap] += grad * hit
+    return dx
+
+
 class MaxPool2d(Function):
-    """Max over each kh x kw window; the gradient goes to the first max of each window (as
-    PyTorch). Both passes loop over the kh * kw kernel offsets with whole-array ops."""
+    """Max over each kh x kw window; the gradient goes to the first max of each window in
+    row-major order, as PyTorch. Separable: a max along rows, then along columns, so both passes
+    cost kh + kw whole-array ops; the row max picks the first column and the column max the
+    first row holding the window's max, which is the row-major first."""
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         kh, kw, sh, sw, ph, pw = _pool_geometry(kernel_size, stride, padding, "max_pool2d")
-        xp = _pad(x, ph, pw, -np.inf)
-        win = _windows(xp, kh, kw, sh, sw, "max_pool2d")
-        out = win[..., 0, 0].copy()
-        for k in range(1, kh * kw):
-            np.maximum(out, win[..., k // kw, k % kw], out=out)  # NaN propagates
-        ctx.save_for_backward(x, out)
+        xp = _pad(_check_ndim(x, "max_pool2d"), ph, pw, -np.inf)
+        _check_window(xp.shape, kh, kw, "max_pool2d")
+        ho, wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+        rows = _max_along(xp, 3, kw, sw, wo)  # (N, C, Hp, Wo)
+        out = _max_along(rows, 2, kh, sh, ho)
+        ctx.save_for_backward(xp, rows, out)
         ctx.geometry = (kh, kw, sh, sw, ph, pw)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
+        xp, rows, out = ctx.saved_tensors
         kh, kw, sh, sw, ph, pw = ctx.geometry
-        xp = _pad(x, ph, pw, -np.inf)
-        win = _windows(xp, kh, kw, sh, sw, "max_pool2d")
-        ho, wo = out.shape[2:]
-        dxp = np.zeros(xp.shape, dtype=grad.dtype)
-        open_ = np.ones(out.shape, dtype=bool)  # windows whose max is not yet found
-        nan_out = np.isnan(out).any()
-        for k in range(kh * kw):
-            i, j = divmod(k, kw)
-            candidate = win[..., i, j]
-            hit = candidate == out
-            if nan_out:
-                hit |= np.isnan(candidate)
-            hit &= open_
-            open_ ^= hit
-            dxp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += grad * hit
-        return _crop(dxp, ph, pw)
+        grad_rows = _route_max(grad, rows, out, 2, kh, sh)
+        grad_xp = _route_max(grad_rows, xp, rows, 3, kw, sw)
+        h, w = xp.shape[2] - 2 * ph, xp.shape[3] - 2 * pw
+        return grad_xp[:, :, ph:ph + h, pw:pw + w]
 
 
 class AvgPool2d(Function):
@@ -151,10 +253,10 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         kh, kw, sh, sw, ph, pw = _pool_geometry(kernel_size, stride, padding, "avg_pool2d")
-        xp = _pad(x, ph, pw)
-        win = _windows(xp, kh, kw, sh, sw, "avg_pool2d")
-        ho, wo = win.shape[2:4]
-        out = np.zeros(win.shape[:4], dtype=x.dtype)
+        xp = _pad(_check_ndim(x, "avg_pool2d"), ph, pw)
+        _check_window(xp.shape, kh, kw, "avg_pool2d")
+        win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+        out = np.zeros_like(win[..., 0, 0])
         for i in range(kh):  # kh * kw whole-array adds, faster than reducing tiny windows
             for j in range(kw):
                 out += win[..., i, j]
@@ -166,8 +268,13 @@ class AvgPool2d(Function):
     def backward(ctx, grad):
         padded_shape, kh, kw, sh, sw, ph, pw = ctx.geometry
         share = grad * (1.0 / (kh * kw))
-        dwin = np.broadcast_to(share[..., None, None], (*share.shape, kh, kw))
-        return _crop(_scatter_windows(dwin, padded_shape, sh, sw), ph, pw)
+        ho, wo = share.shape[2:]
+        dxp = np.zeros(padded_shape, dtype=share.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                dxp[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += share
+        h, w = padded_shape[2] - 2 * ph, padded_shape[3] - 2 * pw
+        return dxp[:, :, ph:ph + h, pw:pw + w]
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0):

@@ -2,6 +2,7 @@
 weights (so the hand-written references compute exactly simplegrad's math), and the runner and
 the RSS probe work at tiny sizes. Seconds, not minutes; no timing is asserted."""
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def test_runner_tiny_run_writes_report_and_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "MLP training" in text and "Micro-benchmarks" in text
     results = json.loads(out.read_text())
-    assert set(results["mlp"]) == {"mlp-h128-b128"} and set(results["cnn"]) == {"cnn-b64"}
+    assert set(results["mlp"]) == {"mlp-h128-b128"}
+    assert set(results["cnn"]) == {"cnn-b64", "cnn-b256"}
     available = set(backends.load()[0])
     for entry in [*results["mlp"].values(), *results["cnn"].values()]:
         assert set(entry["median_s"]) == available
@@ -90,6 +92,37 @@ def test_rss_probe_runs_in_subprocess():
     result = memory.rss_delta_mib("numpy", workloads.MLP_WORKLOADS[0], 256, max_steps=2)
     assert "error" not in result, result
     assert result["peak_rss_mib"] >= result["rss_before_mib"] > 0
+
+
+def test_cli_cost_runs_both_sides_end_to_end():
+    from benchmarks import cli_cost
+    result = cli_cost.measure(samples=512, epochs=2, rounds=1, threads=1, log=lambda msg: None)
+    assert set(result["seconds"]) == {"cli_1_epochs", "cli_2_epochs", "bare_1_epochs",
+                                      "bare_2_epochs"}
+    assert all(len(t) == 1 and t[0] > 0 for t in result["seconds"].values())
+    assert result["run_ratio"] > 0 and isinstance(result["epoch_ratio"], float)
+
+
+def test_bare_loop_trains(tmp_path):
+    from benchmarks import cli_cost
+    x, y = workloads.make_data(512, seed=4)
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    assert cli_cost.bare_train(tmp_path / "data.npz", 3) < cli_cost.bare_train(
+        tmp_path / "data.npz", 1)
+
+
+def test_busy_machine_benchmark_measures_a_slowdown(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from benchmarks import busy
+    from simplegrad import threads
+    for name in threads.BLAS_ENV_VARS:  # restored after the test, as the thread count is
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    with threadpoolctl.threadpool_limits(limits=threads.get_num_threads(), user_api="blas"):
+        results = busy.measure(["mlp-h128-b128"], [1], rounds=1, samples=512, steps=2,
+                               backend_names=["simplegrad"], log=lambda msg: None)
+    entry = results["mlp-h128-b128"][1]["simplegrad"]
+    assert len(entry["quiet_s"]) == len(entry["busy_s"]) == 1 and entry["slowdown"] > 0
+    assert "mlp-h128-b128" in busy.render(results)
 
 
 def test_predict_throughput_runs_on_a_tiny_checkpoint(tmp_path, monkeypatch):

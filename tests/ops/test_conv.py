@@ -18,6 +18,9 @@ CONV_CASES = [  # (x shape, weight shape, stride, padding)
     ((1, 2, 6, 5), (3, 2, 3, 2), 2, 1),
     ((2, 1, 4, 4), (2, 1, 1, 1), 1, 0),
     ((1, 2, 7, 6), (2, 2, 3, 3), (2, 3), (1, 2)),
+    ((2, 2, 5, 6), (3, 2, 3, 2), 1, (1, 2)),  # stride 1: flat-shift im2col, uneven padding
+    ((1, 1, 4, 5), (2, 1, 4, 5), 1, 0),  # stride 1, kernel as large as the input
+    ((2, 3, 6, 7), (2, 3, 2, 3), (1, 2), 1),  # mixed stride: the window-view path
 ]
 
 
@@ -35,6 +38,9 @@ POOL_CASES = [  # (x shape, kernel, stride, padding)
     ((1, 3, 5, 6), 3, 2, 1),
     ((1, 2, 5, 5), (2, 3), 1, 0),
     ((2, 1, 6, 6), 3, 3, 0),
+    ((1, 2, 5, 7), 2, None, 0),  # odd sizes: the last row/column belongs to no window
+    ((1, 1, 6, 6), 1, None, 0),  # kernel 1: every element is its own window
+    ((2, 2, 6, 4), (2, 1), (2, 1), 0),  # tiles rows, single-column windows
 ]
 
 
@@ -152,3 +158,57 @@ def test_bad_geometry_arguments(kwargs, message, rng):
     x, w = Tensor(rng.standard_normal((1, 1, 4, 4))), Tensor(rng.standard_normal((1, 1, 2, 2)))
     with pytest.raises(ValueError, match=message):
         conv2d(x, w, **kwargs)
+
+
+def test_conv_net_in_channels_first_layout_matches_torch(rng):
+    """conv -> relu -> pool -> conv -> pool, where every intermediate array is an NCHW-shaped
+    view of channels-outermost memory (conv2d's output layout), against PyTorch in float64."""
+    torch = pytest.importorskip("torch")
+    from simplegrad.nn import functional as F
+    x = rng.standard_normal((3, 2, 10, 10))
+    w1, b1 = rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    w2, b2 = rng.standard_normal((5, 4, 3, 3)), rng.standard_normal(5)
+    ours = [Tensor(a, requires_grad=True, dtype=np.float64) for a in (x, w1, b1, w2, b2)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w1, b1, w2, b2)]
+
+    def net(f, x, w1, b1, w2, b2):
+        h = f.max_pool2d(f.relu(f.conv2d(x, w1, b1, 1, 1)), 2)
+        return f.max_pool2d(f.conv2d(h, w2, b2, 1, 1), 2, 1)
+
+    out, ref = net(F, *ours), net(torch.nn.functional, *theirs)
+    assert not out.data.flags.c_contiguous  # the layout under test really is in use
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_conv2d_accepts_any_input_layout(rng):
+    """The same values in NCHW, channels-outermost and a strided view give the same result."""
+    x = rng.standard_normal((2, 3, 6, 6))
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), dtype=np.float64)
+    layouts = [x, np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+               np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2)))[:, :, 1:-1, 2:-2]]
+    outs = [conv2d(Tensor(a, dtype=np.float64), w, None, 1, 1).data for a in layouts]
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+
+
+def test_first_layer_weight_grad_summed_over_column_blocks(rng):
+    """A single-channel input with more than WEIGHT_GRAD_BLOCK output columns takes the
+    blocked weight-gradient path; it must equal the one-product formula (float64)."""
+    from simplegrad.ops.conv import WEIGHT_GRAD_BLOCK
+    x = Tensor(rng.standard_normal((10, 1, 40, 40)), dtype=np.float64)
+    w = Tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True, dtype=np.float64)
+    assert 10 * 42 * 42 > 2 * WEIGHT_GRAD_BLOCK  # three blocks, the last one short
+    out = conv2d(x, w, None, 1, 1)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    expected = np.empty((3, 1, 3, 3))
+    for i in range(3):
+        for j in range(3):
+            expected[:, 0, i, j] = np.einsum("nohw,nhw->o", g, padded[:, 0, i:i + 40, j:j + 40])
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-10)
