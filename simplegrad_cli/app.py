@@ -260,6 +260,9 @@ def train(
     plot: Annotated[bool, typer.Option(
         "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
                        "on a terminal).")] = False,
+    threads: Annotated[Optional[int], typer.Option(
+        metavar="N", min=1, help="BLAS threads for the matmuls (default: $SIMPLEGRAD_THREADS, "
+                                 "else 1, which holds up on a busy machine).")] = None,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -275,7 +278,7 @@ def train(
         raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
                                  "continues in its folder)", param_hint="--overwrite")
     code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
-                          plot=plot)
+                          plot=plot, threads=threads)
     raise typer.Exit(code)
 
 

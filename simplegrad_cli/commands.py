@@ -7,6 +7,7 @@ import copy
 import os
 import sys
 
+from simplegrad.threads import configure_threads
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
@@ -54,7 +55,7 @@ def _first_difference(new, old, path=()):
 
 
 def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
-          plot=False):
+          plot=False, threads=None):
     """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
     on a terminal, a chart of the epochs)."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
@@ -69,6 +70,10 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if print_config:
         _print_config(cfg, as_json)
         return OK
+    try:
+        configure_threads(threads)
+    except ValueError as error:  # a bad SIMPLEGRAD_THREADS
+        raise CliError(str(error)) from None
     if checkpoint is not None:
         run_dir = out or os.path.dirname(checkpoint.path) or "."  # continue in its folder
     else:

@@ -25,7 +25,7 @@ HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (
 GRACE_S = 120
 HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
 
