@@ -270,16 +270,15 @@ def train(
     """Train the model a config describes, with progress on stderr.
 
     Writes config.yaml, metrics.jsonl, last.npz (every epoch) and best.npz to the run folder.
-    Ctrl-C or SIGTERM saves last.npz and exits 130/143; --resume continues bitwise identically.
+    Ctrl-C, SIGTERM or SIGHUP saves last.npz and exits 130/143/129; --resume continues exactly.
     A NaN/inf loss stops the run with exit code 1, keeping the last good checkpoint.
     """
     from simplegrad_cli import commands
 
     if config is None and resume is None:
         raise typer.BadParameter("give a CONFIG file, or --resume CHECKPOINT", param_hint="CONFIG")
-    if resume is not None and overwrite:
-        raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
-                                 "continues in its folder)", param_hint="--overwrite")
+    if resume is not None and overwrite and out is None:
+        raise typer.BadParameter(commands.OVERWRITE_OWN_RUN, param_hint="--overwrite")
     code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
                           plot=plot)
     raise typer.Exit(code)

@@ -30,6 +30,8 @@ def _print_config(cfg, as_json):
 
 
 # ---- train ------------------------------------------------------------------------------
+OVERWRITE_OWN_RUN = ("--overwrite cannot be combined with --resume into the checkpoint's own "
+                     "folder (the run continues there); with --out DIR it replaces the run in DIR")
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
                      ("train", "eval_every"), ("train", "log_every")}
 
@@ -76,6 +78,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     # resuming into the checkpoint's own folder continues that run; any other folder follows
     # the rules of a fresh run (refused if it holds a run, unless --overwrite)
     continuing = source is not None and folder.same_as(source)
+    if continuing and overwrite:
+        raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
     folder.check(**rules)  # before loading data, which may take a while
     if os.path.isdir(folder.path):
