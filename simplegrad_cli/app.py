@@ -83,6 +83,8 @@ class _OneLineErrors(TyperGroup):
                     warnings.simplefilter("ignore")   # one-line promise (-W or --debug: shown)
                 code = super().main(args=args, prog_name=prog_name or "simplegrad",
                                     complete_var=complete_var, standalone_mode=False, **extra)
+            if code == INTERRUPTED:  # Typer's silent exit for a Ctrl-C while parsing
+                _line(INTERRUPTED_LINE)
         except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
             if debug and not isinstance(error, (SystemExit, typer.Exit)):
                 traceback.print_exception(error)  # --debug adds the traceback, nothing else
