@@ -116,7 +116,7 @@ def _start_long_run(workdir):
 def test_resume_while_the_original_still_trains_is_refused_naming_it(workdir):
     process = _start_long_run(workdir)
     try:
-        for args in (["--resume", "long/last.npz"],
+        for args in (["--resume", "long/last.npz", "--epochs", "1"],
                      ["tiny.yaml", "--out", "long", "--overwrite"]):
             result = invoke("train", *args)
             assert result.exit_code == 2, result.stderr
