@@ -4,6 +4,7 @@ Start-up matters (`simplegrad --help` should feel instant), so this module impor
 and the light parts of the CLI; NumPy, the library and `datasets` load inside the commands.
 Every error ends up in `_report`, which gives the one line to print and the exit code.
 """
+import signal
 import sys
 import traceback
 import warnings
@@ -12,8 +13,10 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+import simplegrad_cli
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
+from simplegrad_cli.safe_stderr import guard_stderr
 
 EXAMPLES = """
 **Examples**
@@ -32,8 +35,7 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 2 bad usage or input, 130 interrupted (143 on SIGTERM).
 """
 
-
-INTERRUPTED_LINE = "interrupted by Ctrl-C: stopped at once, without saving"
+INTERRUPTED_LINE = simplegrad_cli.INTERRUPTED_LINE
 
 
 def _given(args, flag):
@@ -71,6 +73,9 @@ class _OneLineErrors(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
         args = list(sys.argv[1:] if args is None else args)
+        guard_stderr()
+        if signal.getsignal(signal.SIGINT) is simplegrad_cli.interrupted_while_starting:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # caught below from now
         debug, as_json = _given(args, "--debug"), _given(args, "--json")
         try:
             with warnings.catch_warnings():
@@ -78,6 +83,8 @@ class _OneLineErrors(TyperGroup):
                     warnings.simplefilter("ignore")   # one-line promise (-W or --debug: shown)
                 code = super().main(args=args, prog_name=prog_name or "simplegrad",
                                     complete_var=complete_var, standalone_mode=False, **extra)
+            if code == INTERRUPTED:  # Typer's silent exit for a Ctrl-C while parsing
+                _line(INTERRUPTED_LINE)
         except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
             if debug and not isinstance(error, (SystemExit, typer.Exit)):
                 traceback.print_exception(error)  # --debug adds the traceback, nothing else
@@ -134,8 +141,9 @@ def _report(error, args=()):
         return error.exit_code, f"{command}: error: {message}{hint}"
     if isinstance(error, CliError):
         return error.exit_code, error.line()
-    if isinstance(error, KeyboardInterrupt):
-        return INTERRUPTED, INTERRUPTED_LINE
+    if isinstance(error, KeyboardInterrupt) or (
+            type(error).__name__ == "Abort" and isinstance(error.__context__, KeyboardInterrupt)):
+        return INTERRUPTED, INTERRUPTED_LINE  # click turns Ctrl-C while parsing into Abort
     library = _library_error(error)
     if library is not None:
         return USAGE, library
@@ -267,16 +275,15 @@ def train(
     """Train the model a config describes, with progress on stderr.
 
     Writes config.yaml, metrics.jsonl, last.npz (every epoch) and best.npz to the run folder.
-    Ctrl-C or SIGTERM saves last.npz and exits 130/143; --resume continues bitwise identically.
+    Ctrl-C, SIGTERM or SIGHUP saves last.npz and exits 130/143/129; --resume continues exactly.
     A NaN/inf loss stops the run with exit code 1, keeping the last good checkpoint.
     """
     from simplegrad_cli import commands
 
     if config is None and resume is None:
         raise typer.BadParameter("give a CONFIG file, or --resume CHECKPOINT", param_hint="CONFIG")
-    if resume is not None and overwrite:
-        raise typer.BadParameter("--overwrite cannot be combined with --resume (a resumed run "
-                                 "continues in its folder)", param_hint="--overwrite")
+    if resume is not None and overwrite and out is None:
+        raise typer.BadParameter(commands.OVERWRITE_OWN_RUN, param_hint="--overwrite")
     code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
                           plot=plot, threads=threads)
     raise typer.Exit(code)

@@ -31,6 +31,8 @@ def _print_config(cfg, as_json):
 
 
 # ---- train ------------------------------------------------------------------------------
+OVERWRITE_OWN_RUN = ("--overwrite cannot be combined with --resume into the checkpoint's own "
+                     "folder (the run continues there); with --out DIR it replaces the run in DIR")
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
                      ("train", "eval_every"), ("train", "log_every")}
 
@@ -74,25 +76,42 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
         configure_threads(threads)
     except ValueError as error:  # a bad SIMPLEGRAD_THREADS
         raise CliError(str(error)) from None
-    if checkpoint is not None:
-        run_dir = out or os.path.dirname(checkpoint.path) or "."  # continue in its folder
-    else:
-        run_dir = cfg.run_dir
+    source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
+    run_dir = (out or source) if source is not None else cfg.run_dir
     trainer = Trainer(cfg, run_dir, checkpoint)
-    folder, resuming = trainer.folder, checkpoint is not None
-    folder.check(overwrite, resuming)  # before loading data, which may take a while
+    folder = trainer.folder
+    # resuming into the checkpoint's own folder continues that run; any other folder follows
+    # the rules of a fresh run (refused if it holds a run, unless --overwrite)
+    continuing = source is not None and folder.same_as(source)
+    if continuing and overwrite:
+        raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
+    rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
+    folder.check(**rules)  # before loading data, which may take a while
+    if os.path.isdir(folder.path):
+        folder.lock()  # a run still writing there is refused before the data load too
+    try:
+        return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json)
+    finally:
+        folder.unlock()
+
+
+def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
+    """The rest of `train` once the run folder has passed its checks."""
+    folder = trainer.folder
     trainer.setup()
-    if resuming:
+    if checkpoint is not None:
         _check_same_run(trainer, checkpoint, cfg)  # a clearer error than a failed restore
         trainer.restore(checkpoint)
         replanned = trainer.replan_schedule()
         if replanned:
             display.info(replanned)
-    folder.prepare(overwrite, resuming)
+    folder.prepare(**rules)
     folder.check_space(trainer.checkpoint_bytes())
     folder.write_text(folder.config, _yaml(trainer.resolved))
-    if checkpoint is not None:
+    if rules["resuming"]:
         folder.keep_metrics_until(trainer.state.step)
+    elif checkpoint is not None:
+        folder.adopt(source, trainer.state.step, trainer.state.best_epoch)
     _announce(trainer, cfg, checkpoint)
     if trainer.state.epoch >= cfg.values["train"]["epochs"]:
         display.info(f"nothing to do: the checkpoint has already trained "
@@ -107,7 +126,7 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if plot or sys.stderr.isatty():
         from simplegrad_cli.training_chart import show_training_chart
 
-        show_training_chart(trainer.folder.metrics, cfg.values["train"]["metric"])
+        show_training_chart(folder.metrics, cfg.values["train"]["metric"])
     if as_json:
         display.print_json(summary)
     return OK

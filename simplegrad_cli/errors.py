@@ -4,12 +4,25 @@ Every user mistake becomes a `CliError` subclass somewhere below the commands; `
 `error.line()` and exits with `error.exit_code`, so users never see a traceback for their own
 mistakes (`--debug` shows one).
 """
+import signal
 
 OK = 0
 CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
 USAGE = 2  # bad command line, config, checkpoint or data
 INTERRUPTED = 130  # Ctrl-C (SIGINT)
 TERMINATED = 143  # SIGTERM
+# SIGHUP (the terminal closed) is handled like SIGTERM: exit code 129
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # save, then stop
+
+
+def signal_name(signum):
+    """How messages name a stop signal: Ctrl-C for SIGINT, else the signal's own name."""
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+
+
+def signal_exit_code(signum):
+    """The exit code after a stop signal: 128 + its number (130, 143, 129)."""
+    return 128 + int(signum)
 
 
 def one_line(text):
@@ -58,6 +71,6 @@ class CheckFailed(CliError):
 
 
 class Interrupted(CliError):
-    """Training stopped by SIGINT (130) or SIGTERM (143) after saving where it was."""
+    """Training stopped by SIGINT (130), SIGTERM (143) or SIGHUP (129)."""
 
     exit_code = INTERRUPTED

@@ -3,16 +3,20 @@
 Every write is safe: the config is written to a temp file and renamed, metrics are appended
 one complete line at a time, and checkpoints are written atomically by simplegrad.checkpoint.
 Problems that can be known before training (folder not writable, disk too full, an earlier
-run in the way) are reported before any work starts.
+run in the way) are reported before any work starts. One process writes a folder at a time: it
+holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
+when its process dies, so a crash never leaves the folder locked.
 """
 import json
 import os
 import re
 import shutil
+import sys
 
 from simplegrad_cli.errors import CliError
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
+LOCK_FILE = ".lock"
 # `.last.npz.<pid>-<hex>.partial`, `config.yaml.<pid>.partial`, and the older
 # `.last.npz.<hex>.partial` (no process id: always debris)
 _PARTIAL = re.compile(r"^\.?(?P<base>.+?)\.(?:(?P<pid>\d+)(?:-[0-9a-f]+)?|[0-9a-f]+)\.partial$")
@@ -38,12 +42,25 @@ class RunFolder:
         self.metrics = os.path.join(self.path, "metrics.jsonl")
         self.last = os.path.join(self.path, "last.npz")
         self.best = os.path.join(self.path, "best.npz")
+        self._lock = None
 
-    def check(self, overwrite=False, resuming=False):
-        """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`)
-        and make sure the folder can be created and written."""
+    def same_as(self, other):
+        """Whether `other` (a folder path) is this run folder, however it is spelled."""
+        try:
+            return os.path.samefile(self.path, other)
+        except OSError:
+            return os.path.abspath(self.path) == os.path.abspath(other)
+
+    def check(self, overwrite=False, resuming=False, input_config=None):
+        """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`),
+        to replace the config being trained, and make sure the folder can be written.
+        `resuming` means continuing the run this folder already holds."""
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise CliError(f"{self.path}: exists and is not a folder; choose another --out")
+        if input_config is not None and _same_file(input_config, self.config):
+            raise CliError(f"{input_config}: is the config being trained and would be replaced "
+                           f"by the run's config.yaml in {self.path}; copy it elsewhere or "
+                           "choose another --out")
         existing = [name for name in RUN_FILES if os.path.exists(os.path.join(self.path, name))]
         if existing and not resuming and not overwrite:
             raise CliError(f"{self.path}: already holds a run ({', '.join(existing)}); use "
@@ -56,19 +73,81 @@ class RunFolder:
             raise CliError(f"{self.path}: cannot write there ({folder} is not a writable "
                            "folder); choose another --out")
 
-    def prepare(self, overwrite=False, resuming=False):
-        """Create the folder, removing an earlier run's files when overwriting."""
-        self.check(overwrite, resuming)
-        if overwrite and not resuming:
-            for name in RUN_FILES:
-                if os.path.exists(os.path.join(self.path, name)):
-                    os.remove(os.path.join(self.path, name))
+    def prepare(self, overwrite=False, resuming=False, input_config=None):
+        """Create and lock the folder, then remove an earlier run's files when overwriting."""
+        self.check(overwrite, resuming, input_config)
         try:
             os.makedirs(self.path, exist_ok=True)
         except OSError as error:
             raise CliError(f"{self.path}: cannot create the run folder: "
                            f"{error.strerror or error}") from None
+        self.lock()
+        self.check(overwrite, resuming, input_config)  # the folder may have changed meanwhile
+        if overwrite and not resuming:
+            for name in RUN_FILES:
+                if os.path.lexists(os.path.join(self.path, name)):
+                    os.remove(os.path.join(self.path, name))
         self.remove_partials()
+
+    def lock(self):
+        """Become the folder's only writer until `unlock` (or this process ends); refuse with
+        the other process's pid, host and command while it holds the folder."""
+        import fcntl
+        import socket
+
+        if self._lock is not None:
+            return
+        path = os.path.join(self.path, LOCK_FILE)
+        while True:
+            try:
+                handle = open(path, "a+", encoding="utf-8")
+            except OSError as error:
+                raise CliError(f"{path}: cannot create the run folder's lock: "
+                               f"{error.strerror or error}") from None
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = " ".join(handle.read().split()) or "another process"
+                handle.close()
+                raise CliError(f"{self.path}: in use by {holder}; wait for it to finish or "
+                               "choose another --out") from None
+            if _same_inode(handle, path):  # not a lock file its last holder just removed
+                break
+            handle.close()
+        handle.seek(0)
+        handle.truncate()
+        command = " ".join(["simplegrad", *sys.argv[1:]])
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} ({command[:200]})\n")
+        handle.flush()
+        self._lock = handle
+
+    def unlock(self):
+        """Release the lock taken by `lock` and remove its file."""
+        if self._lock is None:
+            return
+        try:
+            os.remove(os.path.join(self.path, LOCK_FILE))
+        except OSError:
+            pass
+        self._lock.close()
+        self._lock = None
+
+    def adopt(self, source, step, best_epoch):
+        """Resuming into a new folder: start it with the source run's metrics up to `step`
+        and its best.npz (if that is still the best the checkpoint knows of)."""
+        source = RunFolder(source)
+        if os.path.isfile(source.metrics):
+            self.write_text(self.metrics, "".join(_records_until(source.metrics, step)))
+        if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
+            tmp = f"{self.best}.{os.getpid()}.partial"
+            try:
+                shutil.copyfile(source.best, tmp)
+                os.replace(tmp, self.best)
+            except OSError as error:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+                raise CliError(f"{self.best}: cannot write: {error.strerror or error}") from None
 
     def remove_partials(self):
         """Delete temp files that a killed run left behind (`.last.npz.<pid>-<random>.partial`,
@@ -119,15 +198,47 @@ class RunFolder:
 
     def keep_metrics_until(self, step):
         """On resume: drop records written after the checkpoint's step (and any torn line)."""
-        if not os.path.exists(self.metrics):
-            return
-        kept = []
-        with open(self.metrics, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by a crash
-                if isinstance(record, dict) and record.get("step", 0) <= step:
-                    kept.append(json.dumps(record) + "\n")
-        self.write_text(self.metrics, "".join(kept))
+        if os.path.exists(self.metrics):
+            self.write_text(self.metrics, "".join(_records_until(self.metrics, step)))
+
+
+def _records_until(path, step):
+    """The lines of a metrics.jsonl whose records were written up to `step` (torn lines and
+    non-records are dropped)."""
+    kept = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            if isinstance(record, dict) and isinstance(record.get("step", 0), int) \
+                    and record.get("step", 0) <= step:
+                kept.append(json.dumps(record) + "\n")
+    return kept
+
+
+def _checkpoint_epoch(path):
+    """The epoch a checkpoint was saved at, or None if it is missing or unreadable."""
+    from simplegrad.checkpoint import CheckpointError, load_checkpoint
+
+    if not os.path.isfile(path):
+        return None
+    try:
+        return load_checkpoint(path).metadata.get("epoch")
+    except (CheckpointError, OSError, AttributeError):
+        return None
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _same_inode(handle, path):
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False

@@ -17,7 +17,8 @@ import time
 import warnings
 
 from simplegrad_cli import display
-from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
+    signal_exit_code, signal_name
 from simplegrad_cli.run_folder import RunFolder
 
 POLL_S = 0.2  # how often running trials are checked
@@ -337,7 +338,7 @@ class SweepRunner:
         self.out.check()
         os.makedirs(self.out.path, exist_ok=True)
         started = time.monotonic()
-        previous = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
         try:
             self.loop()
         finally:
@@ -355,13 +356,12 @@ class SweepRunner:
                               f"{first.number}: {first.error}); see {first.folder.path}/"
                               "train.log")
         if self.stop_signal is not None:
-            name = "SIGTERM" if self.stop_signal == signal.SIGTERM else "Ctrl-C"
+            name = signal_name(self.stop_signal)
             stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
             raise Interrupted(f"{name}: sweep stopped; {stopped} running trial(s) marked "
                               f"interrupted (their folders keep last.npz); run the same "
                               f"command again to continue the study",
-                              exit_code=TERMINATED if self.stop_signal == signal.SIGTERM
-                              else INTERRUPTED)
+                              exit_code=signal_exit_code(self.stop_signal))
         return self.summary(time.monotonic() - started)
 
     def loop(self):

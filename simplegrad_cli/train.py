@@ -6,6 +6,7 @@ with results bitwise identical to a run that never stopped.
 """
 import copy
 import math
+import os
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from simplegrad_cli import build
-from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
+from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
+    signal_exit_code, signal_name
 from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.eval_split import absolute_source
 from simplegrad_cli.run_folder import RunFolder
@@ -40,13 +42,14 @@ class LoopState:
 
 
 class StopSignals:
-    """Turn SIGINT/SIGTERM into a flag checked between steps (a second signal aborts now)."""
+    """Turn SIGINT, SIGTERM and SIGHUP into a flag checked between steps (the loop then saves
+    and stops); a second signal stops at once, without saving."""
 
     def __init__(self):
         self.signum = None
 
     def __enter__(self):
-        self.previous = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.previous = {s: signal.signal(s, self.handle) for s in STOP_SIGNALS}
         return self
 
     def __exit__(self, *exc):
@@ -54,8 +57,9 @@ class StopSignals:
             signal.signal(signum, handler)
 
     def handle(self, signum, frame):
-        if self.signum is not None:
-            raise KeyboardInterrupt  # asked twice: stop without saving
+        if self.signum is not None:  # asked twice: stop now, named as the second signal
+            raise Interrupted(f"interrupted by {signal_name(signum)}: stopped at once, "
+                              "without saving", exit_code=signal_exit_code(signum))
         self.signum = signum
 
 
@@ -218,7 +222,7 @@ class Trainer:
                 if self.end_epoch(state.epoch, seconds, display):
                     status = "early_stopped"
                     break
-                if stop.signum is not None and state.epoch < epochs:
+                if stop.signum is not None:  # also after the last epoch: never swallowed
                     self.interrupted(stop.signum, saved=True)
         return self.summary(status, time.monotonic() - started)
 
@@ -307,17 +311,18 @@ class Trainer:
         return stop
 
     def interrupted(self, signum, batch=0, steps=0, saved=False):
-        """Save where we are (mid-epoch if need be) and stop with exit code 130 / 143."""
+        """Save where we are (mid-epoch if need be) and stop with exit code 130 (Ctrl-C),
+        143 (SIGTERM) or 129 (SIGHUP)."""
         if not saved:
             self.check_weights(self.state.epoch, batch, steps)
             self.save(self.folder.last)
-        state = self.state
-        name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+        state, epochs = self.state, self.cfg.values["train"]["epochs"]
         where = (mid_epoch_text(state.epoch, state.step, batch, steps) if batch
                  else f"after epoch {state.epoch} (step {state.step})")
-        raise Interrupted(f"{name}: stopped {where}; saved {self.folder.last}; continue with "
-                          f"simplegrad train --resume {self.folder.last}",
-                          exit_code=TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
+        then = (f"continue with simplegrad train --resume {self.folder.last}"
+                if state.epoch < epochs else f"all {epochs} epochs were trained")
+        raise Interrupted(f"{signal_name(signum)}: stopped {where}; saved {self.folder.last}; "
+                          f"{then}", exit_code=signal_exit_code(signum))
 
     def check_weights(self, epoch, batch=0, steps=0):
         """Before a checkpoint is saved: every weight and buffer must be finite (an update can
@@ -343,7 +348,8 @@ class Trainer:
         state, folder = self.state, self.folder
         return {"status": status, "run_dir": folder.path, "config": folder.config,
                 "metrics_file": folder.metrics, "last_checkpoint": folder.last,
-                "best_checkpoint": folder.best if state.best is not None else None,
+                "best_checkpoint": folder.best if state.best is not None
+                and os.path.exists(folder.best) else None,
                 "epochs": state.epoch, "steps": state.step,
                 "metric": self.cfg.values["train"]["metric"], "best": state.best,
                 "best_epoch": state.best_epoch,

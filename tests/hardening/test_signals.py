@@ -1,0 +1,134 @@
+"""Issue 17, signals and pipes: every stop signal ends in one line, the right exit code and a
+saved run; a stderr that cannot be written never stops training.
+
+Signals are sent in-process at exact moments (after a chosen step, during the final
+validation) or to a real process where start-up and file descriptors matter.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from hardening_helpers import EXE, TINY, error_line, invoke, offline_env
+from simplegrad_cli import INTERRUPTED_LINE
+from simplegrad_cli import train as train_module
+from simplegrad_cli.train import Trainer
+
+RUN_FILES = ["best.npz", "config.yaml", "last.npz", "metrics.jsonl"]
+STEPS_PER_EPOCH = 10  # 160 training samples of the tiny config in batches of 16
+
+
+@pytest.fixture
+def signals_after_step(monkeypatch):
+    """signals_after_step(step, [signum, ...]): send those signals right after that step."""
+    plan = {}
+    original = Trainer.step
+
+    def step(self, *args):
+        original(self, *args)
+        for signum in plan.pop(self.state.step, ()):
+            os.kill(os.getpid(), signum)
+    monkeypatch.setattr(Trainer, "step", step)
+    return plan.__setitem__
+
+
+def _last_step(path):
+    from simplegrad.checkpoint import load_checkpoint
+
+    return load_checkpoint(path).metadata["step"]
+
+
+def test_sighup_saves_and_exits_129_like_sigterm(workdir, signals_after_step):
+    (workdir / "tiny.yaml").write_text(TINY)
+    signals_after_step(13, [signal.SIGHUP])
+    result = invoke("train", "tiny.yaml", "--out", "run")
+    assert result.exit_code == 129, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "SIGHUP: stopped in epoch 2 at batch 3 of 10 (1 epoch completed, step 13); saved "
+        "run/last.npz; continue with simplegrad train --resume run/last.npz")
+    assert _last_step("run/last.npz") == 13
+    assert invoke("train", "--resume", "run/last.npz").exit_code == 0
+
+
+def test_a_second_sigterm_is_reported_as_sigterm(workdir, signals_after_step):
+    (workdir / "tiny.yaml").write_text(TINY)
+    signals_after_step(4, [signal.SIGTERM, signal.SIGTERM])
+    result = invoke("train", "tiny.yaml", "--out", "run")
+    assert result.exit_code == 143, result.stderr
+    assert result.stderr.splitlines()[-1] == ("interrupted by SIGTERM: stopped at once, "
+                                              "without saving")
+    assert "Ctrl-C" not in result.stderr
+
+
+def test_ctrl_c_during_the_final_validation_is_not_swallowed(workdir, monkeypatch):
+    (workdir / "tiny.yaml").write_text(TINY)  # 2 epochs: the second validation is the last
+    calls, original = [], train_module.evaluate
+
+    def evaluate(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(*args)
+    monkeypatch.setattr(train_module, "evaluate", evaluate)
+    result = invoke("train", "tiny.yaml", "--out", "run")
+    assert result.exit_code == 130, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "Ctrl-C: stopped after epoch 2 (step 20); saved run/last.npz; all 2 epochs were "
+        "trained")
+    assert _last_step("run/last.npz") == 20
+
+
+def test_ctrl_c_while_typer_parses_prints_the_line(workdir, monkeypatch):
+    import typer.core
+
+    def make_context(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(typer.core.TyperGroup, "make_context", make_context)
+    result = invoke("validate", "tiny.yaml")
+    assert result.exit_code == 130
+    assert error_line(result.stderr) == INTERRUPTED_LINE
+
+
+def test_ctrl_c_while_the_command_imports_prints_the_line(workdir):
+    """The console script imports simplegrad_cli, then Typer and the app: a Ctrl-C between
+    the two (the slow imports) must give the line and 130, not a traceback."""
+    script = ("import os, signal, sys\n"
+              "sys.argv = ['simplegrad', '--help']\n"
+              "import simplegrad_cli\n"
+              "os.kill(os.getpid(), signal.SIGINT)\n"
+              "from simplegrad_cli.app import main\n"
+              "main()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
+                            text=True, env=offline_env(workdir), timeout=60)
+    assert result.returncode == 130, result.stderr
+    assert error_line(result.stderr) == INTERRUPTED_LINE
+    assert result.stdout == ""
+
+
+def _stderr_closed():
+    os.close(2)
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full", "reader-gone"])
+def test_training_never_stops_because_stderr_cannot_be_written(workdir, stderr):
+    (workdir / "tiny.yaml").write_text(TINY)
+    command = [EXE, "train", "tiny.yaml", "--out", "run", "--epochs", "3", "--json"]
+    options = {"cwd": workdir, "env": offline_env(workdir), "stdin": subprocess.DEVNULL,
+               "stdout": subprocess.PIPE}
+    if stderr == "closed":
+        process = subprocess.Popen(command, stderr=subprocess.DEVNULL,
+                                   preexec_fn=_stderr_closed, **options)
+    elif stderr == "full":
+        with open("/dev/full", "w") as full:
+            process = subprocess.Popen(command, stderr=full, **options)
+    else:
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, **options)
+        process.stderr.close()  # like `simplegrad train ... 2>&1 | head -0`
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 0
+    assert json.loads(stdout)["epochs"] == 3
+    assert sorted(os.listdir(workdir / "run")) == RUN_FILES
+    assert _last_step(workdir / "run/last.npz") == 3 * STEPS_PER_EPOCH
