@@ -9,6 +9,7 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
 from simplegrad.data.images import images_to_features, normalize_features
+from simplegrad.npz_headers import check_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
                  ".jsonl": "json", ".arrow": "arrow"}
@@ -126,6 +127,10 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
     """
+    try:
+        check_npz(path, path)
+    except ValueError as error:
+        raise DataError(str(error)) from None
     try:
         archive = np.load(path, allow_pickle=False)
         if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
