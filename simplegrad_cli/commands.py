@@ -153,6 +153,7 @@ def _report_train(summary):
 def validate(config, overrides, print_config, as_json):
     """`simplegrad validate`: every check train does, then a model summary."""
     import simplegrad
+    from simplegrad.memory import format_bytes
 
     from simplegrad_cli import build
 
@@ -173,6 +174,7 @@ def validate(config, overrides, print_config, as_json):
                     "output_shape": list(r.output_shape), "parameters": r.parameters}
                    for r in rows],
         "parameters": model.num_parameters(),
+        "training_memory_bytes": build.training_memory(rows, cfg.values["data"]["batch_size"]),
     }
     if as_json:
         display.print_json(summary)
@@ -183,6 +185,9 @@ def validate(config, overrides, print_config, as_json):
                   f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
                   f"{d['num_classes']} classes", highlight=False, markup=False)
     _model_table(rows, layers, data.input_shape, console)
+    console.print(f"training needs about {format_bytes(summary['training_memory_bytes'])} of "
+                  f"memory (parameters, gradients, optimizer state and one batch's "
+                  f"activations)", highlight=False, markup=False)
     return OK
 
 
