@@ -117,14 +117,16 @@ class Trainer:
         from simplegrad.checkpoint import CheckpointError as LibCheckpointError
         from simplegrad.data import DataError as LibDataError
 
-        from simplegrad_cli.state_check import mismatch
+        from simplegrad_cli.state_check import mismatch, out_of_range
         from simplegrad_cli.stored_run import check_model_dtypes
 
         check_model_dtypes(checkpoint, self.model)
         meta = checkpoint.metadata
         saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
                  "loader": meta.get("loader"), "loop": meta.get("loop")}
-        problem = mismatch(self.state_template(), saved)
+        problem = mismatch(self.state_template(), saved) \
+            or out_of_range("optimizer", saved["optimizer"]) \
+            or out_of_range("scheduler", saved["scheduler"])
         if problem:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
                            f"{problem}")

@@ -61,6 +61,10 @@ def _load_folder(source, path, split, hf_cache_dir):
     if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
         raise DataError(f"{source}: is the root folder; expected a folder of data files")
     extensions = _extensions_below(path)
+    if ".py" in extensions:
+        raise DataError(f"{source}: holds a Python file (.py); simplegrad never runs dataset "
+                        f"scripts from a data folder, remove it or point data.source at the "
+                        f"data files themselves")
     if extensions & TABLE_FORMATS.keys():
         return _load_dataset(source, path, split=split, cache_dir=hf_cache_dir)
     if extensions & IMAGE_EXTENSIONS:
