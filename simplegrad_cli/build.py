@@ -244,6 +244,24 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     return nn.Sequential(modules), rows, layers
 
 
+def drop_single_last_batch(cfg, rows, train_samples):
+    """Whether training drops a last batch of one sample: batch statistics of one value per
+    channel are undefined, so with such a batch norm layer that batch is skipped (one sample
+    per epoch goes unused, a different one each epoch when shuffled). Fails if every batch
+    would have one sample."""
+    batch = cfg.values["data"]["batch_size"]
+    norms = [r for r in rows if r.name.startswith("batch_norm") and
+             math.prod(r.output_shape[1:]) == 1]
+    if not norms:
+        return False
+    if batch == 1 or train_samples == 1:
+        what = "data.batch_size is 1" if batch == 1 else "there is 1 training sample"
+        _fail(cfg, ("model", norms[0].index, norms[0].name),
+              f"needs at least 2 samples per batch while training (one value per channel "
+              f"per sample), but {what}")
+    return train_samples % batch == 1
+
+
 def training_memory(rows, batch_size):
     """Estimated bytes one training step needs: parameters with their gradients and optimizer
     state, plus every layer's kept activations (and their gradients) for one batch."""

@@ -175,6 +175,7 @@ def validate(config, overrides, print_config, as_json):
                    for r in rows],
         "parameters": model.num_parameters(),
         "training_memory_bytes": build.training_memory(rows, cfg.values["data"]["batch_size"]),
+        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train)),
     }
     if as_json:
         display.print_json(summary)
@@ -188,6 +189,9 @@ def validate(config, overrides, print_config, as_json):
     console.print(f"training needs about {format_bytes(summary['training_memory_bytes'])} of "
                   f"memory (parameters, gradients, optimizer state and one batch's "
                   f"activations)", highlight=False, markup=False)
+    if summary["drops_single_last_batch"]:
+        console.print("the last batch of each epoch holds one sample, which batch norm cannot "
+                      "train on: training skips it", highlight=False, markup=False)
     return OK
 
 

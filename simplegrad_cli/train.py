@@ -109,8 +109,10 @@ class Trainer:
         self.optimizer = build.make_optimizer(cfg, self.model.parameters())
         self.scheduler = build.make_scheduler(cfg, self.optimizer)
         d = cfg.values["data"]
+        drop_last = build.drop_single_last_batch(cfg, self.rows, len(self.data.train))
         self.loader = DataLoader(self.data.train, batch_size=d["batch_size"],
-                                 shuffle=d["shuffle"], seed=cfg.values["seed"])
+                                 shuffle=d["shuffle"], drop_last=drop_last,
+                                 seed=cfg.values["seed"])
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
