@@ -228,6 +228,7 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
     input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    metrics.check_confusion_fits(checkpoint.path, num_classes)
     split = split or cfg.values["data"]["test_split"]
     if split is None:
         raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
