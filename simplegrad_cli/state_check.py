@@ -72,8 +72,16 @@ def out_of_range(section, saved):
     table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS
     entry = next((e for e in table.values() if e.builds.__name__ == saved.get("type")), None)
     values = saved.get("hyperparams", saved) if section == "optimizer" else saved
-    problem = _range_problem(entry, values, section) if entry and isinstance(values, dict) \
-        else None
+    if not isinstance(values, dict):
+        return None
+    # the live lr follows the schedule (0 at the end of a cosine is fine); the planned one
+    # (a scheduler's base_lr) has the config's range
+    lr = values.get("lr", values.get("base_lr"))
+    if _number(lr) and (lr < 0 or (lr == 0 and "base_lr" in values)):
+        return f"{section} {'base_lr' if 'base_lr' in values else 'lr'} = {lr!r} is outside " \
+               f"{'(0' if 'base_lr' in values else '[0'}, inf]"
+    values = {key: value for key, value in values.items() if key not in ("lr", "base_lr")}
+    problem = _range_problem(entry, values, section) if entry else None
     return problem or out_of_range(section, saved.get("after"))
 
 
