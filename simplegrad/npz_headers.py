@@ -6,6 +6,7 @@ the size the zip directory records, fit within what deflate can expand the store
 all members together must fit the memory budget (simplegrad.memory).
 """
 import math
+import os
 import zipfile
 
 import numpy as np
@@ -47,20 +48,55 @@ def _member_bytes(archive, info, name):
     if not info.filename.endswith(".npy"):
         return info.file_size
     with archive.open(info) as member:
-        try:
-            version = np.lib.format.read_magic(member)
-            read_header = _HEADER_READERS.get(version)
-            if read_header is None:
-                return 0
-            shape, _, dtype = read_header(member, max_header_size=10000)
-        except (ValueError, TypeError, SyntaxError, EOFError):
-            return 0  # a damaged header: the reader says what is wrong with it
-        header = member.tell() if member.seekable() else 0
+        header = read_npy_header(member)
+    return 0 if header is None else _declared(name, f"entry {info.filename!r}", *header,
+                                              info.file_size)
+
+
+def read_npy_header(stream):
+    """(shape, dtype, header length) from the start of a .npy stream, or None when it is not
+    a readable header (the array reader then says what is wrong)."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = _HEADER_READERS.get(version)
+        if read_header is None:
+            return None
+        shape, _, dtype = read_header(stream, max_header_size=10000)
+    except (ValueError, TypeError, SyntaxError, EOFError):
+        return None
     if not all(isinstance(d, int) and d >= 0 for d in shape):
-        return 0
+        return None
+    return tuple(shape), dtype, stream.tell() if stream.seekable() else 0
+
+
+def npz_shapes(path):
+    """{array name: shape} of an .npz read from the .npy headers alone (no data inflated);
+    members without a readable header are left out."""
+    shapes = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    header = read_npy_header(member)
+                if header is not None:
+                    shapes[info.filename[:-4]] = header[0]
+    return shapes
+
+
+def check_npy(path, name):
+    """Raise ValueError if the .npy file `path` declares more data than it holds or than fits
+    in memory."""
+    with open(path, "rb") as file:
+        header = read_npy_header(file)
+        size = os.fstat(file.fileno()).st_size
+    if header is not None:
+        check_fits(_declared(name, "the array", *header, size), f"the array of {name}")
+
+
+def _declared(name, what, shape, dtype, header, stored):
+    """Bytes of data `shape` x `dtype` declares; more than the `stored` bytes is an error."""
     declared = math.prod(shape) * dtype.itemsize
-    if header and not dtype.hasobject and declared > info.file_size - header:
-        raise ValueError(f"{name}: entry {info.filename!r} declares shape {tuple(shape)} "
-                         f"({declared:,} bytes) but holds {info.file_size - header:,}; the "
-                         f"archive is truncated or corrupt")
+    if header and not dtype.hasobject and declared > stored - header:
+        raise ValueError(f"{name}: {what} declares shape {shape} ({declared:,} bytes) but "
+                         f"holds {stored - header:,}; the file is truncated or corrupt")
     return declared

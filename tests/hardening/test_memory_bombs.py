@@ -237,3 +237,33 @@ def test_restored_hyperparameters_are_checked_like_the_config(workdir, config, s
     result = invoke("train", "--resume", "ck.npz", "--out", "again")
     assert result.exit_code == 2
     assert_words(error_line(result.stderr), ["ck.npz", "cannot resume", *words])
+
+
+def test_predict_refuses_an_npy_promising_more_than_it_holds(workdir):
+    """Sibling of the data .npz bomb: `predict`'s own array reader checks the header first."""
+    (workdir / "tiny.yaml").write_text(TINY)
+    assert invoke("train", "tiny.yaml", "--out", "run").exit_code == 0
+    text = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 2), }"
+    text = text.ljust(117) + "\n"
+    (workdir / "bomb.npy").write_bytes(b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little")
+                                       + text.encode("latin1") + bytes(64))
+    result = invoke("predict", "run/last.npz", "bomb.npy")
+    assert result.exit_code == 2
+    assert_words(error_line(result.stderr), ["bomb.npy", "declares shape (100000000000, 2)",
+                                             "holds 64"])
+
+
+def test_npz_shapes_reads_headers_without_inflating(tmp_path):
+    """Sibling: `compare` counts a run's parameters from the array headers alone."""
+    from simplegrad.npz_headers import npz_shapes
+
+    np.savez_compressed(tmp_path / "last.npz", **{"model/0.weight": np.zeros((4000, 2500),
+                                                                             np.float32)})
+    tracemalloc.start()
+    try:
+        shapes = npz_shapes(tmp_path / "last.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert shapes == {"model/0.weight": (4000, 2500)}
+    assert peak < 2 * 2**20, peak  # the array itself is 40 MB
