@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simplegrad.npz_headers import check_npz
+
 FORMAT_NAME = "simplegrad-checkpoint"
 FORMAT_VERSION = 1
 METADATA_KEY = "metadata"
@@ -220,6 +222,10 @@ def _read_archive(path, f):
     if not magic.startswith(b"PK"):
         raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
                               f"zip file)")
+    try:
+        check_npz(f, path)
+    except ValueError as exc:
+        raise CheckpointError(_one_line(exc)) from None
     try:
         archive = np.load(f, allow_pickle=False)
     except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file

@@ -191,8 +191,10 @@ def _library_error(error):
         return None
     from simplegrad.checkpoint import CheckpointError
     from simplegrad.data import DataError
+    from simplegrad.memory import MemoryLimitError
 
-    return str(error) if isinstance(error, (DataError, CheckpointError)) else None
+    return str(error) if isinstance(error, (DataError, CheckpointError, MemoryLimitError)) \
+        else None
 
 
 def _line(text):

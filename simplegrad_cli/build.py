@@ -4,17 +4,22 @@ The model is built layer by layer with a dry forward pass of one sample through 
 a size that does not chain is reported at the layer's line in the config, and sizes left as
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 from simplegrad import Tensor, nn, no_grad
+from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
 from simplegrad_cli.errors import DataError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
+# Training memory estimate (checked against simplegrad.memory's budget before allocating):
+BYTES_PER_PARAMETER = 16  # float32 weight, its gradient and up to two optimizer slots (Adam)
+BYTES_PER_ACTIVATION = 8  # each float32 value a layer keeps for backward, and its gradient
 
 
 @dataclass
@@ -37,6 +42,7 @@ class LayerRow:
     module: object
     output_shape: tuple
     parameters: int
+    activations: int = 0  # values per sample kept for backward (outputs, unfolded windows)
 
 
 # ---- data ---------------------------------------------------------------------------------
@@ -205,6 +211,7 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     shape = tuple(input_shape)
     modules, rows, layers = [], [], []
     specs = cfg.values["model"]
+    batch, parameters, activations = cfg.values["data"]["batch_size"], 0, 0
     for index, spec in enumerate(specs):
         (name, args), = spec.items()
         path = ("model", index, name)
@@ -213,6 +220,9 @@ def build_model(cfg, input_shape, num_classes, sample=None):
         if count > MAX_LAYER_PARAMETERS:
             _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
                              f"{MAX_LAYER_PARAMETERS:,}")
+        columns = _window_columns(name, args, shape)
+        parameters, activations = parameters + count, activations + columns
+        _check_memory(cfg, path, parameters, activations, batch)
         module = make_layer(name, args)
         module.eval()
         try:
@@ -224,11 +234,61 @@ def build_model(cfg, input_shape, num_classes, sample=None):
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
             _fail(cfg, path, f"produces an unusable output of per-sample shape {shape}")
+        activations += math.prod(shape)
+        _check_memory(cfg, path, parameters, activations, batch)
         modules.append(module)
         layers.append({name: args})
-        rows.append(LayerRow(index, name, module, shape, module.num_parameters()))
+        rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
+                             columns + math.prod(shape)))
     _check_output(cfg, shape, num_classes, len(specs) - 1, layers[-1])
     return nn.Sequential(modules), rows, layers
+
+
+def drop_single_last_batch(cfg, rows, train_samples):
+    """Whether training drops a last batch of one sample: batch statistics of one value per
+    channel are undefined, so with such a batch norm layer that batch is skipped (one sample
+    per epoch goes unused, a different one each epoch when shuffled). Fails if every batch
+    would have one sample."""
+    batch = cfg.values["data"]["batch_size"]
+    norms = [r for r in rows if r.name.startswith("batch_norm") and
+             math.prod(r.output_shape[1:]) == 1]
+    if not norms:
+        return False
+    if batch == 1 or train_samples == 1:
+        what = "data.batch_size is 1" if batch == 1 else "there is 1 training sample"
+        _fail(cfg, ("model", norms[0].index, norms[0].name),
+              f"needs at least 2 samples per batch while training (one value per channel "
+              f"per sample), but {what}")
+    return train_samples % batch == 1
+
+
+def training_memory(rows, batch_size):
+    """Estimated bytes one training step needs: parameters with their gradients and optimizer
+    state, plus every layer's kept activations (and their gradients) for one batch."""
+    return (BYTES_PER_PARAMETER * sum(r.parameters for r in rows)
+            + BYTES_PER_ACTIVATION * batch_size * sum(r.activations for r in rows))
+
+
+def _window_columns(name, args, shape):
+    """Values a conv or pooling layer unfolds one sample into (C x k x k per output pixel)."""
+    need = registry.LAYERS[name].input
+    if need is None or not need.window:
+        return 0
+    kernel, padding = args["kernel_size"], args["padding"]
+    stride = args.get("stride") or kernel
+    height, width = ((size + 2 * padding - kernel) // stride + 1 for size in shape[1:])
+    return shape[0] * kernel * kernel * max(height, 0) * max(width, 0)
+
+
+def _check_memory(cfg, path, parameters, activations, batch):
+    """Fail at this layer when the model so far would not fit in memory while training."""
+    needed = BYTES_PER_PARAMETER * parameters + BYTES_PER_ACTIVATION * batch * activations
+    try:
+        check_fits(needed, f"training the model up to this layer ({parameters:,} parameters; "
+                           f"{format_bytes(BYTES_PER_ACTIVATION * batch * activations)} of "
+                           f"activations for data.batch_size {batch})")
+    except MemoryLimitError as error:
+        _fail(cfg, path, str(error))
 
 
 def _check_output(cfg, shape, num_classes, last, last_layer):

@@ -43,7 +43,8 @@ def _model_rows(config, overrides, batch_size):
     cfg = load_config(config, overrides)
     simplegrad.manual_seed(cfg.values["seed"])
     data = build.load_datasets(cfg)
-    model, _, _ = build.build_model(cfg, data.input_shape, data.num_classes, data.train.x)
+    model, rows, _ = build.build_model(cfg, data.input_shape, data.num_classes, data.train.x)
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, y = data.train.x[:batch_size], data.train.y[:batch_size]
+    gradchecks.check_model_check_fits(rows, len(x))
     return gradchecks.run_model_check(model, loss_fn, x, y)

@@ -177,6 +177,7 @@ def _report_train(summary):
 def validate(config, overrides, print_config, as_json):
     """`simplegrad validate`: every check train does, then a model summary."""
     import simplegrad
+    from simplegrad.memory import format_bytes
 
     from simplegrad_cli import build
 
@@ -197,6 +198,8 @@ def validate(config, overrides, print_config, as_json):
                     "output_shape": list(r.output_shape), "parameters": r.parameters}
                    for r in rows],
         "parameters": model.num_parameters(),
+        "training_memory_bytes": build.training_memory(rows, cfg.values["data"]["batch_size"]),
+        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train)),
     }
     if as_json:
         display.print_json(summary)
@@ -207,6 +210,12 @@ def validate(config, overrides, print_config, as_json):
                   f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
                   f"{d['num_classes']} classes", highlight=False, markup=False)
     _model_table(rows, layers, data.input_shape, console)
+    console.print(f"training needs about {format_bytes(summary['training_memory_bytes'])} of "
+                  f"memory (parameters, gradients, optimizer state and one batch's "
+                  f"activations)", highlight=False, markup=False)
+    if summary["drops_single_last_batch"]:
+        console.print("the last batch of each epoch holds one sample, which batch norm cannot "
+                      "train on: training skips it", highlight=False, markup=False)
     return OK
 
 
@@ -243,6 +252,7 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
     input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    metrics.check_confusion_fits(checkpoint.path, num_classes)
     split = split or cfg.values["data"]["test_split"]
     if split is None:
         raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "

@@ -100,6 +100,19 @@ def run_library_checks(selected=None):
     return rows
 
 
+def check_model_check_fits(rows, batch_size):
+    """Refuse before converting the model to float64 when the check would not fit in memory:
+    twice the float32 training estimate (float64), plus the gathered copy of each parameter."""
+    from simplegrad.memory import check_fits
+
+    from simplegrad_cli import build
+
+    parameters = sum(r.parameters for r in rows)
+    check_fits(2 * build.training_memory(rows, batch_size) + 16 * parameters,
+               f"gradcheck of this model ({parameters:,} parameters, {batch_size} samples, "
+               f"float64)")
+
+
 def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
     """Gradcheck a model + loss on one small batch, for up to `per_parameter` sampled entries
     of each parameter (all of them when it is small), plus the input."""
@@ -117,15 +130,18 @@ def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
         owner = modules[prefix] if prefix else model
         k = min(per_parameter, param.size)
         picked = rng.choice(param.size, size=k, replace=False)
-        select = np.zeros((param.size, k))
-        select[picked, np.arange(k)] = 1.0  # a constant matrix scattering k deltas into place
-        base = param.data.copy()
+        # where each element takes its delta from: its own slot if picked, else a zero at k
+        # (a gather, so memory stays a few copies of the parameter, not size x k)
+        slots = np.full(param.size, k)
+        slots[picked] = np.arange(k)
+        base, zero = param.data.copy(), Tensor(np.zeros(1))
 
-        def fn(delta, owner=owner, attr=attr, base=base, select=select):
+        def fn(delta, owner=owner, attr=attr, base=base, slots=slots):
             import simplegrad
 
             simplegrad.manual_seed(0)  # the same dropout mask on every evaluation
-            setattr(owner, attr, Tensor(base) + (Tensor(select) @ delta).reshape(*base.shape))
+            spread = simplegrad.cat([delta, zero])[slots].reshape(*base.shape)
+            setattr(owner, attr, Tensor(base) + spread)
             return loss_fn(model(Tensor(x, dtype=np.float64)), labels)
 
         start = time.perf_counter()

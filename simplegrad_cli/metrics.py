@@ -1,12 +1,27 @@
 """Classification metrics for `simplegrad eval`: confusion matrix, per-class precision/recall."""
 import numpy as np
 
+from simplegrad_cli.errors import CliError
+
 
 def confusion_matrix(labels, predictions, num_classes):
     """counts[true, predicted] as a (num_classes, num_classes) int array (one bincount)."""
     flat = labels.astype(np.int64) * num_classes + predictions.astype(np.int64)
     return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes,
                                                                           num_classes)
+
+
+def check_confusion_fits(path, num_classes):
+    """Refuse (exit 2, one line) before evaluating when the num_classes x num_classes
+    confusion matrix and its per-class report would not fit in memory."""
+    from simplegrad.memory import MemoryLimitError, check_fits
+
+    try:
+        check_fits(8 * num_classes * num_classes, f"the {num_classes:,} x {num_classes:,} "
+                                                  f"confusion matrix")
+    except MemoryLimitError as error:
+        raise CliError(f"{path}: this model predicts {num_classes:,} classes; {error}") \
+            from None
 
 
 def per_class(confusion, class_names=None):

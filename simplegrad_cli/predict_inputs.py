@@ -134,7 +134,8 @@ def decode_images(paths, model_input):
                 if image.size != (width, height):
                     image = image.resize((width, height), Image.Resampling.BILINEAR)
                 pixels.append(np.asarray(image, dtype=np.uint8))
-        except (UnidentifiedImageError, OSError, ValueError) as error:
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) \
+                as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise CliError(f"{path}: cannot decode the image ({reason}); the model expects "
                            f"{model_input.expects()}") from None
@@ -176,6 +177,16 @@ def _read_array(path):
     """The samples array of a .npy, or of a .npz (its features array: x, features, ...)."""
     from simplegrad.data.local import FEATURE_KEYS
 
+    from simplegrad.npz_headers import check_npy, check_npz
+
+    try:
+        with open(path, "rb") as file:
+            zipped = file.read(2) == b"PK"
+        (check_npz if zipped else check_npy)(path, path)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    except OSError:
+        pass  # np.load below says why the file cannot be read
     try:
         loaded = np.load(path, allow_pickle=False)
         if not hasattr(loaded, "files"):

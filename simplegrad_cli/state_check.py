@@ -59,3 +59,48 @@ def mismatch(template, saved, path=""):
         return None if ok else f"{where} should be an integer >= 0"
     ok = (saved is None and template is None) or _number(saved)  # rates; None = not yet known
     return None if ok else f"{where} should be a finite number"
+
+
+def out_of_range(section, saved):
+    """The first 'section.key = value is outside its range' among the restored optimizer or
+    scheduler hyperparameters of `saved` (a state dict), checked with the same ranges as the
+    config's own (registry.py), or None. A warmup's wrapped schedule is checked too."""
+    from simplegrad_cli import registry
+
+    if not isinstance(saved, dict):
+        return None
+    table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS
+    entry = next((e for e in table.values() if e.builds.__name__ == saved.get("type")), None)
+    values = saved.get("hyperparams", saved) if section == "optimizer" else saved
+    if not isinstance(values, dict):
+        return None
+    # the live lr follows the schedule (0 at the end of a cosine is fine); the planned one
+    # (a scheduler's base_lr) has the config's range
+    lr = values.get("lr", values.get("base_lr"))
+    if _number(lr) and (lr < 0 or (lr == 0 and "base_lr" in values)):
+        return f"{section} {'base_lr' if 'base_lr' in values else 'lr'} = {lr!r} is outside " \
+               f"{'(0' if 'base_lr' in values else '[0'}, inf]"
+    values = {key: value for key, value in values.items() if key not in ("lr", "base_lr")}
+    problem = _range_problem(entry, values, section) if entry else None
+    return problem or out_of_range(section, saved.get("after"))
+
+
+def _range_problem(entry, values, section):
+    """The first value of `values` outside the range its registry Arg allows, or None."""
+    constructor_to_config = {entry.rename.get(key, key): key for key in entry.args}
+    for key, value in values.items():
+        arg = entry.args.get(constructor_to_config.get(key))
+        if arg is None:
+            continue
+        field = arg.field
+        low, high = field.get("minimum"), field.get("maximum")
+        for number in value if isinstance(value, list) else [value]:
+            if not _number(number):
+                continue  # kinds are checked by `mismatch`
+            too_low = low is not None and (number < low or (field.get("exclusive_minimum")
+                                                            and number == low))
+            if too_low or (high is not None and number > high):
+                bounds = f"{'(' if field.get('exclusive_minimum') else '['}{low}, " \
+                         f"{high if high is not None else 'inf'}]"
+                return f"{section} {key} = {value!r} is outside {bounds}"
+    return None

@@ -113,22 +113,26 @@ class Trainer:
         self.optimizer = build.make_optimizer(cfg, self.model.parameters())
         self.scheduler = build.make_scheduler(cfg, self.optimizer)
         d = cfg.values["data"]
+        drop_last = build.drop_single_last_batch(cfg, self.rows, len(self.data.train))
         self.loader = DataLoader(self.data.train, batch_size=d["batch_size"],
-                                 shuffle=d["shuffle"], seed=cfg.values["seed"])
+                                 shuffle=d["shuffle"], drop_last=drop_last,
+                                 seed=cfg.values["seed"])
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
         from simplegrad.checkpoint import CheckpointError as LibCheckpointError
         from simplegrad.data import DataError as LibDataError
 
-        from simplegrad_cli.state_check import mismatch
+        from simplegrad_cli.state_check import mismatch, out_of_range
         from simplegrad_cli.stored_run import check_model_dtypes
 
         check_model_dtypes(checkpoint, self.model)
         meta = checkpoint.metadata
         saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
                  "loader": meta.get("loader"), "loop": meta.get("loop")}
-        problem = mismatch(self.state_template(), saved)
+        problem = mismatch(self.state_template(), saved) \
+            or out_of_range("optimizer", saved["optimizer"]) \
+            or out_of_range("scheduler", saved["scheduler"])
         if problem:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
                            f"{problem}")

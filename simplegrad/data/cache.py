@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
+from simplegrad.npz_headers import check_npz
 
 FORMAT_VERSION = 1
 
@@ -35,19 +36,27 @@ def cache_path(dataset, split, options, cache_dir=None):
 
 
 def read_cache(path):
-    """The cached ArrayDataset at `path`, or None if it is missing or unreadable."""
+    """The cached ArrayDataset at `path`, or None if it is missing, unreadable or tampered with
+    (a bad cache file is rebuilt, never fatal). It is checked like fresh data: sizes declared
+    before reading, then features, labels and metadata as ArrayDataset checks any source."""
     if not os.path.isfile(path):
         return None
     try:
+        check_npz(path, path)
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive["meta"]))
             x, y = archive["x"], archive["y"]
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
-        return None    # a damaged cache file is rebuilt, not fatal
-    if meta.get("format") != FORMAT_VERSION or len(x) != len(y):
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+            return None
+        names = meta.get("class_names")
+        if names is not None and not (isinstance(names, list)
+                                      and all(isinstance(n, str) for n in names)):
+            return None
+        if y.dtype.kind not in "iu":
+            return None
+        return ArrayDataset(x, y, meta.get("num_classes"), str(meta.get("name", "")), names)
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError):
         return None
-    return ArrayDataset._trusted(x, y, meta["num_classes"], meta.get("name", ""),
-                                 meta.get("class_names"))
 
 
 def write_cache(path, dataset):

@@ -72,10 +72,13 @@ def _decode_images(table, column, name):
     parts = []
     for start in range(0, len(table), DECODE_BATCH):
         try:
-            batch = numpy_view[start:start + DECODE_BATCH][column]
+            batch = _decode_batch(numpy_view, start, column)
         except ImportError as error:    # datasets decodes images with Pillow
             raise DataError(f"{name}: decoding the images in column {column!r} needs Pillow "
                             f"(pip install pillow): {error}") from None
+        except (OSError, ValueError, SyntaxError) as error:  # truncated, empty, not an image
+            raise DataError(f"{name}: an image in column {column!r} cannot be decoded "
+                            f"({error}); remove or replace that file") from None
         if batch.dtype == object:
             shapes = sorted({np.shape(item) for item in batch}, key=str)
             raise DataError(f"{name}: images in column {column!r} have different shapes or "
@@ -87,6 +90,22 @@ def _decode_images(table, column, name):
     if not parts:
         raise DataError(f"{name} is empty (0 rows)")
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _decode_batch(numpy_view, start, column):
+    """One batch of decoded images; Pillow's pixel limit (against decompression bombs) is an
+    error here, not a warning, so an image too large to hold is refused before decoding."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return numpy_view[start:start + DECODE_BATCH][column]
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ValueError(f"image over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,} pixels: "
+                             f"{error}") from None
 
 
 def _table_features(table, label, wanted, name):
@@ -104,6 +123,11 @@ def _table_features(table, label, wanted, name):
     for column in chosen:
         array = np.asarray(data[column])
         if array.dtype == object and len(array) and isinstance(array[0], np.ndarray):
+            kinds = sorted({type(item).__name__ for item in array if
+                            not isinstance(item, np.ndarray)})
+            if kinds:
+                raise DataError(f"{name}: column {column!r} mixes arrays with {kinds[0]} "
+                                f"values; every row must hold the same kind of value")
             shapes = sorted({item.shape for item in array}, key=str)
             raise DataError(f"{name}: column {column!r} holds arrays of different shapes, e.g. "
                             f"{', '.join(str(s) for s in shapes[:3])}")

@@ -1,5 +1,6 @@
 """MNIST-style IDX files (`train-images-idx3-ubyte[.gz]` ...), read with NumPy alone."""
 import gzip
+import math
 import os
 import re
 import zlib
@@ -9,53 +10,73 @@ import numpy as np
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.images import images_to_features
+from simplegrad.memory import check_fits
 
 # IDX type codes -> big-endian NumPy dtypes (see the MNIST page by LeCun et al.)
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 # e.g. "train-images-idx3-ubyte.gz", "t10k-labels.idx1-ubyte", "fashion-test-images-idx3-ubyte"
 _NAME = re.compile(r"^(?P<prefix>.*?)(?P<split>train|t10k|test)[-_.](?P<kind>images|labels)"
                    r"[-_.]idx(?P<ndim>\d)[-_.]ubyte(?P<gz>\.gz)?$")
+GZIP_MAX_RATIO = 1032  # deflate's largest expansion: more declared data cannot be in the file
 _SPLITS = {"train": ("train",), "test": ("t10k", "test")}
 
 
 def read_idx(path):
     """Read one IDX file, gzipped or not, into an array of its stored shape and type.
 
-    The header (magic number, type code, dimensions) is checked against the file size, so a
-    truncated or foreign file is a DataError, not a garbage array.
+    The header (magic number, type code, dimensions) is read first and the size it declares is
+    checked against the file and the memory budget before any data is read, so a truncated,
+    foreign or decompression-bomb file is a DataError, not a garbage array or an OOM kill.
     """
-    data = _read_bytes(path)
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise DataError(f"{path}: not an IDX file (bad magic number {data[:4].hex() or 'empty'})")
-    code, ndim = data[2], data[3]
+    try:
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            size = os.fstat(raw.fileno()).st_size
+            if not gzipped:
+                return _read_stream(path, raw, size)
+            with gzip.GzipFile(fileobj=raw) as stream:
+                return _read_stream(path, stream, None, compressed_size=size)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise DataError(f"{path}: corrupt gzip data ({error})") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def _read_stream(path, stream, file_size, compressed_size=None):
+    """The array in the IDX `stream`; `file_size` is its size when not compressed (else None),
+    `compressed_size` the gzip file's size (deflate expands at most GZIP_MAX_RATIO times)."""
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
+        raise DataError(f"{path}: not an IDX file (bad magic number {magic.hex() or 'empty'})")
+    code, ndim = magic[2], magic[3]
     if code not in _DTYPES:
         raise DataError(f"{path}: unknown IDX data type code 0x{code:02x}")
-    header = 4 + 4 * ndim
-    if len(data) < header:
+    header = stream.read(4 * ndim)
+    if len(header) < 4 * ndim:
         raise DataError(f"{path}: truncated IDX file (header cut short)")
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dims = tuple(int.from_bytes(header[i:i + 4], "big") for i in range(0, 4 * ndim, 4))
     dtype = np.dtype(_DTYPES[code])
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(data) - header != expected:
-        raise DataError(f"{path}: IDX header says shape {dims} ({expected} bytes of data) but the "
-                        f"file holds {len(data) - header}; it is truncated or corrupt")
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: no overflow for any header
+    if file_size is not None and file_size - 4 - 4 * ndim != expected:
+        _size_mismatch(path, dims, expected, file_size - 4 - 4 * ndim)
+    if compressed_size is not None and expected > GZIP_MAX_RATIO * compressed_size:
+        _size_mismatch(path, dims, expected, f"at most {GZIP_MAX_RATIO * compressed_size} "
+                                             f"(a {compressed_size}-byte gzip file)")
+    try:
+        check_fits(expected, f"the IDX data of shape {dims}")
+    except ValueError as error:
+        raise DataError(f"{path}: {error}") from None
+    data = stream.read(expected + 1)    # one byte more tells a longer file apart
+    if len(data) != expected:
+        _size_mismatch(path, dims, expected, f"{len(data)}{'+' if len(data) > expected else ''}")
+    array = np.frombuffer(data, dtype=dtype, count=math.prod(dims)).reshape(dims)
     return array if dtype.itemsize == 1 else array.astype(dtype.newbyteorder("="))
 
 
-def _read_bytes(path):
-    """The file's bytes, gunzipped when it starts with the gzip magic number."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError as error:
-        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise DataError(f"{path}: corrupt gzip data ({error})") from None
-    return data
+def _size_mismatch(path, dims, expected, held):
+    raise DataError(f"{path}: IDX header says shape {dims} ({expected} bytes of data) but the "
+                    f"file holds {held}; it is truncated or corrupt")
 
 
 def find_idx_files(path, split="train"):

@@ -9,6 +9,7 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
 from simplegrad.data.images import images_to_features, normalize_features
+from simplegrad.npz_headers import check_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
                  ".jsonl": "json", ".arrow": "arrow"}
@@ -60,6 +61,10 @@ def _load_folder(source, path, split, hf_cache_dir):
     if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
         raise DataError(f"{source}: is the root folder; expected a folder of data files")
     extensions = _extensions_below(path)
+    if ".py" in extensions:
+        raise DataError(f"{source}: holds a Python file (.py); simplegrad never runs dataset "
+                        f"scripts from a data folder, remove it or point data.source at the "
+                        f"data files themselves")
     if extensions & TABLE_FORMATS.keys():
         return _load_dataset(source, path, split=split, cache_dir=hf_cache_dir)
     if extensions & IMAGE_EXTENSIONS:
@@ -126,6 +131,10 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
     """
+    try:
+        check_npz(path, path)
+    except ValueError as error:
+        raise DataError(str(error)) from None
     try:
         archive = np.load(path, allow_pickle=False)
         if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called

@@ -9,6 +9,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
+from simplegrad.memory import check_fits
 
 SPLIT_CODES = {"train": 0, "test": 1, "validation": 2, "val": 2}
 MAX_SAMPLES = 10_000_000  # more would not fit in memory on a laptop: a typo, not a toy problem
@@ -64,6 +65,7 @@ def blobs(n_samples=300, noise=1.0, num_classes=3, seed=0, split="train", n_feat
     if _not_int(n_features) or not 1 <= n_features <= MAX_FEATURES:
         raise DataError(f"synthetic:blobs: n_features must be an integer in [1, {MAX_FEATURES}], "
                         f"got {n_features!r}")
+    _check_size("blobs", n_samples, n_features)
     centres = np.random.default_rng(seed).uniform(-10.0, 10.0, (num_classes, int(n_features)))
     x = centres[labels] + rng.normal(0.0, noise, (n_samples, int(n_features)))
     return _finish(x, labels, num_classes, rng, "blobs")
@@ -114,6 +116,16 @@ def _start(name, n_samples, num_classes, seed, split, noise):
     rng = np.random.default_rng([seed, SPLIT_CODES[split]])
     labels = (np.arange(n_samples) * num_classes // n_samples).astype(np.int64)
     return rng, labels
+
+
+def _check_size(name, n_samples, n_features):
+    """Refuse before generating when the float64 draws, their float32 copy and the shuffled
+    copy (about 20 bytes a value) would not fit in memory."""
+    try:
+        check_fits(20 * n_samples * n_features, f"synthetic:{name} with {n_samples:,} samples x "
+                                                f"{n_features:,} features")
+    except ValueError as error:
+        raise DataError(str(error)) from None
 
 
 def _not_int(value):
