@@ -178,13 +178,15 @@ def _rejected_value(error):
 
 
 def _library_error(error):
-    """The message of a library DataError/CheckpointError that reached us unconverted."""
+    """The message of a library DataError/CheckpointError/WriteError that reached us
+    unconverted."""
     if "simplegrad" not in sys.modules:
         return None
+    from simplegrad.atomic import WriteError
     from simplegrad.checkpoint import CheckpointError
     from simplegrad.data import DataError
 
-    return str(error) if isinstance(error, (DataError, CheckpointError)) else None
+    return str(error) if isinstance(error, (DataError, CheckpointError, WriteError)) else None
 
 
 def _line(text):

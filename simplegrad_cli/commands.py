@@ -7,6 +7,8 @@ import copy
 import os
 import sys
 
+from simplegrad.atomic import write_text
+
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
@@ -85,7 +87,7 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
             display.info(replanned)
     folder.prepare(overwrite, resuming)
     folder.check_space(trainer.checkpoint_bytes())
-    folder.write_text(folder.config, _yaml(trainer.resolved))
+    write_text(folder.config, _yaml(trainer.resolved))
     if checkpoint is not None:
         folder.keep_metrics_until(trainer.state.step)
     _announce(trainer, cfg, checkpoint)

@@ -1,7 +1,7 @@
 """The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run.
 
-Every write is safe: the config is written to a temp file and renamed, metrics are appended
-one complete line at a time, and checkpoints are written atomically by simplegrad.checkpoint.
+Every write is safe: the config and checkpoints are written atomically (simplegrad.atomic),
+metrics are appended one complete line at a time.
 Problems that can be known before training (folder not writable, disk too full, an earlier
 run in the way) are reported before any work starts.
 """
@@ -10,11 +10,13 @@ import os
 import re
 import shutil
 
+from simplegrad.atomic import write_text
+
 from simplegrad_cli.errors import CliError
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
-# `.last.npz.<pid>-<hex>.partial`, `config.yaml.<pid>.partial`, and the older
-# `.last.npz.<hex>.partial` (no process id: always debris)
+# simplegrad.atomic's `.last.npz.<pid>-<hex>.partial`, the older `config.yaml.<pid>.partial`,
+# and the oldest `.last.npz.<hex>.partial` (no process id: always debris)
 _PARTIAL = re.compile(r"^\.?(?P<base>.+?)\.(?:(?P<pid>\d+)(?:-[0-9a-f]+)?|[0-9a-f]+)\.partial$")
 
 
@@ -93,20 +95,6 @@ class RunFolder:
             raise CliError(f"{self.path}: only {free / 1e6:.1f} MB free, but checkpoints need "
                            f"about {need / 1e6:.1f} MB; free some space or choose another --out")
 
-    def write_text(self, path, text):
-        """Write a small text file atomically (temp file + rename)."""
-        tmp = f"{path}.{os.getpid()}.partial"
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except OSError as error:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
-            raise CliError(f"{path}: cannot write: {error.strerror or error}") from None
-
     def append_metrics(self, record):
         """Append one JSON record as one complete line of metrics.jsonl."""
         line = json.dumps(record) + "\n"
@@ -130,4 +118,4 @@ class RunFolder:
                     continue  # a line cut short by a crash
                 if isinstance(record, dict) and record.get("step", 0) <= step:
                     kept.append(json.dumps(record) + "\n")
-        self.write_text(self.metrics, "".join(kept))
+        write_text(self.metrics, "".join(kept))
