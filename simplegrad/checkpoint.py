@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simplegrad.atomic import WriteError, write_atomically
+from simplegrad.errors import InputError
 
 FORMAT_NAME = "simplegrad-checkpoint"
 FORMAT_VERSION = 1
@@ -23,9 +24,9 @@ METADATA_KEY = "metadata"
 _SECTIONS = {"optimizer": "optim", "scheduler": "sched"}
 
 
-class CheckpointError(ValueError):
-    """A checkpoint (or state-dict file) that cannot be read or used; the message is one line
-    naming the file and the problem."""
+class CheckpointError(InputError):
+    """A checkpoint (or state-dict file) that cannot be read, written or used; the message is
+    one line naming the file and the problem."""
 
 
 @dataclass

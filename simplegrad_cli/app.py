@@ -132,13 +132,11 @@ def _report(error, args=()):
             message = message.split(" (Possible options")[0]
             hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
         return error.exit_code, f"{command}: error: {message}{hint}"
-    if isinstance(error, CliError):
-        return error.exit_code, error.line()
+    known = _known_error(error)
+    if known is not None:
+        return known
     if isinstance(error, KeyboardInterrupt):
         return INTERRUPTED, INTERRUPTED_LINE
-    library = _library_error(error)
-    if library is not None:
-        return USAGE, library
     if isinstance(error, BrokenPipeError):
         return CHECK_FAILED, None
     if isinstance(error, MemoryError):
@@ -177,16 +175,17 @@ def _rejected_value(error):
     return value if isinstance(value, str) else None
 
 
-def _library_error(error):
-    """The message of a library DataError/CheckpointError/WriteError that reached us
-    unconverted."""
-    if "simplegrad" not in sys.modules:
+def _known_error(error):
+    """(exit code, line) for the errors users cause, or None: the CLI's CliError carries its
+    code; the library's InputError (bad config value, data, checkpoint) and WriteError are 2."""
+    if isinstance(error, CliError):
+        return error.exit_code, error.line()
+    if "simplegrad" not in sys.modules:  # the library was never imported, so none of its errors
         return None
     from simplegrad.atomic import WriteError
-    from simplegrad.checkpoint import CheckpointError
-    from simplegrad.data import DataError
+    from simplegrad.errors import InputError
 
-    return str(error) if isinstance(error, (DataError, CheckpointError, WriteError)) else None
+    return (USAGE, str(error)) if isinstance(error, (InputError, WriteError)) else None
 
 
 def _line(text):

@@ -3,15 +3,14 @@ import math
 import os
 
 from simplegrad_cli.config import apply_all, validate
-from simplegrad_cli.errors import CheckpointError, ConfigError
+from simplegrad.checkpoint import CheckpointError, load_checkpoint
+
+from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
 
 
 def open_checkpoint(path):
     """load_checkpoint with every failure as one CheckpointError line (exit code 2)."""
-    from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-    from simplegrad.checkpoint import load_checkpoint
-
     path = str(path)
     if os.path.isdir(path):
         raise CheckpointError(f"{path}: is a directory; expected a checkpoint file such as "
@@ -21,8 +20,8 @@ def open_checkpoint(path):
                               "finished; use last.npz or best.npz from the same folder")
     try:
         checkpoint = load_checkpoint(path)
-    except LibCheckpointError as error:
-        raise CheckpointError(error) from None
+    except CheckpointError:
+        raise
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
     _check_metadata(checkpoint)
@@ -125,15 +124,10 @@ def check_model_dtypes(checkpoint, model):
 
 def rebuild_model(checkpoint, cfg):
     """The model described by the checkpoint's config, with the checkpoint's weights loaded."""
-    from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-
     from simplegrad_cli.build import build_model
 
     input_shape, num_classes, _ = stored_data_info(checkpoint)
     model, rows, _ = build_model(cfg, input_shape, num_classes)
     check_model_dtypes(checkpoint, model)
-    try:
-        checkpoint.restore(model, restore_rng=False)
-    except LibCheckpointError as error:
-        raise CheckpointError(error) from None
+    checkpoint.restore(model, restore_rng=False)
     return model, rows

@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from simplegrad.checkpoint import CheckpointError, save_checkpoint
 
 from simplegrad_cli import build
 from simplegrad_cli.errors import INTERRUPTED, TERMINATED, CheckFailed, CliError, Interrupted
@@ -114,9 +115,6 @@ class Trainer:
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
-        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-        from simplegrad.data import DataError as LibDataError
-
         from simplegrad_cli.state_check import mismatch
         from simplegrad_cli.stored_run import check_model_dtypes
 
@@ -132,7 +130,7 @@ class Trainer:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
             self.loader.load_state_dict(meta["loader"])
             self.state = LoopState(**meta["loop"])
-        except (LibCheckpointError, LibDataError, KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
 
@@ -183,9 +181,6 @@ class Trainer:
     # ---- saving -------------------------------------------------------------------------
     def save(self, path):
         """Write a checkpoint with everything needed to resume exactly."""
-        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-        from simplegrad.checkpoint import save_checkpoint
-
         d = self.data
         try:
             save_checkpoint(
@@ -196,7 +191,7 @@ class Trainer:
                 data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
                       "class_names": d.class_names, "train_samples": len(d.train),
                       "val_samples": len(d.val) if d.val is not None else 0})
-        except LibCheckpointError as error:  # disk full, read-only, removed folder...
+        except CheckpointError as error:  # disk full, read-only, removed folder...
             import os
 
             kept = f"the previous {path} is intact" if os.path.exists(path) else \
