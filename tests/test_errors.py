@@ -24,3 +24,16 @@ def test_library_errors_map_to_exit_code_2_and_their_line():
     assert _report(WriteError("o.csv", "No space left on device")) == \
         (2, "o.csv: cannot write: No space left on device")
     assert _report(cli_errors.CheckFailed("accuracy 0.5 < 0.9")) == (1, "accuracy 0.5 < 0.9")
+
+
+def test_no_command_shows_the_help_even_with_global_options():
+    from typer.testing import CliRunner
+
+    from simplegrad_cli.app import app
+
+    for args in ([], ["--debug"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2
+        assert "Usage: simplegrad" in result.stdout and "Commands" in result.stdout
+        assert result.stderr.splitlines()[-1] == \
+            "simplegrad: error: missing command (see 'simplegrad --help')"
