@@ -87,7 +87,7 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
             display.info(replanned)
     folder.prepare(overwrite, resuming)
     folder.check_space(trainer.checkpoint_bytes())
-    write_text(folder.config, _yaml(trainer.resolved))
+    write_text(folder.config, display.to_yaml(trainer.resolved))
     if checkpoint is not None:
         folder.keep_metrics_until(trainer.state.step)
     _announce(trainer, cfg, checkpoint)
@@ -108,10 +108,6 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if as_json:
         display.print_json(summary)
     return OK
-
-
-def _yaml(values):
-    return display.to_yaml(values)
 
 
 def _check_same_run(trainer, checkpoint, cfg):
@@ -344,5 +340,5 @@ def info(checkpoint_path, as_json):
                   console)
     if report["config"]:
         console.print("config:", highlight=False, markup=False)
-        console.print(_yaml(report["config"]).rstrip(), highlight=False, markup=False)
+        console.print(display.to_yaml(report["config"]).rstrip(), highlight=False, markup=False)
     return OK
