@@ -158,16 +158,12 @@ class Trainer:
 
     def state_template(self):
         """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
-        from simplegrad.nn import Parameter
-
         from simplegrad_cli.state_check import ANY, Each
 
-        probe = Parameter(np.zeros(1, np.float32))  # one step on it shows the per-weight state
-        probe.grad = np.zeros(1, np.float32)
-        probe_optimizer = build.make_optimizer(self.cfg, [probe])
-        probe_optimizer.step()
-        optimizer = self.optimizer.state_dict()
-        optimizer["state"] = Each(probe_optimizer.state_dict()["state"].get("0", {}))
+        optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
+        per_weight = {**{name: np.zeros(0, dtype) for name in self.optimizer.state_arrays},
+                      **{name: 0 for name in self.optimizer.state_counters}}
+        optimizer["state"] = Each(per_weight)  # as the optimizer declares it: no probe step
         loop = asdict(LoopState())
         loop["last_record"] = ANY  # metrics for display only (checked with the metadata)
         return {"optimizer": optimizer, "loader": self.loader.state_dict(), "loop": loop,
