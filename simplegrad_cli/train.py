@@ -60,6 +60,12 @@ class StopSignals:
         self.signum = signum
 
 
+def _saved_loop(state):
+    """The loop counters a checkpoint stores; the last metrics record is stored once, as the
+    checkpoint's `metrics`, so every value (the learning rate among them) appears once."""
+    return {key: value for key, value in asdict(state).items() if key != "last_record"}
+
+
 def evaluate(model, dataset, loss_fn, num_classes):
     """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
     from simplegrad import Tensor, no_grad
@@ -120,8 +126,11 @@ class Trainer:
 
         check_model_dtypes(checkpoint, self.model)
         meta = checkpoint.metadata
+        loop = meta.get("loop")
+        if isinstance(loop, dict):  # older checkpoints also kept a copy of `metrics` here
+            loop = {key: value for key, value in loop.items() if key != "last_record"}
         saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
-                 "loader": meta.get("loader"), "loop": meta.get("loop")}
+                 "loader": meta.get("loader"), "loop": loop}
         problem = mismatch(self.state_template(), saved)
         if problem:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
@@ -129,7 +138,7 @@ class Trainer:
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
             self.loader.load_state_dict(meta["loader"])
-            self.state = LoopState(**meta["loop"])
+            self.state = LoopState(**loop, last_record=dict(meta.get("metrics") or {}))
         except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
@@ -158,14 +167,13 @@ class Trainer:
 
     def state_template(self):
         """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
-        from simplegrad_cli.state_check import ANY, Each
+        from simplegrad_cli.state_check import Each
 
         optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
         per_weight = {**{name: np.zeros(0, dtype) for name in self.optimizer.state_arrays},
                       **{name: 0 for name in self.optimizer.state_counters}}
         optimizer["state"] = Each(per_weight)  # as the optimizer declares it: no probe step
-        loop = asdict(LoopState())
-        loop["last_record"] = ANY  # metrics for display only (checked with the metadata)
+        loop = _saved_loop(LoopState())
         return {"optimizer": optimizer, "loader": self.loader.state_dict(), "loop": loop,
                 "scheduler": self.scheduler.state_dict() if self.scheduler else None}
 
@@ -183,7 +191,7 @@ class Trainer:
                 path, self.model, self.optimizer, self.scheduler,
                 config=self.resolved, name=self.cfg.name, epoch=self.state.epoch,
                 step=self.state.step, metrics=self.state.last_record,
-                loader=self.loader.state_dict(), loop=asdict(self.state),
+                loader=self.loader.state_dict(), loop=_saved_loop(self.state),
                 data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
                       "class_names": d.class_names, "train_samples": len(d.train),
                       "val_samples": len(d.val) if d.val is not None else 0})
