@@ -8,6 +8,7 @@ import os
 import sys
 
 from simplegrad.atomic import write_text
+from simplegrad.checkpoint import CheckpointError
 
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
@@ -295,7 +296,7 @@ def info(checkpoint_path, as_json):
     meta = checkpoint.metadata
     try:
         config = stored_config(checkpoint).values  # in schema order, as the user wrote it
-    except CliError:
+    except (CliError, CheckpointError):  # e.g. the stored config no longer validates
         config = meta.get("config")  # show what is there even if it no longer validates
     params = [{"name": name, "shape": list(array.shape), "dtype": str(array.dtype),
                "count": int(array.size)} for name, array in checkpoint.model_state.items()]
