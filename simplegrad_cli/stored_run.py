@@ -1,10 +1,19 @@
-"""Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model."""
+"""Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model,
+and, for `--resume`, its saved training state checked against a fresh run's.
+
+A checkpoint's metadata is JSON written by us, but a damaged or edited file can hold anything,
+and the objects' own `load_state_dict` methods check arrays and names, not whether a step
+counter is still a number, so a bad value would only fail later, deep in training. Here
+every entry must look as `simplegrad train` writes it: numbers stay (finite) numbers,
+counters stay integers >= 0, arrays keep their dtype, lists their length, mappings their keys.
+"""
 import math
 import os
 
-from simplegrad_cli.config import apply_all, validate
+import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
+from simplegrad_cli.config import apply_all, validate
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
 
@@ -131,3 +140,66 @@ def rebuild_model(checkpoint, cfg):
     check_model_dtypes(checkpoint, model)
     checkpoint.restore(model, restore_rng=False)
     return model, rows
+
+
+# ---- resume: the saved training state against a fresh run's ---------------------------------
+
+def resumable_state(checkpoint, template, model):
+    """The checkpoint's optimizer, scheduler, loader and loop state, each checked against
+    `template` (the same state of the freshly built run) and the weights' dtypes against
+    `model`; anything else is one 'cannot resume' CheckpointError line."""
+    check_model_dtypes(checkpoint, model)
+    meta = checkpoint.metadata
+    loop = meta.get("loop")
+    if isinstance(loop, dict):  # older checkpoints also kept a copy of `metrics` here
+        loop = {key: value for key, value in loop.items() if key != "last_record"}
+    saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
+             "loader": meta.get("loader"), "loop": loop}
+    problem = _mismatch(template, saved)
+    if problem:
+        raise CheckpointError(f"{checkpoint.path}: cannot resume from this checkpoint: its "
+                              f"saved {problem}")
+    return saved
+
+
+class Each:
+    """A template for a mapping with any keys, every value shaped like `template`
+    (an optimizer's per-parameter state, keyed by parameter index)."""
+
+    def __init__(self, template):
+        self.template = template
+
+
+def _finite(value):
+    return _number(value) and math.isfinite(value)
+
+
+def _mismatch(template, saved, path=""):
+    """The first 'key.path should be ...' where `saved` does not fit `template`, or None."""
+    where = path or "state"
+    if isinstance(template, Each) or isinstance(template, dict):
+        if not isinstance(saved, dict):
+            return f"{where} should be a mapping"
+        if isinstance(template, Each):
+            template = {key: template.template for key in saved}
+        odd = sorted(template.keys() ^ saved.keys(), key=str)
+        if odd:
+            return f"{where}.{odd[0]} is {'missing' if odd[0] in template else 'unexpected'}"
+        found = (_mismatch(template[k], saved[k], f"{path}.{k}" if path else str(k))
+                 for k in template)
+        return next((f for f in found if f), None)
+    if isinstance(template, (list, tuple)):
+        if not isinstance(saved, list) or len(saved) != len(template):
+            return f"{where} should be a list of {len(template)} values"
+        found = (_mismatch(a, b, f"{path}.{i}") for i, (a, b) in enumerate(zip(template, saved)))
+        return next((f for f in found if f), None)
+    if isinstance(template, np.ndarray):
+        ok = isinstance(saved, np.ndarray) and saved.dtype == template.dtype
+        return None if ok else f"{where} should be an array of {template.dtype}"
+    if isinstance(template, (bool, str)):
+        return None if type(saved) is type(template) else \
+            f"{where} should be a {type(template).__name__}"
+    if isinstance(template, int):  # counters: epochs, steps, positions, sizes, seeds
+        return None if _count(saved) else f"{where} should be an integer >= 0"
+    ok = (saved is None and template is None) or _finite(saved)  # rates; None = not yet known
+    return None if ok else f"{where} should be a finite number"

@@ -121,24 +121,14 @@ class Trainer:
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
-        from simplegrad_cli.state_check import mismatch
-        from simplegrad_cli.stored_run import check_model_dtypes
+        from simplegrad_cli.stored_run import resumable_state
 
-        check_model_dtypes(checkpoint, self.model)
-        meta = checkpoint.metadata
-        loop = meta.get("loop")
-        if isinstance(loop, dict):  # older checkpoints also kept a copy of `metrics` here
-            loop = {key: value for key, value in loop.items() if key != "last_record"}
-        saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
-                 "loader": meta.get("loader"), "loop": loop}
-        problem = mismatch(self.state_template(), saved)
-        if problem:
-            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
-                           f"{problem}")
+        saved = resumable_state(checkpoint, self.state_template(), self.model)
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
-            self.loader.load_state_dict(meta["loader"])
-            self.state = LoopState(**loop, last_record=dict(meta.get("metrics") or {}))
+            self.loader.load_state_dict(saved["loader"])
+            last_record = dict(checkpoint.metadata.get("metrics") or {})
+            self.state = LoopState(**saved["loop"], last_record=last_record)
         except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
@@ -166,8 +156,9 @@ class Trainer:
                 f"from the start (set scheduler.t_max for a fixed length)")
 
     def state_template(self):
-        """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
-        from simplegrad_cli.state_check import Each
+        """What the saved optimizer/scheduler/loader/loop state must look like (checked by
+        stored_run.resumable_state)."""
+        from simplegrad_cli.stored_run import Each
 
         optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
         per_weight = {**{name: np.zeros(0, dtype) for name in self.optimizer.state_arrays},
