@@ -11,13 +11,13 @@ Files are written to a hidden temp file next to the target, fsynced, then rename
 an interrupted save never leaves half a checkpoint.
 """
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simplegrad.npz_headers import check_npz
+from simplegrad.atomic import WriteError, write_atomically
+from simplegrad.errors import InputError
 
 FORMAT_NAME = "simplegrad-checkpoint"
 FORMAT_VERSION = 1
@@ -25,9 +25,9 @@ METADATA_KEY = "metadata"
 _SECTIONS = {"optimizer": "optim", "scheduler": "sched"}
 
 
-class CheckpointError(ValueError):
-    """A checkpoint (or state-dict file) that cannot be read or used; the message is one line
-    naming the file and the problem."""
+class CheckpointError(InputError):
+    """A checkpoint (or state-dict file) that cannot be read, written or used; the message is
+    one line naming the file and the problem."""
 
 
 @dataclass
@@ -146,43 +146,15 @@ def read_state_dict(path):
 
 
 def atomic_savez(path, arrays):
-    """np.savez to a hidden temp file in the target's folder, fsync, then rename it over
-    `path`: readers see the old file or the new one, never a partial one. The temp name
-    holds the writer's process id, so a cleanup can tell a killed writer's debris from a live
-    save."""
-    path = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    """np.savez through `simplegrad.atomic.write_atomically` (temp file, fsync, rename), so
+    readers never see half a file; a failed write is a CheckpointError naming the file."""
     try:
-        with open(tmp, "xb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise CheckpointError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    try:  # make the rename itself durable (not possible on every platform)
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+        write_atomically(path, lambda file: np.savez(file, **arrays))
+    except WriteError as error:
+        raise CheckpointError(str(error)) from error
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-def _remove_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
 
 def _one_line(exc):
     return " ".join(str(exc).split()) or type(exc).__name__

@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from simplegrad import nn
+from simplegrad.atomic import write_bytes
 from simplegrad.autograd import no_grad
 from simplegrad.nn import functional as F
 from simplegrad.ops.conv import _pair
@@ -321,19 +322,8 @@ def to_onnx(model, example_input, path=None, normalize=None, fold_normalize=True
                                                          (metadata or {}).items()}})
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        _write_atomically(os.fspath(path), proto.SerializeToString())
+        write_bytes(path, proto.SerializeToString())
     return proto
-
-
-def _write_atomically(path, content):
-    temp = f"{path}.partial"
-    try:
-        with open(temp, "wb") as file:
-            file.write(content)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
 
 
 def compare(onnx_model, model, inputs, normalize=None):

@@ -7,6 +7,7 @@ into SVG or PNG with Graphviz's `dot` program, through the optional `graphviz` p
 """
 import os
 
+from simplegrad.atomic import write_bytes
 from simplegrad.tensor import Tensor
 
 RENDER_FORMATS = ("svg", "png")
@@ -57,11 +58,7 @@ class Dot(str):
             content = self.pipe(suffix)
         else:
             raise ValueError(f"{path}: unknown picture format; use .svg, .png or .dot")
-        temp = f"{path}.partial"
-        with open(temp, "wb") as file:
-            file.write(content)
-        os.replace(temp, path)  # never leave half a picture behind
-        return path
+        return write_bytes(path, content)  # never leave half a picture behind
 
     def _repr_svg_(self):
         """Show the picture inline in Jupyter (the text, when Graphviz is missing)."""

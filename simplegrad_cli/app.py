@@ -119,34 +119,29 @@ def _report(error, args=()):
         return (error.code if isinstance(error.code, int) else 0), None
     if isinstance(error, typer.Exit):
         return error.exit_code, None
-    if type(error).__name__ == "NoArgsIsHelpError":  # plain `simplegrad`: show the help
-        sys.stdout.write(error.format_message() + "\n")
-        return USAGE, "simplegrad: error: missing command (see 'simplegrad --help')"
-    if hasattr(error, "format_message") and hasattr(error, "exit_code"):  # click usage errors
+    if isinstance(error, typer.TyperException):  # usage errors: bad option, missing argument
         ctx = getattr(error, "ctx", None)
         command = ctx.command_path if ctx is not None else "simplegrad"
         hint = f" (see '{command} --help')" if ctx is not None else ""
         message = error.format_message()
-        value = _rejected_value(error)
+        value = _rejected_value(error, args)
         if value is not None and value not in message:
             message += f" (got '{value}')"
         option = getattr(error, "option_name", None)
         close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
-        config_key = _config_key(option) if type(error).__name__ == "NoSuchOption" else None
+        config_key = _config_key(option) if not _known_option(ctx, option) else None
         if config_key is not None and any(_config_key(o) == config_key for o in close):
             config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
         if config_key is not None:
             message = message.split(" (Possible options")[0]
             hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
         return error.exit_code, f"{command}: error: {message}{hint}"
-    if isinstance(error, CliError):
-        return error.exit_code, error.line()
+    known = _known_error(error)
+    if known is not None:
+        return known
     if isinstance(error, KeyboardInterrupt) or (
-            type(error).__name__ == "Abort" and isinstance(error.__context__, KeyboardInterrupt)):
+            isinstance(error, typer.Abort) and isinstance(error.__context__, KeyboardInterrupt)):
         return INTERRUPTED, INTERRUPTED_LINE  # click turns Ctrl-C while parsing into Abort
-    library = _library_error(error)
-    if library is not None:
-        return USAGE, library
     if isinstance(error, BrokenPipeError):
         return CHECK_FAILED, None
     if isinstance(error, MemoryError):
@@ -166,35 +161,46 @@ def _config_key(option):
     return config_keys().get(name)
 
 
-def _value_after(args, option):
-    """The value written after `option` on the command line (VALUE if there is none)."""
+def _value_after(args, option, missing="VALUE"):
+    """The value written after `option` on the command line (`missing` if there is none)."""
     for index, arg in enumerate(args):
         if arg == option and index + 1 < len(args) and not args[index + 1].startswith("-"):
             return args[index + 1]
         if arg.startswith(option + "="):
             return arg.split("=", 1)[1]
-    return "VALUE"
+    return missing
 
 
-def _rejected_value(error):
-    """The text a Typer option rejected (its message leaves it out), or None if unknown."""
-    try:  # Typer converts option values with pydantic, whose error records the input
-        value = error.__cause__.errors()[0]["input"]
-    except (AttributeError, LookupError, TypeError):
+def _known_option(ctx, option):
+    """Whether `option` is one the command accepts (no option, or no context: treated so)."""
+    if not option or ctx is None:
+        return True
+    return any(option in param.opts for param in ctx.command.get_params(ctx))
+
+
+def _rejected_value(error, args):
+    """The text given to the option a BadParameter rejected (its message leaves it out), read
+    back from the command line; None if unknown."""
+    param = error.param if isinstance(error, typer.BadParameter) else None
+    if param is None or param.param_type_name != "option":
         return None
-    return value if isinstance(value, str) else None
+    return next((value for value in (_value_after(args, o, None) for o in param.opts)
+                 if value is not None), None)
 
 
-def _library_error(error):
-    """The message of a library DataError/CheckpointError that reached us unconverted."""
-    if "simplegrad" not in sys.modules:
+def _known_error(error):
+    """(exit code, line) for the errors users cause, or None: the CLI's CliError carries its
+    code; the library's InputError (bad config value, data, checkpoint) and WriteError are 2."""
+    if isinstance(error, CliError):
+        return error.exit_code, error.line()
+    if "simplegrad" not in sys.modules:  # the library was never imported, so none of its errors
         return None
-    from simplegrad.checkpoint import CheckpointError
-    from simplegrad.data import DataError
+    from simplegrad.atomic import WriteError
+    from simplegrad.errors import InputError
     from simplegrad.memory import MemoryLimitError
 
-    return str(error) if isinstance(error, (DataError, CheckpointError, MemoryLimitError)) \
-        else None
+    user_errors = (InputError, WriteError, MemoryLimitError)
+    return (USAGE, str(error)) if isinstance(error, user_errors) else None
 
 
 def _line(text):
@@ -203,7 +209,7 @@ def _line(text):
 
 
 app = typer.Typer(
-    cls=_OneLineErrors, name="simplegrad", no_args_is_help=True,
+    cls=_OneLineErrors, name="simplegrad", invoke_without_command=True,
     rich_markup_mode="markdown", pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Train, evaluate and check simplegrad models from YAML configs.\n\n" + EXAMPLES,
@@ -226,6 +232,7 @@ def _version(value: bool):
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Print the version and exit.")] = None,
@@ -233,6 +240,9 @@ def _root(
         "--debug", help="Show Python tracebacks instead of one-line errors.")] = False,
 ):
     """Train, evaluate and check simplegrad models from YAML configs."""
+    if ctx.invoked_subcommand is None:  # plain `simplegrad`: show the help
+        sys.stdout.write(ctx.get_help() + "\n")
+        raise CliError("simplegrad: error: missing command (see 'simplegrad --help')")
 
 
 SetOption = Annotated[list[str], typer.Option(

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from simplegrad import Tensor, nn, no_grad
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
+from simplegrad.data import DataError
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
-from simplegrad_cli.errors import DataError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
@@ -59,7 +59,7 @@ def load_split(cfg, split, source=None):
         _quiet_hub_logs()
     try:
         dataset = data.load(source, split=split, **options)
-    except (data.DataError, TypeError) as error:  # TypeError: an option of the wrong kind
+    except (DataError, TypeError) as error:  # TypeError: an option of the wrong kind
         if explicit:
             raise DataError(error, where="--data") from None
         path = ("data", "options") if "option" in str(error) else ("data", "source")
@@ -144,10 +144,9 @@ def load_datasets(cfg):
             raise DataError(f"the '{d['split']}' split has {len(train)} sample(s); cannot hold "
                             "out a validation set", where=cfg.where(("data", "val_fraction")),
                             path="data.val_fraction")
-        from simplegrad.data import DataError as LibDataError
         try:
             train, val = train.split(d["val_fraction"], seed=d["val_seed"])
-        except LibDataError as error:
+        except DataError as error:
             raise DataError(error, where=cfg.where(("data", "val_fraction")),
                             path="data.val_fraction") from None
     return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),

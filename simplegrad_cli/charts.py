@@ -89,11 +89,11 @@ def pyplot(what):
 
 def save_figure(figure, path):
     """Save a matplotlib figure atomically, in the format of the file's extension."""
-    from simplegrad_cli.atomic_file import write_atomically
+    from simplegrad.atomic import write_atomically
 
     fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
     try:
-        return write_atomically(path, lambda temp: figure.savefig(temp, format=fmt))
+        return write_atomically(path, lambda file: figure.savefig(file, format=fmt))
     finally:
         figure.clear()
         import matplotlib.pyplot as plt

@@ -7,6 +7,8 @@ import copy
 import os
 import sys
 
+from simplegrad.atomic import write_text
+from simplegrad.checkpoint import CheckpointError
 from simplegrad.threads import configure_threads
 from simplegrad_cli import display
 from simplegrad_cli.config import load_config
@@ -107,7 +109,7 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
             display.info(replanned)
     folder.prepare(**rules)
     folder.check_space(trainer.checkpoint_bytes())
-    folder.write_text(folder.config, _yaml(trainer.resolved))
+    write_text(folder.config, display.to_yaml(trainer.resolved))
     if rules["resuming"]:
         folder.keep_metrics_until(trainer.state.step)
     elif checkpoint is not None:
@@ -130,10 +132,6 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     if as_json:
         display.print_json(summary)
     return OK
-
-
-def _yaml(values):
-    return display.to_yaml(values)
 
 
 def _check_same_run(trainer, checkpoint, cfg):
@@ -331,7 +329,7 @@ def info(checkpoint_path, as_json):
     meta = checkpoint.metadata
     try:
         config = stored_config(checkpoint).values  # in schema order, as the user wrote it
-    except CliError:
+    except (CliError, CheckpointError):  # e.g. the stored config no longer validates
         config = meta.get("config")  # show what is there even if it no longer validates
     params = [{"name": name, "shape": list(array.shape), "dtype": str(array.dtype),
                "count": int(array.size)} for name, array in checkpoint.model_state.items()]
@@ -376,5 +374,5 @@ def info(checkpoint_path, as_json):
                   console)
     if report["config"]:
         console.print("config:", highlight=False, markup=False)
-        console.print(_yaml(report["config"]).rstrip(), highlight=False, markup=False)
+        console.print(display.to_yaml(report["config"]).rstrip(), highlight=False, markup=False)
     return OK

@@ -1,8 +1,9 @@
 """Errors the CLI reports as one line on stderr, and the exit codes they map to.
 
-Every user mistake becomes a `CliError` subclass somewhere below the commands; `app.py` prints
-`error.line()` and exits with `error.exit_code`, so users never see a traceback for their own
-mistakes (`--debug` shows one).
+Every user mistake becomes a `CliError` here, or the library's own `InputError` (its
+`CheckpointError`, `DataError`) or `WriteError`; `app.py` maps each type to its exit code in one
+place and prints the one line, so users never see a traceback for their own mistakes (`--debug`
+shows one).
 """
 import signal
 
@@ -54,14 +55,6 @@ class CliError(Exception):
 
 class ConfigError(CliError):
     """The config (file or --set override) is invalid: `FILE:LINE: key.path: what, expected`."""
-
-
-class CheckpointError(CliError):
-    """A checkpoint file cannot be used (missing, damaged, or from an incompatible config)."""
-
-
-class DataError(CliError):
-    """The data source cannot be read or does not fit the config."""
 
 
 class CheckFailed(CliError):

@@ -111,9 +111,9 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
                 rows.append(row)
             advance(len(names))
     if out is not None:
-        from simplegrad_cli.atomic_file import write_text_atomically
+        from simplegrad.atomic import write_text
 
-        write_text_atomically(out, to_csv(rows))
+        write_text(out, to_csv(rows))
         display.info(f"wrote {len(rows):,} predictions to {out}")
     if as_json:
         display.print_json({"checkpoint": checkpoint.path, "top_k": min(k, num_classes),

@@ -1,7 +1,7 @@
 """The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run.
 
-Every write is safe: the config is written to a temp file and renamed, metrics are appended
-one complete line at a time, and checkpoints are written atomically by simplegrad.checkpoint.
+Every write is safe: the config and checkpoints are written atomically (simplegrad.atomic),
+metrics are appended one complete line at a time.
 Problems that can be known before training (folder not writable, disk too full, an earlier
 run in the way) are reported before any work starts. One process writes a folder at a time: it
 holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
@@ -13,12 +13,14 @@ import re
 import shutil
 import sys
 
+from simplegrad.atomic import write_text
+
 from simplegrad_cli.errors import CliError
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
 LOCK_FILE = ".lock"
-# `.last.npz.<pid>-<hex>.partial`, `config.yaml.<pid>.partial`, and the older
-# `.last.npz.<hex>.partial` (no process id: always debris)
+# simplegrad.atomic's `.last.npz.<pid>-<hex>.partial`, the older `config.yaml.<pid>.partial`,
+# and the oldest `.last.npz.<hex>.partial` (no process id: always debris)
 _PARTIAL = re.compile(r"^\.?(?P<base>.+?)\.(?:(?P<pid>\d+)(?:-[0-9a-f]+)?|[0-9a-f]+)\.partial$")
 
 
@@ -172,20 +174,6 @@ class RunFolder:
             raise CliError(f"{self.path}: only {free / 1e6:.1f} MB free, but checkpoints need "
                            f"about {need / 1e6:.1f} MB; free some space or choose another --out")
 
-    def write_text(self, path, text):
-        """Write a small text file atomically (temp file + rename)."""
-        tmp = f"{path}.{os.getpid()}.partial"
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except OSError as error:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
-            raise CliError(f"{path}: cannot write: {error.strerror or error}") from None
-
     def append_metrics(self, record):
         """Append one JSON record as one complete line of metrics.jsonl."""
         line = json.dumps(record) + "\n"
@@ -199,7 +187,7 @@ class RunFolder:
     def keep_metrics_until(self, step):
         """On resume: drop records written after the checkpoint's step (and any torn line)."""
         if os.path.exists(self.metrics):
-            self.write_text(self.metrics, "".join(_records_until(self.metrics, step)))
+            write_text(self.metrics, "".join(_records_until(self.metrics, step)))
 
 
 def _records_until(path, step):

@@ -1,17 +1,25 @@
-"""Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model."""
+"""Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model,
+and, for `--resume`, its saved training state checked against a fresh run's.
+
+A checkpoint's metadata is JSON written by us, but a damaged or edited file can hold anything,
+and the objects' own `load_state_dict` methods check arrays and names, not whether a step
+counter is still a number, so a bad value would only fail later, deep in training. Here
+every entry must look as `simplegrad train` writes it: numbers stay (finite) numbers,
+counters stay integers >= 0, arrays keep their dtype, lists their length, mappings their keys.
+"""
 import math
 import os
 
+import numpy as np
+from simplegrad.checkpoint import CheckpointError, load_checkpoint
+
 from simplegrad_cli.config import apply_all, validate
-from simplegrad_cli.errors import CheckpointError, ConfigError
+from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
 
 
 def open_checkpoint(path):
     """load_checkpoint with every failure as one CheckpointError line (exit code 2)."""
-    from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-    from simplegrad.checkpoint import load_checkpoint
-
     path = str(path)
     if os.path.isdir(path):
         raise CheckpointError(f"{path}: is a directory; expected a checkpoint file such as "
@@ -21,8 +29,8 @@ def open_checkpoint(path):
                               "finished; use last.npz or best.npz from the same folder")
     try:
         checkpoint = load_checkpoint(path)
-    except LibCheckpointError as error:
-        raise CheckpointError(error) from None
+    except CheckpointError:
+        raise
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
     _check_metadata(checkpoint)
@@ -125,15 +133,119 @@ def check_model_dtypes(checkpoint, model):
 
 def rebuild_model(checkpoint, cfg):
     """The model described by the checkpoint's config, with the checkpoint's weights loaded."""
-    from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-
     from simplegrad_cli.build import build_model
 
     input_shape, num_classes, _ = stored_data_info(checkpoint)
     model, rows, _ = build_model(cfg, input_shape, num_classes)
     check_model_dtypes(checkpoint, model)
-    try:
-        checkpoint.restore(model, restore_rng=False)
-    except LibCheckpointError as error:
-        raise CheckpointError(error) from None
+    checkpoint.restore(model, restore_rng=False)
     return model, rows
+
+
+# ---- resume: the saved training state against a fresh run's ---------------------------------
+
+def resumable_state(checkpoint, template, model):
+    """The checkpoint's optimizer, scheduler, loader and loop state, each checked against
+    `template` (the same state of the freshly built run) and the weights' dtypes against
+    `model`; anything else is one 'cannot resume' CheckpointError line."""
+    check_model_dtypes(checkpoint, model)
+    meta = checkpoint.metadata
+    loop = meta.get("loop")
+    if isinstance(loop, dict):  # older checkpoints also kept a copy of `metrics` here
+        loop = {key: value for key, value in loop.items() if key != "last_record"}
+    saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
+             "loader": meta.get("loader"), "loop": loop}
+    problem = _mismatch(template, saved) or out_of_range("optimizer", saved["optimizer"]) \
+        or out_of_range("scheduler", saved["scheduler"])
+    if problem:
+        raise CheckpointError(f"{checkpoint.path}: cannot resume from this checkpoint: its "
+                              f"saved {problem}")
+    return saved
+
+
+class Each:
+    """A template for a mapping with any keys, every value shaped like `template`
+    (an optimizer's per-parameter state, keyed by parameter index)."""
+
+    def __init__(self, template):
+        self.template = template
+
+
+def _finite(value):
+    return _number(value) and math.isfinite(value)
+
+
+def _mismatch(template, saved, path=""):
+    """The first 'key.path should be ...' where `saved` does not fit `template`, or None."""
+    where = path or "state"
+    if isinstance(template, Each) or isinstance(template, dict):
+        if not isinstance(saved, dict):
+            return f"{where} should be a mapping"
+        if isinstance(template, Each):
+            template = {key: template.template for key in saved}
+        odd = sorted(template.keys() ^ saved.keys(), key=str)
+        if odd:
+            return f"{where}.{odd[0]} is {'missing' if odd[0] in template else 'unexpected'}"
+        found = (_mismatch(template[k], saved[k], f"{path}.{k}" if path else str(k))
+                 for k in template)
+        return next((f for f in found if f), None)
+    if isinstance(template, (list, tuple)):
+        if not isinstance(saved, list) or len(saved) != len(template):
+            return f"{where} should be a list of {len(template)} values"
+        found = (_mismatch(a, b, f"{path}.{i}") for i, (a, b) in enumerate(zip(template, saved)))
+        return next((f for f in found if f), None)
+    if isinstance(template, np.ndarray):
+        ok = isinstance(saved, np.ndarray) and saved.dtype == template.dtype
+        return None if ok else f"{where} should be an array of {template.dtype}"
+    if isinstance(template, (bool, str)):
+        return None if type(saved) is type(template) else \
+            f"{where} should be a {type(template).__name__}"
+    if isinstance(template, int):  # counters: epochs, steps, positions, sizes, seeds
+        return None if _count(saved) else f"{where} should be an integer >= 0"
+    ok = (saved is None and template is None) or _finite(saved)  # rates; None = not yet known
+    return None if ok else f"{where} should be a finite number"
+
+
+def out_of_range(section, saved):
+    """The first 'section.key = value is outside its range' among the restored optimizer or
+    scheduler hyperparameters of `saved` (a state dict), checked with the same ranges as the
+    config's own (registry.py), or None. A warmup's wrapped schedule is checked too."""
+    from simplegrad_cli import registry
+
+    if not isinstance(saved, dict):
+        return None
+    table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS
+    entry = next((e for e in table.values() if e.builds.__name__ == saved.get("type")), None)
+    values = saved.get("hyperparams", saved) if section == "optimizer" else saved
+    if not isinstance(values, dict):
+        return None
+    # the live lr follows the schedule (0 at the end of a cosine is fine); the planned one
+    # (a scheduler's base_lr) has the config's range
+    lr = values.get("lr", values.get("base_lr"))
+    if _number(lr) and (lr < 0 or (lr == 0 and "base_lr" in values)):
+        return f"{section} {'base_lr' if 'base_lr' in values else 'lr'} = {lr!r} is outside " \
+               f"{'(0' if 'base_lr' in values else '[0'}, inf]"
+    values = {key: value for key, value in values.items() if key not in ("lr", "base_lr")}
+    problem = _range_problem(entry, values, section) if entry else None
+    return problem or out_of_range(section, saved.get("after"))
+
+
+def _range_problem(entry, values, section):
+    """The first value of `values` outside the range its registry Arg allows, or None."""
+    constructor_to_config = {entry.rename.get(key, key): key for key in entry.args}
+    for key, value in values.items():
+        arg = entry.args.get(constructor_to_config.get(key))
+        if arg is None:
+            continue
+        field = arg.field
+        low, high = field.get("minimum"), field.get("maximum")
+        for number in value if isinstance(value, list) else [value]:
+            if not _number(number):
+                continue  # kinds are checked by `mismatch`
+            too_low = low is not None and (number < low or (field.get("exclusive_minimum")
+                                                            and number == low))
+            if too_low or (high is not None and number > high):
+                bounds = f"{'(' if field.get('exclusive_minimum') else '['}{low}, " \
+                         f"{high if high is not None else 'inf'}]"
+                return f"{section} {key} = {value!r} is outside {bounds}"
+    return None

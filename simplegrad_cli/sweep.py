@@ -16,6 +16,8 @@ import sys
 import time
 import warnings
 
+from simplegrad.atomic import write_text
+
 from simplegrad_cli import display
 from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
     signal_exit_code, signal_name
@@ -425,11 +427,11 @@ class SweepRunner:
     def write_outputs(self):
         """trials.jsonl (every trial of the study) and best.yaml, each written atomically."""
         records = self.trial_records()
-        self.out.write_text(os.path.join(self.out.path, "trials.jsonl"),
-                            "".join(json.dumps(r) + "\n" for r in records))
+        write_text(os.path.join(self.out.path, "trials.jsonl"),
+                   "".join(json.dumps(r) + "\n" for r in records))
         best = self.best()
         if best is not None:
-            self.out.write_text(os.path.join(self.out.path, "best.yaml"), self.best_yaml(best))
+            write_text(os.path.join(self.out.path, "best.yaml"), self.best_yaml(best))
 
     def best_yaml(self, best):
         """The base config with the best trial's values: a complete config to train as is."""

@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from simplegrad.checkpoint import CheckpointError, save_checkpoint
 
 from simplegrad_cli import build
 from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
@@ -61,6 +62,12 @@ class StopSignals:
             raise Interrupted(f"interrupted by {signal_name(signum)}: stopped at once, "
                               "without saving", exit_code=signal_exit_code(signum))
         self.signum = signum
+
+
+def _saved_loop(state):
+    """The loop counters a checkpoint stores; the last metrics record is stored once, as the
+    checkpoint's `metrics`, so every value (the learning rate among them) appears once."""
+    return {key: value for key, value in asdict(state).items() if key != "last_record"}
 
 
 def evaluate(model, dataset, loss_fn, num_classes):
@@ -120,27 +127,15 @@ class Trainer:
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
-        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-        from simplegrad.data import DataError as LibDataError
+        from simplegrad_cli.stored_run import resumable_state
 
-        from simplegrad_cli.state_check import mismatch, out_of_range
-        from simplegrad_cli.stored_run import check_model_dtypes
-
-        check_model_dtypes(checkpoint, self.model)
-        meta = checkpoint.metadata
-        saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
-                 "loader": meta.get("loader"), "loop": meta.get("loop")}
-        problem = mismatch(self.state_template(), saved) \
-            or out_of_range("optimizer", saved["optimizer"]) \
-            or out_of_range("scheduler", saved["scheduler"])
-        if problem:
-            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: its saved "
-                           f"{problem}")
+        saved = resumable_state(checkpoint, self.state_template(), self.model)
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
-            self.loader.load_state_dict(meta["loader"])
-            self.state = LoopState(**meta["loop"])
-        except (LibCheckpointError, LibDataError, KeyError, TypeError, ValueError) as error:
+            self.loader.load_state_dict(saved["loader"])
+            last_record = dict(checkpoint.metadata.get("metrics") or {})
+            self.state = LoopState(**saved["loop"], last_record=last_record)
+        except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
 
@@ -167,19 +162,15 @@ class Trainer:
                 f"from the start (set scheduler.t_max for a fixed length)")
 
     def state_template(self):
-        """What the saved optimizer/scheduler/loader/loop state must look like (state_check)."""
-        from simplegrad.nn import Parameter
+        """What the saved optimizer/scheduler/loader/loop state must look like (checked by
+        stored_run.resumable_state)."""
+        from simplegrad_cli.stored_run import Each
 
-        from simplegrad_cli.state_check import ANY, Each
-
-        probe = Parameter(np.zeros(1, np.float32))  # one step on it shows the per-weight state
-        probe.grad = np.zeros(1, np.float32)
-        probe_optimizer = build.make_optimizer(self.cfg, [probe])
-        probe_optimizer.step()
-        optimizer = self.optimizer.state_dict()
-        optimizer["state"] = Each(probe_optimizer.state_dict()["state"].get("0", {}))
-        loop = asdict(LoopState())
-        loop["last_record"] = ANY  # metrics for display only (checked with the metadata)
+        optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
+        per_weight = {**{name: np.zeros(0, dtype) for name in self.optimizer.state_arrays},
+                      **{name: 0 for name in self.optimizer.state_counters}}
+        optimizer["state"] = Each(per_weight)  # as the optimizer declares it: no probe step
+        loop = _saved_loop(LoopState())
         return {"optimizer": optimizer, "loader": self.loader.state_dict(), "loop": loop,
                 "scheduler": self.scheduler.state_dict() if self.scheduler else None}
 
@@ -191,20 +182,17 @@ class Trainer:
     # ---- saving -------------------------------------------------------------------------
     def save(self, path):
         """Write a checkpoint with everything needed to resume exactly."""
-        from simplegrad.checkpoint import CheckpointError as LibCheckpointError
-        from simplegrad.checkpoint import save_checkpoint
-
         d = self.data
         try:
             save_checkpoint(
                 path, self.model, self.optimizer, self.scheduler,
                 config=self.resolved, name=self.cfg.name, epoch=self.state.epoch,
                 step=self.state.step, metrics=self.state.last_record,
-                loader=self.loader.state_dict(), loop=asdict(self.state),
+                loader=self.loader.state_dict(), loop=_saved_loop(self.state),
                 data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
                       "class_names": d.class_names, "train_samples": len(d.train),
                       "val_samples": len(d.val) if d.val is not None else 0})
-        except LibCheckpointError as error:  # disk full, read-only, removed folder...
+        except CheckpointError as error:  # disk full, read-only, removed folder...
             import os
 
             kept = f"the previous {path} is intact" if os.path.exists(path) else \

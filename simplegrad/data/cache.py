@@ -14,6 +14,7 @@ import zipfile
 
 import numpy as np
 
+from simplegrad.atomic import write_atomically
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.npz_headers import check_npz
 
@@ -63,16 +64,13 @@ def write_cache(path, dataset):
     """Save `dataset` at `path` atomically; a cache that cannot be written only warns."""
     meta = {"format": FORMAT_VERSION, "num_classes": dataset.num_classes, "name": dataset.name,
             "class_names": dataset.class_names}
-    temp = f"{path}.tmp{os.getpid()}"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temp, "wb") as file:
-            np.savez(file, x=dataset.x, y=dataset.y, meta=np.array(json.dumps(meta)))
-        os.replace(temp, path)
+        write_atomically(path, lambda file: np.savez(file, x=dataset.x, y=dataset.y,
+                                                     meta=np.array(json.dumps(meta))))
     except OSError as error:
-        warnings.warn(f"could not write the dataset cache {path}: {error}", stacklevel=2)
-        if os.path.exists(temp):
-            os.remove(temp)
+        warnings.warn(f"could not write the dataset cache {path}: {error.strerror or error}",
+                      stacklevel=2)
 
 
 def _safe(text):

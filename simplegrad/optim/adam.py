@@ -17,6 +17,7 @@ class Adam(Optimizer):
 
     hyperparams = ("betas", "eps", "weight_decay")
     state_arrays = ("exp_avg", "exp_avg_sq")
+    state_counters = ("step",)
     decoupled_weight_decay = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -19,6 +19,7 @@ class Optimizer:
 
     hyperparams = ()
     state_arrays = ()  # names of per-parameter ndarrays in `state` (checked on load)
+    state_counters = ()  # names of per-parameter integer counters in `state` (Adam's step)
 
     def __init__(self, params, lr):
         if hasattr(params, "parameters") and callable(params.parameters):

@@ -130,3 +130,14 @@ def test_checkpoint_whose_config_no_longer_validates(cli, trained, workdir):
     assert one_line(result) == (
         'the stored config no longer validates: old.npz (stored config): train.epochs: '
         'expected an integer in [1, 100000], got the string "many"')
+
+
+def test_info_shows_a_stored_config_that_no_longer_validates(cli, trained):
+    with np.load("runs/tiny/last.npz", allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    header = json.loads(str(arrays["metadata"]))
+    header["metadata"]["config"]["optimizer"]["lr"] = -1.0
+    np.savez("runs/tiny/old.npz", **{**arrays, "metadata": np.array(json.dumps(header))})
+    result = cli("info", "runs/tiny/old.npz", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["config"]["optimizer"]["lr"] == -1.0

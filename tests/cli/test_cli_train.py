@@ -270,3 +270,26 @@ def test_next_run_removes_the_partials_of_killed_writers_only(cli, write_config)
     finally:
         running.kill()
         running.wait()
+
+
+def _metadata(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return json.loads(str(archive["metadata"]))
+
+
+def test_checkpoint_stores_the_last_record_once_and_reads_old_copies(cli, write_config):
+    path = write_config()
+    assert cli("train", path, "--out", "four", "--epochs", "4").exit_code == 0
+    assert cli("train", path, "--out", "two").exit_code == 0
+    header = _metadata("two/last.npz")
+    assert "last_record" not in header["metadata"]["loop"]  # only in metadata.metrics
+    assert header["metadata"]["metrics"]["lr"] == pytest.approx(header["optimizer"]
+                                                                ["hyperparams"]["lr"])
+    # a checkpoint from before kept a copy of the record in the loop state: still resumes
+    header["metadata"]["loop"]["last_record"] = header["metadata"]["metrics"]
+    with np.load("two/last.npz", allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    np.savez("two/last.npz", **{**arrays, "metadata": np.array(json.dumps(header))})
+    result = cli("train", "--resume", "two/last.npz", "--epochs", "4")
+    assert result.exit_code == 0, result.stderr
+    assert_same_arrays("four/last.npz", "two/last.npz")

@@ -62,6 +62,7 @@ def failing_save(monkeypatch):
     """failing_save(n, error, where): the n-th checkpoint save raises `error`, either half-way
     through writing the temp file ("write") or when opening it ("open"). Returns a dict that
     gets the bytes of last.npz and best.npz as they were just before that save."""
+    import simplegrad.atomic as atomic
     import simplegrad.checkpoint as checkpoint
 
     real_atomic_savez, real_savez, real_open = checkpoint.atomic_savez, np.savez, open
@@ -83,7 +84,7 @@ def failing_save(monkeypatch):
         return real_savez(file, **arrays)
 
     def open_(path, mode="r", *args, **kwargs):  # the file system has turned read-only
-        if plan["now"] and plan["where"] == "open" and str(path).endswith(".partial"):
+        if plan.get("now") and plan["where"] == "open" and str(path).endswith(".partial"):
             raise plan["error"]
         return real_open(path, mode, *args, **kwargs)
 
@@ -91,7 +92,7 @@ def failing_save(monkeypatch):
         plan.update(n=n, error=error, where=where)
         monkeypatch.setattr(checkpoint, "atomic_savez", atomic_savez)
         monkeypatch.setattr(checkpoint.np, "savez", savez)
-        monkeypatch.setattr(checkpoint, "open", open_, raising=False)
+        monkeypatch.setattr(atomic, "open", open_, raising=False)
         return before
     return arm
 
