@@ -140,7 +140,7 @@ class RunFolder:
         and its best.npz (if that is still the best the checkpoint knows of)."""
         source = RunFolder(source)
         if os.path.isfile(source.metrics):
-            self.write_text(self.metrics, "".join(_records_until(source.metrics, step)))
+            write_text(self.metrics, "".join(_records_until(source.metrics, step)))
         if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
             tmp = f"{self.best}.{os.getpid()}.partial"
             try:
