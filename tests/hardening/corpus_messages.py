@@ -1,0 +1,74 @@
+"""Round 2 (issue 17): YAML tags with bad scalars, integers past Python's 4,300-digit limit,
+merge keys, invisible characters, and other inputs whose message misled or was an internal
+error. Each row exits 2 with one line."""
+from corpus_case import Case
+from corpus_case import config_case as c
+from corpus_case import edit
+from hardening_helpers import TINY
+
+B = "bad.yaml"
+C = "tiny.yaml"
+HUGE = "9" * 5000  # past Python's 4,300-digit int(str) limit
+
+
+def seed(text):
+    """TINY with `seed: 0` written as `seed: TEXT`."""
+    return edit(("seed: 0", f"seed: {text}"))
+
+
+def s(case_id, override, words):
+    """`simplegrad validate tiny.yaml --set OVERRIDE`."""
+    return Case(f"--set {case_id}", ["validate", C, "--set", override], ("--set", *words),
+                {C: TINY})
+
+
+TAGS = [
+    c("!!int not a number", seed("!!int abc"), [B + ":1", "seed", "!!int 'abc'", "an integer"]),
+    c("!!float not a number", seed("!!float x"), [B + ":1", "seed", "!!float 'x'", "a number"]),
+    c("!!bool not a boolean", seed("!!bool maybe"), [B + ":1", "seed", "true or false"]),
+    c("!!timestamp bad date", seed("!!timestamp 2020-13-01"),
+      [B + ":1", "seed", "unsupported tag '!!timestamp'"]),
+    c("!!timestamp good date", seed("!!timestamp 2020-12-01"), [B + ":1", "!!timestamp"]),
+    c("!!binary", seed('!!binary "@@@"'), [B + ":1", "seed", "unsupported tag '!!binary'"]),
+    c("!!set", seed("!!set {a}"), [B + ":1", "seed", "unsupported tag '!!set'"]),
+    c("!!int key", edit(("seed: 0", "!!int abc: 0")), [B + ":1", "!!int 'abc'"]),
+    c("!!float in a layer", edit(("{out: 16}", "{out: !!float sixteen}")),
+      [B + ":8", "model.0.linear.out", "!!float"]),
+]
+
+INTEGERS = [
+    c("integer over 4300 digits", seed(HUGE), [B + ":1", "seed", "5,000 digits"]),
+    c("negative integer over 4300 digits", seed("-" + HUGE), [B + ":1", "seed", "digits"]),
+    c("hex integer over 4300 digits", seed("!!int 0x" + "f" * 5000), [B + ":1", "seed", "digits"]),
+    c("huge integer in a list", edit(("{out: 16}", f"{{out: [{HUGE}]}}")),
+      [B + ":8", "model.0.linear.out", "digits"]),
+    s("value over 4300 digits", f"seed={HUGE}", ["seed=999", "5,000 digits"]),
+    s("list index over 4300 digits", f"model.{HUGE}.linear.out=3", ["list index", "too large"]),
+    s("negative list index over 4300 digits", f"model.-{HUGE}=relu", ["list index", "too large"]),
+    s("list index of ten digits", "model.1234567890=relu", ["list index", "9 digits"]),
+]
+
+MERGE = [
+    c("merge key", edit(("optimizer: {name: adam, lr: 0.01}",
+                         "optimizer: &o {name: adam, lr: 0.01}\nscheduler: {<<: *o}")),
+      [B + ":12", "scheduler", "merge keys", "<<"]),
+    c("merge key of a list", edit(("train:\n  epochs: 2", "train:\n  <<: [{epochs: 2}]")),
+      [B + ":13", "train", "merge keys"]),
+    c("explicit merge tag", edit(("train:\n  epochs: 2", "train:\n  !!merge <<: {epochs: 2}")),
+      [B + ":13", "merge keys"]),
+]
+
+INVISIBLE = [
+    c("zero-width space in a key", seed("0").replace("seed", "se\u200bed"),
+      [B + ":1", "se\\u200bed", "did you mean 'seed'"]),
+    c("right-to-left mark in a value", edit(("adam", "ad\u202eam")), [B + ":11", "ad\\u202eam"]),
+    c("zero-width joiner in a layer", edit(("- relu", "- re\u200dlu")),
+      [B + ":9", "re\\u200dlu"]),
+    s("escape sequence in a --set key path", "se\x1b[2Jed=1", ["\\x1b[2J"]),
+    s("escape sequence in a --set value", "data.source=\x1b]0;pwned\x07",
+      ["\\x1b]0;pwned\\x07"]),
+    Case("escape sequence in a config path", ["validate", "x\x1b[2J.yaml"],
+         ("x\\x1b[2J.yaml", "no such file")),
+]
+
+MESSAGE_CASES = TAGS + INTEGERS + MERGE + INVISIBLE
