@@ -14,6 +14,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
+from simplegrad_cli.pipe_safe import PipeSafeStdout
 
 EXAMPLES = """
 **Examples**
@@ -72,6 +73,7 @@ class _OneLineErrors(TyperGroup):
              **extra):
         args = list(sys.argv[1:] if args is None else args)
         debug, as_json = _given(args, "--debug"), _given(args, "--json")
+        stdout, sys.stdout = sys.stdout, PipeSafeStdout(sys.stdout)  # `| head` is no failure
         try:
             with warnings.catch_warnings():
                 if not debug and not sys.warnoptions:  # library warnings would break the
@@ -87,6 +89,7 @@ class _OneLineErrors(TyperGroup):
                 if as_json:  # `| jq` in CI parses failures too
                     _json_error(message, code)
         sys.stdout.flush()
+        sys.stdout = stdout
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
