@@ -44,6 +44,12 @@ class RunFolder:
         and make sure the folder can be created and written."""
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise CliError(f"{self.path}: exists and is not a folder; choose another --out")
+        for name in RUN_FILES:
+            path = os.path.join(self.path, name)
+            if os.path.lexists(path) and not os.path.isfile(path):
+                kind = "a folder" if os.path.isdir(path) else "not a regular file"
+                raise CliError(f"{path}: is {kind}, where a run keeps its {name} file; move it "
+                               "away or choose another --out")
         existing = [name for name in RUN_FILES if os.path.exists(os.path.join(self.path, name))]
         if existing and not resuming and not overwrite:
             raise CliError(f"{self.path}: already holds a run ({', '.join(existing)}); use "
@@ -128,6 +134,7 @@ class RunFolder:
                     record = json.loads(line)
                 except ValueError:
                     continue  # a line cut short by a crash
-                if isinstance(record, dict) and record.get("step", 0) <= step:
+                mark = record.get("step", 0) if isinstance(record, dict) else None
+                if isinstance(mark, int) and mark <= step:  # null or damaged: dropped too
                     kept.append(json.dumps(record) + "\n")
         self.write_text(self.metrics, "".join(kept))

@@ -1,6 +1,7 @@
 """Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model."""
 import math
 import os
+import stat
 
 from simplegrad_cli.config import apply_all, validate
 from simplegrad_cli.errors import CheckpointError, ConfigError
@@ -14,8 +15,11 @@ def open_checkpoint(path):
 
     path = str(path)
     if os.path.isdir(path):
-        raise CheckpointError(f"{path}: is a directory; expected a checkpoint file such as "
-                              f"{os.path.join(path, 'best.npz')}")
+        such_as = "" if path.endswith(".npz") else f" such as {os.path.join(path, 'best.npz')}"
+        raise CheckpointError(f"{path}: is a directory; expected a checkpoint file{such_as}")
+    if _is_pipe(path):  # opening a FIFO would wait for a writer forever
+        raise CheckpointError(f"{path}: is a named pipe or socket, not a file; expected a "
+                              "checkpoint file (.npz)")
     if path.endswith(".partial"):
         raise CheckpointError(f"{path}: is the temp file of a checkpoint save that never "
                               "finished; use last.npz or best.npz from the same folder")
@@ -27,6 +31,15 @@ def open_checkpoint(path):
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
     _check_metadata(checkpoint)
     return checkpoint
+
+
+def _is_pipe(path):
+    """Whether `path` is a FIFO or a socket (never a checkpoint, and reading may block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # missing or unreadable: load_checkpoint says which
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _count(value):

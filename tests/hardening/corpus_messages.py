@@ -1,6 +1,8 @@
 """Round 2 (issue 17): YAML tags with bad scalars, integers past Python's 4,300-digit limit,
 merge keys, invisible characters, and other inputs whose message misled or was an internal
 error. Each row exits 2 with one line."""
+import os
+
 from corpus_case import Case
 from corpus_case import config_case as c
 from corpus_case import edit
@@ -71,4 +73,46 @@ INVISIBLE = [
          ("x\\x1b[2J.yaml", "no such file")),
 ]
 
-MESSAGE_CASES = TAGS + INTEGERS + MERGE + INVISIBLE
+def _run_with_folder(name):
+    """A copy of the base run in which `name` is a folder instead of a file."""
+    def write(path, base):
+        path.mkdir()
+        for item in ("config.yaml", "metrics.jsonl", "last.npz", "best.npz"):
+            target = path / item
+            if item == name:
+                target.mkdir()
+                (target / "inside").write_text("x")
+            else:
+                target.write_bytes((base / item).read_bytes())
+    return write
+
+
+def _fifo(path, base):
+    os.mkfifo(path)
+
+
+def k(case_id, args, words, files):
+    """`simplegrad ARGS` next to tiny.yaml and `files`."""
+    return Case(case_id, args, tuple(words), {C: TINY, **files})
+
+
+RUN_FOLDERS = [
+    k("last.npz is a folder, --overwrite", ["train", C, "--out", "r", "--overwrite"],
+      ["r/last.npz", "is a folder", "choose another --out"], {"r": _run_with_folder("last.npz")}),
+    k("metrics.jsonl is a folder, --overwrite", ["train", C, "--out", "r", "--overwrite"],
+      ["r/metrics.jsonl", "is a folder"], {"r": _run_with_folder("metrics.jsonl")}),
+    k("metrics.jsonl is a folder, --resume", ["train", "--resume", "r/last.npz"],
+      ["r/metrics.jsonl", "is a folder"], {"r": _run_with_folder("metrics.jsonl")}),
+    k("config.yaml is a folder, --resume", ["train", "--resume", "r/last.npz"],
+      ["r/config.yaml", "is a folder"], {"r": _run_with_folder("config.yaml")}),
+    k("last.npz is a folder, info", ["info", "r/last.npz"],
+      ["r/last.npz", "is a directory"], {"r": _run_with_folder("last.npz")}),
+    k("checkpoint is a FIFO, info", ["info", "pipe.npz"], ["pipe.npz", "named pipe"],
+      {"pipe.npz": _fifo}),
+    k("checkpoint is a FIFO, eval", ["eval", "pipe.npz"], ["pipe.npz", "named pipe"],
+      {"pipe.npz": _fifo}),
+    k("checkpoint is a FIFO, resume", ["train", "--resume", "pipe.npz"],
+      ["pipe.npz", "named pipe"], {"pipe.npz": _fifo}),
+]
+
+MESSAGE_CASES = TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
