@@ -3,6 +3,10 @@ merge keys, invisible characters, and other inputs whose message misled or was a
 error. Each row exits 2 with one line."""
 import os
 
+import json
+
+import numpy as np
+
 from corpus_case import Case
 from corpus_case import config_case as c
 from corpus_case import edit
@@ -115,4 +119,36 @@ RUN_FOLDERS = [
       ["pipe.npz", "named pipe"], {"pipe.npz": _fifo}),
 ]
 
-MESSAGE_CASES = TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
+def _labels(y):
+    """A data .npz of 20 two-feature samples with labels `y`."""
+    return lambda path, base: np.savez(path, x=np.zeros((20, 2), np.float32), y=y)
+
+
+def _jsonl(labels):
+    rows = [{"a": float(i), "label": label} for i, label in enumerate(labels)]
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def d(case_id, name, content, words):
+    """A tiny config reading its data from `name`."""
+    text = edit(("synthetic:spirals", name), ("options: {n_samples: 200, noise: 0.1, "
+                                              "num_classes: 3}", "options: {}"))
+    return c(case_id, text, [B + ":3", "data.source", *words], files={name: content})
+
+
+_MIN = np.zeros(20, np.int64)
+_MIN[3] = np.iinfo(np.int64).min
+_MAX = np.zeros(20, np.uint64)
+_MAX[4] = np.iinfo(np.uint64).max
+LABELS = [
+    d("label of -2^63", "min.npz", _labels(_MIN),
+      ["label -9223372036854775808 is out of range", "counted from 0", "sample 3"]),
+    d("uint64 label of 2^64-1", "max.npz", _labels(_MAX),
+      ["label 18446744073709551615 is out of range", "too large"]),
+    d("mixed int and str labels", "mixed.jsonl", _jsonl(["cat", 1, 0, "dog"] * 5),
+      ["labels mix strings and int", "'cat'", "one kind"]),
+    d("mixed float and str labels", "mixedf.jsonl", _jsonl([0.5, "cat"] * 10),
+      ["labels mix strings and float"]),
+]
+
+MESSAGE_CASES = LABELS + TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
