@@ -102,6 +102,14 @@ class _OneLineErrors(TyperGroup):
         return _plain_types(super().get_params(ctx))
 
 
+def _home(path):
+    """An output path with a leading `~` expanded, as the shell would have (it does not in
+    `--out=~/x` or in quotes): never a folder literally named `~`."""
+    import os
+
+    return None if path is None else os.path.expanduser(path)
+
+
 def _json_error(message, code):
     import json
 
@@ -251,6 +259,7 @@ def train(
         metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="DIR", help="Run folder (default: runs/ and the config file's name); shortcut "
                             "for --set train.out=DIR.")] = None,
     resume: Annotated[Optional[str], typer.Option(
@@ -301,6 +310,7 @@ def eval(  # noqa: A001  (the command is called eval)
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
     plots: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
                             "most confident mistakes into DIR (needs simplegrad[plot]).")]
     = None,
@@ -383,6 +393,7 @@ def export(
     format_: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Where to write (default: the checkpoint's name with .onnx).")]
     = None,
     json_: JsonOption = False,
@@ -403,6 +414,7 @@ def graph(
         metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).",
         show_default=False)],
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Write a picture (.svg, .png: needs Graphviz) or .dot text.")]
     = None,
 ):
@@ -428,7 +440,7 @@ def sweep(
     trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
     study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
-    out: Annotated[Optional[str], typer.Option(help="Sweep folder.")] = None,
+    out: Annotated[Optional[str], typer.Option(callback=_home, help="Sweep folder.")] = None,
     storage: Annotated[Optional[str], typer.Option(
         metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
                             "SWEEP_DIR/study.db).")] = None,
@@ -468,6 +480,7 @@ def predict(
         "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
     = 3,
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
     json_: JsonOption = False,
 ):
@@ -494,6 +507,7 @@ def plot(
     x: Annotated[str, typer.Option(
         "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
                              "instead of drawing on the terminal.")] = None,
 ):

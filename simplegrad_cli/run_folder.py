@@ -33,7 +33,7 @@ class RunFolder:
     """Paths and safe writes for one run's output folder."""
 
     def __init__(self, path):
-        self.path = str(path)
+        self.path = os.path.expanduser(str(path))  # `--out ~/runs/x` never makes a folder `~`
         self.config = os.path.join(self.path, "config.yaml")
         self.metrics = os.path.join(self.path, "metrics.jsonl")
         self.last = os.path.join(self.path, "last.npz")
@@ -42,6 +42,9 @@ class RunFolder:
     def check(self, overwrite=False, resuming=False):
         """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`)
         and make sure the folder can be created and written."""
+        if os.path.islink(self.path) and not os.path.exists(self.path):
+            raise CliError(f"{self.path}: is a symbolic link to {os.readlink(self.path)}, which "
+                           "does not exist; create that folder or choose another --out")
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise CliError(f"{self.path}: exists and is not a folder; choose another --out")
         for name in RUN_FILES:

@@ -151,4 +151,13 @@ LABELS = [
       ["labels mix strings and float"]),
 ]
 
-MESSAGE_CASES = LABELS + TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
+NORMALISE = [
+    s("normalise overflow", "data.normalize=[1e30, 1e-30]",
+      ["data.normalize", "inf or NaN", "[1e+30, 1e-30]"]),
+    s("normalise by a subnormal std", "data.normalize=[0, 1e-45]", ["data.normalize", "inf"]),
+    c("normalise overflow in the file", TINY.replace("  batch_size: 16", "  batch_size: 16\n"
+                                                     "  normalize: [0, 1.0e-40]"),
+      [B + ":7", "data.normalize", "inf or NaN"]),
+]
+
+MESSAGE_CASES = LABELS + NORMALISE + TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
