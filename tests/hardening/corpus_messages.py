@@ -160,4 +160,28 @@ NORMALISE = [
       [B + ":7", "data.normalize", "inf or NaN"]),
 ]
 
-MESSAGE_CASES = LABELS + NORMALISE + TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
+def _hub_folder(path, base):
+    """A folder `datasets` reads as a hub dataset (one CSV: the train split)."""
+    path.mkdir()
+    (path / "train.csv").write_text("a,b,label\n" + "".join(f"{i},1,{i % 2}\n"
+                                                            for i in range(20)))
+
+
+HUB = "data.source=hf:./hub"
+OPTIONS = [
+    Case(f"--set data.options.{key}=[1,2]", ["validate", C, "--set", HUB, "--set",
+                                             "data.options={}", "--set",
+                                             f"data.options.{key}=[1,2]"],
+         ("--set", f"data.options.{key}", "expected", "got a list"), {C: TINY, "hub": _hub_folder})
+    for key in ("config_name", "revision", "label_column", "image_column", "cache_dir",
+                "hf_cache_dir", "use_cache")
+] + [
+    Case("feature_columns of numbers", ["validate", C, "--set", HUB, "--set", "data.options={}",
+                                        "--set", "data.options.feature_columns=[1,2]"],
+         ("data.options.feature_columns", "column name", "[1, 2]"), {C: TINY, "hub": _hub_folder}),
+    Case("hub error without a progress bar", ["validate", C, "--set", HUB, "--set",
+                                              "data.options={}", "--set", "data.split=nope"],
+         ("--set", "data.source", "Unknown split", "nope"), {C: TINY, "hub": _hub_folder}),
+]
+
+MESSAGE_CASES = LABELS + NORMALISE + OPTIONS + TAGS + INTEGERS + MERGE + INVISIBLE + RUN_FOLDERS
