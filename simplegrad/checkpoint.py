@@ -252,9 +252,9 @@ def _check_manifest(path, manifest, arrays):
     extra = [k for k in arrays if k not in manifest]
     problems = []
     if missing:
-        problems.append("missing arrays: " + ", ".join(missing))
+        problems.append("missing arrays: " + _some(missing))
     if extra:
-        problems.append("unexpected arrays: " + ", ".join(extra))
+        problems.append("unexpected arrays: " + _some(extra))
     for key, spec in manifest.items():
         if key not in arrays:
             continue
@@ -269,7 +269,15 @@ def _check_manifest(path, manifest, arrays):
         elif value.dtype != dtype:
             problems.append(f"{key} has dtype {value.dtype}, expected {dtype}")
     if problems:
-        raise CheckpointError(f"{path}: damaged checkpoint: " + "; ".join(problems))
+        raise CheckpointError(f"{path}: damaged checkpoint: " + _some(problems, "; ", "problems"))
+
+
+def _some(items, separator=", ", noun="", shown=5):
+    """The first `shown` items joined, and how many more: a checkpoint with 10,000 stray
+    arrays gets a one-line error, not a 169 kB one."""
+    text = separator.join(str(item)[:200] for item in items[:shown])
+    rest = len(items) - shown
+    return text + (f"{separator}and {rest:,} more{' ' + noun if noun else ''}" if rest > 0 else "")
 
 
 def _split(state, prefix, arrays):

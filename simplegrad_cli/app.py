@@ -16,6 +16,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 import simplegrad_cli
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
+from simplegrad_cli.pipe_safe import PipeSafeStdout
 from simplegrad_cli.safe_stderr import guard_stderr
 
 EXAMPLES = """
@@ -77,6 +78,7 @@ class _OneLineErrors(TyperGroup):
         if signal.getsignal(signal.SIGINT) is simplegrad_cli.interrupted_while_starting:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # caught below from now
         debug, as_json = _given(args, "--debug"), _given(args, "--json")
+        stdout, sys.stdout = sys.stdout, PipeSafeStdout(sys.stdout)  # `| head` is no failure
         try:
             with warnings.catch_warnings():
                 if not debug and not sys.warnoptions:  # library warnings would break the
@@ -94,6 +96,7 @@ class _OneLineErrors(TyperGroup):
                 if as_json:  # `| jq` in CI parses failures too
                     _json_error(message, code)
         sys.stdout.flush()
+        sys.stdout = stdout
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
@@ -104,6 +107,14 @@ class _OneLineErrors(TyperGroup):
 
     def get_params(self, ctx):
         return _plain_types(super().get_params(ctx))
+
+
+def _home(path):
+    """An output path with a leading `~` expanded, as the shell would have (it does not in
+    `--out=~/x` or in quotes): never a folder literally named `~`."""
+    import os
+
+    return None if path is None else os.path.expanduser(path)
 
 
 def _json_error(message, code):
@@ -268,6 +279,7 @@ def train(
         metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="DIR", help="Run folder (default: runs/ and the config file's name); shortcut "
                             "for --set train.out=DIR.")] = None,
     resume: Annotated[Optional[str], typer.Option(
@@ -320,6 +332,7 @@ def eval(  # noqa: A001  (the command is called eval)
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
     plots: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
                             "most confident mistakes into DIR (needs simplegrad[plot]).")]
     = None,
@@ -402,6 +415,7 @@ def export(
     format_: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Where to write (default: the checkpoint's name with .onnx).")]
     = None,
     json_: JsonOption = False,
@@ -422,6 +436,7 @@ def graph(
         metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).",
         show_default=False)],
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Write a picture (.svg, .png: needs Graphviz) or .dot text.")]
     = None,
 ):
@@ -447,7 +462,7 @@ def sweep(
     trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
     study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
-    out: Annotated[Optional[str], typer.Option(help="Sweep folder.")] = None,
+    out: Annotated[Optional[str], typer.Option(callback=_home, help="Sweep folder.")] = None,
     storage: Annotated[Optional[str], typer.Option(
         metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
                             "SWEEP_DIR/study.db).")] = None,
@@ -487,6 +502,7 @@ def predict(
         "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
     = 3,
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
     json_: JsonOption = False,
 ):
@@ -513,6 +529,7 @@ def plot(
     x: Annotated[str, typer.Option(
         "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
     out: Annotated[Optional[str], typer.Option(
+        callback=_home,
         metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
                              "instead of drawing on the terminal.")] = None,
 ):

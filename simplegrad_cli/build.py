@@ -15,6 +15,7 @@ from simplegrad.data import DataError
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
+from simplegrad_cli.errors import ConfigError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
@@ -130,7 +131,14 @@ def transform_features(cfg, x):
         x = x.reshape(len(x), -1)
     if d["normalize"] is not None:
         mean, std = d["normalize"]
-        x = (x - np.float32(mean)) / np.float32(std)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            normalised = (x - np.float32(mean)) / np.float32(std)
+        if not np.isfinite(normalised).all() and np.isfinite(x).all():
+            raise ConfigError(f"[mean, std] = {d['normalize']} turns finite features into "
+                              "inf or NaN (beyond float32); expected a mean and std of the "
+                              "order of the data", where=cfg.where(("data", "normalize")),
+                              path="data.normalize")
+        x = normalised
     return x
 
 

@@ -242,6 +242,12 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
         stored_data_info
     from simplegrad_cli.train import evaluate as run_eval
 
+    for option, value, expected in [("--data", source, "a data source"),
+                                     ("--split", split, "a split name such as test"),
+                                     ("--plots", plots, "a folder")]:
+        if value is not None and not value.strip():
+            raise CliError(f"{option}: must not be empty; expected {expected}, or leave the "
+                           "option out for the checkpoint's own")
     if plots is not None:
         from simplegrad_cli.eval_plots import prepare_folder
 
@@ -267,11 +273,13 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     result = run_eval(model, dataset, loss_fn, num_classes)
     confusion = metrics.confusion_matrix(dataset.y, result["predictions"], num_classes)
     rows = metrics.per_class(confusion, class_names or getattr(dataset, "class_names", None))
-    passed = min_accuracy is None or result["accuracy"] >= min_accuracy
+    broken = _not_finite(model, result["loss"])
+    passed = min_accuracy is None or (broken is None and result["accuracy"] >= min_accuracy)
     report = {"checkpoint": checkpoint.path, "source": shown_source, "split": split,
               "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
               "per_class": rows, "confusion_matrix": confusion.tolist(),
-              "min_accuracy": min_accuracy, "passed": passed, "overlaps_training": overlaps}
+              "min_accuracy": min_accuracy, "passed": passed, "not_finite": broken,
+              "overlaps_training": overlaps}
     if plots is not None:
         from simplegrad_cli.eval_plots import write_eval_plots
 
@@ -282,11 +290,31 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
         display.print_json(report)
     else:
         _eval_tables(report)
-    if not passed:
+    if broken is not None:
+        gate = (f"fails --min-accuracy {min_accuracy * 100:.2f}% whatever the accuracy"
+                if min_accuracy is not None else "its accuracy means nothing")
+        display.info(f"{checkpoint.path}: {broken}: {gate}")
+    elif not passed:
         display.info(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
                      f"{min_accuracy * 100:.2f}%")
-        return CHECK_FAILED
-    return OK
+    return OK if passed else CHECK_FAILED
+
+
+def _not_finite(model, loss):
+    """Why a model's score cannot be trusted (NaN or infinite weights, or loss), or None:
+    argmax over NaN outputs still picks a class, so accuracy alone would pass a dead model."""
+    import math
+
+    import numpy as np
+
+    bad = [name for name, array in model.state_dict().items()
+           if not np.isfinite(array).all()]
+    if bad:
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        return f"the weights are not finite (NaN or inf in {bad[0]}{more}; loss {loss:.4g})"
+    if not math.isfinite(loss):
+        return f"the loss is {loss} (the model's outputs overflow)"
+    return None
 
 
 def _eval_tables(report):

@@ -256,6 +256,11 @@ class _Checker:
                                 f"(next to data.options)")
             if key not in known:
                 self.fail(path, f"unknown source option '{key}'; {suggest(key, known)}")
+            value = data["options"][key]
+            kind = _OPTION_KINDS.get(key)
+            if kind is not None and value is not None and not _OPTION_CHECKS[kind](value):
+                shown = f" {str(value)[:60]}" if isinstance(value, list) and value else ""
+                self.fail(path, f"expected {kind}, got {describe(value)}{shown}")
 
     def cross_checks(self, values):
         """Rules that involve more than one key."""
@@ -273,6 +278,19 @@ class _Checker:
             self.fail(path, f"train.metric is {metric} but data.val_fraction is 0, so there is "
                             "no validation set; set data.val_fraction > 0 or train.metric to "
                             "train_accuracy or train_loss")
+
+
+# The types of the hub/local source options (the synthetic ones are checked by their source);
+# a list where a name belongs once reached `datasets` as "unhashable type: 'list'".
+_OPTION_CHECKS = {
+    "a string": lambda v: isinstance(v, str) and v.strip() != "",
+    "true or false": lambda v: isinstance(v, bool),
+    "a column name or a list of them": lambda v: (isinstance(v, str) and v.strip() != "") or (
+        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v)),
+}
+_OPTION_KINDS = {**dict.fromkeys(["config_name", "revision", "image_column", "label_column",
+                                  "cache_dir", "hf_cache_dir"], "a string"),
+                 "use_cache": "true or false", "feature_columns": "a column name or a list of them"}
 
 
 def _type_hint(kind, value):

@@ -4,16 +4,44 @@ On a terminal, training shows rich progress bars; otherwise (CI logs, pipes) it 
 plain line per epoch with no control characters. Results go to stdout so `--json` output
 can be piped into other tools while progress stays on stderr.
 """
+import functools
 import json
 import math
 import sys
 import time
 
+from simplegrad_cli.errors import printable
+
+
+def printable_lines(text):
+    """`text` with the control and invisible characters of each line escaped (newlines
+    kept), so a name in a file can never clear the screen or retitle the terminal."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
 
 def info(text):
     """A plain progress/status line on stderr."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(printable_lines(text) + "\n")
     sys.stderr.flush()
+
+
+@functools.cache
+def _printable_console_class():
+    from rich.console import Console
+
+    class PrintableConsole(Console):
+        """A rich Console that escapes non-printable characters in every string it renders
+        (messages, titles, table cells), whatever file or checkpoint they came from."""
+
+        def render_str(self, text, **options):
+            return super().render_str(printable_lines(text), **options)
+
+    return PrintableConsole
+
+
+def printable_console(**options):
+    """A rich Console (Console(**options)) that never prints raw control characters."""
+    return _printable_console_class()(**options)
 
 
 def plural(count, word):
@@ -46,9 +74,7 @@ def print_json(value):
 
 def results_console():
     """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
-    from rich.console import Console
-
-    return Console(width=None if sys.stdout.isatty() else 120)
+    return printable_console(width=None if sys.stdout.isatty() else 120)
 
 
 def format_metrics(record):
@@ -129,11 +155,10 @@ class RichTrainDisplay(PlainTrainDisplay):
     laid out to fit an 80-column terminal with full-width bars."""
 
     def __init__(self, epochs, console=None):
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         super().__init__(epochs)
-        self.console = console or Console(stderr=True)
+        self.console = console or printable_console(stderr=True)
         bar = max(10, min(30, self.console.width - 62))  # the text columns take 62 at most
         self.progress = Progress(
             TextColumn("{task.description:>5}"), BarColumn(bar_width=bar),
@@ -193,13 +218,13 @@ def table(title, columns, rows, console=None):
     from rich.table import Table
 
     console = console or results_console()
-    console.print(title, style="bold", highlight=False, markup=False)
+    console.print(printable(title), style="bold", highlight=False, markup=False)
     grid = Table(show_edge=False, pad_edge=False)
     for column in columns:
         right = column.startswith(">")
         grid.add_column(column.lstrip(">"), justify="right" if right else "left")
     for row in rows:
-        grid.add_row(*[str(cell) for cell in row])
+        grid.add_row(*[printable(cell) for cell in row])
     console.print(grid)
 
 

@@ -10,26 +10,36 @@ from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.yaml_source import dotted, parse_yaml
 
 _SEGMENT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|-?[0-9]+)$")
+MAX_INDEX_DIGITS = 9  # a list index beyond a billion is never meant
+ECHO = 80  # characters of a malformed override quoted back in its error
+
+
+def _quoted(text):
+    """The override as the error quotes it: cut to ECHO characters."""
+    return text if len(text) <= ECHO else text[:ECHO] + "..."
 
 
 def parse_override(text, origin="--set"):
     """Split 'a.b.c=value' into (('a', 'b', 'c'), parsed value); one-line error if malformed."""
     if "=" not in text:
-        raise ConfigError(f"expected KEY.PATH=VALUE, got '{text}'", where=origin)
+        raise ConfigError(f"expected KEY.PATH=VALUE, got '{_quoted(text)}'", where=origin)
     key, value_text = text.split("=", 1)
     segments = key.strip().split(".")
     for segment in segments:
         if not _SEGMENT.match(segment):
-            raise ConfigError(f"malformed key path '{key}': expected names or list indices "
-                              "separated by dots, e.g. optimizer.lr or model.0.linear.out",
+            raise ConfigError(f"malformed key path '{_quoted(key)}': expected names or list "
+                              "indices separated by dots, e.g. optimizer.lr or model.0.linear.out",
                               where=origin)
+        if len(segment.lstrip("-")) > MAX_INDEX_DIGITS and segment.lstrip("-").isdigit():
+            raise ConfigError(f"list index '{_quoted(segment)}' in '{_quoted(key)}' is too large; "
+                              f"expected at most {MAX_INDEX_DIGITS} digits", where=origin)
     path = tuple(int(s) if s.lstrip("-").isdigit() else s for s in segments)
     if isinstance(path[0], int):
         raise ConfigError(f"key path '{key}' must start with a name", where=origin)
     try:
         value, _ = parse_yaml(value_text, origin)
     except ConfigError as error:
-        raise ConfigError(f"{text}: {error.message}", where=origin) from None
+        raise ConfigError(f"{_quoted(text)}: {error.message}", where=origin) from None
     return path, value
 
 

@@ -39,7 +39,7 @@ class RunFolder:
     """Paths and safe writes for one run's output folder."""
 
     def __init__(self, path):
-        self.path = str(path)
+        self.path = os.path.expanduser(str(path))  # `--out ~/runs/x` never makes a folder `~`
         self.config = os.path.join(self.path, "config.yaml")
         self.metrics = os.path.join(self.path, "metrics.jsonl")
         self.last = os.path.join(self.path, "last.npz")
@@ -57,8 +57,17 @@ class RunFolder:
         """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`),
         to replace the config being trained, and make sure the folder can be written.
         `resuming` means continuing the run this folder already holds."""
+        if os.path.islink(self.path) and not os.path.exists(self.path):
+            raise CliError(f"{self.path}: is a symbolic link to {os.readlink(self.path)}, which "
+                           "does not exist; create that folder or choose another --out")
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise CliError(f"{self.path}: exists and is not a folder; choose another --out")
+        for name in RUN_FILES:
+            path = os.path.join(self.path, name)
+            if os.path.lexists(path) and not os.path.isfile(path):
+                kind = "a folder" if os.path.isdir(path) else "not a regular file"
+                raise CliError(f"{path}: is {kind}, where a run keeps its {name} file; move it "
+                               "away or choose another --out")
         if input_config is not None and _same_file(input_config, self.config):
             raise CliError(f"{input_config}: is the config being trained and would be replaced "
                            f"by the run's config.yaml in {self.path}; copy it elsewhere or "

@@ -9,6 +9,7 @@ counters stay integers >= 0, arrays keep their dtype, lists their length, mappin
 """
 import math
 import os
+import stat
 
 import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
@@ -22,8 +23,11 @@ def open_checkpoint(path):
     """load_checkpoint with every failure as one CheckpointError line (exit code 2)."""
     path = str(path)
     if os.path.isdir(path):
-        raise CheckpointError(f"{path}: is a directory; expected a checkpoint file such as "
-                              f"{os.path.join(path, 'best.npz')}")
+        such_as = "" if path.endswith(".npz") else f" such as {os.path.join(path, 'best.npz')}"
+        raise CheckpointError(f"{path}: is a directory; expected a checkpoint file{such_as}")
+    if _is_pipe(path):  # opening a FIFO would wait for a writer forever
+        raise CheckpointError(f"{path}: is a named pipe or socket, not a file; expected a "
+                              "checkpoint file (.npz)")
     if path.endswith(".partial"):
         raise CheckpointError(f"{path}: is the temp file of a checkpoint save that never "
                               "finished; use last.npz or best.npz from the same folder")
@@ -35,6 +39,15 @@ def open_checkpoint(path):
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
     _check_metadata(checkpoint)
     return checkpoint
+
+
+def _is_pipe(path):
+    """Whether `path` is a FIFO or a socket (never a checkpoint, and reading may block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # missing or unreadable: load_checkpoint says which
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _count(value):

@@ -15,7 +15,12 @@ from simplegrad_cli.errors import ConfigError
 MAX_BYTES = 1_000_000  # a config is a few hundred bytes; anything huge is a wrong file
 MAX_DEPTH = 32  # deeper nesting (or a recursive alias) is never a real config
 MAX_VALUES = 100_000  # keys and values after expanding aliases; more is an "alias bomb"
+MAX_DIGITS = 4000  # longer integers are never settings (and Python will not print them)
+_TOO_LARGE = 10 ** MAX_DIGITS
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}": kind for name, kind in [
+    ("str", "a string"), ("int", "an integer"), ("float", "a number"),
+    ("bool", "true or false"), ("null", "null")]}
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -75,14 +80,18 @@ def _to_python(node, path, origins, where, loader, depth=0, count=None):
         raise ConfigError(f"more than {MAX_VALUES:,} values once aliases (*name) are expanded;"
                           " a config is never that large", where=here, path=dotted(path[:3]))
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        raise ConfigError(f"invalid YAML: unsupported tag {node.tag!r}; write plain values",
-                          where=here, path=dotted(path))
+        raise ConfigError(f"invalid YAML: unsupported tag {_short_tag(node.tag)!r}; write plain "
+                          "values", where=here, path=dotted(path))
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
-            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) \
-                else None
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                raise ConfigError("YAML merge keys ('<<: *anchor') are not supported; write "
+                                  "the keys out in full", where=f"{where}:{line}",
+                                  path=dotted(path))
+            key = _scalar(key_node, path, f"{where}:{line}", loader) \
+                if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise ConfigError(f"keys must be names, got {key_node.value!r}",
                                   where=f"{where}:{line}", path=dotted(path))
@@ -102,7 +111,33 @@ def _to_python(node, path, origins, where, loader, depth=0, count=None):
             items.append(_to_python(item, path + (index,), origins, where, loader, depth + 1,
                                     count))
         return items
-    return loader.construct_object(node)
+    return _scalar(node, path, here, loader)
+
+
+def _short_tag(tag):
+    """'tag:yaml.org,2002:timestamp' -> '!!timestamp' (as it was written); others unchanged."""
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _scalar(node, path, here, loader):
+    """One scalar's value; a literal its (explicit or implied) tag cannot read, or an
+    integer of more than MAX_DIGITS digits, is a ConfigError naming the key and the text."""
+    if node.tag not in _SCALAR_TAGS:
+        raise ConfigError(f"invalid YAML: unsupported tag {_short_tag(node.tag)!r}; write plain "
+                          "values", where=here, path=dotted(path))
+    digits = len(node.value.lstrip("+-").replace("_", ""))
+    if node.tag == "tag:yaml.org,2002:int" and digits > MAX_DIGITS:
+        raise ConfigError(f"an integer written with {digits:,} digits; no setting takes more "
+                          f"than {MAX_DIGITS}", where=here, path=dotted(path))
+    try:
+        value = loader.construct_object(node)
+    except (ValueError, KeyError, TypeError, ArithmeticError, yaml.YAMLError):
+        raise ConfigError(f"invalid YAML: {_short_tag(node.tag)} {node.value[:40]!r} is not "
+                          f"{_SCALAR_TAGS[node.tag]}", where=here, path=dotted(path)) from None
+    if isinstance(value, int) and abs(value) >= _TOO_LARGE:  # 0x..., 1:2:3... forms
+        raise ConfigError(f"an integer of more than {MAX_DIGITS} digits; no setting takes one",
+                          where=here, path=dotted(path))
+    return value
 
 
 def parse_yaml(text, where, path=()):

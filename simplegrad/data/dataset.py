@@ -112,7 +112,7 @@ def _as_array(values, where, what):
         except ValueError as error:
             raise DataError(f"{where}: {what} have inconsistent shapes ({error})") from None
     if array.dtype == object and array.ndim >= 1 and len(array) and \
-            isinstance(array.flat[0], (np.ndarray, list, tuple)):
+            isinstance(array.flat[0], (np.ndarray, list, tuple)) and np.ndim(array.flat[0]):
         shapes = sorted({np.shape(item) for item in array.reshape(-1)}, key=str)
         raise DataError(f"{where}: {what} have inconsistent shapes, e.g. "
                         f"{', '.join(str(s) for s in shapes[:3])}")

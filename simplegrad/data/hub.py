@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from simplegrad.data.cache import cache_path, read_cache, write_cache
 from simplegrad.data.columns import to_array_dataset
 from simplegrad.data.errors import DataError
+from simplegrad.data.local import _quiet
 
 LOCAL_HINT = ("to use a local copy, pass its path as the source (a save_to_disk folder, "
               "parquet/csv/json/arrow files, an image folder, .npz, or MNIST IDX files)")
@@ -105,7 +106,7 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     local = os.path.exists(os.path.expanduser(name))  # `hf:FOLDER`: no hub involved
     unreachable = not offline and not local and not hub_reachable()
     try:
-        with _offline(datasets) if unreachable else contextlib.nullcontext():
+        with _offline(datasets) if unreachable else contextlib.nullcontext(), _quiet(datasets):
             return datasets.load_dataset(name, name=config_name, split=split,
                                          revision=revision, cache_dir=hf_cache_dir)
     except DataError:

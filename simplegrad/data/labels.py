@@ -29,21 +29,52 @@ def encode_labels(values, where="labels"):
         raise DataError(f"{where}: labels must be one class index per sample (1-D), "
                         f"got shape {values.shape}")
     kind = values.dtype.kind
+    if kind == "O":
+        values = _unbox(values, where)
+        kind = values.dtype.kind
+    if kind == "u" and values.size and values.max() > np.iinfo(np.int64).max:
+        raise DataError(f"{where}: label {values.max()} is out of range: too large for a class "
+                        "index")
     if kind in "iub":
-        return values.astype(np.int64, copy=False), None
+        return _non_negative(values.astype(np.int64, copy=False), where), None
     if kind == "f":
-        whole = np.isfinite(values) & (values == np.round(values))
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**62)
         if not whole.all():
             bad = values[~whole][0]
             raise DataError(f"{where}: labels must be whole class indices, found {bad.item()!r}")
-        return values.astype(np.int64), None
-    if kind in "UO":
-        if kind == "O" and not all(isinstance(v, str) for v in values):
-            raise DataError(f"{where}: labels must be integers or strings, found "
-                            f"{type(next(v for v in values if not isinstance(v, str))).__name__}")
-        names, codes = np.unique(values.astype(str), return_inverse=True)
+        return _non_negative(values.astype(np.int64), where), None
+    if kind == "U":
+        names, codes = np.unique(values, return_inverse=True)
         return codes.astype(np.int64).reshape(-1), [str(n) for n in names]
     raise DataError(f"{where}: labels must be integers or strings, got dtype {values.dtype}")
+
+
+def _unbox(values, where):
+    """An object array of labels as a plain int/float/str array: 0-d arrays and NumPy
+    scalars unwrapped; a mix of numbers and strings is refused, naming one of each."""
+    items = [v.item() if isinstance(v, (np.ndarray, np.generic)) and np.ndim(v) == 0 else v
+             for v in values]
+    text = next((v for v in items if isinstance(v, str)), None)
+    other = next((v for v in items if not isinstance(v, str)), None)
+    if text is not None and other is not None:
+        raise DataError(f"{where}: labels mix strings and {type(other).__name__} values (e.g. "
+                        f"{text[:40]!r} and {str(other)[:40]}); use one kind for every sample")
+    if other is not None and not isinstance(other, (int, float)):
+        raise DataError(f"{where}: labels must be integers or strings, found "
+                        f"{type(other).__name__}")
+    array = np.array(items, dtype=str if text is not None else None)
+    if array.dtype.kind not in "iubfU":
+        raise DataError(f"{where}: labels must be integers or strings, got dtype {array.dtype}")
+    return array
+
+
+def _non_negative(labels, where):
+    """`labels`, after checking that none is below 0 (a class index counts from 0)."""
+    if labels.size and labels.min() < 0:
+        index = int(np.argmin(labels))
+        raise DataError(f"{where}: label {labels[index]} is out of range: labels are class "
+                        f"indices counted from 0 (first seen at sample {index})")
+    return labels
 
 
 def _first_bad(labels, num_classes):

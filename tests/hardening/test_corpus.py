@@ -16,9 +16,10 @@ from corpus_checkpoint import CHECKPOINT_CASES
 from corpus_cli import CLI_CASES
 from corpus_config import CONFIG_CASES
 from corpus_data import DATA_CASES
+from corpus_messages import MESSAGE_CASES
 from hardening_helpers import EXE, TINY, assert_words, error_line, invoke, offline_env, run
 
-CASES = CONFIG_CASES + DATA_CASES + CHECKPOINT_CASES + CLI_CASES + BOMB_CASES
+CASES = CONFIG_CASES + DATA_CASES + CHECKPOINT_CASES + CLI_CASES + BOMB_CASES + MESSAGE_CASES
 RUN_ALL = os.environ.get("SIMPLEGRAD_HARDENING_ALL") == "1"
 SAMPLE_EVERY = 20  # without RUN_ALL, every 20th row (and rows marked `real`) runs as a process
 REAL = [case for index, case in enumerate(CASES)
