@@ -188,6 +188,24 @@ class LeakyReLU(Function):
         return np.where(a > 0, grad, grad * ctx.slope)
 
 
+class Softplus(Function):
+    """log(1 + exp(beta * a)) / beta, exactly `a` where beta * a > threshold (as torch);
+    the derivative is sigmoid(beta * a)."""
+
+    @staticmethod
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        scaled = a * beta
+        ctx.save_for_backward(scaled)
+        ctx.threshold = threshold
+        return np.where(scaled > threshold, a, np.logaddexp(0, scaled) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        scaled, = ctx.saved_tensors
+        sigmoid = 0.5 * (1 + np.tanh(0.5 * scaled))  # stable for any |scaled|
+        return grad * np.where(scaled > ctx.threshold, 1, sigmoid)
+
+
 class Sigmoid(Function):
     """1 / (1 + exp(-a)); the derivative is out * (1 - out)."""
 
