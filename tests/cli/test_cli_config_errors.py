@@ -42,8 +42,8 @@ FILE_CASES = [
      "tiny.yaml:11: optimizer.lr: must be > 0, got -0.01"),
     ("unknown layer", TINY.replace("- relu", "- rellu"),
      "tiny.yaml:9: model.1: unknown layer 'rellu'; did you mean 'relu'? (valid: linear, "
-     "conv2d, max_pool2d, avg_pool2d, flatten, relu, sigmoid, tanh, gelu, silu, leaky_relu, "
-     "softmax, dropout, layer_norm, batch_norm1d, batch_norm2d)"),
+     "conv2d, max_pool2d, avg_pool2d, flatten, relu, sigmoid, tanh, gelu, silu, softplus, "
+     "leaky_relu, softmax, dropout, layer_norm, batch_norm1d, batch_norm2d)"),
     ("unknown optimizer", TINY.replace("name: adam", "name: adagrad"),
      "tiny.yaml:11: optimizer.name: unknown name 'adagrad'; expected one of: sgd, adam, adamw"),
     ("unknown loss", TINY + "loss: nll\n",
