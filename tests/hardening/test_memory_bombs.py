@@ -267,3 +267,74 @@ def test_npz_shapes_reads_headers_without_inflating(tmp_path):
         tracemalloc.stop()
     assert shapes == {"model/0.weight": (4000, 2500)}
     assert peak < 2 * 2**20, peak  # the array itself is 40 MB
+
+
+def _stacked_linears(workdir, width, count):
+    layers = "".join(f"  - linear: {{out: {width}}}\n" for _ in range(count))
+    (workdir / "big.yaml").write_text("data: {source: 'synthetic:spirals'}\nmodel:\n"
+                                      f"{layers}  - linear: {{out: 3}}\n")
+
+
+def _traced(*args):
+    """invoke(*args) under tracemalloc: (result, peak bytes Python allocated meanwhile)."""
+    tracemalloc.start()
+    try:
+        result = invoke(*args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypatch):
+    """Three layers of 9M parameters (144 MB each to train) against a 250 MiB budget: the old
+    code built the first layers (72 MB of weights, more while initialising) before refusing
+    the third; the shape-only pre-pass refuses before allocating any of them."""
+    _stacked_linears(workdir, 3000, 4)
+    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "250M")
+    result, peak = _traced("validate", "big.yaml")
+    assert result.exit_code == 2
+    assert peak < 20 * 2**20, peak
+    assert_words(error_line(result.stderr), ["big.yaml:5", "model.2.linear",
+                                             "18,015,000 parameters", "SIMPLEGRAD_MEMORY_LIMIT",
+                                             "the whole model has 27,027,003 parameters"])
+
+
+def test_a_billion_parameter_model_is_refused_up_front(workdir, monkeypatch):
+    """Eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 16 GB
+    to train, refused at the first layer that does not fit, with nothing allocated."""
+    _stacked_linears(workdir, 9999, 11)
+    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "4G")
+    result, peak = _traced("validate", "big.yaml")
+    assert result.exit_code == 2
+    assert peak < 20 * 2**20, peak
+    assert_words(error_line(result.stderr), ["big.yaml:6", "model.3.linear",
+                                             "299,999,997 parameters", "4.8 GB",
+                                             "the whole model has 999,959,997 parameters"])
+
+
+@pytest.mark.parametrize("layers, input_shape", [
+    ([{"conv2d": {"out": 4, "kernel_size": 3, "padding": 2, "stride": 2}},
+      {"max_pool2d": {"kernel_size": 2}}, {"batch_norm2d": {}}, {"avg_pool2d":
+                                                                 {"kernel_size": 3, "stride": 1,
+                                                                  "padding": 1}},
+      {"flatten": {}}, {"layer_norm": {}}, {"linear": {"out": 3}}], (2, 9, 7)),
+    ([{"batch_norm1d": {}}, {"linear": {"out": 5}}, {"gelu": {}}, {"flatten": {}},
+      {"linear": {"out": 3}}],
+     (4, 6)),
+])
+def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
+    """The pre-pass's shapes are the real ones, layer by layer (so its estimate is too)."""
+    from simplegrad_cli import build
+    from simplegrad_cli.config import load_config
+
+    import yaml
+    (workdir / "c.yaml").write_text(yaml.safe_dump({"data": {"source": "synthetic:spirals"},
+                                                    "model": layers}))
+    cfg = load_config("c.yaml", [])
+    _, rows, inferred = build.build_model(cfg, input_shape, 3)
+    shape = input_shape
+    for row, spec in zip(rows, inferred):
+        (name, args), = spec.items()
+        shape = build.output_shape(name, args, shape)
+        assert shape == row.output_shape, (name, shape, row.output_shape)
