@@ -44,10 +44,12 @@ class LoopState:
 
 class StopSignals:
     """Turn SIGINT, SIGTERM and SIGHUP into a flag checked between steps (the loop then saves
-    and stops); a second signal stops at once, without saving."""
+    and stops); a second signal stops at once, without saving. With `at_once` (while loading
+    data and preparing the run, when there is nothing to save) the first signal stops at once:
+    one line and exit code 130/143/129 instead of the kernel's silent kill."""
 
-    def __init__(self):
-        self.signum = None
+    def __init__(self, at_once=False):
+        self.signum, self.at_once = None, at_once
 
     def __enter__(self):
         self.previous = {s: signal.signal(s, self.handle) for s in STOP_SIGNALS}
@@ -58,7 +60,7 @@ class StopSignals:
             signal.signal(signum, handler)
 
     def handle(self, signum, frame):
-        if self.signum is not None:  # asked twice: stop now, named as the second signal
+        if self.at_once or self.signum is not None:  # asked twice: named as the second
             raise Interrupted(f"interrupted by {signal_name(signum)}: stopped at once, "
                               "without saving", exit_code=signal_exit_code(signum))
         self.signum = signum
