@@ -1,5 +1,6 @@
 """Datasets from local files: tables and save_to_disk folders (through `datasets`), image
 folders, .npz archives and MNIST IDX files (NumPy only)."""
+import itertools
 import os
 
 import numpy as np
@@ -56,11 +57,11 @@ def load_local(path, split="train", image_column=None, label_column=None, featur
 
 def _load_folder(source, path, split, hf_cache_dir):
     """A `datasets.Dataset` for `split` from a save_to_disk folder, table files or images."""
-    if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
-        return _load_saved(source, path, split)
     if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
         raise DataError(f"{source}: is the root folder; expected a folder of data files")
-    extensions = _extensions_below(path)
+    extensions = _extensions_below(source, path)
+    if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
+        return _load_saved(source, path, split)
     if ".py" in extensions:
         raise DataError(f"{source}: holds a Python file (.py); simplegrad never runs dataset "
                         f"scripts from a data folder, remove it or point data.source at the "
@@ -219,16 +220,27 @@ def _extension(path):
     return os.path.splitext(name)[1]
 
 
-def _extensions_below(path, limit=10000):
+def _extensions_below(source, path, limit=10000):
     """The set of file extensions under `path` (recursively; stops after `limit` files)."""
-    found, seen = set(), 0
-    for _, _, files in os.walk(path):
-        for name in files:
-            found.add(_extension(name))
-            seen += 1
-            if seen >= limit:
-                return found
-    return found
+    return {_extension(name) for name in itertools.islice(files_below(source, path), limit)}
+
+
+def files_below(source, path):
+    """Every file under the folder `path` (recursively, not into linked folders), refusing a
+    pipe, socket or device there: reading one would block forever or read garbage."""
+    folders = [path]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append(entry.path)
+                elif entry.is_file() or not os.path.exists(entry.path):  # or a broken link
+                    yield entry.path
+                else:
+                    raise DataError(f"{source}: {entry.path} is not a regular file (a pipe, "
+                                    "socket or device); remove it or move the data files "
+                                    "elsewhere")
 
 
 def _first_line(error):
