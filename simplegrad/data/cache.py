@@ -16,7 +16,7 @@ import numpy as np
 
 from simplegrad.atomic import write_atomically
 from simplegrad.data.dataset import ArrayDataset
-from simplegrad.npz_headers import check_npz
+from simplegrad.npz_headers import open_npz
 
 FORMAT_VERSION = 1
 
@@ -43,8 +43,7 @@ def read_cache(path):
     if not os.path.isfile(path):
         return None
     try:
-        check_npz(path, path)
-        with np.load(path, allow_pickle=False) as archive:
+        with open_npz(path, path) as archive:
             meta = json.loads(str(archive["meta"]))
             x, y = archive["x"], archive["y"]
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:

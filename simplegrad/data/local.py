@@ -10,7 +10,7 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
 from simplegrad.data.images import images_to_features, normalize_features
-from simplegrad.npz_headers import check_npz
+from simplegrad.npz_headers import open_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
                  ".jsonl": "json", ".arrow": "arrow"}
@@ -132,20 +132,14 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
     """
+    archive = open_npz(path, path, DataError)
+    if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
+        raise DataError(f"{path}: holds a single array, not an .npz archive of features and "
+                        f"labels")
     try:
-        check_npz(path, path)
-    except ValueError as error:
-        raise DataError(str(error)) from None
-    try:
-        archive = np.load(path, allow_pickle=False)
-        if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
-            raise DataError(f"{path}: holds a single array, not an .npz archive of features "
-                            f"and labels")
         with archive:
             arrays = {key: archive[key] for key in archive.files}
-    except DataError:
-        raise
-    except Exception as error:  # zipfile alone raises six kinds of error for a damaged file
+    except Exception as error:  # object arrays, CRC and zlib errors of a damaged member
         raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
     raw = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
     if raw:  # NumPy hands back members that are not .npy files as bytes

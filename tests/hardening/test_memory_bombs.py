@@ -269,48 +269,32 @@ def test_npz_shapes_reads_headers_without_inflating(tmp_path):
     assert peak < 2 * 2**20, peak  # the array itself is 40 MB
 
 
-def _stacked_linears(workdir, width, count):
+@pytest.mark.parametrize("width, count, limit, words", [
+    # three layers of 9M parameters (144 MB each to train) against 250 MiB: the old code
+    # built the first two (72 MB of weights, more while initialising) before refusing
+    (3000, 4, "250M", ["big.yaml:5", "model.2.linear", "18,015,000 parameters",
+                       "the whole model has 27,027,003 parameters"]),
+    # eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 16 GB
+    (9999, 11, "4G", ["big.yaml:6", "model.3.linear", "299,999,997 parameters", "4.8 GB",
+                      "the whole model has 999,959,997 parameters"]),
+], ids=["27M", "1B"])
+def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypatch, width,
+                                                             count, limit, words):
+    """The shape-only pre-pass refuses at the layer where the total stops fitting, before
+    allocating any layer (the old code built every layer up to that one)."""
     layers = "".join(f"  - linear: {{out: {width}}}\n" for _ in range(count))
     (workdir / "big.yaml").write_text("data: {source: 'synthetic:spirals'}\nmodel:\n"
                                       f"{layers}  - linear: {{out: 3}}\n")
-
-
-def _traced(*args):
-    """invoke(*args) under tracemalloc: (result, peak bytes Python allocated meanwhile)."""
+    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", limit)
     tracemalloc.start()
     try:
-        result = invoke(*args)
+        result = invoke("validate", "big.yaml")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return result, peak
-
-
-def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypatch):
-    """Three layers of 9M parameters (144 MB each to train) against a 250 MiB budget: the old
-    code built the first layers (72 MB of weights, more while initialising) before refusing
-    the third; the shape-only pre-pass refuses before allocating any of them."""
-    _stacked_linears(workdir, 3000, 4)
-    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "250M")
-    result, peak = _traced("validate", "big.yaml")
     assert result.exit_code == 2
     assert peak < 20 * 2**20, peak
-    assert_words(error_line(result.stderr), ["big.yaml:5", "model.2.linear",
-                                             "18,015,000 parameters", "SIMPLEGRAD_MEMORY_LIMIT",
-                                             "the whole model has 27,027,003 parameters"])
-
-
-def test_a_billion_parameter_model_is_refused_up_front(workdir, monkeypatch):
-    """Eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 16 GB
-    to train, refused at the first layer that does not fit, with nothing allocated."""
-    _stacked_linears(workdir, 9999, 11)
-    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "4G")
-    result, peak = _traced("validate", "big.yaml")
-    assert result.exit_code == 2
-    assert peak < 20 * 2**20, peak
-    assert_words(error_line(result.stderr), ["big.yaml:6", "model.3.linear",
-                                             "299,999,997 parameters", "4.8 GB",
-                                             "the whole model has 999,959,997 parameters"])
+    assert_words(error_line(result.stderr), ["SIMPLEGRAD_MEMORY_LIMIT", *words])
 
 
 @pytest.mark.parametrize("layers, input_shape", [
