@@ -17,10 +17,11 @@ import time
 import warnings
 
 from simplegrad.atomic import write_text
+from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
 from simplegrad_cli import display
-from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
-    signal_exit_code, signal_name
+from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
+    STOP_SIGNALS, signal_exit_code, signal_name
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 
 POLL_S = 0.2  # how often running trials are checked
@@ -31,6 +32,7 @@ UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their plac
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
+TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
 
 
 def import_optuna():
@@ -119,6 +121,12 @@ class SweepRunner:
         self.out = RunFolder(s["out"])
         self.metric, self.maximize = s["metric"], s["mode"] == "max"
         self.jobs, self.target = s["jobs"], s["trials"]
+        try:  # each trial is a Python process: 1,024 of them would take the machine down
+            check_fits(self.jobs * TRIAL_PROCESS_BYTES, f"{self.jobs} trials at once (about "
+                       f"{format_bytes(TRIAL_PROCESS_BYTES)} per trial process)")
+        except MemoryLimitError as error:
+            raise ConfigError(f"{error}; lower it", path="jobs",
+                              where=sweep.origins.get(("jobs",), sweep.file)) from None
         if s["sampler"]["name"] == "grid":
             from simplegrad_cli.sweep_space import grid_size
 

@@ -72,6 +72,17 @@ def _saved_loop(state):
     return {key: value for key, value in asdict(state).items() if key != "last_record"}
 
 
+def _first_non_finite(state, name=""):
+    """The name (`model/0.weight`, `optim/state/0/exp_avg`) of the first float array holding
+    NaN or inf in a nested state dict, or None if every one is finite."""
+    if isinstance(state, np.ndarray):
+        return name if state.dtype.kind == "f" and not np.isfinite(state).all() else None
+    items = state.items() if isinstance(state, dict) else \
+        enumerate(state) if isinstance(state, (list, tuple)) else ()
+    return next((found for key, value in items
+                 if (found := _first_non_finite(value, f"{name}/{key}".lstrip("/")))), None)
+
+
 def evaluate(model, dataset, loss_fn, num_classes):
     """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
     from simplegrad import Tensor, no_grad
@@ -140,6 +151,12 @@ class Trainer:
         except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
+        state = {"model": self.model.state_dict(), "optim": self.optimizer.state_dict()}
+        bad = _first_non_finite(state)
+        if bad is not None:  # training would diverge at its first step
+            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: {bad} holds "
+                           "NaN or infinite values; resume from an earlier checkpoint (such as "
+                           "best.npz) or train afresh")
 
     def replan_schedule(self):
         """After `restore`: a cosine schedule whose length came from train.epochs is stretched

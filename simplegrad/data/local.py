@@ -151,7 +151,7 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     x = _pick(path, arrays, feature_key, FEATURE_KEYS, "feature")
     y = _pick(path, arrays, label_key, LABEL_KEYS, "label")
     if num_classes is None and "num_classes" in arrays and arrays["num_classes"].ndim == 0:
-        num_classes = int(arrays["num_classes"])
+        num_classes = arrays["num_classes"].item()  # checked by ArrayDataset, as given
     if x.dtype == np.uint8 and x.ndim in (3, 4):
         x = images_to_features(x, flatten, normalize, where=path)
     else:
