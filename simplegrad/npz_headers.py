@@ -78,7 +78,7 @@ def read_npy_header(stream):
         if read_header is None:
             return None
         shape, _, dtype = read_header(stream, max_header_size=10000)
-    except (ValueError, TypeError, SyntaxError, EOFError):
+    except Exception:  # noqa: BLE001  (NumPy's parser also raises tokenize's TokenError)
         return None
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         return None
