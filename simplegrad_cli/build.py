@@ -1,6 +1,7 @@
 """Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
 
-The model is built layer by layer with a dry forward pass of one sample through each layer, so
+First a shape-only pass walks the layers (no array allocated) to refuse a model too big to
+train. Then the model is built layer by layer with a dry forward pass of one sample through each layer, so
 a size that does not chain is reported at the layer's line in the config, and sizes left as
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
