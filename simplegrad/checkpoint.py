@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simplegrad.npz_headers import check_npz
+from simplegrad.npz_headers import open_npz
 from simplegrad.atomic import WriteError, write_atomically
 from simplegrad.errors import InputError
 
@@ -194,16 +194,7 @@ def _read_archive(path, f):
     if not magic.startswith(b"PK"):
         raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
                               f"zip file)")
-    try:
-        check_npz(f, path)
-    except ValueError as exc:
-        raise CheckpointError(_one_line(exc)) from None
-    try:
-        archive = np.load(f, allow_pickle=False)
-    except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file
-        raise CheckpointError(f"{path}: truncated or damaged .npz archive "
-                              f"({_one_line(exc)})") from None
-    with archive:
+    with open_npz(f, path, CheckpointError) as archive:
         return {key: _read_entry(path, archive, key) for key in archive.files}
 
 

@@ -38,6 +38,22 @@ def check_npz(file, name):
     return total
 
 
+def open_npz(file, name, error=ValueError):
+    """np.load(file, allow_pickle=False) of the .npz archive `file` (a path or an open binary
+    file) once check_npz has accepted its declared sizes: nothing is unpickled, nor inflated
+    past what the file can hold or memory can take. Failures raise `error` with one line."""
+    try:
+        check_npz(file, name)
+    except ValueError as exc:
+        raise error(str(exc)) from None
+    try:
+        return np.load(file, allow_pickle=False)
+    except Exception as exc:  # zipfile alone raises six kinds of error for a damaged file
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise error(f"{name}: not a readable .npz archive (truncated or damaged: "
+                    f"{reason})") from None
+
+
 def _member_bytes(archive, info, name):
     """The data size one member declares, checked against the zip's records of it."""
     if info.compress_type != zipfile.ZIP_STORED \
@@ -62,7 +78,7 @@ def read_npy_header(stream):
         if read_header is None:
             return None
         shape, _, dtype = read_header(stream, max_header_size=10000)
-    except (ValueError, TypeError, SyntaxError, EOFError):
+    except Exception:  # noqa: BLE001  (NumPy's parser also raises tokenize's TokenError)
         return None
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         return None

@@ -11,14 +11,17 @@ INTERRUPTED_LINE = "interrupted by Ctrl-C: stopped at once, without saving"
 
 
 def interrupted_while_starting(signum, frame):
-    """Ctrl-C while the command is still importing: the one line and exit code 130, never a
-    traceback through the imports (app.py takes over once it is ready)."""
+    """Ctrl-C, SIGTERM or SIGHUP while the command is still importing: the one line and exit
+    code 130/143/129, never a traceback through the imports nor a silent kill (app.py takes
+    Ctrl-C over once it is ready; `train` and `sweep` take all three over while they run)."""
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     try:
-        os.write(2, (INTERRUPTED_LINE + "\n").encode())
+        os.write(2, f"interrupted by {name}: stopped at once, without saving\n".encode())
     except OSError:
         pass
-    os._exit(130)
+    os._exit(128 + int(signum))
 
 
 if os.path.basename(sys.argv[0] if sys.argv else "") == "simplegrad":  # the console script
-    signal.signal(signal.SIGINT, interrupted_while_starting)
+    for _signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(_signum, interrupted_while_starting)

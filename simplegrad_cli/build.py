@@ -1,6 +1,7 @@
 """Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
 
-The model is built layer by layer with a dry forward pass of one sample through each layer, so
+First a shape-only pass walks the layers (no array allocated) to refuse a model too big to
+train. Then the model is built layer by layer with a dry forward pass of one sample through each layer, so
 a size that does not chain is reported at the layer's line in the config, and sizes left as
 null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
 """
@@ -214,22 +215,16 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     of the config with every inferred size filled in (stored in checkpoints, so `eval` can
     rebuild the model without the data).
     """
+    check_model_memory(cfg, input_shape)  # before any weight is allocated
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
     shape = tuple(input_shape)
     modules, rows, layers = [], [], []
     specs = cfg.values["model"]
-    batch, parameters, activations = cfg.values["data"]["batch_size"], 0, 0
     for index, spec in enumerate(specs):
         (name, args), = spec.items()
         path = ("model", index, name)
         args = _infer(cfg, path, name, args, shape)
-        count = registry.LAYERS[name].parameters(args)
-        if count > MAX_LAYER_PARAMETERS:
-            _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
-                             f"{MAX_LAYER_PARAMETERS:,}")
         columns = _window_columns(name, args, shape)
-        parameters, activations = parameters + count, activations + columns
-        _check_memory(cfg, path, parameters, activations, batch)
         module = make_layer(name, args)
         module.eval()
         try:
@@ -241,8 +236,6 @@ def build_model(cfg, input_shape, num_classes, sample=None):
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
             _fail(cfg, path, f"produces an unusable output of per-sample shape {shape}")
-        activations += math.prod(shape)
-        _check_memory(cfg, path, parameters, activations, batch)
         modules.append(module)
         layers.append({name: args})
         rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
@@ -276,26 +269,61 @@ def training_memory(rows, batch_size):
             + BYTES_PER_ACTIVATION * batch_size * sum(r.activations for r in rows))
 
 
+def check_model_memory(cfg, input_shape):
+    """Walk the model's layers on shapes alone (no array is allocated) and refuse a model too
+    big to train before any of it is built: a layer over MAX_LAYER_PARAMETERS, or parameters
+    plus one batch's activations over the memory budget (named at the layer where the total
+    stops fitting)."""
+    shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
+    totals, parameters, activations = [], 0, 0
+    for index, spec in enumerate(cfg.values["model"]):
+        (name, args), = spec.items()
+        path = ("model", index, name)
+        args = _infer(cfg, path, name, args, shape)
+        count = registry.LAYERS[name].parameters(args)
+        columns = _window_columns(name, args, shape)
+        shape = output_shape(name, args, shape)
+        parameters, activations = parameters + count, activations + columns + math.prod(shape)
+        totals.append((path, count, parameters, activations))
+    whole = "" if len(totals) < 2 else f"; the whole model has {parameters:,} parameters"
+    for path, count, parameters, activations in totals:
+        if count > MAX_LAYER_PARAMETERS:
+            _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
+                             f"{MAX_LAYER_PARAMETERS:,}")
+        kept = BYTES_PER_ACTIVATION * batch * activations
+        try:
+            check_fits(BYTES_PER_PARAMETER * parameters + kept, f"training the model up to "
+                       f"this layer ({parameters:,} parameters; {format_bytes(kept)} of "
+                       f"activations for data.batch_size {batch})")
+        except MemoryLimitError as error:
+            _fail(cfg, path, f"{error}{whole if path != totals[-1][0] else ''}")
+
+
+def output_shape(name, args, shape):
+    """A config layer's per-sample output shape, worked out from its arguments alone."""
+    need = registry.LAYERS[name].input
+    if name == "flatten":
+        return (math.prod(shape),)
+    if need is not None and need.window:
+        return (args.get("out", shape[0]), *_window_output(args, shape))
+    if "out" in args:
+        return (*shape[:-1], args["out"])
+    return tuple(shape)
+
+
+def _window_output(args, shape):
+    """Height and width after a conv or pooling window slides over a (C, H, W) sample."""
+    kernel, padding = args["kernel_size"], args["padding"]
+    stride = args.get("stride") or kernel
+    return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
+
+
 def _window_columns(name, args, shape):
     """Values a conv or pooling layer unfolds one sample into (C x k x k per output pixel)."""
     need = registry.LAYERS[name].input
     if need is None or not need.window:
         return 0
-    kernel, padding = args["kernel_size"], args["padding"]
-    stride = args.get("stride") or kernel
-    height, width = ((size + 2 * padding - kernel) // stride + 1 for size in shape[1:])
-    return shape[0] * kernel * kernel * max(height, 0) * max(width, 0)
-
-
-def _check_memory(cfg, path, parameters, activations, batch):
-    """Fail at this layer when the model so far would not fit in memory while training."""
-    needed = BYTES_PER_PARAMETER * parameters + BYTES_PER_ACTIVATION * batch * activations
-    try:
-        check_fits(needed, f"training the model up to this layer ({parameters:,} parameters; "
-                           f"{format_bytes(BYTES_PER_ACTIVATION * batch * activations)} of "
-                           f"activations for data.batch_size {batch})")
-    except MemoryLimitError as error:
-        _fail(cfg, path, str(error))
+    return shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
 
 
 def _check_output(cfg, shape, num_classes, last, last_layer):

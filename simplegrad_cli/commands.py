@@ -63,7 +63,7 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
     on a terminal, a chart of the epochs)."""
     from simplegrad_cli.stored_run import open_checkpoint, stored_config
-    from simplegrad_cli.train import Trainer
+    from simplegrad_cli.train import StopSignals, Trainer
 
     shortcuts = _shortcuts(seed, epochs, out)
     checkpoint = open_checkpoint(resume) if resume else None
@@ -92,7 +92,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if os.path.isdir(folder.path):
         folder.lock()  # a run still writing there is refused before the data load too
     try:
-        return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json)
+        with StopSignals(at_once=True):  # the loop saves on a signal; until then, stop at once
+            return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json)
     finally:
         folder.unlock()
 

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from simplegrad_cli import display
-from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.errors import OK, CliError, printable
 from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image, \
     read_samples
 
@@ -158,8 +158,8 @@ def _table(rows):
 
     title = f"predictions ({len(rows):,} inputs)"
     header = ["input"] + ["label"] * labelled + [f"top {i}" for i in range(1, k + 1)]
-    cells = [[r["input"]] + [str(r.get("label", ""))] * labelled + [cell(t) for t in r["top"]]
-             for r in rows]
+    cells = [[printable(r["input"])] + [str(r.get("label", ""))] * labelled +
+             [printable(cell(t)) for t in r["top"]] for r in rows]
     if len(rows) <= TABLE_ROWS:
         display.table(title, [header[0]] + [">label"] * labelled + header[1 + labelled:], cells)
         return
@@ -177,10 +177,9 @@ class _progress:
 
     def __enter__(self):
         if sys.stderr.isatty() and self.total > BATCH:
-            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar = Progress(console=display.printable_console(stderr=True), transient=True)
             self.task = self.bar.add_task("predict", total=self.total)
             self.bar.start()
         return self.advance

@@ -85,19 +85,21 @@ def image_layout(shape):
 
 def expand(inputs):
     """Input paths with folders replaced by the image files below them (sorted)."""
-    from simplegrad.data.local import IMAGE_EXTENSIONS
+    from simplegrad.data.local import IMAGE_EXTENSIONS, files_below
 
     files = []
     for path in map(str, inputs):
         if os.path.isdir(path):
-            found = sorted(os.path.join(root, name) for root, _, names in os.walk(path)
-                           for name in names if _extension(name) in IMAGE_EXTENSIONS)
+            found = sorted(name for name in files_below(path, path)
+                           if _extension(name) in IMAGE_EXTENSIONS)
             if not found:
                 raise CliError(f"{path}: a folder with no image files "
                                f"({', '.join(sorted(IMAGE_EXTENSIONS))})")
             files += found
         elif os.path.isfile(path):
             files.append(path)
+        elif os.path.exists(path):  # reading a pipe would block until someone writes to it
+            raise CliError(f"{path}: is not a regular file (a pipe, socket or device)")
         else:
             raise CliError(f"{path}: no such file or folder")
     return files

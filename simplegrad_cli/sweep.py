@@ -17,11 +17,12 @@ import time
 import warnings
 
 from simplegrad.atomic import write_text
+from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
 from simplegrad_cli import display
-from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
-    signal_exit_code, signal_name
-from simplegrad_cli.run_folder import RunFolder
+from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
+    STOP_SIGNALS, signal_exit_code, signal_name
+from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
@@ -31,6 +32,7 @@ UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their plac
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
+TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
 
 
 def import_optuna():
@@ -119,6 +121,12 @@ class SweepRunner:
         self.out = RunFolder(s["out"])
         self.metric, self.maximize = s["metric"], s["mode"] == "max"
         self.jobs, self.target = s["jobs"], s["trials"]
+        try:  # each trial is a Python process: 1,024 of them would take the machine down
+            check_fits(self.jobs * TRIAL_PROCESS_BYTES, f"{self.jobs} trials at once (about "
+                       f"{format_bytes(TRIAL_PROCESS_BYTES)} per trial process)")
+        except MemoryLimitError as error:
+            raise ConfigError(f"{error}; lower it", path="jobs",
+                              where=sweep.origins.get(("jobs",), sweep.file)) from None
         if s["sampler"]["name"] == "grid":
             from simplegrad_cli.sweep_space import grid_size
 
@@ -132,8 +140,7 @@ class SweepRunner:
         """Create or load the study (checking that a loaded one searches the same space)."""
         s = self.sweep.settings
         if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
-            self.out.check()
-            os.makedirs(self.out.path, exist_ok=True)
+            self.take_folder()
         try:
             self.study = self.create_study()
         except ImportError as error:
@@ -145,6 +152,7 @@ class SweepRunner:
                 type(error).__name__
             raise CliError(f"cannot open the study storage {shown_url(self.url)}: "
                            f"{message}") from None
+        self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()
         stored = self.study.user_attrs.get("sweep")
         if stored is None:
@@ -157,6 +165,18 @@ class SweepRunner:
         if not self.join:
             self.fail_left_running()
         self.study.sampler = self.make_sampler(len(self.study.trials))
+
+    def take_folder(self):
+        """Create the sweep folder and become its only writer (the run folder's lock, held
+        until `release`): a second sweep there would take this one's running trials for
+        leftovers and fail them, and a `train --out` there would mix a run into the sweep."""
+        self.out.check()
+        os.makedirs(self.out.path, exist_ok=True)
+        self.out.lock()
+
+    def release(self):
+        """Give the sweep folder back (see `take_folder`)."""
+        self.out.unlock()
 
     def create_study(self, attempts=5):
         """Open the storage and create (or load) the study. Workers starting together on a
@@ -249,12 +269,18 @@ class SweepRunner:
     def start(self, trial):
         """Start `simplegrad train` for a trial in SWEEP_DIR/trial-NNNN."""
         folder = RunFolder(os.path.join(self.out.path, f"trial-{trial.number:04d}"))
-        if os.path.exists(folder.path) and os.listdir(folder.path):
+        os.makedirs(folder.path, exist_ok=True)
+        try:  # claimed (locked) while empty; the trial's `simplegrad train` then locks it
+            folder.lock()
+            if os.listdir(folder.path) != [LOCK_FILE]:
+                raise CliError(f"{folder.path}: already exists, from another study; use "
+                               "another --out or delete the folder")
+        except CliError:
             trial.set_user_attr("outcome", "interrupted")
             self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
-            raise CliError(f"{folder.path}: already exists, from another study; use another "
-                           "--out or delete the folder")
-        os.makedirs(folder.path, exist_ok=True)
+            raise
+        finally:
+            folder.unlock()
         params = dict(trial.params)
         trial.set_user_attr("folder", folder.path)
         trial.set_user_attr("host", socket.gethostname())
@@ -337,8 +363,6 @@ class SweepRunner:
         """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
         `screen` shows the progress (sweep_display); call open_study first."""
         self.screen = screen
-        self.out.check()
-        os.makedirs(self.out.path, exist_ok=True)
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
         try:
@@ -482,9 +506,12 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
 
     sweep = load_sweep(source, searches, sets, options)
     runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
-    runner.open_study()
-    with sweep_display(sweep) as screen:
-        summary = runner.run(screen)
+    try:
+        runner.open_study()
+        with sweep_display(sweep) as screen:
+            summary = runner.run(screen)
+    finally:
+        runner.release()
     if as_json:
         display.print_json(summary)
     else:

@@ -7,6 +7,7 @@ import sys
 import time
 
 from simplegrad_cli import display
+from simplegrad_cli.errors import printable
 
 
 def shown_value(metric, value):
@@ -76,11 +77,10 @@ class LiveSweepDisplay(PlainSweepDisplay):
     """A rich Live table on stderr: running trials with their epoch, finished ones, the best."""
 
     def __init__(self, sweep):
-        from rich.console import Console
         from rich.live import Live
 
         super().__init__(sweep)
-        self.console = Console(stderr=True)
+        self.console = display.printable_console(stderr=True)  # params and errors escaped
         self.done, self.running, self.best = [], [], None
         self.live = Live(console=self.console, refresh_per_second=4, transient=False)
         self.last_draw = 0.0
@@ -129,7 +129,7 @@ class LiveSweepDisplay(PlainSweepDisplay):
         from rich.console import Group
         from rich.text import Text
 
-        self.live.update(Group(table, Text(f"best so far: {best}")))
+        self.live.update(Group(table, Text(printable(f"best so far: {best}"))))
 
     def close(self):
         self.redraw()

@@ -44,10 +44,12 @@ class LoopState:
 
 class StopSignals:
     """Turn SIGINT, SIGTERM and SIGHUP into a flag checked between steps (the loop then saves
-    and stops); a second signal stops at once, without saving."""
+    and stops); a second signal stops at once, without saving. With `at_once` (while loading
+    data and preparing the run, when there is nothing to save) the first signal stops at once:
+    one line and exit code 130/143/129 instead of the kernel's silent kill."""
 
-    def __init__(self):
-        self.signum = None
+    def __init__(self, at_once=False):
+        self.signum, self.at_once = None, at_once
 
     def __enter__(self):
         self.previous = {s: signal.signal(s, self.handle) for s in STOP_SIGNALS}
@@ -58,7 +60,7 @@ class StopSignals:
             signal.signal(signum, handler)
 
     def handle(self, signum, frame):
-        if self.signum is not None:  # asked twice: stop now, named as the second signal
+        if self.at_once or self.signum is not None:  # asked twice: named as the second
             raise Interrupted(f"interrupted by {signal_name(signum)}: stopped at once, "
                               "without saving", exit_code=signal_exit_code(signum))
         self.signum = signum
@@ -68,6 +70,17 @@ def _saved_loop(state):
     """The loop counters a checkpoint stores; the last metrics record is stored once, as the
     checkpoint's `metrics`, so every value (the learning rate among them) appears once."""
     return {key: value for key, value in asdict(state).items() if key != "last_record"}
+
+
+def _first_non_finite(state, name=""):
+    """The name (`model/0.weight`, `optim/state/0/exp_avg`) of the first float array holding
+    NaN or inf in a nested state dict, or None if every one is finite."""
+    if isinstance(state, np.ndarray):
+        return name if state.dtype.kind == "f" and not np.isfinite(state).all() else None
+    items = state.items() if isinstance(state, dict) else \
+        enumerate(state) if isinstance(state, (list, tuple)) else ()
+    return next((found for key, value in items
+                 if (found := _first_non_finite(value, f"{name}/{key}".lstrip("/")))), None)
 
 
 def evaluate(model, dataset, loss_fn, num_classes):
@@ -138,6 +151,12 @@ class Trainer:
         except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
+        state = {"model": self.model.state_dict(), "optim": self.optimizer.state_dict()}
+        bad = _first_non_finite(state)
+        if bad is not None:  # training would diverge at its first step
+            raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: {bad} holds "
+                           "NaN or infinite values; resume from an earlier checkpoint (such as "
+                           "best.npz) or train afresh")
 
     def replan_schedule(self):
         """After `restore`: a cosine schedule whose length came from train.epochs is stretched

@@ -77,8 +77,9 @@ def _to_python(node, path, origins, where, loader, depth=0, count=None):
         raise ConfigError(f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)",
                           where=here, path=dotted(path[:3]) + "...")
     if count[0] > MAX_VALUES:
-        raise ConfigError(f"more than {MAX_VALUES:,} values once aliases (*name) are expanded;"
-                          " a config is never that large", where=here, path=dotted(path[:3]))
+        raise ConfigError(f"more than {MAX_VALUES:,} values (an alias *name counts as all it "
+                          "repeats); a config is never that large", where=here,
+                          path=dotted(path[:3]))
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         raise ConfigError(f"invalid YAML: unsupported tag {_short_tag(node.tag)!r}; write plain "
                           "values", where=here, path=dotted(path))

@@ -38,10 +38,7 @@ def _label_column(table, wanted, name):
     """The label column: `wanted`, a conventional name, or the one ClassLabel column."""
     columns = table.column_names
     if wanted is not None:
-        if wanted not in columns:
-            raise DataError(f"{name}: no label column {wanted!r} (columns found: "
-                            f"{', '.join(columns)})")
-        return wanted
+        return _present(columns, [wanted], "label", name)[0]
     for candidate in LABEL_NAMES:
         if candidate in columns:
             return candidate
@@ -52,14 +49,20 @@ def _label_column(table, wanted, name):
                     f"pass label_column=NAME")
 
 
+def _present(columns, wanted, what, name):
+    """`wanted` (a list of column names), if the table has every one of them."""
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise DataError(f"{name}: no {what} column {missing[0]!r} (columns found: "
+                        f"{', '.join(columns)})")
+    return wanted
+
+
 def _image_column(table, wanted, name):
     """The image column: `wanted`, the first column of Image type, or a conventional name."""
     columns = table.column_names
     if wanted is not None:
-        if wanted not in columns:
-            raise DataError(f"{name}: no image column {wanted!r} (columns found: "
-                            f"{', '.join(columns)})")
-        return wanted
+        return _present(columns, [wanted], "image", name)[0]
     typed = [c for c in columns if type(table.features[c]).__name__ == "Image"]
     if typed:
         return typed[0]
@@ -112,11 +115,8 @@ def _table_features(table, label, wanted, name):
     """Numeric columns (scalars or fixed-length vectors) side by side as (N, F) float32."""
     columns = table.column_names
     if wanted is not None:
-        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-        missing = [c for c in wanted if c not in columns]
-        if missing:
-            raise DataError(f"{name}: no feature column {missing[0]!r} (columns found: "
-                            f"{', '.join(columns)})")
+        wanted = _present(columns, [wanted] if isinstance(wanted, str) else list(wanted),
+                          "feature", name)
     chosen = wanted if wanted is not None else [c for c in columns if c != label]
     data = table.with_format("numpy", columns=chosen)[:] if chosen else {}
     arrays = []

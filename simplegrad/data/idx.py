@@ -28,6 +28,9 @@ def read_idx(path):
     checked against the file and the memory budget before any data is read, so a truncated,
     foreign or decompression-bomb file is a DataError, not a garbage array or an OOM kill.
     """
+    if os.path.exists(path) and not os.path.isfile(path):  # opening a pipe would block
+        raise DataError(f"{path}: is not a regular file (a pipe, socket or device); expected "
+                        "an MNIST IDX file")
     try:
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
@@ -132,7 +135,7 @@ def _candidates(path):
     except OSError:
         return []
     return [os.path.join(folder, n) for n in names
-            if n.startswith(prefix) and os.path.isfile(os.path.join(folder, n))]
+            if n.startswith(prefix) and not os.path.isdir(os.path.join(folder, n))]
 
 
 def _gz_last(name):

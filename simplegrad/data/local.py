@@ -1,5 +1,6 @@
 """Datasets from local files: tables and save_to_disk folders (through `datasets`), image
 folders, .npz archives and MNIST IDX files (NumPy only)."""
+import itertools
 import os
 
 import numpy as np
@@ -9,7 +10,7 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
 from simplegrad.data.images import images_to_features, normalize_features
-from simplegrad.npz_headers import check_npz
+from simplegrad.npz_headers import open_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
                  ".jsonl": "json", ".arrow": "arrow"}
@@ -56,11 +57,11 @@ def load_local(path, split="train", image_column=None, label_column=None, featur
 
 def _load_folder(source, path, split, hf_cache_dir):
     """A `datasets.Dataset` for `split` from a save_to_disk folder, table files or images."""
-    if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
-        return _load_saved(source, path, split)
     if os.path.dirname(os.path.abspath(path)) == os.path.abspath(path):
         raise DataError(f"{source}: is the root folder; expected a folder of data files")
-    extensions = _extensions_below(path)
+    extensions = _extensions_below(source, path)
+    if any(os.path.isfile(os.path.join(path, marker)) for marker in SAVED_MARKERS):
+        return _load_saved(source, path, split)
     if ".py" in extensions:
         raise DataError(f"{source}: holds a Python file (.py); simplegrad never runs dataset "
                         f"scripts from a data folder, remove it or point data.source at the "
@@ -131,20 +132,14 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
     """
+    archive = open_npz(path, path, DataError)
+    if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
+        raise DataError(f"{path}: holds a single array, not an .npz archive of features and "
+                        f"labels")
     try:
-        check_npz(path, path)
-    except ValueError as error:
-        raise DataError(str(error)) from None
-    try:
-        archive = np.load(path, allow_pickle=False)
-        if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
-            raise DataError(f"{path}: holds a single array, not an .npz archive of features "
-                            f"and labels")
         with archive:
             arrays = {key: archive[key] for key in archive.files}
-    except DataError:
-        raise
-    except Exception as error:  # zipfile alone raises six kinds of error for a damaged file
+    except Exception as error:  # object arrays, CRC and zlib errors of a damaged member
         raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
     raw = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
     if raw:  # NumPy hands back members that are not .npy files as bytes
@@ -156,7 +151,7 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     x = _pick(path, arrays, feature_key, FEATURE_KEYS, "feature")
     y = _pick(path, arrays, label_key, LABEL_KEYS, "label")
     if num_classes is None and "num_classes" in arrays and arrays["num_classes"].ndim == 0:
-        num_classes = int(arrays["num_classes"])
+        num_classes = arrays["num_classes"].item()  # checked by ArrayDataset, as given
     if x.dtype == np.uint8 and x.ndim in (3, 4):
         x = images_to_features(x, flatten, normalize, where=path)
     else:
@@ -219,16 +214,27 @@ def _extension(path):
     return os.path.splitext(name)[1]
 
 
-def _extensions_below(path, limit=10000):
+def _extensions_below(source, path, limit=10000):
     """The set of file extensions under `path` (recursively; stops after `limit` files)."""
-    found, seen = set(), 0
-    for _, _, files in os.walk(path):
-        for name in files:
-            found.add(_extension(name))
-            seen += 1
-            if seen >= limit:
-                return found
-    return found
+    return {_extension(name) for name in itertools.islice(files_below(source, path), limit)}
+
+
+def files_below(source, path):
+    """Every file under the folder `path` (recursively, not into linked folders), refusing a
+    pipe, socket or device there: reading one would block forever or read garbage."""
+    folders = [path]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append(entry.path)
+                elif entry.is_file() or not os.path.exists(entry.path):  # or a broken link
+                    yield entry.path
+                else:
+                    raise DataError(f"{source}: {entry.path} is not a regular file (a pipe, "
+                                    "socket or device); remove it or move the data files "
+                                    "elsewhere")
 
 
 def _first_line(error):

@@ -320,5 +320,18 @@ CHECKPOINT_CASES = (
     + cases("random state of the wrong type", meta(rng_state={"state": 1}),
             ["cannot resume", "random generator"], ("resume",))
     + cases("random state that is a list", meta(rng_state=[1]), ["malformed", "'rng_state'"])
+    + cases("weights that are infinite", resave(
+        lambda a, h: a["model/0.weight"].fill(np.inf)),
+        ["cannot resume", "model/0.weight holds NaN or infinite values", "best.npz"],
+        ("resume",))
+    + cases("optimizer moments that are NaN", resave(
+        lambda a, h: a["optim/state/2/exp_avg_sq"].fill(np.nan)),
+        ["cannot resume", "optim/state/2/exp_avg_sq holds NaN or infinite values"], ("resume",))
+    + [Case(f"weights of dtype {dtype} ({name})", args, (CK, "model/0.weight", "has dtype",
+                                                        "expected float32"),
+            {CK: resave(lambda a, h, dtype=dtype: a.update(
+                {"model/0.weight": np.zeros(a["model/0.weight"].shape, dtype)}))})
+       for dtype in ("float64", "int64", "bool", "<U3", "datetime64[s]", "V4")
+       for name, args in _commands(ALL)]
 )
 

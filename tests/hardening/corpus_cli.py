@@ -1,5 +1,7 @@
 """Bad command lines: unknown options, missing arguments and values, conflicting flags,
 malformed `--set` overrides and unusable output folders, each a row of the corpus."""
+import os
+
 import numpy as np
 
 from corpus_case import Case
@@ -140,6 +142,14 @@ CLI_CASES = [
     k("predict an array of the wrong shape", ["predict", "ck.npz", "a.npy"],
       ["a.npy", "shape (5,)", "2 feature values"],
       {"ck.npz": _checkpoint, "a.npy": lambda path, base: np.save(path, np.ones((4, 5)))}),
+    Case("predict a fifo", ["predict", "ck.npz", "rows.csv"],
+         ("rows.csv", "not a regular file", "pipe"),
+         {C: TINY, "ck.npz": _checkpoint, "rows.csv": lambda path, base: os.mkfifo(path)},
+         real=True, real_only=True),
+    Case("predict a folder holding a fifo", ["predict", "ck.npz", "pictures"],
+         ("pictures/b.png is not a regular file", "pipe"),
+         {C: TINY, "ck.npz": _checkpoint, "pictures/a.png": "nope",
+          "pictures/b.png": lambda path, base: os.mkfifo(path)}, real=True, real_only=True),
     k("predict top-k 0", ["predict", "ck.npz", "--split", "test", "--top-k", "0"],
       ["--top-k", "0"], {"ck.npz": _checkpoint}),
     k("predict into a text file", ["predict", "ck.npz", "--split", "test", "--out", "p.txt"],

@@ -1,5 +1,6 @@
 """Bad data: missing columns, labels out of range, NaN/inf, ragged shapes, empty splits,
 unreadable files and an unreachable hub dataset, each a row of the corpus."""
+import os
 import zipfile
 
 import numpy as np
@@ -34,6 +35,25 @@ def _truncated_npz(path, base):
     np.savez(path, x=np.zeros((50, 2), np.float32), y=np.zeros(50, np.int64))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
+
+
+def _fifo(path, base):
+    """A named pipe (nobody ever writes to it: reading it would block forever)."""
+    os.mkfifo(path)
+
+
+def _png(path, base):
+    from PIL import Image
+
+    Image.new("L", (4, 4)).save(path)
+
+
+def _fifo_case(case_id, source, files, words):
+    """A source holding a FIFO: refused in one line. Only as a process, where a hang is a
+    timeout (reading the pipe would block the test run itself)."""
+    case = d(case_id, source, [source, *words], files)
+    case.real = case.real_only = True
+    return case
 
 
 X = np.zeros((6, 2), np.float32)
@@ -117,6 +137,31 @@ DATA_CASES = [
       {"t.csv": "a\n"}),
     d("hub-like path that does not exist", "t.csv/more.csv",
       ["t.csv/more.csv", "no local file or folder"], {"t.csv": "a\n"}, hub=True),
+    d("npz num_classes that is text", "t.npz", ["t.npz", "num_classes must be a positive "
+                                                 "integer", "'abc'"],
+      {"t.npz": _npz(x=X, y=Y, num_classes=np.array("abc"))}),
+    d("npz num_classes of 1e30", "t.npz", ["t.npz", "num_classes must be a positive integer",
+                                           "1e+30"],
+      {"t.npz": _npz(x=X, y=Y, num_classes=np.array(1e30))}),
+    d("labels with nan in a csv", "t.csv", ["t.csv", "whole class indices", "nan"],
+      {"t.csv": "a,b,label\n1,2,0\n1,2,1\n0,0,nan\n1,1,2\n"}),
+    d("labels with nan in json lines", "t.jsonl", ["t.jsonl", "whole class indices", "nan"],
+      {"t.jsonl": '{"a": 1, "label": 0}\n{"a": 2, "label": NaN}\n{"a": 2, "label": 1}\n'}),
+    _fifo_case("data source that is a fifo", "t.csv", {"t.csv": _fifo},
+               ["not a regular file", "pipe"]),
+    _fifo_case("fifo in an image folder", "imgs", {"imgs/a/1.png": _png, "imgs/b/2.png": _png,
+                                                   "imgs/b/3.png": _fifo},
+               ["imgs/b/3.png is not a regular file", "pipe"]),
+    _fifo_case("fifo among csv files", "tables", {"tables/a.csv": "a,label\n1,0\n",
+                                                  "tables/b.csv": _fifo},
+               ["tables/b.csv is not a regular file"]),
+    _fifo_case("fifo in a save_to_disk folder", "saved",
+               {"saved/state.json": "{}", "saved/data-00000-of-00001.arrow": _fifo},
+               ["saved/data-00000-of-00001.arrow is not a regular file"]),
+    _fifo_case("mnist idx file that is a fifo", "mnist",
+               {"mnist/train-images-idx3-ubyte": _fifo,
+                "mnist/train-labels-idx1-ubyte": b"\0\0\x08\x01\0\0\0\x00"},
+               ["train-images-idx3-ubyte", "not a regular file", "MNIST IDX"]),
     d("unreachable hub dataset", "someone/no-such-dataset",
       ["someone/no-such-dataset", "offline mode is on", "--set data.source=PATH",
        "configs/spirals.yaml"], {}, hub=True),

@@ -82,3 +82,51 @@ def test_ten_thousand_stray_arrays_give_a_short_line(run):
     assert result.exit_code == 2
     assert len(line) < 400 and "unexpected arrays: model/extra0.weight" in line
     assert line.endswith("and 9,995 more")
+
+
+def test_predict_escapes_file_and_class_names_in_long_listings(run):
+    """Over 500 inputs, predict prints plain aligned lines instead of a rich table: those
+    lines escape the input file's name and the class names too."""
+    checkpoint = _rewrite(run, "named.npz", _named)
+    inputs = run / f"{HOSTILE}.npy"
+    np.save(inputs, np.zeros((501, 2), np.float32))
+    result = invoke("predict", checkpoint, inputs, "--top-k", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u200b" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert f"{SHOWN}.npy[500]" in result.stdout
+
+
+class _Param:
+    name = f"model.0.linear.{HOSTILE}"
+
+    def describe(self):
+        return f"choice [{HOSTILE!r}]"
+
+
+class _Sweep:
+    settings = {"metric": "val_accuracy", "study": HOSTILE, "trials": 1, "mode": "max",
+                "sampler": {"name": "random"}, "pruner": {"name": "none"}, "jobs": 1,
+                "out": HOSTILE}
+    params = [_Param()]
+    base_file = f"{HOSTILE}.yaml"
+
+
+class _Run:
+    number, epoch, seconds, value, values = 0, 1, 1.0, None, {}
+    params = {_Param.name: HOSTILE}
+    outcome, error = "failed", HOSTILE
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["plain", "live"])
+def test_sweep_progress_escapes_params_and_names(capsys, live):
+    from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay
+
+    screen = (LiveSweepDisplay if live else PlainSweepDisplay)(_Sweep())
+    with screen:
+        screen.started(_Run())
+        screen.finished(_Run(), best=None)
+        screen.message(f"stopping {HOSTILE}")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u200b" not in err and "\x07" not in err, err
+    assert SHOWN in err

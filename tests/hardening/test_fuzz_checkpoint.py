@@ -165,3 +165,75 @@ def test_arrays_changed(workdir, original, data):
     if data.draw(st.booleans()):  # also make the manifest agree, so loading gets further
         header["arrays"][name] = {"shape": list(value.shape), "dtype": value.dtype.str}
     _open_with_every_command(workdir, _npz(arrays, header), "arrays")
+
+
+HEADER_DTYPES = st.sampled_from(["<f4", ">f4", "<f8", "<f2", "<i8", "|u1", "|b1", "<c8", "|O",
+                                 "<U3", "|S0", "|V8", "<M8[s]", "[('a', '<f4')]", "f4", "x"])
+HEADER_SHAPES = st.one_of(st.lists(st.integers(0, 40), max_size=3).map(tuple),
+                          st.lists(st.integers(-3, 2**62), min_size=1, max_size=3).map(tuple),
+                          st.sampled_from(["()", "(1,)", "None", "'a'", "(1.5,)"]))
+
+
+def _npy_member(payload, change):
+    """A member's .npy bytes with its header dict's shape/descr/fortran_order rewritten by
+    change(header) (text edits included), the array data left as it was."""
+    version = payload[6:8]
+    size_bytes = 2 if version == b"\x01\x00" else 4
+    length = int.from_bytes(payload[8:8 + size_bytes], "little")
+    start = 8 + size_bytes
+    header = change(payload[start:start + length].decode("latin1"))
+    text = header.encode("latin1")
+    text += b" " * (-(start + len(text) + 1) % 64) + b"\n"
+    return payload[:8] + len(text).to_bytes(size_bytes, "little") + text + \
+        payload[start + length:]
+
+
+@fuzz(100)
+@given(data=st.data())
+def test_npy_headers_changed(workdir, original, data):
+    """Members whose .npy header declares another shape, dtype or order than the data it
+    frames (big-endian and object dtypes, negative and huge dimensions, broken text)."""
+    import ast
+
+    members = _members(original)
+    for _ in range(data.draw(st.integers(1, 2))):
+        index = data.draw(st.integers(0, len(members) - 1))
+        name, payload = members[index]
+        field = data.draw(st.sampled_from(["shape", "descr", "fortran_order", "text"]))
+
+        def change(text):
+            try:
+                header = ast.literal_eval(text)
+            except (ValueError, SyntaxError):  # already broken by an earlier text edit
+                return text[::-1]
+            if field == "shape":
+                header["shape"] = data.draw(HEADER_SHAPES)
+            elif field == "descr":
+                header["descr"] = data.draw(HEADER_DTYPES)
+            elif field == "fortran_order":
+                header["fortran_order"] = data.draw(st.sampled_from([True, False, 1, "yes"]))
+            else:
+                at = data.draw(st.integers(0, len(text)))
+                return text[:at] + data.draw(st.text("{}()[]',:0123456789 ", max_size=3)) + \
+                    text[at + data.draw(st.integers(0, 3)):]
+            return "{" + ", ".join(f"'{k}': {v!r}" if not (k == "shape" and isinstance(v, str))
+                                   else f"'{k}': {v}" for k, v in header.items()) + ", }"
+        members[index] = (name, _npy_member(payload, change))
+    _open_with_every_command(workdir, _zip(members), "npy header")
+
+
+@fuzz(60)
+@given(data=st.data())
+def test_weights_and_moments_made_non_finite(workdir, original, data):
+    """NaN, inf or huge values in weights, biases or optimizer moments (every dtype and shape
+    right): `info` describes, `eval` reports, `train --resume` refuses or diverges cleanly."""
+    arrays, header = _arrays_and_header(original)
+    for name in data.draw(st.lists(st.sampled_from(sorted(arrays)), min_size=1, max_size=3)):
+        value = arrays[name].copy()
+        flat = value.reshape(-1)
+        if flat.size:
+            where = data.draw(st.lists(st.integers(0, flat.size - 1), min_size=1, max_size=4))
+            flat[where] = data.draw(st.sampled_from([np.nan, np.inf, -np.inf, 3e38, -3e38,
+                                                     1e-45]))
+        arrays[name] = value
+    _open_with_every_command(workdir, _npz(arrays, header), "non-finite")

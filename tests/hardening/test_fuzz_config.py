@@ -195,3 +195,51 @@ def edited_text(draw):
 def test_edited_yaml_text(workdir, text):
     _check_config(workdir, "text", text)
 
+
+
+HUGE_INT = "9" * 5000  # past Python's 4,300-digit int() limit
+HOSTILE_SCALARS = st.sampled_from([
+    "!!int abc", "!!float x", "!!timestamp 2020-13-01", "!!bool maybe", "!!binary ###",
+    "!!null x", "!!str 3", "!!set {a, b}", "!!omap [a: 1]", "!!python/object:os.system x",
+    "!<tag:yaml.org,2002:int> 7", "!local 3", HUGE_INT, f"-{HUGE_INT}", f"0x{'f' * 4000}",
+    "1e999", "-.inf", ".nan", "0o777", "0b101", "+12", "1_0", "'\x1b[2J'", "\"\\u200b\"",
+    "\"\\x00\"", "*undefined", "&anchor 3", "[&a 1, *a]", "{<<: {out: 4}}", "? complex key",
+    "|\n    block", ">-\n    folded", "'" + "x" * 3000 + "'", "[" * 40 + "]" * 40,
+    "{a: " * 40 + "1" + "}" * 40, "[]", "{}", "~", "\ufeff3"])
+
+
+@st.composite
+def documents(draw):
+    """TINY with values replaced by explicit tags, huge integers, anchors and aliases, merge
+    keys, control characters and deep nesting; sometimes an alias bomb or a second document."""
+    lines = TINY.splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(lines) - 1))
+        key, colon, _ = lines[index].partition(":")
+        if colon and draw(st.booleans()):
+            lines[index] = f"{key}: {draw(HOSTILE_SCALARS)}"
+        else:
+            lines.insert(index, f"{draw(st.sampled_from(WORDS))}: {draw(HOSTILE_SCALARS)}")
+    extra = draw(st.sampled_from(["", "---\nseed: 1\n", "...\n", "x: &b [*b]\n",
+                                  "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+                                      f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, "
+                                      f"*{p}, *{p}, *{p}]\n" for p, n in zip("abcde", "bcdef")),
+                                  "%YAML 1.1\n---\n", "%TAG !e! tag:example.com,2000:\n---\n"]))
+    return (extra if extra.startswith("%") else "") + "\n".join(lines) + "\n" + \
+        ("" if extra.startswith("%") else extra)
+
+
+@fuzz(100)
+@given(text=documents())
+def test_hostile_yaml_documents(workdir, text):
+    _check_config(workdir, "documents", text)
+
+
+@fuzz(80)
+@given(overrides=st.lists(st.builds(lambda path, value: f"{path}={value}",
+                                    st.sampled_from(_REAL_PATHS + ["model.0", "model.99",
+                                                                   f"model.{HUGE_INT}.linear",
+                                                                   "data.options.x"]),
+                                    HOSTILE_SCALARS), min_size=1, max_size=2))
+def test_hostile_set_values(workdir, overrides):
+    _check_config(workdir, "--set hostile", TINY, *overrides)

@@ -267,3 +267,58 @@ def test_npz_shapes_reads_headers_without_inflating(tmp_path):
         tracemalloc.stop()
     assert shapes == {"model/0.weight": (4000, 2500)}
     assert peak < 2 * 2**20, peak  # the array itself is 40 MB
+
+
+@pytest.mark.parametrize("width, count, limit, words", [
+    # three layers of 9M parameters (144 MB each to train) against 250 MiB: the old code
+    # built the first two (72 MB of weights, more while initialising) before refusing
+    (3000, 4, "250M", ["big.yaml:5", "model.2.linear", "18,015,000 parameters",
+                       "the whole model has 27,027,003 parameters"]),
+    # eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 16 GB
+    (9999, 11, "4G", ["big.yaml:6", "model.3.linear", "299,999,997 parameters", "4.8 GB",
+                      "the whole model has 999,959,997 parameters"]),
+], ids=["27M", "1B"])
+def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypatch, width,
+                                                             count, limit, words):
+    """The shape-only pre-pass refuses at the layer where the total stops fitting, before
+    allocating any layer (the old code built every layer up to that one)."""
+    layers = "".join(f"  - linear: {{out: {width}}}\n" for _ in range(count))
+    (workdir / "big.yaml").write_text("data: {source: 'synthetic:spirals'}\nmodel:\n"
+                                      f"{layers}  - linear: {{out: 3}}\n")
+    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", limit)
+    tracemalloc.start()
+    try:
+        result = invoke("validate", "big.yaml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 2
+    assert peak < 20 * 2**20, peak
+    assert_words(error_line(result.stderr), ["SIMPLEGRAD_MEMORY_LIMIT", *words])
+
+
+@pytest.mark.parametrize("layers, input_shape", [
+    ([{"conv2d": {"out": 4, "kernel_size": 3, "padding": 2, "stride": 2}},
+      {"max_pool2d": {"kernel_size": 2}}, {"batch_norm2d": {}}, {"avg_pool2d":
+                                                                 {"kernel_size": 3, "stride": 1,
+                                                                  "padding": 1}},
+      {"flatten": {}}, {"layer_norm": {}}, {"linear": {"out": 3}}], (2, 9, 7)),
+    ([{"batch_norm1d": {}}, {"linear": {"out": 5}}, {"gelu": {}}, {"flatten": {}},
+      {"linear": {"out": 3}}],
+     (4, 6)),
+])
+def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
+    """The pre-pass's shapes are the real ones, layer by layer (so its estimate is too)."""
+    from simplegrad_cli import build
+    from simplegrad_cli.config import load_config
+
+    import yaml
+    (workdir / "c.yaml").write_text(yaml.safe_dump({"data": {"source": "synthetic:spirals"},
+                                                    "model": layers}))
+    cfg = load_config("c.yaml", [])
+    _, rows, inferred = build.build_model(cfg, input_shape, 3)
+    shape = input_shape
+    for row, spec in zip(rows, inferred):
+        (name, args), = spec.items()
+        shape = build.output_shape(name, args, shape)
+        assert shape == row.output_shape, (name, shape, row.output_shape)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -105,6 +106,80 @@ def test_ctrl_c_while_the_command_imports_prints_the_line(workdir):
                             text=True, env=offline_env(workdir), timeout=60)
     assert result.returncode == 130, result.stderr
     assert error_line(result.stderr) == INTERRUPTED_LINE
+    assert result.stdout == ""
+
+
+STOPPED_AT_ONCE = {signal.SIGINT: (130, INTERRUPTED_LINE),
+                   signal.SIGTERM: (143, "interrupted by SIGTERM: stopped at once, without "
+                                         "saving"),
+                   signal.SIGHUP: (129, "interrupted by SIGHUP: stopped at once, without "
+                                        "saving")}
+
+
+@pytest.mark.parametrize("signum", list(STOPPED_AT_ONCE), ids=lambda s: s.name)
+def test_a_stop_signal_while_the_data_loads_prints_the_line(workdir, monkeypatch, signum):
+    """Nothing is saved yet: the signal stops at once with its line and exit code, and no run
+    folder is started (old code: SIGTERM and SIGHUP killed the process silently; here the
+    test's own handler stands in for the kernel, so the old code fails instead)."""
+    from simplegrad_cli import build
+
+    def killed(*args):
+        raise AssertionError("the signal reached the default handler")
+    (workdir / "tiny.yaml").write_text(TINY)
+    original = build.load_datasets
+
+    def load_datasets(cfg):
+        os.kill(os.getpid(), signum)
+        return original(cfg)
+    monkeypatch.setattr(build, "load_datasets", load_datasets)
+    previous = {s: signal.signal(s, killed) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = invoke("train", "tiny.yaml", "--out", "run")
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    code, line = STOPPED_AT_ONCE[signum]
+    assert result.exit_code == code, result.stderr
+    assert error_line(result.stderr) == line
+    assert not (workdir / "run").exists()
+
+
+def test_sigterm_from_outside_during_a_slow_data_load(workdir):
+    """A real process whose data load takes a minute: SIGTERM ends it at once, in one line."""
+    (workdir / "tiny.yaml").write_text(TINY)
+    prelude = ("import os, time\nfrom simplegrad_cli import build\n"
+               "def slow(cfg):\n    open('loading', 'w').close()\n    time.sleep(60)\n"
+               "build.load_datasets = slow\nfrom simplegrad_cli.app import main\nmain()\n")
+    process = subprocess.Popen([sys.executable, "-c", prelude, "train", "tiny.yaml", "--out",
+                                "run"], cwd=workdir, env=offline_env(workdir), text=True,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (workdir / "loading").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    assert error_line(stderr) == STOPPED_AT_ONCE[signal.SIGTERM][1]
+    assert not (workdir / "run").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_sigterm_or_sighup_while_the_command_imports_prints_the_line(workdir, signum):
+    """Like Ctrl-C above: the console script's first import installs the handler, so a
+    SIGTERM/SIGHUP during the slow imports is one line and 143/129 (old code: a silent kill)."""
+    script = ("import os, signal, sys\n"
+              "sys.argv = ['simplegrad', '--help']\n"
+              "import simplegrad_cli\n"
+              f"os.kill(os.getpid(), {int(signum)})\n"
+              "from simplegrad_cli.app import main\n"
+              "main()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
+                            text=True, env=offline_env(workdir), timeout=60)
+    code, line = STOPPED_AT_ONCE[signum]
+    assert result.returncode == code, result.stderr
+    assert error_line(result.stderr) == line
     assert result.stdout == ""
 
 
