@@ -1,0 +1,41 @@
+"""Spread NumPy work over the cores: `parallel_chunks(n, fn)` runs fn(start, stop) on
+contiguous pieces of range(n), one piece per thread.
+
+NumPy releases the GIL inside ufunc loops, copies and matmuls, so Python threads that each work
+on their own slice of an array run at the same time. The helper threads wait on a queue when
+idle (they never spin), so on a busy machine they lose only their share of the CPU. How many
+threads: `simplegrad.threads.set_num_threads` (else NumPy's BLAS thread count); with one thread
+fn(0, n) is simply called, with no pool at all.
+"""
+from concurrent.futures import ThreadPoolExecutor
+
+from simplegrad import threads
+
+_pool = None  # helper threads (the calling thread does the first piece itself)
+
+
+def _helpers(count):
+    """A pool of `count` helper threads, rebuilt when the thread count changes."""
+    global _pool
+    if _pool is None or _pool._max_workers != count:
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool = ThreadPoolExecutor(count, thread_name_prefix="simplegrad")
+    return _pool
+
+
+def parallel_chunks(n, fn, min_chunk=1):
+    """Call fn(start, stop) on contiguous pieces covering range(n), in parallel threads; pieces
+    have at least `min_chunk` items (below that, threads cost more than they save)."""
+    count = min(threads.worker_count(), n // max(min_chunk, 1))
+    if count <= 1:
+        fn(0, n)
+        return
+    bounds = [n * i // count for i in range(count + 1)]
+    futures = [_helpers(count - 1).submit(fn, start, stop)
+               for start, stop in zip(bounds[1:-1], bounds[2:])]
+    try:
+        fn(bounds[0], bounds[1])
+    finally:
+        for future in futures:
+            future.result()  # re-raises a helper's exception here
