@@ -212,3 +212,58 @@ def test_first_layer_weight_grad_summed_over_column_blocks(rng):
         for j in range(3):
             expected[:, 0, i, j] = np.einsum("nohw,nhw->o", g, padded[:, 0, i:i + 40, j:j + 40])
     np.testing.assert_allclose(w.grad, expected, rtol=1e-10)
+
+
+def _use_threads(monkeypatch, count):
+    """Split every conv/pool pass into pieces of any size, on `count` threads."""
+    from simplegrad import threads
+    from simplegrad.ops import conv
+    monkeypatch.setattr(threads, "worker_count", lambda: count)
+    monkeypatch.setattr(conv, "MIN_PIECE", 1)
+
+
+@pytest.fixture
+def three_threads(monkeypatch):
+    """Conv and pooling in pieces on three threads for this test."""
+    _use_threads(monkeypatch, 3)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding", CONV_CASES)
+def test_conv2d_in_pieces_on_threads(xs, ws, stride, padding, rng, check_op, three_threads):
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    check_op(lambda x, w, b: conv2d(x, w, b, stride, padding), [x, w, b],
+             lambda x, w, b: torch_f().conv2d(x, w, b, stride, padding))
+
+
+@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
+def test_max_pool2d_in_pieces_on_threads(xs, kernel, stride, padding, rng, check_op,
+                                         three_threads):
+    x = rng.permutation(np.prod(xs)).reshape(xs) * 0.1
+    check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
+             lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
+
+
+def _conv_relu_pool_net(dtype, seed=5):
+    """Output and every gradient of conv -> relu -> pool -> conv -> relu -> pool on 6 images
+    (ties from ReLU zeros, negative inputs, 8 input channels: col2im's channel pieces)."""
+    from simplegrad.nn import functional as F
+    rng = np.random.default_rng(seed)
+    x, w1, b1 = (rng.standard_normal(s) for s in ((6, 8, 12, 12), (5, 8, 3, 3), (5,)))
+    w2, b2 = rng.standard_normal((4, 5, 3, 3)), rng.standard_normal(4)
+    ts = [Tensor(a, requires_grad=True, dtype=dtype) for a in (x, w1, b1, w2, b2)]
+    h = F.max_pool2d(F.relu(F.conv2d(ts[0], ts[1], ts[2], 1, 1)), 2)
+    out = F.max_pool2d(F.relu(F.conv2d(h, ts[3], ts[4], 1, 1)), 2)
+    out.backward(rng.standard_normal(out.shape).astype(dtype))
+    return [out.data] + [t.grad for t in ts]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_threads_give_the_values_of_one_thread(dtype, monkeypatch):
+    """Pieces on three threads against one plain call each: the same numbers (the matmuls are
+    not split, so not even the summation order changes)."""
+    _use_threads(monkeypatch, 1)
+    one = _conv_relu_pool_net(dtype)
+    _use_threads(monkeypatch, 3)
+    for mine, ref in zip(_conv_relu_pool_net(dtype), one):
+        assert mine.dtype == dtype
+        np.testing.assert_allclose(mine, ref, rtol=1e-6 if dtype == np.float32 else 1e-12)
