@@ -6,12 +6,54 @@ way a careful NumPy programmer would: float32 throughout with Python-float scala
 float64 scalar would silently upcast a float32 ufunc), in-place updates with `out=`, persistent
 gradient and optimizer buffers, no input gradient for the first layer, and channels-outermost
 (CNHW) images inside the CNN so every conv is one matmul with no layout transposes.
+The copies and elementwise passes that simplegrad splits among its threads (Adam in L2-sized
+blocks, padding, im2col's taps, col2im, pooling) are split the same way here (`Pieces`).
 """
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 NAME = "numpy"
+MIN_PIECE = 1 << 15  # elements per thread below which a thread costs more than it saves
+BLOCK = 1 << 16      # Adam's block: its passes over 5 such slices stay in a 2 MiB L2 cache
+
+
+def blas_threads():
+    """NumPy's BLAS thread count (via threadpoolctl; 1 without it)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return 1
+    return max([pool["num_threads"] for pool in threadpool_info()
+                if pool.get("user_api") == "blas"] or [1])
+
+
+class Pieces:
+    """pieces(n, fn, size): fn(start, stop) on contiguous slices of range(n), one per thread,
+    each of at least MIN_PIECE elements (`size` per item); the caller runs the first slice."""
+
+    _pools = {}
+
+    def __init__(self, threads=1):
+        self.threads = threads
+        if threads > 1 and threads not in self._pools:
+            self._pools[threads] = ThreadPoolExecutor(threads - 1)
+
+    def __call__(self, n, fn, size=1):
+        parts = min(self.threads, n // -(-MIN_PIECE // max(size, 1)))
+        if parts <= 1:
+            fn(0, n)
+            return
+        cuts = [n * i // parts for i in range(parts + 1)]
+        slices = list(zip(cuts[:-1], cuts[1:]))
+        others = [self._pools[self.threads].submit(fn, *piece) for piece in slices[1:]]
+        fn(*slices[0])
+        for other in others:
+            other.result()
+
+
+SERIAL = Pieces(1)
 
 
 def prepare(x, y):
@@ -26,8 +68,8 @@ class Adam:
     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as torch.optim.Adam does.
     """
 
-    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        self.params, self.grads = params, grads
+    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, pieces=SERIAL):
+        self.params, self.grads, self.pieces = params, grads, pieces
         self.lr, (self.beta1, self.beta2), self.eps = float(lr), map(float, betas), float(eps)
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
@@ -40,20 +82,27 @@ class Adam:
         b1, b2, eps = self.beta1, self.beta2, self.eps
         step_size = self.lr / (1.0 - b1 ** self.t)             # Python floats: no upcast
         inv_bias2_sqrt = 1.0 / math.sqrt(1.0 - b2 ** self.t)
-        for p, g, m, v, tmp in zip(self.params, self.grads, self.m, self.v, self.scratch):
-            np.subtract(g, m, out=tmp)                           # m += (1 - b1) (g - m)
-            tmp *= 1.0 - b1
-            m += tmp
-            v *= b2                                              # v = b2 v + (1 - b2) g^2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - b2
-            v += tmp
-            np.sqrt(v, out=tmp)                                  # denom = sqrt(v)/sqrt(bc2) + eps
-            tmp *= inv_bias2_sqrt
-            tmp += eps
-            np.divide(m, tmp, out=tmp)                           # p -= step_size * m / denom
-            tmp *= -step_size
-            p += tmp
+        for arrays in zip(self.params, self.grads, self.m, self.v, self.scratch):
+            flat = [a.reshape(-1) for a in arrays]                # all contiguous: views
+
+            def blocks(first, last, flat=flat):
+                for start in range(first * BLOCK, min(last * BLOCK, flat[0].size), BLOCK):
+                    p, g, m, v, tmp = (a[start:start + BLOCK] for a in flat)
+                    np.subtract(g, m, out=tmp)                   # m += (1 - b1) (g - m)
+                    tmp *= 1.0 - b1
+                    m += tmp
+                    v *= b2                                      # v = b2 v + (1 - b2) g^2
+                    np.multiply(g, g, out=tmp)
+                    tmp *= 1.0 - b2
+                    v += tmp
+                    np.sqrt(v, out=tmp)                          # sqrt(v)/sqrt(bc2) + eps
+                    tmp *= inv_bias2_sqrt
+                    tmp += eps
+                    np.divide(m, tmp, out=tmp)                   # p -= step_size * m / denom
+                    tmp *= -step_size
+                    p += tmp
+
+            self.pieces(-(-flat[0].size // BLOCK), blocks, BLOCK)
 
 
 def softmax_cross_entropy(logits, labels):
@@ -79,7 +128,8 @@ class MLP:
         self.biases = [b.copy() for _, b in weights]
         self.grad_w = [np.empty_like(w) for w in self.weights]
         self.grad_b = [np.empty_like(b) for b in self.biases]
-        self.optimizer = Adam(self.weights + self.biases, self.grad_w + self.grad_b, lr)
+        self.optimizer = Adam(self.weights + self.biases, self.grad_w + self.grad_b, lr,
+                              pieces=Pieces(blas_threads()))
 
     def forward(self, x):
         """Logits and the inputs of every layer (kept for backward)."""
@@ -107,7 +157,7 @@ class MLP:
         return loss
 
 
-def conv3x3_forward(x, w_mat, b):
+def conv3x3_forward(x, w_mat, b, pieces=SERIAL):
     """3x3 convolution, padding 1, of a CNHW array by im2col; returns (output grid, columns).
 
     Channels-outermost makes the layer one matmul, (out, 9 * C) @ (9 * C, N * Hp * Wp), whose
@@ -120,18 +170,27 @@ def conv3x3_forward(x, w_mat, b):
     hp, wp = height + 2, width + 2
     size = batch * hp * wp
     flat = np.zeros((channels, size + 2 * wp + 2), dtype=x.dtype)
-    flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1] = x
+    padded = flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1]
+
+    def pad(start, stop):                                        # images start..stop-1
+        padded[:, start:stop] = x[:, start:stop]
+
+    pieces(batch, pad, channels * hp * wp)
     cols = np.empty((channels, 9, size), dtype=x.dtype)
-    for k in range(9):
-        offset = (k // 3) * wp + k % 3
-        cols[:, k] = flat[:, offset:offset + size]
+
+    def taps(first, last):                                       # kernel taps first..last-1
+        for k in range(first, last):
+            offset = (k // 3) * wp + k % 3
+            cols[:, k] = flat[:, offset:offset + size]
+
+    pieces(9, taps, channels * size)
     cols = cols.reshape(9 * channels, size)
     out = w_mat @ cols
     out += b[:, None]
     return out.reshape(-1, batch, hp, wp), cols
 
 
-def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None):
+def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None, pieces=SERIAL):
     """Write the weight and bias gradients; return the CNHW input gradient if `input_shape`.
 
     `grad` is on the output grid of conv3x3_forward, zero outside its [..., :H, :W] corner.
@@ -150,37 +209,57 @@ def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None):
     size = batch * hp * wp
     grad_cols = (w_mat.T @ grad).reshape(channels, 9, size)
     flat = np.zeros((channels, size + 2 * wp + 2), dtype=grad.dtype)
-    for k in range(9):                                           # col2im: add each tap back
-        offset = (k // 3) * wp + k % 3
-        flat[:, offset:offset + size] += grad_cols[:, k]
+
+    def col2im(first, last):                  # channels first..last-1: add each tap back
+        for k in range(9):
+            offset = (k // 3) * wp + k % 3
+            flat[first:last, offset:offset + size] += grad_cols[first:last, k]
+
+    pieces(channels, col2im, 9 * size)
     return flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1]
 
 
-def maxpool2_forward(x):
-    """2x2 max pool, stride 2, over the last two axes; returns (row maxima, output).
+def maxpool2_forward(x, pieces=SERIAL):
+    """2x2 max pool, stride 2, over the last two axes of CNHW x; returns (row maxima, output).
 
     Separable: the max of column pairs, then of row pairs (both whole-array strided maximums).
     """
-    rows = np.maximum(x[..., 0::2], x[..., 1::2])
-    return rows, np.maximum(rows[..., 0::2, :], rows[..., 1::2, :])
+    channels, batch, height, width = x.shape
+    rows = np.empty((channels, batch, height, width // 2), dtype=x.dtype)
+    out = np.empty((channels, batch, height // 2, width // 2), dtype=x.dtype)
+
+    def pool(start, stop):                                       # images start..stop-1
+        xs, rs = x[:, start:stop], rows[:, start:stop]
+        np.maximum(xs[..., 0::2], xs[..., 1::2], out=rs)
+        np.maximum(rs[..., 0::2, :], rs[..., 1::2, :], out=out[:, start:stop])
+
+    pieces(batch, pool, channels * height * width)
+    return rows, out
 
 
-def maxpool2_relu_backward(grad, x, rows, out, grad_x):
+def maxpool2_relu_backward(grad, x, rows, out, grad_x, pieces=SERIAL):
     """Write the gradient through max pool and the ReLU before it (`x` is the ReLU output).
 
     The first maximum of each window gets the gradient, as in PyTorch: the upper row if it holds
     the max, then the left column. All-zero windows get none, since ReLU's gradient is 0 there.
     """
     grad_rows = np.empty_like(rows)
-    open_ = out > 0.0
-    upper = rows[..., 0::2, :] == out
-    upper &= open_
-    np.multiply(grad, upper, out=grad_rows[..., 0::2, :])
-    open_ ^= upper                                               # max in the lower row
-    np.multiply(grad, open_, out=grad_rows[..., 1::2, :])
-    left = x[..., 0::2] == rows
-    np.multiply(grad_rows, left, out=grad_x[..., 0::2])
-    np.subtract(grad_rows, grad_x[..., 0::2], out=grad_x[..., 1::2])  # the rest goes right
+
+    def route(start, stop):                                      # images start..stop-1
+        g, xs, rs, o = grad[:, start:stop], x[:, start:stop], rows[:, start:stop], \
+            out[:, start:stop]
+        gr, gx = grad_rows[:, start:stop], grad_x[:, start:stop]
+        open_ = o > 0.0
+        upper = rs[..., 0::2, :] == o
+        upper &= open_
+        np.multiply(g, upper, out=gr[..., 0::2, :])
+        open_ ^= upper                                           # max in the lower row
+        np.multiply(g, open_, out=gr[..., 1::2, :])
+        left = xs[..., 0::2] == rs
+        np.multiply(gr, left, out=gx[..., 0::2])
+        np.subtract(gr, gx[..., 0::2], out=gx[..., 1::2])        # the rest goes right
+
+    pieces(x.shape[1], route, x[:, 0].size)
 
 
 class CNN:
@@ -196,20 +275,23 @@ class CNN:
         self.b = [b1.copy(), b2.copy(), bf.copy()]
         self.grad_w = [np.empty_like(w) for w in self.w]
         self.grad_b = [np.empty_like(b) for b in self.b]
-        self.optimizer = Adam(self.w + self.b, self.grad_w + self.grad_b, lr)
+        self.pieces = Pieces(blas_threads())
+        self.optimizer = Adam(self.w + self.b, self.grad_w + self.grad_b, lr,
+                              pieces=self.pieces)
 
     def step(self, x, labels):
         """Forward, backward and one Adam update on NCHW images; returns the loss."""
+        pieces = self.pieces
         batch, _, height, width = x.shape
         x = x.reshape(1, batch, height, width)                   # one channel: NCHW is CNHW
-        grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0])
+        grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0], pieces)
         np.maximum(grid1, 0.0, out=grid1)                        # ReLU on the whole grid
         a1 = grid1[..., :height, :width]
-        rows1, p1 = maxpool2_forward(a1)
-        grid2, cols2 = conv3x3_forward(p1, self.w[1], self.b[1])
+        rows1, p1 = maxpool2_forward(a1, pieces)
+        grid2, cols2 = conv3x3_forward(p1, self.w[1], self.b[1], pieces)
         np.maximum(grid2, 0.0, out=grid2)
         a2 = grid2[..., :height // 2, :width // 2]
-        rows2, p2 = maxpool2_forward(a2)
+        rows2, p2 = maxpool2_forward(a2, pieces)
         flat = p2.transpose(1, 0, 2, 3).reshape(batch, -1)       # PyTorch's (C, H, W) order
         logits = flat @ self.w[2]
         logits += self.b[2]
@@ -220,12 +302,13 @@ class CNN:
         grad = (grad @ self.w[2].T).reshape(batch, p2.shape[0], *p2.shape[2:])
         grad_grid = np.zeros_like(grid2)                         # zero off the valid corner
         maxpool2_relu_backward(grad.transpose(1, 0, 2, 3), a2, rows2, p2,
-                               grad_grid[..., :a2.shape[2], :a2.shape[3]])
+                               grad_grid[..., :a2.shape[2], :a2.shape[3]], pieces)
         grad = conv3x3_backward(grad_grid, cols2, self.w[1], self.grad_w[1], self.grad_b[1],
-                                p1.shape)
+                                p1.shape, pieces)
         grad_grid = np.zeros_like(grid1)
-        maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width])
-        conv3x3_backward(grad_grid, cols1, self.w[0], self.grad_w[0], self.grad_b[0])
+        maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width], pieces)
+        conv3x3_backward(grad_grid, cols1, self.w[0], self.grad_w[0], self.grad_b[0],
+                         pieces=pieces)
         self.optimizer.step()
         return loss
 
