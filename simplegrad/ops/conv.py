@@ -1,4 +1,5 @@
-"""Image ops on NCHW arrays: conv2d, max pooling and average pooling.
+"""Image ops on NCHW arrays: conv2d, max pooling (also fused with a ReLU before it) and average
+pooling.
 
 Convolution is im2col: the input's kh x kw windows copied into a (C * kh * kw, N * Ho * Wo)
 matrix, so that the whole layer is one BLAS matmul. Two layout choices make it fast:
@@ -289,6 +290,25 @@ class MaxPool2d(Function):
         return grad_xp[:, :, ph:ph + h, pw:pw + w]
 
 
+class ReLUMaxPool2d(MaxPool2d):
+    """max_pool2d(relu(x)) as one op, computed as relu(max_pool2d(x)): max commutes with ReLU,
+    so the ReLU and its gradient mask run on the pooled array (a quarter of x for 2x2 windows)
+    instead of on x. Exactly the two ops' values and gradients: a window whose max is > 0 routes
+    to its first max, as max pooling does; one whose max is <= 0 gets no gradient, as ReLU's
+    zero gradient gives it."""
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride=None, padding=0):
+        out = MaxPool2d.forward(ctx, x, kernel_size, stride, padding)
+        return np.maximum(out, 0.0, out=out)  # the saved `out` too: see backward
+
+    @staticmethod
+    def backward(ctx, grad):
+        # Windows with max > 0 route as in max pooling (their saved out is that max); the others
+        # have out == 0 and a zero gradient, so wherever they route, they add zeros.
+        return MaxPool2d.backward(ctx, grad * (ctx.saved_tensors[2] > 0))
+
+
 class AvgPool2d(Function):
     """Mean over each kh x kw window; zero padding counts in the mean (PyTorch's default)."""
 
@@ -329,6 +349,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Max over kernel_size windows (stride defaults to kernel_size; padding with -inf)."""
     return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def relu_max_pool2d(x, kernel_size, stride=None, padding=0):
+    """max_pool2d(relu(x)) in one op, faster than the two (the ReLU runs on the pooled array)."""
+    return ReLUMaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from simplegrad import Tensor, no_grad
-from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d
+from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d, relu_max_pool2d
 from simplegrad.ops.norm import batch_norm, layer_norm
 
 
@@ -49,6 +49,58 @@ def test_max_pool2d(xs, kernel, stride, padding, rng, check_op):
     x = rng.permutation(np.prod(xs)).reshape(xs) * 0.1  # distinct values: no ties
     check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
              lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
+
+
+@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
+def test_relu_max_pool2d(xs, kernel, stride, padding, rng, check_op):
+    """Distinct values around zero: windows with a positive max, and all-negative windows."""
+    x = (rng.permutation(np.prod(xs)).reshape(xs) - np.prod(xs) * 0.4) * 0.1
+    check_op(lambda t: relu_max_pool2d(t, kernel, stride, padding), [x],
+             lambda t: torch_f().max_pool2d(torch_f().relu(t), kernel, stride, padding))
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (2, 1, 0), (3, 1, 1), (3, 2, 1)])
+def test_relu_max_pool2d_equals_relu_then_max_pool2d_with_ties_zeros_and_nan(kernel, stride,
+                                                                            padding):
+    """Exactly the two ops' values and gradients, in the cases where routing could differ: tied
+    maxima, windows of zeros and negatives only (ReLU makes them ties at 0), exact zeros, NaN;
+    and PyTorch's, except at NaN (simplegrad's ReLU passes no gradient to a NaN, PyTorch's does).
+    """
+    x = np.array([[[[2.0, 2.0, -1.0, 0.0, -3.0], [1.0, 2.0, -2.0, -0.5, 0.0],
+                    [0.0, 0.0, 5.0, 5.0, np.nan], [-1.0, 0.0, 5.0, 1.0, 1.0],
+                    [-4.0, -4.0, 0.0, 3.0, -1.0]]]])
+    x = np.concatenate([x, -x, np.abs(x)], axis=1)  # more sign patterns, as extra channels
+    for x in (x, np.nan_to_num(x, nan=-7.0)):
+        results = []
+        for fused in (True, False):
+            t = Tensor(x, requires_grad=True, dtype=np.float64)
+            out = relu_max_pool2d(t, kernel, stride, padding) if fused else \
+                max_pool2d(t.relu(), kernel, stride, padding)
+            out.backward(np.arange(out.size, dtype=np.float64).reshape(out.shape) + 1)
+            results.append((out.data, t.grad))
+        np.testing.assert_array_equal(results[0][0], results[1][0])
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.max_pool2d(torch.relu(theirs), kernel, stride, padding)
+    ref.backward(torch.arange(1, ref.numel() + 1, dtype=torch.float64).reshape(ref.shape))
+    np.testing.assert_array_equal(results[0][0], ref.detach().numpy())
+    np.testing.assert_array_equal(results[0][1], theirs.grad.numpy())
+
+
+def test_relu_max_pool2d_layer_keeps_float32_and_matches_the_two_layers(rng):
+    from simplegrad import nn
+    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+    outs = []
+    for layers in ([nn.ReLUMaxPool2d(2)], [nn.ReLU(), nn.MaxPool2d(2)]):
+        t = Tensor(x, requires_grad=True)
+        out = nn.Sequential(layers)(t)
+        out.backward(np.ones(out.shape, dtype=np.float32))
+        assert out.dtype == t.grad.dtype == np.float32
+        outs.append((out.data, t.grad))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert repr(nn.ReLUMaxPool2d(2)) == "ReLUMaxPool2d(kernel_size=2, stride=2, padding=0)"
 
 
 @pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
@@ -238,9 +290,11 @@ def test_conv2d_in_pieces_on_threads(xs, ws, stride, padding, rng, check_op, thr
 @pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
 def test_max_pool2d_in_pieces_on_threads(xs, kernel, stride, padding, rng, check_op,
                                          three_threads):
-    x = rng.permutation(np.prod(xs)).reshape(xs) * 0.1
+    x = (rng.permutation(np.prod(xs)).reshape(xs) - np.prod(xs) * 0.4) * 0.1
     check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
              lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
+    check_op(lambda t: relu_max_pool2d(t, kernel, stride, padding), [x],
+             lambda t: torch_f().max_pool2d(torch_f().relu(t), kernel, stride, padding))
 
 
 def _conv_relu_pool_net(dtype, seed=5):
