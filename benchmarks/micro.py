@@ -67,10 +67,10 @@ def conv_case(backend_names):
     grad_grid = np.zeros((8, 64, 30, 30), dtype=np.float32)  # the output grid, zero off the
     grad_grid[..., :28, :28] = 1.0                           # valid corner
     case = {"numpy": (
-        "out, cols = f(x, w, b, p); bwd(g, cols, w, gw, gb, x.shape, p)",
+        "out, cols = f(x, w, b); bwd(g, cols, w, gw, gb, x.shape)",
         {"f": ref.conv3x3_forward, "bwd": ref.conv3x3_backward, "x": cnhw, "w": w_mat, "b": b,
          "g": grad_grid, "gw": np.empty_like(w_mat),
-         "gb": np.empty_like(b), "p": ref.Pieces(ref.blas_threads())})}
+         "gb": np.empty_like(b)})}
     if "torch" in backend_names:
         import torch
         tx, tw, tb = (torch.from_numpy(v.copy()).requires_grad_() for v in (x, w, b))

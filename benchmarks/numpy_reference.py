@@ -6,8 +6,7 @@ way a careful NumPy programmer would: float32 throughout with Python-float scala
 float64 scalar would silently upcast a float32 ufunc), in-place updates with `out=`, persistent
 gradient and optimizer buffers, no input gradient for the first layer, and channels-outermost
 (CNHW) images inside the CNN so every conv is one matmul with no layout transposes.
-The copies and elementwise passes that simplegrad splits among its threads (Adam in L2-sized
-blocks, padding, im2col's taps, col2im, pooling) are split the same way here (`Pieces`).
+Adam runs in L2-sized blocks shared among threads (`Pieces`), as simplegrad's optimizers do.
 """
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 NAME = "numpy"
-MIN_PIECE = 1 << 15  # elements per thread below which a thread costs more than it saves
 BLOCK = 1 << 16      # Adam's block: its passes over 5 such slices stay in a 2 MiB L2 cache
 
 
@@ -30,8 +28,8 @@ def blas_threads():
 
 
 class Pieces:
-    """pieces(n, fn, size): fn(start, stop) on contiguous slices of range(n), one per thread,
-    each of at least MIN_PIECE elements (`size` per item); the caller runs the first slice."""
+    """pieces(n, fn): fn(start, stop) on contiguous slices of range(n), one per thread (at most
+    n); the caller runs the first slice."""
 
     _pools = {}
 
@@ -40,8 +38,8 @@ class Pieces:
         if threads > 1 and threads not in self._pools:
             self._pools[threads] = ThreadPoolExecutor(threads - 1)
 
-    def __call__(self, n, fn, size=1):
-        parts = min(self.threads, n // -(-MIN_PIECE // max(size, 1)))
+    def __call__(self, n, fn):
+        parts = min(self.threads, n)
         if parts <= 1:
             fn(0, n)
             return
@@ -102,7 +100,7 @@ class Adam:
                     tmp *= -step_size
                     p += tmp
 
-            self.pieces(-(-flat[0].size // BLOCK), blocks, BLOCK)
+            self.pieces(-(-flat[0].size // BLOCK), blocks)
 
 
 def softmax_cross_entropy(logits, labels):
@@ -157,7 +155,7 @@ class MLP:
         return loss
 
 
-def conv3x3_forward(x, w_mat, b, pieces=SERIAL):
+def conv3x3_forward(x, w_mat, b):
     """3x3 convolution, padding 1, of a CNHW array by im2col; returns (output grid, columns).
 
     Channels-outermost makes the layer one matmul, (out, 9 * C) @ (9 * C, N * Hp * Wp), whose
@@ -170,27 +168,18 @@ def conv3x3_forward(x, w_mat, b, pieces=SERIAL):
     hp, wp = height + 2, width + 2
     size = batch * hp * wp
     flat = np.zeros((channels, size + 2 * wp + 2), dtype=x.dtype)
-    padded = flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1]
-
-    def pad(start, stop):                                        # images start..stop-1
-        padded[:, start:stop] = x[:, start:stop]
-
-    pieces(batch, pad, channels * hp * wp)
+    flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1] = x
     cols = np.empty((channels, 9, size), dtype=x.dtype)
-
-    def taps(first, last):                                       # kernel taps first..last-1
-        for k in range(first, last):
-            offset = (k // 3) * wp + k % 3
-            cols[:, k] = flat[:, offset:offset + size]
-
-    pieces(9, taps, channels * size)
+    for k in range(9):
+        offset = (k // 3) * wp + k % 3
+        cols[:, k] = flat[:, offset:offset + size]
     cols = cols.reshape(9 * channels, size)
     out = w_mat @ cols
     out += b[:, None]
     return out.reshape(-1, batch, hp, wp), cols
 
 
-def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None, pieces=SERIAL):
+def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None):
     """Write the weight and bias gradients; return the CNHW input gradient if `input_shape`.
 
     `grad` is on the output grid of conv3x3_forward, zero outside its [..., :H, :W] corner.
@@ -209,57 +198,37 @@ def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None, pieces
     size = batch * hp * wp
     grad_cols = (w_mat.T @ grad).reshape(channels, 9, size)
     flat = np.zeros((channels, size + 2 * wp + 2), dtype=grad.dtype)
-
-    def col2im(first, last):                  # channels first..last-1: add each tap back
-        for k in range(9):
-            offset = (k // 3) * wp + k % 3
-            flat[first:last, offset:offset + size] += grad_cols[first:last, k]
-
-    pieces(channels, col2im, 9 * size)
+    for k in range(9):                                           # col2im: add each tap back
+        offset = (k // 3) * wp + k % 3
+        flat[:, offset:offset + size] += grad_cols[:, k]
     return flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1]
 
 
-def maxpool2_forward(x, pieces=SERIAL):
-    """2x2 max pool, stride 2, over the last two axes of CNHW x; returns (row maxima, output).
+def maxpool2_forward(x):
+    """2x2 max pool, stride 2, over the last two axes; returns (row maxima, output).
 
     Separable: the max of column pairs, then of row pairs (both whole-array strided maximums).
     """
-    channels, batch, height, width = x.shape
-    rows = np.empty((channels, batch, height, width // 2), dtype=x.dtype)
-    out = np.empty((channels, batch, height // 2, width // 2), dtype=x.dtype)
-
-    def pool(start, stop):                                       # images start..stop-1
-        xs, rs = x[:, start:stop], rows[:, start:stop]
-        np.maximum(xs[..., 0::2], xs[..., 1::2], out=rs)
-        np.maximum(rs[..., 0::2, :], rs[..., 1::2, :], out=out[:, start:stop])
-
-    pieces(batch, pool, channels * height * width)
-    return rows, out
+    rows = np.maximum(x[..., 0::2], x[..., 1::2])
+    return rows, np.maximum(rows[..., 0::2, :], rows[..., 1::2, :])
 
 
-def maxpool2_relu_backward(grad, x, rows, out, grad_x, pieces=SERIAL):
+def maxpool2_relu_backward(grad, x, rows, out, grad_x):
     """Write the gradient through max pool and the ReLU before it (`x` is the ReLU output).
 
     The first maximum of each window gets the gradient, as in PyTorch: the upper row if it holds
     the max, then the left column. All-zero windows get none, since ReLU's gradient is 0 there.
     """
     grad_rows = np.empty_like(rows)
-
-    def route(start, stop):                                      # images start..stop-1
-        g, xs, rs, o = grad[:, start:stop], x[:, start:stop], rows[:, start:stop], \
-            out[:, start:stop]
-        gr, gx = grad_rows[:, start:stop], grad_x[:, start:stop]
-        open_ = o > 0.0
-        upper = rs[..., 0::2, :] == o
-        upper &= open_
-        np.multiply(g, upper, out=gr[..., 0::2, :])
-        open_ ^= upper                                           # max in the lower row
-        np.multiply(g, open_, out=gr[..., 1::2, :])
-        left = xs[..., 0::2] == rs
-        np.multiply(gr, left, out=gx[..., 0::2])
-        np.subtract(gr, gx[..., 0::2], out=gx[..., 1::2])        # the rest goes right
-
-    pieces(x.shape[1], route, x[:, 0].size)
+    open_ = out > 0.0
+    upper = rows[..., 0::2, :] == out
+    upper &= open_
+    np.multiply(grad, upper, out=grad_rows[..., 0::2, :])
+    open_ ^= upper                                               # max in the lower row
+    np.multiply(grad, open_, out=grad_rows[..., 1::2, :])
+    left = x[..., 0::2] == rows
+    np.multiply(grad_rows, left, out=grad_x[..., 0::2])
+    np.subtract(grad_rows, grad_x[..., 0::2], out=grad_x[..., 1::2])  # the rest goes right
 
 
 class CNN:
@@ -275,23 +244,21 @@ class CNN:
         self.b = [b1.copy(), b2.copy(), bf.copy()]
         self.grad_w = [np.empty_like(w) for w in self.w]
         self.grad_b = [np.empty_like(b) for b in self.b]
-        self.pieces = Pieces(blas_threads())
         self.optimizer = Adam(self.w + self.b, self.grad_w + self.grad_b, lr,
-                              pieces=self.pieces)
+                              pieces=Pieces(blas_threads()))
 
     def step(self, x, labels):
         """Forward, backward and one Adam update on NCHW images; returns the loss."""
-        pieces = self.pieces
         batch, _, height, width = x.shape
         x = x.reshape(1, batch, height, width)                   # one channel: NCHW is CNHW
-        grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0], pieces)
+        grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0])
         np.maximum(grid1, 0.0, out=grid1)                        # ReLU on the whole grid
         a1 = grid1[..., :height, :width]
-        rows1, p1 = maxpool2_forward(a1, pieces)
-        grid2, cols2 = conv3x3_forward(p1, self.w[1], self.b[1], pieces)
+        rows1, p1 = maxpool2_forward(a1)
+        grid2, cols2 = conv3x3_forward(p1, self.w[1], self.b[1])
         np.maximum(grid2, 0.0, out=grid2)
         a2 = grid2[..., :height // 2, :width // 2]
-        rows2, p2 = maxpool2_forward(a2, pieces)
+        rows2, p2 = maxpool2_forward(a2)
         flat = p2.transpose(1, 0, 2, 3).reshape(batch, -1)       # PyTorch's (C, H, W) order
         logits = flat @ self.w[2]
         logits += self.b[2]
@@ -302,13 +269,12 @@ class CNN:
         grad = (grad @ self.w[2].T).reshape(batch, p2.shape[0], *p2.shape[2:])
         grad_grid = np.zeros_like(grid2)                         # zero off the valid corner
         maxpool2_relu_backward(grad.transpose(1, 0, 2, 3), a2, rows2, p2,
-                               grad_grid[..., :a2.shape[2], :a2.shape[3]], pieces)
+                               grad_grid[..., :a2.shape[2], :a2.shape[3]])
         grad = conv3x3_backward(grad_grid, cols2, self.w[1], self.grad_w[1], self.grad_b[1],
-                                p1.shape, pieces)
+                                p1.shape)
         grad_grid = np.zeros_like(grid1)
-        maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width], pieces)
-        conv3x3_backward(grad_grid, cols1, self.w[0], self.grad_w[0], self.grad_b[0],
-                         pieces=pieces)
+        maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width])
+        conv3x3_backward(grad_grid, cols1, self.w[0], self.grad_w[0], self.grad_b[0])
         self.optimizer.step()
         return loss
 

@@ -1,6 +1,6 @@
 """The benchmark MLP and CNN written the way a simplegrad user would write them.
 
-nn.Sequential of nn.Linear and F.relu (or Conv2d/ReLUMaxPool2d/Flatten), optim.Adam, and the fused
+nn.Sequential of nn.Linear and F.relu (or Conv2d/MaxPool2d/Flatten), optim.Adam, and the fused
 `cross_entropy_loss` with integer labels; the training step is the usual
 zero_grad / forward / loss / backward / step. Initial weights come from benchmarks.workloads.
 """
@@ -13,7 +13,7 @@ def unavailable():
     """None when simplegrad's Tensor, nn and optim are importable, else the reason."""
     try:
         from simplegrad import Tensor, nn, optim  # noqa: F401
-        nn.Linear, nn.Conv2d, nn.ReLUMaxPool2d, nn.Flatten, optim.Adam  # noqa: B018
+        nn.Linear, nn.Conv2d, nn.MaxPool2d, nn.Flatten, optim.Adam  # noqa: B018
     except Exception as exc:  # a half-written checkout: report it, keep the other backends
         return f"simplegrad not usable yet ({type(exc).__name__}: {exc})"
     return None
@@ -62,14 +62,15 @@ def build_mlp(weights, lr=1e-3):
 def build_cnn(weights, lr=1e-3):
     """conv3x3(1->8, pad 1) relu pool2, conv3x3(8->16, pad 1) relu pool2, flatten, linear."""
     from simplegrad import nn
+    from simplegrad.nn import functional as F
     (w1, b1), (w2, b2), (wf, bf) = weights
     conv1 = nn.Conv2d(w1.shape[1], w1.shape[0], 3, padding=1)
     conv2 = nn.Conv2d(w2.shape[1], w2.shape[0], 3, padding=1)
     linear = nn.Linear(*wf.shape)
     for layer, w, b in ((conv1, w1, b1), (conv2, w2, b2), (linear, wf, bf)):
         _load(layer, w, b)
-    model = nn.Sequential([conv1, nn.ReLUMaxPool2d(2), conv2, nn.ReLUMaxPool2d(2),
-                           nn.Flatten(), linear])  # ReLUMaxPool2d = F.relu, then MaxPool2d
+    model = nn.Sequential([conv1, F.relu, nn.MaxPool2d(2), conv2, F.relu, nn.MaxPool2d(2),
+                           nn.Flatten(), linear])
     return Trainer(model, lr)
 
 

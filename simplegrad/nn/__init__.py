@@ -16,7 +16,7 @@ from simplegrad.nn.flatten import Flatten
 from simplegrad.nn.linear import Linear
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
-from simplegrad.nn.pooling import AvgPool2d, MaxPool2d, ReLUMaxPool2d
+from simplegrad.nn.pooling import AvgPool2d, MaxPool2d
 from simplegrad.nn.weight_init import xavier_init
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "LeakyReLU", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
     "Embedding", "functional", "init", "utils", "weight_init", "xavier_init", "MNISTLoader",
-    "ReLUMaxPool2d",
 ]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from simplegrad import rng
 from simplegrad.ops import axis_alias
 # Re-exported as functional forms of Conv2d, pooling, norms and Linear:
-from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d, relu_max_pool2d  # noqa: F401
+from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
 from simplegrad.ops.linalg import linear  # noqa: F401
 from simplegrad.tensor import Tensor
@@ -179,7 +179,6 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
 __all__ = [
     "relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "softmax", "log_softmax",
     "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
-    "linear", "conv2d", "max_pool2d", "relu_max_pool2d", "avg_pool2d", "layer_norm",
-    "batch_norm",
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",
 ]

@@ -1,6 +1,6 @@
 """Max and average pooling layers over NCHW images (stride defaults to the kernel size)."""
 from simplegrad.nn.module import Module
-from simplegrad.ops.conv import _pair, avg_pool2d, max_pool2d, relu_max_pool2d
+from simplegrad.ops.conv import _pair, avg_pool2d, max_pool2d
 
 
 class _Pool2d(Module):
@@ -25,14 +25,6 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x):
         return max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-
-class ReLUMaxPool2d(_Pool2d):
-    """MaxPool2d of ReLU(x) as one op (F.relu_max_pool2d): the same values and gradients as
-    nn.ReLU() then nn.MaxPool2d, with the ReLU's two passes done on the pooled array."""
-
-    def forward(self, x):
-        return relu_max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):

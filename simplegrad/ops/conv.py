@@ -1,5 +1,4 @@
-"""Image ops on NCHW arrays: conv2d, max pooling (also fused with a ReLU before it) and average
-pooling.
+"""Image ops on NCHW arrays: conv2d, max pooling and average pooling.
 
 Convolution is im2col: the input's kh x kw windows copied into a (C * kh * kw, N * Ho * Wo)
 matrix, so that the whole layer is one BLAS matmul. Two layout choices make it fast:
@@ -11,22 +10,11 @@ matrix, so that the whole layer is one BLAS matmul. Two layout choices make it f
   input: the tap (i, j) of every output pixel is that flat array shifted by i * Wp + j. The
   output is then computed on the whole padded grid and its top-left (Ho, Wo) corner returned;
   the grid's extra border columns are never read. Backward adds each tap back the same way.
-
-The copies and elementwise passes (padding, im2col's taps, col2im, pooling) are split into
-independent pieces run on several threads by `simplegrad.parallel` when it has more than one.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from simplegrad.autograd import Function
-from simplegrad.parallel import parallel_chunks
-
-MIN_PIECE = 1 << 15  # elements per thread below which a thread costs more than it saves
-
-
-def _in_pieces(n, item_size, fn):
-    """parallel_chunks(n, fn) with at least MIN_PIECE elements (of `item_size` per item) each."""
-    parallel_chunks(n, fn, -(-MIN_PIECE // max(item_size, 1)))
 
 
 def _pair(value, name, minimum=1):
@@ -84,20 +72,11 @@ def _im2col(xc, kh, kw, sh, sw, ph, pw):
     tail = (kh - 1) * wp + kw - 1 if (sh, sw) == (1, 1) else 0  # stride 1 reads past the end
     flat = np.zeros((c, size + tail), dtype=xc.dtype)
     padded = flat[:, :size].reshape(c, n, hp, wp)
-
-    def pad(start, stop):
-        padded[:, start:stop, ph:ph + h, pw:pw + w] = xc[:, start:stop]
-
-    _in_pieces(n, c * hp * wp, pad)
+    padded[:, :, ph:ph + h, pw:pw + w] = xc
     if (sh, sw) == (1, 1):
         cols = np.empty((c, kh * kw, size), dtype=xc.dtype)
-        offsets = _tap_offsets(kh, kw, wp)
-
-        def copy_taps(first, last):
-            for k in range(first, last):
-                cols[:, k] = flat[:, offsets[k]:offsets[k] + size]
-
-        _in_pieces(kh * kw, c * size, copy_taps)
+        for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
+            cols[:, k] = flat[:, offset:offset + size]
         return cols.reshape(c * kh * kw, size), (hp, wp)
     win = sliding_window_view(padded, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     ho, wo = win.shape[2:4]
@@ -112,12 +91,8 @@ def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
         size = n * hp * wp
         flat = np.zeros((c, size + (kh - 1) * wp + kw - 1), dtype=dcols.dtype)
         taps = dcols.reshape(c, kh * kw, size)
-
-        def add_taps(first, last):  # channels first..last-1: the taps overlap within a channel
-            for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
-                flat[first:last, offset:offset + size] += taps[first:last, k]
-
-        _in_pieces(c, kh * kw * size, add_taps)
+        for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
+            flat[:, offset:offset + size] += taps[:, k]
         padded = flat[:, :size].reshape(c, n, hp, wp)
     else:
         ho, wo = grid
@@ -207,28 +182,24 @@ def _taps(ndim, axis, k, s, n_out):
         yield tuple(index)
 
 
-def _max_along(x, axis, k, s, out):
-    """Write the max over windows of k (stride s) along one axis into `out`: k - 1 maximums."""
-    taps = list(_taps(x.ndim, axis, k, s, out.shape[axis]))
-    if k == 1:
-        np.copyto(out, x[taps[0]])
-        return
-    np.maximum(x[taps[0]], x[taps[1]], out=out)
+def _max_along(x, axis, k, s, n_out):
+    """Max over windows of k (stride s) along one axis: k - 1 whole-array maximums."""
+    taps = list(_taps(x.ndim, axis, k, s, n_out))
+    out = np.maximum(x[taps[0]], x[taps[1]]) if k > 1 else x[taps[0]].copy()
     for tap in taps[2:]:
         np.maximum(out, x[tap], out=out)  # NaN propagates
+    return out
 
 
-def _route_max(grad, x, out, axis, k, s, dx):
-    """Gradient of `_max_along`, written into dx: each window's grad goes to its first max (or
-    first NaN).
+def _route_max(grad, x, out, axis, k, s):
+    """Gradient of `_max_along`: each window's grad goes to its first max (or first NaN).
 
     The last tap needs no comparison: it holds the max of every window still open. When the
     windows tile the axis exactly (stride == kernel), each tap is written once, with no zeros
     and no additions.
     """
     disjoint = k == s and k * out.shape[axis] == x.shape[axis]
-    if not disjoint:
-        dx[...] = 0
+    dx = np.empty_like(x) if disjoint else np.zeros_like(x)
     still_open = np.ones(out.shape, dtype=bool)  # windows whose max is not yet found
     has_nan = np.isnan(out).any()
     taps = list(_taps(x.ndim, axis, k, s, out.shape[axis]))
@@ -245,30 +216,23 @@ def _route_max(grad, x, out, axis, k, s, dx):
             np.multiply(grad, hit, out=dx[tap])
         else:
             dx[tap] += grad * hit
+    return dx
 
 
 class MaxPool2d(Function):
     """Max over each kh x kw window; the gradient goes to the first max of each window in
     row-major order, as PyTorch. Separable: a max along rows, then along columns, so both passes
     cost kh + kw whole-array ops; the row max picks the first column and the column max the
-    first row holding the window's max, which is the row-major first. Images are split among
-    threads (each one's windows are independent)."""
+    first row holding the window's max, which is the row-major first."""
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         kh, kw, sh, sw, ph, pw = _pool_geometry(kernel_size, stride, padding, "max_pool2d")
         xp = _pad(_check_ndim(x, "max_pool2d"), ph, pw, -np.inf)
         _check_window(xp.shape, kh, kw, "max_pool2d")
-        n, c, hp, wp = xp.shape
-        ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
-        rows = np.empty_like(xp, shape=(n, c, hp, wo))  # the max along rows; same memory order
-        out = np.empty_like(xp, shape=(n, c, ho, wo))
-
-        def pool(start, stop):
-            _max_along(xp[start:stop], 3, kw, sw, rows[start:stop])
-            _max_along(rows[start:stop], 2, kh, sh, out[start:stop])
-
-        _in_pieces(n, c * hp * wp, pool)
+        ho, wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+        rows = _max_along(xp, 3, kw, sw, wo)  # (N, C, Hp, Wo)
+        out = _max_along(rows, 2, kh, sh, ho)
         ctx.save_for_backward(xp, rows, out)
         ctx.geometry = (kh, kw, sh, sw, ph, pw)
         return out
@@ -277,36 +241,10 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         xp, rows, out = ctx.saved_tensors
         kh, kw, sh, sw, ph, pw = ctx.geometry
-        grad_rows, grad_xp = np.empty_like(rows), np.empty_like(xp)
-
-        def route(start, stop):
-            _route_max(grad[start:stop], rows[start:stop], out[start:stop], 2, kh, sh,
-                       grad_rows[start:stop])
-            _route_max(grad_rows[start:stop], xp[start:stop], rows[start:stop], 3, kw, sw,
-                       grad_xp[start:stop])
-
-        _in_pieces(xp.shape[0], xp[0].size, route)
+        grad_rows = _route_max(grad, rows, out, 2, kh, sh)
+        grad_xp = _route_max(grad_rows, xp, rows, 3, kw, sw)
         h, w = xp.shape[2] - 2 * ph, xp.shape[3] - 2 * pw
         return grad_xp[:, :, ph:ph + h, pw:pw + w]
-
-
-class ReLUMaxPool2d(MaxPool2d):
-    """max_pool2d(relu(x)) as one op, computed as relu(max_pool2d(x)): max commutes with ReLU,
-    so the ReLU and its gradient mask run on the pooled array (a quarter of x for 2x2 windows)
-    instead of on x. Exactly the two ops' values and gradients: a window whose max is > 0 routes
-    to its first max, as max pooling does; one whose max is <= 0 gets no gradient, as ReLU's
-    zero gradient gives it."""
-
-    @staticmethod
-    def forward(ctx, x, kernel_size, stride=None, padding=0):
-        out = MaxPool2d.forward(ctx, x, kernel_size, stride, padding)
-        return np.maximum(out, 0.0, out=out)  # the saved `out` too: see backward
-
-    @staticmethod
-    def backward(ctx, grad):
-        # Windows with max > 0 route as in max pooling (their saved out is that max); the others
-        # have out == 0 and a zero gradient, so wherever they route, they add zeros.
-        return MaxPool2d.backward(ctx, grad * (ctx.saved_tensors[2] > 0))
 
 
 class AvgPool2d(Function):
@@ -349,11 +287,6 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Max over kernel_size windows (stride defaults to kernel_size; padding with -inf)."""
     return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
-
-
-def relu_max_pool2d(x, kernel_size, stride=None, padding=0):
-    """max_pool2d(relu(x)) in one op, faster than the two (the ReLU runs on the pooled array)."""
-    return ReLUMaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from simplegrad import Tensor, no_grad
-from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d, relu_max_pool2d
+from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d
 from simplegrad.ops.norm import batch_norm, layer_norm
 
 
@@ -49,58 +49,6 @@ def test_max_pool2d(xs, kernel, stride, padding, rng, check_op):
     x = rng.permutation(np.prod(xs)).reshape(xs) * 0.1  # distinct values: no ties
     check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
              lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
-
-
-@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
-def test_relu_max_pool2d(xs, kernel, stride, padding, rng, check_op):
-    """Distinct values around zero: windows with a positive max, and all-negative windows."""
-    x = (rng.permutation(np.prod(xs)).reshape(xs) - np.prod(xs) * 0.4) * 0.1
-    check_op(lambda t: relu_max_pool2d(t, kernel, stride, padding), [x],
-             lambda t: torch_f().max_pool2d(torch_f().relu(t), kernel, stride, padding))
-
-
-@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (2, 1, 0), (3, 1, 1), (3, 2, 1)])
-def test_relu_max_pool2d_equals_relu_then_max_pool2d_with_ties_zeros_and_nan(kernel, stride,
-                                                                            padding):
-    """Exactly the two ops' values and gradients, in the cases where routing could differ: tied
-    maxima, windows of zeros and negatives only (ReLU makes them ties at 0), exact zeros, NaN;
-    and PyTorch's, except at NaN (simplegrad's ReLU passes no gradient to a NaN, PyTorch's does).
-    """
-    x = np.array([[[[2.0, 2.0, -1.0, 0.0, -3.0], [1.0, 2.0, -2.0, -0.5, 0.0],
-                    [0.0, 0.0, 5.0, 5.0, np.nan], [-1.0, 0.0, 5.0, 1.0, 1.0],
-                    [-4.0, -4.0, 0.0, 3.0, -1.0]]]])
-    x = np.concatenate([x, -x, np.abs(x)], axis=1)  # more sign patterns, as extra channels
-    for x in (x, np.nan_to_num(x, nan=-7.0)):
-        results = []
-        for fused in (True, False):
-            t = Tensor(x, requires_grad=True, dtype=np.float64)
-            out = relu_max_pool2d(t, kernel, stride, padding) if fused else \
-                max_pool2d(t.relu(), kernel, stride, padding)
-            out.backward(np.arange(out.size, dtype=np.float64).reshape(out.shape) + 1)
-            results.append((out.data, t.grad))
-        np.testing.assert_array_equal(results[0][0], results[1][0])
-        np.testing.assert_array_equal(results[0][1], results[1][1])
-    torch = pytest.importorskip("torch")
-    theirs = torch.tensor(x, requires_grad=True)
-    ref = torch.nn.functional.max_pool2d(torch.relu(theirs), kernel, stride, padding)
-    ref.backward(torch.arange(1, ref.numel() + 1, dtype=torch.float64).reshape(ref.shape))
-    np.testing.assert_array_equal(results[0][0], ref.detach().numpy())
-    np.testing.assert_array_equal(results[0][1], theirs.grad.numpy())
-
-
-def test_relu_max_pool2d_layer_keeps_float32_and_matches_the_two_layers(rng):
-    from simplegrad import nn
-    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
-    outs = []
-    for layers in ([nn.ReLUMaxPool2d(2)], [nn.ReLU(), nn.MaxPool2d(2)]):
-        t = Tensor(x, requires_grad=True)
-        out = nn.Sequential(layers)(t)
-        out.backward(np.ones(out.shape, dtype=np.float32))
-        assert out.dtype == t.grad.dtype == np.float32
-        outs.append((out.data, t.grad))
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    assert repr(nn.ReLUMaxPool2d(2)) == "ReLUMaxPool2d(kernel_size=2, stride=2, padding=0)"
 
 
 @pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
@@ -264,60 +212,3 @@ def test_first_layer_weight_grad_summed_over_column_blocks(rng):
         for j in range(3):
             expected[:, 0, i, j] = np.einsum("nohw,nhw->o", g, padded[:, 0, i:i + 40, j:j + 40])
     np.testing.assert_allclose(w.grad, expected, rtol=1e-10)
-
-
-def _use_threads(monkeypatch, count):
-    """Split every conv/pool pass into pieces of any size, on `count` threads."""
-    from simplegrad import threads
-    from simplegrad.ops import conv
-    monkeypatch.setattr(threads, "worker_count", lambda: count)
-    monkeypatch.setattr(conv, "MIN_PIECE", 1)
-
-
-@pytest.fixture
-def three_threads(monkeypatch):
-    """Conv and pooling in pieces on three threads for this test."""
-    _use_threads(monkeypatch, 3)
-
-
-@pytest.mark.parametrize("xs, ws, stride, padding", CONV_CASES)
-def test_conv2d_in_pieces_on_threads(xs, ws, stride, padding, rng, check_op, three_threads):
-    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    check_op(lambda x, w, b: conv2d(x, w, b, stride, padding), [x, w, b],
-             lambda x, w, b: torch_f().conv2d(x, w, b, stride, padding))
-
-
-@pytest.mark.parametrize("xs, kernel, stride, padding", POOL_CASES)
-def test_max_pool2d_in_pieces_on_threads(xs, kernel, stride, padding, rng, check_op,
-                                         three_threads):
-    x = (rng.permutation(np.prod(xs)).reshape(xs) - np.prod(xs) * 0.4) * 0.1
-    check_op(lambda t: max_pool2d(t, kernel, stride, padding), [x],
-             lambda t: torch_f().max_pool2d(t, kernel, stride, padding))
-    check_op(lambda t: relu_max_pool2d(t, kernel, stride, padding), [x],
-             lambda t: torch_f().max_pool2d(torch_f().relu(t), kernel, stride, padding))
-
-
-def _conv_relu_pool_net(dtype, seed=5):
-    """Output and every gradient of conv -> relu -> pool -> conv -> relu -> pool on 6 images
-    (ties from ReLU zeros, negative inputs, 8 input channels: col2im's channel pieces)."""
-    from simplegrad.nn import functional as F
-    rng = np.random.default_rng(seed)
-    x, w1, b1 = (rng.standard_normal(s) for s in ((6, 8, 12, 12), (5, 8, 3, 3), (5,)))
-    w2, b2 = rng.standard_normal((4, 5, 3, 3)), rng.standard_normal(4)
-    ts = [Tensor(a, requires_grad=True, dtype=dtype) for a in (x, w1, b1, w2, b2)]
-    h = F.max_pool2d(F.relu(F.conv2d(ts[0], ts[1], ts[2], 1, 1)), 2)
-    out = F.max_pool2d(F.relu(F.conv2d(h, ts[3], ts[4], 1, 1)), 2)
-    out.backward(rng.standard_normal(out.shape).astype(dtype))
-    return [out.data] + [t.grad for t in ts]
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_threads_give_the_values_of_one_thread(dtype, monkeypatch):
-    """Pieces on three threads against one plain call each: the same numbers (the matmuls are
-    not split, so not even the summation order changes)."""
-    _use_threads(monkeypatch, 1)
-    one = _conv_relu_pool_net(dtype)
-    _use_threads(monkeypatch, 3)
-    for mine, ref in zip(_conv_relu_pool_net(dtype), one):
-        assert mine.dtype == dtype
-        np.testing.assert_allclose(mine, ref, rtol=1e-6 if dtype == np.float32 else 1e-12)
