@@ -11,16 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from simplegrad import threads
 
-_pool = None  # helper threads (the calling thread does the first piece itself)
+_pool, _pool_size = None, 0  # helper threads (the calling thread does the first piece itself)
 
 
 def _helpers(count):
     """A pool of `count` helper threads, rebuilt when the thread count changes."""
-    global _pool
-    if _pool is None or _pool._max_workers != count:
+    global _pool, _pool_size
+    if _pool_size != count:
         if _pool is not None:
             _pool.shutdown(wait=False)
-        _pool = ThreadPoolExecutor(count, thread_name_prefix="simplegrad")
+        _pool, _pool_size = ThreadPoolExecutor(count, thread_name_prefix="simplegrad"), count
     return _pool
 
 

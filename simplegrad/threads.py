@@ -1,5 +1,6 @@
-"""How many threads NumPy's BLAS (the matmuls) may use: `set_num_threads`, `get_num_threads`,
-and the SIMPLEGRAD_THREADS environment variable.
+"""How many threads NumPy's BLAS (the matmuls) and simplegrad's own parallel work (the
+optimizers' updates, `simplegrad.parallel`) may use: `set_num_threads`, `get_num_threads`,
+`worker_count`, and the SIMPLEGRAD_THREADS environment variable.
 
 OpenBLAS threads spin while they wait for each other. When another CPU-bound process holds one
 of the cores, a multi-threaded matmul keeps waiting for a thread that is not running, and a
