@@ -7,11 +7,22 @@ idle (they never spin), so on a busy machine they lose only their share of the C
 threads: `simplegrad.threads.set_num_threads` (else NumPy's BLAS thread count); with one thread
 fn(0, n) is simply called, with no pool at all.
 """
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from simplegrad import threads
 
 _pool, _pool_size = None, 0  # helper threads (the calling thread does the first piece itself)
+
+
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a new pool when needed."""
+    global _pool, _pool_size
+    _pool, _pool_size = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _helpers(count):

@@ -1,5 +1,8 @@
 """simplegrad.parallel: contiguous pieces on a thread pool, and plain calls with one thread."""
+import os
+import signal
 import threading
+import time
 
 import pytest
 
@@ -60,3 +63,25 @@ def test_worker_count_follows_set_num_threads(monkeypatch):
         assert threads.worker_count() == 1
     finally:
         threads.set_num_threads(before)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_its_own_helper_threads(monkeypatch):
+    """After fork the parent's pool threads are gone; the child must not wait for them."""
+    monkeypatch.setattr(threads, "worker_count", lambda: 2)
+    parallel.parallel_chunks(4, lambda start, stop: None)  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if both pieces ran
+        done = []
+        parallel.parallel_chunks(4, lambda start, stop: done.append(start))
+        os._exit(0 if sorted(done) == [0, 2] else 1)
+    for _ in range(200):  # up to 10 s
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung waiting for the parent's helper threads")
+    assert os.waitstatus_to_exitcode(status) == 0
