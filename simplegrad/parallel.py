@@ -8,7 +8,6 @@ threads: `simplegrad.threads.set_num_threads` (else NumPy's BLAS thread count); 
 fn(0, n) is simply called, with no pool at all.
 """
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from simplegrad import threads
 
@@ -29,6 +28,7 @@ def _helpers(count):
     """A pool of `count` helper threads, rebuilt when the thread count changes."""
     global _pool, _pool_size
     if _pool_size != count:
+        from concurrent.futures import ThreadPoolExecutor  # lazily: keeps start-up fast
         if _pool is not None:
             _pool.shutdown(wait=False)
         _pool, _pool_size = ThreadPoolExecutor(count, thread_name_prefix="simplegrad"), count
