@@ -38,12 +38,14 @@ def _helpers(count):
 def parallel_chunks(n, fn, min_chunk=1):
     """Call fn(start, stop) on contiguous pieces covering range(n), in parallel threads; pieces
     have at least `min_chunk` items (below that, threads cost more than they save)."""
-    count = min(threads.worker_count(), n // max(min_chunk, 1))
+    workers = threads.worker_count()
+    count = min(workers, n // max(min_chunk, 1))
     if count <= 1:
         fn(0, n)
         return
+    pool = _helpers(workers - 1)
     bounds = [n * i // count for i in range(count + 1)]
-    futures = [_helpers(count - 1).submit(fn, start, stop)
+    futures = [pool.submit(fn, start, stop)
                for start, stop in zip(bounds[1:-1], bounds[2:])]
     try:
         fn(bounds[0], bounds[1])
