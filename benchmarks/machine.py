@@ -54,16 +54,9 @@ def blas_info():
 
 
 def limit_blas_threads(num_threads):
-    """Limit NumPy's BLAS, and simplegrad's own threads (simplegrad.parallel), to `num_threads`
-    for the rest of the process (needs threadpoolctl)."""
+    """Limit NumPy's BLAS to `num_threads` for the rest of the process (needs threadpoolctl)."""
     from threadpoolctl import threadpool_limits
-    limits = threadpool_limits(limits=int(num_threads), user_api="blas")
-    try:
-        from simplegrad import threads
-    except ImportError:  # a broken checkout: the other backends still run
-        return limits
-    threads.set_num_threads(int(num_threads))
-    return limits
+    return threadpool_limits(limits=int(num_threads), user_api="blas")
 
 
 def torch_info():

@@ -6,52 +6,14 @@ way a careful NumPy programmer would: float32 throughout with Python-float scala
 float64 scalar would silently upcast a float32 ufunc), in-place updates with `out=`, persistent
 gradient and optimizer buffers, no input gradient for the first layer, and channels-outermost
 (CNHW) images inside the CNN so every conv is one matmul with no layout transposes.
-Adam runs in L2-sized blocks shared among threads (`Pieces`), as simplegrad's optimizers do.
+Adam runs over L2-sized blocks of each parameter, as simplegrad's optimizers do.
 """
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 NAME = "numpy"
 BLOCK = 1 << 16      # Adam's block: its passes over 5 such slices stay in a 2 MiB L2 cache
-
-
-def blas_threads():
-    """NumPy's BLAS thread count (via threadpoolctl; 1 without it)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return 1
-    return max([pool["num_threads"] for pool in threadpool_info()
-                if pool.get("user_api") == "blas"] or [1])
-
-
-class Pieces:
-    """pieces(n, fn): fn(start, stop) on contiguous slices of range(n), one per thread (at most
-    n); the caller runs the first slice."""
-
-    _pools = {}
-
-    def __init__(self, threads=1):
-        self.threads = threads
-        if threads > 1 and threads not in self._pools:
-            self._pools[threads] = ThreadPoolExecutor(threads - 1)
-
-    def __call__(self, n, fn):
-        parts = min(self.threads, n)
-        if parts <= 1:
-            fn(0, n)
-            return
-        cuts = [n * i // parts for i in range(parts + 1)]
-        slices = list(zip(cuts[:-1], cuts[1:]))
-        others = [self._pools[self.threads].submit(fn, *piece) for piece in slices[1:]]
-        fn(*slices[0])
-        for other in others:
-            other.result()
-
-
-SERIAL = Pieces(1)
 
 
 def prepare(x, y):
@@ -66,8 +28,8 @@ class Adam:
     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as torch.optim.Adam does.
     """
 
-    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, pieces=SERIAL):
-        self.params, self.grads, self.pieces = params, grads, pieces
+    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.grads = params, grads
         self.lr, (self.beta1, self.beta2), self.eps = float(lr), map(float, betas), float(eps)
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
@@ -82,25 +44,21 @@ class Adam:
         inv_bias2_sqrt = 1.0 / math.sqrt(1.0 - b2 ** self.t)
         for arrays in zip(self.params, self.grads, self.m, self.v, self.scratch):
             flat = [a.reshape(-1) for a in arrays]                # all contiguous: views
-
-            def blocks(first, last, flat=flat):
-                for start in range(first * BLOCK, min(last * BLOCK, flat[0].size), BLOCK):
-                    p, g, m, v, tmp = (a[start:start + BLOCK] for a in flat)
-                    np.subtract(g, m, out=tmp)                   # m += (1 - b1) (g - m)
-                    tmp *= 1.0 - b1
-                    m += tmp
-                    v *= b2                                      # v = b2 v + (1 - b2) g^2
-                    np.multiply(g, g, out=tmp)
-                    tmp *= 1.0 - b2
-                    v += tmp
-                    np.sqrt(v, out=tmp)                          # sqrt(v)/sqrt(bc2) + eps
-                    tmp *= inv_bias2_sqrt
-                    tmp += eps
-                    np.divide(m, tmp, out=tmp)                   # p -= step_size * m / denom
-                    tmp *= -step_size
-                    p += tmp
-
-            self.pieces(-(-flat[0].size // BLOCK), blocks)
+            for start in range(0, flat[0].size, BLOCK):          # blocks that stay in L2
+                p, g, m, v, tmp = (a[start:start + BLOCK] for a in flat)
+                np.subtract(g, m, out=tmp)                       # m += (1 - b1) (g - m)
+                tmp *= 1.0 - b1
+                m += tmp
+                v *= b2                                          # v = b2 v + (1 - b2) g^2
+                np.multiply(g, g, out=tmp)
+                tmp *= 1.0 - b2
+                v += tmp
+                np.sqrt(v, out=tmp)                              # sqrt(v)/sqrt(bc2) + eps
+                tmp *= inv_bias2_sqrt
+                tmp += eps
+                np.divide(m, tmp, out=tmp)                       # p -= step_size * m / denom
+                tmp *= -step_size
+                p += tmp
 
 
 def softmax_cross_entropy(logits, labels):
@@ -126,8 +84,7 @@ class MLP:
         self.biases = [b.copy() for _, b in weights]
         self.grad_w = [np.empty_like(w) for w in self.weights]
         self.grad_b = [np.empty_like(b) for b in self.biases]
-        self.optimizer = Adam(self.weights + self.biases, self.grad_w + self.grad_b, lr,
-                              pieces=Pieces(blas_threads()))
+        self.optimizer = Adam(self.weights + self.biases, self.grad_w + self.grad_b, lr)
 
     def forward(self, x):
         """Logits and the inputs of every layer (kept for backward)."""
@@ -244,8 +201,7 @@ class CNN:
         self.b = [b1.copy(), b2.copy(), bf.copy()]
         self.grad_w = [np.empty_like(w) for w in self.w]
         self.grad_b = [np.empty_like(b) for b in self.b]
-        self.optimizer = Adam(self.w + self.b, self.grad_w + self.grad_b, lr,
-                              pieces=Pieces(blas_threads()))
+        self.optimizer = Adam(self.w + self.b, self.grad_w + self.grad_b, lr)
 
     def step(self, x, labels):
         """Forward, backward and one Adam update on NCHW images; returns the loss."""

@@ -1,6 +1,5 @@
-"""How many threads NumPy's BLAS (the matmuls) and simplegrad's own parallel work (the
-optimizers' updates, `simplegrad.parallel`) may use: `set_num_threads`, `get_num_threads`,
-`worker_count`, and the SIMPLEGRAD_THREADS environment variable.
+"""How many threads NumPy's BLAS (the matmuls) may use: `set_num_threads`, `get_num_threads`,
+and the SIMPLEGRAD_THREADS environment variable.
 
 OpenBLAS threads spin while they wait for each other. When another CPU-bound process holds one
 of the cores, a multi-threaded matmul keeps waiting for a thread that is not running, and a
@@ -19,7 +18,6 @@ ENV_VAR = "SIMPLEGRAD_THREADS"
 DEFAULT_THREADS = 1  # measured: one thread never collapses when another process takes a core
 BLAS_ENV_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                  "BLIS_NUM_THREADS")
-_workers = None  # threads for simplegrad's own parallel work (simplegrad.parallel), once known
 
 
 def _check_count(num_threads, where):
@@ -36,8 +34,7 @@ def _check_count(num_threads, where):
 def set_num_threads(num_threads):
     """Let NumPy's BLAS use `num_threads` threads from now on, in this process and (through the
     environment) in the processes it starts; returns the count now in force."""
-    global _workers
-    count = _workers = _check_count(num_threads, "the number of threads")
+    count = _check_count(num_threads, "the number of threads")
     for name in BLAS_ENV_VARS:
         os.environ[name] = str(count)
     if "numpy" not in sys.modules:
@@ -60,15 +57,6 @@ def get_num_threads():
         return None
     counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
     return max(counts) if counts else None
-
-
-def worker_count():
-    """Threads for simplegrad's own elementwise work: the last `set_num_threads` count, else
-    NumPy's BLAS thread count at first use (1 without threadpoolctl). Cached: it is asked often."""
-    global _workers
-    if _workers is None:
-        _workers = get_num_threads() or 1
-    return _workers
 
 
 def threads_from_environment(environ=None):

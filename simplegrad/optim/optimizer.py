@@ -9,26 +9,21 @@ import numbers
 import numpy as np
 
 from simplegrad.autograd import mark_written
-from simplegrad.parallel import parallel_chunks
 
 BLOCK = 1 << 16  # elements: an update's passes over 5 such slices stay in a 2 MiB L2 cache
 
 
 def elementwise_in_place(update, param, grad, *state):
     """Call update(param, grad, *state), an elementwise rule writing param and state in place,
-    block by block: Adam's 13 passes then run in L2 cache rather than memory (1.18x faster on
-    a 784x512 weight), and the blocks are shared among threads (simplegrad.parallel)."""
+    block by block: Adam's 13 passes then run in L2 cache rather than memory (its step on a
+    784x512 weight took 0.85x the time of whole-array passes, measured)."""
     size = param.size
     if size <= BLOCK or not all(a.flags.c_contiguous for a in (param, *state)):
         update(param, grad, *state)
         return
     flat = [param.reshape(-1), np.reshape(grad, -1), *(a.reshape(-1) for a in state)]
-
-    def run_blocks(first, last):
-        for start in range(first * BLOCK, min(last * BLOCK, size), BLOCK):
-            update(*(a[start:start + BLOCK] for a in flat))
-
-    parallel_chunks(-(-size // BLOCK), run_blocks)
+    for start in range(0, size, BLOCK):
+        update(*(a[start:start + BLOCK] for a in flat))
 
 
 class Optimizer:

@@ -1,8 +1,7 @@
-"""Optimizers update big parameters block by block, on several threads: same values, exactly."""
+"""Optimizers update big parameters block by block: the same values as whole arrays, exactly."""
 import numpy as np
 import pytest
 
-from simplegrad import threads
 from simplegrad.nn import Parameter
 from simplegrad.optim import optimizer
 
@@ -24,10 +23,9 @@ def _train(cls, kwargs, steps=5, fortran_grads=False):
 
 @pytest.mark.parametrize("cls, name, kwargs", CONFIGS)
 @pytest.mark.parametrize("fortran_grads", [False, True])
-def test_blocks_and_threads_give_the_same_update(cls, name, kwargs, fortran_grads, monkeypatch):
+def test_blocks_give_the_same_update(cls, name, kwargs, fortran_grads, monkeypatch):
     whole = _train(cls, kwargs, fortran_grads=fortran_grads)
     monkeypatch.setattr(optimizer, "BLOCK", 5)  # 63 elements: 13 blocks; 4 stays whole
-    monkeypatch.setattr(threads, "worker_count", lambda: 3)
     blocked = _train(cls, kwargs, fortran_grads=fortran_grads)
     assert len(blocked) == len(whole)
     for a, b in zip(blocked, whole):
