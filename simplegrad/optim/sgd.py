@@ -1,7 +1,7 @@
 """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer, elementwise_in_place
+from simplegrad.optim.optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -29,24 +29,13 @@ class SGD(Optimizer):
     def _update(self, param, grad, state):
         if self.weight_decay:
             grad = grad + self.weight_decay * param  # a new array: p.grad stays untouched
-        momentum, dampening, nesterov, lr = self.momentum, self.dampening, self.nesterov, self.lr
-        if not momentum:
-            elementwise_in_place(lambda p, g: _descend(p, g, lr), param, grad)
-            return
-        buf = state.get("momentum_buffer")
-        first = buf is None
-        if first:
-            buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
-
-        def update(p, g, buf):
-            if not first:
+        momentum = self.momentum
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
+            else:
                 buf *= momentum
-                buf += g if not dampening else (1.0 - dampening) * g
-            _descend(p, g + momentum * buf if nesterov else buf, lr)
-
-        elementwise_in_place(update, param, grad, buf)
-
-
-def _descend(param, direction, lr):
-    """param -= lr * direction, in place."""
-    param -= lr * direction
+                buf += grad if not self.dampening else (1.0 - self.dampening) * grad
+            grad = grad + momentum * buf if self.nesterov else buf
+        param -= self.lr * grad
