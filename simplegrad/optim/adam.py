@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer
+from simplegrad.optim.optimizer import Optimizer, elementwise_in_place
 
 
 class Adam(Optimizer):
@@ -55,20 +55,25 @@ class Adam(Optimizer):
             param *= 1.0 - lr * wd
         elif wd:
             grad = grad + wd * param
-        np.subtract(grad, m, out=tmp)      # m += (1 - b1) * (g - m)
-        tmp *= 1.0 - beta1
-        m += tmp
-        v *= beta2                         # v = b2 * v + (1 - b2) * g * g
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - beta2
-        v += tmp
         step_size = lr / (1.0 - beta1 ** t)
-        np.sqrt(v, out=tmp)                # denominator: sqrt(v_hat) + eps
-        tmp /= math.sqrt(1.0 - beta2 ** t)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= -step_size
-        param += tmp
+        bias2_sqrt = math.sqrt(1.0 - beta2 ** t)
+
+        def update(p, g, m, v, tmp):
+            np.subtract(g, m, out=tmp)     # m += (1 - b1) * (g - m)
+            tmp *= 1.0 - beta1
+            m += tmp
+            v *= beta2                     # v = b2 * v + (1 - b2) * g * g
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - beta2
+            v += tmp
+            np.sqrt(v, out=tmp)            # denominator: sqrt(v_hat) + eps
+            tmp /= bias2_sqrt
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= -step_size
+            p += tmp
+
+        elementwise_in_place(update, param, grad, m, v, tmp)
 
 
 class AdamW(Adam):

@@ -51,6 +51,18 @@ def test_backend_matches_numpy_reference(workload, other, data):
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("workload", [workloads.MLP_WORKLOADS[2], workloads.CNN_WORKLOAD],
+                         ids=lambda w: w.name)
+def test_numpy_reference_adam_in_small_blocks_matches_whole_arrays(workload, data, monkeypatch):
+    """The reference's Adam in blocks gives the losses of whole-array passes, as simplegrad's
+    optimizers do (tests/optim/test_blocks.py)."""
+    from benchmarks import numpy_reference as ref
+    monkeypatch.setattr(ref, "BLOCK", 1 << 30)
+    one = _losses(ref, workload, data, 16)
+    monkeypatch.setattr(ref, "BLOCK", 1000)
+    np.testing.assert_allclose(_losses(ref, workload, data, 16), one, rtol=1e-6)
+
+
 def test_numpy_adam_matches_closed_form_first_step():
     """First Adam step moves every parameter by lr * sign(grad) (up to eps), as in PyTorch."""
     from benchmarks.numpy_reference import Adam
