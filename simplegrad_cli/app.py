@@ -16,8 +16,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 import simplegrad_cli
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
-from simplegrad_cli.pipe_safe import PipeSafeStdout
-from simplegrad_cli.safe_stderr import guard_stderr
+from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
 **Examples**
@@ -341,13 +340,13 @@ def eval(  # noqa: A001  (the command is called eval)
 
     The model is rebuilt from the config stored in the checkpoint; no YAML file is needed.
     """
-    from simplegrad_cli import commands
+    from simplegrad_cli.eval_command import evaluate
 
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
                                  param_hint="--min-accuracy")
-    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_,
-                                       allow_train_overlap, plots=plots))
+    raise typer.Exit(evaluate(checkpoint, data, split, min_accuracy, json_,
+                              allow_train_overlap, plots=plots))
 
 
 @app.command(
@@ -369,14 +368,14 @@ def gradcheck(
     Without CONFIG: every differentiable op and layer of the library, one row each.
     Exit code 1 if any check fails.
     """
-    from simplegrad_cli import checks_command
+    from simplegrad_cli import gradchecks
 
     if config is not None and op:
         raise typer.BadParameter("--op selects library ops; it cannot be combined with CONFIG",
                                  param_hint="--op")
     if config is None and set_:
         raise typer.BadParameter("--set needs a CONFIG", param_hint="--set")
-    raise typer.Exit(checks_command.gradcheck(config, op, set_, batch_size, json_))
+    raise typer.Exit(gradchecks.gradcheck(config, op, set_, batch_size, json_))
 
 
 @app.command(

@@ -7,11 +7,14 @@ import copy
 import os
 import sys
 
+import simplegrad
 from simplegrad.atomic import write_text
 from simplegrad.checkpoint import CheckpointError
+from simplegrad.memory import format_bytes
 from simplegrad.threads import configure_threads
-from simplegrad_cli import display
-from simplegrad_cli.config import load_config
+
+from simplegrad_cli import build, display
+from simplegrad_cli.config import absolute_source, load_config
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
 from simplegrad_cli.yaml_source import dotted
 
@@ -27,9 +30,17 @@ def _print_config(cfg, as_json):
     if as_json:
         display.print_json(cfg.values)
     else:
-        import sys
-
         sys.stdout.write(cfg.to_yaml())
+
+
+def build_from_config(config, overrides=()):
+    """(cfg, data, model, summary rows, layers) of a config file, as `train` would build them."""
+    cfg = load_config(config, overrides)
+    simplegrad.manual_seed(cfg.values["seed"])
+    data = build.load_datasets(cfg)
+    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
+                                            data.train.x)
+    return cfg, data, model, rows, layers
 
 
 # ---- train ------------------------------------------------------------------------------
@@ -136,8 +147,6 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
 
 def _check_same_run(trainer, checkpoint, cfg):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
-    from simplegrad_cli.eval_split import absolute_source
-
     stored = copy.deepcopy(checkpoint.metadata.get("config"))
     try:  # checkpoints written before sources were stored absolute
         stored["data"]["source"] = absolute_source(stored["data"]["source"])
@@ -174,19 +183,10 @@ def _report_train(summary):
 # ---- validate ---------------------------------------------------------------------------
 def validate(config, overrides, print_config, as_json):
     """`simplegrad validate`: every check train does, then a model summary."""
-    import simplegrad
-    from simplegrad.memory import format_bytes
-
-    from simplegrad_cli import build
-
-    cfg = load_config(config, overrides)
     if print_config:
-        _print_config(cfg, as_json)
+        _print_config(load_config(config, overrides), as_json)
         return OK
-    simplegrad.manual_seed(cfg.values["seed"])
-    data = build.load_datasets(cfg)
-    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
-                                            data.train.x)
+    cfg, data, model, rows, layers = build_from_config(config, overrides)
     summary = {
         "config": str(config), "valid": True,
         "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),
@@ -228,110 +228,6 @@ def _model_table(rows, layers, input_shape, console):
     table_rows.append(["", "total", "", "", f"{total:,}"])
     display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
                   table_rows, console)
-
-
-# ---- eval -------------------------------------------------------------------------------
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False,
-             plots=None):
-    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split that
-    it was not trained on (unless `allow_train_overlap`); with `plots`, draw the confusion
-    matrix and the worst mistakes into that folder."""
-    from simplegrad_cli import build, metrics
-    from simplegrad_cli.eval_split import eval_dataset
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-        stored_data_info
-    from simplegrad_cli.train import evaluate as run_eval
-
-    for option, value, expected in [("--data", source, "a data source"),
-                                     ("--split", split, "a split name such as test"),
-                                     ("--plots", plots, "a folder")]:
-        if value is not None and not value.strip():
-            raise CliError(f"{option}: must not be empty; expected {expected}, or leave the "
-                           "option out for the checkpoint's own")
-    if plots is not None:
-        from simplegrad_cli.eval_plots import prepare_folder
-
-        prepare_folder(plots)
-    checkpoint = open_checkpoint(checkpoint_path)
-    cfg = stored_config(checkpoint)
-    model, _ = rebuild_model(checkpoint, cfg)
-    input_shape, num_classes, class_names = stored_data_info(checkpoint)
-    metrics.check_confusion_fits(checkpoint.path, num_classes)
-    split = split or cfg.values["data"]["test_split"]
-    if split is None:
-        raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
-                       "NAME (and --data SOURCE for other data)")
-    dataset, overlaps = eval_dataset(cfg, checkpoint.path, split, source, allow_train_overlap)
-    shown_source = source or cfg.values["data"]["source"]
-    if tuple(dataset.input_shape) != input_shape:
-        raise CliError(f"{shown_source} ({split}): samples have shape "
-                       f"{tuple(dataset.input_shape)} but the model expects {input_shape}")
-    if dataset.num_classes > num_classes or int(dataset.y.max()) >= num_classes:
-        raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but the "
-                       f"model predicts {num_classes}")
-    loss_fn = build.make_loss(cfg.values["loss"], num_classes)
-    result = run_eval(model, dataset, loss_fn, num_classes)
-    confusion = metrics.confusion_matrix(dataset.y, result["predictions"], num_classes)
-    rows = metrics.per_class(confusion, class_names or getattr(dataset, "class_names", None))
-    broken = _not_finite(model, result["loss"])
-    passed = min_accuracy is None or (broken is None and result["accuracy"] >= min_accuracy)
-    report = {"checkpoint": checkpoint.path, "source": shown_source, "split": split,
-              "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
-              "per_class": rows, "confusion_matrix": confusion.tolist(),
-              "min_accuracy": min_accuracy, "passed": passed, "not_finite": broken,
-              "overlaps_training": overlaps}
-    if plots is not None:
-        from simplegrad_cli.eval_plots import write_eval_plots
-
-        report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names or
-                                           getattr(dataset, "class_names", None), input_shape)
-        display.info(f"wrote {', '.join(report['plots'])}")
-    if as_json:
-        display.print_json(report)
-    else:
-        _eval_tables(report)
-    if broken is not None:
-        gate = (f"fails --min-accuracy {min_accuracy * 100:.2f}% whatever the accuracy"
-                if min_accuracy is not None else "its accuracy means nothing")
-        display.info(f"{checkpoint.path}: {broken}: {gate}")
-    elif not passed:
-        display.info(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
-                     f"{min_accuracy * 100:.2f}%")
-    return OK if passed else CHECK_FAILED
-
-
-def _not_finite(model, loss):
-    """Why a model's score cannot be trusted (NaN or infinite weights, or loss), or None:
-    argmax over NaN outputs still picks a class, so accuracy alone would pass a dead model."""
-    import math
-
-    import numpy as np
-
-    bad = [name for name, array in model.state_dict().items()
-           if not np.isfinite(array).all()]
-    if bad:
-        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-        return f"the weights are not finite (NaN or inf in {bad[0]}{more}; loss {loss:.4g})"
-    if not math.isfinite(loss):
-        return f"the loss is {loss} (the model's outputs overflow)"
-    return None
-
-
-def _eval_tables(report):
-    console = display.results_console()
-    console.print(f"{report['checkpoint']} on {report['source']} ({report['split']}, "
-                  f"{report['samples']:,} samples): loss {report['loss']:.4f}, accuracy "
-                  f"{report['accuracy'] * 100:.2f}%", highlight=False, markup=False)
-    named = any(r["name"] != str(r["class"]) for r in report["per_class"])
-    columns = [">class"] + ["name"] * named + [">precision", ">recall", ">f1", ">support"]
-    rows = [[r["class"]] + [r["name"]] * named
-            + [f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}",
-               f"{r['support']:,}"] for r in report["per_class"]]
-    display.table("per class", columns, rows, console)
-    matrix = report["confusion_matrix"]
-    display.table("confusion matrix (rows: true class, columns: predicted)",
-                  [">true"] + [f">{c}" for c in range(len(matrix))],
-                  [[i] + row for i, row in enumerate(matrix)], console)
 
 
 # ---- info -------------------------------------------------------------------------------

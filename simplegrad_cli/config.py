@@ -8,12 +8,18 @@ by `build.py`, which needs the data.
 import copy
 import difflib
 import math
+import os
+import re
+from pathlib import Path
+
+from simplegrad.data import sources
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.overrides import apply_override, parse_override
 from simplegrad_cli.schema import REQUIRED, Choice, Field, Section
-from simplegrad_cli.yaml_source import dotted, read_yaml_file
+from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file
+
+_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
 
 
 def describe(value):
@@ -245,8 +251,6 @@ class _Checker:
         """data.options keys must be source options (those of another kind of source are
         ignored, so --set data.source can switch sources); a data.* key put there
         (val_fraction, flatten...) would silently apply twice, so it is sent where it goes."""
-        from simplegrad.data import sources
-
         section = schema.SCHEMA.fields["data"].fields
         known = sorted(set(sources.OPTIONS) - set(section))
         for key in data["options"]:
@@ -352,8 +356,6 @@ def load_config(file, overrides=(), shortcuts=()):
     overrides: 'key.path=value' strings from --set; shortcuts: (origin, path, value) triples
     from options such as --epochs, applied last.
     """
-    from pathlib import Path
-
     data, origins = read_yaml_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)
@@ -370,3 +372,11 @@ def apply_all(data, origins, file, overrides=(), shortcuts=()):
     for origin, path, value in shortcuts:
         data = apply_override(data, origins, path, value, origin=origin)
     return data, origins
+
+
+def absolute_source(source):
+    """A local path as an absolute path (so eval/resume work from any folder); any other
+    source (synthetic:NAME, a hub id) unchanged."""
+    if _SCHEME.match(source) or sources.source_kind(source) != "local":
+        return source
+    return os.path.abspath(os.path.expanduser(source))

@@ -13,7 +13,7 @@ from pathlib import Path
 from simplegrad_cli import schema
 from simplegrad_cli.config import _Checker, apply_all, describe, validate
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.overrides import apply_override, parse_override
+from simplegrad_cli.yaml_source import apply_override, parse_override
 from simplegrad_cli.schema import Choice, Field
 from simplegrad_cli.yaml_source import dotted, parse_yaml, read_yaml_file
 
