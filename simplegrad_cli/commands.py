@@ -15,7 +15,10 @@ from simplegrad.threads import configure_threads
 
 from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source, load_config
-from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
+from simplegrad_cli.errors import OK, CliError, ConfigError
+from simplegrad_cli.stored_run import open_checkpoint, stored_config
+from simplegrad_cli.training_chart import show_training_chart
+from simplegrad_cli.train import Trainer
 from simplegrad_cli.yaml_source import dotted
 
 
@@ -53,29 +56,21 @@ RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"
 def _first_difference(new, old, path=()):
     """The first key path where two configs differ (None if equal)."""
     if isinstance(new, dict) and isinstance(old, dict):
-        for key in list(new) + [k for k in old if k not in new]:
-            if path + (key,) in RESUMABLE_CHANGES:
-                continue
-            found = _first_difference(new.get(key), old.get(key), path + (key,))
-            if found is not None:
-                return found
-        return None
-    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        for index, (a, b) in enumerate(zip(new, old)):
-            found = _first_difference(a, b, path + (index,))
-            if found is not None:
-                return found
-        return None
-    return None if new == old else path
+        keys = list(new) + [k for k in old if k not in new]
+        pairs = [(k, new.get(k), old.get(k)) for k in keys
+                 if path + (k,) not in RESUMABLE_CHANGES]
+    elif isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        pairs = [(index, a, b) for index, (a, b) in enumerate(zip(new, old))]
+    else:
+        return None if new == old else path
+    found = (_first_difference(a, b, path + (key,)) for key, a, b in pairs)
+    return next((f for f in found if f is not None), None)
 
 
 def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
           plot=False, threads=None):
     """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
     on a terminal, a chart of the epochs)."""
-    from simplegrad_cli.stored_run import open_checkpoint, stored_config
-    from simplegrad_cli.train import Trainer
-
     shortcuts = _shortcuts(seed, epochs, out)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
@@ -137,8 +132,6 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
             summary = trainer.run(screen)
     _report_train(summary)
     if plot or sys.stderr.isatty():
-        from simplegrad_cli.training_chart import show_training_chart
-
         show_training_chart(folder.metrics, cfg.values["train"]["metric"])
     if as_json:
         display.print_json(summary)
@@ -173,8 +166,7 @@ def _announce(trainer, cfg, checkpoint):
 
 def _report_train(summary):
     if summary["best"] is not None:
-        value = summary["best"]
-        shown = f"{value * 100:.2f}%" if summary["metric"].endswith("accuracy") else f"{value:.4f}"
+        shown = display.metric_text(summary["metric"], summary["best"])
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
                      f"({summary['best_checkpoint']}); "
                      f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
@@ -204,30 +196,23 @@ def validate(config, overrides, print_config, as_json):
         return OK
     console = display.results_console()
     d = summary["data"]
-    console.print(f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
-                  f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
-                  f"{d['num_classes']} classes", highlight=False, markup=False)
-    _model_table(rows, layers, data.input_shape, console)
-    console.print(f"training needs about {format_bytes(summary['training_memory_bytes'])} of "
-                  f"memory (parameters, gradients, optimizer state and one batch's "
-                  f"activations)", highlight=False, markup=False)
-    if summary["drops_single_last_batch"]:
-        console.print("the last batch of each epoch holds one sample, which batch norm cannot "
-                      "train on: training skips it", highlight=False, markup=False)
-    return OK
-
-
-def _model_table(rows, layers, input_shape, console):
-    def args_text(args):
-        return ", ".join(f"{k}={v}" for k, v in args.items())
-
-    table_rows = [["", "input", "", str(tuple(input_shape)), ""]]
-    table_rows += [[str(r.index), r.name, args_text(layers[r.index][r.name]),
+    display.say(console, f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
+                         f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
+                         f"{d['num_classes']} classes")
+    table_rows = [["", "input", "", str(tuple(data.input_shape)), ""]]
+    table_rows += [[str(r.index), r.name, ", ".join(f"{k}={v}" for k, v in
+                                                    layers[r.index][r.name].items()),
                     str(r.output_shape), f"{r.parameters:,}"] for r in rows]
-    total = sum(r.parameters for r in rows)
-    table_rows.append(["", "total", "", "", f"{total:,}"])
+    table_rows.append(["", "total", "", "", f"{sum(r.parameters for r in rows):,}"])
     display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
                   table_rows, console)
+    display.say(console, f"training needs about {format_bytes(summary['training_memory_bytes'])}"
+                         " of memory (parameters, gradients, optimizer state and one batch's "
+                         "activations)")
+    if summary["drops_single_last_batch"]:
+        display.say(console, "the last batch of each epoch holds one sample, which batch norm "
+                             "cannot train on: training skips it")
+    return OK
 
 
 # ---- info -------------------------------------------------------------------------------
@@ -247,8 +232,6 @@ def _mid_epoch(meta):
 
 def info(checkpoint_path, as_json):
     """`simplegrad info`: what a checkpoint holds, without building anything."""
-    from simplegrad_cli.stored_run import open_checkpoint, stored_config
-
     checkpoint = open_checkpoint(checkpoint_path)
     meta = checkpoint.metadata
     try:
@@ -290,13 +273,11 @@ def info(checkpoint_path, as_json):
                      f"{d.get('num_classes')} classes, {d.get('train_samples', 0):,} train / "
                      f"{d.get('val_samples', 0):,} val samples")
     lines.append(f"optimizer   {report['optimizer']}, scheduler {report['scheduler']}")
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
+    display.say(console, *lines)
     display.table("parameters", ["name", "shape", "dtype", ">count"],
                   [[p["name"], str(tuple(p["shape"])), p["dtype"], f"{p['count']:,}"]
                    for p in params] + [["total", "", "", f"{report['total_parameters']:,}"]],
                   console)
     if report["config"]:
-        console.print("config:", highlight=False, markup=False)
-        console.print(display.to_yaml(report["config"]).rstrip(), highlight=False, markup=False)
+        display.say(console, "config:", display.to_yaml(report["config"]).rstrip())
     return OK

@@ -72,6 +72,17 @@ def print_json(value):
     sys.stdout.flush()
 
 
+def say(console, *lines):
+    """Print plain lines of results on `console` (their text is never markup)."""
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+
+
+def metric_text(metric, value):
+    """A metric's value as shown: accuracies in percent, losses with four decimals."""
+    return f"{value * 100:.2f}%" if metric.endswith("accuracy") else f"{value:.4f}"
+
+
 def results_console():
     """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
     return printable_console(width=None if sys.stdout.isatty() else 120)

@@ -139,9 +139,9 @@ def _not_finite(model, loss):
 
 def _eval_tables(report):
     console = display.results_console()
-    console.print(f"{report['checkpoint']} on {report['source']} ({report['split']}, "
-                  f"{report['samples']:,} samples): loss {report['loss']:.4f}, accuracy "
-                  f"{report['accuracy'] * 100:.2f}%", highlight=False, markup=False)
+    display.say(console, f"{report['checkpoint']} on {report['source']} ({report['split']}, "
+                         f"{report['samples']:,} samples): loss {report['loss']:.4f}, "
+                         f"accuracy {report['accuracy'] * 100:.2f}%")
     named = any(r["name"] != str(r["class"]) for r in report["per_class"])
     columns = [">class"] + ["name"] * named + [">precision", ">recall", ">f1", ">support"]
     rows = [[r["class"]] + [r["name"]] * named

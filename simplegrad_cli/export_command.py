@@ -139,5 +139,4 @@ def _print_report(report):
         lines.append(f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
                      f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
                      f"(tolerance {report['tolerance']:.3g})")
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
+    display.say(console, *lines)
