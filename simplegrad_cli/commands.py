@@ -85,7 +85,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     except ValueError as error:  # a bad SIMPLEGRAD_THREADS
         raise CliError(str(error)) from None
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
-    run_dir = (out or source) if source is not None else cfg.run_dir
+    run_dir = (out or source) if source is not None else \
+        cfg.values["train"]["out"] or f"runs/{cfg.name}"
     trainer = Trainer(cfg, run_dir, checkpoint)
     folder = trainer.folder
     # resuming into the checkpoint's own folder continues that run; any other folder follows

@@ -128,7 +128,8 @@ class _Checker:
             if key in extra:
                 continue
             if key not in fields:
-                self.unknown_key(path, key, fields)
+                self.fail(path + (key,), f"unknown key '{key}'; " + (
+                    suggest(key, fields) if fields else f"{dotted(path)} takes no arguments"))
             out[key] = self.check(fields[key], item, path + (key,))
         for key, spec in fields.items():
             if key in out:
@@ -137,11 +138,6 @@ class _Checker:
                 self.fail(path, f"missing required key '{key}' ({spec.doc})")
             out[key] = self.default(spec, path + (key,))
         return {key: out[key] for key in fields}  # schema order, for a tidy resolved config
-
-    def unknown_key(self, path, key, fields):
-        if not fields:
-            self.fail(path + (key,), f"unknown key '{key}'; {dotted(path)} takes no arguments")
-        self.fail(path + (key,), f"unknown key '{key}'; {suggest(key, fields)}")
 
     def field(self, field, value, path):
         if value is None:
@@ -326,11 +322,6 @@ class Config:
     def error(self, path, message):
         """A ConfigError pointing at `path`, for problems found after validation (shapes)."""
         return ConfigError(message, where=self.where(path), path=dotted(path))
-
-    @property
-    def run_dir(self):
-        """The run folder: train.out, or runs/<config name>."""
-        return self.values["train"]["out"] or f"runs/{self.name}"
 
     def to_yaml(self):
         """The resolved config as YAML text (what --print-config shows and runs store)."""
