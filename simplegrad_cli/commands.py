@@ -129,7 +129,9 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
                      "train longer)")
         summary = trainer.summary("completed", 0.0)
     else:
-        with display.train_display(cfg.values["train"]["epochs"]) as screen:
+        screen = (display.RichTrainDisplay if sys.stderr.isatty() else
+                  display.PlainTrainDisplay)(cfg.values["train"]["epochs"])
+        with screen:
             summary = trainer.run(screen)
     _report_train(summary)
     if plot or sys.stderr.isatty():
