@@ -527,7 +527,7 @@ def compare(
 ):
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys
     whose values differ."""
-    from simplegrad_cli.compare import compare as run_compare
+    from simplegrad_cli.plot import compare as run_compare
 
     raise typer.Exit(run_compare(runs, json_))
 

@@ -17,7 +17,8 @@ from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source, load_config
 from simplegrad_cli.errors import OK, CliError, ConfigError
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
-from simplegrad_cli.training_chart import show_training_chart
+from simplegrad_cli.run_history import read_history
+from simplegrad_cli.training_chart import training_chart
 from simplegrad_cli.train import Trainer
 from simplegrad_cli.yaml_source import dotted
 
@@ -135,7 +136,11 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
             summary = trainer.run(screen)
     _report_train(summary)
     if plot or sys.stderr.isatty():
-        show_training_chart(folder.metrics, cfg.values["train"]["metric"])
+        chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
+                               color=sys.stderr.isatty())
+        if chart:  # colour codes kept: not display.info, which escapes them
+            sys.stderr.write(chart + "\n")
+            sys.stderr.flush()
     if as_json:
         display.print_json(summary)
     return OK
