@@ -7,13 +7,16 @@ run in the way) are reported before any work starts. One process writes a folder
 holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
 when its process dies, so a crash never leaves the folder locked.
 """
+import fcntl
 import json
 import os
 import re
 import shutil
+import socket
 import sys
 
-from simplegrad.atomic import write_text
+from simplegrad.atomic import write_atomically, write_text
+from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli.errors import CliError
 
@@ -103,9 +106,6 @@ class RunFolder:
     def lock(self):
         """Become the folder's only writer until `unlock` (or this process ends); refuse with
         the other process's pid, host and command while it holds the folder."""
-        import fcntl
-        import socket
-
         if self._lock is not None:
             return
         path = os.path.join(self.path, LOCK_FILE)
@@ -151,13 +151,10 @@ class RunFolder:
         if os.path.isfile(source.metrics):
             write_text(self.metrics, "".join(_records_until(source.metrics, step)))
         if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
-            tmp = f"{self.best}.{os.getpid()}.partial"
             try:
-                shutil.copyfile(source.best, tmp)
-                os.replace(tmp, self.best)
+                with open(source.best, "rb") as handle:
+                    write_atomically(self.best, lambda file: shutil.copyfileobj(handle, file))
             except OSError as error:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
                 raise CliError(f"{self.best}: cannot write: {error.strerror or error}") from None
 
     def remove_partials(self):
@@ -217,8 +214,6 @@ def _records_until(path, step):
 
 def _checkpoint_epoch(path):
     """The epoch a checkpoint was saved at, or None if it is missing or unreadable."""
-    from simplegrad.checkpoint import CheckpointError, load_checkpoint
-
     if not os.path.isfile(path):
         return None
     try:
