@@ -248,12 +248,12 @@ def _child(container, part, path_so_far, origin, last):
 
 def apply_override(data, origins, path, value, origin="--set"):
     """Set data[path] = value (creating missing sections) and mark the path as from `origin`."""
-    if data is None:
-        data = {}
-    node = data
+    data = {} if data is None else data
+    node, resolved = data, ()
     for depth, part in enumerate(path):
         last = depth == len(path) - 1
         key = _child(node, part, path[:depth], origin, last)
+        resolved += (key,)  # a negative list index as its positive equivalent
         if last:
             if isinstance(node, list) and key == len(node):
                 node.append(value)
@@ -266,19 +266,9 @@ def apply_override(data, origins, path, value, origin="--set"):
         elif isinstance(current, str) and isinstance(node, list):
             current = node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
         node = current
-    resolved = tuple(_normalise(data, path))
     for key in [k for k in origins if k[:len(resolved)] == resolved]:
         del origins[key]
     for depth in range(1, len(resolved) + 1):  # sections the override created come from it too
         origins.setdefault(resolved[:depth], origin)
     return data
 
-
-def _normalise(data, path):
-    """The path with negative list indices replaced by their positive equivalents."""
-    node = data
-    for part in path:
-        if isinstance(node, list) and isinstance(part, int) and part < 0:
-            part += len(node)
-        yield part
-        node = node[part] if isinstance(node, (list, dict)) else None
