@@ -8,7 +8,7 @@ compared with simplegrad's own eval output.
 import os
 
 import numpy as np
-from simplegrad.export import INSTALL_HINT, OPSET, ExportError, compare, to_onnx
+from simplegrad.export import INSTALL_HINT
 
 from simplegrad_cli import display
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
@@ -54,6 +54,8 @@ def export(checkpoint_path, fmt, out, as_json):
         import onnx  # noqa: F401
     except ImportError:
         raise CliError(f"export --format onnx needs the onnx package: {INSTALL_HINT}") from None
+    from simplegrad.export import OPSET, ExportError, compare, to_onnx  # (tests patch these)
+
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
     model, _ = rebuild_model(checkpoint, cfg)
