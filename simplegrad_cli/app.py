@@ -127,16 +127,24 @@ def _report(error, args=()):
             message += f" (got '{value}')"
         option = getattr(error, "option_name", None)
         close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
-        config_key = _config_key(option) if not _known_option(ctx, option) else None
+        known = not option or ctx is None or any(
+            option in param.opts for param in ctx.command.get_params(ctx))
+        config_key = None if known else _config_key(option)
         if config_key is not None and any(_config_key(o) == config_key for o in close):
             config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
         if config_key is not None:
             message = message.split(" (Possible options")[0]
             hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
         return error.exit_code, f"{command}: error: {message}{hint}"
-    known = _known_error(error)
-    if known is not None:
-        return known
+    if isinstance(error, CliError):
+        return error.exit_code, error.line()
+    if "simplegrad" in sys.modules:  # else the library, and so none of its errors, never loaded
+        from simplegrad.atomic import WriteError
+        from simplegrad.errors import InputError
+        from simplegrad.memory import MemoryLimitError
+
+        if isinstance(error, (InputError, WriteError, MemoryLimitError)):  # the user's mistakes
+            return USAGE, str(error)
     if isinstance(error, KeyboardInterrupt) or (
             isinstance(error, typer.Abort) and isinstance(error.__context__, KeyboardInterrupt)):
         return INTERRUPTED, INTERRUPTED_LINE  # click turns Ctrl-C while parsing into Abort
@@ -169,13 +177,6 @@ def _value_after(args, option, missing="VALUE"):
     return missing
 
 
-def _known_option(ctx, option):
-    """Whether `option` is one the command accepts (no option, or no context: treated so)."""
-    if not option or ctx is None:
-        return True
-    return any(option in param.opts for param in ctx.command.get_params(ctx))
-
-
 def _rejected_value(error, args):
     """The text given to the option a BadParameter rejected (its message leaves it out), read
     back from the command line; None if unknown."""
@@ -184,21 +185,6 @@ def _rejected_value(error, args):
         return None
     return next((value for value in (_value_after(args, o, None) for o in param.opts)
                  if value is not None), None)
-
-
-def _known_error(error):
-    """(exit code, line) for the errors users cause, or None: the CLI's CliError carries its
-    code; the library's InputError (bad config value, data, checkpoint) and WriteError are 2."""
-    if isinstance(error, CliError):
-        return error.exit_code, error.line()
-    if "simplegrad" not in sys.modules:  # the library was never imported, so none of its errors
-        return None
-    from simplegrad.atomic import WriteError
-    from simplegrad.errors import InputError
-    from simplegrad.memory import MemoryLimitError
-
-    user_errors = (InputError, WriteError, MemoryLimitError)
-    return (USAGE, str(error)) if isinstance(error, user_errors) else None
 
 
 def _line(text):
