@@ -23,13 +23,6 @@ from simplegrad_cli.train import Trainer
 from simplegrad_cli.yaml_source import dotted
 
 
-def _shortcuts(seed=None, epochs=None, out=None):
-    """(origin, key path, value) for the --seed / --epochs / --out options that were given."""
-    given = [("--seed", ("seed",), seed), ("--epochs", ("train", "epochs"), epochs),
-             ("--out", ("train", "out"), out)]
-    return [item for item in given if item[2] is not None]
-
-
 def _print_config(cfg, as_json):
     if as_json:
         display.print_json(cfg.values)
@@ -72,7 +65,9 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
           plot=False, threads=None):
     """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
     on a terminal, a chart of the epochs)."""
-    shortcuts = _shortcuts(seed, epochs, out)
+    given = [("--seed", ("seed",), seed), ("--epochs", ("train", "epochs"), epochs),
+             ("--out", ("train", "out"), out)]
+    shortcuts = [item for item in given if item[2] is not None]  # (origin, key path, value)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
         cfg = load_config(config, overrides, shortcuts)

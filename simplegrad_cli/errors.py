@@ -10,9 +10,7 @@ import signal
 OK = 0
 CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
 USAGE = 2  # bad command line, config, checkpoint or data
-INTERRUPTED = 130  # Ctrl-C (SIGINT)
-TERMINATED = 143  # SIGTERM
-# SIGHUP (the terminal closed) is handled like SIGTERM: exit code 129
+INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP (the terminal closed) 129
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # save, then stop
 
 

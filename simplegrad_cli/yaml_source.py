@@ -58,22 +58,6 @@ def dotted(path):
     return ".".join(str(part) for part in path)
 
 
-def _syntax_error(where, error):
-    """Turn a PyYAML exception into a ConfigError with line and column."""
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    location = where
-    if mark is not None:
-        location = f"{where}:{mark.line + 1}:{mark.column + 1}"
-    message = f"invalid YAML: {problem}"
-    if context:
-        message += f" ({context})"
-    if "\\t" in problem or "\t" in problem:
-        message += "; indent with spaces, tabs are not allowed in YAML"
-    return ConfigError(message, where=location)
-
-
 def _to_python(node, path, origins, where, loader, depth=0, count=None):
     """Build plain dicts/lists/scalars from a YAML node, recording each key's line in origins."""
     count = count if count is not None else [0]
@@ -162,8 +146,15 @@ def parse_yaml(text, where, path=()):
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         raise ConfigError(f"invalid YAML: character #x{error.character:04x} is not allowed in "
                           "YAML text", where=f"{where}:{line}:{column}") from None
-    except yaml.YAMLError as error:
-        raise _syntax_error(where, error) from None
+    except yaml.YAMLError as error:  # a syntax error: where PyYAML saw it, and what it saw
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        if "\\t" in problem or "\t" in problem:
+            message += "; indent with spaces, tabs are not allowed in YAML"
+        location = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+        raise ConfigError(message, where=location) from None
     except RecursionError:  # PyYAML composes nested collections recursively
         raise ConfigError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
                           where=where) from None
