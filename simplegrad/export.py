@@ -110,6 +110,15 @@ def _silu(b, layer, x, shape):
     return b.node("Mul", [x, b.node("Sigmoid", [x])])
 
 
+def _softplus(b, layer, x, shape):
+    """ONNX's Softplus has no beta or threshold: Softplus(beta x) / beta, x above threshold."""
+    beta = b.weight("beta", layer.beta)
+    scaled = b.node("Mul", [x, beta])
+    soft = b.node("Div", [b.node("Softplus", [scaled]), beta])
+    linear = b.node("Greater", [scaled, b.weight("threshold", layer.threshold)])
+    return b.node("Where", [linear, x, soft])
+
+
 def _gelu(b, layer, x, shape):
     return _gelu_nodes(b, x, layer.approximate)
 
@@ -164,9 +173,9 @@ LAYERS = {
     nn.Linear: _linear, nn.Conv2d: _conv2d,
     nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool", count_include_pad=1),
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
-    nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softmax: _softmax("Softmax"),
-    nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten, nn.Dropout: _identity,
-    nn.Identity: _identity, nn.BatchNorm1d: _batch_norm, nn.BatchNorm2d: _batch_norm,
+    nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softplus: _softplus,
+    nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,
+    nn.Dropout: _identity, nn.Identity: _identity, nn.BatchNorm1d: _batch_norm, nn.BatchNorm2d: _batch_norm,
     nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
 }
 # Plain functions allowed in a Sequential, with their default arguments.
@@ -174,6 +183,7 @@ FUNCTIONS = {
     F.relu: _unary("Relu"), F.sigmoid: _unary("Sigmoid"), F.tanh: _unary("Tanh"),
     F.leaky_relu: _unary("LeakyRelu", alpha=0.01),
     F.gelu: lambda b, f, x, shape: _gelu_nodes(b, x, "none"), F.silu: _silu,
+    F.softplus: lambda b, f, x, shape: _softplus(b, nn.Softplus(), x, shape),
     F.softmax: _unary("Softmax", axis=-1), F.log_softmax: _unary("LogSoftmax", axis=-1),
     F.flatten: lambda b, f, x, shape: _flatten_nodes(b, x, shape, 1, -1),
     Tensor.relu: _unary("Relu"), Tensor.sigmoid: _unary("Sigmoid"), Tensor.tanh: _unary("Tanh"),

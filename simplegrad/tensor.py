@@ -8,7 +8,8 @@ import numpy as np
 from simplegrad import autograd
 from simplegrad.ops import axis_alias as _dim
 from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
-                                        Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Sqrt, Sub, Tanh)
+                                        Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Softplus, Sqrt,
+                                        Sub, Tanh)
 from simplegrad.ops.linalg import MatMul
 from simplegrad.ops.movement import GetItem, Reshape, SetItem, Transpose
 from simplegrad.ops.reduce import LogSumExp, Max, Mean, Min, Sum, Var
@@ -204,6 +205,10 @@ class Tensor:
     def gelu(self, approximate="none"):
         """x * Phi(x) (exact, via erf); approximate="tanh" gives PyTorch's tanh form."""
         return GELU.apply(self, approximate=approximate)
+
+    def softplus(self, beta=1.0, threshold=20.0):
+        """log(1 + exp(beta * x)) / beta, a smooth relu; linear where beta * x > threshold."""
+        return Softplus.apply(self, beta=beta, threshold=threshold)
 
     def clip(self, lo=None, hi=None):
         """Clamp into [lo, hi]; the gradient passes only where lo <= x <= hi."""

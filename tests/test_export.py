@@ -83,6 +83,8 @@ LAYERS = {
     "gelu": (nn.GELU, (7,)),
     "gelu_tanh": (lambda: nn.GELU("tanh"), (7,)),
     "silu": (nn.SiLU, (7,)),
+    "softplus": (nn.Softplus, (7,)),
+    "softplus_beta_threshold": (lambda: nn.Softplus(beta=2.0, threshold=1.0), (7,)),
     "tanh": (nn.Tanh, (7,)),
     "sigmoid": (nn.Sigmoid, (7,)),
     "softmax": (nn.Softmax, (7,)),
@@ -100,7 +102,7 @@ LAYERS = {
     "layernorm_2d_no_affine": (lambda: nn.LayerNorm((3, 6), elementwise_affine=False), (3, 6)),
     "F.relu": (lambda: F.relu, (7,)), "F.sigmoid": (lambda: F.sigmoid, (7,)),
     "F.tanh": (lambda: F.tanh, (7,)), "F.gelu": (lambda: F.gelu, (7,)),
-    "F.silu": (lambda: F.silu, (7,)),
+    "F.silu": (lambda: F.silu, (7,)), "F.softplus": (lambda: F.softplus, (7,)),
     "F.leaky_relu": (lambda: F.leaky_relu, (7,)), "F.softmax": (lambda: F.softmax, (7,)),
     "F.log_softmax": (lambda: F.log_softmax, (7,)), "F.flatten": (lambda: F.flatten, (2, 3)),
 }

@@ -7,7 +7,7 @@ never imports any data source.
 """
 from simplegrad.nn import functional, init, utils, weight_init
 from simplegrad.nn.activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, \
-    SiLU, Softmax, Tanh
+    SiLU, Softmax, Softplus, Tanh
 from simplegrad.nn.container import ModuleDict, ModuleList, Sequential
 from simplegrad.nn.conv import Conv2d
 from simplegrad.nn.dropout import Dropout
@@ -21,7 +21,8 @@ from simplegrad.nn.weight_init import xavier_init
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
-    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "LeakyReLU", "Softmax",
+    "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "Softplus", "LeakyReLU",
+    "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
     "Embedding", "functional", "init", "utils", "weight_init", "xavier_init", "MNISTLoader",
 ]

@@ -48,6 +48,21 @@ class SiLU(Module):
         return F.silu(x)
 
 
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta, a smooth relu; linear where beta * x > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = check_number(beta, "Softplus beta", low=0, low_inclusive=False)
+        self.threshold = check_number(threshold, "Softplus threshold")
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x."""
 

@@ -3,46 +3,6 @@ parameters are found, named by position or key)."""
 from simplegrad.nn.module import Module
 
 
-class Sequential(Module):
-    """Apply layers in order. Accepts a list (`Sequential([a, b])`) or arguments
-    (`Sequential(a, b)`); items are Modules or plain callables such as `F.relu`.
-    Parameters are named by position: "0.weight", "2.bias"."""
-
-    def __init__(self, *layers):
-        super().__init__()
-        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
-            layers = layers[0]
-        for i, layer in enumerate(layers):
-            if not callable(layer):
-                raise TypeError(f"Sequential: item {i} ({type(layer).__name__}) is not a "
-                                f"Module or callable")
-        self._layers = list(layers)
-
-    def _named_members(self):
-        return ((str(i), layer) for i, layer in enumerate(self._layers))
-
-    def forward(self, x):
-        for layer in self._layers:
-            x = layer(x)
-        return x
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(self._layers[index])
-        return self._layers[index]
-
-    def __len__(self):
-        return len(self._layers)
-
-    def __iter__(self):
-        return iter(self._layers)
-
-    def append(self, layer):
-        """Add a layer at the end; returns self."""
-        self._layers.append(layer)
-        return self
-
-
 class ModuleList(Module):
     """A list of modules whose parameters the parent finds ("0.weight", ...); no forward."""
 
@@ -66,6 +26,31 @@ class ModuleList(Module):
         """Add a module at the end; returns self."""
         self._items.append(module)
         return self
+
+
+class Sequential(ModuleList):
+    """Apply layers in order. Accepts a list (`Sequential([a, b])`) or arguments
+    (`Sequential(a, b)`); items are Modules or plain callables such as `F.relu`.
+    Parameters are named by position: "0.weight", "2.bias"."""
+
+    def __init__(self, *layers):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = layers[0]
+        for i, layer in enumerate(layers):
+            if not callable(layer):
+                raise TypeError(f"Sequential: item {i} ({type(layer).__name__}) is not a "
+                                f"Module or callable")
+        super().__init__(layers)
+
+    def forward(self, x):
+        for layer in self._items:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(self._items[index])
+        return self._items[index]
 
 
 class ModuleDict(Module):

@@ -61,6 +61,11 @@ def silu(x):
     return x * x.sigmoid()
 
 
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, a smooth relu; linear where beta * x > threshold."""
+    return _tensor(x).softplus(beta, threshold)
+
+
 def leaky_relu(x, negative_slope=0.01):
     """x if x > 0 else negative_slope * x."""
     return _tensor(x).leaky_relu(negative_slope)
@@ -177,7 +182,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
 
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "gelu", "silu", "leaky_relu", "softmax", "log_softmax",
+    "relu", "sigmoid", "tanh", "gelu", "silu", "softplus", "leaky_relu", "softmax", "log_softmax",
     "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",

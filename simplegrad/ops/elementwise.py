@@ -188,6 +188,24 @@ class LeakyReLU(Function):
         return np.where(a > 0, grad, grad * ctx.slope)
 
 
+class Softplus(Function):
+    """log(1 + exp(beta * a)) / beta, exactly `a` where beta * a > threshold (as torch);
+    the derivative is sigmoid(beta * a)."""
+
+    @staticmethod
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        scaled = a * beta
+        ctx.save_for_backward(scaled)
+        ctx.threshold = threshold
+        return np.where(scaled > threshold, a, np.logaddexp(0, scaled) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        scaled, = ctx.saved_tensors
+        sigmoid = 0.5 * (1 + np.tanh(0.5 * scaled))  # stable for any |scaled|
+        return grad * np.where(scaled > ctx.threshold, 1, sigmoid)
+
+
 class Sigmoid(Function):
     """1 / (1 + exp(-a)); the derivative is out * (1 - out)."""
 
@@ -274,40 +292,28 @@ class Clip(Function):
         return grad * keep
 
 
-def _pairwise_extreme(ctx, pick, a, b):
-    """Shared forward of maximum/minimum: keep the output to find the winner in backward."""
-    out = pick(a, b)
-    ctx.save_for_backward(a, b, out)
-    return out
-
-
-def _pairwise_extreme_backward(ctx, grad):
-    """The winner of each pair gets the gradient; on a tie each input gets half."""
-    a, b, out = ctx.saved_tensors
-    share = np.where(a == b, 0.5, a == out).astype(grad.dtype)
-    return grad * share, grad * (1 - share)
-
-
 class Maximum(Function):
     """Elementwise max; on ties each input gets half the gradient (as torch.maximum)."""
     shape_error = "maximum: " + _BROADCAST
+    pick = np.maximum  # Minimum below is this class with np.minimum
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        out = cls.pick(a, b)
+        ctx.save_for_backward(a, b, out)  # the output tells which input won
+        return out
 
     @staticmethod
-    def forward(ctx, a, b):
-        return _pairwise_extreme(ctx, np.maximum, a, b)
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        share = np.where(a == b, 0.5, a == out).astype(grad.dtype)  # winner 1, tie 0.5 each
+        return grad * share, grad * (1 - share)
 
-    backward = staticmethod(_pairwise_extreme_backward)
 
-
-class Minimum(Function):
+class Minimum(Maximum):
     """Elementwise min; on ties each input gets half the gradient (as torch.minimum)."""
     shape_error = "minimum: " + _BROADCAST
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return _pairwise_extreme(ctx, np.minimum, a, b)
-
-    backward = staticmethod(_pairwise_extreme_backward)
+    pick = np.minimum
 
 
 class Where(Function):
