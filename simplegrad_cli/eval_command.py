@@ -8,6 +8,7 @@ from simplegrad.memory import MemoryLimitError, check_fits
 from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.eval_plots import prepare_folder, write_eval_plots
 from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
     stored_data_info
 from simplegrad_cli.train import evaluate as run_eval
@@ -27,8 +28,6 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
             raise CliError(f"{option}: must not be empty; expected {expected}, or leave the "
                            "option out for the checkpoint's own")
     if plots is not None:
-        from simplegrad_cli.eval_plots import prepare_folder
-
         prepare_folder(plots)
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
@@ -64,8 +63,6 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
               "confusion_matrix": confusion.tolist(), "min_accuracy": min_accuracy,
               "passed": passed, "not_finite": broken, "overlaps_training": overlaps}
     if plots is not None:
-        from simplegrad_cli.eval_plots import write_eval_plots
-
         report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names,
                                            input_shape)
         display.info(f"wrote {', '.join(report['plots'])}")

@@ -14,6 +14,8 @@ from simplegrad.gradcheck_cases import op_cases
 from simplegrad.memory import check_fits
 
 from simplegrad_cli import build, display, registry, schema
+from simplegrad_cli.commands import build_from_config
+from simplegrad_cli.config import suggest
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
 
 
@@ -23,8 +25,6 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
         known = available_checks()
         unknown = [name for name in ops if name not in known]
         if unknown:
-            from simplegrad_cli.config import suggest
-
             raise CliError(f"--op {unknown[0]}: unknown op or layer; "
                            f"{suggest(unknown[0], known, list_all=True)}")
         rows = run_library_checks(set(ops))
@@ -47,8 +47,6 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
 
 def _model_rows(config, overrides, batch_size):
     """Build the config's model and check its gradients on the first training samples."""
-    from simplegrad_cli.commands import build_from_config
-
     cfg, data, model, rows, _ = build_from_config(config, overrides)
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, y = data.train.x[:batch_size], data.train.y[:batch_size]

@@ -16,6 +16,7 @@ import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli import registry
+from simplegrad_cli.build import build_model
 from simplegrad_cli.config import apply_all, validate
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
@@ -135,8 +136,6 @@ def check_model_dtypes(checkpoint, model):
 
 def rebuild_model(checkpoint, cfg):
     """The model described by the checkpoint's config, with the checkpoint's weights loaded."""
-    from simplegrad_cli.build import build_model
-
     input_shape, num_classes, _ = stored_data_info(checkpoint)
     model, rows, _ = build_model(cfg, input_shape, num_classes)
     check_model_dtypes(checkpoint, model)
