@@ -16,10 +16,10 @@ from simplegrad.threads import configure_threads
 from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source, load_config
 from simplegrad_cli.errors import OK, CliError, ConfigError
-from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.run_history import read_history
-from simplegrad_cli.training_chart import training_chart
+from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import Trainer
+from simplegrad_cli.training_chart import training_chart
 from simplegrad_cli.yaml_source import dotted
 
 
@@ -82,7 +82,7 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
         raise CliError(str(error)) from None
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
     run_dir = (out or source) if source is not None else \
-        cfg.values["train"]["out"] or f"runs/{cfg.name}"
+        (cfg.values["train"]["out"] or f"runs/{cfg.name}")
     trainer = Trainer(cfg, run_dir, checkpoint)
     folder = trainer.folder
     # resuming into the checkpoint's own folder continues that run; any other folder follows
@@ -125,9 +125,9 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
                      "train longer)")
         summary = trainer.summary("completed", 0.0)
     else:
-        screen = (display.RichTrainDisplay if sys.stderr.isatty() else
-                  display.PlainTrainDisplay)(cfg.values["train"]["epochs"])
-        with screen:
+        bars = sys.stderr.isatty()  # rich bars on a terminal, plain lines in logs and pipes
+        with (display.RichTrainDisplay if bars else display.PlainTrainDisplay)(
+                cfg.values["train"]["epochs"]) as screen:
             summary = trainer.run(screen)
     _report_train(summary)
     if plot or sys.stderr.isatty():
