@@ -1,6 +1,7 @@
 """`simplegrad plot` and `simplegrad compare`: runs side by side, as the curves of their metrics
 overlaid (a text chart or an image) or as a table of their results and of the config keys whose
 values differ between them."""
+import json
 import math
 import os
 import sys
@@ -88,13 +89,9 @@ def flatten_config(values, prefix=""):
 def config_differences(configs):
     """[(dotted key, [value per run])] for the keys whose values are not all equal."""
     flats = [flatten_config(c) for c in configs]
-    keys = list(dict.fromkeys(k for flat in flats for k in flat))
-    rows = []
-    for key in keys:
-        values = [flat.get(key, MISSING) for flat in flats]
-        if any(v != values[0] for v in values[1:]):
-            rows.append((key, values))
-    return rows
+    keys = dict.fromkeys(k for flat in flats for k in flat)
+    rows = [(key, [flat.get(key, MISSING) for flat in flats]) for key in keys]
+    return [(key, values) for key, values in rows if any(v != values[0] for v in values[1:])]
 
 
 def _read_config(folder):
@@ -146,8 +143,7 @@ def compare(targets, as_json):
     runs = [summarize(h, c) for h, c in zip(histories, configs)]
     differences = config_differences(configs)
     if as_json:
-        display.print_json({"runs": runs, "config_differences":
-                            {key: values for key, values in differences}})
+        display.print_json({"runs": runs, "config_differences": dict(differences)})
         return OK
     console = display.results_console()
     display.table("runs", ["run", "metric", ">best", ">final", ">best epoch", ">epochs",
@@ -170,10 +166,8 @@ def _shown(metric, value):
 
 def _yaml_scalar(value):
     """A config value as written in YAML (null, true, [0.1, 0.3])."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)  # null, true, false
     if isinstance(value, list):
         return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
     return str(value)
