@@ -84,26 +84,16 @@ def results_console():
 
 def format_metrics(record):
     """'loss 0.1234 acc 96.10%  val 0.1534 95.20%  lr 0.001  2.3s' from an epoch record
-    (validation loss and accuracy after `val`, in the training pair's order; missing keys
-    skipped). Short enough that an epoch line fits 80 columns."""
-    def pair(loss, accuracy):
-        shown = [f"{loss:.4f}" if loss is not None else None,
-                 f"{accuracy * 100:.2f}%" if accuracy is not None else None]
-        return " ".join(value for value in shown if value)
+    (validation loss and accuracy after `val`; missing keys skipped). Short enough that an
+    epoch line fits 80 columns."""
+    def shown(*forms):
+        return " ".join(form.format(record[key]) for key, form in forms
+                        if record.get(key) is not None)
 
-    parts = []
-    train = pair(record.get("train_loss"), record.get("train_accuracy"))
-    if train:
-        loss = "loss " if record.get("train_loss") is not None else "acc "
-        parts.append(loss + train.replace(" ", " acc ", 1))
-    val = pair(record.get("val_loss"), record.get("val_accuracy"))
-    if val:
-        parts.append(f"val {val}")
-    if record.get("lr") is not None:
-        parts.append(f"lr {record['lr']:.3g}")
-    if record.get("time_s") is not None:
-        parts.append(f"{record['time_s']:.1f}s")
-    return "  ".join(parts)
+    val = shown(("val_loss", "{:.4f}"), ("val_accuracy", "{:.2%}"))
+    parts = [shown(("train_loss", "loss {:.4f}"), ("train_accuracy", "acc {:.2%}")),
+             val and f"val {val}", shown(("lr", "lr {:.3g}")), shown(("time_s", "{:.1f}s"))]
+    return "  ".join(part for part in parts if part)
 
 
 def clock(seconds):
