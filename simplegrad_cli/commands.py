@@ -3,6 +3,7 @@
 Each function takes plain Python values, prints its result (rich tables on stdout, or JSON
 with `as_json`), and returns an exit code or raises a CliError.
 """
+import contextlib
 import copy
 import os
 import sys
@@ -144,10 +145,9 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
 def _check_same_run(trainer, checkpoint, cfg):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
     stored = copy.deepcopy(checkpoint.metadata.get("config"))
-    try:  # checkpoints written before sources were stored absolute
+    # checkpoints written before sources were stored absolute (a config without one: as is)
+    with contextlib.suppress(KeyError, TypeError, AttributeError):
         stored["data"]["source"] = absolute_source(stored["data"]["source"])
-    except (KeyError, TypeError, AttributeError):
-        pass
     path = _first_difference(trainer.resolved, stored)
     if path is not None:
         allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))

@@ -5,6 +5,7 @@ the pipe closes the rest of stdout is dropped and the command runs on to its rea
 closed or full stderr never stops a training run either: progress is not worth losing a run
 for, and the checkpoints and exit code still say how it ended.
 """
+import contextlib
 import os
 import sys
 
@@ -63,10 +64,8 @@ class QuietStderr(_Wrapper):
 
     def flush(self):
         """Flush, ignoring a stderr that cannot take more."""
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.stream.flush()
-        except (OSError, ValueError):
-            pass
 
 
 def guard_stderr():

@@ -7,6 +7,7 @@ run in the way) are reported before any work starts. One process writes a folder
 holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
 when its process dies, so a crash never leaves the folder locked.
 """
+import contextlib
 import fcntl
 import json
 import os
@@ -137,10 +138,8 @@ class RunFolder:
         """Release the lock taken by `lock` and remove its file."""
         if self._lock is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             os.remove(os.path.join(self.path, LOCK_FILE))
-        except OSError:
-            pass
         self._lock.close()
         self._lock = None
 
@@ -167,10 +166,8 @@ class RunFolder:
                 continue
             if found["pid"] and int(found["pid"]) != os.getpid() and _alive(int(found["pid"])):
                 continue
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(os.path.join(self.path, name))
-            except OSError:
-                pass
 
     def check_space(self, checkpoint_bytes):
         """Fail before training if the disk cannot hold last.npz, best.npz and a temp copy."""
