@@ -4,6 +4,8 @@ Start-up matters (`simplegrad --help` should feel instant), so this module impor
 and the light parts of the CLI; NumPy, the library and `datasets` load inside the commands.
 Every error ends up in `_report`, which gives the one line to print and the exit code.
 """
+import json
+import os
 import signal
 import sys
 import traceback
@@ -16,8 +18,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 import simplegrad_cli
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
-from simplegrad_cli.pipe_safe import PipeSafeStdout
-from simplegrad_cli.safe_stderr import guard_stderr
+from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
 **Examples**
@@ -94,7 +95,8 @@ class _OneLineErrors(TyperGroup):
             if message is not None:
                 _line(message)
                 if as_json:  # `| jq` in CI parses failures too
-                    _json_error(message, code)
+                    sys.stdout.write(json.dumps({"ok": False, "error": one_line(message),
+                                                 "exit_code": code}, indent=2) + "\n")
         sys.stdout.flush()
         sys.stdout = stdout
         sys.exit(code if isinstance(code, int) else 0)
@@ -107,21 +109,6 @@ class _OneLineErrors(TyperGroup):
 
     def get_params(self, ctx):
         return _plain_types(super().get_params(ctx))
-
-
-def _home(path):
-    """An output path with a leading `~` expanded, as the shell would have (it does not in
-    `--out=~/x` or in quotes): never a folder literally named `~`."""
-    import os
-
-    return None if path is None else os.path.expanduser(path)
-
-
-def _json_error(message, code):
-    import json
-
-    sys.stdout.write(json.dumps({"ok": False, "error": one_line(message), "exit_code": code},
-                                indent=2) + "\n")
 
 
 def _report(error, args=()):
@@ -140,16 +127,24 @@ def _report(error, args=()):
             message += f" (got '{value}')"
         option = getattr(error, "option_name", None)
         close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
-        config_key = _config_key(option) if not _known_option(ctx, option) else None
+        known = not option or ctx is None or any(
+            option in param.opts for param in ctx.command.get_params(ctx))
+        config_key = None if known else _config_key(option)
         if config_key is not None and any(_config_key(o) == config_key for o in close):
             config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
         if config_key is not None:
             message = message.split(" (Possible options")[0]
             hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
         return error.exit_code, f"{command}: error: {message}{hint}"
-    known = _known_error(error)
-    if known is not None:
-        return known
+    if isinstance(error, CliError):
+        return error.exit_code, error.line()
+    if "simplegrad" in sys.modules:  # else the library, and so none of its errors, never loaded
+        from simplegrad.atomic import WriteError
+        from simplegrad.errors import InputError
+        from simplegrad.memory import MemoryLimitError
+
+        if isinstance(error, (InputError, WriteError, MemoryLimitError)):  # the user's mistakes
+            return USAGE, str(error)
     if isinstance(error, KeyboardInterrupt) or (
             isinstance(error, typer.Abort) and isinstance(error.__context__, KeyboardInterrupt)):
         return INTERRUPTED, INTERRUPTED_LINE  # click turns Ctrl-C while parsing into Abort
@@ -182,13 +177,6 @@ def _value_after(args, option, missing="VALUE"):
     return missing
 
 
-def _known_option(ctx, option):
-    """Whether `option` is one the command accepts (no option, or no context: treated so)."""
-    if not option or ctx is None:
-        return True
-    return any(option in param.opts for param in ctx.command.get_params(ctx))
-
-
 def _rejected_value(error, args):
     """The text given to the option a BadParameter rejected (its message leaves it out), read
     back from the command line; None if unknown."""
@@ -197,21 +185,6 @@ def _rejected_value(error, args):
         return None
     return next((value for value in (_value_after(args, o, None) for o in param.opts)
                  if value is not None), None)
-
-
-def _known_error(error):
-    """(exit code, line) for the errors users cause, or None: the CLI's CliError carries its
-    code; the library's InputError (bad config value, data, checkpoint) and WriteError are 2."""
-    if isinstance(error, CliError):
-        return error.exit_code, error.line()
-    if "simplegrad" not in sys.modules:  # the library was never imported, so none of its errors
-        return None
-    from simplegrad.atomic import WriteError
-    from simplegrad.errors import InputError
-    from simplegrad.memory import MemoryLimitError
-
-    user_errors = (InputError, WriteError, MemoryLimitError)
-    return (USAGE, str(error)) if isinstance(error, user_errors) else None
 
 
 def _line(text):
@@ -256,6 +229,13 @@ def _root(
         raise CliError("simplegrad: error: missing command (see 'simplegrad --help')")
 
 
+def _path_option(metavar, help_text):
+    """An output path option whose leading `~` is expanded, as the shell would have (it does
+    not in `--out=~/x` or in quotes): never a folder literally named `~`."""
+    return typer.Option(metavar=metavar, help=help_text,
+                        callback=lambda path: None if path is None else os.path.expanduser(path))
+
+
 SetOption = Annotated[list[str], typer.Option(
     "--set", "-s", metavar="KEY.PATH=VALUE",
     help="Override a config key with a YAML value (repeatable), e.g. --set optimizer.lr=3e-4 "
@@ -264,6 +244,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 PrintConfig = Annotated[bool, typer.Option(
     "--print-config", help="Print the resolved config (defaults and overrides applied) and "
                            "exit.")]
+Checkpoint = Annotated[str, typer.Argument(
+    metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).")]
 
 
 @app.command(
@@ -278,10 +260,9 @@ def train(
     epochs: Annotated[Optional[int], typer.Option(
         metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
-    out: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="DIR", help="Run folder (default: runs/ and the config file's name); shortcut "
-                            "for --set train.out=DIR.")] = None,
+    out: Annotated[Optional[str], _path_option(
+        "DIR", "Run folder (default: runs/ and the config file's name); shortcut for --set "
+               "train.out=DIR.")] = None,
     resume: Annotated[Optional[str], typer.Option(
         metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
                                    "runs/NAME/last.npz) exactly where it stopped.")] = None,
@@ -308,17 +289,14 @@ def train(
         raise typer.BadParameter("give a CONFIG file, or --resume CHECKPOINT", param_hint="CONFIG")
     if resume is not None and overwrite and out is None:
         raise typer.BadParameter(commands.OVERWRITE_OWN_RUN, param_hint="--overwrite")
-    code = commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config, json_,
-                          plot=plot, threads=threads)
-    raise typer.Exit(code)
+    raise typer.Exit(commands.train(config, set_, seed, epochs, out, resume, overwrite,
+                                    print_config, json_, plot=plot, threads=threads))
 
 
 @app.command(
     cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
 def eval(  # noqa: A001  (the command is called eval)
-    checkpoint: Annotated[str, typer.Argument(
-        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
-        show_default=False)],
+    checkpoint: Checkpoint,
     data: Annotated[Optional[str], typer.Option(
         metavar="SOURCE", help="Evaluate on this source instead of the config's "
                                "(synthetic:NAME, hub id or local path).")] = None,
@@ -331,23 +309,21 @@ def eval(  # noqa: A001  (the command is called eval)
     min_accuracy: Annotated[Optional[float], typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
-    plots: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="DIR", help="Write a confusion-matrix heatmap and, for images, a grid of the "
-                            "most confident mistakes into DIR (needs simplegrad[plot]).")]
-    = None,
+    plots: Annotated[Optional[str], _path_option(
+        "DIR", "Write a confusion-matrix heatmap and, for images, a grid of the most confident "
+               "mistakes into DIR (needs simplegrad[plot]).")] = None,
 ):
     """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
 
     The model is rebuilt from the config stored in the checkpoint; no YAML file is needed.
     """
-    from simplegrad_cli import commands
+    from simplegrad_cli.eval_command import evaluate
 
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
                                  param_hint="--min-accuracy")
-    raise typer.Exit(commands.evaluate(checkpoint, data, split, min_accuracy, json_,
-                                       allow_train_overlap, plots=plots))
+    raise typer.Exit(evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap,
+                              plots=plots))
 
 
 @app.command(
@@ -369,22 +345,21 @@ def gradcheck(
     Without CONFIG: every differentiable op and layer of the library, one row each.
     Exit code 1 if any check fails.
     """
-    from simplegrad_cli import checks_command
+    from simplegrad_cli import gradchecks
 
     if config is not None and op:
         raise typer.BadParameter("--op selects library ops; it cannot be combined with CONFIG",
                                  param_hint="--op")
     if config is None and set_:
         raise typer.BadParameter("--set needs a CONFIG", param_hint="--set")
-    raise typer.Exit(checks_command.gradcheck(config, op, set_, batch_size, json_))
+    raise typer.Exit(gradchecks.gradcheck(config, op, set_, batch_size, json_))
 
 
 @app.command(
     cls=_Command,
     epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
 def validate(
-    config: Annotated[str, typer.Argument(
-        metavar="CONFIG", help="YAML config file.", show_default=False)],
+    config: Annotated[str, typer.Argument(metavar="CONFIG", help="YAML config file.")],
     set_: SetOption = [],  # noqa: B006
     print_config: PrintConfig = False,
     json_: JsonOption = False,
@@ -395,11 +370,9 @@ def validate(
     raise typer.Exit(commands.validate(config, set_, print_config, json_))
 
 
-@app.command(
-    cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
+@app.command(cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
 def info(
-    checkpoint: Annotated[str, typer.Argument(
-        metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
+    checkpoint: Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")],
     json_: JsonOption = False,
 ):
     """Show a checkpoint's metadata, config, parameter shapes and metrics."""
@@ -410,14 +383,11 @@ def info(
 
 @app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
 def export(
-    checkpoint: Annotated[str, typer.Argument(
-        metavar="CHECKPOINT", help="Checkpoint file.", show_default=False)],
+    checkpoint: Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")],
     format_: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
-    out: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="FILE", help="Where to write (default: the checkpoint's name with .onnx).")]
-    = None,
+    out: Annotated[Optional[str], _path_option(
+        "FILE", "Where to write (default: the checkpoint's name with .onnx).")] = None,
     json_: JsonOption = False,
 ):
     """Export a checkpoint's model to ONNX, check it, and compare it with simplegrad.
@@ -433,12 +403,9 @@ def export(
 @app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
 def graph(
     source: Annotated[str, typer.Argument(
-        metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).",
-        show_default=False)],
-    out: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="FILE", help="Write a picture (.svg, .png: needs Graphviz) or .dot text.")]
-    = None,
+        metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).")],
+    out: Annotated[Optional[str], _path_option(
+        "FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")] = None,
 ):
     """Draw the model: each layer with its output shape and parameters, top to bottom.
 
@@ -454,7 +421,7 @@ def graph(
 def sweep(
     source: Annotated[str, typer.Argument(
         metavar="SWEEP", help="Sweep file (config:, space:, settings), or a config with "
-                              "--search.", show_default=False)],
+                              "--search.")],
     search: Annotated[list[str], typer.Option(
         metavar="KEY.PATH=DIST", help="Search a key (repeatable): loguniform:LOW:HIGH, "
         "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.")] = [],  # noqa: B006
@@ -462,7 +429,7 @@ def sweep(
     trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
     study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
-    out: Annotated[Optional[str], typer.Option(callback=_home, help="Sweep folder.")] = None,
+    out: Annotated[Optional[str], _path_option(None, "Sweep folder.")] = None,
     storage: Annotated[Optional[str], typer.Option(
         metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
                             "SWEEP_DIR/study.db).")] = None,
@@ -486,9 +453,7 @@ def sweep(
     cls=_Command, epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
                          "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
 def predict(
-    checkpoint: Annotated[str, typer.Argument(
-        metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).",
-        show_default=False)],
+    checkpoint: Checkpoint,
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="INPUT", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
                                  "arrays of samples, or CSV files of feature rows.",
@@ -501,9 +466,8 @@ def predict(
     top_k: Annotated[int, typer.Option(
         "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
     = 3,
-    out: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="FILE.csv", help="Write the predictions to this CSV file.")] = None,
+    out: Annotated[Optional[str], _path_option(
+        "FILE.csv", "Write the predictions to this CSV file.")] = None,
     json_: JsonOption = False,
 ):
     """Run a checkpoint's model on new inputs: top-k classes with probabilities.
@@ -522,16 +486,15 @@ def predict(
 def plot(
     runs: Annotated[list[str], typer.Argument(
         metavar="RUN_OR_METRICS_FILE", help="Run folders (runs/NAME), their metrics.jsonl "
-                                               "or checkpoints.", show_default=False)],
+                                               "or checkpoints.")],
     metric: Annotated[list[str], typer.Option(
         metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
                              "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
     x: Annotated[str, typer.Option(
         "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
-    out: Annotated[Optional[str], typer.Option(
-        callback=_home,
-        metavar="FILE", help="Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
-                             "instead of drawing on the terminal.")] = None,
+    out: Annotated[Optional[str], _path_option(
+        "FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) instead of "
+                "drawing on the terminal.")] = None,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
     from simplegrad_cli.plot import plot as run_plot
@@ -545,13 +508,12 @@ def plot(
 
 @app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
 def compare(
-    runs: Annotated[list[str], typer.Argument(
-        metavar="RUN", help="Run folders (runs/NAME).", show_default=False)],
+    runs: Annotated[list[str], typer.Argument(metavar="RUN", help="Run folders (runs/NAME).")],
     json_: JsonOption = False,
 ):
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys
     whose values differ."""
-    from simplegrad_cli.compare import compare as run_compare
+    from simplegrad_cli.plot import compare as run_compare
 
     raise typer.Exit(run_compare(runs, json_))
 

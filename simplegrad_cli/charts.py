@@ -3,6 +3,8 @@ matplotlib (the optional `simplegrad[plot]` extra). Both draw the same `Panel`s.
 import os
 from dataclasses import dataclass, field
 
+from simplegrad.atomic import write_atomically
+
 from simplegrad_cli.errors import CliError
 
 MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
@@ -89,8 +91,6 @@ def pyplot(what):
 
 def save_figure(figure, path):
     """Save a matplotlib figure atomically, in the format of the file's extension."""
-    from simplegrad.atomic import write_atomically
-
     fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
     try:
         return write_atomically(path, lambda file: figure.savefig(file, format=fmt))
@@ -102,8 +102,8 @@ def save_figure(figure, path):
 
 
 def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
-    """The panels stacked in one image file (PNG, SVG or PDF), a legend in each."""
-    check_file_format(path)
+    """The panels stacked in one image file (PNG, SVG or PDF; checked by check_file_format),
+    a legend in each."""
     plt = pyplot(f"--out {path}")
     figure, axes = plt.subplots(len(panels), 1, squeeze=False, dpi=dpi,
                                 figsize=(width_inches, panel_inches * len(panels)))

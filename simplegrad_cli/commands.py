@@ -3,33 +3,42 @@
 Each function takes plain Python values, prints its result (rich tables on stdout, or JSON
 with `as_json`), and returns an exit code or raises a CliError.
 """
+import contextlib
 import copy
 import os
 import sys
 
+import simplegrad
 from simplegrad.atomic import write_text
 from simplegrad.checkpoint import CheckpointError
+from simplegrad.memory import format_bytes
 from simplegrad.threads import configure_threads
-from simplegrad_cli import display
-from simplegrad_cli.config import load_config
-from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, ConfigError
+
+from simplegrad_cli import build, display
+from simplegrad_cli.config import absolute_source, load_config
+from simplegrad_cli.errors import OK, CliError, ConfigError
+from simplegrad_cli.run_history import read_history
+from simplegrad_cli.stored_run import open_checkpoint, stored_config
+from simplegrad_cli.train import StopSignals, Trainer
+from simplegrad_cli.training_chart import training_chart
 from simplegrad_cli.yaml_source import dotted
-
-
-def _shortcuts(seed=None, epochs=None, out=None):
-    """(origin, key path, value) for the --seed / --epochs / --out options that were given."""
-    given = [("--seed", ("seed",), seed), ("--epochs", ("train", "epochs"), epochs),
-             ("--out", ("train", "out"), out)]
-    return [item for item in given if item[2] is not None]
 
 
 def _print_config(cfg, as_json):
     if as_json:
         display.print_json(cfg.values)
     else:
-        import sys
-
         sys.stdout.write(cfg.to_yaml())
+
+
+def build_from_config(config, overrides=()):
+    """(cfg, data, model, summary rows, layers) of a config file, as `train` would build them."""
+    cfg = load_config(config, overrides)
+    simplegrad.manual_seed(cfg.values["seed"])
+    data = build.load_datasets(cfg)
+    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
+                                            data.train.x)
+    return cfg, data, model, rows, layers
 
 
 # ---- train ------------------------------------------------------------------------------
@@ -42,30 +51,24 @@ RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"
 def _first_difference(new, old, path=()):
     """The first key path where two configs differ (None if equal)."""
     if isinstance(new, dict) and isinstance(old, dict):
-        for key in list(new) + [k for k in old if k not in new]:
-            if path + (key,) in RESUMABLE_CHANGES:
-                continue
-            found = _first_difference(new.get(key), old.get(key), path + (key,))
-            if found is not None:
-                return found
-        return None
-    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        for index, (a, b) in enumerate(zip(new, old)):
-            found = _first_difference(a, b, path + (index,))
-            if found is not None:
-                return found
-        return None
-    return None if new == old else path
+        keys = list(new) + [k for k in old if k not in new]
+        pairs = [(k, new.get(k), old.get(k)) for k in keys
+                 if path + (k,) not in RESUMABLE_CHANGES]
+    elif isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        pairs = [(index, a, b) for index, (a, b) in enumerate(zip(new, old))]
+    else:
+        return None if new == old else path
+    found = (_first_difference(a, b, path + (key,)) for key, a, b in pairs)
+    return next((f for f in found if f is not None), None)
 
 
 def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
           plot=False, threads=None):
     """`simplegrad train`: validate, build, train, and print a summary (and, with `plot` or
     on a terminal, a chart of the epochs)."""
-    from simplegrad_cli.stored_run import open_checkpoint, stored_config
-    from simplegrad_cli.train import StopSignals, Trainer
-
-    shortcuts = _shortcuts(seed, epochs, out)
+    given = [("--seed", ("seed",), seed), ("--epochs", ("train", "epochs"), epochs),
+             ("--out", ("train", "out"), out)]
+    shortcuts = [item for item in given if item[2] is not None]  # (origin, key path, value)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
         cfg = load_config(config, overrides, shortcuts)
@@ -79,7 +82,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     except ValueError as error:  # a bad SIMPLEGRAD_THREADS
         raise CliError(str(error)) from None
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
-    run_dir = (out or source) if source is not None else cfg.run_dir
+    run_dir = (out or source) if source is not None else \
+        (cfg.values["train"]["out"] or f"runs/{cfg.name}")
     trainer = Trainer(cfg, run_dir, checkpoint)
     folder = trainer.folder
     # resuming into the checkpoint's own folder continues that run; any other folder follows
@@ -123,13 +127,17 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
                      "train longer)")
         summary = trainer.summary("completed", 0.0)
     else:
-        with display.train_display(cfg.values["train"]["epochs"]) as screen:
+        bars = sys.stderr.isatty()  # rich bars on a terminal, plain lines in logs and pipes
+        with (display.RichTrainDisplay if bars else display.PlainTrainDisplay)(
+                cfg.values["train"]["epochs"]) as screen:
             summary = trainer.run(screen)
     _report_train(summary)
     if plot or sys.stderr.isatty():
-        from simplegrad_cli.training_chart import show_training_chart
-
-        show_training_chart(folder.metrics, cfg.values["train"]["metric"])
+        chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
+                               color=sys.stderr.isatty())
+        if chart:  # colour codes kept: not display.info, which escapes them
+            sys.stderr.write(chart + "\n")
+            sys.stderr.flush()
     if as_json:
         display.print_json(summary)
     return OK
@@ -137,13 +145,10 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
 
 def _check_same_run(trainer, checkpoint, cfg):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
-    from simplegrad_cli.eval_split import absolute_source
-
     stored = copy.deepcopy(checkpoint.metadata.get("config"))
-    try:  # checkpoints written before sources were stored absolute
+    # checkpoints written before sources were stored absolute (a config without one: as is)
+    with contextlib.suppress(KeyError, TypeError, AttributeError):
         stored["data"]["source"] = absolute_source(stored["data"]["source"])
-    except (KeyError, TypeError, AttributeError):
-        pass
     path = _first_difference(trainer.resolved, stored)
     if path is not None:
         allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
@@ -165,8 +170,7 @@ def _announce(trainer, cfg, checkpoint):
 
 def _report_train(summary):
     if summary["best"] is not None:
-        value = summary["best"]
-        shown = f"{value * 100:.2f}%" if summary["metric"].endswith("accuracy") else f"{value:.4f}"
+        shown = display.metric_text(summary["metric"], summary["best"])
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
                      f"({summary['best_checkpoint']}); "
                      f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
@@ -175,19 +179,10 @@ def _report_train(summary):
 # ---- validate ---------------------------------------------------------------------------
 def validate(config, overrides, print_config, as_json):
     """`simplegrad validate`: every check train does, then a model summary."""
-    import simplegrad
-    from simplegrad.memory import format_bytes
-
-    from simplegrad_cli import build
-
-    cfg = load_config(config, overrides)
     if print_config:
-        _print_config(cfg, as_json)
+        _print_config(load_config(config, overrides), as_json)
         return OK
-    simplegrad.manual_seed(cfg.values["seed"])
-    data = build.load_datasets(cfg)
-    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
-                                            data.train.x)
+    cfg, data, model, rows, layers = build_from_config(config, overrides)
     summary = {
         "config": str(config), "valid": True,
         "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),
@@ -205,134 +200,23 @@ def validate(config, overrides, print_config, as_json):
         return OK
     console = display.results_console()
     d = summary["data"]
-    console.print(f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
-                  f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
-                  f"{d['num_classes']} classes", highlight=False, markup=False)
-    _model_table(rows, layers, data.input_shape, console)
-    console.print(f"training needs about {format_bytes(summary['training_memory_bytes'])} of "
-                  f"memory (parameters, gradients, optimizer state and one batch's "
-                  f"activations)", highlight=False, markup=False)
-    if summary["drops_single_last_batch"]:
-        console.print("the last batch of each epoch holds one sample, which batch norm cannot "
-                      "train on: training skips it", highlight=False, markup=False)
-    return OK
-
-
-def _model_table(rows, layers, input_shape, console):
-    def args_text(args):
-        return ", ".join(f"{k}={v}" for k, v in args.items())
-
-    table_rows = [["", "input", "", str(tuple(input_shape)), ""]]
-    table_rows += [[str(r.index), r.name, args_text(layers[r.index][r.name]),
+    display.say(console, f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
+                         f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
+                         f"{d['num_classes']} classes")
+    table_rows = [["", "input", "", str(tuple(data.input_shape)), ""]]
+    table_rows += [[str(r.index), r.name, ", ".join(f"{k}={v}" for k, v in
+                                                    layers[r.index][r.name].items()),
                     str(r.output_shape), f"{r.parameters:,}"] for r in rows]
-    total = sum(r.parameters for r in rows)
-    table_rows.append(["", "total", "", "", f"{total:,}"])
+    table_rows.append(["", "total", "", "", f"{sum(r.parameters for r in rows):,}"])
     display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
                   table_rows, console)
-
-
-# ---- eval -------------------------------------------------------------------------------
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False,
-             plots=None):
-    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split that
-    it was not trained on (unless `allow_train_overlap`); with `plots`, draw the confusion
-    matrix and the worst mistakes into that folder."""
-    from simplegrad_cli import build, metrics
-    from simplegrad_cli.eval_split import eval_dataset
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-        stored_data_info
-    from simplegrad_cli.train import evaluate as run_eval
-
-    for option, value, expected in [("--data", source, "a data source"),
-                                     ("--split", split, "a split name such as test"),
-                                     ("--plots", plots, "a folder")]:
-        if value is not None and not value.strip():
-            raise CliError(f"{option}: must not be empty; expected {expected}, or leave the "
-                           "option out for the checkpoint's own")
-    if plots is not None:
-        from simplegrad_cli.eval_plots import prepare_folder
-
-        prepare_folder(plots)
-    checkpoint = open_checkpoint(checkpoint_path)
-    cfg = stored_config(checkpoint)
-    model, _ = rebuild_model(checkpoint, cfg)
-    input_shape, num_classes, class_names = stored_data_info(checkpoint)
-    metrics.check_confusion_fits(checkpoint.path, num_classes)
-    split = split or cfg.values["data"]["test_split"]
-    if split is None:
-        raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
-                       "NAME (and --data SOURCE for other data)")
-    dataset, overlaps = eval_dataset(cfg, checkpoint.path, split, source, allow_train_overlap)
-    shown_source = source or cfg.values["data"]["source"]
-    if tuple(dataset.input_shape) != input_shape:
-        raise CliError(f"{shown_source} ({split}): samples have shape "
-                       f"{tuple(dataset.input_shape)} but the model expects {input_shape}")
-    if dataset.num_classes > num_classes or int(dataset.y.max()) >= num_classes:
-        raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but the "
-                       f"model predicts {num_classes}")
-    loss_fn = build.make_loss(cfg.values["loss"], num_classes)
-    result = run_eval(model, dataset, loss_fn, num_classes)
-    confusion = metrics.confusion_matrix(dataset.y, result["predictions"], num_classes)
-    rows = metrics.per_class(confusion, class_names or getattr(dataset, "class_names", None))
-    broken = _not_finite(model, result["loss"])
-    passed = min_accuracy is None or (broken is None and result["accuracy"] >= min_accuracy)
-    report = {"checkpoint": checkpoint.path, "source": shown_source, "split": split,
-              "samples": len(dataset), "loss": result["loss"], "accuracy": result["accuracy"],
-              "per_class": rows, "confusion_matrix": confusion.tolist(),
-              "min_accuracy": min_accuracy, "passed": passed, "not_finite": broken,
-              "overlaps_training": overlaps}
-    if plots is not None:
-        from simplegrad_cli.eval_plots import write_eval_plots
-
-        report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names or
-                                           getattr(dataset, "class_names", None), input_shape)
-        display.info(f"wrote {', '.join(report['plots'])}")
-    if as_json:
-        display.print_json(report)
-    else:
-        _eval_tables(report)
-    if broken is not None:
-        gate = (f"fails --min-accuracy {min_accuracy * 100:.2f}% whatever the accuracy"
-                if min_accuracy is not None else "its accuracy means nothing")
-        display.info(f"{checkpoint.path}: {broken}: {gate}")
-    elif not passed:
-        display.info(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
-                     f"{min_accuracy * 100:.2f}%")
-    return OK if passed else CHECK_FAILED
-
-
-def _not_finite(model, loss):
-    """Why a model's score cannot be trusted (NaN or infinite weights, or loss), or None:
-    argmax over NaN outputs still picks a class, so accuracy alone would pass a dead model."""
-    import math
-
-    import numpy as np
-
-    bad = [name for name, array in model.state_dict().items()
-           if not np.isfinite(array).all()]
-    if bad:
-        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-        return f"the weights are not finite (NaN or inf in {bad[0]}{more}; loss {loss:.4g})"
-    if not math.isfinite(loss):
-        return f"the loss is {loss} (the model's outputs overflow)"
-    return None
-
-
-def _eval_tables(report):
-    console = display.results_console()
-    console.print(f"{report['checkpoint']} on {report['source']} ({report['split']}, "
-                  f"{report['samples']:,} samples): loss {report['loss']:.4f}, accuracy "
-                  f"{report['accuracy'] * 100:.2f}%", highlight=False, markup=False)
-    named = any(r["name"] != str(r["class"]) for r in report["per_class"])
-    columns = [">class"] + ["name"] * named + [">precision", ">recall", ">f1", ">support"]
-    rows = [[r["class"]] + [r["name"]] * named
-            + [f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}",
-               f"{r['support']:,}"] for r in report["per_class"]]
-    display.table("per class", columns, rows, console)
-    matrix = report["confusion_matrix"]
-    display.table("confusion matrix (rows: true class, columns: predicted)",
-                  [">true"] + [f">{c}" for c in range(len(matrix))],
-                  [[i] + row for i, row in enumerate(matrix)], console)
+    display.say(console, f"training needs about {format_bytes(summary['training_memory_bytes'])}"
+                         " of memory (parameters, gradients, optimizer state and one batch's "
+                         "activations)")
+    if summary["drops_single_last_batch"]:
+        display.say(console, "the last batch of each epoch holds one sample, which batch norm "
+                             "cannot train on: training skips it")
+    return OK
 
 
 # ---- info -------------------------------------------------------------------------------
@@ -352,8 +236,6 @@ def _mid_epoch(meta):
 
 def info(checkpoint_path, as_json):
     """`simplegrad info`: what a checkpoint holds, without building anything."""
-    from simplegrad_cli.stored_run import open_checkpoint, stored_config
-
     checkpoint = open_checkpoint(checkpoint_path)
     meta = checkpoint.metadata
     try:
@@ -395,13 +277,11 @@ def info(checkpoint_path, as_json):
                      f"{d.get('num_classes')} classes, {d.get('train_samples', 0):,} train / "
                      f"{d.get('val_samples', 0):,} val samples")
     lines.append(f"optimizer   {report['optimizer']}, scheduler {report['scheduler']}")
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
+    display.say(console, *lines)
     display.table("parameters", ["name", "shape", "dtype", ">count"],
                   [[p["name"], str(tuple(p["shape"])), p["dtype"], f"{p['count']:,}"]
                    for p in params] + [["total", "", "", f"{report['total_parameters']:,}"]],
                   console)
     if report["config"]:
-        console.print("config:", highlight=False, markup=False)
-        console.print(display.to_yaml(report["config"]).rstrip(), highlight=False, markup=False)
+        display.say(console, "config:", display.to_yaml(report["config"]).rstrip())
     return OK

@@ -8,12 +8,18 @@ by `build.py`, which needs the data.
 import copy
 import difflib
 import math
+import os
+import re
+from pathlib import Path
+
+from simplegrad.data import sources
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.overrides import apply_override, parse_override
 from simplegrad_cli.schema import REQUIRED, Choice, Field, Section
-from simplegrad_cli.yaml_source import dotted, read_yaml_file
+from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file
+
+_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
 
 
 def describe(value):
@@ -122,7 +128,8 @@ class _Checker:
             if key in extra:
                 continue
             if key not in fields:
-                self.unknown_key(path, key, fields)
+                self.fail(path + (key,), f"unknown key '{key}'; " + (
+                    suggest(key, fields) if fields else f"{dotted(path)} takes no arguments"))
             out[key] = self.check(fields[key], item, path + (key,))
         for key, spec in fields.items():
             if key in out:
@@ -131,11 +138,6 @@ class _Checker:
                 self.fail(path, f"missing required key '{key}' ({spec.doc})")
             out[key] = self.default(spec, path + (key,))
         return {key: out[key] for key in fields}  # schema order, for a tidy resolved config
-
-    def unknown_key(self, path, key, fields):
-        if not fields:
-            self.fail(path + (key,), f"unknown key '{key}'; {dotted(path)} takes no arguments")
-        self.fail(path + (key,), f"unknown key '{key}'; {suggest(key, fields)}")
 
     def field(self, field, value, path):
         if value is None:
@@ -245,8 +247,6 @@ class _Checker:
         """data.options keys must be source options (those of another kind of source are
         ignored, so --set data.source can switch sources); a data.* key put there
         (val_fraction, flatten...) would silently apply twice, so it is sent where it goes."""
-        from simplegrad.data import sources
-
         section = schema.SCHEMA.fields["data"].fields
         known = sorted(set(sources.OPTIONS) - set(section))
         for key in data["options"]:
@@ -323,11 +323,6 @@ class Config:
         """A ConfigError pointing at `path`, for problems found after validation (shapes)."""
         return ConfigError(message, where=self.where(path), path=dotted(path))
 
-    @property
-    def run_dir(self):
-        """The run folder: train.out, or runs/<config name>."""
-        return self.values["train"]["out"] or f"runs/{self.name}"
-
     def to_yaml(self):
         """The resolved config as YAML text (what --print-config shows and runs store)."""
         from simplegrad_cli.display import to_yaml
@@ -352,8 +347,6 @@ def load_config(file, overrides=(), shortcuts=()):
     overrides: 'key.path=value' strings from --set; shortcuts: (origin, path, value) triples
     from options such as --epochs, applied last.
     """
-    from pathlib import Path
-
     data, origins = read_yaml_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)
@@ -370,3 +363,11 @@ def apply_all(data, origins, file, overrides=(), shortcuts=()):
     for origin, path, value in shortcuts:
         data = apply_override(data, origins, path, value, origin=origin)
     return data, origins
+
+
+def absolute_source(source):
+    """A local path as an absolute path (so eval/resume work from any folder); any other
+    source (synthetic:NAME, a hub id) unchanged."""
+    if _SCHEME.match(source) or sources.source_kind(source) != "local":
+        return source
+    return os.path.abspath(os.path.expanduser(source))

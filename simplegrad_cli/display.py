@@ -4,11 +4,15 @@ On a terminal, training shows rich progress bars; otherwise (CI logs, pipes) it 
 plain line per epoch with no control characters. Results go to stdout so `--json` output
 can be piped into other tools while progress stays on stderr.
 """
-import functools
 import json
 import math
 import sys
 import time
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
 
 from simplegrad_cli.errors import printable
 
@@ -25,23 +29,13 @@ def info(text):
     sys.stderr.flush()
 
 
-@functools.cache
-def _printable_console_class():
-    from rich.console import Console
+class PrintableConsole(Console):
+    """A rich Console that escapes non-printable characters in every string it renders
+    (messages, titles, table cells), whatever file or checkpoint they came from."""
 
-    class PrintableConsole(Console):
-        """A rich Console that escapes non-printable characters in every string it renders
-        (messages, titles, table cells), whatever file or checkpoint they came from."""
-
-        def render_str(self, text, **options):
-            return super().render_str(printable_lines(text), **options)
-
-    return PrintableConsole
-
-
-def printable_console(**options):
-    """A rich Console (Console(**options)) that never prints raw control characters."""
-    return _printable_console_class()(**options)
+    def render_str(self, text, **options):
+        """Render `text` with its control and invisible characters escaped."""
+        return super().render_str(printable_lines(text), **options)
 
 
 def plural(count, word):
@@ -72,33 +66,34 @@ def print_json(value):
     sys.stdout.flush()
 
 
+def say(console, *lines):
+    """Print plain lines of results on `console` (their text is never markup)."""
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+
+
+def metric_text(metric, value):
+    """A metric's value as shown: accuracies in percent, losses with four decimals."""
+    return f"{value * 100:.2f}%" if metric.endswith("accuracy") else f"{value:.4f}"
+
+
 def results_console():
     """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
-    return printable_console(width=None if sys.stdout.isatty() else 120)
+    return PrintableConsole(width=None if sys.stdout.isatty() else 120)
 
 
 def format_metrics(record):
     """'loss 0.1234 acc 96.10%  val 0.1534 95.20%  lr 0.001  2.3s' from an epoch record
-    (validation loss and accuracy after `val`, in the training pair's order; missing keys
-    skipped). Short enough that an epoch line fits 80 columns."""
-    def pair(loss, accuracy):
-        shown = [f"{loss:.4f}" if loss is not None else None,
-                 f"{accuracy * 100:.2f}%" if accuracy is not None else None]
-        return " ".join(value for value in shown if value)
+    (validation loss and accuracy after `val`; missing keys skipped). Short enough that an
+    epoch line fits 80 columns."""
+    def shown(*forms):
+        return " ".join(form.format(record[key]) for key, form in forms
+                        if record.get(key) is not None)
 
-    parts = []
-    train = pair(record.get("train_loss"), record.get("train_accuracy"))
-    if train:
-        loss = "loss " if record.get("train_loss") is not None else "acc "
-        parts.append(loss + train.replace(" ", " acc ", 1))
-    val = pair(record.get("val_loss"), record.get("val_accuracy"))
-    if val:
-        parts.append(f"val {val}")
-    if record.get("lr") is not None:
-        parts.append(f"lr {record['lr']:.3g}")
-    if record.get("time_s") is not None:
-        parts.append(f"{record['time_s']:.1f}s")
-    return "  ".join(parts)
+    val = shown(("val_loss", "{:.4f}"), ("val_accuracy", "{:.2%}"))
+    parts = [shown(("train_loss", "loss {:.4f}"), ("train_accuracy", "acc {:.2%}")),
+             val and f"val {val}", shown(("lr", "lr {:.3g}")), shown(("time_s", "{:.1f}s"))]
+    return "  ".join(part for part in parts if part)
 
 
 def clock(seconds):
@@ -155,10 +150,8 @@ class RichTrainDisplay(PlainTrainDisplay):
     laid out to fit an 80-column terminal with full-width bars."""
 
     def __init__(self, epochs, console=None):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
         super().__init__(epochs)
-        self.console = console or printable_console(stderr=True)
+        self.console = console or PrintableConsole(stderr=True)
         bar = max(10, min(30, self.console.width - 62))  # the text columns take 62 at most
         self.progress = Progress(
             TextColumn("{task.description:>5}"), BarColumn(bar_width=bar),
@@ -205,18 +198,9 @@ class RichTrainDisplay(PlainTrainDisplay):
         self.progress.stop()
 
 
-def train_display(epochs):
-    """Rich bars when stderr is a terminal, plain lines otherwise."""
-    if sys.stderr.isatty():
-        return RichTrainDisplay(epochs)
-    return PlainTrainDisplay(epochs)
-
-
 def table(title, columns, rows, console=None):
     """Print a title line and a rich table on stdout: `columns` are headers (right-aligned if
     they start with '>'), `rows` are lists of already formatted strings."""
-    from rich.table import Table
-
     console = console or results_console()
     console.print(printable(title), style="bold", highlight=False, markup=False)
     grid = Table(show_edge=False, pad_edge=False)
@@ -228,36 +212,38 @@ def table(title, columns, rows, console=None):
     console.print(grid)
 
 
+class _FlowDict(dict):
+    """A mapping written inline: `{in: 784, out: 128}`."""
+
+
+class _FlowList(list):
+    """A list written inline: `[0.1, 0.3]`."""
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """SafeDumper that writes _FlowDict and _FlowList inline."""
+
+
+_ConfigDumper.add_representer(_FlowDict, lambda d, v: d.represent_mapping(
+    "tag:yaml.org,2002:map", v.items(), flow_style=True))
+_ConfigDumper.add_representer(_FlowList, lambda d, v: d.represent_sequence(
+    "tag:yaml.org,2002:seq", v, flow_style=True))
+
+
 def to_yaml(values):
     """Config values as YAML: sections in block style, layer arguments and number lists inline
     (`- linear: {in: 784, out: 128, bias: true}`), keys in schema order."""
-    import yaml
-
-    class FlowDict(dict):
-        pass
-
-    class FlowList(list):
-        pass
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    Dumper.add_representer(FlowDict, lambda d, v: d.represent_mapping(
-        "tag:yaml.org,2002:map", v.items(), flow_style=True))
-    Dumper.add_representer(FlowList, lambda d, v: d.represent_sequence(
-        "tag:yaml.org,2002:seq", v, flow_style=True))
-
     def mark(value, depth):
         if depth == 2 and isinstance(value, dict) and len(value) == 1 \
                 and list(value.values()) == [{}]:
             return next(iter(value))  # `- relu: {}` reads better as `- relu`
         if isinstance(value, dict):
             items = {k: mark(v, depth + 1) for k, v in value.items()}
-            return FlowDict(items) if depth >= 3 or (depth == 2 and not items) else items
+            return _FlowDict(items) if depth >= 3 or (depth == 2 and not items) else items
         if isinstance(value, list):
             items = [mark(v, depth + 1) for v in value]
             scalars = all(not isinstance(v, (dict, list)) for v in value)
-            return FlowList(items) if scalars else items
+            return _FlowList(items) if scalars else items
         return value
 
-    return yaml.dump(mark(values, 0), Dumper=Dumper, sort_keys=False, width=100)
+    return yaml.dump(mark(values, 0), Dumper=_ConfigDumper, sort_keys=False, width=100)

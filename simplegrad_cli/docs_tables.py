@@ -5,6 +5,7 @@ Regenerate: python -m simplegrad_cli.docs_tables docs/config.md
 """
 import re
 import sys
+from pathlib import Path
 
 from simplegrad_cli import registry, schema
 from simplegrad_cli.config import expectation
@@ -76,7 +77,5 @@ def render(markdown):
 
 
 if __name__ == "__main__":
-    with open(sys.argv[1], encoding="utf-8") as file:
-        text = file.read()
-    with open(sys.argv[1], "w", encoding="utf-8") as file:
-        file.write(render(text))
+    markdown = Path(sys.argv[1])
+    markdown.write_text(render(markdown.read_text(encoding="utf-8")), encoding="utf-8")

@@ -10,9 +10,7 @@ import signal
 OK = 0
 CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
 USAGE = 2  # bad command line, config, checkpoint or data
-INTERRUPTED = 130  # Ctrl-C (SIGINT)
-TERMINATED = 143  # SIGTERM
-# SIGHUP (the terminal closed) is handled like SIGTERM: exit code 129
+INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP (the terminal closed) 129
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # save, then stop
 
 
@@ -31,22 +29,12 @@ MAX_LINE = 2000  # characters; a longer message is cut, saying how much was left
 
 def printable(text):
     """`text` with every non-printable character (ESC, other controls, zero-width and bidi
-    marks) written as a visible escape such as `\\x1b` or `\\u200b`, so nothing a file or a
-    name holds can move the cursor, clear the screen or hide itself in what we print."""
+    marks) written as its visible escape (`\\x1b`, `\\u200b`: the one `repr` uses), so nothing
+    a file or a name holds can move the cursor, clear the screen or hide itself in our output."""
     text = str(text)
     if text.isprintable():
         return text
-    return "".join(char if char.isprintable() else _escape(char) for char in text)
-
-
-def _escape(char):
-    """The visible escape of one non-printable character: \\t, \\x1b, \\u200b, \\U000e0001."""
-    code = ord(char)
-    if char in "\t\n\r":
-        return repr(char)[1:-1]
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def one_line(text):

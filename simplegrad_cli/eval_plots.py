@@ -6,6 +6,8 @@ import numpy as np
 
 from simplegrad_cli.charts import pyplot, save_figure
 from simplegrad_cli.errors import CliError
+from simplegrad_cli.predict import class_probabilities
+from simplegrad_cli.predict_inputs import image_layout
 
 CONFUSION_FILE = "confusion_matrix.png"
 WRONG_FILE = "most_confident_mistakes.png"
@@ -18,14 +20,6 @@ def prepare_folder(folder):
     pyplot(f"--plots {folder}")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CliError(f"{folder}: exists and is not a folder", where="--plots")
-
-
-def _make_folder(folder):
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as error:
-        raise CliError(f"{folder}: cannot create the folder: {error.strerror or error}",
-                       where="--plots") from None
 
 
 def _label(c, class_names):
@@ -97,10 +91,11 @@ def mistakes_grid(images, labels, probabilities, indices, path, class_names=None
 def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape):
     """Write the heatmap (and, for image models, the mistakes grid) into `folder`;
     returns the paths written."""
-    from simplegrad_cli.predict import class_probabilities
-    from simplegrad_cli.predict_inputs import image_layout
-
-    _make_folder(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"{folder}: cannot create the folder: {error.strerror or error}",
+                       where="--plots") from None
     written = [confusion_heatmap(confusion, os.path.join(folder, CONFUSION_FILE), class_names)]
     layout = image_layout(input_shape)
     if layout is not None:

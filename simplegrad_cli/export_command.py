@@ -7,8 +7,13 @@ compared with simplegrad's own eval output.
 """
 import os
 
+import numpy as np
+from simplegrad.export import INSTALL_HINT
+
 from simplegrad_cli import display
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
+    stored_data_info
 
 FORMATS = ("onnx",)
 # Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in
@@ -18,28 +23,8 @@ TOLERANCE = 1e-5
 SAMPLES = 16  # sample inputs the exported file is compared on
 
 
-def _require_onnx():
-    from simplegrad.export import INSTALL_HINT
-
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        raise CliError(f"export --format onnx needs the onnx package: {INSTALL_HINT}") from None
-
-
-def _runtime_version():
-    """onnxruntime's version, or None when it is not installed (then nothing is compared)."""
-    try:
-        import onnxruntime
-    except ImportError:
-        return None
-    return onnxruntime.__version__
-
-
 def _sample_inputs(input_shape, normalize, seed=0):
     """Float32 inputs as the data source gives them: after data.normalize they are N(0, 1)."""
-    import numpy as np
-
     z = np.random.default_rng(seed).standard_normal((SAMPLES, *input_shape), dtype=np.float32)
     if normalize is None:
         return z
@@ -65,11 +50,11 @@ def export(checkpoint_path, fmt, out, as_json):
     if fmt not in FORMATS:
         raise CliError(f"{fmt!r} is not supported; formats: {', '.join(FORMATS)}",
                        where="--format")
-    _require_onnx()
-    from simplegrad.export import OPSET, ExportError, compare, to_onnx
-
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-        stored_data_info
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise CliError(f"export --format onnx needs the onnx package: {INSTALL_HINT}") from None
+    from simplegrad.export import OPSET, ExportError, compare, to_onnx  # (tests patch these)
 
     checkpoint = open_checkpoint(checkpoint_path)
     cfg = stored_config(checkpoint)
@@ -90,7 +75,11 @@ def export(checkpoint_path, fmt, out, as_json):
     except OSError as error:
         raise CliError(f"{out}: cannot write the ONNX file: {error.strerror or error}",
                        where="--out") from None
-    runtime = _runtime_version()
+    try:  # without onnxruntime, the file is checked but not run
+        import onnxruntime
+        runtime = onnxruntime.__version__
+    except ImportError:
+        runtime = None
     difference, largest, tolerance = None, None, TOLERANCE
     if runtime is not None:
         difference, largest = compare(proto, model, inputs, normalize)
@@ -139,5 +128,4 @@ def _print_report(report):
         lines.append(f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
                      f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
                      f"(tolerance {report['tolerance']:.3g})")
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
+    display.say(console, *lines)

@@ -7,31 +7,72 @@ values for log/sqrt) so that central differences are meaningful.
 import time
 
 import numpy as np
+import simplegrad
+from simplegrad import Tensor
+from simplegrad.gradcheck import gradcheck as check_gradients
+from simplegrad.gradcheck_cases import op_cases
+from simplegrad.memory import check_fits
+
+from simplegrad_cli import build, display, registry, schema
+from simplegrad_cli.commands import build_from_config
+from simplegrad_cli.config import suggest
+from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
 
 
-def _rng():
-    return np.random.default_rng(0)
+def gradcheck(config, ops, overrides, batch_size, as_json):
+    """Check the library's ops (or one config's model) and return 0, or 1 if any fails."""
+    if config is None:
+        known = available_checks()
+        unknown = [name for name in ops if name not in known]
+        if unknown:
+            raise CliError(f"--op {unknown[0]}: unknown op or layer; "
+                           f"{suggest(unknown[0], known, list_all=True)}")
+        rows = run_library_checks(set(ops))
+        title = "gradcheck: library ops and layers (float64)"
+    else:
+        rows = _model_rows(config, overrides, batch_size)
+        title = f"gradcheck: {config} model + loss on {batch_size} samples (float64)"
+    failed = [row["name"] for row in rows if not row["passed"]]
+    if as_json:
+        display.print_json({"checks": rows, "passed": not failed, "failed": failed})
+    else:
+        display.table(title, ["check", ">elements", ">abs err", ">rel err", "result"],
+                      [[r["name"], r["elements"], f"{r['max_abs_err']:.2e}",
+                        f"{r['max_rel_err']:.2e}", "ok" if r["passed"] else "FAIL"]
+                       for r in rows])
+        display.info(f"{len(rows) - len(failed)} of {len(rows)} checks passed"
+                     + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return CHECK_FAILED if failed else OK
+
+
+def _model_rows(config, overrides, batch_size):
+    """Build the config's model and check its gradients on the first training samples."""
+    cfg, data, model, rows, _ = build_from_config(config, overrides)
+    loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
+    x, y = data.train.x[:batch_size], data.train.y[:batch_size]
+    # refuse before converting the model to float64 when the check would not fit in memory:
+    # twice the float32 training estimate, plus the gathered copy of each parameter
+    parameters = sum(r.parameters for r in rows)
+    check_fits(2 * build.training_memory(rows, len(x)) + 16 * parameters,
+               f"gradcheck of this model ({parameters:,} parameters, {len(x)} samples, float64)")
+    return run_model_check(model, loss_fn, x, y)
 
 
 def _away(shape, low=0.2, high=1.5):
     """Random values with |x| in [low, high]: no kinks of abs/relu within reach of eps."""
-    rng = _rng()
+    rng = np.random.default_rng(0)
     return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
 
 
 def _op_cases():
     """(name, fn, inputs) for every differentiable Tensor op and functional form: the shared
     table in simplegrad.gradcheck_cases, which the op tests also run."""
-    from simplegrad.gradcheck_cases import op_cases
-
     return [(case.name, case.fn, list(case.inputs)) for case in op_cases()]
 
 
 def _layer_cases():
     """(class name, module factory, input) for every registry layer; checked w.r.t. input and
     parameters. Required sizes are 3; sizes read off the input are filled in from it."""
-    from simplegrad_cli import build, registry, schema
-
     cases = []
     for name, entry in registry.LAYERS.items():
         images = entry.input is not None and entry.input.ndims == (3,)
@@ -45,25 +86,10 @@ def _layer_cases():
     return cases
 
 
-def _module_fn(module):
-    """fn(x, *params) running `module` with its parameters replaced by the given tensors.
-
-    The global RNG is reseeded on every call so Dropout draws the same mask each time."""
-    import simplegrad
-
-    owners = []
-    for name, _ in module.named_parameters():
-        prefix, _, attr = name.rpartition(".")
-        owner = dict(module.named_modules())[prefix] if prefix else module
-        owners.append((owner, attr))
-
-    def fn(x, *params):
-        simplegrad.manual_seed(0)
-        for (owner, attr), value in zip(owners, params):
-            setattr(owner, attr, value)
-        return module(x)
-
-    return fn
+def _owner(model, name):
+    """(module, attribute) holding the parameter called `name` (e.g. `net.0.weight`)."""
+    prefix, _, attr = name.rpartition(".")
+    return (dict(model.named_modules())[prefix] if prefix else model), attr
 
 
 def _row(name, kind, result, seconds):
@@ -73,6 +99,12 @@ def _row(name, kind, result, seconds):
             "time_s": round(seconds, 4)}
 
 
+def _timed_check(fn, inputs):
+    """(gradcheck result, seconds it took)."""
+    start = time.perf_counter()
+    return check_gradients(fn, inputs), time.perf_counter() - start
+
+
 def available_checks():
     """Names of every op and layer check, for --op and error messages."""
     return [name for name, *_ in _op_cases()] + [name for name, *_ in _layer_cases()]
@@ -80,54 +112,34 @@ def available_checks():
 
 def run_library_checks(selected=None):
     """Gradcheck every (or each selected) op and layer in float64; a list of result rows."""
-    from simplegrad.gradcheck import gradcheck
-
-    rows = []
-    for name, fn, inputs in _op_cases():
-        if selected and name not in selected:
-            continue
-        start = time.perf_counter()
-        result = gradcheck(fn, [np.array(i) for i in inputs])
-        rows.append(_row(name, "op", result, time.perf_counter() - start))
+    rows = [_row(name, "op", *_timed_check(fn, [np.array(i) for i in inputs]))
+            for name, fn, inputs in _op_cases() if not selected or name in selected]
     for name, factory, x in _layer_cases():
         if selected and name not in selected:
             continue
         module = factory().double().train()
+        owners = [_owner(module, key) for key, _ in module.named_parameters()]
+
+        def fn(x, *params, module=module, owners=owners):
+            simplegrad.manual_seed(0)  # Dropout draws the same mask on every call
+            for (owner, attr), value in zip(owners, params):
+                setattr(owner, attr, value)
+            return module(x)
+
         params = [p.data.copy() for p in module.parameters()]
-        start = time.perf_counter()
-        result = gradcheck(_module_fn(module), [x] + params)
-        rows.append(_row(name, "layer", result, time.perf_counter() - start))
+        rows.append(_row(name, "layer", *_timed_check(fn, [x] + params)))
     return rows
-
-
-def check_model_check_fits(rows, batch_size):
-    """Refuse before converting the model to float64 when the check would not fit in memory:
-    twice the float32 training estimate (float64), plus the gathered copy of each parameter."""
-    from simplegrad.memory import check_fits
-
-    from simplegrad_cli import build
-
-    parameters = sum(r.parameters for r in rows)
-    check_fits(2 * build.training_memory(rows, batch_size) + 16 * parameters,
-               f"gradcheck of this model ({parameters:,} parameters, {batch_size} samples, "
-               f"float64)")
 
 
 def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
     """Gradcheck a model + loss on one small batch, for up to `per_parameter` sampled entries
     of each parameter (all of them when it is small), plus the input."""
-    from simplegrad import Tensor
-    from simplegrad.gradcheck import gradcheck
-
     model.double().train()
     rng = np.random.default_rng(seed)
     rows = []
-    owners = {name: name.rpartition(".") for name, _ in model.named_parameters()}
-    modules = dict(model.named_modules())
     labels = Tensor(y)
     for name, param in list(model.named_parameters()):
-        prefix, _, attr = owners[name]
-        owner = modules[prefix] if prefix else model
+        owner, attr = _owner(model, name)
         k = min(per_parameter, param.size)
         picked = rng.choice(param.size, size=k, replace=False)
         # where each element takes its delta from: its own slot if picked, else a zero at k
@@ -137,17 +149,14 @@ def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
         base, zero = param.data.copy(), Tensor(np.zeros(1))
 
         def fn(delta, owner=owner, attr=attr, base=base, slots=slots):
-            import simplegrad
-
             simplegrad.manual_seed(0)  # the same dropout mask on every evaluation
             spread = simplegrad.cat([delta, zero])[slots].reshape(*base.shape)
             setattr(owner, attr, Tensor(base) + spread)
             return loss_fn(model(Tensor(x, dtype=np.float64)), labels)
 
-        start = time.perf_counter()
         try:
-            result = gradcheck(fn, [np.zeros(k)])
+            result, seconds = _timed_check(fn, [np.zeros(k)])
         finally:
             setattr(owner, attr, param)
-        rows.append(_row(name, "parameter", result, time.perf_counter() - start))
+        rows.append(_row(name, "parameter", result, seconds))
     return rows

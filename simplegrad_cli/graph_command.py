@@ -7,49 +7,39 @@ with --out it is rendered by `simplegrad.viz` (.svg and .png need Graphviz's `do
 import os
 import sys
 
+from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
+
 from simplegrad_cli import display
+from simplegrad_cli.commands import build_from_config
 from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
+    stored_data_info
 
 SUFFIXES = (".svg", ".png", ".dot")
 
 
-def _is_checkpoint(path):
-    """A checkpoint is an .npz, i.e. a zip file; anything else is read as a YAML config."""
-    if path.lower().endswith(".npz"):
-        return True
-    try:
-        with open(path, "rb") as file:
-            return file.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False  # load_config reports the missing file
-
-
 def _layers(source):
-    """(input shape, model summary rows, model name) for a config or a checkpoint."""
-    import simplegrad
-
-    from simplegrad_cli import build
-    from simplegrad_cli.config import load_config
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-        stored_data_info
-
-    if _is_checkpoint(source):
+    """(input shape, model summary rows, model name) for a config or a checkpoint (an .npz,
+    i.e. a zip file; anything else is read as a YAML config)."""
+    zipped = source.lower().endswith(".npz")
+    try:
+        if not zipped:
+            with open(source, "rb") as file:
+                zipped = file.read(4) == b"PK\x03\x04"
+    except OSError:
+        pass  # load_config reports the missing file
+    if zipped:
         checkpoint = open_checkpoint(source)
         cfg = stored_config(checkpoint)
         _, rows = rebuild_model(checkpoint, cfg)
         return stored_data_info(checkpoint)[0], rows, cfg.name
-    cfg = load_config(source)
-    simplegrad.manual_seed(cfg.values["seed"])
-    data = build.load_datasets(cfg)
-    _, rows, _ = build.build_model(cfg, data.input_shape, data.num_classes, data.train.x)
+    cfg, data, _, rows, _ = build_from_config(source)
     return data.input_shape, rows, cfg.name
 
 
 def model_dot(input_shape, rows, name="model"):
     """DOT text of a model summary: input, then each layer (arguments, output shape,
     parameters), top to bottom."""
-    from simplegrad.viz import Dot, dot_attributes, quote
-
     total = sum(row.parameters for row in rows)
     title = dot_attributes(rankdir="TB", label=f"{name}: {total:,} parameters", labelloc="b",
                            fontname="Helvetica", fontsize=11)
@@ -80,8 +70,6 @@ def graph(source, out):
     if out is None:
         sys.stdout.write(dot)
         return OK
-    from simplegrad.viz import GraphvizMissing
-
     try:
         dot.render(out)
     except GraphvizMissing as error:

@@ -1,41 +1,84 @@
-"""stdout that outlives its reader: `simplegrad gradcheck | head -1` must exit with the code
-`simplegrad gradcheck` would, so when the pipe closes the rest of the output is dropped and
-the command runs on to its real result instead of failing on BrokenPipeError."""
+"""stdout and stderr that outlive their readers.
+
+`simplegrad gradcheck | head -1` must exit with the code `simplegrad gradcheck` would, so once
+the pipe closes the rest of stdout is dropped and the command runs on to its real result. A
+closed or full stderr never stops a training run either: progress is not worth losing a run
+for, and the checkpoints and exit code still say how it ended.
+"""
+import contextlib
 import os
+import sys
 
 
-class PipeSafeStdout:
-    """Wraps a text stream; after the first BrokenPipeError, writes go nowhere."""
+class _Wrapper:
+    """A text stream's stand-in: what it does not define, the stream does."""
 
     def __init__(self, stream):
-        self._stream = stream
-        self._gone = False
+        self.stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class PipeSafeStdout(_Wrapper):
+    """Wraps a text stream; after the first BrokenPipeError, writes go nowhere."""
+
+    gone = False
 
     def write(self, text):
         """Write `text`, or drop it once the reader has gone."""
-        if not self._gone:
+        if not self.gone:
             try:
-                return self._stream.write(text)
+                return self.stream.write(text)
             except BrokenPipeError:
                 self._drop()
         return len(text)
 
     def flush(self):
         """Flush, or do nothing once the reader has gone."""
-        if not self._gone:
+        if not self.gone:
             try:
-                self._stream.flush()
+                self.stream.flush()
             except BrokenPipeError:
                 self._drop()
 
     def _drop(self):
-        self._gone = True
+        self.gone = True
         try:  # what is still buffered (and Python's flush at exit) now goes to /dev/null
             null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, self._stream.fileno())
+            os.dup2(null, self.stream.fileno())
             os.close(null)
         except (OSError, ValueError, AttributeError):
             pass  # not a real file (a test runner's buffer): nothing is flushed at exit
 
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
+
+class QuietStderr(_Wrapper):
+    """A text stream that passes everything to `stream` and ignores its write errors."""
+
+    def write(self, text):
+        """Write `text`, or drop it if stderr cannot take it."""
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self):
+        """Flush, ignoring a stderr that cannot take more."""
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.flush()
+
+
+def guard_stderr():
+    """Make sys.stderr safe to write for the rest of the command. A closed file descriptor 2
+    is reopened on /dev/null first, so no file this process opens can land on it."""
+    if sys.stderr is None:
+        try:
+            os.fstat(2)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != 2:
+                os.dup2(null, 2)
+                os.close(null)
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    if not isinstance(sys.stderr, QuietStderr):
+        sys.stderr = QuietStderr(sys.stderr)

@@ -1,11 +1,20 @@
-"""`simplegrad plot`: the curves of one or more runs overlaid, as a text chart or an image."""
+"""`simplegrad plot` and `simplegrad compare`: runs side by side, as the curves of their metrics
+overlaid (a text chart or an image) or as a table of their results and of the config keys whose
+values differ between them."""
+import json
+import math
 import os
 import sys
 
+import yaml
+from simplegrad.npz_headers import npz_shapes
+
+from simplegrad_cli import display
 from simplegrad_cli.charts import Panel, check_file_format, file_chart, text_chart
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.run_history import read_histories
 
+MISSING = "-"
 DEFAULT_METRICS = ("train_loss", "val_loss")
 X_LABELS = {"step": "step", "epoch": "epoch", "time": "training time (s)"}
 
@@ -61,3 +70,104 @@ def plot(targets, metrics, x, out):
     file_chart(panels, out)
     sys.stderr.write(f"wrote {out}\n")
     return OK
+
+
+def flatten_config(values, prefix=""):
+    """{dotted.key: value} of a nested config; list items are numbered (model.0.linear.out)."""
+    if isinstance(values, dict):
+        items = values.items()
+    elif isinstance(values, list) and any(isinstance(v, (dict, list)) for v in values):
+        items = enumerate(values)
+    else:
+        return {prefix: values}
+    flat = {}
+    for key, value in items:
+        flat.update(flatten_config(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def config_differences(configs):
+    """[(dotted key, [value per run])] for the keys whose values are not all equal."""
+    flats = [flatten_config(c) for c in configs]
+    keys = dict.fromkeys(k for flat in flats for k in flat)
+    rows = [(key, [flat.get(key, MISSING) for flat in flats]) for key in keys]
+    return [(key, values) for key, values in rows if any(v != values[0] for v in values[1:])]
+
+
+def _read_config(folder):
+    """The run's resolved config.yaml (an empty dict if it has none yet)."""
+    path = os.path.join(folder, "config.yaml")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            values = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as error:
+        raise CliError(f"{path}: cannot read the run's config: "
+                       f"{str(error).splitlines()[0]}") from None
+    return values if isinstance(values, dict) else {}
+
+
+def _parameters(folder):
+    """Number of model parameters in the run's newest checkpoint (None if there is none)."""
+    for name in ("last.npz", "best.npz"):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            try:  # from the array headers alone: a huge or hostile file is never inflated
+                return sum(math.prod(shape) for key, shape in npz_shapes(path).items()
+                           if key.startswith("model/"))
+            except Exception:  # a damaged file: the other one, or no count
+                continue
+    return None
+
+
+def summarize(history, config):
+    """Best and final value of the run's train.metric, epoch of best, epochs, time."""
+    metric = (config.get("train") or {}).get("metric") or "val_accuracy"
+    higher = metric.endswith("accuracy")
+    values = [(r["epoch"], r[metric]) for r in history.epochs
+              if isinstance(r.get(metric), (int, float))]
+    best = (max if higher else min)(values, key=lambda item: item[1]) if values else None
+    return {"run": history.name, "folder": history.folder, "metric": metric,
+            "best": best[1] if best else None, "best_epoch": best[0] if best else None,
+            "final": values[-1][1] if values else None,
+            "epochs": history.epochs[-1]["epoch"] if history.epochs else 0,
+            "time_s": sum(float(r.get("time_s") or 0.0) for r in history.epochs),
+            "parameters": _parameters(history.folder)}
+
+
+def compare(targets, as_json):
+    """`simplegrad compare`: print the runs table and the differing config keys."""
+    histories = read_histories(targets)
+    configs = [_read_config(h.folder) for h in histories]
+    runs = [summarize(h, c) for h, c in zip(histories, configs)]
+    differences = config_differences(configs)
+    if as_json:
+        display.print_json({"runs": runs, "config_differences": dict(differences)})
+        return OK
+    console = display.results_console()
+    display.table("runs", ["run", "metric", ">best", ">final", ">best epoch", ">epochs",
+                           ">time", ">parameters"],
+                  [[r["run"], r["metric"], _shown(r["metric"], r["best"]),
+                    _shown(r["metric"], r["final"]), r["best_epoch"] or MISSING, r["epochs"],
+                    f"{r['time_s']:.1f}s", MISSING if r["parameters"] is None
+                    else f"{r['parameters']:,}"] for r in runs], console)
+    if len(runs) > 1:
+        title = "config differences" if differences else "config: the same for every run"
+        console.print(title, style="bold", highlight=False, markup=False)
+        display.say(console, *(f"{key}: {' | '.join(_yaml_scalar(v) for v in values)}"
+                               for key, values in differences))
+    return OK
+
+
+def _shown(metric, value):
+    return MISSING if value is None else display.metric_text(metric, value)
+
+
+def _yaml_scalar(value):
+    """A config value as written in YAML (null, true, [0.1, 0.3])."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)  # null, true, false
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
+    return str(value)

@@ -7,13 +7,17 @@ run in the way) are reported before any work starts. One process writes a folder
 holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
 when its process dies, so a crash never leaves the folder locked.
 """
+import contextlib
+import fcntl
 import json
 import os
 import re
 import shutil
+import socket
 import sys
 
-from simplegrad.atomic import write_text
+from simplegrad.atomic import write_atomically, write_text
+from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli.errors import CliError
 
@@ -103,9 +107,6 @@ class RunFolder:
     def lock(self):
         """Become the folder's only writer until `unlock` (or this process ends); refuse with
         the other process's pid, host and command while it holds the folder."""
-        import fcntl
-        import socket
-
         if self._lock is not None:
             return
         path = os.path.join(self.path, LOCK_FILE)
@@ -137,10 +138,8 @@ class RunFolder:
         """Release the lock taken by `lock` and remove its file."""
         if self._lock is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             os.remove(os.path.join(self.path, LOCK_FILE))
-        except OSError:
-            pass
         self._lock.close()
         self._lock = None
 
@@ -151,13 +150,10 @@ class RunFolder:
         if os.path.isfile(source.metrics):
             write_text(self.metrics, "".join(_records_until(source.metrics, step)))
         if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
-            tmp = f"{self.best}.{os.getpid()}.partial"
             try:
-                shutil.copyfile(source.best, tmp)
-                os.replace(tmp, self.best)
+                with open(source.best, "rb") as handle:
+                    write_atomically(self.best, lambda file: shutil.copyfileobj(handle, file))
             except OSError as error:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
                 raise CliError(f"{self.best}: cannot write: {error.strerror or error}") from None
 
     def remove_partials(self):
@@ -170,10 +166,8 @@ class RunFolder:
                 continue
             if found["pid"] and int(found["pid"]) != os.getpid() and _alive(int(found["pid"])):
                 continue
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(os.path.join(self.path, name))
-            except OSError:
-                pass
 
     def check_space(self, checkpoint_bytes):
         """Fail before training if the disk cannot hold last.npz, best.npz and a temp copy."""
@@ -217,8 +211,6 @@ def _records_until(path, step):
 
 def _checkpoint_epoch(path):
     """The epoch a checkpoint was saved at, or None if it is missing or unreadable."""
-    from simplegrad.checkpoint import CheckpointError, load_checkpoint
-
     if not os.path.isfile(path):
         return None
     try:

@@ -56,30 +56,24 @@ class RunHistory:
         return xs
 
 
-def metrics_file(target):
-    """The metrics.jsonl of a run folder, of a checkpoint's folder, or the file itself."""
+def read_history(target):
+    """The RunHistory of a run folder, of a checkpoint's folder or of a metrics.jsonl file (a
+    torn last line is skipped)."""
     target = str(target)
+    path = target
     if os.path.isdir(target):
         path = os.path.join(target, "metrics.jsonl")
     elif target.endswith(".npz"):
         path = os.path.join(os.path.dirname(target) or ".", "metrics.jsonl")
-    else:
-        path = target
     if not os.path.isfile(path):
         raise CliError(f"{target}: no metrics file {path}; give a run folder (runs/NAME), its "
                        "metrics.jsonl or one of its checkpoints")
-    return path
-
-
-def read_history(target, name=None):
-    """The RunHistory of a run folder or metrics file (a torn last line is skipped)."""
-    path = metrics_file(target)
-    epochs, steps = [], []
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.readlines()
     except OSError as error:
         raise CliError(f"{path}: cannot read: {error.strerror or error}") from None
+    records = {"epoch": [], "step": []}
     for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
@@ -88,19 +82,17 @@ def read_history(target, name=None):
                 continue  # the line a running (or killed) run is writing
             raise CliError(f"{path}:{number}: not a JSON record; is this a simplegrad "
                            "metrics.jsonl?") from None
-        if isinstance(record, dict) and record.get("type") == "epoch":
-            epochs.append(record)
-        elif isinstance(record, dict) and record.get("type") == "step":
-            steps.append(record)
+        if isinstance(record, dict) and record.get("type") in ("epoch", "step"):
+            records[record["type"]].append(record)
     folder = os.path.dirname(os.path.abspath(path))
-    return RunHistory(name or os.path.basename(folder), folder, epochs, steps)
+    return RunHistory(os.path.basename(folder), folder, records["epoch"], records["step"])
 
 
 def read_histories(targets):
     """RunHistory of each target, named by folder (by path where two folders share a name)."""
     histories = [read_history(target) for target in targets]
     names = [h.name for h in histories]
-    for history, target in zip(histories, targets):
+    for history in histories:
         if names.count(history.name) > 1:
             history.name = os.path.relpath(history.folder)
     return histories

@@ -211,24 +211,18 @@ def _field_schema(field):
     types = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
              "mapping": "object", "numbers": "array"}
     out = {"description": field.doc, "type": types[field.kind]}
-    if field.kind == "numbers":
-        out["items"] = {"type": "number"}
-        if field.minimum is not None:
-            out["items"]["minimum"] = field.minimum
-        if field.maximum is not None:
-            out["items"]["maximum"] = field.maximum
-        out["minItems"] = out["maxItems"] = field.length
+    low = "exclusiveMinimum" if field.exclusive_minimum else "minimum"
+    bounds = {key: value for key, value in [(low, field.minimum), ("maximum", field.maximum)]
+              if value is not None}
+    if field.kind == "numbers":  # the bounds are each item's
+        out.update(items={"type": "number", **bounds}, minItems=field.length,
+                   maxItems=field.length)
     else:
-        if field.minimum is not None:
-            out["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
-        if field.maximum is not None:
-            out["maximum"] = field.maximum
+        out.update(bounds)
     if field.choices:
-        out["enum"] = list(field.choices)
+        out["enum"] = list(field.choices) + [None] * field.nullable
     if field.nullable:
         out["type"] = [out["type"], "null"]
-        if "enum" in out:
-            out["enum"].append(None)
     if field.default is not REQUIRED:
         out["default"] = field.default
     return out

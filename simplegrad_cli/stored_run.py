@@ -7,6 +7,7 @@ counter is still a number, so a bad value would only fail later, deep in trainin
 every entry must look as `simplegrad train` writes it: numbers stay (finite) numbers,
 counters stay integers >= 0, arrays keep their dtype, lists their length, mappings their keys.
 """
+import copy
 import math
 import os
 import stat
@@ -14,6 +15,8 @@ import stat
 import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
+from simplegrad_cli import registry
+from simplegrad_cli.build import build_model
 from simplegrad_cli.config import apply_all, validate
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
@@ -25,7 +28,11 @@ def open_checkpoint(path):
     if os.path.isdir(path):
         such_as = "" if path.endswith(".npz") else f" such as {os.path.join(path, 'best.npz')}"
         raise CheckpointError(f"{path}: is a directory; expected a checkpoint file{such_as}")
-    if _is_pipe(path):  # opening a FIFO would wait for a writer forever
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        mode = 0  # missing or unreadable: load_checkpoint says which
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # opening a FIFO would wait for a writer
         raise CheckpointError(f"{path}: is a named pipe or socket, not a file; expected a "
                               "checkpoint file (.npz)")
     if path.endswith(".partial"):
@@ -37,17 +44,12 @@ def open_checkpoint(path):
         raise
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
-    _check_metadata(checkpoint)
+    meta = checkpoint.metadata
+    for key, (valid, expected) in _METADATA.items():  # the first entry that looks wrong
+        if meta.get(key) is not None and not valid(meta[key]):
+            raise CheckpointError(f"{checkpoint.path}: malformed checkpoint metadata: '{key}' "
+                                  f"should be {expected}")
     return checkpoint
-
-
-def _is_pipe(path):
-    """Whether `path` is a FIFO or a socket (never a checkpoint, and reading may block)."""
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):
-        return False  # missing or unreadable: load_checkpoint says which
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _count(value):
@@ -93,15 +95,6 @@ _METADATA = {
 }
 
 
-def _check_metadata(checkpoint):
-    """One line naming the first metadata entry that is not what `simplegrad train` writes."""
-    meta = checkpoint.metadata
-    for key, (valid, expected) in _METADATA.items():
-        if meta.get(key) is not None and not valid(meta[key]):
-            raise CheckpointError(f"{checkpoint.path}: malformed checkpoint metadata: '{key}' "
-                                  f"should be {expected}")
-
-
 def stored_config(checkpoint, overrides=(), shortcuts=()):
     """The Config saved in a checkpoint, validated again (it may come from an older version)."""
     meta = checkpoint.metadata
@@ -110,10 +103,7 @@ def stored_config(checkpoint, overrides=(), shortcuts=()):
     if not isinstance(data, dict):
         raise CheckpointError(f"{checkpoint.path}: holds no run config (was it written by "
                               "`simplegrad train`?)")
-    import copy
-
-    data = copy.deepcopy(data)
-    data, origins = apply_all(data, {}, where, overrides, shortcuts)
+    data, origins = apply_all(copy.deepcopy(data), {}, where, overrides, shortcuts)
     try:
         return validate(data, origins, where, str(meta.get("name") or "run"))
     except ConfigError as error:
@@ -146,8 +136,6 @@ def check_model_dtypes(checkpoint, model):
 
 def rebuild_model(checkpoint, cfg):
     """The model described by the checkpoint's config, with the checkpoint's weights loaded."""
-    from simplegrad_cli.build import build_model
-
     input_shape, num_classes, _ = stored_data_info(checkpoint)
     model, rows, _ = build_model(cfg, input_shape, num_classes)
     check_model_dtypes(checkpoint, model)
@@ -184,10 +172,6 @@ class Each:
         self.template = template
 
 
-def _finite(value):
-    return _number(value) and math.isfinite(value)
-
-
 def _mismatch(template, saved, path=""):
     """The first 'key.path should be ...' where `saved` does not fit `template`, or None."""
     where = path or "state"
@@ -215,7 +199,8 @@ def _mismatch(template, saved, path=""):
             f"{where} should be a {type(template).__name__}"
     if isinstance(template, int):  # counters: epochs, steps, positions, sizes, seeds
         return None if _count(saved) else f"{where} should be an integer >= 0"
-    ok = (saved is None and template is None) or _finite(saved)  # rates; None = not yet known
+    # rates: finite numbers, or None while not yet known
+    ok = (saved is None and template is None) or (_number(saved) and math.isfinite(saved))
     return None if ok else f"{where} should be a finite number"
 
 
@@ -223,8 +208,6 @@ def out_of_range(section, saved):
     """The first 'section.key = value is outside its range' among the restored optimizer or
     scheduler hyperparameters of `saved` (a state dict), checked with the same ranges as the
     config's own (registry.py), or None. A warmup's wrapped schedule is checked too."""
-    from simplegrad_cli import registry
-
     if not isinstance(saved, dict):
         return None
     table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS

@@ -7,25 +7,25 @@ as `SWEEP_FILE:LINE: key.path: ...`, exactly like a mistake in a config file.
 """
 import copy
 import difflib
+import json
 import math
 from pathlib import Path
 
 from simplegrad_cli import schema
 from simplegrad_cli.config import _Checker, apply_all, describe, validate
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.overrides import apply_override, parse_override
 from simplegrad_cli.schema import Choice, Field
-from simplegrad_cli.yaml_source import dotted, parse_yaml, read_yaml_file
+from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
+    read_yaml_file
 
 DISTRIBUTIONS = ("loguniform", "uniform", "int", "choice")
 _COUNT = {"minimum": 1, "maximum": 1_000_000}
 
+_SEED = Field("int", "sampler seed; null = the config's seed", None, nullable=True)
 SAMPLERS = {
-    "tpe": {"seed": Field("int", "sampler seed; null = the config's seed", None, nullable=True),
-            "n_startup_trials": Field("int", "random trials before TPE models the space", 10,
-                                      minimum=0, maximum=1_000_000)},
-    "random": {"seed": Field("int", "sampler seed; null = the config's seed", None,
-                             nullable=True)},
+    "tpe": {"seed": _SEED, "n_startup_trials": Field(
+        "int", "random trials before TPE models the space", 10, minimum=0, maximum=1_000_000)},
+    "random": {"seed": _SEED},
     "grid": {"seed": Field("int", "order of the grid points; null = the config's seed", None,
                            nullable=True)},
 }
@@ -69,10 +69,6 @@ class Param:
         self.path, self.kind, self.values, self.where = path, kind, values, where
         self.name = dotted(path)
 
-    def extremes(self):
-        """The values that must all pass validation: both ends, or every choice."""
-        return list(self.values)
-
     def distribution(self):
         """The Optuna distribution object (Optuna is imported here, not at start-up)."""
         import optuna.distributions as d
@@ -110,8 +106,6 @@ class Sweep:
 
     def trial_overrides(self, params):
         """`--set` strings for `simplegrad train`: fixed values, then the trial's params."""
-        import json
-
         values = {**{dotted(p): v for p, v in self.fixed.items()}, **params,
                   "train.metric": self.settings["metric"]}
         return list(self.sets) + [f"{key}={json.dumps(value)}" for key, value in values.items()]
@@ -135,11 +129,6 @@ class Sweep:
         return self.origins.get(path) or self.origins.get(("space", dotted(path)), self.file)
 
 
-def is_sweep_file(data):
-    """A sweep file has a `space` or `config` key; otherwise the file is a plain config."""
-    return isinstance(data, dict) and ("space" in data or "config" in data)
-
-
 def load_sweep(file, searches=(), sets=(), options=()):
     """Read a sweep file (or a plain config plus `--search` options) into a validated Sweep.
 
@@ -148,7 +137,7 @@ def load_sweep(file, searches=(), sets=(), options=()):
     """
     file = str(file)
     data, origins = read_yaml_file(file)
-    plain = not is_sweep_file(data)
+    plain = not (isinstance(data, dict) and ("space" in data or "config" in data))
     if plain and not searches:
         raise ConfigError("is a config, not a sweep file: give --search KEY.PATH=DIST (e.g. "
                           "optimizer.lr=loguniform:1e-4:1e-1) or a sweep file with config: "
@@ -186,14 +175,21 @@ def load_sweep(file, searches=(), sets=(), options=()):
     settings["study"] = settings["study"] or Path(file).stem
     settings["out"] = settings["out"] or f"sweeps/{settings['study']}"
     if settings["sampler"]["name"] == "grid":
-        _check_grid(params)
+        for param in params:
+            if param.kind != "choice":
+                raise ConfigError(f"sampler grid needs a choice list for every searched key, "
+                                  f"but this one is {param.kind}", where=param.where,
+                                  path=param.name)
     pruner = settings["pruner"]
     if pruner["name"] == "threshold" and pruner["lower"] is None and pruner["upper"] is None:
         raise ConfigError("the threshold pruner needs lower or upper (or both)",
                           where=_Checker(origins, file).where(("pruner",)), path="pruner")
     sweep = Sweep(file, origins, settings, params, fixed,
                   (base_file, list(sets), base_data, base_origins))
-    _check_space(sweep)
+    sweep.trial_config({})  # the base config, then each param's extreme values (first errors win)
+    for param in sweep.params:
+        for value in param.values:  # both ends of a range, or every choice
+            sweep.trial_config({param.path: value})
     return sweep
 
 
@@ -270,21 +266,6 @@ def parse_distribution(path, value, where):
 
 _EXAMPLES = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
              "choice": "[32, 64, 128]"}
-
-
-def _check_grid(params):
-    for param in params:
-        if param.kind != "choice":
-            raise ConfigError(f"sampler grid needs a choice list for every searched key, but "
-                              f"this one is {param.kind}", where=param.where, path=param.name)
-
-
-def _check_space(sweep):
-    """Validate the base config with each extreme value of each param (first errors win)."""
-    sweep.trial_config({})
-    for param in sweep.params:
-        for value in param.extremes():
-            sweep.trial_config({param.path: value})
 
 
 def grid_size(sweep):

@@ -18,7 +18,7 @@ from simplegrad_cli import build
 from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
     signal_exit_code, signal_name
 from simplegrad_cli.display import mid_epoch_text, plural
-from simplegrad_cli.eval_split import absolute_source
+from simplegrad_cli.config import absolute_source
 from simplegrad_cli.run_folder import RunFolder
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)

@@ -1,11 +1,14 @@
-"""Strict, line-aware YAML reading for config files and `--set` values.
+"""Raw config data: strict, line-aware YAML reading, and `--set key.path=value` overrides.
 
 PyYAML's defaults are loose in ways that bite config files: `no`/`on` become booleans, `1e-3`
 stays a string, `1:30` is the integer 90, dates become objects and duplicate keys silently
 overwrite each other. This loader resolves only YAML 1.2 core scalars (null, true/false,
 decimal ints, floats including `1e-3`), rejects duplicate keys, and records the line of every
-key so errors can point at it.
+key so errors can point at it. Override values are parsed as YAML too (`--set optimizer.lr=3e-4`
+is a number, `--set model.0.linear.out=64` reaches into the layer list) and applied to the raw
+data, so an override is checked by exactly the same validation as the file.
 """
+import os
 import re
 
 import yaml
@@ -17,6 +20,9 @@ MAX_DEPTH = 32  # deeper nesting (or a recursive alias) is never a real config
 MAX_VALUES = 100_000  # keys and values after expanding aliases; more is an "alias bomb"
 MAX_DIGITS = 4000  # longer integers are never settings (and Python will not print them)
 _TOO_LARGE = 10 ** MAX_DIGITS
+MAX_INDEX_DIGITS = 9  # a list index beyond a billion is never meant
+ECHO = 80  # characters of a malformed override quoted back in its error
+_SEGMENT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|-?[0-9]+)$")
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _SCALAR_TAGS = {f"tag:yaml.org,2002:{name}": kind for name, kind in [
     ("str", "a string"), ("int", "an integer"), ("float", "a number"),
@@ -50,22 +56,6 @@ for _tag, _regexp, _first in [
 def dotted(path):
     """A key path tuple as users write it: ('model', 2, 'linear') -> 'model.2.linear'."""
     return ".".join(str(part) for part in path)
-
-
-def _syntax_error(where, error):
-    """Turn a PyYAML exception into a ConfigError with line and column."""
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
-    location = where
-    if mark is not None:
-        location = f"{where}:{mark.line + 1}:{mark.column + 1}"
-    message = f"invalid YAML: {problem}"
-    if context:
-        message += f" ({context})"
-    if "\\t" in problem or "\t" in problem:
-        message += "; indent with spaces, tabs are not allowed in YAML"
-    return ConfigError(message, where=location)
 
 
 def _to_python(node, path, origins, where, loader, depth=0, count=None):
@@ -157,8 +147,15 @@ def parse_yaml(text, where, path=()):
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         raise ConfigError(f"invalid YAML: character #x{error.character:04x} is not allowed in "
                           "YAML text", where=f"{where}:{line}:{column}") from None
-    except yaml.YAMLError as error:
-        raise _syntax_error(where, error) from None
+    except yaml.YAMLError as error:  # a syntax error: where PyYAML saw it, and what it saw
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        if "\\t" in problem or "\t" in problem:
+            message += "; indent with spaces, tabs are not allowed in YAML"
+        location = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+        raise ConfigError(message, where=location) from None
     except RecursionError:  # PyYAML composes nested collections recursively
         raise ConfigError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
                           where=where) from None
@@ -169,8 +166,6 @@ def parse_yaml(text, where, path=()):
 
 def read_yaml_file(file):
     """Read a config file: (data, origins), or a one-line ConfigError naming the file."""
-    import os
-
     name = str(file)
     if not os.path.exists(name):
         raise ConfigError("no such file; expected the path of a YAML config", where=name)
@@ -190,3 +185,82 @@ def read_yaml_file(file):
         raise ConfigError(f"not UTF-8 text (bad byte at offset {error.start}); "
                           "expected a YAML config", where=name) from None
     return parse_yaml(text, name)
+
+
+def _quoted(text):
+    """The override as the error quotes it: cut to ECHO characters."""
+    return text if len(text) <= ECHO else text[:ECHO] + "..."
+
+
+def parse_override(text, origin="--set"):
+    """Split 'a.b.c=value' into (('a', 'b', 'c'), parsed value); one-line error if malformed."""
+    if "=" not in text:
+        raise ConfigError(f"expected KEY.PATH=VALUE, got '{_quoted(text)}'", where=origin)
+    key, value_text = text.split("=", 1)
+    segments = key.strip().split(".")
+    for segment in segments:
+        if not _SEGMENT.match(segment):
+            raise ConfigError(f"malformed key path '{_quoted(key)}': expected names or list "
+                              "indices separated by dots, e.g. optimizer.lr or model.0.linear.out",
+                              where=origin)
+        if len(segment.lstrip("-")) > MAX_INDEX_DIGITS and segment.lstrip("-").isdigit():
+            raise ConfigError(f"list index '{_quoted(segment)}' in '{_quoted(key)}' is too large; "
+                              f"expected at most {MAX_INDEX_DIGITS} digits", where=origin)
+    path = tuple(int(s) if s.lstrip("-").isdigit() else s for s in segments)
+    if isinstance(path[0], int):
+        raise ConfigError(f"key path '{key}' must start with a name", where=origin)
+    try:
+        value, _ = parse_yaml(value_text, origin)
+    except ConfigError as error:
+        raise ConfigError(f"{_quoted(text)}: {error.message}", where=origin) from None
+    return path, value
+
+
+def _child(container, part, path_so_far, origin, last):
+    """Index a dict or list by one path segment, explaining what went wrong if impossible."""
+    where = dotted(path_so_far) or "the config"
+    if isinstance(container, dict):
+        if isinstance(part, int):
+            raise ConfigError(f"{where} is a mapping; expected a key name, not {part}",
+                              where=origin)
+        return part
+    if isinstance(container, list):
+        if not isinstance(part, int):
+            raise ConfigError(f"{where} is a list; expected an index 0..{len(container) - 1}"
+                              f", not '{part}'", where=origin)
+        size = len(container)
+        index = part + size if part < 0 else part
+        if not (0 <= index < size or (last and index == size)):
+            raise ConfigError(f"{where} has {size} items; index {part} is out of range",
+                              where=origin)
+        return index
+    raise ConfigError(f"{where} is a single value, not a section; cannot set a key inside it",
+                      where=origin)
+
+
+def apply_override(data, origins, path, value, origin="--set"):
+    """Set data[path] = value (creating missing sections) and mark the path as from `origin`."""
+    data = {} if data is None else data
+    node, resolved = data, ()
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        key = _child(node, part, path[:depth], origin, last)
+        resolved += (key,)  # a negative list index as its positive equivalent
+        if last:
+            if isinstance(node, list) and key == len(node):
+                node.append(value)
+            else:
+                node[key] = value
+            break
+        current = node[key] if (isinstance(node, list) or key in node) else None
+        if current is None:  # `scheduler: null` or a missing section: start a new mapping
+            current = node[key] = {}
+        elif isinstance(current, str) and isinstance(node, list):
+            current = node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
+        node = current
+    for key in [k for k in origins if k[:len(resolved)] == resolved]:
+        del origins[key]
+    for depth in range(1, len(resolved) + 1):  # sections the override created come from it too
+        origins.setdefault(resolved[:depth], origin)
+    return data
+
