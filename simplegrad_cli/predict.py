@@ -179,7 +179,7 @@ class _progress:
         if sys.stderr.isatty() and self.total > BATCH:
             from rich.progress import Progress
 
-            self.bar = Progress(console=display.printable_console(stderr=True), transient=True)
+            self.bar = Progress(console=display.PrintableConsole(stderr=True), transient=True)
             self.task = self.bar.add_task("predict", total=self.total)
             self.bar.start()
         return self.advance

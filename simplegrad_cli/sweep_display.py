@@ -80,7 +80,7 @@ class LiveSweepDisplay(PlainSweepDisplay):
         from rich.live import Live
 
         super().__init__(sweep)
-        self.console = display.printable_console(stderr=True)  # params and errors escaped
+        self.console = display.PrintableConsole(stderr=True)  # params and errors escaped
         self.done, self.running, self.best = [], [], None
         self.live = Live(console=self.console, refresh_per_second=4, transient=False)
         self.last_draw = 0.0
