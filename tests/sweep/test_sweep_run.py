@@ -119,7 +119,7 @@ def test_ctrl_c_marks_running_trials_and_a_rerun_continues(workdir, sweep_file, 
     assert leftovers == []
     again = run("sweep", name, "--json")  # interrupted trials give their places back
     assert again.returncode == 0, again.stderr
-    assert again.json["ran_here"] == [2, 3, 4]
+    assert sorted(again.json["ran_here"]) == [2, 3, 4]  # parallel trials end in any order
     assert again.json["counts"] == {"completed": 3, "interrupted": 2}
 
 
