@@ -1,9 +1,5 @@
-"""The `simplegrad` command line: Typer wiring only; the work is in commands.py.
-
-Start-up matters (`simplegrad --help` should feel instant), so this module imports only Typer
-and the light parts of the CLI; NumPy, the library and `datasets` load inside the commands.
-Every error ends up in `_report`, which gives the one line to print and the exit code.
-"""
+"""The `simplegrad` command line: Typer wiring only, importing NumPy, the library and
+`datasets` inside the commands so `--help` is instant; every error ends in `_report`."""
 import json
 import os
 import signal
@@ -38,16 +34,13 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 """
 
 INTERRUPTED_LINE = simplegrad_cli.INTERRUPTED_LINE
-
-
 def _given(args, flag):
     """Whether `flag` is on the command line (before a `--` that ends the options)."""
     return flag in (args[:args.index("--")] if "--" in args else args)
 
 
 def _plain_types(params):
-    """Help without type noise: flags show no `<bool>` and arguments no `<str>` (their
-    metavar says what they are)."""
+    """Help without type noise: flags show no `<bool>`, arguments no `<str>`."""
     for param in params:
         if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
             param.display_type_rich = lambda ctx: None  # read by Typer's rich help only
@@ -58,12 +51,7 @@ class _Command(TyperCommand):
     """A command whose help reads cleanly at 80 columns (`eval CHECKPOINT`, not `{CHECKPOINT}`)."""
 
     def collect_usage_pieces(self, ctx):
-        pieces = []
-        for piece in super().collect_usage_pieces(ctx):
-            name, dots = (piece[:-3], "...") if piece.endswith("...") else (piece, "")
-            braced = name.startswith("{") and name.endswith("}")
-            pieces.append((name[1:-1] if braced else name) + dots)  # {RUN}... -> RUN...
-        return pieces
+        return [p.replace("{", "").replace("}", "") for p in super().collect_usage_pieces(ctx)]
 
     def get_params(self, ctx):
         return _plain_types(super().get_params(ctx))
@@ -126,15 +114,14 @@ def _report(error, args=()):
         if value is not None and value not in message:
             message += f" (got '{value}')"
         option = getattr(error, "option_name", None)
-        close = [o for o in getattr(error, "possibilities", None) or () if o != "--help"]
         known = not option or ctx is None or any(
             option in param.opts for param in ctx.command.get_params(ctx))
-        config_key = None if known else _config_key(option)
-        if config_key is not None and any(_config_key(o) == config_key for o in close):
-            config_key = None  # a real option sets that key: --epoch -> "Possible: --epochs"
-        if config_key is not None:
+        key = None if known else _config_key(option)
+        # unless a real option sets that key: --epoch -> "Possible options: --epochs"
+        if key is not None and key not in map(_config_key, getattr(error, "possibilities", None)
+                                              or ()):
             message = message.split(" (Possible options")[0]
-            hint = f"; to set {config_key}, use --set {config_key}={_value_after(args, option)}"
+            hint = f"; to set {key}, use --set {key}={_value_after(args, option)}"
         return error.exit_code, f"{command}: error: {message}{hint}"
     if isinstance(error, CliError):
         return error.exit_code, error.line()
@@ -142,7 +129,6 @@ def _report(error, args=()):
         from simplegrad.atomic import WriteError
         from simplegrad.errors import InputError
         from simplegrad.memory import MemoryLimitError
-
         if isinstance(error, (InputError, WriteError, MemoryLimitError)):  # the user's mistakes
             return USAGE, str(error)
     if isinstance(error, KeyboardInterrupt) or (
@@ -160,11 +146,9 @@ def _report(error, args=()):
 def _config_key(option):
     """The config key an unknown option such as `--lr` or `--batch-size` probably meant."""
     from simplegrad_cli.schema import config_keys
-
-    if not option or not option.startswith("--"):
-        return None
-    name = option[2:].replace("-", "_")
-    return config_keys().get(name)
+    if option and option.startswith("--"):
+        return config_keys().get(option[2:].replace("-", "_"))
+    return None
 
 
 def _value_after(args, option, missing="VALUE"):
@@ -178,13 +162,11 @@ def _value_after(args, option, missing="VALUE"):
 
 
 def _rejected_value(error, args):
-    """The text given to the option a BadParameter rejected (its message leaves it out), read
-    back from the command line; None if unknown."""
-    param = error.param if isinstance(error, typer.BadParameter) else None
-    if param is None or param.param_type_name != "option":
-        return None
-    return next((value for value in (_value_after(args, o, None) for o in param.opts)
-                 if value is not None), None)
+    """The text given to the option a BadParameter rejected (its message leaves it out)."""
+    if isinstance(error, typer.BadParameter) and error.param is not None \
+            and error.param.param_type_name == "option":
+        return next(filter(None, (_value_after(args, o, None) for o in error.param.opts)), None)
+    return None
 
 
 def _line(text):
@@ -203,12 +185,10 @@ app = typer.Typer(
 def _version(value: bool):
     if value:
         from importlib.metadata import PackageNotFoundError, version
-
         try:
             number = version("simplegrad")
         except PackageNotFoundError:
             import simplegrad
-
             number = simplegrad.__version__
         sys.stdout.write(f"simplegrad {number}\n")
         raise typer.Exit()
@@ -230,10 +210,16 @@ def _root(
 
 
 def _path_option(metavar, help_text):
-    """An output path option whose leading `~` is expanded, as the shell would have (it does
-    not in `--out=~/x` or in quotes): never a folder literally named `~`."""
-    return typer.Option(metavar=metavar, help=help_text,
-                        callback=lambda path: None if path is None else os.path.expanduser(path))
+    """An output path option with a leading `~` expanded, as the shell does except in
+    `--out=~/x` or quotes: never a folder literally named `~`."""
+    return Annotated[Optional[str], typer.Option(
+        metavar=metavar, help=help_text,
+        callback=lambda path: None if path is None else os.path.expanduser(path))]
+
+
+def _bad(message, option):
+    """A usage error (exit code 2) about one option or argument."""
+    return typer.BadParameter(message, param_hint=option)
 
 
 SetOption = Annotated[list[str], typer.Option(
@@ -246,6 +232,7 @@ PrintConfig = Annotated[bool, typer.Option(
                            "exit.")]
 Checkpoint = Annotated[str, typer.Argument(
     metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).")]
+CheckpointFile = Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")]
 
 
 @app.command(
@@ -260,9 +247,8 @@ def train(
     epochs: Annotated[Optional[int], typer.Option(
         metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
-    out: Annotated[Optional[str], _path_option(
-        "DIR", "Run folder (default: runs/ and the config file's name); shortcut for --set "
-               "train.out=DIR.")] = None,
+    out: _path_option("DIR", "Run folder (default: runs/ and the config file's name); "
+                             "shortcut for --set train.out=DIR.") = None,
     resume: Annotated[Optional[str], typer.Option(
         metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
                                    "runs/NAME/last.npz) exactly where it stopped.")] = None,
@@ -284,13 +270,12 @@ def train(
     A NaN/inf loss stops the run with exit code 1, keeping the last good checkpoint.
     """
     from simplegrad_cli import commands
-
     if config is None and resume is None:
-        raise typer.BadParameter("give a CONFIG file, or --resume CHECKPOINT", param_hint="CONFIG")
+        raise _bad("give a CONFIG file, or --resume CHECKPOINT", "CONFIG")
     if resume is not None and overwrite and out is None:
-        raise typer.BadParameter(commands.OVERWRITE_OWN_RUN, param_hint="--overwrite")
-    raise typer.Exit(commands.train(config, set_, seed, epochs, out, resume, overwrite,
-                                    print_config, json_, plot=plot, threads=threads))
+        raise _bad(commands.OVERWRITE_OWN_RUN, "--overwrite")
+    return commands.train(config, set_, seed, epochs, out, resume, overwrite, print_config,
+                          json_, plot=plot, threads=threads)
 
 
 @app.command(
@@ -309,21 +294,19 @@ def eval(  # noqa: A001  (the command is called eval)
     min_accuracy: Annotated[Optional[float], typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
-    plots: Annotated[Optional[str], _path_option(
-        "DIR", "Write a confusion-matrix heatmap and, for images, a grid of the most confident "
-               "mistakes into DIR (needs simplegrad[plot]).")] = None,
+    plots: _path_option("DIR", "Write a confusion-matrix heatmap and, for images, a grid of "
+                               "the most confident mistakes into DIR (needs "
+                               "simplegrad[plot]).") = None,
 ):
     """Evaluate a checkpoint: loss, accuracy, per-class precision/recall, confusion matrix.
 
     The model is rebuilt from the config stored in the checkpoint; no YAML file is needed.
     """
     from simplegrad_cli.eval_command import evaluate
-
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
-        raise typer.BadParameter(f"must be a fraction in [0, 1], got {min_accuracy}",
-                                 param_hint="--min-accuracy")
-    raise typer.Exit(evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap,
-                              plots=plots))
+        raise _bad(f"must be a fraction in [0, 1], got {min_accuracy}", "--min-accuracy")
+    return evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap,
+                    plots=plots)
 
 
 @app.command(
@@ -346,13 +329,11 @@ def gradcheck(
     Exit code 1 if any check fails.
     """
     from simplegrad_cli import gradchecks
-
     if config is not None and op:
-        raise typer.BadParameter("--op selects library ops; it cannot be combined with CONFIG",
-                                 param_hint="--op")
+        raise _bad("--op selects library ops; it cannot be combined with CONFIG", "--op")
     if config is None and set_:
-        raise typer.BadParameter("--set needs a CONFIG", param_hint="--set")
-    raise typer.Exit(gradchecks.gradcheck(config, op, set_, batch_size, json_))
+        raise _bad("--set needs a CONFIG", "--set")
+    return gradchecks.gradcheck(config, op, set_, batch_size, json_)
 
 
 @app.command(
@@ -366,28 +347,23 @@ def validate(
 ):
     """Check a config as train would (keys, types, data, shapes) and show the model."""
     from simplegrad_cli import commands
-
-    raise typer.Exit(commands.validate(config, set_, print_config, json_))
+    return commands.validate(config, set_, print_config, json_)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
-def info(
-    checkpoint: Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")],
-    json_: JsonOption = False,
-):
+def info(checkpoint: CheckpointFile, json_: JsonOption = False):
     """Show a checkpoint's metadata, config, parameter shapes and metrics."""
     from simplegrad_cli import commands
-
-    raise typer.Exit(commands.info(checkpoint, json_))
+    return commands.info(checkpoint, json_)
 
 
 @app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
 def export(
-    checkpoint: Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")],
+    checkpoint: CheckpointFile,
     format_: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
-    out: Annotated[Optional[str], _path_option(
-        "FILE", "Where to write (default: the checkpoint's name with .onnx).")] = None,
+    out: _path_option("FILE", "Where to write (default: the checkpoint's name with .onnx).")
+    = None,
     json_: JsonOption = False,
 ):
     """Export a checkpoint's model to ONNX, check it, and compare it with simplegrad.
@@ -396,24 +372,22 @@ def export(
     them. Exit code 1 if onnxruntime and simplegrad differ by more than 1e-5.
     """
     from simplegrad_cli import export_command
-
-    raise typer.Exit(export_command.export(checkpoint, format_, out, json_))
+    return export_command.export(checkpoint, format_, out, json_)
 
 
 @app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
 def graph(
     source: Annotated[str, typer.Argument(
         metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).")],
-    out: Annotated[Optional[str], _path_option(
-        "FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")] = None,
+    out: _path_option("FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")
+    = None,
 ):
     """Draw the model: each layer with its output shape and parameters, top to bottom.
 
     Without --out, prints the DOT text (pipe it to `dot -Tsvg`).
     """
     from simplegrad_cli import graph_command
-
-    raise typer.Exit(graph_command.graph(source, out))
+    return graph_command.graph(source, out)
 
 
 @app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
@@ -429,7 +403,7 @@ def sweep(
     trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
     study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
-    out: Annotated[Optional[str], _path_option(None, "Sweep folder.")] = None,
+    out: _path_option(None, "Sweep folder.") = None,
     storage: Annotated[Optional[str], typer.Option(
         metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
                             "SWEEP_DIR/study.db).")] = None,
@@ -443,10 +417,9 @@ def sweep(
     continues the study. Exit code 0 when at least one trial completed.
     """
     from simplegrad_cli.sweep import run_sweep
-
     given = {"trials": trials, "jobs": jobs, "study": study, "out": out}
     options = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
-    raise typer.Exit(run_sweep(source, search, set_, options, storage, join, json_))
+    return run_sweep(source, search, set_, options, storage, join, json_)
 
 
 @app.command(
@@ -466,8 +439,7 @@ def predict(
     top_k: Annotated[int, typer.Option(
         "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
     = 3,
-    out: Annotated[Optional[str], _path_option(
-        "FILE.csv", "Write the predictions to this CSV file.")] = None,
+    out: _path_option("FILE.csv", "Write the predictions to this CSV file.") = None,
     json_: JsonOption = False,
 ):
     """Run a checkpoint's model on new inputs: top-k classes with probabilities.
@@ -476,8 +448,7 @@ def predict(
     stored in the checkpoint.
     """
     from simplegrad_cli.predict import predict as run_predict
-
-    raise typer.Exit(run_predict(checkpoint, inputs or [], data, split, top_k, json_, out))
+    return run_predict(checkpoint, inputs or [], data, split, top_k, json_, out)
 
 
 @app.command(
@@ -492,18 +463,15 @@ def plot(
                              "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
     x: Annotated[str, typer.Option(
         "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
-    out: Annotated[Optional[str], _path_option(
-        "FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) instead of "
-                "drawing on the terminal.")] = None,
+    out: _path_option("FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
+                              "instead of drawing on the terminal.") = None,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
     from simplegrad_cli.plot import plot as run_plot
     from simplegrad_cli.run_history import X_AXES
-
     if x not in X_AXES:
-        raise typer.BadParameter(f"must be one of {', '.join(X_AXES)}, got {x!r}",
-                                 param_hint="--x")
-    raise typer.Exit(run_plot(runs, metric, x, out))
+        raise _bad(f"must be one of {', '.join(X_AXES)}, got {x!r}", "--x")
+    return run_plot(runs, metric, x, out)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
@@ -514,8 +482,7 @@ def compare(
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys
     whose values differ."""
     from simplegrad_cli.plot import compare as run_compare
-
-    raise typer.Exit(run_compare(runs, json_))
+    return run_compare(runs, json_)
 
 
 def main():
