@@ -1,8 +1,5 @@
-"""What each command does, separated from the Typer wiring in app.py.
-
-Each function takes plain Python values, prints its result (rich tables on stdout, or JSON
-with `as_json`), and returns an exit code or raises a CliError.
-"""
+"""`train`, `validate` and `info` on plain Python values (app.py wires them to Typer): each
+prints its result (rich tables, or JSON with `as_json`) and returns an exit code."""
 import contextlib
 import copy
 import os
@@ -15,12 +12,12 @@ from simplegrad.memory import format_bytes
 from simplegrad.threads import configure_threads
 
 from simplegrad_cli import build, display
+from simplegrad_cli.charts import Panel, text_chart
 from simplegrad_cli.config import absolute_source, load_config
 from simplegrad_cli.errors import OK, CliError, ConfigError
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import StopSignals, Trainer
-from simplegrad_cli.training_chart import training_chart
 from simplegrad_cli.yaml_source import dotted
 
 
@@ -119,28 +116,48 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
         folder.keep_metrics_until(trainer.state.step)
     elif checkpoint is not None:
         folder.adopt(source, trainer.state.step, trainer.state.best_epoch)
-    _announce(trainer, cfg, checkpoint)
-    if trainer.state.epoch >= cfg.values["train"]["epochs"]:
-        display.info(f"nothing to do: the checkpoint has already trained "
-                     f"{trainer.state.epoch} of "
-                     f"{display.plural(cfg.values['train']['epochs'], 'epoch')} (use --epochs to "
-                     "train longer)")
+    d, state = trainer.data, trainer.state
+    val = f" / {len(d.val):,} val" if d.val is not None else ""
+    what = f"resuming {checkpoint.path} at epoch {state.epoch + 1}, step {state.step}" \
+        if checkpoint is not None else f"training {cfg.name}"
+    display.info(f"{what}: {len(d.train):,} train{val} samples, "
+                 f"{trainer.model.num_parameters():,} parameters, "
+                 f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
+    epochs, terminal = cfg.values["train"]["epochs"], sys.stderr.isatty()
+    if trainer.state.epoch >= epochs:
+        display.info(f"nothing to do: the checkpoint has already trained {trainer.state.epoch} "
+                     f"of {display.plural(epochs, 'epoch')} (use --epochs to train longer)")
         summary = trainer.summary("completed", 0.0)
-    else:
-        bars = sys.stderr.isatty()  # rich bars on a terminal, plain lines in logs and pipes
-        with (display.RichTrainDisplay if bars else display.PlainTrainDisplay)(
-                cfg.values["train"]["epochs"]) as screen:
-            summary = trainer.run(screen)
-    _report_train(summary)
-    if plot or sys.stderr.isatty():
-        chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
-                               color=sys.stderr.isatty())
-        if chart:  # colour codes kept: not display.info, which escapes them
-            sys.stderr.write(chart + "\n")
-            sys.stderr.flush()
+    else:  # rich bars on a terminal, plain lines in logs and pipes
+        with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
+            summary = trainer.run(bars)
+    if summary["best"] is not None:
+        shown = display.metric_text(summary["metric"], summary["best"])
+        display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
+                     f"({summary['best_checkpoint']}); "
+                     f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
+    chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
+                           color=terminal) if plot or terminal else ""
+    if chart:  # colour codes kept: not display.info, which escapes them
+        sys.stderr.write(chart + "\n")
+        sys.stderr.flush()
     if as_json:
         display.print_json(summary)
     return OK
+
+
+def training_chart(history, metric, width=80, color=False):
+    """The chart `train` ends with: a loss panel (train_loss, val_loss) and, unless it is a
+    loss, one for `metric`, side by side (empty if no epoch has finished)."""
+    def curves(names):
+        found = [(name, *history.series(name, "epoch")) for name in names]
+        return [curve for curve in found if len(curve[1])]
+
+    panels = [Panel("loss", "epoch", "loss", curves(["train_loss", "val_loss"]))]
+    if not metric.endswith("loss"):
+        panels.append(Panel(metric, "epoch", metric.split("_")[-1], curves([metric])))
+    panels = [panel for panel in panels if panel.curves]
+    return text_chart(panels, width=width, height=12, columns=2, color=color) if panels else ""
 
 
 def _check_same_run(trainer, checkpoint, cfg):
@@ -155,25 +172,6 @@ def _check_same_run(trainer, checkpoint, cfg):
         raise ConfigError(f"differs from the checkpoint's config; a resumed run must use the "
                           f"same settings (only {allowed} may change)", where=cfg.where(path),
                           path=dotted(path))
-
-
-def _announce(trainer, cfg, checkpoint):
-    d = trainer.data
-    val = f" / {len(d.val):,} val" if d.val is not None else ""
-    what = f"resuming {checkpoint.path} at epoch {trainer.state.epoch + 1}, step " \
-           f"{trainer.state.step}" if checkpoint is not None else f"training {cfg.name}"
-    display.info(f"{what}: {len(d.train):,} train{val} samples, "
-                 f"{trainer.model.num_parameters():,} parameters, "
-                 f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> "
-                 f"{trainer.folder.path}")
-
-
-def _report_train(summary):
-    if summary["best"] is not None:
-        shown = display.metric_text(summary["metric"], summary["best"])
-        display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
-                     f"({summary['best_checkpoint']}); "
-                     f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
 
 
 # ---- validate ---------------------------------------------------------------------------

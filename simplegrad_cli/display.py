@@ -1,9 +1,5 @@
-"""Output: progress and messages on stderr, results on stdout (rich tables or JSON).
-
-On a terminal, training shows rich progress bars; otherwise (CI logs, pipes) it prints one
-plain line per epoch with no control characters. Results go to stdout so `--json` output
-can be piped into other tools while progress stays on stderr.
-"""
+"""Output: progress and messages on stderr (rich bars on a terminal, plain lines in logs),
+results on stdout (rich tables or JSON), so `--json` pipes cleanly."""
 import json
 import math
 import sys
@@ -51,8 +47,7 @@ def mid_epoch_text(epoch, step, batch, steps):
 
 
 def print_json(value):
-    """A JSON document on stdout (the machine-readable result of a command); NaN and
-    infinities, which JSON cannot represent, become null."""
+    """A command's result as JSON on stdout; NaN and infinities (not JSON) become null."""
     def strict(item):
         if isinstance(item, float) and not math.isfinite(item):
             return None
@@ -84,8 +79,7 @@ def results_console():
 
 def format_metrics(record):
     """'loss 0.1234 acc 96.10%  val 0.1534 95.20%  lr 0.001  2.3s' from an epoch record
-    (validation loss and accuracy after `val`; missing keys skipped). Short enough that an
-    epoch line fits 80 columns."""
+    (missing keys skipped): an epoch line fits 80 columns."""
     def shown(*forms):
         return " ".join(form.format(record[key]) for key, form in forms
                         if record.get(key) is not None)
@@ -105,9 +99,8 @@ def clock(seconds):
 
 
 def run_eta(epochs, epoch, done, steps, seconds_per_step, epoch_seconds=()):
-    """Seconds left in a run: the rest of epoch `epoch` (0-based; `done` of `steps` batches)
-    at the measured pace, plus each remaining epoch at the mean measured epoch time
-    (validation and saving included) or, before one has finished, at the step pace."""
+    """Seconds left: the rest of epoch `epoch` (0-based; `done` of `steps` batches) at the
+    step pace, plus each later epoch at the mean whole-epoch time (else the step pace)."""
     if seconds_per_step is None:
         return None
     per_epoch = sum(epoch_seconds) / len(epoch_seconds) if epoch_seconds else \
@@ -188,8 +181,7 @@ class RichTrainDisplay(PlainTrainDisplay):
 
     def end_epoch(self, epoch, record):
         self.progress.update(self.epoch_task, completed=epoch + 1)
-        self.console.print(f"epoch {epoch + 1}/{self.epochs}  {format_metrics(record)}",
-                           highlight=False, markup=False)
+        super().end_epoch(epoch, record)
 
     def message(self, text):
         self.console.print(text, highlight=False, markup=False)

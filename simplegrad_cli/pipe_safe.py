@@ -1,10 +1,5 @@
-"""stdout and stderr that outlive their readers.
-
-`simplegrad gradcheck | head -1` must exit with the code `simplegrad gradcheck` would, so once
-the pipe closes the rest of stdout is dropped and the command runs on to its real result. A
-closed or full stderr never stops a training run either: progress is not worth losing a run
-for, and the checkpoints and exit code still say how it ended.
-"""
+"""stdout and stderr that outlive their readers: `simplegrad gradcheck | head -1` still exits
+with gradcheck's code, and a closed or full stderr never stops a training run."""
 import contextlib
 import os
 import sys
@@ -27,29 +22,26 @@ class PipeSafeStdout(_Wrapper):
 
     def write(self, text):
         """Write `text`, or drop it once the reader has gone."""
-        if not self.gone:
-            try:
-                return self.stream.write(text)
-            except BrokenPipeError:
-                self._drop()
+        self._guarded(self.stream.write, text)
         return len(text)
 
     def flush(self):
         """Flush, or do nothing once the reader has gone."""
-        if not self.gone:
-            try:
-                self.stream.flush()
-            except BrokenPipeError:
-                self._drop()
+        self._guarded(self.stream.flush)
 
-    def _drop(self):
-        self.gone = True
-        try:  # what is still buffered (and Python's flush at exit) now goes to /dev/null
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, self.stream.fileno())
-            os.close(null)
-        except (OSError, ValueError, AttributeError):
-            pass  # not a real file (a test runner's buffer): nothing is flushed at exit
+    def _guarded(self, method, *args):
+        if self.gone:
+            return
+        try:
+            method(*args)
+        except BrokenPipeError:
+            self.gone = True
+            # what is still buffered (and Python's flush at exit) now goes to /dev/null; not
+            # possible for a test runner's buffer, which nothing flushes at exit anyway
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, self.stream.fileno())
+                os.close(null)
 
 
 class QuietStderr(_Wrapper):
@@ -57,10 +49,9 @@ class QuietStderr(_Wrapper):
 
     def write(self, text):
         """Write `text`, or drop it if stderr cannot take it."""
-        try:
-            return self.stream.write(text)
-        except (OSError, ValueError):
-            return len(text)
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write(text)
+        return len(text)
 
     def flush(self):
         """Flush, ignoring a stderr that cannot take more."""

@@ -1,12 +1,6 @@
-"""The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run.
-
-Every write is safe: the config and checkpoints are written atomically (simplegrad.atomic),
-metrics are appended one complete line at a time.
-Problems that can be known before training (folder not writable, disk too full, an earlier
-run in the way) are reported before any work starts. One process writes a folder at a time: it
-holds an advisory lock (`fcntl.flock` on `.lock`) for the whole run; the kernel drops the lock
-when its process dies, so a crash never leaves the folder locked.
-"""
+"""The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run,
+written atomically (metrics one whole line at a time), checked before any work starts, and
+locked by `fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
 import contextlib
 import fcntl
 import json
@@ -44,18 +38,13 @@ class RunFolder:
 
     def __init__(self, path):
         self.path = os.path.expanduser(str(path))  # `--out ~/runs/x` never makes a folder `~`
-        self.config = os.path.join(self.path, "config.yaml")
-        self.metrics = os.path.join(self.path, "metrics.jsonl")
-        self.last = os.path.join(self.path, "last.npz")
-        self.best = os.path.join(self.path, "best.npz")
+        self.config, self.metrics, self.last, self.best = (
+            os.path.join(self.path, name) for name in RUN_FILES)
         self._lock = None
 
     def same_as(self, other):
         """Whether `other` (a folder path) is this run folder, however it is spelled."""
-        try:
-            return os.path.samefile(self.path, other)
-        except OSError:
-            return os.path.abspath(self.path) == os.path.abspath(other)
+        return _same_path(self.path, other)
 
     def check(self, overwrite=False, resuming=False, input_config=None):
         """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`),
@@ -72,7 +61,7 @@ class RunFolder:
                 kind = "a folder" if os.path.isdir(path) else "not a regular file"
                 raise CliError(f"{path}: is {kind}, where a run keeps its {name} file; move it "
                                "away or choose another --out")
-        if input_config is not None and _same_file(input_config, self.config):
+        if input_config is not None and _same_path(input_config, self.config):
             raise CliError(f"{input_config}: is the config being trained and would be replaced "
                            f"by the run's config.yaml in {self.path}; copy it elsewhere or "
                            "choose another --out")
@@ -147,8 +136,7 @@ class RunFolder:
         """Resuming into a new folder: start it with the source run's metrics up to `step`
         and its best.npz (if that is still the best the checkpoint knows of)."""
         source = RunFolder(source)
-        if os.path.isfile(source.metrics):
-            write_text(self.metrics, "".join(_records_until(source.metrics, step)))
+        self.keep_metrics_until(step, source.metrics)
         if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
             try:
                 with open(source.best, "rb") as handle:
@@ -187,26 +175,23 @@ class RunFolder:
             raise CliError(f"{self.metrics}: cannot write: {error.strerror or error}",
                            exit_code=1) from None
 
-    def keep_metrics_until(self, step):
-        """On resume: drop records written after the checkpoint's step (and any torn line)."""
-        if os.path.exists(self.metrics):
-            write_text(self.metrics, "".join(_records_until(self.metrics, step)))
-
-
-def _records_until(path, step):
-    """The lines of a metrics.jsonl whose records were written up to `step` (torn lines and
-    non-records are dropped)."""
-    kept = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by a crash
-            if isinstance(record, dict) and isinstance(record.get("step", 0), int) \
-                    and record.get("step", 0) <= step:
-                kept.append(json.dumps(record) + "\n")
-    return kept
+    def keep_metrics_until(self, step, source=None):
+        """On resume: metrics.jsonl keeps the records of `source` (default: its own) written up
+        to the checkpoint's `step`; later ones, torn lines and non-records are dropped."""
+        source = source or self.metrics
+        if not os.path.isfile(source):
+            return
+        kept = []
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by a crash
+                if isinstance(record, dict) and isinstance(record.get("step", 0), int) \
+                        and record.get("step", 0) <= step:
+                    kept.append(json.dumps(record) + "\n")
+        write_text(self.metrics, "".join(kept))
 
 
 def _checkpoint_epoch(path):
@@ -219,11 +204,11 @@ def _checkpoint_epoch(path):
         return None
 
 
-def _same_file(a, b):
+def _same_path(a, b):
     try:
         return os.path.samefile(a, b)
     except OSError:
-        return False
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _same_inode(handle, path):

@@ -1,12 +1,6 @@
 """Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model,
-and, for `--resume`, its saved training state checked against a fresh run's.
-
-A checkpoint's metadata is JSON written by us, but a damaged or edited file can hold anything,
-and the objects' own `load_state_dict` methods check arrays and names, not whether a step
-counter is still a number, so a bad value would only fail later, deep in training. Here
-every entry must look as `simplegrad train` writes it: numbers stay (finite) numbers,
-counters stay integers >= 0, arrays keep their dtype, lists their length, mappings their keys.
-"""
+and for `--resume` its training state. A damaged or edited file can hold anything, so every
+entry must look as `train` writes it, or it fails here with one line, not deep in training."""
 import copy
 import math
 import os
@@ -205,9 +199,9 @@ def _mismatch(template, saved, path=""):
 
 
 def out_of_range(section, saved):
-    """The first 'section.key = value is outside its range' among the restored optimizer or
-    scheduler hyperparameters of `saved` (a state dict), checked with the same ranges as the
-    config's own (registry.py), or None. A warmup's wrapped schedule is checked too."""
+    """The first 'section key = value is outside its range' among the restored optimizer or
+    scheduler hyperparameters of `saved` (a state dict; a warmup's wrapped schedule too),
+    checked with the config's own ranges (registry.py), or None."""
     if not isinstance(saved, dict):
         return None
     table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS
@@ -221,19 +215,11 @@ def out_of_range(section, saved):
     if _number(lr) and (lr < 0 or (lr == 0 and "base_lr" in values)):
         return f"{section} {'base_lr' if 'base_lr' in values else 'lr'} = {lr!r} is outside " \
                f"{'(0' if 'base_lr' in values else '[0'}, inf]"
-    values = {key: value for key, value in values.items() if key not in ("lr", "base_lr")}
-    problem = _range_problem(entry, values, section) if entry else None
-    return problem or out_of_range(section, saved.get("after"))
-
-
-def _range_problem(entry, values, section):
-    """The first value of `values` outside the range its registry Arg allows, or None."""
-    constructor_to_config = {entry.rename.get(key, key): key for key in entry.args}
+    config_key = {entry.rename.get(key, key): key for key in entry.args} if entry else {}
     for key, value in values.items():
-        arg = entry.args.get(constructor_to_config.get(key))
-        if arg is None:
+        if key not in config_key or key in ("lr", "base_lr"):
             continue
-        field = arg.field
+        field = entry.args[config_key[key]].field
         low, high = field.get("minimum"), field.get("maximum")
         for number in value if isinstance(value, list) else [value]:
             if not _number(number):
@@ -244,4 +230,4 @@ def _range_problem(entry, values, section):
                 bounds = f"{'(' if field.get('exclusive_minimum') else '['}{low}, " \
                          f"{high if high is not None else 'inf'}]"
                 return f"{section} {key} = {value!r} is outside {bounds}"
-    return None
+    return out_of_range(section, saved.get("after"))

@@ -1,9 +1,6 @@
-"""The training loop: steps, validation, checkpoints, resume, signals and divergence.
-
-Everything that changes during training (weights, optimizer and scheduler state, data order,
-the global RNG and this loop's own counters) goes into each checkpoint, so `--resume` continues
-with results bitwise identical to a run that never stopped.
-"""
+"""The training loop: steps, validation, checkpoints, resume, signals and divergence. Each
+checkpoint holds all that changes (weights, optimizer, scheduler, data order, RNG, counters),
+so `--resume` is bitwise identical to a run that never stopped."""
 import copy
 import math
 import os
@@ -43,10 +40,8 @@ class LoopState:
 
 
 class StopSignals:
-    """Turn SIGINT, SIGTERM and SIGHUP into a flag checked between steps (the loop then saves
-    and stops); a second signal stops at once, without saving. With `at_once` (while loading
-    data and preparing the run, when there is nothing to save) the first signal stops at once:
-    one line and exit code 130/143/129 instead of the kernel's silent kill."""
+    """SIGINT, SIGTERM and SIGHUP as a flag the loop checks between steps (then saves and
+    stops); a second one, or the first with `at_once` (nothing to save yet), stops at once."""
 
     def __init__(self, at_once=False):
         self.signum, self.at_once = None, at_once
@@ -100,12 +95,6 @@ def evaluate(model, dataset, loss_fn, num_classes):
     return {"loss": total / len(dataset),
             "accuracy": float(np.mean(predictions == dataset.y)),
             "predictions": predictions}
-
-
-def _improved(metric, value, best):
-    if best is None:
-        return True
-    return value > best if metric.endswith("accuracy") else value < best
 
 
 class Trainer:
@@ -181,8 +170,7 @@ class Trainer:
                 f"from the start (set scheduler.t_max for a fixed length)")
 
     def state_template(self):
-        """What the saved optimizer/scheduler/loader/loop state must look like (checked by
-        stored_run.resumable_state)."""
+        """What the saved optimizer/scheduler/loader/loop state must look like."""
         from simplegrad_cli.stored_run import Each
 
         optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
@@ -212,8 +200,6 @@ class Trainer:
                       "class_names": d.class_names, "train_samples": len(d.train),
                       "val_samples": len(d.val) if d.val is not None else 0})
         except CheckpointError as error:  # disk full, read-only, removed folder...
-            import os
-
             kept = f"the previous {path} is intact" if os.path.exists(path) else \
                 "nothing was saved there"
             raise CliError(f"{error}; training stopped after step {self.state.step}; {kept}",
@@ -308,7 +294,9 @@ class Trainer:
         value = record.get(t["metric"])
         stop = False
         if value is not None:
-            if _improved(t["metric"], value, state.best):
+            higher_is_better = t["metric"].endswith("accuracy")
+            if state.best is None or (value > state.best if higher_is_better
+                                      else value < state.best):
                 state.best, state.best_epoch, state.bad_evals = value, epoch + 1, 0
                 self.save(folder.best)
             else:
@@ -346,8 +334,6 @@ class Trainer:
 
     def diverged(self, what, value, epoch, batch=0, steps=0, where=None):
         """Stop on a NaN/inf loss, gradient or weight, keeping the last good checkpoint."""
-        import os
-
         kept = (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
                 if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
         where = where or f"step {self.state.step + 1} (batch {batch} of {steps})"

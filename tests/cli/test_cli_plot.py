@@ -160,7 +160,7 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
 
 def test_training_chart_function_colours_only_when_asked():
     from simplegrad_cli.run_history import RunHistory
-    from simplegrad_cli.training_chart import training_chart
+    from simplegrad_cli.commands import training_chart
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
                "val_loss": 1.2 / e, "val_accuracy": 0.5 + e / 10} for e in (1, 2, 3)]
