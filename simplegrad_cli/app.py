@@ -6,12 +6,12 @@ import signal
 import sys
 import traceback
 import warnings
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-import simplegrad_cli
+from simplegrad_cli import INTERRUPTED_LINE, interrupted_while_starting
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
     one_line
 from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
@@ -33,7 +33,7 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 2 bad usage or input, 130 interrupted (143 on SIGTERM).
 """
 
-INTERRUPTED_LINE = simplegrad_cli.INTERRUPTED_LINE
+
 def _given(args, flag):
     """Whether `flag` is on the command line (before a `--` that ends the options)."""
     return flag in (args[:args.index("--")] if "--" in args else args)
@@ -64,7 +64,7 @@ class _OneLineErrors(TyperGroup):
              **extra):
         args = list(sys.argv[1:] if args is None else args)
         guard_stderr()
-        if signal.getsignal(signal.SIGINT) is simplegrad_cli.interrupted_while_starting:
+        if signal.getsignal(signal.SIGINT) is interrupted_while_starting:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # caught below from now
         debug, as_json = _given(args, "--debug"), _given(args, "--json")
         stdout, sys.stdout = sys.stdout, PipeSafeStdout(sys.stdout)  # `| head` is no failure
@@ -197,7 +197,7 @@ def _version(value: bool):
 @app.callback()
 def _root(
     ctx: typer.Context,
-    version: Annotated[Optional[bool], typer.Option(
+    version: Annotated[bool | None, typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Print the version and exit.")] = None,
     debug: Annotated[bool, typer.Option(
@@ -212,7 +212,7 @@ def _root(
 def _path_option(metavar, help_text):
     """An output path option with a leading `~` expanded, as the shell does except in
     `--out=~/x` or quotes: never a folder literally named `~`."""
-    return Annotated[Optional[str], typer.Option(
+    return Annotated[str | None, typer.Option(
         metavar=metavar, help=help_text,
         callback=lambda path: None if path is None else os.path.expanduser(path))]
 
@@ -233,23 +233,24 @@ PrintConfig = Annotated[bool, typer.Option(
 Checkpoint = Annotated[str, typer.Argument(
     metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).")]
 CheckpointFile = Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")]
+SOURCES = "(synthetic:NAME, hub id or local path)."
 
 
 @app.command(
     cls=_Command, epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
 def train(
-    config: Annotated[Optional[str], typer.Argument(
+    config: Annotated[str | None, typer.Argument(
         metavar="CONFIG", help="YAML config file (optional with --resume: the checkpoint "
-                                 "holds its config).", show_default=False)] = None,
+                               "holds its config).", show_default=False)] = None,
     set_: SetOption = [],  # noqa: B006  (Typer reads the default, never mutates it)
-    seed: Annotated[Optional[int], typer.Option(
-        metavar="N", help="Shortcut for --set seed=N.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Shortcut for --set seed=N.")]
+    = None,
+    epochs: Annotated[int | None, typer.Option(
         metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
     = None,
     out: _path_option("DIR", "Run folder (default: runs/ and the config file's name); "
                              "shortcut for --set train.out=DIR.") = None,
-    resume: Annotated[Optional[str], typer.Option(
+    resume: Annotated[str | None, typer.Option(
         metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
                                    "runs/NAME/last.npz) exactly where it stopped.")] = None,
     overwrite: Annotated[bool, typer.Option(
@@ -259,7 +260,7 @@ def train(
     plot: Annotated[bool, typer.Option(
         "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
                        "on a terminal).")] = False,
-    threads: Annotated[Optional[int], typer.Option(
+    threads: Annotated[int | None, typer.Option(
         metavar="N", min=1, help="BLAS threads for the matmuls (default: $SIMPLEGRAD_THREADS, "
                                  "else 1, which holds up on a busy machine).")] = None,
 ):
@@ -282,16 +283,16 @@ def train(
     cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
 def eval(  # noqa: A001  (the command is called eval)
     checkpoint: Checkpoint,
-    data: Annotated[Optional[str], typer.Option(
-        metavar="SOURCE", help="Evaluate on this source instead of the config's "
-                               "(synthetic:NAME, hub id or local path).")] = None,
-    split: Annotated[Optional[str], typer.Option(
+    data: Annotated[str | None, typer.Option(
+        metavar="SOURCE", help=f"Evaluate on this source instead of the config's {SOURCES}")]
+    = None,
+    split: Annotated[str | None, typer.Option(
         metavar="NAME", help="Split to evaluate (default: the config's data.test_split); `val` "
                              "scores the examples the run held out for validation.")] = None,
     allow_train_overlap: Annotated[bool, typer.Option(
         "--allow-train-overlap", help="Score a split the model was trained on (the accuracy "
                                       "is then not a held-out measure).")] = False,
-    min_accuracy: Annotated[Optional[float], typer.Option(
+    min_accuracy: Annotated[float | None, typer.Option(
         metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
     json_: JsonOption = False,
     plots: _path_option("DIR", "Write a confusion-matrix heatmap and, for images, a grid of "
@@ -305,17 +306,16 @@ def eval(  # noqa: A001  (the command is called eval)
     from simplegrad_cli.eval_command import evaluate
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise _bad(f"must be a fraction in [0, 1], got {min_accuracy}", "--min-accuracy")
-    return evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap,
-                    plots=plots)
+    return evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap, plots)
 
 
 @app.command(
     cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
                          "simplegrad gradcheck configs/spirals.yaml")
 def gradcheck(
-    config: Annotated[Optional[str], typer.Argument(
+    config: Annotated[str | None, typer.Argument(
         metavar="CONFIG", help="Check this config's model and loss on a small batch instead "
-                                 "of the library's ops.", show_default=False)] = None,
+                               "of the library's ops.", show_default=False)] = None,
     op: Annotated[list[str], typer.Option(
         metavar="NAME", help="Check only this op or layer (repeatable).")] = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
@@ -400,11 +400,11 @@ def sweep(
         metavar="KEY.PATH=DIST", help="Search a key (repeatable): loguniform:LOW:HIGH, "
         "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.")] = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
-    trials: Annotated[Optional[int], typer.Option(min=1, help="Trials in the study.")] = None,
-    jobs: Annotated[Optional[int], typer.Option(min=1, help="Trials at once here.")] = None,
-    study: Annotated[Optional[str], typer.Option(help="Study name.")] = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="Trials in the study.")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Trials at once here.")] = None,
+    study: Annotated[str | None, typer.Option(help="Study name.")] = None,
     out: _path_option(None, "Sweep folder.") = None,
-    storage: Annotated[Optional[str], typer.Option(
+    storage: Annotated[str | None, typer.Option(
         metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
                             "SWEEP_DIR/study.db).")] = None,
     join: Annotated[bool, typer.Option(
@@ -427,14 +427,14 @@ def sweep(
                          "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
 def predict(
     checkpoint: Checkpoint,
-    inputs: Annotated[Optional[list[str]], typer.Argument(
+    inputs: Annotated[list[str] | None, typer.Argument(
         metavar="INPUT", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
-                                 "arrays of samples, or CSV files of feature rows.",
+                              "arrays of samples, or CSV files of feature rows.",
         show_default=False)] = None,
-    data: Annotated[Optional[str], typer.Option(
-        metavar="SOURCE", help="Predict a whole dataset split of this source "
-                               "(synthetic:NAME, hub id or local path).")] = None,
-    split: Annotated[Optional[str], typer.Option(
+    data: Annotated[str | None, typer.Option(
+        metavar="SOURCE", help=f"Predict a whole dataset split of this source {SOURCES}")]
+    = None,
+    split: Annotated[str | None, typer.Option(
         metavar="NAME", help="Split to predict (default: the config's data.test_split).")] = None,
     top_k: Annotated[int, typer.Option(
         "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
@@ -457,7 +457,7 @@ def predict(
 def plot(
     runs: Annotated[list[str], typer.Argument(
         metavar="RUN_OR_METRICS_FILE", help="Run folders (runs/NAME), their metrics.jsonl "
-                                               "or checkpoints.")],
+                                            "or checkpoints.")],
     metric: Annotated[list[str], typer.Option(
         metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
                              "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
