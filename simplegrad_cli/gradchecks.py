@@ -1,9 +1,5 @@
-"""`simplegrad gradcheck`: finite-difference checks of every op and layer, or of one config.
-
-Each case is a name, a function of tensors, and the float64 inputs it is checked at. Inputs
-keep away from kinks (|x| > 0.2 for abs/relu, distinct values for max/maximum, positive
-values for log/sqrt) so that central differences are meaningful.
-"""
+"""`simplegrad gradcheck`: finite-difference checks of every op and layer, or of one config,
+each at float64 inputs kept away from kinks so that central differences are meaningful."""
 import time
 
 import numpy as np
@@ -30,7 +26,7 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
         rows = run_library_checks(set(ops))
         title = "gradcheck: library ops and layers (float64)"
     else:
-        rows = _model_rows(config, overrides, batch_size)
+        rows = run_model_check(config, overrides, batch_size)
         title = f"gradcheck: {config} model + loss on {batch_size} samples (float64)"
     failed = [row["name"] for row in rows if not row["passed"]]
     if as_json:
@@ -45,25 +41,6 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
     return CHECK_FAILED if failed else OK
 
 
-def _model_rows(config, overrides, batch_size):
-    """Build the config's model and check its gradients on the first training samples."""
-    cfg, data, model, rows, _ = build_from_config(config, overrides)
-    loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
-    x, y = data.train.x[:batch_size], data.train.y[:batch_size]
-    # refuse before converting the model to float64 when the check would not fit in memory:
-    # twice the float32 training estimate, plus the gathered copy of each parameter
-    parameters = sum(r.parameters for r in rows)
-    check_fits(2 * build.training_memory(rows, len(x)) + 16 * parameters,
-               f"gradcheck of this model ({parameters:,} parameters, {len(x)} samples, float64)")
-    return run_model_check(model, loss_fn, x, y)
-
-
-def _away(shape, low=0.2, high=1.5):
-    """Random values with |x| in [low, high]: no kinks of abs/relu within reach of eps."""
-    rng = np.random.default_rng(0)
-    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
-
-
 def _op_cases():
     """(name, fn, inputs) for every differentiable Tensor op and functional form: the shared
     table in simplegrad.gradcheck_cases, which the op tests also run."""
@@ -76,7 +53,8 @@ def _layer_cases():
     cases = []
     for name, entry in registry.LAYERS.items():
         images = entry.input is not None and entry.input.ndims == (3,)
-        x = _away((2, 2, 5, 5) if images else (3, 4))
+        shape, rng = (2, 2, 5, 5) if images else (3, 4), np.random.default_rng(0)
+        x = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)  # |x| off the kinks
         args = {key: 3 if field.default is schema.REQUIRED else field.default
                 for key, field in schema.LAYERS[name].items()}
         if entry.input is not None and entry.input.size:
@@ -92,17 +70,14 @@ def _owner(model, name):
     return (dict(model.named_modules())[prefix] if prefix else model), attr
 
 
-def _row(name, kind, result, seconds):
+def _check(name, kind, fn, inputs):
+    """Gradcheck `fn` at `inputs`: one result row (errors, elements, the worst, seconds)."""
+    start = time.perf_counter()
+    result = check_gradients(fn, inputs)
     return {"name": name, "kind": kind, "passed": bool(result.ok),
             "max_abs_err": float(result.abs_err), "max_rel_err": float(result.rel_err),
             "elements": int(result.checked), "worst": result.summary(),
-            "time_s": round(seconds, 4)}
-
-
-def _timed_check(fn, inputs):
-    """(gradcheck result, seconds it took)."""
-    start = time.perf_counter()
-    return check_gradients(fn, inputs), time.perf_counter() - start
+            "time_s": round(time.perf_counter() - start, 4)}
 
 
 def available_checks():
@@ -112,7 +87,7 @@ def available_checks():
 
 def run_library_checks(selected=None):
     """Gradcheck every (or each selected) op and layer in float64; a list of result rows."""
-    rows = [_row(name, "op", *_timed_check(fn, [np.array(i) for i in inputs]))
+    rows = [_check(name, "op", fn, [np.array(i) for i in inputs])
             for name, fn, inputs in _op_cases() if not selected or name in selected]
     for name, factory, x in _layer_cases():
         if selected and name not in selected:
@@ -127,17 +102,23 @@ def run_library_checks(selected=None):
             return module(x)
 
         params = [p.data.copy() for p in module.parameters()]
-        rows.append(_row(name, "layer", *_timed_check(fn, [x] + params)))
+        rows.append(_check(name, "layer", fn, [x] + params))
     return rows
 
 
-def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
-    """Gradcheck a model + loss on one small batch, for up to `per_parameter` sampled entries
-    of each parameter (all of them when it is small), plus the input."""
+def run_model_check(config, overrides, batch_size, per_parameter=16):
+    """Gradcheck a config's model + loss on its first `batch_size` training samples, for up to
+    `per_parameter` sampled entries of each parameter (all of them when it is small)."""
+    cfg, data, model, rows, _ = build_from_config(config, overrides)
+    loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
+    x, labels = data.train.x[:batch_size], Tensor(data.train.y[:batch_size])
+    # refuse before converting the model to float64 when the check would not fit in memory:
+    # twice the float32 training estimate, plus the gathered copy of each parameter
+    parameters = sum(r.parameters for r in rows)
+    check_fits(2 * build.training_memory(rows, len(x)) + 16 * parameters,
+               f"gradcheck of this model ({parameters:,} parameters, {len(x)} samples, float64)")
     model.double().train()
-    rng = np.random.default_rng(seed)
-    rows = []
-    labels = Tensor(y)
+    rng, rows = np.random.default_rng(0), []
     for name, param in list(model.named_parameters()):
         owner, attr = _owner(model, name)
         k = min(per_parameter, param.size)
@@ -155,8 +136,7 @@ def run_model_check(model, loss_fn, x, y, per_parameter=16, seed=0):
             return loss_fn(model(Tensor(x, dtype=np.float64)), labels)
 
         try:
-            result, seconds = _timed_check(fn, [np.zeros(k)])
+            rows.append(_check(name, "parameter", fn, [np.zeros(k)]))
         finally:
             setattr(owner, attr, param)
-        rows.append(_row(name, "parameter", result, seconds))
     return rows
