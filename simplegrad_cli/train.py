@@ -9,14 +9,20 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import simplegrad
+from simplegrad import Tensor, no_grad
 from simplegrad.checkpoint import CheckpointError, save_checkpoint
+from simplegrad.data import DataLoader
+from simplegrad.nn import utils as nn_utils
+from simplegrad.optim.lr_scheduler import CosineAnnealingLR
 
-from simplegrad_cli import build
+from simplegrad_cli import build, stopped_at_once
 from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
     signal_exit_code, signal_name
 from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.run_folder import RunFolder
+from simplegrad_cli.stored_run import Each, resumable_state
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
 
@@ -56,8 +62,7 @@ class StopSignals:
 
     def handle(self, signum, frame):
         if self.at_once or self.signum is not None:  # asked twice: named as the second
-            raise Interrupted(f"interrupted by {signal_name(signum)}: stopped at once, "
-                              "without saving", exit_code=signal_exit_code(signum))
+            raise Interrupted(stopped_at_once(signum), exit_code=signal_exit_code(signum))
         self.signum = signum
 
 
@@ -80,8 +85,6 @@ def _first_non_finite(state, name=""):
 
 def evaluate(model, dataset, loss_fn, num_classes):
     """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
-    from simplegrad import Tensor, no_grad
-
     model.eval()
     total, predictions = 0.0, []
     with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -107,9 +110,6 @@ class Trainer:
     # ---- setup --------------------------------------------------------------------------
     def setup(self):
         """Load data, build model/optimizer/scheduler/loader (then `restore` a checkpoint)."""
-        import simplegrad
-        from simplegrad.data import DataLoader
-
         cfg = self.cfg
         simplegrad.manual_seed(cfg.values["seed"])
         self.data = build.load_datasets(cfg)
@@ -129,8 +129,6 @@ class Trainer:
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
-        from simplegrad_cli.stored_run import resumable_state
-
         saved = resumable_state(checkpoint, self.state_template(), self.model)
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
@@ -150,8 +148,6 @@ class Trainer:
     def replan_schedule(self):
         """After `restore`: a cosine schedule whose length came from train.epochs is stretched
         (or shrunk) to the new --epochs; returns a line saying so, or None if nothing changed."""
-        from simplegrad.optim.lr_scheduler import CosineAnnealingLR
-
         s, scheduler = self.cfg.values["scheduler"], self.scheduler
         cosine = getattr(scheduler, "after", None) or scheduler
         if not isinstance(cosine, CosineAnnealingLR) or s["t_max"] is not None:
@@ -171,8 +167,6 @@ class Trainer:
 
     def state_template(self):
         """What the saved optimizer/scheduler/loader/loop state must look like."""
-        from simplegrad_cli.stored_run import Each
-
         optimizer, dtype = self.optimizer.state_dict(), self.optimizer.params[0].data.dtype
         per_weight = {**{name: np.zeros(0, dtype) for name in self.optimizer.state_arrays},
                       **{name: 0 for name in self.optimizer.state_counters}}
@@ -244,8 +238,6 @@ class Trainer:
 
     def step(self, x, y, epoch, batch, steps):
         """One optimisation step on a batch, with the NaN/inf checks and running metrics."""
-        from simplegrad.nn.utils import clip_grad_norm
-
         state, t = self.state, self.cfg.values["train"]
         out = self.model(x)
         loss = self.loss_fn(out, y)
@@ -255,7 +247,7 @@ class Trainer:
         self.optimizer.zero_grad()
         loss.backward()
         clip = t["grad_clip"] if t["grad_clip"] is not None else math.inf
-        norm = clip_grad_norm(self.optimizer.params, clip)  # with inf: only measures the norm
+        norm = nn_utils.clip_grad_norm(self.optimizer.params, clip)  # with inf: only measures the norm
         if not math.isfinite(norm):
             self.diverged("gradient norm", norm, epoch, batch, steps)
         self.optimizer.step()
