@@ -194,27 +194,21 @@ def _version(value: bool):
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    ctx: typer.Context,
-    version: Annotated[bool | None, typer.Option(
-        "--version", callback=_version, is_eager=True,
-        help="Print the version and exit.")] = None,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show Python tracebacks instead of one-line errors.")] = False,
-):
-    """Train, evaluate and check simplegrad models from YAML configs."""
-    if ctx.invoked_subcommand is None:  # plain `simplegrad`: show the help
-        sys.stdout.write(ctx.get_help() + "\n")
-        raise CliError("simplegrad: error: missing command (see 'simplegrad --help')")
+def _option(kind, help_text, *flags, **settings):
+    """The type of a command option: `kind` with its flags, help and Typer settings."""
+    return Annotated[kind, typer.Option(*flags, help=help_text, **settings)]
+
+
+def _argument(kind, metavar, help_text, **settings):
+    """The type of a command argument: `kind` shown as `metavar` in the usage line."""
+    return Annotated[kind, typer.Argument(metavar=metavar, help=help_text, **settings)]
 
 
 def _path_option(metavar, help_text):
     """An output path option with a leading `~` expanded, as the shell does except in
     `--out=~/x` or quotes: never a folder literally named `~`."""
-    return Annotated[str | None, typer.Option(
-        metavar=metavar, help=help_text,
-        callback=lambda path: None if path is None else os.path.expanduser(path))]
+    return _option(str | None, help_text, metavar=metavar,
+                   callback=lambda path: None if path is None else os.path.expanduser(path))
 
 
 def _bad(message, option):
@@ -222,47 +216,54 @@ def _bad(message, option):
     return typer.BadParameter(message, param_hint=option)
 
 
-SetOption = Annotated[list[str], typer.Option(
-    "--set", "-s", metavar="KEY.PATH=VALUE",
-    help="Override a config key with a YAML value (repeatable), e.g. --set optimizer.lr=3e-4 "
-         "or --set model.0.linear.out=256.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
-PrintConfig = Annotated[bool, typer.Option(
-    "--print-config", help="Print the resolved config (defaults and overrides applied) and "
-                           "exit.")]
-Checkpoint = Annotated[str, typer.Argument(
-    metavar="CHECKPOINT", help="Checkpoint file (best.npz or last.npz).")]
-CheckpointFile = Annotated[str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint file.")]
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: _option(bool | None, "Print the version and exit.", "--version",
+                     callback=_version, is_eager=True) = None,
+    debug: _option(bool, "Show Python tracebacks instead of one-line errors.", "--debug")
+    = False,
+):
+    """Train, evaluate and check simplegrad models from YAML configs."""
+    if ctx.invoked_subcommand is None:  # plain `simplegrad`: show the help
+        sys.stdout.write(ctx.get_help() + "\n")
+        raise CliError("simplegrad: error: missing command (see 'simplegrad --help')")
+
+
+SetOption = _option(list[str], "Override a config key with a YAML value (repeatable), e.g. "
+                    "--set optimizer.lr=3e-4 or --set model.0.linear.out=256.", "--set", "-s",
+                    metavar="KEY.PATH=VALUE")
+JsonOption = _option(bool, "Print the result as JSON on stdout.", "--json")
+PrintConfig = _option(bool, "Print the resolved config (defaults and overrides applied) and "
+                            "exit.", "--print-config")
+Checkpoint = _argument(str, "CHECKPOINT", "Checkpoint file (best.npz or last.npz).")
+CheckpointFile = _argument(str, "CHECKPOINT", "Checkpoint file.")
 SOURCES = "(synthetic:NAME, hub id or local path)."
 
 
 @app.command(
     cls=_Command, epilog="Example: simplegrad train configs/spirals.yaml --epochs 20 --json")
 def train(
-    config: Annotated[str | None, typer.Argument(
-        metavar="CONFIG", help="YAML config file (optional with --resume: the checkpoint "
-                               "holds its config).", show_default=False)] = None,
+    config: _argument(str | None, "CONFIG", "YAML config file (optional with --resume: the "
+                      "checkpoint holds its config).", show_default=False) = None,
     set_: SetOption = [],  # noqa: B006  (Typer reads the default, never mutates it)
-    seed: Annotated[int | None, typer.Option(metavar="N", help="Shortcut for --set seed=N.")]
-    = None,
-    epochs: Annotated[int | None, typer.Option(
-        metavar="N", help="Shortcut for --set train.epochs=N (on --resume: train to epoch N).")]
-    = None,
+    seed: _option(int | None, "Shortcut for --set seed=N.", metavar="N") = None,
+    epochs: _option(int | None, "Shortcut for --set train.epochs=N (on --resume: train to "
+                                "epoch N).", metavar="N") = None,
     out: _path_option("DIR", "Run folder (default: runs/ and the config file's name); "
                              "shortcut for --set train.out=DIR.") = None,
-    resume: Annotated[str | None, typer.Option(
-        metavar="CHECKPOINT", help="Continue the run saved in this checkpoint (e.g. "
-                                   "runs/NAME/last.npz) exactly where it stopped.")] = None,
-    overwrite: Annotated[bool, typer.Option(
-        "--overwrite", help="Replace an earlier run in the run folder.")] = False,
+    resume: _option(str | None, "Continue the run saved in this checkpoint (e.g. "
+                                "runs/NAME/last.npz) exactly where it stopped.",
+                    metavar="CHECKPOINT") = None,
+    overwrite: _option(bool, "Replace an earlier run in the run folder.", "--overwrite")
+    = False,
     print_config: PrintConfig = False,
     json_: JsonOption = False,
-    plot: Annotated[bool, typer.Option(
-        "--plot", help="Print a chart of loss and metric per epoch at the end (always shown "
-                       "on a terminal).")] = False,
-    threads: Annotated[int | None, typer.Option(
-        metavar="N", min=1, help="BLAS threads for the matmuls (default: $SIMPLEGRAD_THREADS, "
-                                 "else 1, which holds up on a busy machine).")] = None,
+    plot: _option(bool, "Print a chart of loss and metric per epoch at the end (always shown "
+                        "on a terminal).", "--plot") = False,
+    threads: _option(int | None, "BLAS threads for the matmuls (default: $SIMPLEGRAD_THREADS, "
+                                 "else 1, which holds up on a busy machine).", metavar="N",
+                     min=1) = None,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -283,17 +284,16 @@ def train(
     cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
 def eval(  # noqa: A001  (the command is called eval)
     checkpoint: Checkpoint,
-    data: Annotated[str | None, typer.Option(
-        metavar="SOURCE", help=f"Evaluate on this source instead of the config's {SOURCES}")]
-    = None,
-    split: Annotated[str | None, typer.Option(
-        metavar="NAME", help="Split to evaluate (default: the config's data.test_split); `val` "
-                             "scores the examples the run held out for validation.")] = None,
-    allow_train_overlap: Annotated[bool, typer.Option(
-        "--allow-train-overlap", help="Score a split the model was trained on (the accuracy "
-                                      "is then not a held-out measure).")] = False,
-    min_accuracy: Annotated[float | None, typer.Option(
-        metavar="X", help="Exit with code 1 if accuracy is below X (0..1): a CI gate.")] = None,
+    data: _option(str | None, f"Evaluate on this source instead of the config's {SOURCES}",
+                  metavar="SOURCE") = None,
+    split: _option(str | None, "Split to evaluate (default: the config's data.test_split); "
+                               "`val` scores the examples the run held out for validation.",
+                   metavar="NAME") = None,
+    allow_train_overlap: _option(bool, "Score a split the model was trained on (the accuracy "
+                                       "is then not a held-out measure).",
+                                 "--allow-train-overlap") = False,
+    min_accuracy: _option(float | None, "Exit with code 1 if accuracy is below X (0..1): a CI "
+                                        "gate.", metavar="X") = None,
     json_: JsonOption = False,
     plots: _path_option("DIR", "Write a confusion-matrix heatmap and, for images, a grid of "
                                "the most confident mistakes into DIR (needs "
@@ -313,14 +313,13 @@ def eval(  # noqa: A001  (the command is called eval)
     cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
                          "simplegrad gradcheck configs/spirals.yaml")
 def gradcheck(
-    config: Annotated[str | None, typer.Argument(
-        metavar="CONFIG", help="Check this config's model and loss on a small batch instead "
-                               "of the library's ops.", show_default=False)] = None,
-    op: Annotated[list[str], typer.Option(
-        metavar="NAME", help="Check only this op or layer (repeatable).")] = [],  # noqa: B006
+    config: _argument(str | None, "CONFIG", "Check this config's model and loss on a small "
+                      "batch instead of the library's ops.", show_default=False) = None,
+    op: _option(list[str], "Check only this op or layer (repeatable).", metavar="NAME")
+    = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
-    batch_size: Annotated[int, typer.Option(
-        min=1, max=64, metavar="N", help="Samples in the batch checked with a CONFIG.")] = 4,
+    batch_size: _option(int, "Samples in the batch checked with a CONFIG.", metavar="N", min=1,
+                        max=64) = 4,
     json_: JsonOption = False,
 ):
     """Compare analytic gradients with finite differences in float64.
@@ -340,7 +339,7 @@ def gradcheck(
     cls=_Command,
     epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
 def validate(
-    config: Annotated[str, typer.Argument(metavar="CONFIG", help="YAML config file.")],
+    config: _argument(str, "CONFIG", "YAML config file."),
     set_: SetOption = [],  # noqa: B006
     print_config: PrintConfig = False,
     json_: JsonOption = False,
@@ -360,8 +359,7 @@ def info(checkpoint: CheckpointFile, json_: JsonOption = False):
 @app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
 def export(
     checkpoint: CheckpointFile,
-    format_: Annotated[str, typer.Option(
-        "--format", metavar="FORMAT", help="Export format (onnx).")] = "onnx",
+    format_: _option(str, "Export format (onnx).", "--format", metavar="FORMAT") = "onnx",
     out: _path_option("FILE", "Where to write (default: the checkpoint's name with .onnx).")
     = None,
     json_: JsonOption = False,
@@ -377,8 +375,7 @@ def export(
 
 @app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
 def graph(
-    source: Annotated[str, typer.Argument(
-        metavar="CONFIG_OR_CHECKPOINT", help="YAML config or checkpoint (.npz).")],
+    source: _argument(str, "CONFIG_OR_CHECKPOINT", "YAML config or checkpoint (.npz)."),
     out: _path_option("FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")
     = None,
 ):
@@ -393,22 +390,20 @@ def graph(
 @app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
                     "sweep configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1")
 def sweep(
-    source: Annotated[str, typer.Argument(
-        metavar="SWEEP", help="Sweep file (config:, space:, settings), or a config with "
-                              "--search.")],
-    search: Annotated[list[str], typer.Option(
-        metavar="KEY.PATH=DIST", help="Search a key (repeatable): loguniform:LOW:HIGH, "
-        "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.")] = [],  # noqa: B006
+    source: _argument(str, "SWEEP", "Sweep file (config:, space:, settings), or a config with "
+                                    "--search."),
+    search: _option(list[str], "Search a key (repeatable): loguniform:LOW:HIGH, "
+                    "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.", metavar="KEY.PATH=DIST")
+    = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
-    trials: Annotated[int | None, typer.Option(min=1, help="Trials in the study.")] = None,
-    jobs: Annotated[int | None, typer.Option(min=1, help="Trials at once here.")] = None,
-    study: Annotated[str | None, typer.Option(help="Study name.")] = None,
+    trials: _option(int | None, "Trials in the study.", min=1) = None,
+    jobs: _option(int | None, "Trials at once here.", min=1) = None,
+    study: _option(str | None, "Study name.") = None,
     out: _path_option(None, "Sweep folder.") = None,
-    storage: Annotated[str | None, typer.Option(
-        metavar="URL", help="Optuna RDB storage, e.g. postgresql://user@host/db (default: "
-                            "SWEEP_DIR/study.db).")] = None,
-    join: Annotated[bool, typer.Option(
-        "--join", help="Add this machine as a worker to a study others also run.")] = False,
+    storage: _option(str | None, "Optuna RDB storage, e.g. postgresql://user@host/db "
+                                 "(default: SWEEP_DIR/study.db).", metavar="URL") = None,
+    join: _option(bool, "Add this machine as a worker to a study others also run.", "--join")
+    = False,
     json_: JsonOption = False,
 ):
     """Search hyperparameters with Optuna; each trial is a run folder in the sweep folder.
@@ -427,18 +422,15 @@ def sweep(
                          "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
 def predict(
     checkpoint: Checkpoint,
-    inputs: Annotated[list[str] | None, typer.Argument(
-        metavar="INPUT", help="Image files or folders of images (PNG, JPEG...), .npy/.npz "
-                              "arrays of samples, or CSV files of feature rows.",
-        show_default=False)] = None,
-    data: Annotated[str | None, typer.Option(
-        metavar="SOURCE", help=f"Predict a whole dataset split of this source {SOURCES}")]
-    = None,
-    split: Annotated[str | None, typer.Option(
-        metavar="NAME", help="Split to predict (default: the config's data.test_split).")] = None,
-    top_k: Annotated[int, typer.Option(
-        "--top-k", metavar="K", min=1, help="Classes to show per input, most likely first.")]
-    = 3,
+    inputs: _argument(list[str] | None, "INPUT", "Image files or folders of images (PNG, "
+                      "JPEG...), .npy/.npz arrays of samples, or CSV files of feature rows.",
+                      show_default=False) = None,
+    data: _option(str | None, f"Predict a whole dataset split of this source {SOURCES}",
+                  metavar="SOURCE") = None,
+    split: _option(str | None, "Split to predict (default: the config's data.test_split).",
+                   metavar="NAME") = None,
+    top_k: _option(int, "Classes to show per input, most likely first.", "--top-k",
+                   metavar="K", min=1) = 3,
     out: _path_option("FILE.csv", "Write the predictions to this CSV file.") = None,
     json_: JsonOption = False,
 ):
@@ -455,14 +447,12 @@ def predict(
     cls=_Command, epilog="Examples: simplegrad plot runs/spirals; simplegrad plot runs/a runs/b "
                          "--metric val_accuracy --out curves.png")
 def plot(
-    runs: Annotated[list[str], typer.Argument(
-        metavar="RUN_OR_METRICS_FILE", help="Run folders (runs/NAME), their metrics.jsonl "
-                                            "or checkpoints.")],
-    metric: Annotated[list[str], typer.Option(
-        metavar="NAME", help="Metric to draw (repeatable; default train_loss and val_loss), "
-                             "e.g. val_accuracy, loss (per step), lr.")] = [],  # noqa: B006
-    x: Annotated[str, typer.Option(
-        "--x", metavar="step|epoch|time", help="Horizontal axis.")] = "epoch",
+    runs: _argument(list[str], "RUN_OR_METRICS_FILE", "Run folders (runs/NAME), their "
+                                                      "metrics.jsonl or checkpoints."),
+    metric: _option(list[str], "Metric to draw (repeatable; default train_loss and val_loss), "
+                               "e.g. val_accuracy, loss (per step), lr.", metavar="NAME")
+    = [],  # noqa: B006
+    x: _option(str, "Horizontal axis.", "--x", metavar="step|epoch|time") = "epoch",
     out: _path_option("FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
                               "instead of drawing on the terminal.") = None,
 ):
@@ -476,7 +466,7 @@ def plot(
 
 @app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
 def compare(
-    runs: Annotated[list[str], typer.Argument(metavar="RUN", help="Run folders (runs/NAME).")],
+    runs: _argument(list[str], "RUN", "Run folders (runs/NAME)."),
     json_: JsonOption = False,
 ):
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys

@@ -1,7 +1,5 @@
 """`train`, `validate` and `info` on plain Python values (app.py wires them to Typer): each
 prints its result (rich tables, or JSON with `as_json`) and returns an exit code."""
-import contextlib
-import copy
 import os
 import sys
 
@@ -13,12 +11,11 @@ from simplegrad.threads import configure_threads
 
 from simplegrad_cli import build, display
 from simplegrad_cli.charts import Panel, text_chart
-from simplegrad_cli.config import absolute_source, load_config
-from simplegrad_cli.errors import OK, CliError, ConfigError
+from simplegrad_cli.config import load_config
+from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import StopSignals, Trainer
-from simplegrad_cli.yaml_source import dotted
 
 
 def _print_config(cfg, as_json):
@@ -41,22 +38,6 @@ def build_from_config(config, overrides=()):
 # ---- train ------------------------------------------------------------------------------
 OVERWRITE_OWN_RUN = ("--overwrite cannot be combined with --resume into the checkpoint's own "
                      "folder (the run continues there); with --out DIR it replaces the run in DIR")
-RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
-                     ("train", "eval_every"), ("train", "log_every")}
-
-
-def _first_difference(new, old, path=()):
-    """The first key path where two configs differ (None if equal)."""
-    if isinstance(new, dict) and isinstance(old, dict):
-        keys = list(new) + [k for k in old if k not in new]
-        pairs = [(k, new.get(k), old.get(k)) for k in keys
-                 if path + (k,) not in RESUMABLE_CHANGES]
-    elif isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        pairs = [(index, a, b) for index, (a, b) in enumerate(zip(new, old))]
-    else:
-        return None if new == old else path
-    found = (_first_difference(a, b, path + (key,)) for key, a, b in pairs)
-    return next((f for f in found if f is not None), None)
 
 
 def train(config, overrides, seed, epochs, out, resume, overwrite, print_config, as_json,
@@ -104,7 +85,6 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     folder = trainer.folder
     trainer.setup()
     if checkpoint is not None:
-        _check_same_run(trainer, checkpoint, cfg)  # a clearer error than a failed restore
         trainer.restore(checkpoint)
         replanned = trainer.replan_schedule()
         if replanned:
@@ -158,20 +138,6 @@ def training_chart(history, metric, width=80, color=False):
         panels.append(Panel(metric, "epoch", metric.split("_")[-1], curves([metric])))
     panels = [panel for panel in panels if panel.curves]
     return text_chart(panels, width=width, height=12, columns=2, color=color) if panels else ""
-
-
-def _check_same_run(trainer, checkpoint, cfg):
-    """A resumed run must use the checkpoint's config (only epochs/out/logging may change)."""
-    stored = copy.deepcopy(checkpoint.metadata.get("config"))
-    # checkpoints written before sources were stored absolute (a config without one: as is)
-    with contextlib.suppress(KeyError, TypeError, AttributeError):
-        stored["data"]["source"] = absolute_source(stored["data"]["source"])
-    path = _first_difference(trainer.resolved, stored)
-    if path is not None:
-        allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
-        raise ConfigError(f"differs from the checkpoint's config; a resumed run must use the "
-                          f"same settings (only {allowed} may change)", where=cfg.where(path),
-                          path=dotted(path))
 
 
 # ---- validate ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model,
 and for `--resume` its training state. A damaged or edited file can hold anything, so every
 entry must look as `train` writes it, or it fails here with one line, not deep in training."""
+import contextlib
 import copy
 import math
 import os
@@ -11,9 +12,10 @@ from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli import registry
 from simplegrad_cli.build import build_model
-from simplegrad_cli.config import apply_all, validate
+from simplegrad_cli.config import absolute_source, apply_all, validate
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import MAX_SIZE
+from simplegrad_cli.yaml_source import dotted
 
 
 def open_checkpoint(path):
@@ -137,7 +139,39 @@ def rebuild_model(checkpoint, cfg):
     return model, rows
 
 
-# ---- resume: the saved training state against a fresh run's ---------------------------------
+# ---- resume: the saved config and training state against a fresh run's ---------------------
+RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
+                     ("train", "eval_every"), ("train", "log_every")}
+
+
+def _first_difference(new, old, path=()):
+    """The first key path where two configs differ (None if equal)."""
+    if isinstance(new, dict) and isinstance(old, dict):
+        keys = list(new) + [k for k in old if k not in new]
+        pairs = [(k, new.get(k), old.get(k)) for k in keys
+                 if path + (k,) not in RESUMABLE_CHANGES]
+    elif isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        pairs = [(index, a, b) for index, (a, b) in enumerate(zip(new, old))]
+    else:
+        return None if new == old else path
+    found = (_first_difference(a, b, path + (key,)) for key, a, b in pairs)
+    return next((f for f in found if f is not None), None)
+
+
+def check_same_config(checkpoint, resolved, cfg):
+    """A resumed run must use the checkpoint's config (only epochs/out/logging may change):
+    a clearer line than a failed restore would give."""
+    stored = copy.deepcopy(checkpoint.metadata.get("config"))
+    # checkpoints written before sources were stored absolute (a config without one: as is)
+    with contextlib.suppress(KeyError, TypeError, AttributeError):
+        stored["data"]["source"] = absolute_source(stored["data"]["source"])
+    path = _first_difference(resolved, stored)
+    if path is not None:
+        allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
+        raise ConfigError(f"differs from the checkpoint's config; a resumed run must use the "
+                          f"same settings (only {allowed} may change)", where=cfg.where(path),
+                          path=dotted(path))
+
 
 def resumable_state(checkpoint, template, model):
     """The checkpoint's optimizer, scheduler, loader and loop state, each checked against

@@ -22,7 +22,7 @@ from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNA
 from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.run_folder import RunFolder
-from simplegrad_cli.stored_run import Each, resumable_state
+from simplegrad_cli.stored_run import Each, check_same_config, resumable_state
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
 
@@ -129,6 +129,7 @@ class Trainer:
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
+        check_same_config(checkpoint, self.resolved, self.cfg)
         saved = resumable_state(checkpoint, self.state_template(), self.model)
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
