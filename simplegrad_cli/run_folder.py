@@ -137,7 +137,12 @@ class RunFolder:
         and its best.npz (if that is still the best the checkpoint knows of)."""
         source = RunFolder(source)
         self.keep_metrics_until(step, source.metrics)
-        if best_epoch is not None and _checkpoint_epoch(source.best) == best_epoch:
+        try:  # a best.npz that is missing, unreadable or newer than the checkpoint: not kept
+            keep_best = best_epoch is not None and os.path.isfile(source.best) \
+                and load_checkpoint(source.best).metadata.get("epoch") == best_epoch
+        except (CheckpointError, OSError, AttributeError):
+            keep_best = False
+        if keep_best:
             try:
                 with open(source.best, "rb") as handle:
                     write_atomically(self.best, lambda file: shutil.copyfileobj(handle, file))
@@ -192,16 +197,6 @@ class RunFolder:
                         and record.get("step", 0) <= step:
                     kept.append(json.dumps(record) + "\n")
         write_text(self.metrics, "".join(kept))
-
-
-def _checkpoint_epoch(path):
-    """The epoch a checkpoint was saved at, or None if it is missing or unreadable."""
-    if not os.path.isfile(path):
-        return None
-    try:
-        return load_checkpoint(path).metadata.get("epoch")
-    except (CheckpointError, OSError, AttributeError):
-        return None
 
 
 def _same_path(a, b):
