@@ -3,7 +3,6 @@ prints its result (rich tables, or JSON with `as_json`) and returns an exit code
 import os
 import sys
 
-import simplegrad
 from simplegrad.atomic import write_text
 from simplegrad.checkpoint import CheckpointError
 from simplegrad.memory import format_bytes
@@ -15,7 +14,7 @@ from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
-from simplegrad_cli.train import StopSignals, Trainer
+from simplegrad_cli.train import StopSignals, Trainer, build_run
 
 
 def _print_config(cfg, as_json):
@@ -28,11 +27,7 @@ def _print_config(cfg, as_json):
 def build_from_config(config, overrides=()):
     """(cfg, data, model, summary rows, layers) of a config file, as `train` would build them."""
     cfg = load_config(config, overrides)
-    simplegrad.manual_seed(cfg.values["seed"])
-    data = build.load_datasets(cfg)
-    model, rows, layers = build.build_model(cfg, data.input_shape, data.num_classes,
-                                            data.train.x)
-    return cfg, data, model, rows, layers
+    return (cfg, *build_run(cfg))
 
 
 # ---- train ------------------------------------------------------------------------------

@@ -100,6 +100,13 @@ def evaluate(model, dataset, loss_fn, num_classes):
             "predictions": predictions}
 
 
+def build_run(cfg):
+    """(data, model, summary rows, layers) of a validated config, seeded as training starts."""
+    simplegrad.manual_seed(cfg.values["seed"])
+    data = build.load_datasets(cfg)
+    return (data, *build.build_model(cfg, data.input_shape, data.num_classes, data.train.x))
+
+
 class Trainer:
     """One training run: built from a validated Config, optionally resumed from a checkpoint."""
 
@@ -111,10 +118,7 @@ class Trainer:
     def setup(self):
         """Load data, build model/optimizer/scheduler/loader (then `restore` a checkpoint)."""
         cfg = self.cfg
-        simplegrad.manual_seed(cfg.values["seed"])
-        self.data = build.load_datasets(cfg)
-        self.model, self.rows, layers = build.build_model(
-            cfg, self.data.input_shape, self.data.num_classes, self.data.train.x)
+        self.data, self.model, self.rows, layers = build_run(cfg)
         self.resolved = copy.deepcopy(cfg.values)
         self.resolved["model"] = layers
         self.resolved["data"]["source"] = absolute_source(cfg.values["data"]["source"])
@@ -248,7 +252,7 @@ class Trainer:
         self.optimizer.zero_grad()
         loss.backward()
         clip = t["grad_clip"] if t["grad_clip"] is not None else math.inf
-        norm = nn_utils.clip_grad_norm(self.optimizer.params, clip)  # with inf: only measures the norm
+        norm = nn_utils.clip_grad_norm(self.optimizer.params, clip)  # inf: only measures
         if not math.isfinite(norm):
             self.diverged("gradient norm", norm, epoch, batch, steps)
         self.optimizer.step()
