@@ -1,10 +1,8 @@
 """A sweep: its settings and search space, read from a sweep file or from `--search` options.
 
-The space is checked before any trial runs, with the config machinery itself: each
-distribution's extreme values (both ends of a range, every choice) are applied to the base
-config as overrides and validated, so a bad key path or a value the schema rejects is reported
-as `SWEEP_FILE:LINE: key.path: ...`, exactly like a mistake in a config file.
-"""
+Before any trial runs, each distribution's extreme values (both ends of a range, every choice)
+are applied to the base config and validated, so a bad key path or value is reported as
+`SWEEP_FILE:LINE: key.path: ...`, exactly like a mistake in a config file."""
 import copy
 import difflib
 import json
@@ -118,23 +116,18 @@ class Sweep:
 
     def max_epochs(self):
         """The most epochs a trial can train (for Hyperband's largest bracket)."""
-        epochs = [self.trial_config({}).values["train"]["epochs"]]
-        epochs += [max(p.values) for p in self.params if p.path == ("train", "epochs")]
-        return max(epochs)
+        return max([self.trial_config({}).values["train"]["epochs"]] +
+                   [max(p.values) for p in self.params if p.path == ("train", "epochs")])
 
     def _where(self, path):
-        for param in self.params:
-            if param.path == path:
-                return param.where
-        return self.origins.get(path) or self.origins.get(("space", dotted(path)), self.file)
+        where = next((p.where for p in self.params if p.path == path), None)
+        return where or self.origins.get(path) or \
+            self.origins.get(("space", dotted(path)), self.file)
 
 
 def load_sweep(file, searches=(), sets=(), options=()):
-    """Read a sweep file (or a plain config plus `--search` options) into a validated Sweep.
-
-    searches: 'key.path=kind:args' strings; sets: --set overrides of the base config;
-    options: (origin, key, value) for command-line settings (--trials, --jobs...).
-    """
+    """A validated Sweep from a sweep file (or a plain config plus `searches`, 'key.path=
+    kind:args'); `sets` override the base config, `options` are (origin, key, value)."""
     file = str(file)
     data, origins = read_yaml_file(file)
     plain = not (isinstance(data, dict) and ("space" in data or "config" in data))
@@ -174,12 +167,10 @@ def load_sweep(file, searches=(), sets=(), options=()):
         "max" if settings["metric"].endswith("accuracy") else "min")
     settings["study"] = settings["study"] or Path(file).stem
     settings["out"] = settings["out"] or f"sweeps/{settings['study']}"
-    if settings["sampler"]["name"] == "grid":
-        for param in params:
-            if param.kind != "choice":
-                raise ConfigError(f"sampler grid needs a choice list for every searched key, "
-                                  f"but this one is {param.kind}", where=param.where,
-                                  path=param.name)
+    for param in params:
+        if settings["sampler"]["name"] == "grid" and param.kind != "choice":
+            raise ConfigError(f"sampler grid needs a choice list for every searched key, but "
+                              f"this one is {param.kind}", where=param.where, path=param.name)
     pruner = settings["pruner"]
     if pruner["name"] == "threshold" and pruner["lower"] is None and pruner["upper"] is None:
         raise ConfigError("the threshold pruner needs lower or upper (or both)",
