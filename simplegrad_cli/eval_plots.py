@@ -62,10 +62,8 @@ def most_confident_mistakes(x, labels, probabilities, count=GRID_SIZE):
 
 
 def mistakes_grid(images, labels, probabilities, indices, path, class_names=None):
-    """Write a grid of the images at `indices` titled with true and predicted labels.
-
-    `images` are (N, C, H, W); each is shown scaled to its own range (normalisation undone
-    for the eye, not exactly)."""
+    """Write a grid of the images (N, C, H, W) at `indices`, titled with true and predicted
+    labels; each is scaled to its own range (normalisation undone for the eye, not exactly)."""
     plt = pyplot(f"--plots {os.path.dirname(path)}")
     rows = max(1, -(-len(indices) // GRID_COLUMNS))
     figure, axes = plt.subplots(rows, GRID_COLUMNS, squeeze=False, dpi=100,
@@ -89,8 +87,7 @@ def mistakes_grid(images, labels, probabilities, indices, path, class_names=None
 
 
 def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape):
-    """Write the heatmap (and, for image models, the mistakes grid) into `folder`;
-    returns the paths written."""
+    """Write the heatmap (and, for image models, the mistakes grid) into `folder`; the paths."""
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
@@ -101,7 +98,7 @@ def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape
     if layout is not None:
         probabilities = class_probabilities(model, dataset.x)
         indices = most_confident_mistakes(dataset.x, dataset.y, probabilities)
-        images = dataset.x.reshape(len(dataset.x), *layout)
-        written.append(mistakes_grid(images, dataset.y, probabilities, indices,
+        written.append(mistakes_grid(dataset.x.reshape(len(dataset.x), *layout), dataset.y,
+                                     probabilities, indices,
                                      os.path.join(folder, WRONG_FILE), class_names))
     return written
