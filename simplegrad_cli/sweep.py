@@ -1,12 +1,8 @@
-"""`simplegrad sweep`: hyperparameter search on Optuna, each trial an ordinary training run.
-
-This process owns the study (ask/tell). Each trial is `simplegrad train` in its own process
-and run folder (SWEEP_DIR/trial-NNNN); its metrics.jsonl is followed and reported every epoch
-to the pruner, and a pruned trial is stopped with SIGTERM (train saves and exits 143). The
-study lives in an RDB storage (SQLite in the sweep folder, or a database shared by several
-machines), so running the same command again continues it.
-"""
+"""`simplegrad sweep`: Optuna asks, `simplegrad train` runs each trial in its own process and
+run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study lives in an RDB
+storage (SQLite in the sweep folder, or a shared database), so running again continues it."""
 import json
+import math
 import os
 import signal
 import socket
@@ -26,7 +22,7 @@ from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupte
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import results_table, shown_params, shown_value, \
     sweep_display
-from simplegrad_cli.sweep_space import grid_size, load_sweep
+from simplegrad_cli.sweep_space import load_sweep
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
@@ -122,7 +118,7 @@ class SweepRunner:
             raise ConfigError(f"{error}; lower it", path="jobs",
                               where=sweep.origins.get(("jobs",), sweep.file)) from None
         if s["sampler"]["name"] == "grid":
-            self.target = min(self.target, grid_size(sweep))
+            self.target = min(self.target, math.prod(len(p.values) for p in sweep.params))
         self.url = storage_url(storage, s["out"])
         self.runs, self.finished_here = [], []
         self.stop_signal = None
@@ -159,15 +155,13 @@ class SweepRunner:
         self.study.sampler = self.make_sampler(len(self.study.trials))
 
     def take_folder(self):
-        """Lock the sweep folder until the sweep ends: a second sweep there would fail this
-        one's running trials as leftovers, and a `train --out` there would mix into it."""
+        """Lock the sweep folder until the end (another sweep there would fail our trials)."""
         self.out.check()
         os.makedirs(self.out.path, exist_ok=True)
         self.out.lock()
 
     def create_study(self, attempts=5):
-        """Open the storage and create (or load) the study; workers racing to create Optuna's
-        tables in a new database retry, finding them made."""
+        """Create (or load) the study, retrying when workers race to make a new database."""
         from sqlalchemy.exc import IntegrityError, ProgrammingError
 
         optuna = self.optuna
@@ -185,8 +179,7 @@ class SweepRunner:
                 time.sleep(0.5 * attempt)
 
     def make_sampler(self, done):
-        """The settings' sampler, seeded by the sweep (or base config) seed plus the trials
-        `done`, plus the process id for join workers, so no two runs repeat their points."""
+        """The settings' sampler, its seed moved by the trials `done` (and a join worker's pid)."""
         samplers, spec = self.optuna.samplers, self.sweep.settings["sampler"]
         seed = spec["seed"] if spec["seed"] is not None else \
             self.sweep.trial_config({}).values["seed"]
@@ -194,8 +187,7 @@ class SweepRunner:
         if spec["name"] == "grid":
             class Grid(samplers.GridSampler):
                 def after_trial(self, *args):
-                    """(Optuna's would call study.stop(), which only works in optimize(); the
-                    sweep stops by itself, its trials capped at the grid's size.)"""
+                    """Not study.stop() (only for optimize()): trials are capped at the grid."""
 
             return Grid({p.name: p.values for p in self.sweep.params}, seed=seed)
         if spec["name"] == "random":
@@ -225,8 +217,7 @@ class SweepRunner:
             self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
 
     def hopeless(self):
-        """The first trials here all failed: the next would most likely fail alike (data that
-        cannot be read, say), so the sweep stops instead of failing them all."""
+        """The first trials here all failed (bad data, say): stop instead of failing them all."""
         first = self.finished_here[:HOPELESS]
         return len(first) == HOPELESS and all(r.outcome == "failed" for r in first)
 
@@ -345,8 +336,7 @@ class SweepRunner:
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self, screen):
-        """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
-        `screen` shows the progress (sweep_display); call open_study first."""
+        """Run trials (`jobs` at a time, shown on `screen`) until the study is full."""
         self.screen = screen
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
@@ -394,7 +384,6 @@ class SweepRunner:
                     self.follow(run)
                 else:
                     self.finish(run)
-            self.screen.tick(self.runs)
             time.sleep(POLL_S)
 
     def on_signal(self, signum, frame):

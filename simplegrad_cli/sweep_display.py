@@ -1,7 +1,6 @@
 """What `simplegrad sweep` shows: progress on stderr (a rich Live table of the trials on a
 terminal, one plain line per event in CI logs) and the final results table on stdout."""
 import sys
-import time
 
 from rich.console import Group
 from rich.live import Live
@@ -57,9 +56,6 @@ class PlainSweepDisplay:
             line += f"; best so far: trial {best.number}, {shown_value(self.metric, best.value)}"
         self.message(line)
 
-    def tick(self, runs):
-        """Called every poll with the running trials (the live table redraws)."""
-
     def message(self, text):
         """A status line."""
         display.info(text)
@@ -75,8 +71,7 @@ class LiveSweepDisplay(PlainSweepDisplay):
         super().__init__(sweep)
         self.console = display.PrintableConsole(stderr=True)  # params and errors escaped
         self.done, self.running, self.best = [], [], None
-        self.live = Live(console=self.console, refresh_per_second=4)
-        self.last_draw = 0.0
+        self.live = Live(console=self.console, refresh_per_second=4, get_renderable=self.render)
 
     def __enter__(self):
         super().__enter__()
@@ -85,24 +80,18 @@ class LiveSweepDisplay(PlainSweepDisplay):
 
     def started(self, run):
         self.running.append(run)
-        self.redraw()
 
     def finished(self, run, best):
         self.running = [r for r in self.running if r is not run]
         self.done.append(run)
         self.best = best
-        self.redraw()
-
-    def tick(self, runs):
-        if time.monotonic() - self.last_draw >= 0.25:
-            self.redraw()
 
     def message(self, text):
         self.console.print(text, highlight=False, markup=False)
 
-    def redraw(self):
-        """Draw the latest finished trials, all running ones and the best so far."""
-        self.last_draw = time.monotonic()
+    def render(self):
+        """The latest finished trials, all running ones and the best so far (redrawn 4 times
+        a second)."""
         table = Table(show_edge=False, pad_edge=False)
         for column in ("trial", "state", "params", self.metric, "epoch", "time"):
             table.add_column(column, justify="right" if column in ("trial", "epoch", "time")
@@ -117,10 +106,9 @@ class LiveSweepDisplay(PlainSweepDisplay):
         best = "none yet" if self.best is None else \
             f"trial {self.best.number}: {shown_value(self.metric, self.best.value)} " \
             f"({shown_params(self.best.params)})"
-        self.live.update(Group(table, Text(printable(f"best so far: {best}"))))
+        return Group(table, Text(printable(f"best so far: {best}")))
 
     def close(self):
-        self.redraw()
         self.live.stop()
 
 

@@ -16,8 +16,8 @@ from simplegrad_cli.schema import Choice, Field
 from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
     read_yaml_file
 
-DISTRIBUTIONS = ("loguniform", "uniform", "int", "choice")
-_COUNT = {"minimum": 1, "maximum": 1_000_000}
+DISTRIBUTIONS = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
+                 "choice": "[32, 64, 128]"}  # kind -> an example, for messages
 
 _SEED = Field("int", "sampler seed; null = the config's seed", None, nullable=True)
 SAMPLERS = {
@@ -44,7 +44,8 @@ PRUNERS = {
 }
 SETTINGS = {
     "config": Field("string", "the base config (relative to the sweep file)"),
-    "trials": Field("int", "trials in the whole study (all workers together)", 20, **_COUNT),
+    "trials": Field("int", "trials in the whole study (all workers together)", 20, minimum=1,
+                    maximum=1_000_000),
     "metric": Field("string", "what to optimise; null = the config's train.metric", None,
                     choices=schema.METRICS, nullable=True),
     "mode": Field("string", "max or min; null = max for accuracies, min for losses", None,
@@ -230,7 +231,7 @@ def parse_distribution(path, value, where):
         raise ConfigError(f"{kind}: {message}", where=where, path=name)
 
     if not isinstance(args, list) or not args:
-        fail(f"expected a list, e.g. {{{kind}: {_EXAMPLES[kind]}}}; got {describe(args)}")
+        fail(f"expected a list, e.g. {{{kind}: {DISTRIBUTIONS[kind]}}}; got {describe(args)}")
     if kind == "choice":
         for item in args:
             if isinstance(item, (dict, list)) or item is None:
@@ -251,14 +252,4 @@ def parse_distribution(path, value, where):
         fail(f"low must be below high, got [{low}, {high}]")
     if kind == "loguniform" and low <= 0:
         fail(f"bounds must be > 0 (a log scale), got [{low}, {high}]")
-    values = [low, high] if kind == "int" else [float(low), float(high)]
-    return Param(path, kind, values, where)
-
-
-_EXAMPLES = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
-             "choice": "[32, 64, 128]"}
-
-
-def grid_size(sweep):
-    """Number of points of a grid sweep (the product of the choice list lengths)."""
-    return math.prod(len(param.values) for param in sweep.params)
+    return Param(path, kind, [low, high] if kind == "int" else [float(low), float(high)], where)
