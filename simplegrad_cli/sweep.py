@@ -20,8 +20,8 @@ from simplegrad_cli import display
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
     STOP_SIGNALS, signal_exit_code, signal_name
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
-from simplegrad_cli.sweep_display import results_table, shown_params, shown_value, \
-    sweep_display
+from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
+    results_table, shown_params, shown_value
 from simplegrad_cli.sweep_space import load_sweep
 
 POLL_S = 0.2  # how often running trials are checked
@@ -150,8 +150,11 @@ class SweepRunner:
                            f"was created with another {different} "
                            f"({json.dumps(stored.get(different))}); use --study NAME (or "
                            "another --out) for a new study")
-        if not self.join:
-            self.fail_left_running()
+        state = self.optuna.trial.TrialState
+        if not self.join:  # alone on the study: trials still 'running' were left by a stop
+            for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
+                self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
+                self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
         self.study.sampler = self.make_sampler(len(self.study.trials))
 
     def take_folder(self):
@@ -208,13 +211,6 @@ class SweepRunner:
         if trial.state == self.optuna.trial.TrialState.FAIL:
             return trial.user_attrs.get("outcome") not in UNCOUNTED + (None,)
         return True
-
-    def fail_left_running(self):
-        """Alone on the study: trials still 'running' were left by a stopped sweep."""
-        state = self.optuna.trial.TrialState
-        for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
-            self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
-            self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
 
     def hopeless(self):
         """The first trials here all failed (bad data, say): stop instead of failing them all."""
@@ -458,7 +454,8 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
     runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
     try:
         runner.open_study()
-        with sweep_display(sweep) as screen:
+        live = sys.stderr.isatty()  # a live table on a terminal, plain lines otherwise
+        with (LiveSweepDisplay if live else PlainSweepDisplay)(sweep) as screen:
             summary = runner.run(screen)
     finally:
         runner.out.unlock()

@@ -1,7 +1,5 @@
 """What `simplegrad sweep` shows: progress on stderr (a rich Live table of the trials on a
 terminal, one plain line per event in CI logs) and the final results table on stdout."""
-import sys
-
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
@@ -110,11 +108,6 @@ class LiveSweepDisplay(PlainSweepDisplay):
 
     def close(self):
         self.live.stop()
-
-
-def sweep_display(sweep):
-    """A live table when stderr is a terminal, plain lines otherwise."""
-    return LiveSweepDisplay(sweep) if sys.stderr.isatty() else PlainSweepDisplay(sweep)
 
 
 def results_table(summary, sweep):
