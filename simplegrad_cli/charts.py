@@ -79,7 +79,8 @@ def pyplot(what):
 
 
 def save_figure(figure, path):
-    """Save a matplotlib figure atomically, in the format of the file's extension."""
+    """Lay out a matplotlib figure and save it atomically, in the format of the extension."""
+    figure.tight_layout()
     fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
     try:
         return write_atomically(path, lambda file: figure.savefig(file, format=fmt))
@@ -105,5 +106,4 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
         ax.grid(alpha=0.3)
         if panel.curves:
             ax.legend()
-    figure.tight_layout()
     return save_figure(figure, path)

@@ -49,7 +49,6 @@ def confusion_heatmap(confusion, path, class_names=None):
         for (true, predicted), count in np.ndenumerate(confusion):
             ax.text(predicted, true, str(count), ha="center", va="center", fontsize=8,
                     color="white" if count > threshold else "black")
-    figure.tight_layout()
     return save_figure(figure, path)
 
 
@@ -82,7 +81,6 @@ def mistakes_grid(images, labels, probabilities, indices, path, class_names=None
                      f"({probabilities[index, predicted] * 100:.0f}%)", fontsize=9)
     if not len(indices):
         axes[0, 0].set_title("no mistakes")
-    figure.tight_layout()
     return save_figure(figure, path)
 
 
