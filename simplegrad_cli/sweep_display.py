@@ -36,7 +36,7 @@ class PlainSweepDisplay:
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        """Stop drawing (plain lines need nothing)."""
 
     def started(self, run):
         """A trial's process started."""
@@ -57,9 +57,6 @@ class PlainSweepDisplay:
     def message(self, text):
         """A status line."""
         display.info(text)
-
-    def close(self):
-        """Stop drawing."""
 
 
 class LiveSweepDisplay(PlainSweepDisplay):
@@ -106,7 +103,7 @@ class LiveSweepDisplay(PlainSweepDisplay):
             f"({shown_params(self.best.params)})"
         return Group(table, Text(printable(f"best so far: {best}")))
 
-    def close(self):
+    def __exit__(self, *exc):
         self.live.stop()
 
 
