@@ -1,9 +1,5 @@
-"""`simplegrad predict`: a checkpoint's model on new inputs -> the top-k classes of each.
-
-Inputs are prepared exactly as the training data was (predict_inputs.py) and run through the
-model in eval mode in batches; folders of images stream, one batch of pixels at a time, with a
-progress bar on stderr when it is a terminal. Results: a table, JSON, or a CSV file.
-"""
+"""`simplegrad predict`: a checkpoint's model on new inputs (prepared as in training, streamed
+in batches) -> the top-k classes of each, as a table, JSON, or a CSV file."""
 import csv
 import io
 import sys
@@ -65,17 +61,6 @@ def _batches(inputs, split_data, model_input, batch):
     return generate(), total
 
 
-def _split(cfg, source, split, model_input):
-    """('SOURCE:SPLIT', dataset) for --data/--split, preprocessed as in training."""
-    split = split or cfg.values["data"]["test_split"] or "test"
-    dataset = build.load_split(cfg, split, source=source)
-    where = f"{source or cfg.values['data']['source']}:{split}"
-    if tuple(dataset.input_shape) != model_input.shape:
-        raise CliError(f"{where}: samples have shape {tuple(dataset.input_shape)}, but the model "
-                       f"expects {model_input.expects()}")
-    return where, dataset
-
-
 def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH):
     """`simplegrad predict`: print (or write to `out`) the top-k classes of every input."""
     if not inputs and source is None and split is None:
@@ -88,8 +73,14 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     model, _ = rebuild_model(checkpoint, cfg)
     input_shape, num_classes, class_names = stored_data_info(checkpoint)
     model_input = ModelInput.of(cfg, input_shape)
-    split_data = _split(cfg, source, split, model_input) \
-        if source is not None or split is not None else None
+    split_data = None
+    if source is not None or split is not None:  # --data/--split, preprocessed as in training
+        split = split or cfg.values["data"]["test_split"] or "test"
+        dataset = build.load_split(cfg, split, source=source)
+        split_data = f"{source or cfg.values['data']['source']}:{split}", dataset
+        if tuple(dataset.input_shape) != model_input.shape:
+            raise CliError(f"{split_data[0]}: samples have shape {tuple(dataset.input_shape)}, "
+                           f"but the model expects {model_input.expects()}")
     batches, total = _batches(inputs, split_data, model_input, batch)
     rows = []
     bar = Progress(console=display.PrintableConsole(stderr=True), transient=True,

@@ -35,15 +35,6 @@ TRAIN = "from simplegrad_cli.app import main; main()"
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
 
 
-def storage_url(url, out):
-    """The RDB URL: SWEEP_DIR/study.db by default; `postgresql://` means the psycopg 3 driver."""
-    if url is None:
-        return "sqlite:///" + os.path.abspath(os.path.join(out, "study.db"))
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
 def shown_url(url):
     """A storage URL with its password hidden, for output."""
     head, sep, rest = url.partition("://")
@@ -119,7 +110,10 @@ class SweepRunner:
                               where=sweep.origins.get(("jobs",), sweep.file)) from None
         if s["sampler"]["name"] == "grid":
             self.target = min(self.target, math.prod(len(p.values) for p in sweep.params))
-        self.url = storage_url(storage, s["out"])
+        self.url = storage if storage is not None else \
+            "sqlite:///" + os.path.abspath(os.path.join(s["out"], "study.db"))
+        if self.url.startswith(("postgresql://", "postgres://")):  # the psycopg 3 driver
+            self.url = "postgresql+psycopg://" + self.url.split("://", 1)[1]
         self.runs, self.finished_here = [], []
         self.stop_signal = None
 

@@ -1,8 +1,5 @@
-"""A sweep: its settings and search space, read from a sweep file or from `--search` options.
-
-Before any trial runs, each distribution's extreme values (both ends of a range, every choice)
-are applied to the base config and validated, so a bad key path or value is reported as
-`SWEEP_FILE:LINE: key.path: ...`, exactly like a mistake in a config file."""
+"""A sweep's settings and search space, from a sweep file or `--search` options; each searched
+value's extremes are validated in the base config, so a mistake reads `FILE:LINE: key: ...`."""
 import copy
 import difflib
 import json
@@ -148,7 +145,10 @@ def load_sweep(file, searches=(), sets=(), options=()):
     params, fixed = [], {}
     for origin_key, key, value in entries:
         where = origins.get(origin_key, file) if origin_key else "--search"
-        path = _key_path(key, where)
+        if not isinstance(key, str):
+            raise ConfigError(f"a space key is a config key path such as optimizer.lr, got "
+                              f"{describe(key)}", where=where)
+        path, _ = parse_override(f"{key}=0", origin=where)  # checked like a --set key
         param = parse_distribution(path, value, where)
         if param is None:
             fixed[path] = value
@@ -198,15 +198,6 @@ def _split_search(text):
     parts = args.split("," if kind == "choice" else ":") if args else []
     values = [parse_yaml(part, "--search")[0] for part in parts]
     return key, {kind: values}
-
-
-def _key_path(key, where):
-    """A space key ('model.0.linear.out') as a key path tuple, checked like a --set key."""
-    if not isinstance(key, str):
-        raise ConfigError(f"a space key is a config key path such as optimizer.lr, got "
-                          f"{describe(key)}", where=where)
-    path, _ = parse_override(f"{key}=0", origin=where)
-    return path
 
 
 def _expected_kinds(kind):
