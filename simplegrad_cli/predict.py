@@ -34,8 +34,17 @@ def top_k(probabilities, k):
     return classes, np.take_along_axis(probabilities, classes, axis=1)
 
 
-def _batches(inputs, split_data, model_input, batch):
+def _batches(inputs, source, split, model_input, batch):
     """(names, model input, labels or None) in batches, and the total number of samples."""
+    split_data = None
+    if source is not None or split is not None:  # --data/--split, preprocessed as in training
+        cfg = model_input.cfg
+        split = split or cfg.values["data"]["test_split"] or "test"
+        dataset = build.load_split(cfg, split, source=source)
+        split_data = f"{source or cfg.values['data']['source']}:{split}", dataset
+        if tuple(dataset.input_shape) != model_input.shape:
+            raise CliError(f"{split_data[0]}: samples have shape {tuple(dataset.input_shape)}, "
+                           f"but the model expects {model_input.expects()}")
     files = expand(inputs)
     images = [f for f in files if is_image(f)]
     if images:
@@ -73,15 +82,7 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     model, _ = rebuild_model(checkpoint, cfg)
     input_shape, num_classes, class_names = stored_data_info(checkpoint)
     model_input = ModelInput.of(cfg, input_shape)
-    split_data = None
-    if source is not None or split is not None:  # --data/--split, preprocessed as in training
-        split = split or cfg.values["data"]["test_split"] or "test"
-        dataset = build.load_split(cfg, split, source=source)
-        split_data = f"{source or cfg.values['data']['source']}:{split}", dataset
-        if tuple(dataset.input_shape) != model_input.shape:
-            raise CliError(f"{split_data[0]}: samples have shape {tuple(dataset.input_shape)}, "
-                           f"but the model expects {model_input.expects()}")
-    batches, total = _batches(inputs, split_data, model_input, batch)
+    batches, total = _batches(inputs, source, split, model_input, batch)
     rows = []
     bar = Progress(console=display.PrintableConsole(stderr=True), transient=True,
                    disable=not (sys.stderr.isatty() and total > BATCH))
