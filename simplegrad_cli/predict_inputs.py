@@ -199,8 +199,8 @@ def _read_table(path, model_input, delimiter):
         raise CliError(f"{path}: holds no rows; the model expects {model_input.expects()}")
     keep, first_line = range(len(rows[0])), 1
     try:
-        [float(cell) for cell in rows[0]]
-    except ValueError:  # a header row
+        list(map(float, rows[0]))  # numbers only: no header row
+    except ValueError:  # words: a header row, whose label columns are left out
         header = [name.strip().lower() for name in rows[0]]
         keep = [i for i, name in enumerate(header) if name not in LABEL_NAMES]
         rows, first_line = rows[1:], 2

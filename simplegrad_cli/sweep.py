@@ -374,6 +374,7 @@ class SweepRunner:
                     self.follow(run)
                 else:
                     self.finish(run)
+            self.screen.tick()
             time.sleep(POLL_S)
 
     def on_signal(self, signum, frame):

@@ -54,6 +54,9 @@ class PlainSweepDisplay:
             line += f"; best so far: trial {best.number}, {shown_value(self.metric, best.value)}"
         self.message(line)
 
+    def tick(self):
+        """Called every poll (the live table redraws; plain lines wait for events)."""
+
     def message(self, text):
         """A status line."""
         display.info(text)
@@ -66,7 +69,8 @@ class LiveSweepDisplay(PlainSweepDisplay):
         super().__init__(sweep)
         self.console = display.PrintableConsole(stderr=True)  # params and errors escaped
         self.done, self.running, self.best = [], [], None
-        self.live = Live(console=self.console, refresh_per_second=4, get_renderable=self.render)
+        # drawn from this thread only (on events and every poll): the runs change under it
+        self.live = Live(console=self.console, auto_refresh=False, get_renderable=self.render)
 
     def __enter__(self):
         super().__enter__()
@@ -75,18 +79,22 @@ class LiveSweepDisplay(PlainSweepDisplay):
 
     def started(self, run):
         self.running.append(run)
+        self.tick()
 
     def finished(self, run, best):
         self.running = [r for r in self.running if r is not run]
         self.done.append(run)
         self.best = best
+        self.tick()
+
+    def tick(self):
+        self.live.refresh()
 
     def message(self, text):
         self.console.print(text, highlight=False, markup=False)
 
     def render(self):
-        """The latest finished trials, all running ones and the best so far (redrawn 4 times
-        a second)."""
+        """The latest finished trials, all running ones and the best so far."""
         table = Table(show_edge=False, pad_edge=False)
         for column in ("trial", "state", "params", self.metric, "epoch", "time"):
             table.add_column(column, justify="right" if column in ("trial", "epoch", "time")
