@@ -96,9 +96,17 @@ def export(checkpoint_path, fmt, out, as_json):
 
 
 def _print_report(report):
+    """The report as plain lines on stdout."""
     shapes = {side: "(" + ", ".join(map(str, report[side]["shape"])) + ")"
               for side in ("input", "output")}
     n = report["normalize"]
+    if report["onnxruntime"] is None:
+        ran = ('onnxruntime is not installed: the file was not run (pip install '
+               '"simplegrad[onnx]" to compare it with simplegrad)')
+    else:
+        ran = (f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
+               f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
+               f"(tolerance {report['tolerance']:.3g})")
     display.say(
         display.results_console(),
         f"{report['checkpoint']} -> {report['out']} (ONNX opset {report['opset']}, "
@@ -107,9 +115,4 @@ def _print_report(report):
         f"output '{report['output']['name']}' float32 {shapes['output']}",
         "preprocessing: " + ("none" if n is None else
                              f"(x - {n['mean']}) / {n['std']} folded into the model"),
-        "onnx.checker: passed",
-        'onnxruntime is not installed: the file was not run (pip install "simplegrad[onnx]" '
-        "to compare it with simplegrad)" if report["onnxruntime"] is None else
-        f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
-        f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
-        f"(tolerance {report['tolerance']:.3g})")
+        "onnx.checker: passed", ran)

@@ -31,9 +31,9 @@ def metric_panels(histories, metrics, x="epoch"):
     if unknown:
         raise CliError(f"no metric {unknown[0]!r} in these runs; recorded: "
                        f"{', '.join(available)}", where="--metric")
-    if len(histories) > 1:
-        return [Panel(metric, X_LABELS[x], metric, [(h.name, *h.series(metric, x))
-                                                     for h in histories]) for metric in metrics]
+    if len(histories) > 1:  # a panel per metric, a curve per run
+        return [Panel(metric, X_LABELS[x], metric,
+                      [(h.name, *h.series(metric, x)) for h in histories]) for metric in metrics]
     merged = {}  # one run: curves of the same kind (train_loss, val_loss) share one panel
     for metric in metrics:
         kind = metric.removeprefix("train_").removeprefix("val_")

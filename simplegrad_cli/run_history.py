@@ -31,10 +31,11 @@ class RunHistory:
     def series(self, metric, x="epoch"):
         """(xs, ys) of `metric` against step, epoch or cumulative training seconds."""
         records = self.steps if metric in STEP_METRICS else self.epochs
-        points = np.array([(r["step"], r[metric]) for r in records
-                           if isinstance(r.get(metric), (int, float))
-                           and isinstance(r.get("step"), int)], dtype=np.float64).reshape(-1, 2)
-        return self._x_of(points[:, 0], x), points[:, 1]
+        points = [(r["step"], r[metric]) for r in records
+                  if isinstance(r.get(metric), (int, float)) and isinstance(r.get("step"), int)]
+        steps = np.array([p[0] for p in points], dtype=np.float64)
+        ys = np.array([p[1] for p in points], dtype=np.float64)
+        return self._x_of(steps, x), ys
 
     def _x_of(self, steps, x):
         """Steps converted to the x axis, through the epoch records' (step, epoch, time) marks."""
