@@ -306,7 +306,7 @@ class SweepRunner:
                 log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
             except OSError:
                 log = ""
-            run.error = log.splitlines()[-1].strip() if log else \
+            run.error = log.split("\n")[-1].strip() if log else \
                 f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
         attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
                  "error": run.error}
