@@ -1,5 +1,5 @@
-"""Charts of metric curves: text via plotext (terminal, CI logs) and image files via
-matplotlib (the optional `simplegrad[plot]` extra). Both draw the same `Panel`s."""
+"""Charts of metric `Panel`s: text via plotext (terminal, CI logs) and image files via
+matplotlib (the optional `simplegrad[plot]` extra)."""
 import os
 from dataclasses import dataclass, field
 
@@ -9,7 +9,6 @@ from simplegrad_cli.errors import CliError
 
 MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
 FILE_FORMATS = (".png", ".svg", ".pdf")
-PLOT_EXTRA = 'pip install "simplegrad[plot]"'
 
 
 @dataclass
@@ -27,8 +26,6 @@ def text_chart(panels, width=80, height=14, columns=1, color=False):
     each `height` rows); no control characters unless `color`."""
     import plotext
 
-    if not hasattr(plotext, "figure"):  # plotext 5 had a different, global-state API
-        raise CliError("text charts need plotext 6 or newer: pip install -U plotext")
     figure = plotext.figure
     figure.clear()
     columns = min(columns, len(panels))
@@ -69,20 +66,12 @@ def _place_legend(plot, curves):
                 va="top" if top else "bottom")
 
 
-def check_file_format(path):
-    """Refuse an --out file the chart writer cannot produce, before any work."""
-    extension = os.path.splitext(str(path))[1].lower()
-    if extension not in FILE_FORMATS:
-        raise CliError(f"{path}: unknown image format {extension or '(no extension)'!r}; "
-                       f"expected {', '.join(FILE_FORMATS)}", where="--out")
-
-
 def pyplot(what):
     """matplotlib.pyplot on a file-only backend, or one line saying how to install it."""
     try:
         import matplotlib
     except ImportError:
-        raise CliError(f"{what} needs matplotlib: {PLOT_EXTRA}") from None
+        raise CliError(f'{what} needs matplotlib: pip install "simplegrad[plot]"') from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -90,20 +79,19 @@ def pyplot(what):
 
 
 def save_figure(figure, path):
-    """Save a matplotlib figure atomically, in the format of the file's extension."""
+    """Lay out a matplotlib figure and save it atomically, in the format of the extension."""
+    figure.tight_layout()
     fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
     try:
         return write_atomically(path, lambda file: figure.savefig(file, format=fmt))
     finally:
-        figure.clear()
         import matplotlib.pyplot as plt
 
         plt.close(figure)
 
 
 def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
-    """The panels stacked in one image file (PNG, SVG or PDF; checked by check_file_format),
-    a legend in each."""
+    """The panels stacked in one image file (PNG, SVG or PDF), a legend in each."""
     plt = pyplot(f"--out {path}")
     figure, axes = plt.subplots(len(panels), 1, squeeze=False, dpi=dpi,
                                 figsize=(width_inches, panel_inches * len(panels)))
@@ -118,5 +106,4 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
         ax.grid(alpha=0.3)
         if panel.curves:
             ax.legend()
-    figure.tight_layout()
     return save_figure(figure, path)

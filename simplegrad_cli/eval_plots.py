@@ -49,7 +49,6 @@ def confusion_heatmap(confusion, path, class_names=None):
         for (true, predicted), count in np.ndenumerate(confusion):
             ax.text(predicted, true, str(count), ha="center", va="center", fontsize=8,
                     color="white" if count > threshold else "black")
-    figure.tight_layout()
     return save_figure(figure, path)
 
 
@@ -62,10 +61,8 @@ def most_confident_mistakes(x, labels, probabilities, count=GRID_SIZE):
 
 
 def mistakes_grid(images, labels, probabilities, indices, path, class_names=None):
-    """Write a grid of the images at `indices` titled with true and predicted labels.
-
-    `images` are (N, C, H, W); each is shown scaled to its own range (normalisation undone
-    for the eye, not exactly)."""
+    """Write a grid of the images (N, C, H, W) at `indices`, titled with true and predicted
+    labels; each is scaled to its own range (normalisation undone for the eye, not exactly)."""
     plt = pyplot(f"--plots {os.path.dirname(path)}")
     rows = max(1, -(-len(indices) // GRID_COLUMNS))
     figure, axes = plt.subplots(rows, GRID_COLUMNS, squeeze=False, dpi=100,
@@ -84,13 +81,11 @@ def mistakes_grid(images, labels, probabilities, indices, path, class_names=None
                      f"({probabilities[index, predicted] * 100:.0f}%)", fontsize=9)
     if not len(indices):
         axes[0, 0].set_title("no mistakes")
-    figure.tight_layout()
     return save_figure(figure, path)
 
 
 def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape):
-    """Write the heatmap (and, for image models, the mistakes grid) into `folder`;
-    returns the paths written."""
+    """Write the heatmap (and, for image models, the mistakes grid) into `folder`; the paths."""
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
@@ -101,7 +96,7 @@ def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape
     if layout is not None:
         probabilities = class_probabilities(model, dataset.x)
         indices = most_confident_mistakes(dataset.x, dataset.y, probabilities)
-        images = dataset.x.reshape(len(dataset.x), *layout)
-        written.append(mistakes_grid(images, dataset.y, probabilities, indices,
+        written.append(mistakes_grid(dataset.x.reshape(len(dataset.x), *layout), dataset.y,
+                                     probabilities, indices,
                                      os.path.join(folder, WRONG_FILE), class_names))
     return written

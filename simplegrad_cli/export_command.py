@@ -1,10 +1,6 @@
-"""`simplegrad export CHECKPOINT --format onnx`: the checkpoint's model as an ONNX file, verified.
-
-The model is rebuilt as `eval` rebuilds it; the config's data.normalize is folded into the
-graph (the file takes inputs as the data source gives them) and recorded in its metadata. The
-file is checked with onnx.checker and, when onnxruntime is installed, run on sample inputs and
-compared with simplegrad's own eval output.
-"""
+"""`simplegrad export CHECKPOINT --format onnx`: the checkpoint's model as an ONNX file, with the
+config's data.normalize folded in, checked by onnx.checker and (with onnxruntime) compared with
+simplegrad's own output on sample inputs."""
 import os
 
 import numpy as np
@@ -21,15 +17,6 @@ FORMATS = ("onnx",)
 # order alone).
 TOLERANCE = 1e-5
 SAMPLES = 16  # sample inputs the exported file is compared on
-
-
-def _sample_inputs(input_shape, normalize, seed=0):
-    """Float32 inputs as the data source gives them: after data.normalize they are N(0, 1)."""
-    z = np.random.default_rng(seed).standard_normal((SAMPLES, *input_shape), dtype=np.float32)
-    if normalize is None:
-        return z
-    mean, std = normalize
-    return (z * np.float32(std) + np.float32(mean)).astype(np.float32)
 
 
 def _metadata(checkpoint, cfg, class_names):
@@ -65,7 +52,10 @@ def export(checkpoint_path, fmt, out, as_json):
     if not os.path.isdir(folder):
         raise CliError(f"{out}: folder {folder} does not exist", where="--out")
     normalize = cfg.values["data"]["normalize"]
-    inputs = _sample_inputs(input_shape, normalize)
+    # inputs as the data source gives them: after data.normalize they are N(0, 1)
+    inputs = np.random.default_rng(0).standard_normal((SAMPLES, *input_shape), dtype=np.float32)
+    if normalize is not None:
+        inputs = (inputs * np.float32(normalize[1]) + np.float32(normalize[0])).astype(np.float32)
     try:
         proto = to_onnx(model, inputs, out, normalize=normalize,
                         metadata=_metadata(checkpoint, cfg, class_names),
@@ -106,26 +96,23 @@ def export(checkpoint_path, fmt, out, as_json):
 
 
 def _print_report(report):
-    console = display.results_console()
-
-    def shape(value):
-        return "(" + ", ".join(str(s) for s in value["shape"]) + ")"
-
+    """The report as plain lines on stdout."""
+    shapes = {side: "(" + ", ".join(map(str, report[side]["shape"])) + ")"
+              for side in ("input", "output")}
     n = report["normalize"]
-    lines = [
+    if report["onnxruntime"] is None:
+        ran = ('onnxruntime is not installed: the file was not run (pip install '
+               '"simplegrad[onnx]" to compare it with simplegrad)')
+    else:
+        ran = (f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
+               f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
+               f"(tolerance {report['tolerance']:.3g})")
+    display.say(
+        display.results_console(),
         f"{report['checkpoint']} -> {report['out']} (ONNX opset {report['opset']}, "
         f"{report['bytes']:,} bytes)",
-        f"input  '{report['input']['name']}' float32 {shape(report['input'])}; "
-        f"output '{report['output']['name']}' float32 {shape(report['output'])}",
+        f"input  '{report['input']['name']}' float32 {shapes['input']}; "
+        f"output '{report['output']['name']}' float32 {shapes['output']}",
         "preprocessing: " + ("none" if n is None else
                              f"(x - {n['mean']}) / {n['std']} folded into the model"),
-        "onnx.checker: passed",
-    ]
-    if report["onnxruntime"] is None:
-        lines.append("onnxruntime is not installed: the file was not run "
-                     '(pip install "simplegrad[onnx]" to compare it with simplegrad)')
-    else:
-        lines.append(f"onnxruntime {report['onnxruntime']}: max abs difference from simplegrad "
-                     f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
-                     f"(tolerance {report['tolerance']:.3g})")
-    display.say(console, *lines)
+        "onnx.checker: passed", ran)

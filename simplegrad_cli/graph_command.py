@@ -1,9 +1,6 @@
-"""`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer.
-
-The layers come from the same build as `validate` (a config; its data is loaded for the input
-shape) or `eval` (a checkpoint; nothing is loaded). Without --out the DOT text goes to stdout;
-with --out it is rendered by `simplegrad.viz` (.svg and .png need Graphviz's `dot`).
-"""
+"""`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer, built as
+`validate` (a config) or `eval` (a checkpoint) builds it; DOT text on stdout, or --out rendered
+by `simplegrad.viz` (.svg and .png need Graphviz's `dot`)."""
 import os
 import sys
 
@@ -19,8 +16,8 @@ SUFFIXES = (".svg", ".png", ".dot")
 
 
 def _layers(source):
-    """(input shape, model summary rows, model name) for a config or a checkpoint (an .npz,
-    i.e. a zip file; anything else is read as a YAML config)."""
+    """(input shape, model summary rows, model name) of a checkpoint (.npz, a zip file) or a
+    YAML config."""
     zipped = source.lower().endswith(".npz")
     try:
         if not zipped:

@@ -1,6 +1,5 @@
-"""`simplegrad plot` and `simplegrad compare`: runs side by side, as the curves of their metrics
-overlaid (a text chart or an image) or as a table of their results and of the config keys whose
-values differ between them."""
+"""`simplegrad plot` and `simplegrad compare`: runs side by side, as their metric curves (a text
+chart or an image) or as a table of their results and of the config keys that differ."""
 import json
 import math
 import os
@@ -10,7 +9,7 @@ import yaml
 from simplegrad.npz_headers import npz_shapes
 
 from simplegrad_cli import display
-from simplegrad_cli.charts import Panel, check_file_format, file_chart, text_chart
+from simplegrad_cli.charts import FILE_FORMATS, Panel, file_chart, text_chart
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.run_history import read_histories
 
@@ -32,43 +31,35 @@ def metric_panels(histories, metrics, x="epoch"):
     if unknown:
         raise CliError(f"no metric {unknown[0]!r} in these runs; recorded: "
                        f"{', '.join(available)}", where="--metric")
-    panels = []
+    if len(histories) > 1:  # a panel per metric, a curve per run
+        return [Panel(metric, X_LABELS[x], metric,
+                      [(h.name, *h.series(metric, x)) for h in histories]) for metric in metrics]
+    merged = {}  # one run: curves of the same kind (train_loss, val_loss) share one panel
     for metric in metrics:
-        panel = Panel(metric, X_LABELS[x], metric)
-        for history in histories:
-            xs, ys = history.series(metric, x)
-            label = history.name if len(histories) > 1 else metric
-            panel.curves.append((label, xs, ys))
-        panels.append(panel)
-    return _merge_single_run(panels) if len(histories) == 1 else panels
-
-
-def _merge_single_run(panels):
-    """For one run, curves of the same kind (train_loss, val_loss) share one panel."""
-    merged = {}
-    for panel in panels:
-        kind = panel.title.removeprefix("train_").removeprefix("val_")
+        kind = metric.removeprefix("train_").removeprefix("val_")
+        curve = (metric, *histories[0].series(metric, x))
         if kind in merged:
-            merged[kind].curves += panel.curves
-            merged[kind].title += f", {panel.title}"
+            merged[kind].curves.append(curve)
+            merged[kind].title += f", {metric}"
         else:
-            merged[kind] = Panel(panel.title, panel.xlabel, kind, list(panel.curves))
+            merged[kind] = Panel(metric, X_LABELS[x], kind, [curve])
     return list(merged.values())
 
 
 def plot(targets, metrics, x, out):
     """`simplegrad plot`: draw the runs' metrics on the terminal, or into `out`."""
-    if out is not None:
-        check_file_format(out)
+    extension = os.path.splitext(str(out))[1].lower()
+    if out is not None and extension not in FILE_FORMATS:  # refused before any work
+        raise CliError(f"{out}: unknown image format {extension or '(no extension)'!r}; "
+                       f"expected {', '.join(FILE_FORMATS)}", where="--out")
     panels = metric_panels(read_histories(targets), metrics, x)
-    if out is None:
-        columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() \
-            else 0
-        width = min(columns, 120) if columns >= 40 else 80  # 0 = size unknown
-        sys.stdout.write(text_chart(panels, width=width, color=sys.stdout.isatty()) + "\n")
+    if out is not None:
+        file_chart(panels, out)
+        sys.stderr.write(f"wrote {out}\n")
         return OK
-    file_chart(panels, out)
-    sys.stderr.write(f"wrote {out}\n")
+    columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 0
+    width = min(columns, 120) if columns >= 40 else 80  # 0 = size unknown
+    sys.stdout.write(text_chart(panels, width=width, color=sys.stdout.isatty()) + "\n")
     return OK
 
 
@@ -124,12 +115,12 @@ def _parameters(folder):
 def summarize(history, config):
     """Best and final value of the run's train.metric, epoch of best, epochs, time."""
     metric = (config.get("train") or {}).get("metric") or "val_accuracy"
-    higher = metric.endswith("accuracy")
     values = [(r["epoch"], r[metric]) for r in history.epochs
               if isinstance(r.get(metric), (int, float))]
-    best = (max if higher else min)(values, key=lambda item: item[1]) if values else None
+    pick = max if metric.endswith("accuracy") else min
+    best_epoch, best = pick(values, key=lambda item: item[1]) if values else (None, None)
     return {"run": history.name, "folder": history.folder, "metric": metric,
-            "best": best[1] if best else None, "best_epoch": best[0] if best else None,
+            "best": best, "best_epoch": best_epoch,
             "final": values[-1][1] if values else None,
             "epochs": history.epochs[-1]["epoch"] if history.epochs else 0,
             "time_s": sum(float(r.get("time_s") or 0.0) for r in history.epochs),
@@ -166,8 +157,6 @@ def _shown(metric, value):
 
 def _yaml_scalar(value):
     """A config value as written in YAML (null, true, [0.1, 0.3])."""
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)  # null, true, false
     if isinstance(value, list):
-        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
-    return str(value)
+        return "[" + ", ".join(map(_yaml_scalar, value)) + "]"
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)

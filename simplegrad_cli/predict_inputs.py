@@ -1,16 +1,18 @@
-"""New inputs for `simplegrad predict`, turned into what the model saw in training.
-
-Images (PNG, JPEG, ...) are decoded with Pillow, converted to the model's channels and size,
-scaled to [0, 1] and normalised by the same library and config steps as the training data;
-.npy/.npz arrays and CSV feature rows go through the same steps. Any input that cannot fit the
-model is one CliError line naming the input and what the model expects.
-"""
+"""New inputs for `simplegrad predict` (images, .npy/.npz arrays, CSV rows), turned into what
+the model saw in training by the same library and config steps; an input that cannot fit the
+model is one CliError line naming it and what the model expects."""
+import csv
 import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
+from simplegrad.data.columns import LABEL_NAMES
+from simplegrad.data.images import images_to_features, normalize_features
+from simplegrad.data.local import FEATURE_KEYS, IMAGE_EXTENSIONS, files_below
+from simplegrad.npz_headers import check_npy, check_npz
 
+from simplegrad_cli.build import transform_features
 from simplegrad_cli.errors import CliError
 
 ARRAY_EXTENSIONS = (".npy", ".npz")
@@ -20,8 +22,8 @@ MODES = {1: "L", 3: "RGB", 4: "RGBA"}  # Pillow mode for each channel count
 
 @dataclass
 class ModelInput:
-    """What the model takes: per-sample shape, image layout (C, H, W) if it reads images,
-    and the config whose preprocessing the training data went through."""
+    """What the model takes: per-sample shape, image layout (C, H, W) if it reads images, and
+    the config whose preprocessing the training data went through."""
 
     cfg: object
     shape: tuple
@@ -41,12 +43,7 @@ class ModelInput:
         return f"images of {c}x{h}x{w} ({kind})"
 
     def prepare(self, raw, where):
-        """Raw samples (N, ...) -> float32 model input: pixel scaling, the data source's
-        normalize option, then data.flatten/data.normalize, exactly as in training."""
-        from simplegrad.data.images import images_to_features, normalize_features
-
-        from simplegrad_cli.build import transform_features
-
+        """Raw samples (N, ...) -> float32 model input, scaled and normalised as in training."""
         normalize = (self.cfg.values["data"].get("options") or {}).get("normalize")
         try:
             if raw.dtype == np.uint8 and raw.ndim in (3, 4) and self.layout is not None:
@@ -68,11 +65,8 @@ class ModelInput:
 
 
 def image_layout(shape):
-    """(channels, height, width) of the images a model reads, or None for feature vectors.
-
-    A (C, H, W) input is an image; a flat input of 1 x s x s or 3 x s x s values (s >= 8,
-    e.g. 784 = 28 x 28 for flattened MNIST) is taken as square grayscale or RGB images.
-    """
+    """(channels, height, width) of the images a model reads, or None for feature vectors; a
+    flat input of 1 x s x s or 3 x s x s values (s >= 8, e.g. 784) is square images."""
     if len(shape) == 3:
         return tuple(shape)
     if len(shape) == 1:
@@ -85,13 +79,10 @@ def image_layout(shape):
 
 def expand(inputs):
     """Input paths with folders replaced by the image files below them (sorted)."""
-    from simplegrad.data.local import IMAGE_EXTENSIONS, files_below
-
     files = []
     for path in map(str, inputs):
         if os.path.isdir(path):
-            found = sorted(name for name in files_below(path, path)
-                           if _extension(name) in IMAGE_EXTENSIONS)
+            found = sorted(filter(is_image, files_below(path, path)))
             if not found:
                 raise CliError(f"{path}: a folder with no image files "
                                f"({', '.join(sorted(IMAGE_EXTENSIONS))})")
@@ -107,13 +98,15 @@ def expand(inputs):
 
 def is_image(path):
     """Whether `path` is read as an image (by its extension)."""
-    from simplegrad.data.local import IMAGE_EXTENSIONS
-
     return _extension(path) in IMAGE_EXTENSIONS
 
 
 def _extension(path):
     return os.path.splitext(str(path))[1].lower()
+
+
+def _reason(error):
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def decode_images(paths, model_input):
@@ -124,23 +117,21 @@ def decode_images(paths, model_input):
     from PIL import Image, UnidentifiedImageError
 
     channels, height, width = model_input.layout
-    mode = MODES.get(channels)
-    if mode is None:
+    if channels not in MODES:
         raise CliError(f"{paths[0]}: the model reads {channels}-channel images, which cannot "
                        "be made from image files")
     pixels = []
     for path in paths:
         try:
             with Image.open(path) as image:
-                image = image.convert(mode)
+                image = image.convert(MODES[channels])
                 if image.size != (width, height):
                     image = image.resize((width, height), Image.Resampling.BILINEAR)
                 pixels.append(np.asarray(image, dtype=np.uint8))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) \
                 as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise CliError(f"{path}: cannot decode the image ({reason}); the model expects "
-                           f"{model_input.expects()}") from None
+            raise CliError(f"{path}: cannot decode the image ({_reason(error)}); the model "
+                           f"expects {model_input.expects()}") from None
     return np.stack(pixels)
 
 
@@ -158,7 +149,11 @@ def read_samples(path, model_input):
     if raw.dtype.kind not in "fiub":
         raise CliError(f"{path}: holds {raw.dtype} values, not numbers; the model expects "
                        f"{model_input.expects()}")
-    if _one_sample(raw.shape, model_input):
+    singles = {model_input.shape}  # shapes of a single sample (no batch axis)
+    if model_input.layout is not None:
+        c, h, w = model_input.layout
+        singles |= {(h, w), (h, w, c), (c, h, w)} if c > 1 else {(h, w), (c, h, w)}
+    if tuple(raw.shape) in singles:
         raw = raw[None]
     if raw.ndim < 2 or len(raw) == 0:
         raise CliError(f"{path}: holds an array of shape {raw.shape}; the model expects "
@@ -166,21 +161,8 @@ def read_samples(path, model_input):
     return raw, [f"{path}[{i}]" for i in range(len(raw))]
 
 
-def _one_sample(shape, model_input):
-    """Whether an array is a single sample (no batch axis)."""
-    singles = {model_input.shape}
-    if model_input.layout is not None:
-        c, h, w = model_input.layout
-        singles |= {(h, w), (h, w, c), (c, h, w)} if c > 1 else {(h, w), (c, h, w)}
-    return tuple(shape) in singles
-
-
 def _read_array(path):
     """The samples array of a .npy, or of a .npz (its features array: x, features, ...)."""
-    from simplegrad.data.local import FEATURE_KEYS
-
-    from simplegrad.npz_headers import check_npy, check_npz
-
     try:
         with open(path, "rb") as file:
             zipped = file.read(2) == b"PK"
@@ -202,17 +184,12 @@ def _read_array(path):
     except CliError:
         raise
     except Exception as error:  # np.load: OSError, ValueError, zipfile errors, EOFError...
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CliError(f"{path}: not a readable NumPy array file ({reason})") from None
+        raise CliError(f"{path}: not a readable NumPy array file ({_reason(error)})") from None
 
 
 def _read_table(path, model_input, delimiter):
-    """CSV feature rows -> float32 array (N, features); a header row and a label column
-    (label, target, y, ...) are recognised and skipped."""
-    import csv
-
-    from simplegrad.data.columns import LABEL_NAMES
-
+    """CSV feature rows -> float32 array (N, ...); a header row and a label column (label,
+    target, y, ...) are skipped."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
@@ -220,9 +197,10 @@ def _read_table(path, model_input, delimiter):
         raise CliError(f"{path}: cannot read the table ({error})") from None
     if not rows:
         raise CliError(f"{path}: holds no rows; the model expects {model_input.expects()}")
-    keep = list(range(len(rows[0])))
-    first_line = 1
-    if not _numeric(rows[0]):
+    keep, first_line = range(len(rows[0])), 1
+    try:
+        list(map(float, rows[0]))  # numbers only: no header row
+    except ValueError:  # words: a header row, whose label columns are left out
         header = [name.strip().lower() for name in rows[0]]
         keep = [i for i, name in enumerate(header) if name not in LABEL_NAMES]
         rows, first_line = rows[1:], 2
@@ -239,13 +217,4 @@ def _read_table(path, model_input, delimiter):
         except ValueError:
             raise CliError(f"{path} line {number}: holds a value that is not a number; the "
                            f"model expects {model_input.expects()}") from None
-    return values.reshape(len(values), *model_input.shape) if len(model_input.shape) > 1 \
-        else values
-
-
-def _numeric(row):
-    try:
-        [float(cell) for cell in row]
-    except ValueError:
-        return False
-    return True
+    return values.reshape(len(values), *model_input.shape)

@@ -1,5 +1,5 @@
-"""A run's metrics.jsonl read back as curves: what `plot`, `compare` and the end-of-training
-chart draw. Reads whatever is there, so it works on a run that is still training."""
+"""A run's metrics.jsonl read back as curves (for `plot`, `compare` and the end-of-training
+chart); whatever is there is read, so it works on a run that is still training."""
 import json
 import os
 from dataclasses import dataclass
@@ -39,7 +39,7 @@ class RunHistory:
 
     def _x_of(self, steps, x):
         """Steps converted to the x axis, through the epoch records' (step, epoch, time) marks."""
-        if x == "step":
+        if x == "step" or not self.epochs:  # still in the first epoch: no scale known yet
             return steps
         marks = [(0.0, 0.0, 0.0)]
         for record in self.epochs:
@@ -47,8 +47,6 @@ class RunHistory:
                           marks[-1][2] + float(record.get("time_s") or 0.0)))
         known = np.array([m[0] for m in marks])
         target = np.array([m[1] if x == "epoch" else m[2] for m in marks])
-        if len(marks) < 2:  # still in the first epoch: no scale known yet
-            return steps
         xs = np.interp(steps, known, target)
         beyond = steps > known[-1]  # a running run: steps past the last finished epoch
         rate = (target[-1] - target[-2]) / max(known[-1] - known[-2], 1.0)
@@ -57,10 +55,9 @@ class RunHistory:
 
 
 def read_history(target):
-    """The RunHistory of a run folder, of a checkpoint's folder or of a metrics.jsonl file (a
-    torn last line is skipped)."""
-    target = str(target)
-    path = target
+    """The RunHistory of a run folder, a checkpoint's folder or a metrics.jsonl file (a torn
+    last line is skipped)."""
+    path = target = str(target)
     if os.path.isdir(target):
         path = os.path.join(target, "metrics.jsonl")
     elif target.endswith(".npz"):

@@ -1,13 +1,8 @@
-"""`simplegrad sweep`: hyperparameter search on Optuna, each trial an ordinary training run.
-
-This process owns the Optuna study (ask/tell). Each trial is `simplegrad train` in its own
-process and run folder (SWEEP_DIR/trial-NNNN), its BLAS threads limited to its share of the
-cores; the sweep follows the trial's metrics.jsonl as it grows, reports every epoch to the
-pruner, and stops a pruned trial with SIGTERM (train saves and exits 143). The study lives in
-an Optuna RDB storage (a SQLite file in the sweep folder, or a shared database for workers on
-several machines), so running the same command again continues it.
-"""
+"""`simplegrad sweep`: Optuna asks, `simplegrad train` runs each trial in its own process and
+run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study lives in an RDB
+storage (SQLite in the sweep folder, or a shared database), so running again continues it."""
 import json
+import math
 import os
 import signal
 import socket
@@ -15,6 +10,8 @@ import subprocess
 import sys
 import time
 import warnings
+from collections import Counter
+from pathlib import Path
 
 from simplegrad.atomic import write_text
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
@@ -23,37 +20,19 @@ from simplegrad_cli import display
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
     STOP_SIGNALS, signal_exit_code, signal_name
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
+from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
+    results_table, shown_params, shown_value
+from simplegrad_cli.sweep_space import load_sweep
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
 GRACE_S = 120
 HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
-THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
-
-
-def import_optuna():
-    """Optuna, quiet; or the one line that says how to install it."""
-    try:
-        import optuna
-    except ImportError:
-        raise CliError('simplegrad sweep needs Optuna: pip install "simplegrad[sweep]"') \
-            from None
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna
-
-
-def storage_url(url, out):
-    """The RDB URL: the SQLite file in the sweep folder by default; `postgresql://` means the
-    psycopg 3 driver that the `sweep` extra installs."""
-    if url is None:
-        return "sqlite:///" + os.path.abspath(os.path.join(out, "study.db"))
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 def shown_url(url):
@@ -90,16 +69,14 @@ class TrialRun:
 
     def new_values(self, metric):
         """(epoch, value) pairs of the metric in complete new lines of metrics.jsonl."""
-        path = os.path.join(self.folder.path, "metrics.jsonl")
         try:
-            with open(path, "rb") as handle:
+            with open(os.path.join(self.folder.path, "metrics.jsonl"), "rb") as handle:
                 handle.seek(self.offset)
                 chunk = handle.read()
         except OSError:
-            return []
+            return
         complete = chunk[:chunk.rfind(b"\n") + 1]
         self.offset += len(complete)
-        found = []
         for line in complete.decode("utf-8", "replace").splitlines():
             try:
                 record = json.loads(line)
@@ -107,16 +84,20 @@ class TrialRun:
                 continue
             if isinstance(record, dict) and record.get("type") == "epoch" \
                     and isinstance(record.get(metric), (int, float)):
-                found.append((int(record["epoch"]), float(record[metric])))
-        return found
+                yield int(record["epoch"]), float(record[metric])
 
 
 class SweepRunner:
     """Runs a validated Sweep against an Optuna study until the study has its trials."""
 
     def __init__(self, sweep, storage=None, join=False):
-        self.sweep, self.join, self.screen = sweep, join, None
-        self.optuna = import_optuna()
+        try:
+            import optuna
+        except ImportError:
+            raise CliError('simplegrad sweep needs Optuna: pip install "simplegrad[sweep]"') \
+                from None
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.optuna, self.sweep, self.join, self.screen = optuna, sweep, join, None
         s = sweep.settings
         self.out = RunFolder(s["out"])
         self.metric, self.maximize = s["metric"], s["mode"] == "max"
@@ -128,17 +109,17 @@ class SweepRunner:
             raise ConfigError(f"{error}; lower it", path="jobs",
                               where=sweep.origins.get(("jobs",), sweep.file)) from None
         if s["sampler"]["name"] == "grid":
-            from simplegrad_cli.sweep_space import grid_size
-
-            self.target = min(self.target, grid_size(sweep))
-        self.url = storage_url(storage, s["out"])
+            self.target = min(self.target, math.prod(len(p.values) for p in sweep.params))
+        self.url = storage if storage is not None else \
+            "sqlite:///" + os.path.abspath(os.path.join(s["out"], "study.db"))
+        if self.url.startswith(("postgresql://", "postgres://")):  # the psycopg 3 driver
+            self.url = "postgresql+psycopg://" + self.url.split("://", 1)[1]
         self.runs, self.finished_here = [], []
         self.stop_signal = None
 
     # ---- the study ----------------------------------------------------------------------
     def open_study(self):
         """Create or load the study (checking that a loaded one searches the same space)."""
-        s = self.sweep.settings
         if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
             self.take_folder()
         try:
@@ -159,47 +140,43 @@ class SweepRunner:
             self.study.set_user_attr("sweep", signature)
         elif stored != signature:
             different = next(k for k in signature if signature[k] != stored.get(k))
-            raise CliError(f"study '{s['study']}' in {shown_url(self.url)} was created with "
-                           f"another {different} ({json.dumps(stored.get(different))}); use "
-                           "--study NAME (or another --out) for a new study")
-        if not self.join:
-            self.fail_left_running()
+            raise CliError(f"study '{self.sweep.settings['study']}' in {shown_url(self.url)} "
+                           f"was created with another {different} "
+                           f"({json.dumps(stored.get(different))}); use --study NAME (or "
+                           "another --out) for a new study")
+        state = self.optuna.trial.TrialState
+        if not self.join:  # alone on the study: trials still 'running' were left by a stop
+            for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
+                self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
+                self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
         self.study.sampler = self.make_sampler(len(self.study.trials))
 
     def take_folder(self):
-        """Create the sweep folder and become its only writer (the run folder's lock, held
-        until `release`): a second sweep there would take this one's running trials for
-        leftovers and fail them, and a `train --out` there would mix a run into the sweep."""
+        """Lock the sweep folder until the end (another sweep there would fail our trials)."""
         self.out.check()
         os.makedirs(self.out.path, exist_ok=True)
         self.out.lock()
 
-    def release(self):
-        """Give the sweep folder back (see `take_folder`)."""
-        self.out.unlock()
-
     def create_study(self, attempts=5):
-        """Open the storage and create (or load) the study. Workers starting together on a
-        new database race to create Optuna's tables; the loser retries, finding them made."""
+        """Create (or load) the study, retrying when workers race to make a new database."""
         from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-        optuna, s = self.optuna, self.sweep.settings
+        optuna = self.optuna
         for attempt in range(1, attempts + 1):
             try:
                 self.storage = optuna.storages.RDBStorage(
                     self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
                 return optuna.create_study(
-                    study_name=s["study"], storage=self.storage, pruner=self.make_pruner(),
-                    load_if_exists=True, direction="maximize" if self.maximize else "minimize")
+                    study_name=self.sweep.settings["study"], storage=self.storage,
+                    pruner=self.make_pruner(), load_if_exists=True,
+                    direction="maximize" if self.maximize else "minimize")
             except (IntegrityError, ProgrammingError):
                 if attempt == attempts:
                     raise
                 time.sleep(0.5 * attempt)
 
     def make_sampler(self, done):
-        """The sampler of the settings, seeded by the sweep or the base config plus the
-        trials `done` (a continued study does not repeat its points; join workers also add
-        their process id, so machines do not repeat each other's)."""
+        """The settings' sampler, its seed moved by the trials `done` (and a join worker's pid)."""
         samplers, spec = self.optuna.samplers, self.sweep.settings["sampler"]
         seed = spec["seed"] if spec["seed"] is not None else \
             self.sweep.trial_config({}).values["seed"]
@@ -207,8 +184,7 @@ class SweepRunner:
         if spec["name"] == "grid":
             class Grid(samplers.GridSampler):
                 def after_trial(self, *args):
-                    """(Optuna's would call study.stop(), which only works in optimize(); the
-                    sweep stops by itself, its trials capped at the grid's size.)"""
+                    """Not study.stop() (only for optimize()): trials are capped at the grid."""
 
             return Grid({p.name: p.values for p in self.sweep.params}, seed=seed)
         if spec["name"] == "random":
@@ -216,34 +192,22 @@ class SweepRunner:
         return samplers.TPESampler(seed=seed, n_startup_trials=spec["n_startup_trials"])
 
     def make_pruner(self):
-        """The pruner of the settings (pruning on the per-epoch metric)."""
+        """The settings' pruner (pruning on the per-epoch metric)."""
         pruners, spec = self.optuna.pruners, dict(self.sweep.settings["pruner"])
         name = spec.pop("name")
-        if name == "none":
-            return pruners.NopPruner()
-        if name == "threshold":
-            return pruners.ThresholdPruner(**spec)
         if name == "hyperband":
-            return pruners.HyperbandPruner(max_resource=self.sweep.max_epochs(), **spec)
-        return pruners.MedianPruner(**spec)
+            spec["max_resource"] = self.sweep.max_epochs()
+        return {"none": pruners.NopPruner, "threshold": pruners.ThresholdPruner,
+                "hyperband": pruners.HyperbandPruner, "median": pruners.MedianPruner}[name](**spec)
 
     def counted(self, trial):
         """Does a trial use up one of the study's trials? (Not if it was interrupted.)"""
-        state = self.optuna.trial.TrialState
-        if trial.state == state.FAIL:
+        if trial.state == self.optuna.trial.TrialState.FAIL:
             return trial.user_attrs.get("outcome") not in UNCOUNTED + (None,)
         return True
 
-    def fail_left_running(self):
-        """Alone on the study: trials still 'running' were left by a stopped sweep."""
-        state = self.optuna.trial.TrialState
-        for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
-            self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
-            self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
-
     def hopeless(self):
-        """The first trials here all failed: the next ones would most likely fail alike
-        (data that cannot be read, say), so the sweep stops instead of failing them all."""
+        """The first trials here all failed (bad data, say): stop instead of failing them all."""
         first = self.finished_here[:HOPELESS]
         return len(first) == HOPELESS and all(r.outcome == "failed" for r in first)
 
@@ -260,10 +224,14 @@ class SweepRunner:
         counted = sorted(t.number for t in self.study.get_trials(deepcopy=False)
                          if self.counted(t))
         if trial.number not in counted[:self.target]:  # another worker asked at the same time
-            trial.set_user_attr("outcome", "over budget")
-            self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+            self.tell_failed(trial, "over budget")
             return None
         return trial
+
+    def tell_failed(self, trial, outcome):
+        """Record a trial that never ran as failed with `outcome`."""
+        trial.set_user_attr("outcome", outcome)
+        self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
 
     # ---- trials -------------------------------------------------------------------------
     def start(self, trial):
@@ -276,24 +244,22 @@ class SweepRunner:
                 raise CliError(f"{folder.path}: already exists, from another study; use "
                                "another --out or delete the folder")
         except CliError:
-            trial.set_user_attr("outcome", "interrupted")
-            self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+            self.tell_failed(trial, "interrupted")
             raise
         finally:
             folder.unlock()
-        params = dict(trial.params)
         trial.set_user_attr("folder", folder.path)
         trial.set_user_attr("host", socket.gethostname())
         command = [sys.executable, "-c", TRAIN, "train", self.sweep.base_file,
                    "--out", folder.path, "--json"]
-        for text in self.sweep.trial_overrides(params):
+        for text in self.sweep.trial_overrides(trial.params):
             command += ["--set", text]
         with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
                 open(os.path.join(folder.path, "train.log"), "wb") as stderr:
             process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
                                        stdin=subprocess.DEVNULL, env=self.trial_env(),
                                        start_new_session=True)  # Ctrl-C reaches us only
-        run = TrialRun(trial, params, folder, process)
+        run = TrialRun(trial, dict(trial.params), folder, process)
         self.runs.append(run)
         self.screen.started(run)
 
@@ -301,9 +267,7 @@ class SweepRunner:
         """This process's environment with BLAS limited to one job's share of the cores."""
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
-        threads = str(max(1, cores // self.jobs))
-        env = dict(os.environ)
-        env.update({name: threads for name in THREAD_VARIABLES})
+        env = dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, str(max(1, cores // self.jobs))))
         code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this very CLI
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
         return env
@@ -319,7 +283,6 @@ class SweepRunner:
                 prune = not run.stopped and run.trial.should_prune()
             except self.optuna.exceptions.UpdateFinishedTrialError:
                 prune, run.taken = False, True  # failed by another worker (no heartbeat)
-            self.screen.progress(run)
             if (prune or run.taken) and not run.stopped and run.process.poll() is None:
                 run.process.send_signal(signal.SIGTERM)
             run.pruned = run.pruned or prune
@@ -330,17 +293,20 @@ class SweepRunner:
         state = self.optuna.trial.TrialState
         self.follow(run)
         code = run.process.returncode
-        pick = max if self.maximize else min
         values = list(run.values.values())
         if run.pruned:
             run.outcome = "pruned"
         elif run.stopped:
             run.outcome = "interrupted"
         elif code == 0 and values:
-            run.outcome, run.value = "completed", pick(values)
+            run.outcome, run.value = "completed", (max if self.maximize else min)(values)
         else:
             run.outcome = "failed"
-            run.error = _last_line(os.path.join(run.folder.path, "train.log")) or \
+            try:
+                log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
+            except OSError:
+                log = ""
+            run.error = log.split("\n")[-1].strip() if log else \
                 f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
         attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
                  "error": run.error}
@@ -360,8 +326,7 @@ class SweepRunner:
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self, screen):
-        """Run trials (`jobs` at a time) until the study is full; Ctrl-C stops cleanly.
-        `screen` shows the progress (sweep_display); call open_study first."""
+        """Run trials (`jobs` at a time, shown on `screen`) until the study is full."""
         self.screen = screen
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
@@ -382,15 +347,15 @@ class SweepRunner:
                               f"{first.number}: {first.error}); see {first.folder.path}/"
                               "train.log")
         if self.stop_signal is not None:
-            name = signal_name(self.stop_signal)
             stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
-            raise Interrupted(f"{name}: sweep stopped; {stopped} running trial(s) marked "
-                              f"interrupted (their folders keep last.npz); run the same "
-                              f"command again to continue the study",
+            raise Interrupted(f"{signal_name(self.stop_signal)}: sweep stopped; {stopped} "
+                              "running trial(s) marked interrupted (their folders keep "
+                              "last.npz); run the same command again to continue the study",
                               exit_code=signal_exit_code(self.stop_signal))
         return self.summary(time.monotonic() - started)
 
     def loop(self):
+        """Start trials while there is room, follow the running ones, until none is left."""
         last_beat = 0.0
         while True:
             while self.stop_signal is None and len(self.runs) < self.jobs:
@@ -409,7 +374,7 @@ class SweepRunner:
                     self.follow(run)
                 else:
                     self.finish(run)
-            self.screen.tick(self.runs)
+            self.screen.tick()
             time.sleep(POLL_S)
 
     def on_signal(self, signum, frame):
@@ -428,59 +393,47 @@ class SweepRunner:
         """The best completed trial of the whole study (any worker), or None."""
         state = self.optuna.trial.TrialState
         done = self.study.get_trials(deepcopy=False, states=(state.COMPLETE,))
-        if not done:
-            return None
         pick = max if self.maximize else min
-        return pick(done, key=lambda t: (t.value, -t.number))
+        return pick(done, key=lambda t: (t.value, -t.number)) if done else None
 
     def trial_records(self):
         """One dict per trial of the study, in trial order (what trials.jsonl holds)."""
         records = []
         for t in self.study.get_trials(deepcopy=False):
-            outcome = t.user_attrs.get("outcome") or t.state.name.lower()
-            if t.state.name == "RUNNING":
-                outcome = "running"
+            outcome = "running" if t.state.name == "RUNNING" else \
+                t.user_attrs.get("outcome") or t.state.name.lower()
             records.append({
-                "number": t.number, "outcome": outcome, "value": t.value,
-                "params": t.params, "epochs": t.user_attrs.get("epochs", len(
-                    t.intermediate_values)), "time_s": t.user_attrs.get("time_s"),
-                "folder": t.user_attrs.get("folder"), "host": t.user_attrs.get("host"),
-                "error": t.user_attrs.get("error")})
+                "number": t.number, "outcome": outcome, "value": t.value, "params": t.params,
+                "epochs": t.user_attrs.get("epochs", len(t.intermediate_values)),
+                **{key: t.user_attrs.get(key) for key in ("time_s", "folder", "host", "error")}})
         return records
 
     def write_outputs(self):
         """trials.jsonl (every trial of the study) and best.yaml, each written atomically."""
-        records = self.trial_records()
         write_text(os.path.join(self.out.path, "trials.jsonl"),
-                   "".join(json.dumps(r) + "\n" for r in records))
+                   "".join(json.dumps(r) + "\n" for r in self.trial_records()))
         best = self.best()
-        if best is not None:
-            write_text(os.path.join(self.out.path, "best.yaml"), self.best_yaml(best))
-
-    def best_yaml(self, best):
-        """The base config with the best trial's values: a complete config to train as is."""
+        if best is None:
+            return
+        # the base config with the best trial's values: a complete config to train as is
         by_name = {p.name: p.path for p in self.sweep.params}
         cfg = self.sweep.trial_config({by_name[k]: v for k, v in best.params.items()
                                        if k in by_name})
-        from simplegrad_cli.sweep_display import shown_params, shown_value
-
-        value = shown_value(self.metric, best.value)
-        return (f"# best of sweep '{self.sweep.settings['study']}': trial {best.number}, "
-                f"{self.metric} {value}\n# {shown_params(best.params)}\n# train it: "
-                f"simplegrad train "
-                f"{os.path.join(self.out.path, 'best.yaml')}\n" + cfg.to_yaml())
+        path = os.path.join(self.out.path, "best.yaml")
+        write_text(path, f"# best of sweep '{self.sweep.settings['study']}': trial "
+                         f"{best.number}, {self.metric} {shown_value(self.metric, best.value)}"
+                         f"\n# {shown_params(best.params)}\n# train it: simplegrad train "
+                         f"{path}\n" + cfg.to_yaml())
 
     def summary(self, seconds):
         """The --json summary: counts, the best trial, every trial, timings."""
         records = self.trial_records()
-        counts = {}
-        for record in records:
-            counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
         best = self.best()
         return {
             "study": self.sweep.settings["study"], "storage": shown_url(self.url),
             "sweep_dir": self.out.path, "metric": self.metric,
-            "mode": self.sweep.settings["mode"], "trials": self.target, "counts": counts,
+            "mode": self.sweep.settings["mode"], "trials": self.target,
+            "counts": dict(Counter(r["outcome"] for r in records)),
             "ran_here": [r.number for r in self.finished_here],
             "best": None if best is None else {
                 "number": best.number, "value": best.value, "params": best.params,
@@ -490,28 +443,17 @@ class SweepRunner:
             "trial_records": records, "time_s": round(seconds, 3)}
 
 
-def _last_line(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = [line.strip() for line in handle if line.strip()]
-    except OSError:
-        return None
-    return lines[-1] if lines else None
-
-
 def run_sweep(source, searches, sets, options, storage, join, as_json):
     """`simplegrad sweep`: validate the space, run the trials, print the results."""
-    from simplegrad_cli.sweep_display import results_table, sweep_display
-    from simplegrad_cli.sweep_space import load_sweep
-
     sweep = load_sweep(source, searches, sets, options)
     runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
     try:
         runner.open_study()
-        with sweep_display(sweep) as screen:
+        live = sys.stderr.isatty()  # a live table on a terminal, plain lines otherwise
+        with (LiveSweepDisplay if live else PlainSweepDisplay)(sweep) as screen:
             summary = runner.run(screen)
     finally:
-        runner.release()
+        runner.out.unlock()
     if as_json:
         display.print_json(summary)
     else:

@@ -1,20 +1,17 @@
-"""What `simplegrad sweep` shows: a live table of trials on a terminal, plain lines otherwise.
-
-Progress goes to stderr (a rich Live table of running and finished trials with the best so
-far, or one line per event in CI logs); the final results table goes to stdout.
-"""
-import sys
-import time
+"""What `simplegrad sweep` shows: progress on stderr (a rich Live table of the trials on a
+terminal, one plain line per event in CI logs) and the final results table on stdout."""
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
 from simplegrad_cli import display
 from simplegrad_cli.errors import printable
 
 
 def shown_value(metric, value):
-    """A metric value as the CLI shows it: 96.10% for accuracies, 0.1234 for losses."""
-    if value is None:
-        return "-"
-    return f"{value * 100:.2f}%" if metric.endswith("accuracy") else f"{value:.4f}"
+    """A metric value as the CLI shows it (96.10% for accuracies, 0.1234 for losses), or '-'."""
+    return "-" if value is None else display.metric_text(metric, value)
 
 
 def shown_params(params):
@@ -27,8 +24,7 @@ class PlainSweepDisplay:
     """One line per trial event on stderr (no colours, no control characters)."""
 
     def __init__(self, sweep):
-        self.sweep = sweep
-        self.metric = sweep.settings["metric"]
+        self.sweep, self.metric = sweep, sweep.settings["metric"]
 
     def __enter__(self):
         s = self.sweep.settings
@@ -40,21 +36,17 @@ class PlainSweepDisplay:
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        """Stop drawing (plain lines need nothing)."""
 
     def started(self, run):
         """A trial's process started."""
         self.message(f"trial {run.number} started: {shown_params(run.params)}")
 
-    def progress(self, run):
-        """A trial reported an epoch (plain output stays quiet until it ends)."""
-
     def finished(self, run, best):
         """A trial ended (completed, pruned, failed or interrupted)."""
-        latest = run.values.get(run.epoch)
         what = {"completed": f"completed: {self.metric} {shown_value(self.metric, run.value)}",
                 "pruned": f"pruned at epoch {run.epoch} ({self.metric} "
-                          f"{shown_value(self.metric, latest)})",
+                          f"{shown_value(self.metric, run.values.get(run.epoch))})",
                 "interrupted": f"interrupted at epoch {run.epoch}",
                 "failed": f"failed: {run.error}"}[run.outcome]
         line = f"trial {run.number} {what} in {run.seconds:.1f}s"
@@ -62,28 +54,23 @@ class PlainSweepDisplay:
             line += f"; best so far: trial {best.number}, {shown_value(self.metric, best.value)}"
         self.message(line)
 
-    def tick(self, runs):
-        """Called every poll with the running trials (redraws the live table)."""
+    def tick(self):
+        """Called every poll (the live table redraws; plain lines wait for events)."""
 
     def message(self, text):
         """A status line."""
         display.info(text)
-
-    def close(self):
-        """Stop drawing."""
 
 
 class LiveSweepDisplay(PlainSweepDisplay):
     """A rich Live table on stderr: running trials with their epoch, finished ones, the best."""
 
     def __init__(self, sweep):
-        from rich.live import Live
-
         super().__init__(sweep)
         self.console = display.PrintableConsole(stderr=True)  # params and errors escaped
         self.done, self.running, self.best = [], [], None
-        self.live = Live(console=self.console, refresh_per_second=4, transient=False)
-        self.last_draw = 0.0
+        # drawn from this thread only (on events and every poll): the runs change under it
+        self.live = Live(console=self.console, auto_refresh=False, get_renderable=self.render)
 
     def __enter__(self):
         super().__enter__()
@@ -92,31 +79,27 @@ class LiveSweepDisplay(PlainSweepDisplay):
 
     def started(self, run):
         self.running.append(run)
-        self.redraw()
+        self.tick()
 
     def finished(self, run, best):
         self.running = [r for r in self.running if r is not run]
         self.done.append(run)
         self.best = best
-        self.redraw()
+        self.tick()
 
-    def tick(self, runs):
-        if time.monotonic() - self.last_draw >= 0.25:
-            self.redraw()
+    def tick(self):
+        self.live.refresh()
 
     def message(self, text):
         self.console.print(text, highlight=False, markup=False)
 
-    def redraw(self):
-        from rich.table import Table
-
-        self.last_draw = time.monotonic()
-        table = Table(title=None, show_edge=False, pad_edge=False)
+    def render(self):
+        """The latest finished trials, all running ones and the best so far."""
+        table = Table(show_edge=False, pad_edge=False)
         for column in ("trial", "state", "params", self.metric, "epoch", "time"):
             table.add_column(column, justify="right" if column in ("trial", "epoch", "time")
                              else "left")
-        shown = self.done[-12:] + self.running  # the latest finished ones and all running
-        for run in shown:
+        for run in self.done[-12:] + self.running:
             value = run.value if run.outcome == "completed" else run.values.get(run.epoch)
             style = "bold green" if self.best is not None and run.number == self.best.number \
                 else "dim" if run.outcome in ("pruned", "failed", "interrupted") else None
@@ -126,37 +109,26 @@ class LiveSweepDisplay(PlainSweepDisplay):
         best = "none yet" if self.best is None else \
             f"trial {self.best.number}: {shown_value(self.metric, self.best.value)} " \
             f"({shown_params(self.best.params)})"
-        from rich.console import Group
-        from rich.text import Text
+        return Group(table, Text(printable(f"best so far: {best}")))
 
-        self.live.update(Group(table, Text(printable(f"best so far: {best}"))))
-
-    def close(self):
-        self.redraw()
+    def __exit__(self, *exc):
         self.live.stop()
-
-
-def sweep_display(sweep):
-    """A live table when stderr is a terminal, plain lines otherwise."""
-    return LiveSweepDisplay(sweep) if sys.stderr.isatty() else PlainSweepDisplay(sweep)
 
 
 def results_table(summary, sweep):
     """The study's trials, best first, on stdout (what the sweep found)."""
     metric = summary["metric"]
     records = summary["trial_records"]
-    reverse = summary["mode"] == "max"
-    done = sorted((r for r in records if r["value"] is not None),
-                  key=lambda r: r["value"], reverse=reverse)
-    rest = [r for r in records if r["value"] is None]
+    done = sorted((r for r in records if r["value"] is not None), key=lambda r: r["value"],
+                  reverse=summary["mode"] == "max")
     rows = [[r["number"], r["outcome"], shown_params(r["params"]),
              shown_value(metric, r["value"]), r["epochs"],
-             f"{r['time_s']:.1f}s" if r["time_s"] is not None else "-"] for r in done + rest]
+             "-" if r["time_s"] is None else f"{r['time_s']:.1f}s"]
+            for r in done + [r for r in records if r["value"] is None]]
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary["counts"].items()))
     display.table(f"sweep '{summary['study']}' ({counts}) in {summary['time_s']:.1f}s",
                   [">trial", "outcome", "params", f">{metric}", ">epochs", ">time"], rows)
     best = summary["best"]
     if best is not None:
-        display.results_console().print(
-            f"best: trial {best['number']}, {metric} {shown_value(metric, best['value'])}; "
-            f"config {best['config']}", highlight=False, markup=False)
+        display.say(display.results_console(), f"best: trial {best['number']}, {metric} "
+                    f"{shown_value(metric, best['value'])}; config {best['config']}")

@@ -1,10 +1,5 @@
-"""A sweep: its settings and search space, read from a sweep file or from `--search` options.
-
-The space is checked before any trial runs, with the config machinery itself: each
-distribution's extreme values (both ends of a range, every choice) are applied to the base
-config as overrides and validated, so a bad key path or a value the schema rejects is reported
-as `SWEEP_FILE:LINE: key.path: ...`, exactly like a mistake in a config file.
-"""
+"""A sweep's settings and search space, from a sweep file or `--search` options; each searched
+value's extremes are validated in the base config, so a mistake reads `FILE:LINE: key: ...`."""
 import copy
 import difflib
 import json
@@ -18,8 +13,8 @@ from simplegrad_cli.schema import Choice, Field
 from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
     read_yaml_file
 
-DISTRIBUTIONS = ("loguniform", "uniform", "int", "choice")
-_COUNT = {"minimum": 1, "maximum": 1_000_000}
+DISTRIBUTIONS = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
+                 "choice": "[32, 64, 128]"}  # kind -> an example, for messages
 
 _SEED = Field("int", "sampler seed; null = the config's seed", None, nullable=True)
 SAMPLERS = {
@@ -46,7 +41,8 @@ PRUNERS = {
 }
 SETTINGS = {
     "config": Field("string", "the base config (relative to the sweep file)"),
-    "trials": Field("int", "trials in the whole study (all workers together)", 20, **_COUNT),
+    "trials": Field("int", "trials in the whole study (all workers together)", 20, minimum=1,
+                    maximum=1_000_000),
     "metric": Field("string", "what to optimise; null = the config's train.metric", None,
                     choices=schema.METRICS, nullable=True),
     "mode": Field("string", "max or min; null = max for accuracies, min for losses", None,
@@ -118,23 +114,18 @@ class Sweep:
 
     def max_epochs(self):
         """The most epochs a trial can train (for Hyperband's largest bracket)."""
-        epochs = [self.trial_config({}).values["train"]["epochs"]]
-        epochs += [max(p.values) for p in self.params if p.path == ("train", "epochs")]
-        return max(epochs)
+        return max([self.trial_config({}).values["train"]["epochs"]] +
+                   [max(p.values) for p in self.params if p.path == ("train", "epochs")])
 
     def _where(self, path):
-        for param in self.params:
-            if param.path == path:
-                return param.where
-        return self.origins.get(path) or self.origins.get(("space", dotted(path)), self.file)
+        where = next((p.where for p in self.params if p.path == path), None)
+        return where or self.origins.get(path) or \
+            self.origins.get(("space", dotted(path)), self.file)
 
 
 def load_sweep(file, searches=(), sets=(), options=()):
-    """Read a sweep file (or a plain config plus `--search` options) into a validated Sweep.
-
-    searches: 'key.path=kind:args' strings; sets: --set overrides of the base config;
-    options: (origin, key, value) for command-line settings (--trials, --jobs...).
-    """
+    """A validated Sweep from a sweep file (or a plain config plus `searches`, 'key.path=
+    kind:args'); `sets` override the base config, `options` are (origin, key, value)."""
     file = str(file)
     data, origins = read_yaml_file(file)
     plain = not (isinstance(data, dict) and ("space" in data or "config" in data))
@@ -154,7 +145,10 @@ def load_sweep(file, searches=(), sets=(), options=()):
     params, fixed = [], {}
     for origin_key, key, value in entries:
         where = origins.get(origin_key, file) if origin_key else "--search"
-        path = _key_path(key, where)
+        if not isinstance(key, str):
+            raise ConfigError(f"a space key is a config key path such as optimizer.lr, got "
+                              f"{describe(key)}", where=where)
+        path, _ = parse_override(f"{key}=0", origin=where)  # checked like a --set key
         param = parse_distribution(path, value, where)
         if param is None:
             fixed[path] = value
@@ -174,12 +168,10 @@ def load_sweep(file, searches=(), sets=(), options=()):
         "max" if settings["metric"].endswith("accuracy") else "min")
     settings["study"] = settings["study"] or Path(file).stem
     settings["out"] = settings["out"] or f"sweeps/{settings['study']}"
-    if settings["sampler"]["name"] == "grid":
-        for param in params:
-            if param.kind != "choice":
-                raise ConfigError(f"sampler grid needs a choice list for every searched key, "
-                                  f"but this one is {param.kind}", where=param.where,
-                                  path=param.name)
+    for param in params:
+        if settings["sampler"]["name"] == "grid" and param.kind != "choice":
+            raise ConfigError(f"sampler grid needs a choice list for every searched key, but "
+                              f"this one is {param.kind}", where=param.where, path=param.name)
     pruner = settings["pruner"]
     if pruner["name"] == "threshold" and pruner["lower"] is None and pruner["upper"] is None:
         raise ConfigError("the threshold pruner needs lower or upper (or both)",
@@ -208,15 +200,6 @@ def _split_search(text):
     return key, {kind: values}
 
 
-def _key_path(key, where):
-    """A space key ('model.0.linear.out') as a key path tuple, checked like a --set key."""
-    if not isinstance(key, str):
-        raise ConfigError(f"a space key is a config key path such as optimizer.lr, got "
-                          f"{describe(key)}", where=where)
-    path, _ = parse_override(f"{key}=0", origin=where)
-    return path
-
-
 def _expected_kinds(kind):
     close = difflib.get_close_matches(str(kind), DISTRIBUTIONS, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
@@ -239,7 +222,7 @@ def parse_distribution(path, value, where):
         raise ConfigError(f"{kind}: {message}", where=where, path=name)
 
     if not isinstance(args, list) or not args:
-        fail(f"expected a list, e.g. {{{kind}: {_EXAMPLES[kind]}}}; got {describe(args)}")
+        fail(f"expected a list, e.g. {{{kind}: {DISTRIBUTIONS[kind]}}}; got {describe(args)}")
     if kind == "choice":
         for item in args:
             if isinstance(item, (dict, list)) or item is None:
@@ -260,14 +243,4 @@ def parse_distribution(path, value, where):
         fail(f"low must be below high, got [{low}, {high}]")
     if kind == "loguniform" and low <= 0:
         fail(f"bounds must be > 0 (a log scale), got [{low}, {high}]")
-    values = [low, high] if kind == "int" else [float(low), float(high)]
-    return Param(path, kind, values, where)
-
-
-_EXAMPLES = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
-             "choice": "[32, 64, 128]"}
-
-
-def grid_size(sweep):
-    """Number of points of a grid sweep (the product of the choice list lengths)."""
-    return math.prod(len(param.values) for param in sweep.params)
+    return Param(path, kind, [low, high] if kind == "int" else [float(low), float(high)], where)
