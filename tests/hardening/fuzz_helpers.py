@@ -8,9 +8,11 @@ EXAMPLES = int(os.environ.get("SIMPLEGRAD_FUZZ_EXAMPLES", "0"))  # > 0: a longer
 
 
 def fuzz(examples):
-    """Hypothesis settings for a fuzz test: `examples` examples (or $SIMPLEGRAD_FUZZ_EXAMPLES),
-    no deadline, no example database written into the repository."""
-    return settings(max_examples=EXAMPLES or examples, deadline=None, database=None,
+    """Hypothesis settings for a fuzz test: `examples` examples, the same ones every run (the
+    test command must not turn red by luck), or $SIMPLEGRAD_FUZZ_EXAMPLES random ones (a soak
+    run that explores); no deadline, no example database written into the repository."""
+    return settings(max_examples=EXAMPLES or examples, derandomize=not EXAMPLES, deadline=None,
+                    database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -204,7 +204,9 @@ def test_npy_headers_changed(workdir, original, data):
         def change(text):
             try:
                 header = ast.literal_eval(text)
-            except (ValueError, SyntaxError):  # already broken by an earlier text edit
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                header = None  # already broken by an earlier text edit
+            if not isinstance(header, dict):  # (or edited into a set, a tuple, a number)
                 return text[::-1]
             if field == "shape":
                 header["shape"] = data.draw(HEADER_SHAPES)
