@@ -1,9 +1,8 @@
 """Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
 
-First a shape-only pass walks the layers (no array allocated) to refuse a model too big to
-train. Then the model is built layer by layer with a dry forward pass of one sample through each layer, so
-a size that does not chain is reported at the layer's line in the config, and sizes left as
-null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
+A shape-only walk of the layers fills in null sizes (a linear's `in`) from the shape that
+arrives and refuses a model too big to train; then each layer is built and given a dry forward
+pass of one sample, so a size that does not chain is reported at the layer's line in the config.
 """
 import math
 import re
@@ -163,10 +162,6 @@ def load_datasets(cfg):
 
 
 # ---- model --------------------------------------------------------------------------------
-def _fail(cfg, path, message):
-    raise cfg.error(path, message)
-
-
 def _infer(cfg, path, name, args, shape):
     """Fill in null sizes from the per-sample input `shape`; check explicit ones against it."""
     args, need = dict(args), registry.LAYERS[name].input
@@ -175,31 +170,24 @@ def _infer(cfg, path, name, args, shape):
     if need.ndims and len(shape) not in need.ndims:
         hint = need.hint or ("set data.flatten: false so images keep their (channels, height, "
                              "width) shape" if cfg.values["data"]["flatten"] else "")
-        _fail(cfg, path, f"expects per-sample input of shape {need.text}, but gets shape "
-                         f"{shape}{'; ' + hint if hint else ''}")
-    if need.size:
-        size, key = shape[need.axis], need.size
-        if args[key] is None:
-            args[key] = size
-        elif args[key] != size:
-            _fail(cfg, path + (key,), f"is {args[key]} but the input to this layer has {size} "
-                                      f"(per-sample shape {shape}); set it to {size} or leave "
-                                      "it out to infer it")
-    if need.window:
-        _check_window(cfg, path, args, shape, need.pool)
+        cfg.fail(path, f"expects per-sample input of shape {need.text}, but gets shape "
+                       f"{shape}{'; ' + hint if hint else ''}")
+    key = need.size
+    if key and args[key] is None:
+        args[key] = shape[need.axis]
+    elif key and args[key] != shape[need.axis]:
+        size = shape[need.axis]
+        cfg.fail(path + (key,), f"is {args[key]} but the input to this layer has {size} "
+                                f"(per-sample shape {shape}); set it to {size} or leave it out "
+                                "to infer it")
+    for axis, size in zip(("height", "width"), shape[1:] if need.window else ()):
+        if size + 2 * args["padding"] < args["kernel_size"]:  # the kernel must fit
+            cfg.fail(path + ("kernel_size",), f"kernel_size {args['kernel_size']} is larger than "
+                     f"the input {axis} {size} (+ 2 x padding {args['padding']})")
+    if need.pool and args["padding"] * 2 > args["kernel_size"]:
+        cfg.fail(path + ("padding",), f"padding {args['padding']} must be at most half of "
+                                      f"kernel_size {args['kernel_size']}")
     return args
-
-
-def _check_window(cfg, path, args, shape, pool):
-    """A kernel must fit the (padded) height and width; pooling pads at most half a kernel."""
-    for axis, size in zip(("height", "width"), shape[1:]):
-        if size + 2 * args["padding"] < args["kernel_size"]:
-            _fail(cfg, path + ("kernel_size",), f"kernel_size {args['kernel_size']} is larger "
-                                                f"than the input {axis} {size} (+ 2 x padding "
-                                                f"{args['padding']})")
-    if pool and args["padding"] * 2 > args["kernel_size"]:
-        _fail(cfg, path + ("padding",), f"padding {args['padding']} must be at most half of "
-                                        f"kernel_size {args['kernel_size']}")
 
 
 def make_layer(name, args):
@@ -215,16 +203,10 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     of the config with every inferred size filled in (stored in checkpoints, so `eval` can
     rebuild the model without the data).
     """
-    check_model_memory(cfg, input_shape)  # before any weight is allocated
+    plan = check_model_memory(cfg, input_shape)  # before any weight is allocated
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
-    shape = tuple(input_shape)
-    modules, rows, layers = [], [], []
-    specs = cfg.values["model"]
-    for index, spec in enumerate(specs):
-        (name, args), = spec.items()
-        path = ("model", index, name)
-        args = _infer(cfg, path, name, args, shape)
-        columns = _window_columns(name, args, shape)
+    shape, modules, rows = tuple(input_shape), [], []
+    for index, (path, name, args, columns) in enumerate(plan):
         module = make_layer(name, args)
         module.eval()
         try:
@@ -232,16 +214,19 @@ def build_model(cfg, input_shape, num_classes, sample=None):
                 x = module(x)
         except Exception as error:  # any failure here means the shapes do not chain
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            _fail(cfg, path, f"does not fit its input of per-sample shape {shape}: {reason}")
+            cfg.fail(path, f"does not fit its input of per-sample shape {shape}: {reason}")
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
-            _fail(cfg, path, f"produces an unusable output of per-sample shape {shape}")
+            cfg.fail(path, f"produces an unusable output of per-sample shape {shape}")
         modules.append(module)
-        layers.append({name: args})
         rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
                              columns + math.prod(shape)))
-    _check_output(cfg, shape, num_classes, len(specs) - 1, layers[-1])
-    return nn.Sequential(modules), rows, layers
+    if shape != (num_classes,):  # every loss we offer needs one value per class
+        cfg.fail(path + (("out",) if name == "linear" else ()),
+                 f"the model outputs per-sample shape {shape}, but {cfg.values['loss']} on data "
+                 f"with {num_classes} classes needs ({num_classes},); end the model with a "
+                 f"layer of {num_classes} outputs")
+    return nn.Sequential(modules), rows, [{name: args} for _, name, args, _ in plan]
 
 
 def drop_single_last_batch(cfg, rows, train_samples):
@@ -256,9 +241,9 @@ def drop_single_last_batch(cfg, rows, train_samples):
         return False
     if batch == 1 or train_samples == 1:
         what = "data.batch_size is 1" if batch == 1 else "there is 1 training sample"
-        _fail(cfg, ("model", norms[0].index, norms[0].name),
-              f"needs at least 2 samples per batch while training (one value per channel "
-              f"per sample), but {what}")
+        cfg.fail(("model", norms[0].index, norms[0].name),
+                 f"needs at least 2 samples per batch while training (one value per channel "
+                 f"per sample), but {what}")
     return train_samples % batch == 1
 
 
@@ -270,33 +255,37 @@ def training_memory(rows, batch_size):
 
 
 def check_model_memory(cfg, input_shape):
-    """Walk the model's layers on shapes alone (no array is allocated) and refuse a model too
-    big to train before any of it is built: a layer over MAX_LAYER_PARAMETERS, or parameters
-    plus one batch's activations over the memory budget (named at the layer where the total
-    stops fitting)."""
+    """Walk the layers on shapes alone (no array is allocated), inferring their sizes, and refuse
+    a model too big to train before any of it is built: a layer over MAX_LAYER_PARAMETERS, or
+    parameters plus one batch's activations over the memory budget (named at the layer where
+    the total stops fitting). Returns the layers as (path, name, inferred args, columns)."""
     shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
-    totals, parameters, activations = [], 0, 0
+    plan, totals, parameters, activations = [], [], 0, 0
     for index, spec in enumerate(cfg.values["model"]):
         (name, args), = spec.items()
         path = ("model", index, name)
         args = _infer(cfg, path, name, args, shape)
         count = registry.LAYERS[name].parameters(args)
-        columns = _window_columns(name, args, shape)
+        need, columns = registry.LAYERS[name].input, 0
+        if need is not None and need.window:  # unfolded into C x k x k values per output pixel
+            columns = shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
         shape = output_shape(name, args, shape)
         parameters, activations = parameters + count, activations + columns + math.prod(shape)
         totals.append((path, count, parameters, activations))
+        plan.append((path, name, args, columns))
     whole = "" if len(totals) < 2 else f"; the whole model has {parameters:,} parameters"
     for path, count, parameters, activations in totals:
         if count > MAX_LAYER_PARAMETERS:
-            _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
-                             f"{MAX_LAYER_PARAMETERS:,}")
+            cfg.fail(path, f"this layer would have {count:,} parameters; the limit is "
+                           f"{MAX_LAYER_PARAMETERS:,}")
         kept = BYTES_PER_ACTIVATION * batch * activations
         try:
             check_fits(BYTES_PER_PARAMETER * parameters + kept, f"training the model up to "
                        f"this layer ({parameters:,} parameters; {format_bytes(kept)} of "
                        f"activations for data.batch_size {batch})")
         except MemoryLimitError as error:
-            _fail(cfg, path, f"{error}{whole if path != totals[-1][0] else ''}")
+            cfg.fail(path, f"{error}{whole if path != totals[-1][0] else ''}")
+    return plan
 
 
 def output_shape(name, args, shape):
@@ -316,26 +305,6 @@ def _window_output(args, shape):
     kernel, padding = args["kernel_size"], args["padding"]
     stride = args.get("stride") or kernel
     return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
-
-
-def _window_columns(name, args, shape):
-    """Values a conv or pooling layer unfolds one sample into (C x k x k per output pixel)."""
-    need = registry.LAYERS[name].input
-    if need is None or not need.window:
-        return 0
-    return shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
-
-
-def _check_output(cfg, shape, num_classes, last, last_layer):
-    """The model must end with one value per class for every loss we offer."""
-    if shape == (num_classes,):
-        return
-    (name, args), = last_layer.items()
-    path = ("model", last, name) + (("out",) if name == "linear" else ())
-    loss = cfg.values["loss"]
-    _fail(cfg, path, f"the model outputs per-sample shape {shape}, but {loss} on data with "
-                     f"{num_classes} classes needs ({num_classes},); end the model with a layer "
-                     f"of {num_classes} outputs")
 
 
 # ---- loss, optimizer, scheduler -------------------------------------------------------------
