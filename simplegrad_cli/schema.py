@@ -1,10 +1,7 @@
 """The config schema: every key, its type, default, allowed range and one line of docs.
 
-The model, loss, optimizer and scheduler keys are read from the registry (constructor
-signatures plus what the registry declares); the rest is written here. `config.py` validates
-against this schema, `json_schema()` turns it into the JSON Schema shipped as
-`config.schema.json`, and `docs_tables.py` into docs/config.md's tables (tests keep both in
-sync).
+Model, loss, optimizer and scheduler keys are read from the registry; the rest is written here.
+`config.py` validates against it; `json_schema()` and `docs_tables.py` render it.
 """
 import inspect
 import typing
@@ -48,10 +45,10 @@ class Choice:
 class LayerList:
     """The model: a list of layers, each `name` or `{name: {argument: value}}`."""
 
+    default, nullable = REQUIRED, False
+
     def __init__(self, doc, layers):
         self.doc, self.layers = doc, layers
-        self.default = REQUIRED
-        self.nullable = False
 
 
 _KINDS = {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}
@@ -97,11 +94,6 @@ def fields_of(entry):
     return fields
 
 
-def _size(doc, default=REQUIRED, nullable=False):
-    """A positive count such as a batch size."""
-    return Field("int", doc, default, minimum=1, maximum=MAX_SIZE, nullable=nullable)
-
-
 _WARMUP = Field("int", "epochs of linear warmup (from 0.1 x lr) before the schedule", 0,
                 minimum=0, maximum=100_000)
 
@@ -128,14 +120,15 @@ SCHEMA = Section("A simplegrad training run.", {
         "val_seed": Field("int", "seed of the train/validation split (separate from `seed`, so "
                           "a new training seed keeps the same validation set)", 0, minimum=0,
                           maximum=2**32 - 1),
-        "batch_size": _size("examples per optimisation step", 64),
+        "batch_size": Field("int", "examples per optimisation step", 64, minimum=1,
+                            maximum=MAX_SIZE),
         "shuffle": Field("bool", "reshuffle the training examples every epoch", True),
         "flatten": Field("bool", "flatten each example to a vector (images -> 784 values)",
                          False),
         "normalize": Field("numbers", "[mean, std]: features become (x - mean) / std; "
                            "null = unchanged", None, length=2, nullable=True),
-        "max_samples": _size("use only the first N examples of each split; null = all",
-                             None, nullable=True),
+        "max_samples": Field("int", "use only the first N examples of each split; null = all",
+                             None, minimum=1, maximum=MAX_SIZE, nullable=True),
         "options": Field("mapping", "extra options for the source (synthetic: n_samples, "
                          "noise, num_classes, seed; hub/files: image_column, label_column, "
                          "cache_dir)", {}),
@@ -231,12 +224,19 @@ def _field_schema(field):
 def _object_schema(doc, fields, extra=None):
     properties = dict(extra or {})
     properties.update({key: _any_schema(value) for key, value in fields.items()})
-    required = [key for key, value in fields.items() if value.default is REQUIRED]
+    required = list(extra or {}) + [key for key, value in fields.items()
+                                    if value.default is REQUIRED]
     out = {"description": doc, "type": "object", "properties": properties,
            "additionalProperties": False}
     if required:
         out["required"] = required
     return out
+
+
+def _optional(variants):
+    """The names whose every key has a default (so the name alone is a valid value)."""
+    return [name for name, fields in variants.items()
+            if all(field.default is not REQUIRED for field in fields.values())]
 
 
 def _any_schema(spec):
@@ -245,16 +245,11 @@ def _any_schema(spec):
     if isinstance(spec, Section):
         out = _object_schema(spec.doc, spec.fields)
     elif isinstance(spec, Choice):
-        shorthand = [name for name, fields in spec.variants.items()
-                     if all(f.default is not REQUIRED for f in fields.values())]
-        out = {"description": spec.doc, "oneOf": [{"enum": shorthand}] + [
+        out = {"description": spec.doc, "oneOf": [{"enum": _optional(spec.variants)}] + [
             _object_schema(f"{spec.doc} ({name})", fields,
                            {"name": {"const": name, "description": "which one"}})
-            | {"required": ["name"] + [k for k, v in fields.items() if v.default is REQUIRED]}
             for name, fields in spec.variants.items()]}
     else:
-        plain = [name for name, args in spec.layers.items()
-                 if all(arg.default is not REQUIRED for arg in args.values())]
         layer_objects = []
         for name, args in spec.layers.items():
             arguments = _object_schema(f"{name}: {registry.LAYERS[name].doc}", args) | {
@@ -262,7 +257,7 @@ def _any_schema(spec):
             layer_objects.append({"type": "object", "additionalProperties": False,
                                   "required": [name], "properties": {name: arguments}})
         out = {"description": spec.doc, "type": "array", "minItems": 1,
-               "items": {"oneOf": [{"enum": plain}] + layer_objects}}
+               "items": {"oneOf": [{"enum": _optional(spec.layers)}] + layer_objects}}
     if spec.nullable:
         out = {"description": out.pop("description"),
                "oneOf": [{"type": "null"}, out]}
