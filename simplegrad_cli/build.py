@@ -4,18 +4,19 @@ A shape-only walk of the layers fills in null sizes (a linear's `in`) from the s
 arrives and refuses a model too big to train; then each layer is built and given a dry forward
 pass of one sample, so a size that does not chain is reported at the layer's line in the config.
 """
+import logging
 import math
+import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
-from simplegrad import Tensor, nn, no_grad
-from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
+from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
+from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
-from simplegrad_cli.errors import ConfigError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
@@ -50,8 +51,6 @@ class LayerRow:
 def load_split(cfg, split, source=None):
     """Load one split of the configured source (or of `source`, then without the config's
     source-specific data.options), preprocessed as the config says."""
-    from simplegrad import data
-
     d = cfg.values["data"]
     options = dict(d["options"]) if source is None else {}
     explicit, source = source is not None, source or d["source"]
@@ -64,13 +63,21 @@ def load_split(cfg, split, source=None):
         if explicit:
             raise DataError(error, where="--data") from None
         path = ("data", "options") if "option" in str(error) else ("data", "source")
-        named = [key for key, value in d["options"].items()
-                 if key in str(error) or _quoted_in(value, str(error))]
+        named = [key for key, value in d["options"].items() if key in str(error) or any(
+            f"'{v}'" in str(error) for v in (value if isinstance(value, list) else [value])
+            if isinstance(v, str))]
         if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
         raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
                         path=".".join(path)) from None
-    return preprocess(cfg, dataset)
+    x, y, cut = dataset.x, dataset.y, d["max_samples"]
+    if cut is not None and cut < len(y):
+        x, y = x[:cut], y[:cut]
+    x = transform_features(cfg, x)
+    if x is dataset.x and y is dataset.y:
+        return dataset
+    return data.ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
+                             class_names=dataset.class_names)
 
 
 def _with_fixes(error, training_split):
@@ -90,37 +97,13 @@ def _with_fixes(error, training_split):
     return message
 
 
-def _quoted_in(value, text):
-    """Whether an option's value (or one of its items) appears quoted in an error message."""
-    values = value if isinstance(value, list) else [value]
-    return any(isinstance(v, str) and f"'{v}'" in text for v in values)
-
-
 def _quiet_hub_logs():
     """Keep huggingface_hub's and datasets' warnings and error logs off stderr: a failure
     ends in one DataError line, which says it all."""
-    import logging
-    import os
-
     for variable in ("HF_HUB_VERBOSITY", "DATASETS_VERBOSITY"):  # read when they are imported
         os.environ.setdefault(variable, "critical")
     for name in ("huggingface_hub", "datasets"):  # in case they already were
         logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def preprocess(cfg, dataset):
-    """Apply data.max_samples, data.flatten and data.normalize to a loaded ArrayDataset."""
-    from simplegrad.data import ArrayDataset
-
-    d = cfg.values["data"]
-    x, y = dataset.x, dataset.y
-    if d["max_samples"] is not None and d["max_samples"] < len(y):
-        x, y = x[:d["max_samples"]], y[:d["max_samples"]]
-    x = transform_features(cfg, x)
-    if x is dataset.x and y is dataset.y:
-        return dataset
-    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
-                        class_names=dataset.class_names)
 
 
 def transform_features(cfg, x):
@@ -134,10 +117,9 @@ def transform_features(cfg, x):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             normalised = (x - np.float32(mean)) / np.float32(std)
         if not np.isfinite(normalised).all() and np.isfinite(x).all():
-            raise ConfigError(f"[mean, std] = {d['normalize']} turns finite features into "
-                              "inf or NaN (beyond float32); expected a mean and std of the "
-                              "order of the data", where=cfg.where(("data", "normalize")),
-                              path="data.normalize")
+            cfg.fail(("data", "normalize"), f"[mean, std] = {d['normalize']} turns finite "
+                     "features into inf or NaN (beyond float32); expected a mean and std of the "
+                     "order of the data")
         x = normalised
     return x
 
@@ -145,18 +127,15 @@ def transform_features(cfg, x):
 def load_datasets(cfg):
     """The training split, cut into train/validation by data.val_fraction and data.val_seed."""
     d = cfg.values["data"]
-    train = load_split(cfg, d["split"])
-    val = None
+    train, val, where = load_split(cfg, d["split"]), None, cfg.where(("data", "val_fraction"))
     if d["val_fraction"] > 0:
         if len(train) < 2:
             raise DataError(f"the '{d['split']}' split has {len(train)} sample(s); cannot hold "
-                            "out a validation set", where=cfg.where(("data", "val_fraction")),
-                            path="data.val_fraction")
+                            "out a validation set", where=where, path="data.val_fraction")
         try:
             train, val = train.split(d["val_fraction"], seed=d["val_seed"])
         except DataError as error:
-            raise DataError(error, where=cfg.where(("data", "val_fraction")),
-                            path="data.val_fraction") from None
+            raise DataError(error, where=where, path="data.val_fraction") from None
     return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),
                     getattr(train, "class_names", None))
 
