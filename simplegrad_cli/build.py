@@ -176,15 +176,11 @@ def make_layer(name, args):
 
 
 def build_model(cfg, input_shape, num_classes, sample=None):
-    """Build the Sequential model, checking each layer with a dry forward pass.
-
-    Returns (model, rows, layers): `rows` is the model summary; `layers` is the model section
-    of the config with every inferred size filled in (stored in checkpoints, so `eval` can
-    rebuild the model without the data).
-    """
+    """(model, summary rows, the config's layers with inferred sizes filled in: checkpoints
+    store them, so `eval` rebuilds the model without the data), each layer given a dry run."""
     plan = check_model_memory(cfg, input_shape)  # before any weight is allocated
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
-    shape, modules, rows = tuple(input_shape), [], []
+    shape, rows = tuple(input_shape), []
     for index, (path, name, args, columns) in enumerate(plan):
         module = make_layer(name, args)
         module.eval()
@@ -197,7 +193,6 @@ def build_model(cfg, input_shape, num_classes, sample=None):
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
             cfg.fail(path, f"produces an unusable output of per-sample shape {shape}")
-        modules.append(module)
         rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
                              columns + math.prod(shape)))
     if shape != (num_classes,):  # every loss we offer needs one value per class
@@ -205,14 +200,13 @@ def build_model(cfg, input_shape, num_classes, sample=None):
                  f"the model outputs per-sample shape {shape}, but {cfg.values['loss']} on data "
                  f"with {num_classes} classes needs ({num_classes},); end the model with a "
                  f"layer of {num_classes} outputs")
-    return nn.Sequential(modules), rows, [{name: args} for _, name, args, _ in plan]
+    model = nn.Sequential([row.module for row in rows])
+    return model, rows, [{name: args} for _, name, args, _ in plan]
 
 
 def drop_single_last_batch(cfg, rows, train_samples):
-    """Whether training drops a last batch of one sample: batch statistics of one value per
-    channel are undefined, so with such a batch norm layer that batch is skipped (one sample
-    per epoch goes unused, a different one each epoch when shuffled). Fails if every batch
-    would have one sample."""
+    """Whether training skips a last batch of one sample, as a batch norm layer with one value
+    per channel cannot take it (fails if every batch has one sample)."""
     batch = cfg.values["data"]["batch_size"]
     norms = [r for r in rows if r.name.startswith("batch_norm") and
              math.prod(r.output_shape[1:]) == 1]
@@ -234,10 +228,8 @@ def training_memory(rows, batch_size):
 
 
 def check_model_memory(cfg, input_shape):
-    """Walk the layers on shapes alone (no array is allocated), inferring their sizes, and refuse
-    a model too big to train before any of it is built: a layer over MAX_LAYER_PARAMETERS, or
-    parameters plus one batch's activations over the memory budget (named at the layer where
-    the total stops fitting). Returns the layers as (path, name, inferred args, columns)."""
+    """Walk the layers on shapes alone, inferring sizes, and refuse a model too big to train
+    before any of it is built; returns the layers as (path, name, inferred args, columns)."""
     shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
     plan, totals, parameters, activations = [], [], 0, 0
     for index, spec in enumerate(cfg.values["model"]):

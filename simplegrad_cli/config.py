@@ -88,15 +88,14 @@ def _type_hint(kind, value):
 
 # The types of the hub/local source options (the synthetic ones are checked by their source);
 # a list where a name belongs once reached `datasets` as "unhashable type: 'list'".
-_OPTION_CHECKS = {
-    "a string": lambda v: isinstance(v, str) and v.strip() != "",
-    "true or false": lambda v: isinstance(v, bool),
-    "a column name or a list of them": lambda v: (isinstance(v, str) and v.strip() != "") or (
-        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v)),
+_NAME = ("a string", lambda v: isinstance(v, str) and v.strip() != "")
+_OPTION_TYPES = {
+    **dict.fromkeys(["config_name", "revision", "image_column", "label_column", "cache_dir",
+                     "hf_cache_dir"], _NAME),
+    "use_cache": ("true or false", lambda v: isinstance(v, bool)),
+    "feature_columns": ("a column name or a list of them", lambda v: _NAME[1](v) or (
+        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v))),
 }
-_OPTION_KINDS = {**dict.fromkeys(["config_name", "revision", "image_column", "label_column",
-                                  "cache_dir", "hf_cache_dir"], "a string"),
-                 "use_cache": "true or false", "feature_columns": "a column name or a list of them"}
 
 
 class Config:
@@ -132,15 +131,13 @@ class Config:
         checks = {Field: self.field, Choice: self.choice, LayerList: self.layers}
         return checks[type(spec)](spec, value, path)
 
-    def mapping(self, fields, value, path, what="keys", extra=()):
+    def mapping(self, fields, value, path, what="keys"):
         """A mapping with the given fields: unknown keys and missing required keys are errors."""
         if not isinstance(value, dict):
             self.fail(path, f"expected a mapping with {what} {', '.join(fields) or '(none)'},"
                             f" got {describe(value)}")
         out = {}
         for key, item in value.items():
-            if key in extra:
-                continue
             if key not in fields:
                 self.fail(path + (key,), f"unknown key '{key}'; " + (
                     suggest(key, fields) if fields else f"{dotted(path)} takes no arguments"))
@@ -202,13 +199,13 @@ class Config:
             self.fail(path + ("name",), f"unknown name '{name}'; "
                                         f"{suggest(name, spec.variants, list_all=True)}")
         fields = spec.variants[name]
-        for key in value:
-            if key != "name" and key not in fields:
-                owners = [other for other, f in spec.variants.items() if key in f]
-                also = f" ('{key}' is a setting of {', '.join(owners)})" if owners else ""
-                self.fail(path + (key,), f"unknown key '{key}' for {name}; "
-                                         f"{suggest(key, fields)}{also}")
-        return {"name": name, **self.mapping(fields, value, path, extra=("name",))}
+        settings = {key: item for key, item in value.items() if key != "name"}
+        for key in [key for key in settings if key not in fields]:  # first in the file first
+            owners = [other for other, f in spec.variants.items() if key in f]
+            also = f" ('{key}' is a setting of {', '.join(owners)})" if owners else ""
+            self.fail(path + (key,), f"unknown key '{key}' for {name}; "
+                                     f"{suggest(key, fields)}{also}")
+        return {"name": name, **self.mapping(fields, settings, path)}
 
     def layers(self, spec, value, path):
         """The model list: each item is `name` or `{name: {arguments}}`."""
@@ -256,10 +253,10 @@ class Config:
                                 f"(next to data.options)")
             if key not in known:
                 self.fail(path, f"unknown source option '{key}'; {suggest(key, known)}")
-            kind = _OPTION_KINDS.get(key)
-            if kind is not None and value is not None and not _OPTION_CHECKS[kind](value):
+            expected, ok = _OPTION_TYPES.get(key, (None, None))
+            if ok is not None and value is not None and not ok(value):
                 shown = f" {str(value)[:60]}" if isinstance(value, list) and value else ""
-                self.fail(path, f"expected {kind}, got {describe(value)}{shown}")
+                self.fail(path, f"expected {expected}, got {describe(value)}{shown}")
 
     def cross_checks(self):
         """Rules that involve more than one key."""

@@ -18,14 +18,9 @@ class Field:
 
     def __init__(self, kind, doc, default=REQUIRED, *, minimum=None, maximum=None,
                  exclusive_minimum=False, choices=None, nullable=False, length=None):
-        self.kind = kind  # "int", "number", "bool", "string", "numbers" or "mapping"
-        self.doc = doc
-        self.default = default
-        self.minimum, self.maximum = minimum, maximum
-        self.exclusive_minimum = exclusive_minimum
-        self.choices = choices
-        self.nullable = nullable
-        self.length = length  # for "numbers": the exact list length
+        self.kind, self.doc, self.default = kind, doc, default  # kind: a key of _JSON_TYPES
+        self.minimum, self.maximum, self.exclusive_minimum = minimum, maximum, exclusive_minimum
+        self.choices, self.nullable, self.length = choices, nullable, length  # length: "numbers"
 
 
 class Section:
@@ -63,15 +58,6 @@ def _kind(annotation):
     return _KINDS[typing.get_origin(first) or first], length, type(None) in members
 
 
-def _as_kind(kind, default):
-    """A signature default in the config's type: 0 -> 0.0 for numbers, tuples -> lists."""
-    if default is None or default is REQUIRED:
-        return default
-    if kind == "numbers":
-        return [float(value) for value in default]
-    return float(default) if kind == "number" else default
-
-
 def fields_of(entry):
     """The config keys of a registry entry, in signature order: kinds and defaults read from
     its constructor's signature, docs and ranges (and any config default) from the entry."""
@@ -86,9 +72,11 @@ def fields_of(entry):
         arg = entry.args[keys[name]]
         kind, length, nullable = _kind(parameter.annotation)
         declared = dict(arg.field)
-        signature_default = REQUIRED if parameter.default is parameter.empty else \
-            parameter.default
-        default = _as_kind(kind, declared.pop("default", signature_default))
+        default = declared.pop("default", parameter.default)
+        if default is parameter.empty:
+            default = REQUIRED
+        elif default is not None and kind in ("number", "numbers"):  # 0 -> 0.0, tuples -> lists
+            default = [float(v) for v in default] if kind == "numbers" else float(default)
         fields[keys[name]] = Field(kind, arg.doc, default, length=length,
                                    nullable=nullable or default is None, **declared)
     return fields
@@ -200,10 +188,12 @@ def config_keys():
 
 
 # ---- JSON Schema ------------------------------------------------------------------------
+_JSON_TYPES = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
+               "mapping": "object", "numbers": "array"}
+
+
 def _field_schema(field):
-    types = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
-             "mapping": "object", "numbers": "array"}
-    out = {"description": field.doc, "type": types[field.kind]}
+    out = {"description": field.doc, "type": _JSON_TYPES[field.kind]}
     low = "exclusiveMinimum" if field.exclusive_minimum else "minimum"
     bounds = {key: value for key, value in [(low, field.minimum), ("maximum", field.maximum)]
               if value is not None}
@@ -222,15 +212,12 @@ def _field_schema(field):
 
 
 def _object_schema(doc, fields, extra=None):
-    properties = dict(extra or {})
-    properties.update({key: _any_schema(value) for key, value in fields.items()})
-    required = list(extra or {}) + [key for key, value in fields.items()
-                                    if value.default is REQUIRED]
-    out = {"description": doc, "type": "object", "properties": properties,
-           "additionalProperties": False}
-    if required:
-        out["required"] = required
-    return out
+    """A mapping of `fields` (and the `extra` properties, all required), nothing else."""
+    required = list(extra or {}) + [key for key, spec in fields.items()
+                                    if spec.default is REQUIRED]
+    properties = {**(extra or {}), **{key: _any_schema(spec) for key, spec in fields.items()}}
+    return {"description": doc, "type": "object", "properties": properties,
+            "additionalProperties": False} | ({"required": required} if required else {})
 
 
 def _optional(variants):
@@ -250,26 +237,21 @@ def _any_schema(spec):
                            {"name": {"const": name, "description": "which one"}})
             for name, fields in spec.variants.items()]}
     else:
-        layer_objects = []
-        for name, args in spec.layers.items():
-            arguments = _object_schema(f"{name}: {registry.LAYERS[name].doc}", args) | {
-                "type": ["object", "null"]}
-            layer_objects.append({"type": "object", "additionalProperties": False,
-                                  "required": [name], "properties": {name: arguments}})
+        layers = [{"type": "object", "additionalProperties": False, "required": [name],
+                   "properties": {name: _object_schema(f"{name}: {registry.LAYERS[name].doc}",
+                                                       args) | {"type": ["object", "null"]}}}
+                  for name, args in spec.layers.items()]
         out = {"description": spec.doc, "type": "array", "minItems": 1,
-               "items": {"oneOf": [{"enum": _optional(spec.layers)}] + layer_objects}}
+               "items": {"oneOf": [{"enum": _optional(spec.layers)}] + layers}}
     if spec.nullable:
-        out = {"description": out.pop("description"),
-               "oneOf": [{"type": "null"}, out]}
+        out = {"description": out.pop("description"), "oneOf": [{"type": "null"}, out]}
     return out
 
 
 def json_schema():
     """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-           "title": "simplegrad config"}
-    out.update(_any_schema(SCHEMA))
-    return out
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "simplegrad config", **_any_schema(SCHEMA)}
 
 
 # Regenerate the shipped file: python -m simplegrad_cli.schema > simplegrad_cli/config.schema.json
