@@ -46,10 +46,6 @@ def suggest(word, valid, list_all=False):
     return f"did you mean '{guess}'?" + (f" (valid: {listing})" if list_all else "")
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _range_text(field):
     """'>= 1', 'in (0, 10]' ... the allowed range of a numeric field in words."""
     low, high = field.minimum, field.maximum
@@ -159,7 +155,8 @@ class Config:
             self.fail(path, f"expected {expectation(field)}, got {describe(value)}"
                             + _type_hint(kind, value))
         if kind == "numbers":
-            if len(value) != field.length or not all(_is_number(v) for v in value):
+            if len(value) != field.length or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 self.fail(path, f"expected {expectation(field)}, got {value!r}")
             for index, item in enumerate(value):
                 self.number_range(field, item, path + (index,))
@@ -240,10 +237,12 @@ class Config:
                                            what="arguments")})
         return out
 
-    def source_options(self, data):
-        """data.options keys must be source options (those of another kind of source are
-        ignored, so --set data.source can switch sources); a data.* key put there
-        (val_fraction, flatten...) would silently apply twice, so it is sent where it goes."""
+    def cross_checks(self):
+        """Rules that involve more than one key."""
+        values, data = self.values, self.values["data"]
+        # data.options keys must be source options (those of another kind of source are
+        # ignored, so --set data.source can switch sources); a data.* key put there
+        # (val_fraction, flatten...) would silently apply twice, so it is sent where it goes.
         section = schema.SCHEMA.fields["data"].fields
         known = sorted(set(sources.OPTIONS) - set(section))
         for key, value in data["options"].items():
@@ -257,19 +256,13 @@ class Config:
             if ok is not None and value is not None and not ok(value):
                 shown = f" {str(value)[:60]}" if isinstance(value, list) and value else ""
                 self.fail(path, f"expected {expected}, got {describe(value)}{shown}")
-
-    def cross_checks(self):
-        """Rules that involve more than one key."""
-        values = self.values
-        self.source_options(values["data"])
         optimizer = values["optimizer"]
         if optimizer.get("nesterov") and optimizer["momentum"] == 0:
             self.fail(("optimizer", "nesterov"), "Nesterov momentum needs optimizer.momentum > 0")
-        normalize = values["data"]["normalize"]
-        if normalize is not None and normalize[1] == 0:
+        if data["normalize"] is not None and data["normalize"][1] == 0:
             self.fail(("data", "normalize", 1), "the std must not be 0; expected [mean, std]")
         metric = values["train"]["metric"]
-        if metric.startswith("val_") and values["data"]["val_fraction"] == 0:
+        if metric.startswith("val_") and data["val_fraction"] == 0:
             explicit_metric = ("train", "metric") in self.origins
             self.fail(("train", "metric") if explicit_metric else ("data", "val_fraction"),
                       f"train.metric is {metric} but data.val_fraction is 0, so there is no "

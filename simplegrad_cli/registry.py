@@ -137,9 +137,8 @@ LOSSES = {
                                             "labels"),
     "mse": Entry(F.mse_loss, "mean squared error between the outputs and one-hot labels",
                  one_hot=True),
-    "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary "
-                                  "cross-entropy per output against one-hot labels (multi-label "
-                                  "style)",
+    "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary cross-"
+                                  "entropy per output against one-hot labels (multi-label style)",
                                   one_hot=True),
 }
 
