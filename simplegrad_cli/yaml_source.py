@@ -24,6 +24,7 @@ _SCALAR_TAGS = {f"tag:yaml.org,2002:{name}": kind for name, kind in [
     ("str", "a string"), ("int", "an integer"), ("float", "a number"),
     ("bool", "true or false"), ("null", "null")]}
 
+
 class StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema scalars only (no yes/no booleans, no dates)."""
 
