@@ -113,14 +113,13 @@ LAYERS = {
     "softplus": Entry(nn.Softplus, "`log(1 + exp(beta * x)) / beta`, a smooth `relu`",
                       {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
                        "threshold": Arg("where `beta * x > threshold` the output is `x` itself")}),
-    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`",
-                        {"negative_slope": Arg("slope for negative inputs", minimum=0,
-                                               maximum=1)}),
+    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
+        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
     "softmax": Entry(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                  "which includes it", hide=("dim", "axis")),
-    "dropout": Entry(nn.Dropout, "zeroes activations while training only",
-                     {"p": Arg("probability of zeroing each activation while training",
-                               minimum=0, maximum=0.999)}),
+    "dropout": Entry(nn.Dropout, "zeroes activations while training only", {
+        "p": Arg("probability of zeroing each activation while training", minimum=0,
+                 maximum=0.999)}),
     "layer_norm": Entry(nn.LayerNorm, "normalises over the last axis",
                         {"normalized_shape": _size("size of the last axis", inferred=True),
                          "eps": _EPS}, hide=("elementwise_affine",),

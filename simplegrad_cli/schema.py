@@ -99,8 +99,7 @@ SCHEMA = Section("A simplegrad training run.", {
     "data": Section("Where the examples come from and how they are batched.", {
         "source": Field("string", "`synthetic:NAME`, a Hugging Face hub id (e.g. ylecun/mnist) "
                         "or a local path"),
-        "split": Field("string", "split to train on (the validation set is cut from it)",
-                       "train"),
+        "split": Field("string", "split to train on (the validation set is cut from it)", "train"),
         "test_split": Field("string", "split `simplegrad eval` uses; null = none", "test",
                             nullable=True),
         "val_fraction": Field("number", "fraction of the training split held out for "
@@ -111,8 +110,7 @@ SCHEMA = Section("A simplegrad training run.", {
         "batch_size": Field("int", "examples per optimisation step", 64, minimum=1,
                             maximum=MAX_SIZE),
         "shuffle": Field("bool", "reshuffle the training examples every epoch", True),
-        "flatten": Field("bool", "flatten each example to a vector (images -> 784 values)",
-                         False),
+        "flatten": Field("bool", "flatten each example to a vector (images -> 784 values)", False),
         "normalize": Field("numbers", "[mean, std]: features become (x - mean) / std; "
                            "null = unchanged", None, length=2, nullable=True),
         "max_samples": Field("int", "use only the first N examples of each split; null = all",
@@ -128,8 +126,7 @@ SCHEMA = Section("A simplegrad training run.", {
     "scheduler": Choice("Optional learning-rate schedule, stepped once per epoch.", SCHEDULERS,
                         default=None, nullable=True),
     "train": Section("The training loop and where its outputs go.", {
-        "epochs": Field("int", "passes over the training data", 10, minimum=1,
-                        maximum=100_000),
+        "epochs": Field("int", "passes over the training data", 10, minimum=1, maximum=100_000),
         "eval_every": Field("int", "validate every N epochs (and always after the last)", 1,
                             minimum=1, maximum=100_000),
         "log_every": Field("int", "write a step record to metrics.jsonl every N steps", 50,
@@ -140,10 +137,9 @@ SCHEMA = Section("A simplegrad training run.", {
                         "val_accuracy", choices=METRICS),
         "patience": Field("int", "stop after N evaluations without improvement; null = never",
                           None, minimum=1, maximum=100_000, nullable=True),
-        "out": Field("string", "run folder; null = runs/<config file name>", None,
-                     nullable=True),
+        "out": Field("string", "run folder; null = runs/<config file name>", None, nullable=True),
     }, default={}),
-}, default=REQUIRED)
+})
 
 _FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
 
@@ -155,13 +151,11 @@ ALIASES = {
     **{argument.lower(): key for family in _FAMILIES for entry in family.values()
        for key, argument in entry.rename.items()},
     "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
-    "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d",
-    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy",
-    "crossentropy": "cross_entropy", "nll": "cross_entropy", "bce": "binary_cross_entropy",
-    "epoch": "epochs",
-    "batch": "batch_size", "kernel": "kernel_size", "dataset": "source", "path": "source",
-    "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
-    "early_stopping": "patience",
+    "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d", "batchnorm": "batch_norm1d",
+    "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
+    "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs", "batch": "batch_size",
+    "kernel": "kernel_size", "dataset": "source", "path": "source", "clip": "grad_clip",
+    "max_norm": "grad_clip", "output": "out", "out_dir": "out", "early_stopping": "patience",
 }
 
 
