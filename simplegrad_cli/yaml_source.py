@@ -204,23 +204,21 @@ def parse_override(text, origin="--set"):
 def _child(container, part, path_so_far, origin, last):
     """Index a dict or list by one path segment, explaining what went wrong if impossible."""
     where = dotted(path_so_far) or "the config"
-    if isinstance(container, dict):
-        if isinstance(part, int):
-            raise ConfigError(f"{where} is a mapping; expected a key name, not {part}",
-                              where=origin)
+    if isinstance(container, dict) and not isinstance(part, int):
         return part
-    if isinstance(container, list):
-        if not isinstance(part, int):
-            raise ConfigError(f"{where} is a list; expected an index 0..{len(container) - 1}"
-                              f", not '{part}'", where=origin)
+    if isinstance(container, list) and isinstance(part, int):
         size = len(container)
         index = part + size if part < 0 else part
-        if not (0 <= index < size or (last and index == size)):
-            raise ConfigError(f"{where} has {size} items; index {part} is out of range",
-                              where=origin)
-        return index
-    raise ConfigError(f"{where} is a single value, not a section; cannot set a key inside it",
-                      where=origin)
+        if 0 <= index < size or (last and index == size):
+            return index
+        problem = f"{where} has {size} items; index {part} is out of range"
+    elif isinstance(container, dict):
+        problem = f"{where} is a mapping; expected a key name, not {part}"
+    elif isinstance(container, list):
+        problem = f"{where} is a list; expected an index 0..{len(container) - 1}, not '{part}'"
+    else:
+        problem = f"{where} is a single value, not a section; cannot set a key inside it"
+    raise ConfigError(problem, where=origin)
 
 
 def apply_override(data, origins, path, value, origin="--set"):
@@ -232,20 +230,19 @@ def apply_override(data, origins, path, value, origin="--set"):
         key = _child(node, part, path[:depth], origin, last)
         resolved += (key,)  # a negative list index as its positive equivalent
         if last:
-            if isinstance(node, list) and key == len(node):
-                node.append(value)
-            else:
-                node[key] = value
             break
         current = node[key] if (isinstance(node, list) or key in node) else None
         if current is None:  # `scheduler: null` or a missing section: start a new mapping
-            current = node[key] = {}
+            node[key] = {}
         elif isinstance(current, str) and isinstance(node, list):
-            current = node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
-        node = current
+            node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
+        node = node[key]
+    if isinstance(node, list) and key == len(node):
+        node.append(value)
+    else:
+        node[key] = value
     for key in [k for k in origins if k[:len(resolved)] == resolved]:
         del origins[key]
     for depth in range(1, len(resolved) + 1):  # sections the override created come from it too
         origins.setdefault(resolved[:depth], origin)
     return data
-
