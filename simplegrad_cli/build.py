@@ -63,9 +63,8 @@ def load_split(cfg, split, source=None):
         if explicit:
             raise DataError(error, where="--data") from None
         path = ("data", "options") if "option" in str(error) else ("data", "source")
-        named = [key for key, value in d["options"].items() if key in str(error) or any(
-            f"'{v}'" in str(error) for v in (value if isinstance(value, list) else [value])
-            if isinstance(v, str))]
+        named = [key for key, value in d["options"].items()
+                 if key in str(error) or _quoted_in(value, str(error))]
         if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
             path = ("data", "options", named[0])
         raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
@@ -95,6 +94,12 @@ def _with_fixes(error, training_split):
         return (f"{message}; to train on it, add --set data.split={only[1]} --set "
                 "data.val_fraction=0.2")
     return message
+
+
+def _quoted_in(value, text):
+    """Whether an option's value (or one of its items) appears quoted in an error message."""
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and f"'{v}'" in text for v in values)
 
 
 def _quiet_hub_logs():
@@ -305,6 +310,4 @@ def make_scheduler(cfg, optimizer):
     if kwargs.get("T_max", 1) is None:  # cosine over the epochs after the warmup
         kwargs["T_max"] = max(1, cfg.values["train"]["epochs"] - warmup)
     main = entry.builds(optimizer, **kwargs)
-    if warmup:
-        return lr_scheduler.LinearWarmup(optimizer, warmup, after=main)
-    return main
+    return lr_scheduler.LinearWarmup(optimizer, warmup, after=main) if warmup else main

@@ -233,8 +233,7 @@ class Config:
                 takes = ", ".join(arg_spec) or "none"
                 self.fail(here + (name,), f"expected a mapping of arguments ({takes}), "
                                           f"got {describe(args)}")
-            out.append({name: self.mapping(arg_spec, args, here + (name,),
-                                           what="arguments")})
+            out.append({name: self.mapping(arg_spec, args, here + (name,), what="arguments")})
         return out
 
     def cross_checks(self):

@@ -2,7 +2,8 @@
 
 Types, defaults and keys come from the constructors' signatures (`schema.py` reads them); an
 entry declares only what a signature cannot say: docs, ranges, config names (`in` -> `in_dim`),
-hidden arguments, and for a layer how the incoming shape fills in its sizes.
+hidden arguments, and for a layer how the incoming shape fills in its sizes. A new layer is its
+class plus one line here: validation, JSON Schema, docs, parameter counts and gradcheck follow.
 """
 from simplegrad import nn, optim
 from simplegrad.nn import functional as F
