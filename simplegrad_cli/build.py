@@ -1,22 +1,22 @@
 """Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
 
-First a shape-only pass walks the layers (no array allocated) to refuse a model too big to
-train. Then the model is built layer by layer with a dry forward pass of one sample through each layer, so
-a size that does not chain is reported at the layer's line in the config, and sizes left as
-null (a linear's `in`, a conv's input channels) are filled in from the shape that arrives.
+A shape-only walk of the layers fills in null sizes (a linear's `in`) from the shape that
+arrives and refuses a model too big to train; then each layer is built and given a dry forward
+pass of one sample, so a size that does not chain is reported at the layer's line in the config.
 """
+import logging
 import math
+import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
-from simplegrad import Tensor, nn, no_grad
-from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
+from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
+from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
-from simplegrad_cli.errors import ConfigError
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
@@ -51,8 +51,6 @@ class LayerRow:
 def load_split(cfg, split, source=None):
     """Load one split of the configured source (or of `source`, then without the config's
     source-specific data.options), preprocessed as the config says."""
-    from simplegrad import data
-
     d = cfg.values["data"]
     options = dict(d["options"]) if source is None else {}
     explicit, source = source is not None, source or d["source"]
@@ -71,7 +69,14 @@ def load_split(cfg, split, source=None):
             path = ("data", "options", named[0])
         raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
                         path=".".join(path)) from None
-    return preprocess(cfg, dataset)
+    x, y, cut = dataset.x, dataset.y, d["max_samples"]
+    if cut is not None and cut < len(y):
+        x, y = x[:cut], y[:cut]
+    x = transform_features(cfg, x)
+    if x is dataset.x and y is dataset.y:
+        return dataset
+    return data.ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
+                             class_names=dataset.class_names)
 
 
 def _with_fixes(error, training_split):
@@ -100,28 +105,10 @@ def _quoted_in(value, text):
 def _quiet_hub_logs():
     """Keep huggingface_hub's and datasets' warnings and error logs off stderr: a failure
     ends in one DataError line, which says it all."""
-    import logging
-    import os
-
     for variable in ("HF_HUB_VERBOSITY", "DATASETS_VERBOSITY"):  # read when they are imported
         os.environ.setdefault(variable, "critical")
     for name in ("huggingface_hub", "datasets"):  # in case they already were
         logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def preprocess(cfg, dataset):
-    """Apply data.max_samples, data.flatten and data.normalize to a loaded ArrayDataset."""
-    from simplegrad.data import ArrayDataset
-
-    d = cfg.values["data"]
-    x, y = dataset.x, dataset.y
-    if d["max_samples"] is not None and d["max_samples"] < len(y):
-        x, y = x[:d["max_samples"]], y[:d["max_samples"]]
-    x = transform_features(cfg, x)
-    if x is dataset.x and y is dataset.y:
-        return dataset
-    return ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
-                        class_names=dataset.class_names)
 
 
 def transform_features(cfg, x):
@@ -135,10 +122,9 @@ def transform_features(cfg, x):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             normalised = (x - np.float32(mean)) / np.float32(std)
         if not np.isfinite(normalised).all() and np.isfinite(x).all():
-            raise ConfigError(f"[mean, std] = {d['normalize']} turns finite features into "
-                              "inf or NaN (beyond float32); expected a mean and std of the "
-                              "order of the data", where=cfg.where(("data", "normalize")),
-                              path="data.normalize")
+            cfg.fail(("data", "normalize"), f"[mean, std] = {d['normalize']} turns finite "
+                     "features into inf or NaN (beyond float32); expected a mean and std of the "
+                     "order of the data")
         x = normalised
     return x
 
@@ -146,27 +132,20 @@ def transform_features(cfg, x):
 def load_datasets(cfg):
     """The training split, cut into train/validation by data.val_fraction and data.val_seed."""
     d = cfg.values["data"]
-    train = load_split(cfg, d["split"])
-    val = None
+    train, val, where = load_split(cfg, d["split"]), None, cfg.where(("data", "val_fraction"))
     if d["val_fraction"] > 0:
         if len(train) < 2:
             raise DataError(f"the '{d['split']}' split has {len(train)} sample(s); cannot hold "
-                            "out a validation set", where=cfg.where(("data", "val_fraction")),
-                            path="data.val_fraction")
+                            "out a validation set", where=where, path="data.val_fraction")
         try:
             train, val = train.split(d["val_fraction"], seed=d["val_seed"])
         except DataError as error:
-            raise DataError(error, where=cfg.where(("data", "val_fraction")),
-                            path="data.val_fraction") from None
+            raise DataError(error, where=where, path="data.val_fraction") from None
     return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),
                     getattr(train, "class_names", None))
 
 
 # ---- model --------------------------------------------------------------------------------
-def _fail(cfg, path, message):
-    raise cfg.error(path, message)
-
-
 def _infer(cfg, path, name, args, shape):
     """Fill in null sizes from the per-sample input `shape`; check explicit ones against it."""
     args, need = dict(args), registry.LAYERS[name].input
@@ -175,31 +154,24 @@ def _infer(cfg, path, name, args, shape):
     if need.ndims and len(shape) not in need.ndims:
         hint = need.hint or ("set data.flatten: false so images keep their (channels, height, "
                              "width) shape" if cfg.values["data"]["flatten"] else "")
-        _fail(cfg, path, f"expects per-sample input of shape {need.text}, but gets shape "
-                         f"{shape}{'; ' + hint if hint else ''}")
-    if need.size:
-        size, key = shape[need.axis], need.size
-        if args[key] is None:
-            args[key] = size
-        elif args[key] != size:
-            _fail(cfg, path + (key,), f"is {args[key]} but the input to this layer has {size} "
-                                      f"(per-sample shape {shape}); set it to {size} or leave "
-                                      "it out to infer it")
-    if need.window:
-        _check_window(cfg, path, args, shape, need.pool)
+        cfg.fail(path, f"expects per-sample input of shape {need.text}, but gets shape "
+                       f"{shape}{'; ' + hint if hint else ''}")
+    key = need.size
+    if key and args[key] is None:
+        args[key] = shape[need.axis]
+    elif key and args[key] != shape[need.axis]:
+        size = shape[need.axis]
+        cfg.fail(path + (key,), f"is {args[key]} but the input to this layer has {size} "
+                                f"(per-sample shape {shape}); set it to {size} or leave it out "
+                                "to infer it")
+    for axis, size in zip(("height", "width"), shape[1:] if need.window else ()):
+        if size + 2 * args["padding"] < args["kernel_size"]:  # the kernel must fit
+            cfg.fail(path + ("kernel_size",), f"kernel_size {args['kernel_size']} is larger than "
+                     f"the input {axis} {size} (+ 2 x padding {args['padding']})")
+    if need.pool and args["padding"] * 2 > args["kernel_size"]:
+        cfg.fail(path + ("padding",), f"padding {args['padding']} must be at most half of "
+                                      f"kernel_size {args['kernel_size']}")
     return args
-
-
-def _check_window(cfg, path, args, shape, pool):
-    """A kernel must fit the (padded) height and width; pooling pads at most half a kernel."""
-    for axis, size in zip(("height", "width"), shape[1:]):
-        if size + 2 * args["padding"] < args["kernel_size"]:
-            _fail(cfg, path + ("kernel_size",), f"kernel_size {args['kernel_size']} is larger "
-                                                f"than the input {axis} {size} (+ 2 x padding "
-                                                f"{args['padding']})")
-    if pool and args["padding"] * 2 > args["kernel_size"]:
-        _fail(cfg, path + ("padding",), f"padding {args['padding']} must be at most half of "
-                                        f"kernel_size {args['kernel_size']}")
 
 
 def make_layer(name, args):
@@ -209,22 +181,12 @@ def make_layer(name, args):
 
 
 def build_model(cfg, input_shape, num_classes, sample=None):
-    """Build the Sequential model, checking each layer with a dry forward pass.
-
-    Returns (model, rows, layers): `rows` is the model summary; `layers` is the model section
-    of the config with every inferred size filled in (stored in checkpoints, so `eval` can
-    rebuild the model without the data).
-    """
-    check_model_memory(cfg, input_shape)  # before any weight is allocated
+    """(model, summary rows, the config's layers with inferred sizes filled in: checkpoints
+    store them, so `eval` rebuilds the model without the data), each layer given a dry run."""
+    plan = check_model_memory(cfg, input_shape)  # before any weight is allocated
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
-    shape = tuple(input_shape)
-    modules, rows, layers = [], [], []
-    specs = cfg.values["model"]
-    for index, spec in enumerate(specs):
-        (name, args), = spec.items()
-        path = ("model", index, name)
-        args = _infer(cfg, path, name, args, shape)
-        columns = _window_columns(name, args, shape)
+    shape, rows = tuple(input_shape), []
+    for index, (path, name, args, columns) in enumerate(plan):
         module = make_layer(name, args)
         module.eval()
         try:
@@ -232,23 +194,24 @@ def build_model(cfg, input_shape, num_classes, sample=None):
                 x = module(x)
         except Exception as error:  # any failure here means the shapes do not chain
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            _fail(cfg, path, f"does not fit its input of per-sample shape {shape}: {reason}")
+            cfg.fail(path, f"does not fit its input of per-sample shape {shape}: {reason}")
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
-            _fail(cfg, path, f"produces an unusable output of per-sample shape {shape}")
-        modules.append(module)
-        layers.append({name: args})
+            cfg.fail(path, f"produces an unusable output of per-sample shape {shape}")
         rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
                              columns + math.prod(shape)))
-    _check_output(cfg, shape, num_classes, len(specs) - 1, layers[-1])
-    return nn.Sequential(modules), rows, layers
+    if shape != (num_classes,):  # every loss we offer needs one value per class
+        cfg.fail(path + (("out",) if name == "linear" else ()),
+                 f"the model outputs per-sample shape {shape}, but {cfg.values['loss']} on data "
+                 f"with {num_classes} classes needs ({num_classes},); end the model with a "
+                 f"layer of {num_classes} outputs")
+    model = nn.Sequential([row.module for row in rows])
+    return model, rows, [{name: args} for _, name, args, _ in plan]
 
 
 def drop_single_last_batch(cfg, rows, train_samples):
-    """Whether training drops a last batch of one sample: batch statistics of one value per
-    channel are undefined, so with such a batch norm layer that batch is skipped (one sample
-    per epoch goes unused, a different one each epoch when shuffled). Fails if every batch
-    would have one sample."""
+    """Whether training skips a last batch of one sample, as a batch norm layer with one value
+    per channel cannot take it (fails if every batch has one sample)."""
     batch = cfg.values["data"]["batch_size"]
     norms = [r for r in rows if r.name.startswith("batch_norm") and
              math.prod(r.output_shape[1:]) == 1]
@@ -256,9 +219,9 @@ def drop_single_last_batch(cfg, rows, train_samples):
         return False
     if batch == 1 or train_samples == 1:
         what = "data.batch_size is 1" if batch == 1 else "there is 1 training sample"
-        _fail(cfg, ("model", norms[0].index, norms[0].name),
-              f"needs at least 2 samples per batch while training (one value per channel "
-              f"per sample), but {what}")
+        cfg.fail(("model", norms[0].index, norms[0].name),
+                 f"needs at least 2 samples per batch while training (one value per channel "
+                 f"per sample), but {what}")
     return train_samples % batch == 1
 
 
@@ -270,33 +233,35 @@ def training_memory(rows, batch_size):
 
 
 def check_model_memory(cfg, input_shape):
-    """Walk the model's layers on shapes alone (no array is allocated) and refuse a model too
-    big to train before any of it is built: a layer over MAX_LAYER_PARAMETERS, or parameters
-    plus one batch's activations over the memory budget (named at the layer where the total
-    stops fitting)."""
+    """Walk the layers on shapes alone, inferring sizes, and refuse a model too big to train
+    before any of it is built; returns the layers as (path, name, inferred args, columns)."""
     shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
-    totals, parameters, activations = [], 0, 0
+    plan, totals, parameters, activations = [], [], 0, 0
     for index, spec in enumerate(cfg.values["model"]):
         (name, args), = spec.items()
         path = ("model", index, name)
         args = _infer(cfg, path, name, args, shape)
         count = registry.LAYERS[name].parameters(args)
-        columns = _window_columns(name, args, shape)
+        need, columns = registry.LAYERS[name].input, 0
+        if need is not None and need.window:  # unfolded into C x k x k values per output pixel
+            columns = shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
         shape = output_shape(name, args, shape)
         parameters, activations = parameters + count, activations + columns + math.prod(shape)
         totals.append((path, count, parameters, activations))
+        plan.append((path, name, args, columns))
     whole = "" if len(totals) < 2 else f"; the whole model has {parameters:,} parameters"
     for path, count, parameters, activations in totals:
         if count > MAX_LAYER_PARAMETERS:
-            _fail(cfg, path, f"this layer would have {count:,} parameters; the limit is "
-                             f"{MAX_LAYER_PARAMETERS:,}")
+            cfg.fail(path, f"this layer would have {count:,} parameters; the limit is "
+                           f"{MAX_LAYER_PARAMETERS:,}")
         kept = BYTES_PER_ACTIVATION * batch * activations
         try:
             check_fits(BYTES_PER_PARAMETER * parameters + kept, f"training the model up to "
                        f"this layer ({parameters:,} parameters; {format_bytes(kept)} of "
                        f"activations for data.batch_size {batch})")
         except MemoryLimitError as error:
-            _fail(cfg, path, f"{error}{whole if path != totals[-1][0] else ''}")
+            cfg.fail(path, f"{error}{whole if path != totals[-1][0] else ''}")
+    return plan
 
 
 def output_shape(name, args, shape):
@@ -316,26 +281,6 @@ def _window_output(args, shape):
     kernel, padding = args["kernel_size"], args["padding"]
     stride = args.get("stride") or kernel
     return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
-
-
-def _window_columns(name, args, shape):
-    """Values a conv or pooling layer unfolds one sample into (C x k x k per output pixel)."""
-    need = registry.LAYERS[name].input
-    if need is None or not need.window:
-        return 0
-    return shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
-
-
-def _check_output(cfg, shape, num_classes, last, last_layer):
-    """The model must end with one value per class for every loss we offer."""
-    if shape == (num_classes,):
-        return
-    (name, args), = last_layer.items()
-    path = ("model", last, name) + (("out",) if name == "linear" else ())
-    loss = cfg.values["loss"]
-    _fail(cfg, path, f"the model outputs per-sample shape {shape}, but {loss} on data with "
-                     f"{num_classes} classes needs ({num_classes},); end the model with a layer "
-                     f"of {num_classes} outputs")
 
 
 # ---- loss, optimizer, scheduler -------------------------------------------------------------
@@ -365,6 +310,4 @@ def make_scheduler(cfg, optimizer):
     if kwargs.get("T_max", 1) is None:  # cosine over the epochs after the warmup
         kwargs["T_max"] = max(1, cfg.values["train"]["epochs"] - warmup)
     main = entry.builds(optimizer, **kwargs)
-    if warmup:
-        return lr_scheduler.LinearWarmup(optimizer, warmup, after=main)
-    return main
+    return lr_scheduler.LinearWarmup(optimizer, warmup, after=main) if warmup else main

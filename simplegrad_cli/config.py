@@ -1,9 +1,7 @@
 """YAML config -> a validated `Config`, or one `FILE:LINE: key.path: problem` error line.
 
-Validation is strict on purpose: unknown keys are errors (with the closest valid key
-suggested), `epochs: "2"` is a string and therefore wrong, numbers must be in range, and names
-of layers, optimizers, losses and schedulers must be ones we know. Shapes are checked later,
-by `build.py`, which needs the data.
+Strict on purpose: unknown keys are errors (the closest valid key suggested), `epochs: "2"` is a
+string and so wrong, numbers must be in range and names known. `build.py` checks the shapes.
 """
 import copy
 import difflib
@@ -16,28 +14,24 @@ from simplegrad.data import sources
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.schema import REQUIRED, Choice, Field, Section
+from simplegrad_cli.schema import REQUIRED, Choice, Field, LayerList, Section
 from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file
 
 _SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
+_TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
+          "numbers": list}
 
 
 def describe(value):
     """How a wrong value is shown in an error: `the string "2"`, `true`, `a list`, `3.5`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null (no value)"
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null (no value)"}[value]
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f'the string "{shown}"'
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return f"a {type(value).__name__} value"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list" if value else "an empty list"
+    return repr(value) if isinstance(value, (int, float)) else f"a {type(value).__name__} value"
 
 
 def suggest(word, valid, list_all=False):
@@ -45,17 +39,11 @@ def suggest(word, valid, list_all=False):
     valid = list(valid)
     guess = schema.ALIASES.get(str(word).lower())
     if guess not in valid:
-        close = difflib.get_close_matches(str(word).lower(), valid, n=1, cutoff=0.6)
-        guess = close[0] if close else None
+        guess = (difflib.get_close_matches(str(word).lower(), valid, n=1) or [None])[0]
     listing = ", ".join(valid)
     if not guess:
         return f"expected one of: {listing}"
-    return f"did you mean '{guess}'? (valid: {listing})" if list_all else \
-        f"did you mean '{guess}'?"
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return f"did you mean '{guess}'?" + (f" (valid: {listing})" if list_all else "")
 
 
 def _range_text(field):
@@ -70,111 +58,120 @@ def _range_text(field):
 
 def expectation(field):
     """What a field accepts, in words: 'an integer in [1, 1000000]', 'true or false', ..."""
-    text = {
-        "int": "an integer", "number": "a number", "bool": "true or false",
-        "string": "a string", "mapping": "a mapping of options",
-        "numbers": f"a list of {field.length} numbers",
-    }[field.kind]
+    text = {"int": "an integer", "number": "a number", "bool": "true or false",
+            "string": "a string", "mapping": "a mapping of options",
+            "numbers": f"a list of {field.length} numbers"}[field.kind]
     if field.choices:
         text = "one of: " + ", ".join(field.choices)
     elif field.kind in ("int", "number", "numbers") and _range_text(field):
         text += " " + _range_text(field)
-    if field.nullable:
-        text += " (or null)"
-    return text
+    return text + " (or null)" * field.nullable
 
 
-class _Checker:
-    """Walks raw YAML data against the schema, filling defaults and raising the first error."""
+def _type_hint(kind, value):
+    """A short fix-it for the most common type mistakes (quoted numbers, yes/no)."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if kind in ("int", "number") and text is not None:
+        try:
+            float(text)
+            return "; write the number without quotes"
+        except ValueError:
+            pass
+    if kind == "bool" and text in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+        return "; write true or false without quotes"
+    return ""
 
-    def __init__(self, origins, file):
-        self.origins, self.file = origins, file
+
+# The types of the hub/local source options (the synthetic ones are checked by their source);
+# a list where a name belongs once reached `datasets` as "unhashable type: 'list'".
+_NAME = ("a string", lambda v: isinstance(v, str) and v.strip() != "")
+_OPTION_TYPES = {
+    **dict.fromkeys(["config_name", "revision", "image_column", "label_column", "cache_dir",
+                     "hf_cache_dir"], _NAME),
+    "use_cache": ("true or false", lambda v: isinstance(v, bool)),
+    "feature_columns": ("a column name or a list of them", lambda v: _NAME[1](v) or (
+        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v))),
+}
+
+
+class Config:
+    """A config's `values` (plain, JSON-able; filled in by validation) and where each key came
+    from; its methods walk raw YAML data against the schema, raising the first error."""
+
+    def __init__(self, origins, file, name=None):
+        self.values, self.origins, self.file, self.name = None, origins, file, name
 
     def where(self, path):
-        """'FILE:LINE' of a key path, or of its closest ancestor that has one."""
+        """'FILE:LINE' where a key path was set (or its closest ancestor)."""
         path = tuple(path)
         while path and path not in self.origins:
             path = path[:-1]
         return self.origins.get(path, self.file)
 
     def fail(self, path, message):
+        """Raise a ConfigError pointing at `path` (also for problems found later, in build)."""
         raise ConfigError(message, where=self.where(path), path=dotted(path))
+
+    def to_yaml(self):
+        """The resolved config as YAML text (what --print-config shows and runs store)."""
+        from simplegrad_cli.display import to_yaml
+
+        return to_yaml(self.values)
 
     def check(self, spec, value, path):
         """Validate `value` against any kind of spec and return it with defaults filled in."""
-        if isinstance(spec, Field):
-            return self.field(spec, value, path)
+        if value is None and spec.nullable:
+            return None
         if isinstance(spec, Section):
-            if value is None and spec.nullable:
-                return None
             return self.mapping(spec.fields, value, path)
-        if isinstance(spec, Choice):
-            return self.choice(spec, value, path)
-        return self.layers(spec, value, path)
+        checks = {Field: self.field, Choice: self.choice, LayerList: self.layers}
+        return checks[type(spec)](spec, value, path)
 
-    def default(self, spec, path):
-        """The default of a key that was left out (nested sections get their own defaults)."""
-        if isinstance(spec, Field) or spec.default is None:
-            return copy.deepcopy(spec.default)
-        return self.check(spec, copy.deepcopy(spec.default), path)
-
-    def mapping(self, fields, value, path, what="keys", extra=()):
+    def mapping(self, fields, value, path, what="keys"):
         """A mapping with the given fields: unknown keys and missing required keys are errors."""
         if not isinstance(value, dict):
             self.fail(path, f"expected a mapping with {what} {', '.join(fields) or '(none)'},"
                             f" got {describe(value)}")
         out = {}
         for key, item in value.items():
-            if key in extra:
-                continue
             if key not in fields:
                 self.fail(path + (key,), f"unknown key '{key}'; " + (
                     suggest(key, fields) if fields else f"{dotted(path)} takes no arguments"))
             out[key] = self.check(fields[key], item, path + (key,))
         for key, spec in fields.items():
-            if key in out:
-                continue
-            if spec.default is REQUIRED:
+            if key not in out and spec.default is REQUIRED:
                 self.fail(path, f"missing required key '{key}' ({spec.doc})")
-            out[key] = self.default(spec, path + (key,))
+            if key not in out:  # the default, itself checked (a section fills in its own)
+                out[key] = self.check(spec, copy.deepcopy(spec.default), path + (key,))
         return {key: out[key] for key in fields}  # schema order, for a tidy resolved config
 
     def field(self, field, value, path):
-        if value is None:
-            if field.nullable:
-                return None
-            self.fail(path, f"missing value; expected {expectation(field)}")
+        """A scalar or list value of the field's kind, in range, as its Python type."""
         kind = field.kind
-        ok = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "number": _is_number(value),
-            "bool": isinstance(value, bool),
-            "string": isinstance(value, str),
-            "mapping": isinstance(value, dict),
-            "numbers": isinstance(value, list),
-        }[kind]
-        if not ok:
+        if value is None:
+            self.fail(path, f"missing value; expected {expectation(field)}")
+        # a bool is an int to Python, but never to a config
+        if isinstance(value, bool) != (kind == "bool") or not isinstance(value, _TYPES[kind]):
             self.fail(path, f"expected {expectation(field)}, got {describe(value)}"
                             + _type_hint(kind, value))
         if kind == "numbers":
-            if len(value) != field.length or not all(_is_number(v) for v in value):
+            if len(value) != field.length or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 self.fail(path, f"expected {expectation(field)}, got {value!r}")
             for index, item in enumerate(value):
                 self.number_range(field, item, path + (index,))
             return [float(v) for v in value]
         if kind in ("int", "number"):
             self.number_range(field, value, path)
-        if kind == "string":
-            if not value.strip():
-                self.fail(path, f"must not be empty; expected {expectation(field)}")
-            if field.choices and value not in field.choices:
-                self.fail(path, f"unknown value '{value}'; "
-                                f"{suggest(value, field.choices, list_all=True)}")
-        if kind == "mapping":
-            return copy.deepcopy(value)
-        return float(value) if kind == "number" else value
+        if kind == "string" and not value.strip():
+            self.fail(path, f"must not be empty; expected {expectation(field)}")
+        if kind == "string" and field.choices and value not in field.choices:
+            self.fail(path, f"unknown value '{value}'; "
+                            f"{suggest(value, field.choices, list_all=True)}")
+        return float(value) if kind == "number" else copy.deepcopy(value)
 
     def number_range(self, field, value, path):
+        """Fail unless `value` is finite and within the field's range."""
         if isinstance(value, float) and not math.isfinite(value):  # (ints are always finite)
             self.fail(path, f"must be a finite number, got {value}")
         low, high = field.minimum, field.maximum
@@ -184,8 +181,6 @@ class _Checker:
 
     def choice(self, spec, value, path):
         """A mapping whose `name` picks the variant (`optimizer: {name: adam, lr: 1e-3}`)."""
-        if value is None and spec.nullable:
-            return None
         names = ", ".join(spec.variants)
         if isinstance(value, str):
             value = {"name": value}  # `scheduler: cosine` is short for `{name: cosine}`
@@ -201,13 +196,13 @@ class _Checker:
             self.fail(path + ("name",), f"unknown name '{name}'; "
                                         f"{suggest(name, spec.variants, list_all=True)}")
         fields = spec.variants[name]
-        for key in value:
-            if key != "name" and key not in fields:
-                owners = [other for other, f in spec.variants.items() if key in f]
-                also = f" ('{key}' is a setting of {', '.join(owners)})" if owners else ""
-                self.fail(path + (key,), f"unknown key '{key}' for {name}; "
-                                         f"{suggest(key, fields)}{also}")
-        return {"name": name, **self.mapping(fields, value, path, extra=("name",))}
+        settings = {key: item for key, item in value.items() if key != "name"}
+        for key in [key for key in settings if key not in fields]:  # first in the file first
+            owners = [other for other, f in spec.variants.items() if key in f]
+            also = f" ('{key}' is a setting of {', '.join(owners)})" if owners else ""
+            self.fail(path + (key,), f"unknown key '{key}' for {name}; "
+                                     f"{suggest(key, fields)}{also}")
+        return {"name": name, **self.mapping(fields, settings, path)}
 
     def layers(self, spec, value, path):
         """The model list: each item is `name` or `{name: {arguments}}`."""
@@ -219,23 +214,21 @@ class _Checker:
         for index, item in enumerate(value):
             here = path + (index,)
             if isinstance(item, str):
-                name, args = item, None
-            elif isinstance(item, dict) and len(item) == 1:
-                (name, args), = item.items()
-            elif isinstance(item, dict):
+                item = {item: None}  # `- relu` is short for `- relu: {}`
+            if isinstance(item, dict) and len(item) > 1:
                 known = [key for key in item if key in spec.layers]
                 hint = (f"; indent the arguments of '{known[0]}' under it: "
                         f"`- {known[0]}: {{...}}`" if len(known) == 1 else "")
                 self.fail(here, f"a layer is one name with its arguments ({example}), got "
                                 f"keys {', '.join(map(str, item))}{hint}")
-            else:
+            if not isinstance(item, dict) or not item:
                 self.fail(here, f"expected a layer, {example}; got {describe(item)}")
+            (name, args), = item.items()
             if name not in spec.layers:
                 self.fail(here, f"unknown layer '{name}'; "
                                 f"{suggest(name, spec.layers, list_all=True)}")
             arg_spec = spec.layers[name]
-            if args is None:
-                args = {}
+            args = {} if args is None else args
             if not isinstance(args, dict):
                 takes = ", ".join(arg_spec) or "none"
                 self.fail(here + (name,), f"expected a mapping of arguments ({takes}), "
@@ -243,110 +236,53 @@ class _Checker:
             out.append({name: self.mapping(arg_spec, args, here + (name,), what="arguments")})
         return out
 
-    def source_options(self, data):
-        """data.options keys must be source options (those of another kind of source are
-        ignored, so --set data.source can switch sources); a data.* key put there
-        (val_fraction, flatten...) would silently apply twice, so it is sent where it goes."""
+    def cross_checks(self):
+        """Rules that involve more than one key."""
+        values, data = self.values, self.values["data"]
+        # data.options keys must be source options (those of another kind of source are
+        # ignored, so --set data.source can switch sources); a data.* key put there
+        # (val_fraction, flatten...) would silently apply twice, so it is sent where it goes.
         section = schema.SCHEMA.fields["data"].fields
         known = sorted(set(sources.OPTIONS) - set(section))
-        for key in data["options"]:
+        for key, value in data["options"].items():
             path = ("data", "options", key)
             if key in section:
                 self.fail(path, f"'{key}' is not a source option; set it as data.{key} "
                                 f"(next to data.options)")
             if key not in known:
                 self.fail(path, f"unknown source option '{key}'; {suggest(key, known)}")
-            value = data["options"][key]
-            kind = _OPTION_KINDS.get(key)
-            if kind is not None and value is not None and not _OPTION_CHECKS[kind](value):
+            expected, ok = _OPTION_TYPES.get(key, (None, None))
+            if ok is not None and value is not None and not ok(value):
                 shown = f" {str(value)[:60]}" if isinstance(value, list) and value else ""
-                self.fail(path, f"expected {kind}, got {describe(value)}{shown}")
-
-    def cross_checks(self, values):
-        """Rules that involve more than one key."""
-        self.source_options(values["data"])
+                self.fail(path, f"expected {expected}, got {describe(value)}{shown}")
         optimizer = values["optimizer"]
         if optimizer.get("nesterov") and optimizer["momentum"] == 0:
             self.fail(("optimizer", "nesterov"), "Nesterov momentum needs optimizer.momentum > 0")
-        normalize = values["data"]["normalize"]
-        if normalize is not None and normalize[1] == 0:
+        if data["normalize"] is not None and data["normalize"][1] == 0:
             self.fail(("data", "normalize", 1), "the std must not be 0; expected [mean, std]")
         metric = values["train"]["metric"]
-        if metric.startswith("val_") and values["data"]["val_fraction"] == 0:
+        if metric.startswith("val_") and data["val_fraction"] == 0:
             explicit_metric = ("train", "metric") in self.origins
-            path = ("train", "metric") if explicit_metric else ("data", "val_fraction")
-            self.fail(path, f"train.metric is {metric} but data.val_fraction is 0, so there is "
-                            "no validation set; set data.val_fraction > 0 or train.metric to "
-                            "train_accuracy or train_loss")
-
-
-# The types of the hub/local source options (the synthetic ones are checked by their source);
-# a list where a name belongs once reached `datasets` as "unhashable type: 'list'".
-_OPTION_CHECKS = {
-    "a string": lambda v: isinstance(v, str) and v.strip() != "",
-    "true or false": lambda v: isinstance(v, bool),
-    "a column name or a list of them": lambda v: (isinstance(v, str) and v.strip() != "") or (
-        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v)),
-}
-_OPTION_KINDS = {**dict.fromkeys(["config_name", "revision", "image_column", "label_column",
-                                  "cache_dir", "hf_cache_dir"], "a string"),
-                 "use_cache": "true or false", "feature_columns": "a column name or a list of them"}
-
-
-def _type_hint(kind, value):
-    """A short fix-it for the most common type mistakes (quoted numbers, yes/no)."""
-    if not isinstance(value, str):
-        return ""
-    text = value.strip().lower()
-    if kind in ("int", "number"):
-        try:
-            float(text)
-            return "; write the number without quotes"
-        except ValueError:
-            return ""
-    if kind == "bool" and text in ("true", "false", "yes", "no", "on", "off", "1", "0"):
-        return "; write true or false without quotes"
-    return ""
-
-
-class Config:
-    """A validated config: `values` (plain, JSON-able dict) plus where each key came from."""
-
-    def __init__(self, values, origins, file, name):
-        self.values, self.origins, self.file, self.name = values, origins, file, name
-
-    def where(self, path):
-        """'FILE:LINE' where a key path was set (or its closest ancestor)."""
-        return _Checker(self.origins, self.file).where(path)
-
-    def error(self, path, message):
-        """A ConfigError pointing at `path`, for problems found after validation (shapes)."""
-        return ConfigError(message, where=self.where(path), path=dotted(path))
-
-    def to_yaml(self):
-        """The resolved config as YAML text (what --print-config shows and runs store)."""
-        from simplegrad_cli.display import to_yaml
-
-        return to_yaml(self.values)
+            self.fail(("train", "metric") if explicit_metric else ("data", "val_fraction"),
+                      f"train.metric is {metric} but data.val_fraction is 0, so there is no "
+                      "validation set; set data.val_fraction > 0 or train.metric to "
+                      "train_accuracy or train_loss")
 
 
 def validate(data, origins, file, name):
     """Check raw YAML data against the schema; returns a Config or raises ConfigError."""
-    checker = _Checker(origins, file)
+    cfg = Config(origins, file, name)
     if data is None:
-        checker.fail((), "the config is empty; expected a mapping with keys "
-                         + ", ".join(schema.SCHEMA.fields))
-    values = checker.check(schema.SCHEMA, data, ())
-    checker.cross_checks(values)
-    return Config(values, origins, file, name)
+        cfg.fail((), "the config is empty; expected a mapping with keys "
+                     + ", ".join(schema.SCHEMA.fields))
+    cfg.values = cfg.check(schema.SCHEMA, data, ())
+    cfg.cross_checks()
+    return cfg
 
 
 def load_config(file, overrides=(), shortcuts=()):
-    """Read, override and validate a config file.
-
-    overrides: 'key.path=value' strings from --set; shortcuts: (origin, path, value) triples
-    from options such as --epochs, applied last.
-    """
+    """Read, override and validate a config file. overrides: 'key.path=value' strings from
+    --set; shortcuts: (origin, path, value) triples from options such as --epochs, applied last."""
     data, origins = read_yaml_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)
@@ -358,8 +294,7 @@ def apply_all(data, origins, file, overrides=(), shortcuts=()):
         raise ConfigError(f"expected a mapping with keys {', '.join(schema.SCHEMA.fields)}, "
                           f"got {describe(data)}", where=origins.get((), file))
     for text in overrides:
-        path, value = parse_override(text)
-        data = apply_override(data, origins, path, value)
+        data = apply_override(data, origins, *parse_override(text))
     for origin, path, value in shortcuts:
         data = apply_override(data, origins, path, value, origin=origin)
     return data, origins

@@ -35,22 +35,20 @@ def _table(header, rows):
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
 
 
-def _arguments(entries, fields_of_entries):
+def _arguments(fields_by_name):
     """One row per argument: name (on its first row), key, type, default, meaning."""
-    rows = []
-    for name in entries:
-        for index, (key, field) in enumerate(fields_of_entries[name].items()):
-            kind = re.sub(r"^an? ", "", expectation(field))
-            rows.append([f"`{name}`" if index == 0 else "", f"`{key}`", kind,
-                         _value(field.default), field.doc])
+    rows = [[f"`{name}`" if index == 0 else "", f"`{key}`",
+             re.sub(r"^an? ", "", expectation(field)), _value(field.default), field.doc]
+            for name, fields in fields_by_name.items()
+            for index, (key, field) in enumerate(fields.items())]
     return _table(["name", "key", "type", "default", "meaning"], rows)
 
 
-def _summary(entries, extra=None):
-    header = ["name", "builds", "what it does"] + ([extra[0]] if extra else [])
-    rows = [[f"`{name}`", _builds(entry), entry.doc] + ([extra[1](entry)] if extra else [])
+def _summary(entries, inputs=False):
+    """One row per name: what it builds and does (and, for layers, the input it takes)."""
+    rows = [[f"`{name}`", _builds(entry), entry.doc] + [_input(entry)] * inputs
             for name, entry in entries.items()]
-    return _table(header, rows)
+    return _table(["name", "builds", "what it does"] + ["input per sample"] * inputs, rows)
 
 
 def _input(entry):
@@ -59,15 +57,10 @@ def _input(entry):
 
 def tables():
     """The generated markdown of each region, by region name."""
-    return {
-        "layers": _summary(registry.LAYERS, ("input per sample", _input)) + "\n"
-        + _arguments([n for n in registry.LAYERS if schema.LAYERS[n]], schema.LAYERS),
-        "losses": _summary(registry.LOSSES),
-        "optimizers": _summary(registry.OPTIMIZERS) + "\n"
-        + _arguments(registry.OPTIMIZERS, schema.OPTIMIZERS),
-        "schedulers": _summary(registry.SCHEDULERS) + "\n"
-        + _arguments(registry.SCHEDULERS, schema.SCHEDULERS),
-    }
+    return {"layers": _summary(registry.LAYERS, inputs=True) + "\n" + _arguments(schema.LAYERS),
+            "losses": _summary(registry.LOSSES),
+            "optimizers": _summary(registry.OPTIMIZERS) + "\n" + _arguments(schema.OPTIMIZERS),
+            "schedulers": _summary(registry.SCHEDULERS) + "\n" + _arguments(schema.SCHEDULERS)}
 
 
 def render(markdown):

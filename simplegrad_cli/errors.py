@@ -1,9 +1,7 @@
-"""Errors the CLI reports as one line on stderr, and the exit codes they map to.
+"""Errors the CLI reports as one line on stderr, and their exit codes.
 
-Every user mistake becomes a `CliError` here, or the library's own `InputError` (its
-`CheckpointError`, `DataError`) or `WriteError`; `app.py` maps each type to its exit code in one
-place and prints the one line, so users never see a traceback for their own mistakes (`--debug`
-shows one).
+A user's mistake is a `CliError` here or one of the library's own (`InputError`, `WriteError`);
+`app.py` maps each type to its exit code and prints the line (a traceback only with `--debug`).
 """
 import signal
 
@@ -12,6 +10,7 @@ CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverge
 USAGE = 2  # bad command line, config, checkpoint or data
 INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP (the terminal closed) 129
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # save, then stop
+MAX_LINE = 2000  # characters; a longer message is cut, saying how much was left out
 
 
 def signal_name(signum):
@@ -24,22 +23,17 @@ def signal_exit_code(signum):
     return 128 + int(signum)
 
 
-MAX_LINE = 2000  # characters; a longer message is cut, saying how much was left out
-
-
 def printable(text):
-    """`text` with every non-printable character (ESC, other controls, zero-width and bidi
-    marks) written as its visible escape (`\\x1b`, `\\u200b`: the one `repr` uses), so nothing
-    a file or a name holds can move the cursor, clear the screen or hide itself in our output."""
+    """`text` with each non-printable character (controls, zero-width and bidi marks) written as
+    its `repr` escape (`\\x1b`), so nothing a file holds can move the cursor or hide itself."""
     text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    return text if text.isprintable() else "".join(
+        char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def one_line(text):
-    """A message as one printable line: whitespace and newlines collapsed, control and
-    invisible characters escaped, and at most MAX_LINE characters (the rest summarised)."""
+    """A message as one printable line: whitespace collapsed, invisible characters escaped, at
+    most MAX_LINE characters (the rest summarised)."""
     text = printable(" ".join(str(text).split()))
     if len(text) > MAX_LINE:
         text = f"{text[:MAX_LINE]}... ({len(text) - MAX_LINE:,} more characters)"
@@ -52,20 +46,15 @@ class CliError(Exception):
     exit_code = USAGE
 
     def __init__(self, message, where=None, path=None, exit_code=None):
-        super().__init__(one_line(message))
-        self.message = one_line(message)
-        self.where = where
-        self.path = path
-        if exit_code is not None:
-            self.exit_code = exit_code
+        self.message, self.where, self.path = one_line(message), where, path
+        super().__init__(self.message)
+        self.exit_code = self.exit_code if exit_code is None else exit_code
 
     def line(self):
         """The one-line report: location, key path and message, each only when known."""
-        parts = [part for part in (self.where, self.path) if part]
-        return ": ".join(parts + [self.message])
+        return ": ".join([part for part in (self.where, self.path) if part] + [self.message])
 
-    def __str__(self):
-        return self.line()
+    __str__ = line
 
 
 class ConfigError(CliError):

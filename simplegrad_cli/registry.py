@@ -1,11 +1,9 @@
 """The registry: each config name -> the library class (or function) it builds.
 
-Types, defaults and the set of keys come from the constructors' signatures (`schema.py` reads
-them); an entry declares only what a signature cannot say: a one-line doc per argument, ranges,
-config names that differ from the constructor's (`in` -> `in_dim`), constructor arguments a
-config does not offer, and for a layer how the incoming shape fills in its sizes. Adding a layer
-is its class plus one line here; the validator, JSON Schema, docs tables, `validate`'s parameter
-count and `gradcheck`'s layer cases follow.
+Types, defaults and keys come from the constructors' signatures (`schema.py` reads them); an
+entry declares only what a signature cannot say: docs, ranges, config names (`in` -> `in_dim`),
+hidden arguments, and for a layer how the incoming shape fills in its sizes. A new layer is its
+class plus one line here: validation, JSON Schema, docs, parameter counts and gradcheck follow.
 """
 from simplegrad import nn, optim
 from simplegrad.nn import functional as F
@@ -13,8 +11,6 @@ from simplegrad.optim import lr_scheduler
 
 MAX_SIZE = 1_000_000  # largest layer width / batch size accepted; bigger is a typo
 MAX_WINDOW = 1024  # largest kernel size, stride or padding
-
-INFER = "inferred from the data when null"
 
 
 class Arg:
@@ -29,10 +25,9 @@ class Input:
 
     def __init__(self, ndims, text, size=None, axis=0, window=False, pool=False, hint=None):
         self.ndims, self.text = ndims, text  # accepted len(shape) (None = any), in words
-        self.size, self.axis = size, axis  # argument filled in from shape[axis]
-        self.window = window  # has kernel_size/padding that must fit height and width
-        self.pool = pool  # padding at most half the kernel (as the pooling ops require)
-        self.hint = hint  # fix-it added when the shape is wrong
+        self.size, self.axis, self.hint = size, axis, hint  # size: argument set to shape[axis]
+        # window: kernel_size/padding must fit height and width; pool: padding <= kernel / 2
+        self.window, self.pool = window, pool
 
 
 class Entry:
@@ -56,26 +51,35 @@ class Entry:
 
 def _size(doc, inferred=False):
     """A positive count such as a layer width; `inferred` ones default to null."""
-    extra = {"default": None} if inferred else {}
-    return Arg(f"{doc}; {INFER}" if inferred else doc, minimum=1, maximum=MAX_SIZE, **extra)
+    if inferred:
+        return Arg(f"{doc}; inferred from the data when null", default=None, minimum=1,
+                   maximum=MAX_SIZE)
+    return Arg(doc, minimum=1, maximum=MAX_SIZE)
 
 
 def _window(doc, minimum=1):
     return Arg(doc, minimum=minimum, maximum=MAX_WINDOW)
 
 
-_FEATURES = "(features,)"
 _IMAGES = "(channels, height, width)"
-_POOL_ARGS = {"stride": _window("step between windows; null = kernel_size"),
-              "padding": _window("zero padding on each side", minimum=0)}
 _EPS = Arg("added to the variance for stability", minimum=0, exclusive_minimum=True, maximum=1.0)
-_BATCH_NORM_ARGS = {"eps": _EPS, "momentum": Arg("running-statistics update rate", minimum=0,
-                                                 maximum=1)}
-_DROPPED = ("affine", "track_running_stats")
 
 
-def _batch_norm_parameters(args):
-    return 2 * args["num_features"]
+def _pool(builds, doc, what):
+    """max_pool2d and avg_pool2d: a square window sliding over images."""
+    return Entry(builds, doc, {"kernel_size": _window(f"{what} window size (square)"),
+                               "stride": _window("step between windows; null = kernel_size"),
+                               "padding": _window("zero padding on each side", minimum=0)},
+                 input=Input((3,), _IMAGES, window=True, pool=True))
+
+
+def _batch_norm(builds, doc, input):
+    """batch_norm1d and batch_norm2d: the same arguments, for different input shapes."""
+    return Entry(builds, doc, {
+        "num_features": _size("channels (or features) to normalise", inferred=True), "eps": _EPS,
+        "momentum": Arg("running-statistics update rate", minimum=0, maximum=1)},
+        hide=("affine", "track_running_stats"), input=input,
+        parameters=lambda a: 2 * a["num_features"])
 
 
 LAYERS = {
@@ -84,7 +88,7 @@ LAYERS = {
         {"in": _size("input features", inferred=True), "out": _size("output features"),
          "bias": Arg("learn an additive bias")},
         rename={"in": "in_dim", "out": "out_dim"}, hide=("use_bias",),  # the original's spelling
-        input=Input((1, 2), _FEATURES, "in", axis=-1, hint="add `- flatten` before it"),
+        input=Input((1, 2), "(features,)", "in", axis=-1, hint="add `- flatten` before it"),
         parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"]),
     "conv2d": Entry(
         nn.Conv2d, "2-D convolution; `in`/`out` are PyTorch's `in_channels`/`out_channels`",
@@ -96,13 +100,10 @@ LAYERS = {
         rename={"in": "in_channels", "out": "out_channels"},
         input=Input((3,), _IMAGES, "in", window=True),
         parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
-    "max_pool2d": Entry(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
-                        {"kernel_size": _window("max-pooling window size (square)"),
-                         **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
-    "avg_pool2d": Entry(nn.AvgPool2d, "mean over each window; zero padding (at most half of "
-                                      "it) counts in the mean",
-                        {"kernel_size": _window("average-pooling window size (square)"),
-                         **_POOL_ARGS}, input=Input((3,), _IMAGES, window=True, pool=True)),
+    "max_pool2d": _pool(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
+                        "max-pooling"),
+    "avg_pool2d": _pool(nn.AvgPool2d, "mean over each window; zero padding (at most half of it) "
+                                      "counts in the mean", "average-pooling"),
     "flatten": Entry(nn.Flatten, "everything after the batch axis becomes one axis",
                      hide=("start_dim", "end_dim")),
     "relu": Entry(nn.ReLU, "`max(x, 0)`"),
@@ -113,30 +114,22 @@ LAYERS = {
     "softplus": Entry(nn.Softplus, "`log(1 + exp(beta * x)) / beta`, a smooth `relu`",
                       {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
                        "threshold": Arg("where `beta * x > threshold` the output is `x` itself")}),
-    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`",
-                        {"negative_slope": Arg("slope for negative inputs", minimum=0,
-                                               maximum=1)}),
+    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
+        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
     "softmax": Entry(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                  "which includes it", hide=("dim", "axis")),
-    "dropout": Entry(nn.Dropout, "zeroes activations while training only",
-                     {"p": Arg("probability of zeroing each activation while training",
-                               minimum=0, maximum=0.999)}),
+    "dropout": Entry(nn.Dropout, "zeroes activations while training only", {
+        "p": Arg("probability of zeroing each activation while training", minimum=0,
+                 maximum=0.999)}),
     "layer_norm": Entry(nn.LayerNorm, "normalises over the last axis",
                         {"normalized_shape": _size("size of the last axis", inferred=True),
                          "eps": _EPS}, hide=("elementwise_affine",),
                         input=Input(None, "any", "normalized_shape", axis=-1),
                         parameters=lambda a: 2 * a["normalized_shape"]),
-    "batch_norm1d": Entry(nn.BatchNorm1d, "batch statistics per feature (or channel)",
-                          {"num_features": _size("channels (or features) to normalise",
-                                                 inferred=True), **_BATCH_NORM_ARGS},
-                          hide=_DROPPED, parameters=_batch_norm_parameters,
-                          input=Input((1, 2), "(features,) or (channels, length)",
-                                      "num_features")),
-    "batch_norm2d": Entry(nn.BatchNorm2d, "batch statistics per channel of images",
-                          {"num_features": _size("channels (or features) to normalise",
-                                                 inferred=True), **_BATCH_NORM_ARGS},
-                          hide=_DROPPED, parameters=_batch_norm_parameters,
-                          input=Input((3,), _IMAGES, "num_features")),
+    "batch_norm1d": _batch_norm(nn.BatchNorm1d, "batch statistics per feature (or channel)",
+                                Input((1, 2), "(features,) or (channels, length)", "num_features")),
+    "batch_norm2d": _batch_norm(nn.BatchNorm2d, "batch statistics per channel of images",
+                                Input((3,), _IMAGES, "num_features")),
 }
 
 LOSSES = {
@@ -144,9 +137,8 @@ LOSSES = {
                                             "labels"),
     "mse": Entry(F.mse_loss, "mean squared error between the outputs and one-hot labels",
                  one_hot=True),
-    "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary "
-                                  "cross-entropy per output against one-hot labels (multi-label "
-                                  "style)",
+    "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary cross-"
+                                  "entropy per output against one-hot labels (multi-label style)",
                                   one_hot=True),
 }
 

@@ -1,10 +1,7 @@
 """The config schema: every key, its type, default, allowed range and one line of docs.
 
-The model, loss, optimizer and scheduler keys are read from the registry (constructor
-signatures plus what the registry declares); the rest is written here. `config.py` validates
-against this schema, `json_schema()` turns it into the JSON Schema shipped as
-`config.schema.json`, and `docs_tables.py` into docs/config.md's tables (tests keep both in
-sync).
+Model, loss, optimizer and scheduler keys are read from the registry; the rest is written here.
+`config.py` validates against it; `json_schema()` and `docs_tables.py` render it.
 """
 import inspect
 import typing
@@ -21,14 +18,9 @@ class Field:
 
     def __init__(self, kind, doc, default=REQUIRED, *, minimum=None, maximum=None,
                  exclusive_minimum=False, choices=None, nullable=False, length=None):
-        self.kind = kind  # "int", "number", "bool", "string", "numbers" or "mapping"
-        self.doc = doc
-        self.default = default
-        self.minimum, self.maximum = minimum, maximum
-        self.exclusive_minimum = exclusive_minimum
-        self.choices = choices
-        self.nullable = nullable
-        self.length = length  # for "numbers": the exact list length
+        self.kind, self.doc, self.default = kind, doc, default  # kind: a key of _JSON_TYPES
+        self.minimum, self.maximum, self.exclusive_minimum = minimum, maximum, exclusive_minimum
+        self.choices, self.nullable, self.length = choices, nullable, length  # length: "numbers"
 
 
 class Section:
@@ -48,10 +40,10 @@ class Choice:
 class LayerList:
     """The model: a list of layers, each `name` or `{name: {argument: value}}`."""
 
+    default, nullable = REQUIRED, False
+
     def __init__(self, doc, layers):
         self.doc, self.layers = doc, layers
-        self.default = REQUIRED
-        self.nullable = False
 
 
 _KINDS = {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}
@@ -64,15 +56,6 @@ def _kind(annotation):
     first = next(member for member in members if member is not type(None))
     length = len(typing.get_args(first)) or None
     return _KINDS[typing.get_origin(first) or first], length, type(None) in members
-
-
-def _as_kind(kind, default):
-    """A signature default in the config's type: 0 -> 0.0 for numbers, tuples -> lists."""
-    if default is None or default is REQUIRED:
-        return default
-    if kind == "numbers":
-        return [float(value) for value in default]
-    return float(default) if kind == "number" else default
 
 
 def fields_of(entry):
@@ -89,17 +72,14 @@ def fields_of(entry):
         arg = entry.args[keys[name]]
         kind, length, nullable = _kind(parameter.annotation)
         declared = dict(arg.field)
-        signature_default = REQUIRED if parameter.default is parameter.empty else \
-            parameter.default
-        default = _as_kind(kind, declared.pop("default", signature_default))
+        default = declared.pop("default", parameter.default)
+        if default is parameter.empty:
+            default = REQUIRED
+        elif default is not None and kind in ("number", "numbers"):  # 0 -> 0.0, tuples -> lists
+            default = [float(v) for v in default] if kind == "numbers" else float(default)
         fields[keys[name]] = Field(kind, arg.doc, default, length=length,
                                    nullable=nullable or default is None, **declared)
     return fields
-
-
-def _size(doc, default=REQUIRED, nullable=False):
-    """A positive count such as a batch size."""
-    return Field("int", doc, default, minimum=1, maximum=MAX_SIZE, nullable=nullable)
 
 
 _WARMUP = Field("int", "epochs of linear warmup (from 0.1 x lr) before the schedule", 0,
@@ -119,8 +99,7 @@ SCHEMA = Section("A simplegrad training run.", {
     "data": Section("Where the examples come from and how they are batched.", {
         "source": Field("string", "`synthetic:NAME`, a Hugging Face hub id (e.g. ylecun/mnist) "
                         "or a local path"),
-        "split": Field("string", "split to train on (the validation set is cut from it)",
-                       "train"),
+        "split": Field("string", "split to train on (the validation set is cut from it)", "train"),
         "test_split": Field("string", "split `simplegrad eval` uses; null = none", "test",
                             nullable=True),
         "val_fraction": Field("number", "fraction of the training split held out for "
@@ -128,14 +107,14 @@ SCHEMA = Section("A simplegrad training run.", {
         "val_seed": Field("int", "seed of the train/validation split (separate from `seed`, so "
                           "a new training seed keeps the same validation set)", 0, minimum=0,
                           maximum=2**32 - 1),
-        "batch_size": _size("examples per optimisation step", 64),
+        "batch_size": Field("int", "examples per optimisation step", 64, minimum=1,
+                            maximum=MAX_SIZE),
         "shuffle": Field("bool", "reshuffle the training examples every epoch", True),
-        "flatten": Field("bool", "flatten each example to a vector (images -> 784 values)",
-                         False),
+        "flatten": Field("bool", "flatten each example to a vector (images -> 784 values)", False),
         "normalize": Field("numbers", "[mean, std]: features become (x - mean) / std; "
                            "null = unchanged", None, length=2, nullable=True),
-        "max_samples": _size("use only the first N examples of each split; null = all",
-                             None, nullable=True),
+        "max_samples": Field("int", "use only the first N examples of each split; null = all",
+                             None, minimum=1, maximum=MAX_SIZE, nullable=True),
         "options": Field("mapping", "extra options for the source (synthetic: n_samples, "
                          "noise, num_classes, seed; hub/files: image_column, label_column, "
                          "cache_dir)", {}),
@@ -147,8 +126,7 @@ SCHEMA = Section("A simplegrad training run.", {
     "scheduler": Choice("Optional learning-rate schedule, stepped once per epoch.", SCHEDULERS,
                         default=None, nullable=True),
     "train": Section("The training loop and where its outputs go.", {
-        "epochs": Field("int", "passes over the training data", 10, minimum=1,
-                        maximum=100_000),
+        "epochs": Field("int", "passes over the training data", 10, minimum=1, maximum=100_000),
         "eval_every": Field("int", "validate every N epochs (and always after the last)", 1,
                             minimum=1, maximum=100_000),
         "log_every": Field("int", "write a step record to metrics.jsonl every N steps", 50,
@@ -159,10 +137,9 @@ SCHEMA = Section("A simplegrad training run.", {
                         "val_accuracy", choices=METRICS),
         "patience": Field("int", "stop after N evaluations without improvement; null = never",
                           None, minimum=1, maximum=100_000, nullable=True),
-        "out": Field("string", "run folder; null = runs/<config file name>", None,
-                     nullable=True),
+        "out": Field("string", "run folder; null = runs/<config file name>", None, nullable=True),
     }, default={}),
-}, default=REQUIRED)
+})
 
 _FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
 
@@ -174,13 +151,11 @@ ALIASES = {
     **{argument.lower(): key for family in _FAMILIES for entry in family.values()
        for key, argument in entry.rename.items()},
     "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
-    "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d",
-    "batchnorm": "batch_norm1d", "learning_rate": "lr", "ce": "cross_entropy",
-    "crossentropy": "cross_entropy", "nll": "cross_entropy", "bce": "binary_cross_entropy",
-    "epoch": "epochs",
-    "batch": "batch_size", "kernel": "kernel_size", "dataset": "source", "path": "source",
-    "clip": "grad_clip", "max_norm": "grad_clip", "output": "out", "out_dir": "out",
-    "early_stopping": "patience",
+    "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d", "batchnorm": "batch_norm1d",
+    "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
+    "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs", "batch": "batch_size",
+    "kernel": "kernel_size", "dataset": "source", "path": "source", "clip": "grad_clip",
+    "max_norm": "grad_clip", "output": "out", "out_dir": "out", "early_stopping": "patience",
 }
 
 
@@ -207,10 +182,12 @@ def config_keys():
 
 
 # ---- JSON Schema ------------------------------------------------------------------------
+_JSON_TYPES = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
+               "mapping": "object", "numbers": "array"}
+
+
 def _field_schema(field):
-    types = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
-             "mapping": "object", "numbers": "array"}
-    out = {"description": field.doc, "type": types[field.kind]}
+    out = {"description": field.doc, "type": _JSON_TYPES[field.kind]}
     low = "exclusiveMinimum" if field.exclusive_minimum else "minimum"
     bounds = {key: value for key, value in [(low, field.minimum), ("maximum", field.maximum)]
               if value is not None}
@@ -229,14 +206,18 @@ def _field_schema(field):
 
 
 def _object_schema(doc, fields, extra=None):
-    properties = dict(extra or {})
-    properties.update({key: _any_schema(value) for key, value in fields.items()})
-    required = [key for key, value in fields.items() if value.default is REQUIRED]
-    out = {"description": doc, "type": "object", "properties": properties,
-           "additionalProperties": False}
-    if required:
-        out["required"] = required
-    return out
+    """A mapping of `fields` (and the `extra` properties, all required), nothing else."""
+    required = list(extra or {}) + [key for key, spec in fields.items()
+                                    if spec.default is REQUIRED]
+    properties = {**(extra or {}), **{key: _any_schema(spec) for key, spec in fields.items()}}
+    return {"description": doc, "type": "object", "properties": properties,
+            "additionalProperties": False} | ({"required": required} if required else {})
+
+
+def _optional(variants):
+    """The names whose every key has a default (so the name alone is a valid value)."""
+    return [name for name, fields in variants.items()
+            if all(field.default is not REQUIRED for field in fields.values())]
 
 
 def _any_schema(spec):
@@ -245,36 +226,26 @@ def _any_schema(spec):
     if isinstance(spec, Section):
         out = _object_schema(spec.doc, spec.fields)
     elif isinstance(spec, Choice):
-        shorthand = [name for name, fields in spec.variants.items()
-                     if all(f.default is not REQUIRED for f in fields.values())]
-        out = {"description": spec.doc, "oneOf": [{"enum": shorthand}] + [
+        out = {"description": spec.doc, "oneOf": [{"enum": _optional(spec.variants)}] + [
             _object_schema(f"{spec.doc} ({name})", fields,
                            {"name": {"const": name, "description": "which one"}})
-            | {"required": ["name"] + [k for k, v in fields.items() if v.default is REQUIRED]}
             for name, fields in spec.variants.items()]}
     else:
-        plain = [name for name, args in spec.layers.items()
-                 if all(arg.default is not REQUIRED for arg in args.values())]
-        layer_objects = []
-        for name, args in spec.layers.items():
-            arguments = _object_schema(f"{name}: {registry.LAYERS[name].doc}", args) | {
-                "type": ["object", "null"]}
-            layer_objects.append({"type": "object", "additionalProperties": False,
-                                  "required": [name], "properties": {name: arguments}})
+        layers = [{"type": "object", "additionalProperties": False, "required": [name],
+                   "properties": {name: _object_schema(f"{name}: {registry.LAYERS[name].doc}",
+                                                       args) | {"type": ["object", "null"]}}}
+                  for name, args in spec.layers.items()]
         out = {"description": spec.doc, "type": "array", "minItems": 1,
-               "items": {"oneOf": [{"enum": plain}] + layer_objects}}
+               "items": {"oneOf": [{"enum": _optional(spec.layers)}] + layers}}
     if spec.nullable:
-        out = {"description": out.pop("description"),
-               "oneOf": [{"type": "null"}, out]}
+        out = {"description": out.pop("description"), "oneOf": [{"type": "null"}, out]}
     return out
 
 
 def json_schema():
     """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-           "title": "simplegrad config"}
-    out.update(_any_schema(SCHEMA))
-    return out
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "simplegrad config", **_any_schema(SCHEMA)}
 
 
 # Regenerate the shipped file: python -m simplegrad_cli.schema > simplegrad_cli/config.schema.json

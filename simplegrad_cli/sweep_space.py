@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from simplegrad_cli import schema
-from simplegrad_cli.config import _Checker, apply_all, describe, validate
+from simplegrad_cli.config import Config, apply_all, describe, validate
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import Choice, Field
 from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
@@ -138,7 +138,7 @@ def load_sweep(file, searches=(), sets=(), options=()):
     for origin, key, value in options:
         raw[key] = value
         origins[(key,)] = origin
-    settings = _Checker(origins, file).mapping(SETTINGS, raw, ())
+    settings = Config(origins, file).mapping(SETTINGS, raw, ())
     base_file = file if plain else str(Path(file).parent / settings["config"])
     entries = [(("space", key), key, value) for key, value in settings["space"].items()]
     entries += [(None, *_split_search(text)) for text in searches]
@@ -175,7 +175,7 @@ def load_sweep(file, searches=(), sets=(), options=()):
     pruner = settings["pruner"]
     if pruner["name"] == "threshold" and pruner["lower"] is None and pruner["upper"] is None:
         raise ConfigError("the threshold pruner needs lower or upper (or both)",
-                          where=_Checker(origins, file).where(("pruner",)), path="pruner")
+                          where=Config(origins, file).where(("pruner",)), path="pruner")
     sweep = Sweep(file, origins, settings, params, fixed,
                   (base_file, list(sets), base_data, base_origins))
     sweep.trial_config({})  # the base config, then each param's extreme values (first errors win)

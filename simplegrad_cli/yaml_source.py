@@ -1,12 +1,8 @@
 """Raw config data: strict, line-aware YAML reading, and `--set key.path=value` overrides.
 
-PyYAML's defaults are loose in ways that bite config files: `no`/`on` become booleans, `1e-3`
-stays a string, `1:30` is the integer 90, dates become objects and duplicate keys silently
-overwrite each other. This loader resolves only YAML 1.2 core scalars (null, true/false,
-decimal ints, floats including `1e-3`), rejects duplicate keys, and records the line of every
-key so errors can point at it. Override values are parsed as YAML too (`--set optimizer.lr=3e-4`
-is a number, `--set model.0.linear.out=64` reaches into the layer list) and applied to the raw
-data, so an override is checked by exactly the same validation as the file.
+PyYAML's defaults bite configs (`no` is false, `1e-3` a string, `1:30` is 90, duplicate keys
+overwrite): this loader resolves YAML 1.2 core scalars only, rejects duplicate keys and records
+each key's line. Override values are YAML too, applied to the raw data before validation.
 """
 import os
 import re
@@ -28,15 +24,6 @@ _SCALAR_TAGS = {f"tag:yaml.org,2002:{name}": kind for name, kind in [
     ("str", "a string"), ("int", "an integer"), ("float", "a number"),
     ("bool", "true or false"), ("null", "null")]}
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
-_FLOAT = re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-                        |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
-                        |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
-                        |[-+]?\.(?:inf|Inf|INF)
-                        |\.(?:nan|NaN|NAN))$""", re.X)
-
 
 class StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema scalars only (no yes/no booleans, no dates)."""
@@ -44,13 +31,18 @@ class StrictLoader(yaml.SafeLoader):
     yaml_implicit_resolvers = {}
 
 
-for _tag, _regexp, _first in [
-    ("null", _NULL, ["~", "n", "N", ""]),
-    ("bool", _BOOL, list("tTfF")),
-    ("int", _INT, list("-+0123456789")),
-    ("float", _FLOAT, list("-+0123456789.")),
+for _tag, _first, _regexp in [
+    ("null", ["~", "n", "N", ""], r"^(?:~|null|Null|NULL|)$"),
+    ("bool", list("tTfF"), r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    ("int", list("-+0123456789"), r"^[-+]?(?:0|[1-9][0-9_]*)$"),
+    ("float", list("-+0123456789."), r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                                         |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+                                         |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+                                         |[-+]?\.(?:inf|Inf|INF)
+                                         |\.(?:nan|NaN|NAN))$"""),
 ]:
-    StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", _regexp, _first)
+    StrictLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_regexp, re.X),
+                                       _first)
 
 
 def dotted(path):
@@ -58,51 +50,45 @@ def dotted(path):
     return ".".join(str(part) for part in path)
 
 
-def _to_python(node, path, origins, where, loader, depth=0, count=None):
+def _to_python(node, path, origins, where, loader):
     """Build plain dicts/lists/scalars from a YAML node, recording each key's line in origins."""
-    count = count if count is not None else [0]
-    count[0] += 1
     here = f"{where}:{node.start_mark.line + 1}"
-    if depth > MAX_DEPTH:
+    if len(path) > MAX_DEPTH:
         raise ConfigError(f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)",
                           where=here, path=dotted(path[:3]) + "...")
-    if count[0] > MAX_VALUES:
+    if len(origins) > MAX_VALUES:  # every value's origin is recorded before it is built
         raise ConfigError(f"more than {MAX_VALUES:,} values (an alias *name counts as all it "
                           "repeats); a config is never that large", where=here,
                           path=dotted(path[:3]))
-    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, path, here, loader)
+    if node.tag not in _PLAIN_TAGS:
         raise ConfigError(f"invalid YAML: unsupported tag {_short_tag(node.tag)!r}; write plain "
                           "values", where=here, path=dotted(path))
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
-                raise ConfigError("YAML merge keys ('<<: *anchor') are not supported; write "
-                                  "the keys out in full", where=f"{where}:{line}",
-                                  path=dotted(path))
-            key = _scalar(key_node, path, f"{where}:{line}", loader) \
-                if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                raise ConfigError(f"keys must be names, got {key_node.value!r}",
-                                  where=f"{where}:{line}", path=dotted(path))
-            if key in out:
-                first = origins[path + (key,)].rsplit(":", 1)[-1]
-                raise ConfigError(f"duplicate key '{key}' (first set on line {first}); "
-                                  "each key may appear once", where=f"{where}:{line}",
-                                  path=dotted(path + (key,)))
-            origins[path + (key,)] = f"{where}:{line}"
-            out[key] = _to_python(value_node, path + (key,), origins, where, loader, depth + 1,
-                                  count)
-        return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             origins[path + (index,)] = f"{where}:{item.start_mark.line + 1}"
-            items.append(_to_python(item, path + (index,), origins, where, loader, depth + 1,
-                                    count))
+            items.append(_to_python(item, path + (index,), origins, where, loader))
         return items
-    return _scalar(node, path, here, loader)
+    out = {}
+    for key_node, value_node in node.value:
+        line = f"{where}:{key_node.start_mark.line + 1}"
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+            raise ConfigError("YAML merge keys ('<<: *anchor') are not supported; write the "
+                              "keys out in full", where=line, path=dotted(path))
+        key = _scalar(key_node, path, line, loader) \
+            if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            raise ConfigError(f"keys must be names, got {key_node.value!r}", where=line,
+                              path=dotted(path))
+        if key in out:
+            first = origins[path + (key,)].rsplit(":", 1)[-1]
+            raise ConfigError(f"duplicate key '{key}' (first set on line {first}); each key may "
+                              "appear once", where=line, path=dotted(path + (key,)))
+        origins[path + (key,)] = line
+        out[key] = _to_python(value_node, path + (key,), origins, where, loader)
+    return out
 
 
 def _short_tag(tag):
@@ -131,17 +117,16 @@ def _scalar(node, path, here, loader):
     return value
 
 
-def parse_yaml(text, where, path=()):
+def parse_yaml(text, where):
     """Parse YAML text into plain Python values plus {key path: 'where:line'} origins."""
     loader = None
     try:
         loader = StrictLoader(text)  # checks for characters YAML does not allow (NUL, ...)
         node = loader.get_single_node()
-        origins = {}
         if node is None:
-            return None, origins
-        origins[path] = f"{where}:{node.start_mark.line + 1}"
-        return _to_python(node, path, origins, where, loader), origins
+            return None, {}
+        origins = {(): f"{where}:{node.start_mark.line + 1}"}
+        return _to_python(node, (), origins, where, loader), origins
     except yaml.reader.ReaderError as error:  # a character YAML forbids, such as NUL
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -219,23 +204,21 @@ def parse_override(text, origin="--set"):
 def _child(container, part, path_so_far, origin, last):
     """Index a dict or list by one path segment, explaining what went wrong if impossible."""
     where = dotted(path_so_far) or "the config"
-    if isinstance(container, dict):
-        if isinstance(part, int):
-            raise ConfigError(f"{where} is a mapping; expected a key name, not {part}",
-                              where=origin)
+    if isinstance(container, dict) and not isinstance(part, int):
         return part
-    if isinstance(container, list):
-        if not isinstance(part, int):
-            raise ConfigError(f"{where} is a list; expected an index 0..{len(container) - 1}"
-                              f", not '{part}'", where=origin)
+    if isinstance(container, list) and isinstance(part, int):
         size = len(container)
         index = part + size if part < 0 else part
-        if not (0 <= index < size or (last and index == size)):
-            raise ConfigError(f"{where} has {size} items; index {part} is out of range",
-                              where=origin)
-        return index
-    raise ConfigError(f"{where} is a single value, not a section; cannot set a key inside it",
-                      where=origin)
+        if 0 <= index < size or (last and index == size):
+            return index
+        problem = f"{where} has {size} items; index {part} is out of range"
+    elif isinstance(container, dict):
+        problem = f"{where} is a mapping; expected a key name, not {part}"
+    elif isinstance(container, list):
+        problem = f"{where} is a list; expected an index 0..{len(container) - 1}, not '{part}'"
+    else:
+        problem = f"{where} is a single value, not a section; cannot set a key inside it"
+    raise ConfigError(problem, where=origin)
 
 
 def apply_override(data, origins, path, value, origin="--set"):
@@ -247,20 +230,19 @@ def apply_override(data, origins, path, value, origin="--set"):
         key = _child(node, part, path[:depth], origin, last)
         resolved += (key,)  # a negative list index as its positive equivalent
         if last:
-            if isinstance(node, list) and key == len(node):
-                node.append(value)
-            else:
-                node[key] = value
             break
         current = node[key] if (isinstance(node, list) or key in node) else None
         if current is None:  # `scheduler: null` or a missing section: start a new mapping
-            current = node[key] = {}
+            node[key] = {}
         elif isinstance(current, str) and isinstance(node, list):
-            current = node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
-        node = current
+            node[key] = {current: {}}  # `- relu` becomes `- relu: {}`
+        node = node[key]
+    if isinstance(node, list) and key == len(node):
+        node.append(value)
+    else:
+        node[key] = value
     for key in [k for k in origins if k[:len(resolved)] == resolved]:
         del origins[key]
     for depth in range(1, len(resolved) + 1):  # sections the override created come from it too
         origins.setdefault(resolved[:depth], origin)
     return data
-
