@@ -63,6 +63,20 @@ def test_numpy_reference_adam_in_small_blocks_matches_whole_arrays(workload, dat
     np.testing.assert_allclose(_losses(ref, workload, data, 16), one, rtol=1e-6)
 
 
+def test_cnn_in_batch_chunks_matches_one_chunk(data, monkeypatch):
+    """The reference's and simplegrad's convolutions over many small batch chunks (columns
+    rebuilt in backward) train to the losses of one whole-batch chunk."""
+    from benchmarks import numpy_reference as ref
+    from simplegrad.ops import conv
+    ready, _ = backends.load(("simplegrad",))
+    whole = [_losses(b, workloads.CNN_WORKLOAD, data, 16) for b in (ref, ready["simplegrad"])]
+    monkeypatch.setattr(ref, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
+    assert len(ref._chunks(8, 16, 16, 16)) == 16 and len(conv._batch_chunks(16, 8)) == 16
+    chunked = [_losses(b, workloads.CNN_WORKLOAD, data, 16) for b in (ref, ready["simplegrad"])]
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6)
+
+
 def test_numpy_adam_matches_closed_form_first_step():
     """First Adam step moves every parameter by lr * sign(grad) (up to eps), as in PyTorch."""
     from benchmarks.numpy_reference import Adam
