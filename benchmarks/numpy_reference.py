@@ -252,7 +252,8 @@ class CNN:
         np.sum(grad, axis=0, out=self.grad_b[2])
         grad = (grad @ self.w[2].T).reshape(batch, p2.shape[0], *p2.shape[2:])
         grad_grid = np.zeros_like(grid2)                         # zero off the valid corner
-        maxpool2_relu_backward(grad.transpose(1, 0, 2, 3), a2, rows2, p2,
+        grad = np.ascontiguousarray(grad.transpose(1, 0, 2, 3))  # CNHW like a2: ufuncs over
+        maxpool2_relu_backward(grad, a2, rows2, p2,                # mixed orders are 2x slower
                                grad_grid[..., :a2.shape[2], :a2.shape[3]])
         grad = conv3x3_backward(grad_grid, p1, cols2, self.w[1], self.grad_w[1], self.grad_b[1])
         grad_grid = np.zeros_like(grid1)
