@@ -233,6 +233,12 @@ class CNN:
 
     def step(self, x, labels):
         """Forward, backward and one Adam update on NCHW images; returns the loss."""
+        loss = self.gradients(x, labels)
+        self.optimizer.step()
+        return loss
+
+    def gradients(self, x, labels):
+        """Forward and backward into the gradient buffers; returns the loss."""
         batch, _, height, width = x.shape
         x = x.reshape(1, batch, height, width)                   # one channel: NCHW is CNHW
         grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0])
@@ -259,7 +265,6 @@ class CNN:
         grad_grid = np.zeros_like(grid1)
         maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width])
         conv3x3_backward(grad_grid, x, cols1, self.w[0], self.grad_w[0], self.grad_b[0], False)
-        self.optimizer.step()
         return loss
 
 
