@@ -67,7 +67,7 @@ def conv_case(backend_names):
     grad_grid = np.zeros((8, 64, 30, 30), dtype=np.float32)  # the output grid, zero off the
     grad_grid[..., :28, :28] = 1.0                           # valid corner
     case = {"numpy": (
-        "out, cols = f(x, w, b); bwd(g, cols, w, gw, gb, x.shape)",
+        "out, cols = f(x, w, b); bwd(g, x, cols, w, gw, gb)",
         {"f": ref.conv3x3_forward, "bwd": ref.conv3x3_backward, "x": cnhw, "w": w_mat, "b": b,
          "g": grad_grid, "gw": np.empty_like(w_mat),
          "gb": np.empty_like(b)})}

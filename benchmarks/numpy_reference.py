@@ -112,14 +112,21 @@ class MLP:
         return loss
 
 
-def conv3x3_forward(x, w_mat, b):
-    """3x3 convolution, padding 1, of a CNHW array by im2col; returns (output grid, columns).
+CHUNK_BYTES = 1 << 20  # im2col columns per batch chunk: L2-sized, as simplegrad's conv2d
 
-    Channels-outermost makes the layer one matmul, (out, 9 * C) @ (9 * C, N * Hp * Wp), whose
-    result is already CNHW. Flattening each channel of the padded input makes every kernel tap
-    (i, j) one contiguous copy (the flat array shifted by i * Wp + j): the output is computed on
-    the whole padded (Hp, Wp) grid, and its [..., :H, :W] corner is the convolution.
-    `w_mat` is the (out, C, 3, 3) weight viewed as (out, 9 * C).
+
+def _chunks(channels, batch, hp, wp):
+    """Batch slices whose (9 * C, n * Hp * Wp) float32 columns take about CHUNK_BYTES."""
+    step = max(1, CHUNK_BYTES // (36 * channels * hp * wp))
+    return [slice(s, min(s + step, batch)) for s in range(0, batch, step)]
+
+
+def _columns(x):
+    """im2col of a CNHW chunk for a 3x3 kernel with padding 1: (9 * C, n * Hp * Wp).
+
+    Flattening each channel of the padded input makes every kernel tap (i, j) one contiguous
+    copy (the flat array shifted by i * Wp + j); the output is computed on the whole padded
+    (Hp, Wp) grid, and its [..., :H, :W] corner is the convolution.
     """
     channels, batch, height, width = x.shape
     hp, wp = height + 2, width + 2
@@ -130,35 +137,56 @@ def conv3x3_forward(x, w_mat, b):
     for k in range(9):
         offset = (k // 3) * wp + k % 3
         cols[:, k] = flat[:, offset:offset + size]
-    cols = cols.reshape(9 * channels, size)
-    out = w_mat @ cols
-    out += b[:, None]
-    return out.reshape(-1, batch, hp, wp), cols
+    return cols.reshape(9 * channels, size)
 
 
-def conv3x3_backward(grad, cols, w_mat, grad_w, grad_b, input_shape=None):
-    """Write the weight and bias gradients; return the CNHW input gradient if `input_shape`.
+def conv3x3_forward(x, w_mat, b):
+    """3x3 convolution, padding 1, of a CNHW array: the (out, N, Hp, Wp) output grid, and the
+    columns when the batch was one chunk (else None: backward rebuilds them chunk by chunk).
 
-    `grad` is on the output grid of conv3x3_forward, zero outside its [..., :H, :W] corner.
+    Channels-outermost makes each batch chunk one matmul, (out, 9 * C) @ (9 * C, n * Hp * Wp),
+    whose result is already CNHW; chunks keep the columns in cache. `w_mat` is the
+    (out, C, 3, 3) weight viewed as (out, 9 * C).
     """
-    grad = grad.reshape(grad.shape[0], -1)
-    if cols.shape[0] > 16:  # cols @ grad.T: OpenBLAS's fast orientation on these long shapes
-        np.copyto(grad_w, (cols @ grad.T).T)
-    else:                   # few rows (first layer): 2x faster summed over blocks of columns
-        np.copyto(grad_w, sum(cols[:, s:s + 8192] @ grad[:, s:s + 8192].T
-                              for s in range(0, cols.shape[1], 8192)).T)
-    np.sum(grad, axis=1, out=grad_b)
-    if input_shape is None:
-        return None
-    channels, batch, height, width = input_shape
+    channels, batch, height, width = x.shape
+    out = np.empty((w_mat.shape[0], batch, height + 2, width + 2), dtype=x.dtype)
+    chunks = _chunks(channels, batch, height + 2, width + 2)
+    for chunk in chunks:
+        cols = _columns(x[:, chunk])
+        np.matmul(w_mat, cols, out=out[:, chunk].reshape(w_mat.shape[0], -1))
+    out += b[:, None, None, None]
+    return out, (cols if len(chunks) == 1 else None)
+
+
+def conv3x3_backward(grad, x, cols, w_mat, grad_w, grad_b, input_grad=True):
+    """Write the weight and bias gradients; return the CNHW input gradient if `input_grad`.
+
+    `grad` is on the output grid of conv3x3_forward, zero outside its [..., :H, :W] corner;
+    `cols` are the forward's columns, or None to rebuild each chunk's from `x`.
+    """
+    channels, batch, height, width = x.shape
     hp, wp = height + 2, width + 2
-    size = batch * hp * wp
-    grad_cols = (w_mat.T @ grad).reshape(channels, 9, size)
-    flat = np.zeros((channels, size + 2 * wp + 2), dtype=grad.dtype)
-    for k in range(9):                                           # col2im: add each tap back
-        offset = (k // 3) * wp + k % 3
-        flat[:, offset:offset + size] += grad_cols[:, k]
-    return flat[:, :size].reshape(channels, batch, hp, wp)[:, :, 1:-1, 1:-1]
+    grad_w.fill(0.0)
+    grad_x = np.empty_like(x) if input_grad else None
+    for chunk in _chunks(channels, batch, hp, wp):
+        if cols is None or chunk.stop - chunk.start < batch:
+            cols = _columns(x[:, chunk])
+        g = grad[:, chunk].reshape(grad.shape[0], -1)
+        if cols.shape[0] > 16:  # cols @ g.T: OpenBLAS's fast orientation on these long shapes
+            grad_w += (cols @ g.T).T
+        else:                   # few rows (first layer): 2x faster summed over column blocks
+            grad_w += sum(cols[:, s:s + 8192] @ g[:, s:s + 8192].T
+                          for s in range(0, cols.shape[1], 8192)).T
+        if input_grad:
+            size = cols.shape[1]
+            grad_cols = (w_mat.T @ g).reshape(channels, 9, size)
+            flat = np.zeros((channels, size + 2 * wp + 2), dtype=grad.dtype)
+            for k in range(9):                                   # col2im: add each tap back
+                offset = (k // 3) * wp + k % 3
+                flat[:, offset:offset + size] += grad_cols[:, k]
+            grad_x[:, chunk] = flat[:, :size].reshape(channels, -1, hp, wp)[:, :, 1:-1, 1:-1]
+    np.sum(grad, axis=(1, 2, 3), out=grad_b)
+    return grad_x
 
 
 def maxpool2_forward(x):
@@ -205,6 +233,12 @@ class CNN:
 
     def step(self, x, labels):
         """Forward, backward and one Adam update on NCHW images; returns the loss."""
+        loss = self.gradients(x, labels)
+        self.optimizer.step()
+        return loss
+
+    def gradients(self, x, labels):
+        """Forward and backward into the gradient buffers; returns the loss."""
         batch, _, height, width = x.shape
         x = x.reshape(1, batch, height, width)                   # one channel: NCHW is CNHW
         grid1, cols1 = conv3x3_forward(x, self.w[0], self.b[0])
@@ -224,14 +258,13 @@ class CNN:
         np.sum(grad, axis=0, out=self.grad_b[2])
         grad = (grad @ self.w[2].T).reshape(batch, p2.shape[0], *p2.shape[2:])
         grad_grid = np.zeros_like(grid2)                         # zero off the valid corner
-        maxpool2_relu_backward(grad.transpose(1, 0, 2, 3), a2, rows2, p2,
+        grad = np.ascontiguousarray(grad.transpose(1, 0, 2, 3))  # CNHW like a2: ufuncs over
+        maxpool2_relu_backward(grad, a2, rows2, p2,                # mixed orders are 2x slower
                                grad_grid[..., :a2.shape[2], :a2.shape[3]])
-        grad = conv3x3_backward(grad_grid, cols2, self.w[1], self.grad_w[1], self.grad_b[1],
-                                p1.shape)
+        grad = conv3x3_backward(grad_grid, p1, cols2, self.w[1], self.grad_w[1], self.grad_b[1])
         grad_grid = np.zeros_like(grid1)
         maxpool2_relu_backward(grad, a1, rows1, p1, grad_grid[..., :height, :width])
-        conv3x3_backward(grad_grid, cols1, self.w[0], self.grad_w[0], self.grad_b[0])
-        self.optimizer.step()
+        conv3x3_backward(grad_grid, x, cols1, self.w[0], self.grad_w[0], self.grad_b[0], False)
         return loss
 
 

@@ -118,10 +118,22 @@ def _weight_grad(cols, g):
                for s in range(0, cols.shape[1], WEIGHT_GRAD_BLOCK)).T
 
 
+CHUNK_BYTES = 1 << 20  # im2col columns per batch chunk: about L2-sized, so they stay in cache
+
+
+def _batch_chunks(batch, bytes_per_image):
+    """Slices of the batch whose im2col columns take about CHUNK_BYTES each."""
+    step = max(1, CHUNK_BYTES // bytes_per_image)
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
+
+
 class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,).
 
     The output is an NCHW-shaped view of a channels-outermost buffer (see the module docstring).
+    The batch is processed in chunks whose columns fit in cache; with several chunks, backward
+    rebuilds each chunk's columns rather than keeping the whole batch's (kh * kw times the
+    input) alive between the passes.
     """
 
     @staticmethod
@@ -130,38 +142,51 @@ class Conv2d(Function):
         if weight.ndim != 4 or x.ndim != 4 or x.shape[1] != weight.shape[1]:
             raise ValueError(f"conv2d: input {x.shape} and weight {weight.shape} do not match "
                              f"(expected (N, C, H, W) and (out, C, kh, kw))")
-        o, _, kh, kw = weight.shape
+        o, c, kh, kw = weight.shape
         n, _, h, w = x.shape
         ho, wo = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-        cols, grid = _im2col(_channels_first(x), kh, kw, sh, sw, ph, pw)
-        out = weight.reshape(o, -1) @ cols  # (O, N * Hg * Wg): the whole layer in one matmul
+        xc = _channels_first(x)
+        grid = (h + 2 * ph, w + 2 * pw) if (sh, sw) == (1, 1) else (ho, wo)
+        chunks = _batch_chunks(n, c * kh * kw * grid[0] * grid[1] * x.itemsize)
+        w_mat = weight.reshape(o, -1)
+        out = np.empty((o, n, *grid), dtype=np.result_type(x, weight))
+        for chunk in chunks:  # one matmul per chunk, written straight into the output
+            cols, _ = _im2col(xc[:, chunk], kh, kw, sh, sw, ph, pw)
+            np.matmul(w_mat, cols, out=out[:, chunk].reshape(o, -1))
         if bias is not None:
-            out += bias[:, None]
-        ctx.save_for_backward(cols, weight)
-        ctx.geometry = (_channels_first(x).shape, sh, sw, ph, pw, grid)
-        return _channels_first(out.reshape(o, n, *grid)[:, :, :ho, :wo])
+            out += bias[:, None, None, None]
+        ctx.save_for_backward(x, weight, cols if len(chunks) == 1 else None)
+        ctx.geometry = (sh, sw, ph, pw, grid, chunks)
+        return _channels_first(out[:, :, :ho, :wo])
 
     @staticmethod
     def backward(ctx, grad):
-        cols, weight = ctx.saved_tensors
-        input_shape, sh, sw, ph, pw, grid = ctx.geometry
+        x, weight, saved_cols = ctx.saved_tensors
+        sh, sw, ph, pw, grid, chunks = ctx.geometry
         o, c, kh, kw = weight.shape
+        xc = _channels_first(x)
         g = _channels_first(grad)  # (O, N, Ho, Wo); contiguous when grad kept conv's layout
         if g.shape[2:] != grid:  # stride 1: zeros on the grid's border columns
             on_grid = np.zeros((o, g.shape[1], *grid), dtype=g.dtype)
             on_grid[:, :, :g.shape[2], :g.shape[3]] = g
             g = on_grid
-        g = g.reshape(o, -1)
         needs = ctx.needs_input_grad
-        grad_x = grad_w = grad_b = None
-        if needs[1]:
-            grad_w = _weight_grad(cols, g).reshape(weight.shape)
-        if len(needs) > 2 and needs[2]:
-            grad_b = g.sum(axis=1)
-        if needs[0]:
-            dcols = weight.reshape(o, -1).T @ g
-            grad_x = _channels_first(_col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid))
-        return grad_x, grad_w, grad_b
+        w_mat = weight.reshape(o, -1)
+        grad_w = np.zeros(w_mat.shape, dtype=g.dtype) if needs[1] else None
+        grad_x = np.empty(xc.shape, dtype=g.dtype) if needs[0] else None
+        for chunk in chunks:
+            g_chunk = g[:, chunk].reshape(o, -1)
+            if needs[1]:
+                cols = saved_cols
+                if cols is None:
+                    cols, _ = _im2col(xc[:, chunk], kh, kw, sh, sw, ph, pw)
+                grad_w += _weight_grad(cols, g_chunk)
+            if needs[0]:
+                grad_x[:, chunk] = _col2im(w_mat.T @ g_chunk, xc[:, chunk].shape,
+                                           kh, kw, sh, sw, ph, pw, grid)
+        grad_b = g.sum(axis=(1, 2, 3)) if len(needs) > 2 and needs[2] else None
+        return (None if grad_x is None else _channels_first(grad_x),
+                None if grad_w is None else grad_w.reshape(weight.shape), grad_b)
 
 
 def _pool_geometry(kernel_size, stride, padding, op):
@@ -191,6 +216,16 @@ def _max_along(x, axis, k, s, n_out):
     return out
 
 
+def _in_layout_of(a, like):
+    """`a` in the memory order of `like` (copied when they differ): a ufunc over two arrays in
+    different orders strides badly through one of them (pool backward measured 2x slower)."""
+    if a.strides == like.strides:
+        return a
+    same = np.empty_like(like)
+    same[...] = a
+    return same
+
+
 def _route_max(grad, x, out, axis, k, s):
     """Gradient of `_max_along`: each window's grad goes to its first max (or first NaN).
 
@@ -200,22 +235,28 @@ def _route_max(grad, x, out, axis, k, s):
     """
     disjoint = k == s and k * out.shape[axis] == x.shape[axis]
     dx = np.empty_like(x) if disjoint else np.zeros_like(x)
-    still_open = np.ones(out.shape, dtype=bool)  # windows whose max is not yet found
     has_nan = np.isnan(out).any()
     taps = list(_taps(x.ndim, axis, k, s, out.shape[axis]))
-    for tap in taps:
-        if tap is taps[-1]:
-            hit = still_open
-        else:
-            hit = x[tap] == out
-            if has_nan:
-                hit |= np.isnan(x[tap])
-            hit &= still_open
-            still_open ^= hit
+    still_open = None  # windows whose max is not yet found; None before the first tap
+
+    def give(tap, hit):
         if disjoint:
             np.multiply(grad, hit, out=dx[tap])
         else:
             dx[tap] += grad * hit
+
+    for tap in taps[:-1]:
+        hit = x[tap] == out
+        if has_nan:
+            hit |= np.isnan(x[tap])
+        if still_open is None:
+            give(tap, hit)
+            still_open = np.logical_not(hit, out=hit)
+        else:
+            hit &= still_open
+            give(tap, hit)
+            still_open ^= hit
+    give(taps[-1], np.ones(out.shape, dtype=bool) if still_open is None else still_open)
     return dx
 
 
@@ -241,7 +282,7 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         xp, rows, out = ctx.saved_tensors
         kh, kw, sh, sw, ph, pw = ctx.geometry
-        grad_rows = _route_max(grad, rows, out, 2, kh, sh)
+        grad_rows = _route_max(_in_layout_of(grad, out), rows, out, 2, kh, sh)
         grad_xp = _route_max(grad_rows, xp, rows, 3, kw, sw)
         h, w = xp.shape[2] - 2 * ph, xp.shape[3] - 2 * pw
         return grad_xp[:, :, ph:ph + h, pw:pw + w]

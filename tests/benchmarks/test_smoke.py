@@ -63,6 +63,34 @@ def test_numpy_reference_adam_in_small_blocks_matches_whole_arrays(workload, dat
     np.testing.assert_allclose(_losses(ref, workload, data, 16), one, rtol=1e-6)
 
 
+def test_cnn_in_batch_chunks_matches_one_chunk(data, monkeypatch):
+    """The reference's and simplegrad's convolutions over many small batch chunks (columns
+    rebuilt in backward) train to the losses of one whole-batch chunk."""
+    from benchmarks import numpy_reference as ref
+    from simplegrad.ops import conv
+    ready, _ = backends.load(("simplegrad",))
+    whole = [_losses(b, workloads.CNN_WORKLOAD, data, 16) for b in (ref, ready["simplegrad"])]
+    monkeypatch.setattr(ref, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
+    assert len(ref._chunks(8, 16, 16, 16)) == 16 and len(conv._batch_chunks(16, 8)) == 16
+    chunked = [_losses(b, workloads.CNN_WORKLOAD, data, 16) for b in (ref, ready["simplegrad"])]
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6)
+
+
+def test_split_batch_bound_trains_to_the_reference_losses(data, capsys):
+    """benchmarks/split_bound.py's CNN (each batch split over threads, gradients summed by
+    share) is the reference's math: the same losses on uneven slices (15 = 7 + 8), and its
+    runner prints both workloads."""
+    pytest.importorskip("threadpoolctl")
+    from benchmarks import numpy_reference as ref
+    from benchmarks import split_bound
+    np.testing.assert_allclose(_losses(split_bound, workloads.CNN_WORKLOAD, data, 15),
+                               _losses(ref, workloads.CNN_WORKLOAD, data, 15), rtol=1e-5)
+    assert split_bound.main(["--rounds", "1", "--steps", "2", "--samples", "600"]) == 0
+    out = capsys.readouterr().out
+    assert "cnn-b64: numpy " in out and "cnn-b256: numpy " in out and "numpy-split" in out
+
+
 def test_numpy_adam_matches_closed_form_first_step():
     """First Adam step moves every parameter by lr * sign(grad) (up to eps), as in PyTorch."""
     from benchmarks.numpy_reference import Adam

@@ -33,6 +33,20 @@ def test_conv2d_matches_finite_differences_and_torch(xs, ws, stride, padding, rn
              lambda x, w: torch_f().conv2d(x, w, None, stride, padding))
 
 
+
+@pytest.mark.parametrize("xs, ws, stride, padding", CONV_CASES)
+def test_conv2d_in_batch_chunks_matches_torch(xs, ws, stride, padding, rng, check_op,
+                                              monkeypatch):
+    """One image per chunk (forward matmuls into slices of the output, backward rebuilding
+    each chunk's columns and summing the weight gradient over chunks) is the same math."""
+    import simplegrad.ops.conv as conv_module
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    xs = (3, *xs[1:])
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    assert len(conv_module._batch_chunks(3, 8)) == 3
+    check_op(lambda x, w, b: conv2d(x, w, b, stride, padding), [x, w, b],
+             lambda x, w, b: torch_f().conv2d(x, w, b, stride, padding))
+
 POOL_CASES = [  # (x shape, kernel, stride, padding)
     ((2, 2, 4, 4), 2, None, 0),
     ((1, 3, 5, 6), 3, 2, 1),
