@@ -1,7 +1,8 @@
 """Image ops on NCHW arrays: conv2d, max pooling and average pooling.
 
 Convolution is im2col: the input's kh x kw windows copied into a (C * kh * kw, N * Ho * Wo)
-matrix, so that the whole layer is one BLAS matmul. Two layout choices make it fast:
+matrix, so that the layer is one BLAS matmul (one per batch chunk of about 1 MiB of columns,
+which then stay in cache for the matmul). Two layout choices make it fast:
 
 - Channels outermost in memory. The matmul's result is (O, N, Ho, Wo); conv2d returns it as an
   NCHW-shaped *view* (a transpose, no copy). Elementwise ops and pooling keep that memory order,
