@@ -169,16 +169,15 @@ def conv3x3_backward(grad, x, cols, w_mat, grad_w, grad_b, input_grad=True):
     grad_w.fill(0.0)
     grad_x = np.empty_like(x) if input_grad else None
     for chunk in _chunks(channels, batch, hp, wp):
-        if cols is None or chunk.stop - chunk.start < batch:
-            cols = _columns(x[:, chunk])
+        chunk_cols = _columns(x[:, chunk]) if cols is None else cols  # given: one chunk
         g = grad[:, chunk].reshape(grad.shape[0], -1)
-        if cols.shape[0] > 16:  # cols @ g.T: OpenBLAS's fast orientation on these long shapes
-            grad_w += (cols @ g.T).T
-        else:                   # few rows (first layer): 2x faster summed over column blocks
-            grad_w += sum(cols[:, s:s + 8192] @ g[:, s:s + 8192].T
-                          for s in range(0, cols.shape[1], 8192)).T
+        if chunk_cols.shape[0] > 16:  # cols @ g.T: OpenBLAS's fast orientation on long shapes
+            grad_w += (chunk_cols @ g.T).T
+        else:                         # few rows (first layer): 2x faster summed over blocks
+            grad_w += sum(chunk_cols[:, s:s + 8192] @ g[:, s:s + 8192].T
+                          for s in range(0, chunk_cols.shape[1], 8192)).T
         if input_grad:
-            size = cols.shape[1]
+            size = chunk_cols.shape[1]
             grad_cols = (w_mat.T @ g).reshape(channels, 9, size)
             flat = np.zeros((channels, size + 2 * wp + 2), dtype=grad.dtype)
             for k in range(9):                                   # col2im: add each tap back

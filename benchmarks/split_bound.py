@@ -16,6 +16,7 @@ import statistics
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,9 +74,9 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=50, help="CNN steps timed per round")
     p.add_argument("--samples", type=int, default=20_000)
     args = p.parse_args(argv)
-    globals()["PARTS"] = args.parts
-    ready, skipped = backends.load(("numpy", "torch"))
-    ready[NAME] = sys.modules[__name__]
+    ready, _ = backends.load(("numpy", "torch"))  # without torch: the two NumPy forms
+    ready[NAME] = SimpleNamespace(NAME=NAME, prepare=prepare,
+                                  build_cnn=lambda w, lr: SplitCNN(w, lr, args.parts))
     if "torch" in ready:
         from benchmarks import torch_reference
         from simplegrad.threads import get_num_threads

@@ -24,14 +24,20 @@ _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapp
 
 def describe(value):
     """How a wrong value is shown in an error: `the string "2"`, `true`, `a list`, `3.5`."""
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null (no value)"}[value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null (no value)"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f'the string "{shown}"'
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list" if value else "an empty list"
-    return repr(value) if isinstance(value, (int, float)) else f"a {type(value).__name__} value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return f"a {type(value).__name__} value"
 
 
 def suggest(word, valid, list_all=False):
@@ -65,7 +71,7 @@ def expectation(field):
         text = "one of: " + ", ".join(field.choices)
     elif field.kind in ("int", "number", "numbers") and _range_text(field):
         text += " " + _range_text(field)
-    return text + " (or null)" * field.nullable
+    return text + " (or null)" if field.nullable else text
 
 
 def _type_hint(kind, value):
