@@ -95,9 +95,9 @@ def test_sigkill_during_training_keeps_a_readable_checkpoint(tmp_path):
     process = subprocess.Popen([EXE, "train", "long.yaml", "--out", "part"], cwd=tmp_path,
                                stderr=subprocess.PIPE, text=True)
     for line in process.stderr:
-        if "epoch 3/" in line:
+        if "epoch 4/" in line:  # printed before epoch 4's save, after epoch 3's
             break
-    time.sleep(0.05)  # somewhere in epoch 4, maybe inside a save
+    time.sleep(0.05)  # maybe inside epoch 4's save, maybe in epoch 5
     process.kill()
     process.wait(timeout=60)
     left = sorted(os.listdir(tmp_path / "part"))

@@ -53,20 +53,22 @@ def _start(args, cwd, env):
 
 
 def _wait_for(process, ready):
-    """Poll until `ready()`; False if the process ended (or a minute passed) first."""
+    """Poll until `ready()` is truthy and return it; False if the process ended (or a minute
+    passed) first."""
     deadline = time.monotonic() + 60
-    while not ready():
+    while not (found := ready()):
         if process.poll() is not None or time.monotonic() > deadline:
             return False
         time.sleep(0.0005)
-    return True
+    return found
 
 
 def _save_seconds(process, folder):
     """How long the next save takes: from its temp file appearing to its rename."""
     seen = set(_partials(folder))
-    assert _wait_for(process, lambda: set(_partials(folder)) - seen)
-    start, (name,) = time.monotonic(), set(_partials(folder)) - seen
+    started = _wait_for(process, lambda: set(_partials(folder)) - seen)
+    assert started, "the run ended before its next save"
+    start, name = time.monotonic(), min(started)  # listed once: the save may end any moment
     assert _wait_for(process, lambda: name not in _partials(folder))
     return time.monotonic() - start
 
