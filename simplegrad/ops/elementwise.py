@@ -160,7 +160,7 @@ class Abs(Function):
 
 
 class ReLU(Function):
-    """max(a, 0); the gradient passes where the output is positive."""
+    """max(a, 0); the gradient passes where the output is not 0 (positive, or NaN as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -170,7 +170,7 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0] > 0)
+        return grad * (ctx.saved_tensors[0] != 0)
 
 
 class LeakyReLU(Function):

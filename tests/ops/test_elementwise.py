@@ -46,6 +46,18 @@ def test_relu_and_abs_at_zero_match_torch_conventions():
     np.testing.assert_array_equal(x.grad, [0.0, -1.0, 2.0])
 
 
+def test_relu_passes_the_gradient_of_a_nan_like_torch():
+    """A NaN input gives a NaN output, so its gradient goes through (PyTorch's convention)."""
+    x = np.array([np.nan, -0.0, 0.0, -1.0, 2.0])
+    ours = Tensor(x, requires_grad=True)
+    ours.relu().backward(np.full(5, 3.0))
+    np.testing.assert_array_equal(ours.grad, [3.0, 0.0, 0.0, 0.0, 3.0])
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(x, requires_grad=True)
+    torch.relu(theirs).backward(torch.full((5,), 3.0, dtype=torch.float64))
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
 def test_stable_for_large_inputs():
     x = Tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=np.float64, requires_grad=True)
     s = x.sigmoid()
