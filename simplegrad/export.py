@@ -175,8 +175,8 @@ LAYERS = {
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
     nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softplus: _softplus,
     nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,
-    nn.Dropout: _identity, nn.Identity: _identity, nn.BatchNorm1d: _batch_norm, nn.BatchNorm2d: _batch_norm,
-    nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
+    nn.Dropout: _identity, nn.Identity: _identity, nn.BatchNorm1d: _batch_norm,
+    nn.BatchNorm2d: _batch_norm, nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
 }
 # Plain functions allowed in a Sequential, with their default arguments.
 FUNCTIONS = {

@@ -15,7 +15,8 @@ CONFIG = ROOT / "tests" / "fixtures" / "softplus_mlp.yaml"
 
 def test_softplus_matches_the_formula_and_is_linear_above_the_threshold():
     x = np.array([-30.0, -2.0, 0.0, 1.5, 9.0, 30.0])
-    np.testing.assert_allclose(nn.Softplus()(Tensor(x, dtype=np.float64)).data, np.log1p(np.exp(x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.Softplus()(Tensor(x, dtype=np.float64)).data,
+                               np.log1p(np.exp(x)), rtol=1e-12)
     sharp = nn.Softplus(beta=2.0, threshold=3.0)(Tensor(x, dtype=np.float64)).data
     expected = np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2)
     np.testing.assert_array_equal(sharp, expected)
