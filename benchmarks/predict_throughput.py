@@ -32,16 +32,13 @@ def measure(checkpoint, folder, out_csv):
     for its decode and model phases."""
     from simplegrad_cli.predict import class_probabilities, predict
     from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-        stored_data_info
+    from simplegrad_cli.stored_run import load_run
 
     start, cpu = time.perf_counter(), time.process_time()
     predict(checkpoint, [folder], None, None, 3, False, out_csv)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
-    stored = open_checkpoint(checkpoint)
-    cfg = stored_config(stored)
-    model, _ = rebuild_model(stored, cfg)
-    model_input = ModelInput.of(cfg, stored_data_info(stored)[0])
+    _, cfg, model, _, (input_shape, _, _) = load_run(checkpoint)
+    model_input = ModelInput.of(cfg, input_shape)
     files = expand([folder])
     start = time.perf_counter()
     pixels = decode_images(files, model_input)

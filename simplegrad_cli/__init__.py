@@ -4,14 +4,8 @@ import os
 import signal
 import sys
 
-
-def stopped_at_once(signum):
-    """The line for a stop signal that ends the command at once, without saving."""
-    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    return f"interrupted by {name}: stopped at once, without saving"
-
-
-INTERRUPTED_LINE = stopped_at_once(signal.SIGINT)
+from simplegrad_cli.errors import INTERRUPTED_LINE, STOP_SIGNALS, signal_exit_code, \
+    stopped_at_once  # noqa: F401  (INTERRUPTED_LINE: kept importable from the package)
 
 
 def interrupted_while_starting(signum, frame):
@@ -22,9 +16,9 @@ def interrupted_while_starting(signum, frame):
         os.write(2, (stopped_at_once(signum) + "\n").encode())
     except OSError:
         pass
-    os._exit(128 + int(signum))
+    os._exit(signal_exit_code(signum))
 
 
 if os.path.basename(sys.argv[0] if sys.argv else "") == "simplegrad":  # the console script
-    for _signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for _signum in STOP_SIGNALS:
         signal.signal(_signum, interrupted_while_starting)

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from simplegrad_cli import INTERRUPTED_LINE, interrupted_while_starting
-from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, USAGE, CliError, Interrupted, \
-    one_line
+from simplegrad_cli import interrupted_while_starting
+from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, USAGE, CliError, \
+    Interrupted, one_line
 from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """

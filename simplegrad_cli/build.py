@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import simplegrad
 from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
+from simplegrad_cli.config import load_config
+from simplegrad_cli.errors import first_line
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
@@ -193,8 +196,8 @@ def build_model(cfg, input_shape, num_classes, sample=None):
             with no_grad(), np.errstate(all="ignore"):
                 x = module(x)
         except Exception as error:  # any failure here means the shapes do not chain
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            cfg.fail(path, f"does not fit its input of per-sample shape {shape}: {reason}")
+            cfg.fail(path, f"does not fit its input of per-sample shape {shape}: "
+                           f"{first_line(error)}")
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
             cfg.fail(path, f"produces an unusable output of per-sample shape {shape}")
@@ -207,6 +210,20 @@ def build_model(cfg, input_shape, num_classes, sample=None):
                  f"layer of {num_classes} outputs")
     model = nn.Sequential([row.module for row in rows])
     return model, rows, [{name: args} for _, name, args, _ in plan]
+
+
+def build_run(cfg):
+    """(data, model, summary rows, layers) of a validated config, seeded as training starts."""
+    simplegrad.manual_seed(cfg.values["seed"])
+    datasets = load_datasets(cfg)
+    return (datasets, *build_model(cfg, datasets.input_shape, datasets.num_classes,
+                                   datasets.train.x))
+
+
+def build_from_config(config, overrides=()):
+    """(cfg, data, model, summary rows, layers) of a config file, as `train` would build them."""
+    cfg = load_config(config, overrides)
+    return (cfg, *build_run(cfg))
 
 
 def drop_single_last_batch(cfg, rows, train_samples):

@@ -14,7 +14,7 @@ from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
-from simplegrad_cli.train import StopSignals, Trainer, build_run
+from simplegrad_cli.train import StopSignals, Trainer
 
 
 def _print_config(cfg, as_json):
@@ -22,12 +22,6 @@ def _print_config(cfg, as_json):
         display.print_json(cfg.values)
     else:
         sys.stdout.write(cfg.to_yaml())
-
-
-def build_from_config(config, overrides=()):
-    """(cfg, data, model, summary rows, layers) of a config file, as `train` would build them."""
-    cfg = load_config(config, overrides)
-    return (cfg, *build_run(cfg))
 
 
 # ---- train ------------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     return OK
 
 
-def training_chart(history, metric, width=80, color=False):
+def training_chart(history, metric, color=False):
     """The chart `train` ends with: a loss panel (train_loss, val_loss) and, unless it is a
     loss, one for `metric`, side by side (empty if no epoch has finished)."""
     def curves(names):
@@ -132,7 +126,7 @@ def training_chart(history, metric, width=80, color=False):
     if not metric.endswith("loss"):
         panels.append(Panel(metric, "epoch", metric.split("_")[-1], curves([metric])))
     panels = [panel for panel in panels if panel.curves]
-    return text_chart(panels, width=width, height=12, columns=2, color=color) if panels else ""
+    return text_chart(panels, width=80, height=12, columns=2, color=color) if panels else ""
 
 
 # ---- validate ---------------------------------------------------------------------------
@@ -141,7 +135,7 @@ def validate(config, overrides, print_config, as_json):
     if print_config:
         _print_config(load_config(config, overrides), as_json)
         return OK
-    cfg, data, model, rows, layers = build_from_config(config, overrides)
+    cfg, data, model, rows, layers = build.build_from_config(config, overrides)
     summary = {
         "config": str(config), "valid": True,
         "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),

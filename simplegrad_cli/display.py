@@ -68,7 +68,10 @@ def say(console, *lines):
 
 
 def metric_text(metric, value):
-    """A metric's value as shown: accuracies in percent, losses with four decimals."""
+    """A metric's value as shown: accuracies in percent (96.10%), losses with four decimals
+    (0.1234), '-' for none."""
+    if value is None:
+        return "-"
     return f"{value * 100:.2f}%" if metric.endswith("accuracy") else f"{value:.4f}"
 
 
@@ -167,7 +170,7 @@ class RichTrainDisplay(PlainTrainDisplay):
 
     def step(self, done, loss, accuracy, samples_per_s):
         now = time.monotonic()
-        if now - self.last_draw < 0.1 and done < self.progress.tasks[self.step_task].total:
+        if now - self.last_draw < 0.1 and done < self.steps:
             return  # redraw at most ten times a second: formatting is not free
         self.last_draw = now
         ran = done - self.first_done

@@ -23,6 +23,19 @@ def signal_exit_code(signum):
     return 128 + int(signum)
 
 
+def stopped_at_once(signum):
+    """The line for a stop signal that ends the command at once, without saving."""
+    return f"interrupted by {signal_name(signum)}: stopped at once, without saving"
+
+
+INTERRUPTED_LINE = stopped_at_once(signal.SIGINT)
+
+
+def first_line(error):
+    """An exception's message up to its first line break, or its type's name if it has none."""
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 def printable(text):
     """`text` with each non-printable character (controls, zero-width and bidi marks) written as
     its `repr` escape (`\\x1b`), so nothing a file holds can move the cursor or hide itself."""

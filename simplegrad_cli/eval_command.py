@@ -9,8 +9,7 @@ from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
 from simplegrad_cli.eval_plots import prepare_folder, write_eval_plots
-from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-    stored_data_info
+from simplegrad_cli.stored_run import load_run
 from simplegrad_cli.train import evaluate as run_eval
 
 VALIDATION_SPLITS = ("val", "validation")
@@ -29,10 +28,8 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
                            "option out for the checkpoint's own")
     if plots is not None:
         prepare_folder(plots)
-    checkpoint = open_checkpoint(checkpoint_path)
-    cfg = stored_config(checkpoint)
-    model, _ = rebuild_model(checkpoint, cfg)
-    input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
+        load_run(checkpoint_path)
     try:  # the num_classes x num_classes confusion matrix must fit in memory
         check_fits(8 * num_classes * num_classes, f"the {num_classes:,} x {num_classes:,} "
                                                   f"confusion matrix")

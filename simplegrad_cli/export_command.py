@@ -8,8 +8,7 @@ from simplegrad.export import INSTALL_HINT
 
 from simplegrad_cli import display
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
-from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-    stored_data_info
+from simplegrad_cli.stored_run import load_run
 
 FORMATS = ("onnx",)
 # Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in
@@ -43,10 +42,8 @@ def export(checkpoint_path, fmt, out, as_json):
         raise CliError(f"export --format onnx needs the onnx package: {INSTALL_HINT}") from None
     from simplegrad.export import OPSET, ExportError, compare, to_onnx  # (tests patch these)
 
-    checkpoint = open_checkpoint(checkpoint_path)
-    cfg = stored_config(checkpoint)
-    model, _ = rebuild_model(checkpoint, cfg)
-    input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
+        load_run(checkpoint_path)
     out = out or os.path.splitext(checkpoint.path)[0] + ".onnx"
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):

@@ -10,7 +10,6 @@ from simplegrad.gradcheck_cases import op_cases
 from simplegrad.memory import check_fits
 
 from simplegrad_cli import build, display, registry, schema
-from simplegrad_cli.commands import build_from_config
 from simplegrad_cli.config import suggest
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
 
@@ -109,7 +108,7 @@ def run_library_checks(selected=None):
 def run_model_check(config, overrides, batch_size, per_parameter=16):
     """Gradcheck a config's model + loss on its first `batch_size` training samples, for up to
     `per_parameter` sampled entries of each parameter (all of them when it is small)."""
-    cfg, data, model, rows, _ = build_from_config(config, overrides)
+    cfg, data, model, rows, _ = build.build_from_config(config, overrides)
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, labels = data.train.x[:batch_size], Tensor(data.train.y[:batch_size])
     # refuse before converting the model to float64 when the check would not fit in memory:

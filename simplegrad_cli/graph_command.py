@@ -6,11 +6,9 @@ import sys
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
-from simplegrad_cli import display
-from simplegrad_cli.commands import build_from_config
+from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError
-from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-    stored_data_info
+from simplegrad_cli.stored_run import load_run
 
 SUFFIXES = (".svg", ".png", ".dot")
 
@@ -26,11 +24,9 @@ def _layers(source):
     except OSError:
         pass  # load_config reports the missing file
     if zipped:
-        checkpoint = open_checkpoint(source)
-        cfg = stored_config(checkpoint)
-        _, rows = rebuild_model(checkpoint, cfg)
-        return stored_data_info(checkpoint)[0], rows, cfg.name
-    cfg, data, _, rows, _ = build_from_config(source)
+        _, cfg, _, rows, (input_shape, _, _) = load_run(source)
+        return input_shape, rows, cfg.name
+    cfg, data, _, rows, _ = build.build_from_config(source)
     return data.input_shape, rows, cfg.name
 
 

@@ -39,9 +39,7 @@ class PipeSafeStdout(_Wrapper):
             # what is still buffered (and Python's flush at exit) now goes to /dev/null; not
             # possible for a test runner's buffer, which nothing flushes at exit anyway
             with contextlib.suppress(OSError, ValueError, AttributeError):
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, self.stream.fileno())
-                os.close(null)
+                _to_devnull(self.stream.fileno())
 
 
 class QuietStderr(_Wrapper):
@@ -66,10 +64,15 @@ def guard_stderr():
         try:
             os.fstat(2)
         except OSError:
-            null = os.open(os.devnull, os.O_WRONLY)
-            if null != 2:
-                os.dup2(null, 2)
-                os.close(null)
+            _to_devnull(2)
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     if not isinstance(sys.stderr, QuietStderr):
         sys.stderr = QuietStderr(sys.stderr)
+
+
+def _to_devnull(fd):
+    """Point the file descriptor `fd` at /dev/null (a closed one too: opening takes its number)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != fd:
+        os.dup2(null, fd)
+        os.close(null)

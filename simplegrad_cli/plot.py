@@ -139,9 +139,9 @@ def compare(targets, as_json):
     console = display.results_console()
     display.table("runs", ["run", "metric", ">best", ">final", ">best epoch", ">epochs",
                            ">time", ">parameters"],
-                  [[r["run"], r["metric"], _shown(r["metric"], r["best"]),
-                    _shown(r["metric"], r["final"]), r["best_epoch"] or MISSING, r["epochs"],
-                    f"{r['time_s']:.1f}s", MISSING if r["parameters"] is None
+                  [[r["run"], r["metric"], display.metric_text(r["metric"], r["best"]),
+                    display.metric_text(r["metric"], r["final"]), r["best_epoch"] or MISSING,
+                    r["epochs"], f"{r['time_s']:.1f}s", MISSING if r["parameters"] is None
                     else f"{r['parameters']:,}"] for r in runs], console)
     if len(runs) > 1:
         title = "config differences" if differences else "config: the same for every run"
@@ -149,10 +149,6 @@ def compare(targets, as_json):
         display.say(console, *(f"{key}: {' | '.join(_yaml_scalar(v) for v in values)}"
                                for key, values in differences))
     return OK
-
-
-def _shown(metric, value):
-    return MISSING if value is None else display.metric_text(metric, value)
 
 
 def _yaml_scalar(value):

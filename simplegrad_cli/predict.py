@@ -13,8 +13,7 @@ from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError, printable
 from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image, \
     read_samples
-from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config, \
-    stored_data_info
+from simplegrad_cli.stored_run import load_run
 
 BATCH = 256  # samples per forward pass (and images decoded at a time)
 TABLE_ROWS = 500  # more predictions than this print as plain lines
@@ -36,14 +35,14 @@ def top_k(probabilities, k):
 
 def _batches(inputs, source, split, model_input, batch):
     """(names, model input, labels or None) in batches, and the total number of samples."""
-    split_data = None
+    where = dataset = None
     if source is not None or split is not None:  # --data/--split, preprocessed as in training
         cfg = model_input.cfg
         split = split or cfg.values["data"]["test_split"] or "test"
         dataset = build.load_split(cfg, split, source=source)
-        split_data = f"{source or cfg.values['data']['source']}:{split}", dataset
+        where = f"{source or cfg.values['data']['source']}:{split}"
         if tuple(dataset.input_shape) != model_input.shape:
-            raise CliError(f"{split_data[0]}: samples have shape {tuple(dataset.input_shape)}, "
+            raise CliError(f"{where}: samples have shape {tuple(dataset.input_shape)}, "
                            f"but the model expects {model_input.expects()}")
     files = expand(inputs)
     images = [f for f in files if is_image(f)]
@@ -51,7 +50,7 @@ def _batches(inputs, source, split, model_input, batch):
         decode_images(images[:1], model_input)  # a model that reads no images fails at once
     tables = [(f, *read_samples(f, model_input)) for f in files if not is_image(f)]
     total = len(images) + sum(len(names) for _, _, names in tables) + \
-        (len(split_data[1]) if split_data else 0)
+        (len(dataset) if dataset is not None else 0)
 
     def generate():
         for start in range(0, len(images), batch):
@@ -61,8 +60,7 @@ def _batches(inputs, source, split, model_input, batch):
             x = model_input.prepare(raw, path)
             for start in range(0, len(x), batch):
                 yield names[start:start + batch], x[start:start + batch], None
-        if split_data:
-            where, dataset = split_data
+        if dataset is not None:
             for start in range(0, len(dataset), batch):
                 stop = min(start + batch, len(dataset))
                 yield [f"{where}[{i}]" for i in range(start, stop)], dataset.x[start:stop], \
@@ -77,10 +75,8 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     if out is not None and not str(out).lower().endswith(".csv"):
         raise CliError(f"{out}: predictions are written as CSV; name the file *.csv",
                        where="--out")
-    checkpoint = open_checkpoint(checkpoint_path)
-    cfg = stored_config(checkpoint)
-    model, _ = rebuild_model(checkpoint, cfg)
-    input_shape, num_classes, class_names = stored_data_info(checkpoint)
+    checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
+        load_run(checkpoint_path)
     model_input = ModelInput.of(cfg, input_shape)
     batches, total = _batches(inputs, source, split, model_input, batch)
     rows = []

@@ -13,7 +13,7 @@ from simplegrad.data.local import FEATURE_KEYS, IMAGE_EXTENSIONS, files_below
 from simplegrad.npz_headers import check_npy, check_npz
 
 from simplegrad_cli.build import transform_features
-from simplegrad_cli.errors import CliError
+from simplegrad_cli.errors import CliError, first_line
 
 ARRAY_EXTENSIONS = (".npy", ".npz")
 TABLE_EXTENSIONS = (".csv", ".tsv")
@@ -105,10 +105,6 @@ def _extension(path):
     return os.path.splitext(str(path))[1].lower()
 
 
-def _reason(error):
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
 def decode_images(paths, model_input):
     """Image files -> uint8 array (N, H, W[, C]) in the model's channels and size."""
     if model_input.layout is None:
@@ -130,7 +126,7 @@ def decode_images(paths, model_input):
                 pixels.append(np.asarray(image, dtype=np.uint8))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) \
                 as error:
-            raise CliError(f"{path}: cannot decode the image ({_reason(error)}); the model "
+            raise CliError(f"{path}: cannot decode the image ({first_line(error)}); the model "
                            f"expects {model_input.expects()}") from None
     return np.stack(pixels)
 
@@ -184,7 +180,7 @@ def _read_array(path):
     except CliError:
         raise
     except Exception as error:  # np.load: OSError, ValueError, zipfile errors, EOFError...
-        raise CliError(f"{path}: not a readable NumPy array file ({_reason(error)})") from None
+        raise CliError(f"{path}: not a readable NumPy array file ({first_line(error)})") from None
 
 
 def _read_table(path, model_input, delimiter):

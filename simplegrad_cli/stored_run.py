@@ -139,6 +139,15 @@ def rebuild_model(checkpoint, cfg):
     return model, rows
 
 
+def load_run(path):
+    """(checkpoint, cfg, model, summary rows, (input_shape, num_classes, class_names)) of the
+    checkpoint at `path`: where eval, predict, export and graph start."""
+    checkpoint = open_checkpoint(path)
+    cfg = stored_config(checkpoint)
+    model, rows = rebuild_model(checkpoint, cfg)
+    return checkpoint, cfg, model, rows, stored_data_info(checkpoint)
+
+
 # ---- resume: the saved config and training state against a fresh run's ---------------------
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
                      ("train", "eval_every"), ("train", "log_every")}

@@ -21,7 +21,7 @@ from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupte
     STOP_SIGNALS, signal_exit_code, signal_name
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
-    results_table, shown_params, shown_value
+    results_table, shown_params
 from simplegrad_cli.sweep_space import load_sweep
 
 POLL_S = 0.2  # how often running trials are checked
@@ -120,7 +120,8 @@ class SweepRunner:
     # ---- the study ----------------------------------------------------------------------
     def open_study(self):
         """Create or load the study (checking that a loaded one searches the same space)."""
-        if self.url.startswith("sqlite:///"):  # the default: SWEEP_DIR/study.db
+        in_folder = self.url.startswith("sqlite:///")  # the default: SWEEP_DIR/study.db
+        if in_folder:  # locked before the database is created inside it
             self.take_folder()
         try:
             self.study = self.create_study()
@@ -133,7 +134,8 @@ class SweepRunner:
                 type(error).__name__
             raise CliError(f"cannot open the study storage {shown_url(self.url)}: "
                            f"{message}") from None
-        self.take_folder()  # before this sweep changes anything in the study
+        if not in_folder:
+            self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()
         stored = self.study.user_attrs.get("sweep")
         if stored is None:
@@ -420,8 +422,9 @@ class SweepRunner:
         cfg = self.sweep.trial_config({by_name[k]: v for k, v in best.params.items()
                                        if k in by_name})
         path = os.path.join(self.out.path, "best.yaml")
+        shown = display.metric_text(self.metric, best.value)
         write_text(path, f"# best of sweep '{self.sweep.settings['study']}': trial "
-                         f"{best.number}, {self.metric} {shown_value(self.metric, best.value)}"
+                         f"{best.number}, {self.metric} {shown}"
                          f"\n# {shown_params(best.params)}\n# train it: simplegrad train "
                          f"{path}\n" + cfg.to_yaml())
 

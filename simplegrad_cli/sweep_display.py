@@ -6,12 +6,8 @@ from rich.table import Table
 from rich.text import Text
 
 from simplegrad_cli import display
+from simplegrad_cli.display import metric_text
 from simplegrad_cli.errors import printable
-
-
-def shown_value(metric, value):
-    """A metric value as the CLI shows it (96.10% for accuracies, 0.1234 for losses), or '-'."""
-    return "-" if value is None else display.metric_text(metric, value)
 
 
 def shown_params(params):
@@ -44,14 +40,14 @@ class PlainSweepDisplay:
 
     def finished(self, run, best):
         """A trial ended (completed, pruned, failed or interrupted)."""
-        what = {"completed": f"completed: {self.metric} {shown_value(self.metric, run.value)}",
+        what = {"completed": f"completed: {self.metric} {metric_text(self.metric, run.value)}",
                 "pruned": f"pruned at epoch {run.epoch} ({self.metric} "
-                          f"{shown_value(self.metric, run.values.get(run.epoch))})",
+                          f"{metric_text(self.metric, run.values.get(run.epoch))})",
                 "interrupted": f"interrupted at epoch {run.epoch}",
                 "failed": f"failed: {run.error}"}[run.outcome]
         line = f"trial {run.number} {what} in {run.seconds:.1f}s"
         if best is not None:
-            line += f"; best so far: trial {best.number}, {shown_value(self.metric, best.value)}"
+            line += f"; best so far: trial {best.number}, {metric_text(self.metric, best.value)}"
         self.message(line)
 
     def tick(self):
@@ -104,10 +100,10 @@ class LiveSweepDisplay(PlainSweepDisplay):
             style = "bold green" if self.best is not None and run.number == self.best.number \
                 else "dim" if run.outcome in ("pruned", "failed", "interrupted") else None
             table.add_row(str(run.number), run.outcome, shown_params(run.params),
-                          shown_value(self.metric, value), str(run.epoch),
+                          metric_text(self.metric, value), str(run.epoch),
                           f"{run.seconds:.0f}s", style=style)
         best = "none yet" if self.best is None else \
-            f"trial {self.best.number}: {shown_value(self.metric, self.best.value)} " \
+            f"trial {self.best.number}: {metric_text(self.metric, self.best.value)} " \
             f"({shown_params(self.best.params)})"
         return Group(table, Text(printable(f"best so far: {best}")))
 
@@ -122,7 +118,7 @@ def results_table(summary, sweep):
     done = sorted((r for r in records if r["value"] is not None), key=lambda r: r["value"],
                   reverse=summary["mode"] == "max")
     rows = [[r["number"], r["outcome"], shown_params(r["params"]),
-             shown_value(metric, r["value"]), r["epochs"],
+             metric_text(metric, r["value"]), r["epochs"],
              "-" if r["time_s"] is None else f"{r['time_s']:.1f}s"]
             for r in done + [r for r in records if r["value"] is None]]
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary["counts"].items()))
@@ -131,4 +127,4 @@ def results_table(summary, sweep):
     best = summary["best"]
     if best is not None:
         display.say(display.results_console(), f"best: trial {best['number']}, {metric} "
-                    f"{shown_value(metric, best['value'])}; config {best['config']}")
+                    f"{metric_text(metric, best['value'])}; config {best['config']}")

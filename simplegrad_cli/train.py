@@ -9,16 +9,15 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import simplegrad
 from simplegrad import Tensor, no_grad
 from simplegrad.checkpoint import CheckpointError, save_checkpoint
 from simplegrad.data import DataLoader
 from simplegrad.nn import utils as nn_utils
 from simplegrad.optim.lr_scheduler import CosineAnnealingLR
 
-from simplegrad_cli import build, stopped_at_once
+from simplegrad_cli import build
 from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
-    signal_exit_code, signal_name
+    signal_exit_code, signal_name, stopped_at_once
 from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.run_folder import RunFolder
@@ -100,13 +99,6 @@ def evaluate(model, dataset, loss_fn, num_classes):
             "predictions": predictions}
 
 
-def build_run(cfg):
-    """(data, model, summary rows, layers) of a validated config, seeded as training starts."""
-    simplegrad.manual_seed(cfg.values["seed"])
-    data = build.load_datasets(cfg)
-    return (data, *build.build_model(cfg, data.input_shape, data.num_classes, data.train.x))
-
-
 class Trainer:
     """One training run: built from a validated Config, optionally resumed from a checkpoint."""
 
@@ -118,7 +110,7 @@ class Trainer:
     def setup(self):
         """Load data, build model/optimizer/scheduler/loader (then `restore` a checkpoint)."""
         cfg = self.cfg
-        self.data, self.model, self.rows, layers = build_run(cfg)
+        self.data, self.model, self.rows, layers = build.build_run(cfg)
         self.resolved = copy.deepcopy(cfg.values)
         self.resolved["model"] = layers
         self.resolved["data"]["source"] = absolute_source(cfg.values["data"]["source"])
@@ -323,11 +315,11 @@ class Trainer:
     def check_weights(self, epoch, batch=0, steps=0):
         """Before a checkpoint is saved: every weight and buffer must be finite (an update can
         overflow even when the loss and gradient that made it were finite)."""
-        for name, array in self.model.state_dict().items():
-            if not np.isfinite(array).all():
-                where = f"batch {batch} of {steps}" if batch else "end of the epoch"
-                self.diverged(f"weight {name}", "not finite", epoch, where=f"after step "
-                              f"{self.state.step} ({where})")
+        name = _first_non_finite(self.model.state_dict())
+        if name is not None:
+            where = f"batch {batch} of {steps}" if batch else "end of the epoch"
+            self.diverged(f"weight {name}", "not finite", epoch,
+                          where=f"after step {self.state.step} ({where})")
 
     def diverged(self, what, value, epoch, batch=0, steps=0, where=None):
         """Stop on a NaN/inf loss, gradient or weight, keeping the last good checkpoint."""

@@ -22,8 +22,9 @@ from simplegrad.nn.weight_init import xavier_init
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
     "MaxPool2d", "AvgPool2d", "ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "Softplus", "LeakyReLU",
-    "Softmax", "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
-    "Embedding", "functional", "init", "utils", "weight_init", "xavier_init", "MNISTLoader",
+    "Softmax", "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d",
+    "BatchNorm2d", "Embedding", "functional", "init", "utils", "weight_init", "xavier_init",
+    "MNISTLoader",
 ]
 
 
