@@ -1,5 +1,4 @@
 """simplegrad: a small, readable, CPU-only autodiff and neural-network library on NumPy."""
-from simplegrad import autograd  # first: tensor.py and the ops build on the engine
 from simplegrad.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from simplegrad.tensor import Tensor
 from simplegrad.ops import cat, stack, where

@@ -1,44 +1,88 @@
-"""The autograd engine, top to bottom: grad mode, `Function` (one recorded op), `backward`, and
-the tracking of in-place writes that lets backward refuse stale saved arrays.
+"""The autograd engine, top to bottom: grad mode, `Function` (one recorded op) and `backward`.
 
 Every op is a `Function` subclass with static `forward(ctx, *arrays)` and `backward(ctx, grad)`.
 `Function.apply` runs forward on the inputs' ndarrays and, when a gradient is needed, keeps the
-`ctx` object as the output's `grad_fn`: a node that remembers its inputs' nodes and what forward
-saved. `backward` then walks those nodes in reverse topological order.
+`ctx` object as the output's `grad_fn`: a node that remembers where its inputs came from and
+what forward saved. `backward` then runs the nodes from the output back to the leaves, each one
+only after every node it feeds has handed it its gradient (reverse topological order).
+
+This module knows tensors only through `use_tensor_class`, which `tensor.py` calls once, so the
+engine imports nothing else of the library (and the ops can import it without a circle).
 """
-import weakref
+import functools
+import inspect
+import threading
 
 import numpy as np
 
-_grad_enabled = True
+from simplegrad import inplace
+
+Tensor = _make = None  # the Tensor class and its fast constructor, set by use_tensor_class
+
+
+def use_tensor_class(cls):
+    """Tell the engine which class wraps op outputs (called once, by simplegrad/tensor.py)."""
+    global Tensor, _make
+    Tensor, _make = cls, cls._make
+
+
+# ---- grad mode: on by default, per thread ------------------------------------------------
+class _GradState(threading.local):
+    enabled = True  # each thread starts with grad mode on, as in PyTorch
+
+
+_grad_state = _GradState()
 
 
 def is_grad_enabled():
-    """True when ops record the graph (the default); False inside `no_grad()`."""
-    return _grad_enabled
+    """True when ops record the graph (the default); False inside `no_grad()` (this thread)."""
+    return _grad_state.enabled
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode and restores it on exit."""
+    """Context manager and decorator that sets this thread's grad mode and restores it."""
 
     def __init__(self, enabled):
         self.enabled = enabled
 
     def __enter__(self):
-        global _grad_enabled
-        self.previous, _grad_enabled = _grad_enabled, self.enabled
+        self.previous, _grad_state.enabled = _grad_state.enabled, self.enabled
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.previous
+        _grad_state.enabled = self.previous
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, self.enabled)
+
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with _GradMode(self.enabled):
                 return fn(*args, **kwargs)
-
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
+
+
+def _generator_in_mode(fn, enabled):
+    """Decorate a generator function: its body runs in the mode at every resumption, while the
+    caller's code between two `next()` calls keeps the caller's own mode."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        generator = fn(*args, **kwargs)
+        resume, value = generator.send, None
+        while True:
+            try:
+                with _GradMode(enabled):
+                    item = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value, resume = (yield item), generator.send
+            except GeneratorExit:
+                generator.close()
+                raise
+            except BaseException as error:  # noqa: B036  (thrown in: pass it to the body)
+                value, resume = error, generator.throw
+    return wrapper
 
 
 def no_grad():
@@ -52,6 +96,11 @@ def enable_grad():
 
 
 # ---- the graph node ----------------------------------------------------------------------
+class OpError(ValueError):
+    """An op's own message about its inputs, raised from forward and shown as it is (other
+    ValueErrors from NumPy are reworded with the op's `shape_error`)."""
+
+
 class Function:
     """One differentiable op. Subclasses define static `forward` and `backward`.
 
@@ -65,6 +114,11 @@ class Function:
     # A ValueError raised by NumPy in forward is re-raised with this message (formatted with
     # the input shapes and keyword arguments); None lets the error through unchanged.
     shape_error = None
+    built_in = False  # True for simplegrad's own ops: tested never to write into `grad`
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.built_in = cls.__module__.startswith("simplegrad.")
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -86,8 +140,11 @@ class Function:
         ctx = object.__new__(cls)
         ctx.saved_tensors = ()
         arrays, needs, nexts = [], [], []
+        stale_check = inplace.graph_writes  # empty (false) unless a recorded write is alive
         for x in inputs:
             if isinstance(x, Tensor):
+                if stale_check:
+                    inplace.check_current(x)
                 arrays.append(x.data)
                 needs.append(x.requires_grad)
                 nexts.append((x.grad_fn or x) if x.requires_grad else None)
@@ -99,16 +156,29 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as error:  # free when nothing is raised
-            if cls.shape_error is None:
+            if cls.shape_error is None or isinstance(error, OpError):
                 raise
             raise ValueError(_shape_message(cls.shape_error, arrays, kwargs)) from error
+        except TypeError as error:  # NumPy's "ufunc 'add' did not contain a loop ..."
+            bad = next((a for a in arrays if not _is_numeric(a)), None)
+            if bad is None:
+                raise
+            raise TypeError(f"{cls.__name__.lower()}: cannot use {type(bad).__name__} "
+                            f"{bad!r:.40} as an operand; expected a Tensor, an ndarray or a "
+                            f"number") from error
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if _grad_enabled and True in needs:
-            ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, _write_clock
+        if _grad_state.enabled and True in needs:
+            ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, inplace.clock
             ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
             return _make(out, True, ctx)
         return _make(out, False, None)
+
+
+def _is_numeric(value):
+    """True for numbers, arrays of numbers and None (an optional input); False for strings,
+    objects and the like, which no op can use."""
+    return value is None or np.asarray(value).dtype.kind in "biufc"
 
 
 def _shape_message(template, arrays, kwargs):
@@ -131,31 +201,44 @@ def _unbroadcast(grad, shape):
 
 
 def _topological_order(root):
-    """Nodes reachable from `root`, each before all the nodes it feeds (iterative DFS)."""
-    order, visited = [], {root}
-    stack = [(root, False)]
+    """Every node `root` depends on, each before all the nodes that feed it gradient.
+
+    micrograd's recursive `build_topo`, written with an explicit stack so a 100,000-op chain
+    does not overflow Python's: a node is appended only after every node it reads from has
+    been, then the list is reversed. (Marking a node as done when it is first *seen*, instead
+    of when its inputs are finished, would let `z` in `z + f(z)` run before `f`'s gradient has
+    reached it: a bug simplegrad had until version 0.2.)"""
+    order, seen, stack = [], {root}, [(root, iter(root.next_functions or _freed()))]
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
+        node, inputs = stack[-1]
+        for nxt in inputs:
+            if isinstance(nxt, Function) and nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(nxt.next_functions or _freed())))
+                break
+        else:  # every input of `node` is in `order`: now `node` may follow
+            stack.pop()
             order.append(node)
-            continue
-        stack.append((node, True))
-        if node.next_functions is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time: its saved arrays were "
-                "freed by the first backward(). Pass retain_graph=True to the first call.")
-        for nxt in node.next_functions:
-            if nxt is not None and not isinstance(nxt, Tensor) and nxt not in visited:
-                visited.add(nxt)
-                stack.append((nxt, False))
     order.reverse()
     return order
 
 
+def _freed():
+    """A node's inputs are None once backward has freed it: say so."""
+    raise RuntimeError("Trying to backward through the graph a second time: its saved arrays "
+                       "were freed by the first backward(). Pass retain_graph=True to the first "
+                       "call.")
+
+
 def backward(tensor, grad=None, retain_graph=False):
-    """Reverse-mode autodiff from `tensor`: accumulate d(tensor)/d(leaf) into each leaf's `.grad`."""
+    """Reverse-mode autodiff from `tensor`: accumulate d(tensor)/d(leaf) into each leaf's `.grad`.
+
+    Nodes run in topological order, so a node shared by several paths (the input of a residual
+    block `x + f(x)`) has received the gradient of every path before it passes it on."""
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
+    if inplace.graph_writes:
+        inplace.check_current(tensor)
     if grad is None:
         grad = np.ones(tensor.shape, dtype=tensor.dtype)
     else:
@@ -168,37 +251,78 @@ def backward(tensor, grad=None, retain_graph=False):
     root = tensor.grad_fn
     grads = {root: grad}
     for node in _topological_order(root):
-        g = grads.pop(node, None)
-        if g is None:
-            continue
-        if g.shape != node.out_shape:  # contributions from broadcasting consumers
-            g = _unbroadcast(g, node.out_shape)
-        if node.saved_tensors and node.clock != _write_clock:
-            _check_saved_arrays(node)
-        in_grads = node.backward(node, g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for nxt, ig in zip(node.next_functions, in_grads):
-            if nxt is None or ig is None:
-                continue
-            if type(ig) is not np.ndarray:
-                ig = np.asarray(ig)
-            if isinstance(nxt, Tensor):
-                _accumulate(nxt, ig, g)
-            elif nxt in grads:
-                grads[nxt] = grads[nxt] + ig
-            else:
-                grads[nxt] = ig
+        g = grads.pop(node, None)  # None: no path from the output carried a gradient here
+        if g is not None:
+            if node.saved_tensors and node.clock != inplace.clock:
+                inplace.check_saved(node)  # did an in-place write change what it saved?
+            if not node.built_in:  # a custom op: see _read_only
+                g = _read_only(g)
+            in_grads = node.backward(node, g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if len(in_grads) != len(node.next_functions):
+                in_grads = _one_per_input(node, in_grads)
+            for i, (nxt, ig) in enumerate(zip(node.next_functions, in_grads)):
+                if nxt is None or ig is None:
+                    continue
+                if isinstance(nxt, Function):
+                    if type(ig) is not np.ndarray or ig.shape != nxt.out_shape:
+                        ig = _checked(ig, nxt.out_shape, node, i)
+                    grads[nxt] = _add(grads[nxt], ig) if nxt in grads else ig
+                else:
+                    _accumulate(nxt, _checked(ig, nxt.data.shape, node, i), g)
         if not retain_graph:  # free what forward saved; the node can no longer run
             node.next_functions = None
             node.saved_tensors = ()
             node.__dict__.clear()
 
 
+def _read_only(grad):
+    """The upstream gradient as a read-only view, for a custom op's backward: the same array may
+    be another branch's (Add hands one array to both inputs), and a backward that wrote into it
+    would corrupt that branch silently. simplegrad's own ops are tested never to write into it."""
+    grad = grad.view()  # the array itself stays writable for its owner
+    grad.flags.writeable = False
+    return grad
+
+
+def _one_per_input(node, in_grads):
+    """Trailing Nones are dropped (optional inputs that were not given, as in PyTorch); any
+    other count of gradients is a bug in the op's backward."""
+    count = len(node.next_functions)
+    if len(in_grads) > count and all(g is None for g in in_grads[count:]):
+        return in_grads[:count]
+    raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} gradient(s), "
+                       f"expected {count}: one per input of forward (None for an input that "
+                       f"needs none)")
+
+
+def _checked(grad, shape, node, i):
+    """`grad`, returned by node.backward for input i, as an ndarray of the input's `shape`.
+
+    Ops may return the gradient of a broadcast result; it is summed back here, each
+    contribution on its own (summing first would count a smaller one once per broadcast row).
+    Any other shape is a bug in the op's backward, reported rather than broadcast."""
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[extra:])):
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} for "
+            f"input {i}, whose shape is {shape} (expected that shape, or one it broadcasts to)")
+    return _unbroadcast(grad, shape)
+
+
+def _add(a, b):
+    """a + b as a new ndarray (adding two 0-d arrays gives a NumPy scalar: wrap it back)."""
+    total = a + b
+    return total if type(total) is np.ndarray else np.asarray(total)
+
+
 def _accumulate(leaf, grad, upstream):
     """Add `grad` into `leaf.grad`, never writing into an array someone else may hold."""
-    if grad.shape != leaf.data.shape:
-        grad = _unbroadcast(grad, leaf.data.shape)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:
@@ -207,46 +331,9 @@ def _accumulate(leaf, grad, upstream):
         # shared: the upstream gradient itself (Add hands the same array to both inputs, so
         # two leaves would share one .grad) or a view of another array (Sum's read-only
         # broadcast_to, a reshape). So the first gradient is copied unless it is a fresh array
-        # (it owns its data and is not the upstream one).
-        if grad is upstream or not grad.flags.owndata:
+        # (it owns its data, is writable and is not the upstream one).
+        if grad is upstream or not grad.flags.owndata or not grad.flags.writeable:
             grad = grad.copy()
         leaf.grad = grad
     else:  # a new array, not +=: the old .grad may be held by the user or an optimizer
-        total = leaf.grad + grad
-        leaf.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d stays array
-
-
-# ---- in-place writes ---------------------------------------------------------------------
-# A global clock counts in-place writes, and each written array remembers when it was last
-# written. A node notes the clock when it is made; at backward, if the clock has moved, it checks
-# whether any array written since then shares memory with what it saved (views included).
-_write_clock = 0
-_last_writes = {}  # id(array) -> (weakref to the array, clock of its last write)
-
-
-def mark_written(array):
-    """Record an in-place write into `array`, so that backward can catch stale saved arrays."""
-    global _write_clock
-    _write_clock += 1
-    key = id(array)
-    entry = _last_writes.get(key)
-    ref = entry[0] if entry else weakref.ref(array, lambda _, key=key: _last_writes.pop(key, None))
-    _last_writes[key] = (ref, _write_clock)
-
-
-def _check_saved_arrays(node):
-    """Raise if memory that `node` saved for backward was written after the node was made."""
-    for ref, clock in list(_last_writes.values()):
-        written = ref()
-        if clock > node.clock and written is not None and any(
-                isinstance(s, np.ndarray) and np.may_share_memory(s, written)
-                for s in node.saved_tensors):
-            raise RuntimeError(
-                f"one of the arrays needed for gradient computation has been modified by an "
-                f"inplace operation: {type(node).__name__} saved it before the write; "
-                f"compute on a copy, or write before the forward pass")
-
-
-from simplegrad.tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
-
-_make = Tensor._make  # Function.apply's way to wrap its output (one lookup per op, not two)
+        leaf.grad = _add(leaf.grad, grad)

@@ -3,9 +3,11 @@
 Every method and operator is a one-line `def` below that applies an op from `simplegrad/ops/`
 (each op is a `Function` with a forward and a backward on ndarrays).
 """
+import math
+
 import numpy as np
 
-from simplegrad import autograd
+from simplegrad import autograd, inplace
 from simplegrad.ops import axis_alias as _dim
 from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
                                         Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Softplus, Sqrt,
@@ -96,6 +98,7 @@ class Tensor:
         "grad": "d(loss)/d(this tensor) as an np.ndarray after backward(), else None.",
         "requires_grad": "Whether backward() computes a gradient for this tensor.",
         "grad_fn": "The graph node (a Function) of the op that made this tensor; None for leaves.",
+        "_clock": "The in-place write clock when this tensor's value and graph last agreed.",
         "__weakref__": None,
     }
     __array_ufunc__ = None  # make `ndarray + tensor` call Tensor.__radd__, not NumPy
@@ -105,6 +108,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
+        self._clock = inplace.clock
         if requires_grad:
             self.requires_grad_()
 
@@ -113,6 +117,7 @@ class Tensor:
         """Fast constructor for op outputs: `data` is already a well-formed ndarray."""
         t = object.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.grad_fn = data, None, requires_grad, grad_fn
+        t._clock = inplace.clock
         return t
 
     # ---- views of the data -------------------------------------------------------------
@@ -306,9 +311,9 @@ class Tensor:
         return Transpose.apply(self, axes=_transpose_axes(self, axes))
 
     def flatten(self, start_dim=0):
-        """Merge the dimensions from `start_dim` on into one."""
+        """Merge the dimensions from `start_dim` on into one (a 0-d tensor becomes shape (1,))."""
         start = start_dim % self.ndim if self.ndim else 0
-        return Reshape.apply(self, shape=(*self.shape[:start], -1))
+        return Reshape.apply(self, shape=(*self.shape[:start], math.prod(self.shape[start:])))
 
     def squeeze(self, axis=None, *, dim=None):
         """Drop size-1 dimensions (all of them, or only `axis`)."""
@@ -341,7 +346,9 @@ class Tensor:
             self.grad_fn, self.requires_grad = out.grad_fn, True
         else:
             self.data[index] = value.data if isinstance(value, Tensor) else value
-        autograd.mark_written(self.data)
+        inplace.mark_written(self.data, index, recorded=tracked)
+        if tracked:
+            self._clock = inplace.clock  # this tensor's graph now includes the write
 
     # ---- softmax and the loss ----------------------------------------------------------
     def softmax(self, axis=-1, temperature=1.0, *, dim=None):
@@ -356,3 +363,6 @@ class Tensor:
         """Mean cross-entropy of these logits (class axis last) against integer class indices or
         one-hot/soft rows; fused with log-softmax so large logits never give inf or NaN."""
         return CrossEntropy.apply(self, targets)
+
+
+autograd.use_tensor_class(Tensor)

@@ -4,6 +4,8 @@ Each function takes Tensors and returns a Tensor; the nn layers are thin wrapper
 parameters and call these. The original simplegrad's names (relu, softmax,
 cross_entropy_loss, sigmoid, log, exp, sum, dot, pow) are kept.
 """
+import math
+
 import numpy as np
 
 from simplegrad import rng
@@ -12,6 +14,7 @@ from simplegrad.ops import axis_alias
 from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
 from simplegrad.ops.linalg import linear  # noqa: F401
+from simplegrad.ops.softmax import BinaryCrossEntropyWithLogits
 from simplegrad.tensor import Tensor
 
 
@@ -114,8 +117,10 @@ def pow(base, exponent):  # noqa: A001  (the original's name and argument names)
 def flatten(x, start_dim=1, end_dim=-1):
     """Merge dimensions start_dim..end_dim into one (default: all but the batch axis)."""
     x = _tensor(x)
+    if x.ndim == 0:
+        return x.reshape(1)  # as PyTorch: a 0-d tensor flattens to shape (1,)
     start, end = start_dim % x.ndim, end_dim % x.ndim
-    return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+    return x.reshape(*x.shape[:start], math.prod(x.shape[start:end + 1]), *x.shape[end + 1:])
 
 
 def dropout(x, p=0.5, training=True):
@@ -165,20 +170,36 @@ def _reduce(loss, reduction):
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _same_shape(name, x, target):
+    """Refuse a target whose shape would silently enlarge an elementwise loss: (N, 1) against
+    (N,) broadcasts to (N, N) and averages the wrong pairs (PyTorch only warns)."""
+    shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    try:
+        joint = np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        joint = None
+    if joint != x.shape:
+        grows = f" (they would broadcast to {joint})" if joint else ""
+        raise ValueError(f"{name}: target of shape {shape} does not match input of shape "
+                         f"{x.shape}{grows}; reshape one of them")
+
+
 def mse_loss(input, target, reduction="mean"):  # noqa: A002  (PyTorch's argument name)
     """Mean squared error (input - target) ** 2."""
     x = _tensor(input)
-    diff = x - _target(target, x)
+    target = _target(target, x)
+    _same_shape("mse_loss", x, target)
+    diff = x - target
     return _reduce(diff * diff, reduction)
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
-    """Sigmoid + binary cross-entropy in one stable formula:
-    max(z, 0) - z * y + log(1 + exp(-|z|))."""
+    """Sigmoid + binary cross-entropy in one stable op: max(z, 0) - z * y + log(1 + exp(-|z|)),
+    whose gradient is sigmoid(z) - y."""
     z = _tensor(logits)
     y = _target(targets, z)
-    loss = z.relu() - z * y + ((-z.abs()).exp() + 1.0).log()
-    return _reduce(loss, reduction)
+    _same_shape("binary_cross_entropy_with_logits", z, y)
+    return _reduce(BinaryCrossEntropyWithLogits.apply(z, y), reduction)
 
 
 __all__ = [

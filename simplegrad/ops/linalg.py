@@ -1,7 +1,9 @@
 """Matrix products: matmul (NumPy semantics: 1-D, 2-D, batched) and the fused `linear`."""
+import math
+
 import numpy as np
 
-from simplegrad.autograd import Function
+from simplegrad.autograd import Function, OpError
 
 
 class MatMul(Function):
@@ -11,6 +13,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise OpError(f"matmul: both operands need at least one axis, got shapes "
+                             f"{np.shape(a)} and {np.shape(b)} (use * to scale by a number)")
         ctx.save_for_backward(a, b)
         return np.matmul(a, b)
 
@@ -61,7 +66,8 @@ class Linear(Function):
         grad_x = np.matmul(grad, weight.T) if need_x else None
         grad_w = grad_b = None
         if x.ndim != 2:  # fold batch dimensions (or a single vector) into rows
-            x, grad = x.reshape(-1, x.shape[-1]), grad.reshape(-1, grad.shape[-1])
+            rows = math.prod(x.shape[:-1])  # not -1: a size-0 axis would make it ambiguous
+            x, grad = x.reshape(rows, x.shape[-1]), grad.reshape(rows, grad.shape[-1])
         if need_w:
             grad_w = np.matmul(x.T, grad)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:

@@ -27,6 +27,15 @@ def _expand(grad, shape, axes, keepdims):
     return grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
 
 
+def peak(a, axes):
+    """max(a) over `axes`, keeping them as size-1 axes; -inf where an axis is empty (the
+    logsumexp of nothing, and a shift that leaves softmax's empty rows empty)."""
+    if a.size == 0:
+        dtype = a.dtype if a.dtype.kind == "f" else np.float64
+        return np.full(np.sum(a, axis=axes, keepdims=True).shape, -np.inf, dtype=dtype)
+    return np.max(a, axis=axes, keepdims=True)
+
+
 class Sum(Function):
     """Sum over axes; the gradient is broadcast back over the summed axes."""
 
@@ -117,9 +126,10 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
-        peak = np.max(a, axis=ctx.axes, keepdims=True)
-        peak = np.where(np.isfinite(peak), peak, 0)
-        out = np.log(np.sum(np.exp(a - peak), axis=ctx.axes, keepdims=True)) + peak
+        top = peak(a, ctx.axes)
+        top = np.where(np.isfinite(top), top, 0)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: an empty axis or all -inf
+            out = np.log(np.sum(np.exp(a - top), axis=ctx.axes, keepdims=True)) + top
         ctx.save_for_backward(a, out)
         return out if keepdims else np.squeeze(out, axis=ctx.axes)
 

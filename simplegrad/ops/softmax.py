@@ -1,16 +1,19 @@
-"""Softmax, log-softmax and the fused softmax + cross-entropy loss.
+"""Softmax, log-softmax and the fused losses on logits: softmax + cross-entropy, and
+sigmoid + binary cross-entropy.
 
-All three subtract the row maximum before exponentiating, so logits of magnitude 1e3 give exact
-results instead of inf/NaN; the loss is computed from log-softmax, never log(softmax + eps).
+All of them subtract the row maximum (or use |z|) before exponentiating, so logits of magnitude
+1e3 give exact results instead of inf/NaN; a loss is computed from log-probabilities, never
+log(softmax + eps).
 """
 import numpy as np
 
 from simplegrad.autograd import Function
+from simplegrad.ops.reduce import peak
 
 
 def _shifted_exp(z, axis):
-    """exp(z - max(z)) along `axis`, and the log of its sum: the stable pieces of softmax."""
-    shifted = z - z.max(axis=axis, keepdims=True)
+    """exp(z - max(z)) along `axis`, and its sum: the stable pieces of softmax."""
+    shifted = z - peak(z, axis)
     exps = np.exp(shifted)
     return shifted, exps, exps.sum(axis=axis, keepdims=True)
 
@@ -40,7 +43,8 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis=-1):
         ctx.axis = axis
         shifted, _, total = _shifted_exp(a, axis)
-        out = shifted - np.log(total)
+        with np.errstate(divide="ignore"):  # the sum is 0 only over an empty axis
+            out = shifted - np.log(total)
         ctx.save_for_backward(out)
         return out
 
@@ -111,3 +115,27 @@ class CrossEntropy(Function):
         if ctx.labels is None and ctx.needs_input_grad[1]:
             grad_targets = (-ctx.log_probs * scale).reshape(ctx.shape)
         return grad_logits, grad_targets
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], written as
+    max(z, 0) - z * y + log(1 + exp(-|z|)) so no exp overflows. Its gradient is the smooth
+    sigmoid(z) - y (built from relu and abs, it would be -y at z = 0: their kinks)."""
+    shape_error = "binary_cross_entropy_with_logits: shapes {shapes} do not broadcast together"
+
+    @staticmethod
+    def forward(ctx, z, y):
+        ctx.save_for_backward(z, y)
+        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, y = ctx.saved_tensors
+        grad_z = grad_y = None
+        if ctx.needs_input_grad[0]:
+            e = np.exp(-np.abs(z))
+            sigmoid = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+            grad_z = grad * (sigmoid - y)
+        if ctx.needs_input_grad[1]:
+            grad_y = grad * -z
+        return grad_z, grad_y

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from simplegrad.autograd import mark_written
+from simplegrad.inplace import mark_written
 
 BLOCK = 1 << 16  # elements: an update's passes over 5 such slices stay in a 2 MiB L2 cache
 
@@ -51,11 +51,9 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: parameter {i} is the same tensor as "
                                  f"parameter {first[id(p)]}; pass each parameter once")
             first[id(p)] = i
-        # frozen tensors (requires_grad=False) are left alone, as the original simplegrad did
-        self.params = [p for p in params if p.requires_grad]
-        if not self.params:
-            raise ValueError(f"{type(self).__name__}: none of the {len(params)} parameters "
-                             f"has requires_grad=True")
+        # Frozen tensors (requires_grad=False) stay in the list, as in PyTorch: they have no
+        # gradient so step() leaves them alone, and they are updated once they are unfrozen.
+        self.params = params
         self.lr = lr
         self.state = [{} for _ in self.params]
 

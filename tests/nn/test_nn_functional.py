@@ -110,3 +110,41 @@ def test_flatten():
     assert F.flatten(x).shape == (2, 60)
     assert F.flatten(x, 1, 2).shape == (2, 12, 5)
     assert F.flatten(x, 0).shape == (120,)
+
+
+def test_binary_cross_entropy_with_logits_at_exactly_zero_has_the_smooth_gradient():
+    """A zero-initialised output layer's first step: the gradient is sigmoid(0) - y."""
+    z = Tensor(np.zeros(3), requires_grad=True, dtype=np.float64)
+    F.binary_cross_entropy_with_logits(z, np.array([1.0, 0.0, 1.0])).backward()
+    np.testing.assert_allclose(z.grad, (0.5 - np.array([1.0, 0.0, 1.0])) / 3)
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy_with_logits])
+def test_an_elementwise_loss_refuses_a_target_that_would_broadcast_the_input(loss):
+    x = Tensor(np.zeros((4, 1)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"target of shape \(4,\) does not match input of "
+                                         r"shape \(4, 1\) \(they would broadcast to \(4, 4\)\)"):
+        loss(x, np.zeros(4))
+    with pytest.raises(ValueError, match="does not match input"):
+        loss(x, np.zeros(3))
+    assert loss(x, np.zeros((4, 1))).shape == ()  # same shape, or a scalar target: fine
+    assert loss(x, 0.0).shape == ()
+
+
+@pytest.mark.parametrize("shape, start, expected", [
+    ((0, 2, 3), 1, (0, 6)), ((2, 0, 3), 1, (2, 0)), ((), 0, (1,)), ((2, 3), 0, (6,))])
+def test_flatten_with_empty_and_zero_d_inputs(shape, start, expected):
+    assert F.flatten(Tensor(np.zeros(shape)), start).shape == expected
+    if shape:
+        assert Tensor(np.zeros(shape)).flatten(start).shape == expected
+
+
+def test_linear_backward_with_zero_input_features_and_batch_axes():
+    x = Tensor(np.zeros((2, 3, 0)), requires_grad=True)
+    w = Tensor(np.zeros((0, 4)), requires_grad=True)
+    b = Tensor(np.ones(4), requires_grad=True)
+    out = F.linear(x, w, b)
+    assert out.shape == (2, 3, 4)
+    out.sum().backward()
+    assert x.grad.shape == (2, 3, 0) and w.grad.shape == (0, 4)
+    np.testing.assert_array_equal(b.grad, [6.0] * 4)

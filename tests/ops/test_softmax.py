@@ -62,3 +62,16 @@ def test_bad_targets_are_clear_errors():
         z.cross_entropy_loss(np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="shape"):
         z.cross_entropy_loss(np.ones((2, 4)))
+
+
+@pytest.mark.parametrize("shape, axis", [((2, 0), -1), ((0, 3), 0), ((2, 0, 3), 1)])
+def test_softmax_family_over_an_empty_axis_keeps_shapes(shape, axis):
+    x = Tensor(np.zeros(shape, dtype=np.float32), requires_grad=True)
+    assert x.softmax(axis).shape == shape and x.softmax(axis).dtype == np.float32
+    assert x.log_softmax(axis).shape == shape
+    total = x.logsumexp(axis)
+    assert np.all(total.data == -np.inf)  # the log of an empty sum, as PyTorch
+    (x.softmax(axis).sum() + x.log_softmax(axis).sum()).backward()
+    assert x.grad.shape == shape
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(total.data, torch.zeros(shape).logsumexp(axis).numpy())

@@ -143,8 +143,6 @@ def test_load_state_dict_rejects_mismatches():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
-    with pytest.raises(ValueError, match="requires_grad"):
-        optim.SGD([Tensor([1.0])], lr=0.1)
     with pytest.raises(ValueError, match="nesterov"):
         optim.SGD([Parameter([1.0])], lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="betas"):
@@ -171,3 +169,14 @@ def test_backward_through_a_graph_built_before_step_is_caught():
     opt.step()             # ... which the update then overwrites in place
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         stale.backward()
+
+
+@pytest.mark.parametrize("cls, name, kwargs", CONFIGS)
+def test_a_parameter_unfrozen_after_the_optimizer_was_made_is_updated(cls, name, kwargs):
+    frozen = Tensor(np.ones(3))  # requires_grad=False when the optimizer is built
+    trained = Tensor(np.ones(3), requires_grad=True)
+    opt = cls([frozen, trained], **kwargs)
+    frozen.requires_grad_()
+    ((frozen * 2).sum() + trained.sum()).backward()
+    opt.step()
+    assert not np.array_equal(frozen.data, np.ones(3))  # PyTorch updates it too

@@ -1,5 +1,6 @@
 """The backward engine: ordering, accumulation, graph release, grad mode, in-place checks."""
 import gc
+import re
 import weakref
 
 import numpy as np
@@ -242,3 +243,109 @@ def test_zero_d_leaf_grad_is_an_ndarray(name):
     for _ in range(2):  # the first gradient, then an accumulated one
         ZERO_D_CASES[name](s, v).sum().backward()
         assert type(s.grad) is np.ndarray and s.grad.shape == () and s.grad.dtype == np.float32
+
+
+def test_a_shared_node_used_by_a_broadcasting_op_is_not_counted_twice():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True, dtype=np.float64)
+    h = x * 2  # a shared bias, a scale, an embedding...
+    (h.sum() + (h + np.ones((2, 3))).sum()).backward()
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0, 6.0])  # PyTorch: 2 * (1 + 2)
+
+
+def test_a_written_zero_d_node_with_two_consumers():
+    x = Tensor(np.array(0.5), requires_grad=True, dtype=np.float64)
+    h = x * 1.0
+    h[()] = x * 3.0
+    (h * h).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == ()
+    assert x.grad == 9.0  # d(9 x^2)/dx at 0.5, as PyTorch
+
+
+class _Doubler(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * 2 + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2, grad
+
+
+def _custom(backward):
+    return type("Broken", (_Doubler,), {"backward": staticmethod(backward)})
+
+
+@pytest.mark.parametrize("backward, words", [
+    (lambda ctx, g: g * 2, "returned 1 gradient(s), expected 2"),
+    (lambda ctx, g: (g, g, g), "returned 3 gradient(s), expected 2"),
+    (lambda ctx, g: (g[:1], g),
+     "returned a gradient of shape (1,) for input 0, whose shape is (3,)"),
+    (lambda ctx, g: (np.ones((3, 2)), g), "returned a gradient of shape (3, 2) for input 0"),
+])
+def test_a_custom_backward_with_wrong_count_or_shape_is_named(backward, words):
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=re.escape("Broken.backward " + words)):
+        _custom(backward).apply(a, b).sum().backward()
+
+
+def test_a_custom_backward_may_return_trailing_nones_and_broadcast_gradients():
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    _custom(lambda ctx, g: (g * 2, g, None)).apply(a, b).sum().backward()
+    np.testing.assert_array_equal(b.grad, [2.0, 2.0, 2.0])  # (2, 3) summed back to (3,)
+
+
+def test_gradcheck_reports_a_wrong_shape_instead_of_crashing():
+    broken = _custom(lambda ctx, g: (g[:1], g))
+    with pytest.raises(RuntimeError, match="Broken.backward returned a gradient of shape"):
+        sg.gradcheck(lambda a, b: broken.apply(a, b), [np.ones(3), np.ones(3)])
+
+
+def test_a_custom_backward_cannot_write_into_the_shared_upstream_gradient():
+    class ScaleInPlace(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            grad *= 10  # would corrupt the other branch that shares this array
+            return grad
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = x + 0.0  # Add hands one array to both consumers below
+    out = ScaleInPlace.apply(y) + y
+    with pytest.raises(ValueError, match="read-only"):
+        out.sum().backward()
+
+
+def test_an_op_gets_a_readable_error_for_an_operand_it_cannot_use():
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="add: cannot use str 'a' as an operand"):
+        x + "a"
+    with pytest.raises(TypeError, match="mul: cannot use str"):
+        "a" * x
+    with pytest.raises(ValueError, match="matmul: both operands need at least one axis"):
+        x @ Tensor(2.0)
+
+
+def _all_op_classes(cls=Function):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_op_classes(sub)
+
+
+def test_built_in_ops_never_write_into_their_upstream_gradient(monkeypatch):
+    """The engine hands only custom ops a read-only gradient, trusting its own: check the trust
+    by making every op's gradient read-only and running every case of the op table."""
+    from simplegrad.gradcheck_cases import op_cases
+    for cls in _all_op_classes():
+        if cls.built_in:
+            monkeypatch.setattr(cls, "built_in", False)
+    for case in op_cases():
+        leaves = [Tensor(a, requires_grad=True, dtype=np.float64) if a.dtype.kind == "f"
+                  else Tensor(a) for a in map(np.asarray, case.inputs)]
+        out = case.fn(*leaves)
+        (out * np.ones(out.shape)).sum().backward()  # raises "read-only" if one writes
+        assert any(leaf.grad is not None for leaf in leaves), case.name
