@@ -6,7 +6,7 @@ from simplegrad.rng import manual_seed
 from simplegrad.gradcheck import gradcheck
 from simplegrad import nn, optim, data  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
            "cat", "stack", "where", "gradcheck", "nn", "optim", "data", "__version__"]
