@@ -2,6 +2,7 @@
 from simplegrad.anomaly import AnomalyError
 from simplegrad.autograd import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from simplegrad.tensor import Tensor
+from simplegrad.trace import trace_backward
 from simplegrad.ops import cat, stack, where
 from simplegrad.rng import manual_seed
 from simplegrad.gradcheck import gradcheck
@@ -10,5 +11,5 @@ from simplegrad import nn, optim, data  # noqa: E402
 __version__ = "0.2.0"
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
-           "detect_anomaly", "AnomalyError",
+           "detect_anomaly", "AnomalyError", "trace_backward",
            "cat", "stack", "where", "gradcheck", "nn", "optim", "data", "__version__"]

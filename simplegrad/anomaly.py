@@ -93,3 +93,10 @@ def check_backward(node, grad, in_grads):
                        f"non-finite one for input {bad} ({describe(in_grads[bad])}); the "
                        f"forward op was called at {_where(origin, modules)}",
                        name, origin, modules, "backward")
+
+
+class Checker:
+    """The observer `detect_anomaly()` installs (see autograd.observe)."""
+
+    forward = staticmethod(check_forward)
+    backward = staticmethod(check_backward)

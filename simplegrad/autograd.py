@@ -12,7 +12,9 @@ engine imports nothing else of the library (and the ops can import it without a 
 import contextlib
 import functools
 import inspect
+import itertools
 import threading
+import weakref
 
 import numpy as np
 
@@ -96,23 +98,98 @@ def enable_grad():
     return _GradMode(True)
 
 
-# ---- anomaly mode: off by default, process-wide as in PyTorch ------------------------------
-_anomaly_depth = 0  # > 0 inside detect_anomaly(): ops note their source line and check outputs
+# ---- observers: anomaly mode, recording values for pictures, tracing backward -------------
+observers = []  # while not empty, every op and every backward step is reported to each one
 
 
-class detect_anomaly(contextlib.ContextDecorator):
-    """Find where a NaN or inf was born: inside this block (or decorated function) the first op
-    that makes non-finite values from finite ones, in forward or backward, raises
-    `anomaly.AnomalyError` naming the op and your line of code. Slow: for debugging."""
+class observe(contextlib.ContextDecorator):
+    """Report the engine's work to `observer` inside this block (or decorated function):
+    `observer.forward(ctx, arrays, out)` after each op's forward and
+    `observer.backward(node, grad, in_grads)` after each node's backward. With no observer, the
+    usual case, the engine pays one test of a list per op."""
+
+    def __init__(self, observer):
+        self.observer = observer
 
     def __enter__(self):
-        global _anomaly_depth
-        _anomaly_depth += 1
-        return self
+        observers.append(self.observer)
+        return self.observer
 
     def __exit__(self, *exc):
-        global _anomaly_depth
-        _anomaly_depth -= 1
+        observers.remove(self.observer)
+
+
+def detect_anomaly():
+    """Find where a NaN or inf was born: inside this block (or decorated function) the first op
+    that makes non-finite values from finite ones, in forward or backward, raises
+    `AnomalyError` naming the op and your line of code (see simplegrad/anomaly.py). Slow: for
+    debugging."""
+    return observe(anomaly.Checker())
+
+
+# ---- hooks on tensors: retain_grad and register_hook ------------------------------------
+class RemovableHandle:
+    """What a `register_*hook` returns: `handle.remove()` unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+_hook_ids = itertools.count()
+_leaf_hooks = {}  # id(leaf) -> (weakref to the leaf, {key: hook}); a node keeps its own
+
+
+def register_hook(tensor, hook):
+    """Call `hook(grad)` whenever backward computes `tensor`'s gradient (a read-only ndarray);
+    if it returns an array, that array is used instead. Returns a RemovableHandle."""
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+    if tensor.grad_fn is not None:
+        node = tensor.grad_fn
+        if node.hooks is None:
+            node.hooks = {}
+        hooks = node.hooks
+    else:
+        key = id(tensor)
+        if key not in _leaf_hooks or _leaf_hooks[key][0]() is not tensor:
+            _leaf_hooks[key] = (weakref.ref(tensor, lambda _: _leaf_hooks.pop(key, None)), {})
+        hooks = _leaf_hooks[key][1]
+    handle_key = next(_hook_ids)
+    hooks[handle_key] = hook
+    return RemovableHandle(hooks, handle_key)
+
+
+def retain_grad(tensor):
+    """Let an intermediate tensor keep its gradient in `.grad` (after its hooks, accumulated
+    over backward calls as a leaf's); leaves always do, so for them this does nothing."""
+    node = tensor.grad_fn
+    if node is None:
+        return
+    node.retains = weakref.ref(tensor)  # the node must not keep the tensor alive
+    if node.hooks is None:
+        node.hooks = {}
+
+
+def _through(hooks, grad):
+    """Pass `grad` through `hooks` ({key: hook}) in the order they were registered."""
+    for hook in list(hooks.values()):
+        replaced = hook(_read_only(grad))
+        if replaced is not None:
+            grad = np.asarray(replaced)
+    return grad
+
+
+def _run_hooks(node, grad):
+    """The node's hooks; then, as in PyTorch, a tensor that retains its gradient gets it."""
+    grad = _through(node.hooks, grad)
+    owner = node.__dict__.get("retains")
+    if owner is not None and owner() is not None:
+        owner = owner()
+        owner.grad = grad.copy() if owner.grad is None else _add(owner.grad, grad)
+    return grad
 
 
 # ---- the graph node ----------------------------------------------------------------------
@@ -134,6 +211,7 @@ class Function:
     # A ValueError raised by NumPy in forward is re-raised with this message (formatted with
     # the input shapes and keyword arguments); None lets the error through unchanged.
     shape_error = None
+    hooks = None  # {key: hook} once register_hook or retain_grad asks for this node's gradient
     built_in = False  # True for simplegrad's own ops: tested never to write into `grad`
 
     def __init_subclass__(cls, **kwargs):
@@ -188,8 +266,9 @@ class Function:
                             f"number") from error
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if _anomaly_depth:
-            anomaly.check_forward(ctx, arrays, out)
+        if observers:
+            for observer in observers:
+                observer.forward(ctx, arrays, out)
         if _grad_state.enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, inplace.clock
             ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
@@ -262,6 +341,11 @@ def backward(tensor, grad=None, retain_graph=False):
     if inplace.graph_writes:
         inplace.check_current(tensor)
     if grad is None:
+        if tensor.size != 1:
+            raise RuntimeError(f"backward() without a gradient needs a tensor of one element "
+                               f"(a loss), got shape {tensor.shape}: pass the gradient of "
+                               f"the output, e.g. t.backward(np.ones({tensor.shape})), or "
+                               f"reduce it first (t.sum().backward())")
         grad = np.ones(tensor.shape, dtype=tensor.dtype)
     else:
         grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=tensor.dtype)
@@ -275,6 +359,8 @@ def backward(tensor, grad=None, retain_graph=False):
     for node in _topological_order(root):
         g = grads.pop(node, None)  # None: no path from the output carried a gradient here
         if g is not None:
+            if node.hooks is not None:
+                g = _run_hooks(node, g)
             if node.saved_tensors and node.clock != inplace.clock:
                 inplace.check_saved(node)  # did an in-place write change what it saved?
             if not node.built_in:  # a custom op: see _read_only
@@ -284,8 +370,9 @@ def backward(tensor, grad=None, retain_graph=False):
                 in_grads = (in_grads,)
             if len(in_grads) != len(node.next_functions):
                 in_grads = _one_per_input(node, in_grads)
-            if _anomaly_depth:
-                anomaly.check_backward(node, g, in_grads)
+            if observers:
+                for observer in observers:
+                    observer.backward(node, g, in_grads)
             for i, (nxt, ig) in enumerate(zip(node.next_functions, in_grads)):
                 if nxt is None or ig is None:
                     continue
@@ -347,6 +434,8 @@ def _add(a, b):
 
 def _accumulate(leaf, grad, upstream):
     """Add `grad` into `leaf.grad`, never writing into an array someone else may hold."""
+    if _leaf_hooks and id(leaf) in _leaf_hooks and _leaf_hooks[id(leaf)][0]() is leaf:
+        grad = _through(_leaf_hooks[id(leaf)][1], grad)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:

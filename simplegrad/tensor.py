@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from simplegrad import autograd, inplace
+from simplegrad.trace import trace_backward
 from simplegrad.ops import axis_alias as _dim
 from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
                                         Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Softplus, Sqrt,
@@ -167,9 +168,22 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     # ---- autograd ----------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate the gradient of this tensor into every leaf's `.grad` (seed: ones)."""
-        autograd.backward(self, grad, retain_graph)
+    def backward(self, grad=None, retain_graph=False, trace=False):
+        """Accumulate the gradient of this tensor into every leaf's `.grad` (seed: ones);
+        `trace=True` prints each step of backward (simplegrad/trace.py)."""
+        if trace:
+            trace_backward(self, grad, retain_graph)
+        else:
+            autograd.backward(self, grad, retain_graph)
+
+    def retain_grad(self):
+        """Keep this intermediate tensor's gradient in `.grad` after backward (as PyTorch)."""
+        autograd.retain_grad(self)
+
+    def register_hook(self, hook):
+        """Call hook(grad) when backward computes this tensor's gradient; a returned array
+        replaces it. Returns a handle whose remove() unregisters the hook."""
+        return autograd.register_hook(self, hook)
 
     def zero_grad(self):
         """Forget the accumulated gradient."""

@@ -7,8 +7,12 @@ into SVG or PNG with Graphviz's `dot` program, through the optional `graphviz` p
 """
 import os
 
+import numpy as np
+
+from simplegrad import autograd
 from simplegrad.atomic import write_bytes
 from simplegrad.tensor import Tensor
+from simplegrad.trace import SHOWN, show
 
 RENDER_FORMATS = ("svg", "png")
 
@@ -68,17 +72,42 @@ class Dot(str):
             return None
 
 
-def _tensor_label(shape, dtype, requires_grad, name=None):
+def _tensor_label(shape, dtype, requires_grad, name=None, value=None, grad=None):
     lines = [name] if name else []
     lines += [f"{tuple(shape)} {dtype}", "requires_grad" if requires_grad else "no grad"]
+    lines += [f"{word} {show(array)}" for word, array in (("data", value), ("grad", grad))
+              if array is not None]
     return "\n".join(lines)
 
 
-def graph(tensor, params=None, title=None):
+class _Recorder:
+    """The observer behind `record()`: keeps each op's output and, in backward, the gradient
+    of that output, on the graph node itself (where `graph` finds them)."""
+
+    def forward(self, ctx, arrays, out):
+        ctx.value = np.array(out) if out.size <= SHOWN else None
+
+    def backward(self, node, grad, in_grads):
+        if grad.size <= SHOWN:
+            old = node.__dict__.get("grad_value")
+            node.grad_value = np.array(grad) if old is None else old + grad
+
+
+def record():
+    """Inside this block ops keep their (small) values and, at backward, their gradients, so
+    that `graph(t, values=True, grads=True)` can print them on the picture, as micrograd's
+    draw_dot does. The engine keeps nothing it does not need otherwise."""
+    return autograd.observe(_Recorder())
+
+
+def graph(tensor, params=None, title=None, values=False, grads=False):
     """The autograd graph behind `tensor` as DOT source: what `tensor.backward()` would walk.
 
     `params` names the leaves: `model.named_parameters()` or a dict such as `{"w": w}`. Inputs
-    that need no gradient are not part of that walk, so they are not drawn.
+    that need no gradient are not part of that walk, so they are not drawn. `values` and
+    `grads` print each tensor's data and gradient (up to 8 elements): leaves always have them;
+    op outputs when the graph was built, and backward run with `retain_graph=True`, inside
+    `with record():`.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"graph() takes a Tensor, got {type(tensor).__name__}")
@@ -94,9 +123,14 @@ def graph(tensor, params=None, title=None):
             ids[id(obj)] = len(ids)
         return ids[id(obj)]
 
+    def small(array):
+        return array if array is not None and np.size(array) <= SHOWN else None
+
     def add_leaf(leaf, name=None):
         label = _tensor_label(leaf.shape, leaf.dtype, leaf.requires_grad,
-                              name or names.get(id(leaf), "leaf"))
+                              name or names.get(id(leaf), "leaf"),
+                              small(leaf.data) if values else None,
+                              small(leaf.grad) if grads else None)
         style = dot_attributes(label=label, shape="box", style="filled", fillcolor="lightblue",
                                comment="leaf")
         lines.append(f"  t{node_id(leaf)} {style};")
@@ -112,8 +146,13 @@ def graph(tensor, params=None, title=None):
             raise RuntimeError("graph(): backward() has already freed this graph; draw it before "
                                "backward(), or pass retain_graph=True to backward()")
         n = node_id(node)
+        if values and "value" not in node.__dict__:
+            raise RuntimeError("graph(values=True): the ops kept no values; build the graph "
+                               "inside `with simplegrad.viz.record():`")
         output_label = _tensor_label(node.out_shape, node.out_dtype, True,
-                                     "output" if node is root else None)
+                                     "output" if node is root else None,
+                                     node.__dict__.get("value") if values else None,
+                                     node.__dict__.get("grad_value") if grads else None)
         op_style = dot_attributes(label=type(node).__name__, shape="ellipse", comment="op")
         lines.append(f"  op{n} {op_style};")
         lines.append(f"  t{n} {dot_attributes(label=output_label, shape='box', comment='tensor')};")
@@ -131,4 +170,4 @@ def graph(tensor, params=None, title=None):
     return Dot("\n".join(lines + ["}"]) + "\n")
 
 
-__all__ = ["graph", "Dot", "GraphvizMissing", "quote", "dot_attributes"]
+__all__ = ["graph", "record", "Dot", "GraphvizMissing", "quote", "dot_attributes"]

@@ -126,3 +126,29 @@ def test_rendered_png_has_the_svg_size(tmp_path):
     # Graphviz draws PNGs at 96 dpi and SVGs in points (72 per inch)
     assert abs(width - width_pt * 96 / 72) <= 2 and abs(height - height_pt * 96 / 72) <= 2
     assert width > 100 and height > 200
+
+
+def test_values_and_gradients_on_the_picture_inside_record():
+    """The diamond of docs/how-it-works.md §3, as micrograd's draw_dot shows it."""
+    with viz.record():
+        x = Tensor(3.0, requires_grad=True)
+        u = x * 2
+        y = u * u + u
+        y.backward(retain_graph=True)
+    nodes, _ = parse(viz.graph(y, params={"x": x}, values=True, grads=True))
+    labels = [node["label"].replace("\\n", "\n") for node in nodes.values()
+              if "data" in node["label"]]
+    assert any(label.startswith("x\n") and "data 3\ngrad 26" in label for label in labels)
+    assert any("data 6\ngrad 13" in label for label in labels)  # u: dy/du = 2u + 1
+    assert any(label.startswith("output") and "data 42\ngrad 1" in label for label in labels)
+    assert any("data 36\ngrad 1" in label for label in labels)  # u * u
+
+
+def test_values_need_record_and_large_tensors_show_no_values():
+    x = Tensor(np.ones(20), requires_grad=True)
+    out = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="inside `with simplegrad.viz.record"):
+        viz.graph(out, values=True)
+    out.backward(retain_graph=True)
+    nodes, _ = parse(viz.graph(out, grads=True))  # leaves carry their gradient anyway
+    assert not any("grad [" in node["label"] for node in nodes.values())  # 20 elements: too many

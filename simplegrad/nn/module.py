@@ -18,16 +18,6 @@ _BOOKKEEPING = frozenset({"training", "_buffer_names", "_forward_hooks"})
 _hook_ids = itertools.count()
 
 
-class RemovableHandle:
-    """What `register_forward_hook` returns: `handle.remove()` unregisters the hook."""
-
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
-
-
 class Parameter(Tensor):
     """A Tensor that a Module trains: `requires_grad=True` and found by `parameters()`."""
 
@@ -55,14 +45,15 @@ class Module:
     _forward_hooks = None  # {id: hook} once a hook is registered
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or autograd._anomaly_depth):
+        if not (self._forward_hooks or autograd.observers):
             return self.forward(*args, **kwargs)
-        if autograd._anomaly_depth:
+        watched = bool(autograd.observers)
+        if watched:
             anomaly.enter_module(self)  # so an anomaly can name the layer it happened in
         try:
             output = self.forward(*args, **kwargs)
         finally:
-            if autograd._anomaly_depth:
+            if watched:
                 anomaly.exit_module()
         for hook in list((self._forward_hooks or {}).values()):
             replaced = hook(self, args, output)
@@ -77,7 +68,7 @@ class Module:
             self._forward_hooks = {}
         key = next(_hook_ids)
         self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+        return autograd.RemovableHandle(self._forward_hooks, key)
 
     # ---- discovering parameters, buffers and sub-modules -------------------------------
     def register_buffer(self, name, array):

@@ -102,8 +102,19 @@ def test_backward_with_explicit_seed_and_shape_check():
 
 def test_backward_on_a_leaf_sets_its_own_gradient():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    x.backward()
+    x.backward(np.ones(2))
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("shape", [(2,), (2, 3), (0,)])
+def test_backward_without_a_gradient_needs_one_element_as_pytorch(shape):
+    x = Tensor(np.ones(shape), requires_grad=True)
+    with pytest.raises(RuntimeError, match="needs a tensor of one element"):
+        (x * 2).backward()
+    (x * 2).sum().backward()  # a loss: fine
+    one = Tensor(np.ones((1, 1)), requires_grad=True)
+    (one * 3).backward()  # one element, any shape: PyTorch seeds it too
+    assert one.grad.shape == (1, 1) and one.grad[0, 0] == 3.0
 
 
 def test_no_grad_builds_no_graph_and_restores_mode():
