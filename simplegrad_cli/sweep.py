@@ -19,6 +19,7 @@ from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad_cli import display
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
     STOP_SIGNALS, signal_exit_code, signal_name
+from simplegrad_cli.redact import redact
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
     results_table, shown_params
@@ -33,15 +34,6 @@ THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREA
                     "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
-
-
-def shown_url(url):
-    """A storage URL with its password hidden, for output."""
-    head, sep, rest = url.partition("://")
-    user, at, host = rest.rpartition("@")
-    if at and ":" in user:
-        user = user.split(":", 1)[0] + ":***"
-    return head + sep + user + at + host
 
 
 class TrialRun:
@@ -126,13 +118,13 @@ class SweepRunner:
         try:
             self.study = self.create_study()
         except ImportError as error:
-            raise CliError(f"storage {shown_url(self.url)}: its database driver is not "
+            raise CliError(f"storage {redact(self.url)}: its database driver is not "
                            f"installed ({error}); for PostgreSQL: pip install "
                            '"simplegrad[sweep]"') from None
         except Exception as error:  # noqa: BLE001  (SQLAlchemy reports bad URLs many ways)
             message = str(error).strip().splitlines()[0] if str(error).strip() else \
                 type(error).__name__
-            raise CliError(f"cannot open the study storage {shown_url(self.url)}: "
+            raise CliError(f"cannot open the study storage {redact(self.url)}: "
                            f"{message}") from None
         if not in_folder:
             self.take_folder()  # before this sweep changes anything in the study
@@ -142,7 +134,7 @@ class SweepRunner:
             self.study.set_user_attr("sweep", signature)
         elif stored != signature:
             different = next(k for k in signature if signature[k] != stored.get(k))
-            raise CliError(f"study '{self.sweep.settings['study']}' in {shown_url(self.url)} "
+            raise CliError(f"study '{self.sweep.settings['study']}' in {redact(self.url)} "
                            f"was created with another {different} "
                            f"({json.dumps(stored.get(different))}); use --study NAME (or "
                            "another --out) for a new study")
@@ -433,7 +425,7 @@ class SweepRunner:
         records = self.trial_records()
         best = self.best()
         return {
-            "study": self.sweep.settings["study"], "storage": shown_url(self.url),
+            "study": self.sweep.settings["study"], "storage": redact(self.url),
             "sweep_dir": self.out.path, "metric": self.metric,
             "mode": self.sweep.settings["mode"], "trials": self.target,
             "counts": dict(Counter(r["outcome"] for r in records)),
