@@ -1,6 +1,7 @@
 """`simplegrad eval`: score a checkpoint on a split it was not trained on (`--split val` means
 exactly the examples the run held out), with a confusion matrix and per-class metrics."""
 import math
+import os
 
 import numpy as np
 from simplegrad.memory import MemoryLimitError, check_fits
@@ -8,8 +9,9 @@ from simplegrad.memory import MemoryLimitError, check_fits
 from simplegrad_cli import build, display
 from simplegrad_cli.config import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
-from simplegrad_cli.eval_plots import prepare_folder, write_eval_plots
-from simplegrad_cli.stored_run import load_run
+from simplegrad_cli.eval_plots import PLOT_FILES, prepare_folder, write_eval_plots
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.stored_run import load_run, weights_not_finite
 from simplegrad_cli.train import evaluate as run_eval
 
 VALIDATION_SPLITS = ("val", "validation")
@@ -30,6 +32,10 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
         prepare_folder(plots)
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
         load_run(checkpoint_path)
+    if plots is not None:
+        inputs = run_inputs(checkpoint.path, cfg) + data_inputs(source)
+        for name in PLOT_FILES:
+            refuse_inputs(os.path.join(plots, name), inputs, "--plots")
     try:  # the num_classes x num_classes confusion matrix must fit in memory
         check_fits(8 * num_classes * num_classes, f"the {num_classes:,} x {num_classes:,} "
                                                   f"confusion matrix")
@@ -121,11 +127,9 @@ def per_class(confusion, class_names=None):
 def _not_finite(model, loss):
     """Why a model's score cannot be trusted (NaN or infinite weights, or loss), or None:
     argmax over NaN outputs still picks a class, so accuracy alone would pass a dead model."""
-    bad = [name for name, array in model.state_dict().items()
-           if not np.isfinite(array).all()]
-    if bad:
-        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-        return f"the weights are not finite (NaN or inf in {bad[0]}{more}; loss {loss:.4g})"
+    broken = weights_not_finite(model)
+    if broken:
+        return f"{broken[:-1]}; loss {loss:.4g})"
     if not math.isfinite(loss):
         return f"the loss is {loss} (the model's outputs overflow)"
     return None

@@ -11,6 +11,7 @@ from simplegrad_cli.predict_inputs import image_layout
 
 CONFUSION_FILE = "confusion_matrix.png"
 WRONG_FILE = "most_confident_mistakes.png"
+PLOT_FILES = (CONFUSION_FILE, WRONG_FILE)
 GRID_COLUMNS = 4
 GRID_SIZE = 16  # examples in the mistakes grid
 

@@ -2,6 +2,7 @@
 in batches) -> the top-k classes of each, as a table, JSON, or a CSV file."""
 import csv
 import io
+import os
 import sys
 
 import numpy as np
@@ -11,6 +12,7 @@ from simplegrad.atomic import write_text
 
 from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError, printable
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image, \
     read_samples
 from simplegrad_cli.stored_run import load_run
@@ -77,6 +79,10 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
                        where="--out")
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
         load_run(checkpoint_path)
+    if out is not None:
+        refuse_inputs(out, run_inputs(checkpoint.path, cfg) + data_inputs(source) + [
+            (path, "the input folder" if os.path.isdir(path) else "an input file")
+            for path in map(str, inputs)])
     model_input = ModelInput.of(cfg, input_shape)
     batches, total = _batches(inputs, source, split, model_input, batch)
     rows = []

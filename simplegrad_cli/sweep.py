@@ -19,6 +19,7 @@ from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad_cli import display
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
     STOP_SIGNALS, signal_exit_code, signal_name
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.redact import redact
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
@@ -34,6 +35,7 @@ THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREA
                     "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 TRAIN = "from simplegrad_cli.app import main; main()"
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
+SWEEP_FILES = ("trials.jsonl", "best.yaml", "study.db")
 
 
 class TrialRun:
@@ -146,7 +148,13 @@ class SweepRunner:
         self.study.sampler = self.make_sampler(len(self.study.trials))
 
     def take_folder(self):
-        """Lock the sweep folder until the end (another sweep there would fail our trials)."""
+        """Lock the sweep folder until the end (another sweep there would fail our trials);
+        it must not hold (or be inside) any of the sweep's inputs."""
+        sweep = self.sweep
+        inputs = [(sweep.file, "the sweep file"), (sweep.base_file, "the base config")] + \
+            data_inputs(sweep.trial_config({}).values["data"]["source"])
+        for name in (".",) + SWEEP_FILES:
+            refuse_inputs(os.path.join(self.out.path, name), inputs)
         self.out.check()
         os.makedirs(self.out.path, exist_ok=True)
         self.out.lock()
