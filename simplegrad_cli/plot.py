@@ -5,7 +5,6 @@ import math
 import os
 import sys
 
-import yaml
 from simplegrad.npz_headers import npz_shapes
 
 from simplegrad_cli import display
@@ -14,6 +13,7 @@ from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.output_guard import refuse_inputs
 from simplegrad_cli.run_folder import RUN_FILES
 from simplegrad_cli.run_history import read_histories
+from simplegrad_cli.yaml_source import read_yaml_file
 
 MISSING = "-"
 DEFAULT_METRICS = ("train_loss", "val_loss")
@@ -97,12 +97,7 @@ def _read_config(folder):
     path = os.path.join(folder, "config.yaml")
     if not os.path.isfile(path):
         return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            values = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as error:
-        raise CliError(f"{path}: cannot read the run's config: "
-                       f"{str(error).splitlines()[0]}") from None
+    values, _ = read_yaml_file(path)  # train's loader: size, depth and alias limits
     return values if isinstance(values, dict) else {}
 
 

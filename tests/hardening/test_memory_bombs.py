@@ -322,3 +322,21 @@ def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
         (name, args), = spec.items()
         shape = build.output_shape(name, args, shape)
         assert shape == row.output_shape, (name, shape, row.output_shape)
+
+
+def test_compare_refuses_an_alias_bomb_in_a_run_config_quickly(tmp_path):
+    """A few hundred bytes of YAML aliases that expand to half a million values (a billion
+    with three more lines): `compare` reads run configs with the loader `train` uses, which
+    counts values as it builds them."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}]\n" for i in range(5))
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.jsonl").write_text(
+            '{"type": "epoch", "epoch": 1, "step": 1, "train_loss": 1.0}\n')
+    (tmp_path / "b" / "config.yaml").write_text(bomb)
+    result = invoke("compare", tmp_path / "a", tmp_path / "b")
+    line = error_line(result.stderr)
+    assert result.exit_code == 2 and "config.yaml" in line and "alias" in line, line
