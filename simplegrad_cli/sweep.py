@@ -33,7 +33,12 @@ HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-TRAIN = "from simplegrad_cli.app import main; main()"
+# Trials run isolated (-I): neither the working folder nor PYTHON* variables put code on the
+# path, so a yaml.py or json.py where the sweep was started is never imported; the folder that
+# holds this CLI comes last, for a checkout that is not installed.
+BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
+        "from simplegrad_cli.sweep_trial import main; main()")
+CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
 SWEEP_FILES = ("trials.jsonl", "best.yaml", "study.db")
 
@@ -252,14 +257,14 @@ class SweepRunner:
             folder.unlock()
         trial.set_user_attr("folder", folder.path)
         trial.set_user_attr("host", socket.gethostname())
-        command = [sys.executable, "-c", TRAIN, "train", self.sweep.base_file,
-                   "--out", folder.path, "--json"]
+        args = ["train", self.sweep.base_file, "--out", folder.path, "--json"]
         for text in self.sweep.trial_overrides(trial.params):
-            command += ["--set", text]
+            args += ["--set", text]
         with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
                 open(os.path.join(folder.path, "train.log"), "wb") as stderr:
-            process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
-                                       stdin=subprocess.DEVNULL, env=self.trial_env(),
+            process = subprocess.Popen(trial_command(self.lifeline[0], args), stdout=stdout,
+                                       stderr=stderr, stdin=subprocess.DEVNULL,
+                                       env=self.trial_env(), pass_fds=self.lifeline[:1],
                                        start_new_session=True)  # Ctrl-C reaches us only
         run = TrialRun(trial, dict(trial.params), folder, process)
         self.runs.append(run)
@@ -269,10 +274,8 @@ class SweepRunner:
         """This process's environment with BLAS limited to one job's share of the cores."""
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
-        env = dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, str(max(1, cores // self.jobs))))
-        code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this very CLI
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
-        return env
+        share = str(max(1, cores // self.jobs))
+        return dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, share))
 
     def follow(self, run):
         """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
@@ -332,6 +335,7 @@ class SweepRunner:
         self.screen = screen
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
+        self.lifeline = os.pipe()  # trials read it; its end tells them this process died
         try:
             self.loop()
         finally:
@@ -342,6 +346,8 @@ class SweepRunner:
                 run.process.kill()
                 run.process.wait()
                 self.finish(run)
+            for fd in self.lifeline:
+                os.close(fd)
         self.write_outputs()
         if self.hopeless() and self.stop_signal is None:
             first = self.finished_here[0]
@@ -444,6 +450,12 @@ class SweepRunner:
                 "config": os.path.join(self.out.path, "best.yaml")},
             "trials_file": os.path.join(self.out.path, "trials.jsonl"),
             "trial_records": records, "time_s": round(seconds, 3)}
+
+
+def trial_command(fd, args):
+    """argv of a trial process: `simplegrad ARGS`, isolated, watching the sweep through the
+    pipe end `fd` (to pass to it with pass_fds)."""
+    return [sys.executable, "-I", "-c", BOOT, CODE, str(fd), *args]
 
 
 def run_sweep(source, searches, sets, options, storage, join, as_json):
