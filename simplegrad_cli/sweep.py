@@ -17,9 +17,11 @@ from simplegrad.atomic import write_text
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
 from simplegrad_cli import display
+from simplegrad_cli.config import absolute_source
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
-    STOP_SIGNALS, signal_exit_code, signal_name
+    STOP_SIGNALS, printable, signal_exit_code, signal_name
 from simplegrad_cli.output_guard import data_inputs, refuse_inputs
+from simplegrad_cli.plot import MISSING, flatten_config
 from simplegrad_cli.redact import redact
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
@@ -49,7 +51,7 @@ class TrialRun:
     def __init__(self, trial, params, folder, process):
         self.trial, self.params, self.folder, self.process = trial, params, folder, process
         self.number = trial.number
-        self.started = time.monotonic()
+        self.started, self.ended = time.monotonic(), None
         self.offset = 0  # bytes of metrics.jsonl already read
         self.values = {}  # epoch -> metric value
         self.pruned = self.stopped = self.taken = False
@@ -63,8 +65,8 @@ class TrialRun:
 
     @property
     def seconds(self):
-        """Wall time since the trial started."""
-        return time.monotonic() - self.started
+        """Wall time from the trial's start to its end (or to now, while it runs)."""
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
 
     def new_values(self, metric):
         """(epoch, value) pairs of the metric in complete new lines of metrics.jsonl."""
@@ -137,14 +139,15 @@ class SweepRunner:
             self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()
         stored = self.study.user_attrs.get("sweep")
-        if stored is None:
-            self.study.set_user_attr("sweep", signature)
-        elif stored != signature:
-            different = next(k for k in signature if signature[k] != stored.get(k))
+        different = next((k for k in signature if k in (stored or {}) and
+                          signature[k] != stored[k]), None)
+        if different is not None:
             raise CliError(f"study '{self.sweep.settings['study']}' in {redact(self.url)} "
                            f"was created with another {different} "
-                           f"({json.dumps(stored.get(different))}); use --study NAME (or "
-                           "another --out) for a new study")
+                           f"({_change(stored[different], signature[different])}); use "
+                           "--study NAME (or another --out) for a new study")
+        if stored != signature:  # new, or from a version that recorded less
+            self.study.set_user_attr("sweep", signature)
         state = self.optuna.trial.TrialState
         if not self.join:  # alone on the study: trials still 'running' were left by a stop
             for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
@@ -283,6 +286,8 @@ class SweepRunner:
             if run.pruned or run.taken or epoch in run.values:
                 continue  # after the pruning decision, later epochs are not the trial's
             run.values[epoch] = value
+            if not math.isfinite(value):
+                continue  # never reported: finish() fails the trial
             try:
                 run.trial.report(value, epoch)
                 prune = not run.stopped and run.trial.should_prune()
@@ -297,13 +302,19 @@ class SweepRunner:
         """The trial's process has ended: tell Optuna how it went."""
         state = self.optuna.trial.TrialState
         self.follow(run)
+        run.ended = time.monotonic()
         code = run.process.returncode
+        if code == 0 and run.pruned:  # it trained to its end before the SIGTERM: a whole run
+            run.pruned, run.offset = False, 0
+            run.values = dict(run.new_values(self.metric))
         values = list(run.values.values())
+        broken = next((epoch for epoch, value in run.values.items()
+                       if not math.isfinite(value)), None)
         if run.pruned:
             run.outcome = "pruned"
         elif run.stopped:
             run.outcome = "interrupted"
-        elif code == 0 and values:
+        elif code == 0 and values and broken is None:
             run.outcome, run.value = "completed", (max if self.maximize else min)(values)
         else:
             run.outcome = "failed"
@@ -311,8 +322,10 @@ class SweepRunner:
                 log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
             except OSError:
                 log = ""
-            run.error = log.split("\n")[-1].strip() if log else \
-                f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
+            run.error = f"{self.metric} is not finite ({run.values[broken]}) at epoch " \
+                        f"{broken}" if broken is not None else log.split("\n")[-1].strip() \
+                if log else f"exit code {code}" + ("" if values else
+                                                   f"; no {self.metric} recorded")
         attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
                  "error": run.error}
         try:
@@ -355,10 +368,7 @@ class SweepRunner:
                               f"{first.number}: {first.error}); see {first.folder.path}/"
                               "train.log")
         if self.stop_signal is not None:
-            stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
-            raise Interrupted(f"{signal_name(self.stop_signal)}: sweep stopped; {stopped} "
-                              "running trial(s) marked interrupted (their folders keep "
-                              "last.npz); run the same command again to continue the study",
+            raise Interrupted(stopped_line(self.stop_signal, self.finished_here),
                               exit_code=signal_exit_code(self.stop_signal))
         return self.summary(time.monotonic() - started)
 
@@ -423,16 +433,20 @@ class SweepRunner:
         best = self.best()
         if best is None:
             return
-        # the base config with the best trial's values: a complete config to train as is
+        # the base config with the best trial's values: a complete config to train as is,
+        # from any folder (data.source absolute) into a folder of this sweep's own
         by_name = {p.name: p.path for p in self.sweep.params}
         cfg = self.sweep.trial_config({by_name[k]: v for k, v in best.params.items()
-                                       if k in by_name})
+                                       if k in by_name},
+                                      out=os.path.join(os.path.abspath(self.out.path), "best"))
+        cfg.values["data"]["source"] = absolute_source(cfg.values["data"]["source"])
         path = os.path.join(self.out.path, "best.yaml")
         shown = display.metric_text(self.metric, best.value)
-        write_text(path, f"# best of sweep '{self.sweep.settings['study']}': trial "
-                         f"{best.number}, {self.metric} {shown}"
-                         f"\n# {shown_params(best.params)}\n# train it: simplegrad train "
-                         f"{path}\n" + cfg.to_yaml())
+        comments = [f"best of sweep {self.sweep.settings['study']!r}: trial {best.number}, "
+                    f"{self.metric} {shown}", shown_params(best.params),
+                    f"train it: simplegrad train {path}"]
+        write_text(path, "".join(f"# {printable(line)}\n" for line in comments) +
+                   cfg.to_yaml())
 
     def summary(self, seconds):
         """The --json summary: counts, the best trial, every trial, timings."""
@@ -450,6 +464,27 @@ class SweepRunner:
                 "config": os.path.join(self.out.path, "best.yaml")},
             "trials_file": os.path.join(self.out.path, "trials.jsonl"),
             "trial_records": records, "time_s": round(seconds, 3)}
+
+
+def _change(old, new):
+    """'optimizer.lr: 0.01 -> 0.02' for the first key of two configs that differs, or the
+    old value as JSON when they are not configs."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return json.dumps(old)
+    old, new = flatten_config(old), flatten_config(new)
+    key = next(k for k in list(new) + list(old) if old.get(k, MISSING) != new.get(k, MISSING))
+    return f"{key}: {json.dumps(old.get(key))} -> {json.dumps(new.get(key))}"
+
+
+def stopped_line(signum, runs):
+    """The line a stopped sweep ends with: which interrupted trials kept a checkpoint."""
+    stopped = [run for run in runs if run.outcome == "interrupted"]
+    kept = [f"{os.path.basename(run.folder.path)} " + (
+        "keeps last.npz" if os.path.exists(run.folder.last) else "had saved no checkpoint")
+        for run in stopped]
+    return (f"{signal_name(signum)}: sweep stopped; {len(stopped)} running trial(s) marked "
+            f"interrupted{' (' + '; '.join(kept) + ')' if kept else ''}; run the same command "
+            "again to continue the study")
 
 
 def trial_command(fd, args):
@@ -473,7 +508,10 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
         display.print_json(summary)
     else:
         results_table(summary, sweep)
-    if not summary["counts"].get("completed"):
+    if not summary["ran_here"] and summary["best"] is not None:
+        display.info(f"nothing to do: study '{summary['study']}' already has its "
+                     f"{summary['trials']} trials; raise --trials to run more")
+    if summary["best"] is None:  # no trial completed with a finite metric: no best.yaml
         display.info(f"no trial of study '{summary['study']}' completed; see "
                      f"{summary['trials_file']} and the trials' train.log")
         return 1
