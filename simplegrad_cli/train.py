@@ -271,6 +271,9 @@ class Trainer:
         evaluated = (epoch + 1) % t["eval_every"] == 0 or epoch + 1 == t["epochs"]
         if self.data.val is not None and evaluated:
             result = evaluate(self.model, self.data.val, self.loss_fn, self.data.num_classes)
+            if not math.isfinite(result["loss"]):  # nothing of this epoch is kept or saved
+                self.diverged("validation loss", result["loss"], epoch,
+                              where=f"after step {state.step} (end of the epoch)")
             record["val_loss"], record["val_accuracy"] = result["loss"], result["accuracy"]
         record["time_s"] = seconds
         record["samples_per_s"] = state.seen / max(seconds, 1e-9)
