@@ -40,13 +40,15 @@ def run_inputs(checkpoint_path, cfg):
 
 def data_inputs(source, role="the data source"):
     """[(path, role)] of a local data source (its file or folder; the folder of an IDX prefix
-    such as data/fashion-), or [] for synthetic, built-in and hub data."""
+    such as data/fashion-), or [] for synthetic, built-in and hub data (and for the root
+    folder, which loading refuses as data)."""
     if source is None or source_kind(source) != "local":
         return []
     path = os.path.expanduser(source.strip())
     if not os.path.exists(path) and has_idx_files(path):
         path = os.path.dirname(os.path.abspath(path))
-    return [(path, role)] if os.path.exists(path) else []
+    root = os.path.dirname(os.path.realpath(path)) == os.path.realpath(path)
+    return [(path, role)] if os.path.exists(path) and not root else []
 
 
 def _same_file(a, b):

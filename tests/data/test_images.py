@@ -1,38 +1,16 @@
 """simplegrad.data.images: one decoding of picture files (`read_image`) for training and
 `predict`, equal to what `datasets` decodes (EXIF orientation, 16-bit, float pixels), under one
 pixel limit; and image stacks laid out channels-first or channels-last, never guessed."""
-import struct
-import zlib
-
 import numpy as np
 import pytest
+
+from pictures import picture_files, png_header_only
 
 from simplegrad.data import DataError, load
 from simplegrad.data.images import images_to_features, read_image
 
 Image = pytest.importorskip("PIL.Image")
 datasets = pytest.importorskip("datasets")
-
-
-def picture_files(folder):
-    """One file of each kind training and predict must read alike: {name: path}."""
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    made = {}
-
-    def save(name, image, **options):
-        image.save(folder / name, **options)
-        made[name] = folder / name
-
-    save("grey.png", Image.fromarray(rng.integers(0, 256, (6, 9), dtype=np.uint8)))
-    save("rgba.png", Image.fromarray(rng.integers(0, 256, (6, 9, 4), dtype=np.uint8)))
-    save("deep.png", Image.fromarray(rng.integers(0, 65536, (6, 9), dtype=np.uint16)))
-    save("float.tif", Image.fromarray(rng.random((6, 9), dtype=np.float32)))
-    turned = Image.fromarray(rng.integers(0, 256, (6, 9, 3), dtype=np.uint8))
-    exif = turned.getexif()
-    exif[0x0112] = 6  # the camera was held sideways: shown rotated by 90 degrees
-    save("turned.jpg", turned, exif=exif, quality=100)
-    return made
 
 
 def test_read_image_decodes_as_datasets_does(tmp_path):
@@ -59,15 +37,6 @@ def test_training_reads_16_bit_and_float_pictures_at_their_scale(tmp_path, hf_ca
     pixels = read_image(str(tmp_path / "set" / "a" / name)).astype(np.float32)
     np.testing.assert_allclose(dataset.x[0, 0], pixels / np.float32(scale), rtol=1e-6)
     assert 0.0 <= dataset.x.min() and dataset.x.max() <= 1.0
-
-
-def png_header_only(width, height):
-    """A valid PNG signature and header declaring width x height pixels, and no pixel data."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + \
-            struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
 
 
 def test_a_picture_over_the_pixel_limit_is_refused_before_decoding(tmp_path):
