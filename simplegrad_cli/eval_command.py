@@ -46,14 +46,17 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     if split is None:
         raise CliError(f"{checkpoint.path}: its config has no data.test_split; pass --split "
                        "NAME (and --data SOURCE for other data)")
-    dataset, overlap = eval_dataset(cfg, checkpoint, split, source, allow_train_overlap)
     shown_source = source or cfg.values["data"]["source"]
-    if tuple(dataset.input_shape) != input_shape:
-        raise CliError(f"{shown_source} ({split}): samples have shape "
-                       f"{tuple(dataset.input_shape)} but the model expects {input_shape}")
-    if dataset.num_classes > num_classes or int(dataset.y.max()) >= num_classes:
-        raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but the "
-                       f"model predicts {num_classes}")
+
+    def fits(dataset):  # checked before the overlap: data the model cannot take is refused
+        if tuple(dataset.input_shape) != input_shape:
+            raise CliError(f"{shown_source} ({split}): samples have shape "
+                           f"{tuple(dataset.input_shape)} but the model expects {input_shape}")
+        if dataset.num_classes > num_classes or int(dataset.y.max()) >= num_classes:
+            raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but "
+                           f"the model predicts {num_classes}")
+
+    dataset, overlap = eval_dataset(cfg, checkpoint, split, source, allow_train_overlap, fits)
     loss_fn = build.make_loss(cfg.values["loss"], num_classes)
     result = run_eval(model, dataset, loss_fn, num_classes)
     confusion = confusion_matrix(dataset.y, result["predictions"], num_classes) \
@@ -85,13 +88,13 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     return OK if passed else CHECK_FAILED
 
 
-def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False):
+def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=None):
     """(dataset, overlap) for `simplegrad eval`: how many of its samples the model trained on,
     found by content (the checkpoint's fingerprint of its training examples), so the same data
     through a link, another path or another source counts; more than OVERLAP_LIMIT of them is
     refused (exit code 2) unless `allow_overlap`. A checkpoint without a fingerprint (older)
     is judged by the split's name. `overlap` is {"overlaps": bool, "count": {"samples",
-    "fraction"} or None}."""
+    "fraction"} or None}; `fits(dataset)` checks the data suits the model first."""
     d = cfg.values["data"]
     known = training_rows(checkpoint)
     ours = source is None or absolute_source(source) == absolute_source(d["source"])
@@ -107,6 +110,8 @@ def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False):
         raise CliError(f"{checkpoint.path}: the model was trained on split '{split}' of "
                        f"{d['source']} (data.split), {advice}")
     dataset, _ = build.load_scored_split(cfg, split, source=source)
+    if fits is not None:
+        fits(dataset)
     if known is None:
         return dataset, {"overlaps": named, "count": None}
     seen = count_seen(dataset.x, known)
