@@ -317,15 +317,7 @@ class SweepRunner:
         elif code == 0 and values and broken is None:
             run.outcome, run.value = "completed", (max if self.maximize else min)(values)
         else:
-            run.outcome = "failed"
-            try:
-                log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
-            except OSError:
-                log = ""
-            run.error = f"{self.metric} is not finite ({run.values[broken]}) at epoch " \
-                        f"{broken}" if broken is not None else log.split("\n")[-1].strip() \
-                if log else f"exit code {code}" + ("" if values else
-                                                   f"; no {self.metric} recorded")
+            run.outcome, run.error = "failed", self.failure(run, broken)
         attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
                  "error": run.error}
         try:
@@ -341,6 +333,20 @@ class SweepRunner:
         self.finished_here.append(run)
         self.screen.finished(run, self.best())
         self.write_outputs()
+
+    def failure(self, run, broken_epoch):
+        """Why a trial failed: a metric that is not finite, else its log's last line."""
+        if broken_epoch is not None:
+            return f"{self.metric} is not finite ({run.values[broken_epoch]}) at epoch " \
+                   f"{broken_epoch}"
+        try:
+            log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
+        except OSError:
+            log = ""
+        if log:
+            return log.split("\n")[-1].strip()
+        code = run.process.returncode
+        return f"exit code {code}" + ("" if run.values else f"; no {self.metric} recorded")
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self, screen):

@@ -17,6 +17,7 @@ from simplegrad_cli.sweep_display import PlainSweepDisplay
 from simplegrad_cli.sweep_space import load_sweep
 
 pytest.importorskip("optuna")
+pytestmark = pytest.mark.filterwarnings("ignore:Argument ``heartbeat_interval``")  # as the CLI
 
 SWEEP = """\
 config: tiny.yaml
