@@ -13,8 +13,8 @@ from simplegrad.atomic import write_text
 from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError, printable
 from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
-from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image, \
-    read_samples
+from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image
+from simplegrad_cli.sample_files import read_samples
 from simplegrad_cli.stored_run import load_run, weights_not_finite
 from simplegrad_cli.train import eval_batch
 

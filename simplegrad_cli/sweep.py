@@ -27,6 +27,7 @@ from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
     results_table, shown_params
 from simplegrad_cli.sweep_space import load_sweep
+from simplegrad_cli.sweep_trial import trial_command
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
@@ -35,12 +36,6 @@ HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-# Trials run isolated (-I): neither the working folder nor PYTHON* variables put code on the
-# path, so a yaml.py or json.py where the sweep was started is never imported; the folder that
-# holds this CLI comes last, for a checkout that is not installed.
-BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
-        "from simplegrad_cli.sweep_trial import main; main()")
-CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
 SWEEP_FILES = ("trials.jsonl", "best.yaml", "study.db")
 
@@ -491,12 +486,6 @@ def stopped_line(signum, runs):
     return (f"{signal_name(signum)}: sweep stopped; {len(stopped)} running trial(s) marked "
             f"interrupted{' (' + '; '.join(kept) + ')' if kept else ''}; run the same command "
             "again to continue the study")
-
-
-def trial_command(fd, args):
-    """argv of a trial process: `simplegrad ARGS`, isolated, watching the sweep through the
-    pipe end `fd` (to pass to it with pass_fds)."""
-    return [sys.executable, "-I", "-c", BOOT, CODE, str(fd), *args]
 
 
 def run_sweep(source, searches, sets, options, storage, join, as_json):
