@@ -131,6 +131,8 @@ def test_graph_never_replaces_its_source(cli, run):
     same = unchanged("runs/tiny/config.yaml")
     refused(cli("graph", "model.dot", "--out", "model.dot"), "--out")
     assert same() and os.path.islink("model.dot")
+    os.link("runs/tiny/metrics.jsonl", "records.dot")
+    refused(cli("graph", run, "--out", "records.dot"), "the run's metrics.jsonl")
 
 
 def test_plot_never_replaces_the_runs_records(cli, run):
