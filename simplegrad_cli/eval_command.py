@@ -102,7 +102,7 @@ def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=
     named = ours and not (split in build.VALIDATION_SPLITS and held_out) and (
         split == d["split"] or (split in build.VALIDATION_SPLITS and
                                 d["split"] in build.VALIDATION_SPLITS))
-    val = " the held-out examples with --split val," if held_out else ""
+    val = " the held-out examples with --split val," if held_out and source is None else ""
     advice = (f"so its score there would not measure generalisation; evaluate{val} another "
               "split with --split NAME or other data with --data SOURCE, or pass "
               "--allow-train-overlap to score it anyway")

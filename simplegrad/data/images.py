@@ -9,12 +9,17 @@ from simplegrad.data.errors import DataError
 
 CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: what a channel axis of a picture stack holds
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was turned
+# Pillow modes whose numbers are not brightness (palette indices, ink, other colour spaces),
+# read as the colours they show
+AS_COLOURS = {"P": "RGB", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB",
+              "HSV": "RGB", "RGBX": "RGB", "RGBa": "RGBA", "La": "LA"}
 
 
 def read_image(source, mode=None):
     """A picture file (a path or its bytes) -> its pixels as an array (H, W) or (H, W, C), as
     `datasets` decodes image columns: Pillow, the EXIF orientation applied, converted to `mode`
-    if given, dtype as stored (uint8, uint16 for 16-bit, float32 for float TIFFs). An image
+    if given, dtype as stored (uint8, uint16 for 16-bit, float32 for float TIFFs); a palette
+    (or CMYK, YCbCr...) picture as the colours it shows, never its palette indices. An image
     over Pillow's pixel limit is refused (DataError) before its pixels are decoded."""
     from PIL import Image, ImageOps
 
@@ -26,6 +31,9 @@ def read_image(source, mode=None):
                 image.load()
                 if image.getexif().get(ORIENTATION) is not None:
                     image = ImageOps.exif_transpose(image)
+                mode = mode or AS_COLOURS.get(image.mode)
+                if mode == "RGB" and image.mode == "P" and "transparency" in image.info:
+                    mode = "RGBA"
                 if mode and image.mode != mode:
                     image = image.convert(mode)
                 return np.asarray(image)

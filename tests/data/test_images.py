@@ -24,6 +24,15 @@ def test_read_image_decodes_as_datasets_does(tmp_path):
     assert read_image(str(tmp_path / "turned.jpg")).shape == (9, 6, 3)  # upright
 
 
+def test_a_palette_picture_is_read_as_its_colours_not_its_indices(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    palette = Image.fromarray(pixels).quantize(8)  # 8 colours: indices 0..7
+    palette.save(tmp_path / "p.png")
+    decoded = read_image(str(tmp_path / "p.png"))
+    assert decoded.shape == (6, 9, 3)
+    np.testing.assert_array_equal(decoded, np.asarray(palette.convert("RGB")))
+
+
 @pytest.mark.parametrize("name, scale", [("deep.png", 65535.0), ("float.tif", 1.0)])
 def test_training_reads_16_bit_and_float_pictures_at_their_scale(tmp_path, hf_cache, name,
                                                                  scale):
