@@ -41,7 +41,7 @@ def measure(checkpoint, folder, out_csv):
     model_input = ModelInput.of(cfg, input_shape)
     files = expand([folder])
     start = time.perf_counter()
-    pixels = decode_images(files, model_input)
+    pixels, _ = decode_images(files, model_input)
     decode = time.perf_counter() - start
     x = model_input.prepare(pixels, folder)
     start = time.perf_counter()

@@ -4,6 +4,7 @@ Layout of the archive (every entry a plain array, so loading never unpickles any
   model/<name>     one array per parameter and buffer (`model.state_dict()`)
   optim/<path>     the optimizer's arrays (e.g. optim/state/0/exp_avg)
   sched/<path>     the scheduler's arrays, if any
+  extra/<name>     the caller's other arrays (e.g. a fingerprint of the training data)
   metadata         a 0-d string array holding JSON: format and library version, a manifest of
                    every array's shape and dtype, the non-array parts of the optimizer and
                    scheduler state, the RNG state, and the caller's metadata (config, epoch...)
@@ -40,6 +41,7 @@ class Checkpoint:
     optimizer_state: dict = None
     scheduler_state: dict = None
     metadata: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # the `extra` arrays given to save_checkpoint
 
     def restore(self, model, optimizer=None, scheduler=None, strict=True, restore_rng=True):
         """Load the saved state into `model` (and `optimizer`, `scheduler`, and the global RNG),
@@ -70,10 +72,10 @@ class Checkpoint:
         return self
 
 
-def save_checkpoint(path, model, optimizer=None, scheduler=None, **metadata):
+def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None, **metadata):
     """Write model (a Module or a state dict), optional optimizer and scheduler state, the RNG
-    state and any JSON-able `metadata` (config=..., epoch=..., metrics=...) to `path`.
-    Returns the path."""
+    state, `extra` arrays ({name: ndarray}) and any JSON-able `metadata` (config=...,
+    epoch=..., metrics=...) to `path`. Returns the path."""
     import simplegrad
     from simplegrad import rng
 
@@ -81,6 +83,8 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **metadata):
     model_state = model if isinstance(model, dict) else model.state_dict()
     for name, value in model_state.items():
         arrays[f"model/{name}"] = np.asarray(value)
+    for name, value in (extra or {}).items():
+        arrays[f"extra/{name}"] = np.asarray(value)
     header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
               "library_version": getattr(simplegrad, "__version__", "unknown")}
     for section, prefix in _SECTIONS.items():
@@ -114,6 +118,7 @@ def _checkpoint(path, arrays):
     _check_manifest(path, header["arrays"], arrays)
     try:
         model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+        extra = {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
         states = {s: None if header.get(s) is None else _join(header[s], arrays)
                   for s in _SECTIONS}
         metadata = dict(header.get("metadata") or {})
@@ -127,7 +132,7 @@ def _checkpoint(path, arrays):
     metadata["format_version"] = header["format_version"]
     metadata["library_version"] = header.get("library_version", "unknown")
     return Checkpoint(str(path), model_state, states["optimizer"], states["scheduler"],
-                      metadata)
+                      metadata, extra)
 
 
 def restore_checkpoint(path, model, optimizer=None, scheduler=None, strict=True,

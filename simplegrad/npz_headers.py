@@ -26,8 +26,9 @@ def check_npz(file, name):
     try:
         with zipfile.ZipFile(file) as archive:
             total = sum(_member_bytes(archive, info, name) for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
-        return 0  # not an archive we can inspect: the reader reports the damage itself
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        return 0  # not an archive we can inspect (RuntimeError: a member flagged encrypted):
+        # the reader reports the damage itself
     finally:
         if start is not None:
             file.seek(start)

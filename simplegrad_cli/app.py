@@ -289,8 +289,9 @@ def eval(  # noqa: A001  (the command is called eval)
     split: _option(str | None, "Split to evaluate (default: the config's data.test_split); "
                                "`val` scores the examples the run held out for validation.",
                    metavar="NAME") = None,
-    allow_train_overlap: _option(bool, "Score a split the model was trained on (the accuracy "
-                                       "is then not a held-out measure).",
+    allow_train_overlap: _option(bool, "Score data holding more than 10% of the examples the "
+                                       "model was trained on (recognised by content; the "
+                                       "accuracy is then not a held-out measure).",
                                  "--allow-train-overlap") = False,
     min_accuracy: _option(float | None, "Exit with code 1 if accuracy is below X (0..1): a CI "
                                         "gate.", metavar="X") = None,

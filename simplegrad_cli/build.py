@@ -18,13 +18,14 @@ from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
-from simplegrad_cli.config import load_config
+from simplegrad_cli.config import absolute_source, load_config
 from simplegrad_cli.errors import first_line
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
 BYTES_PER_PARAMETER = 16  # float32 weight, its gradient and up to two optimizer slots (Adam)
 BYTES_PER_ACTIVATION = 8  # each float32 value a layer keeps for backward, and its gradient
+VALIDATION_SPLITS = ("val", "validation")  # the examples a run held out of data.split
 
 
 @dataclass
@@ -146,6 +147,17 @@ def load_datasets(cfg):
             raise DataError(error, where=where, path="data.val_fraction") from None
     return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),
                     getattr(train, "class_names", None))
+
+
+def load_scored_split(cfg, split, source=None):
+    """(dataset, held_out) of the split `eval` scores and `predict --split` predicts: `val` of
+    the run's own data is exactly the examples training held out (same data.val_fraction and
+    data.val_seed), any other split is loaded as it is."""
+    d = cfg.values["data"]
+    ours = source is None or absolute_source(source) == absolute_source(d["source"])
+    if ours and split in VALIDATION_SPLITS and d["val_fraction"] > 0:
+        return load_datasets(cfg).val, True
+    return load_split(cfg, split, source=source), False
 
 
 # ---- model --------------------------------------------------------------------------------
@@ -306,8 +318,7 @@ def make_loss(name, num_classes):
     entry = registry.LOSSES[name]
     if not entry.one_hot:
         return entry.builds
-    eye = np.eye(num_classes, dtype=np.float32)
-    return lambda out, y: entry.builds(out, eye[y.data])
+    return lambda out, y: entry.builds(out, data.one_hot(y.data, num_classes))
 
 
 def make_optimizer(cfg, parameters):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from simplegrad.atomic import write_atomically
 
-from simplegrad_cli.errors import CliError
+from simplegrad_cli.errors import CliError, printable
 
 MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
 FILE_FORMATS = (".png", ".svg", ".pdf")
@@ -41,11 +41,11 @@ def text_chart(panels, width=80, height=14, columns=1, color=False):
             if len(xs):
                 marker = MARKERS[number % len(MARKERS)]
                 plot.draw(plot.signal(list(map(float, xs)), list(map(float, ys)),
-                                      marker=marker).label(label).lines())
+                                      marker=marker).label(printable(label)).lines())
         _place_legend(plot, panel.curves)
-        plot.title(panel.title)
-        plot.label(panel.xlabel, axis="x")
-        plot.label(panel.ylabel, axis="y")
+        plot.title(printable(panel.title))  # names from folders and files: escaped
+        plot.label(printable(panel.xlabel), axis="x")
+        plot.label(printable(panel.ylabel), axis="y")
     text = figure.build().string(colorless=not color)
     figure.clear()
     return "\n".join(line.rstrip() for line in text.splitlines())

@@ -12,6 +12,7 @@ from simplegrad_cli import build, display
 from simplegrad_cli.charts import Panel, text_chart
 from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import StopSignals, Trainer
@@ -59,6 +60,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     if continuing and overwrite:
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
+    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best):
+        refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
     folder.check(**rules)  # before loading data, which may take a while
     if os.path.isdir(folder.path):
         folder.lock()  # a run still writing there is refused before the data load too

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from simplegrad_cli.errors import printable
+from simplegrad_cli.redact import redact
 
 
 def printable_lines(text):
@@ -47,10 +48,13 @@ def mid_epoch_text(epoch, step, batch, steps):
 
 
 def print_json(value):
-    """A command's result as JSON on stdout; NaN and infinities (not JSON) become null."""
+    """A command's result as JSON on stdout; NaN and infinities (not JSON) become null, and
+    credentials in strings are masked."""
     def strict(item):
         if isinstance(item, float) and not math.isfinite(item):
             return None
+        if isinstance(item, str):
+            return redact(item)
         if isinstance(item, dict):
             return {key: strict(v) for key, v in item.items()}
         if isinstance(item, (list, tuple)):

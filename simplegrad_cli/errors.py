@@ -5,6 +5,8 @@ A user's mistake is a `CliError` here or one of the library's own (`InputError`,
 """
 import signal
 
+from simplegrad_cli.redact import redact
+
 OK = 0
 CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
 USAGE = 2  # bad command line, config, checkpoint or data
@@ -38,8 +40,9 @@ def first_line(error):
 
 def printable(text):
     """`text` with each non-printable character (controls, zero-width and bidi marks) written as
-    its `repr` escape (`\\x1b`), so nothing a file holds can move the cursor or hide itself."""
-    text = str(text)
+    its `repr` escape (`\\x1b`), so nothing a file holds can move the cursor or hide itself,
+    and with credentials masked (redact.py): every shown string passes through here."""
+    text = redact(text)
     return text if text.isprintable() else "".join(
         char if char.isprintable() else repr(char)[1:-1] for char in text)
 

@@ -7,10 +7,11 @@ import numpy as np
 from simplegrad_cli.charts import pyplot, save_figure
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.predict import class_probabilities
-from simplegrad_cli.predict_inputs import image_layout
+from simplegrad_cli.pictures import image_layout
 
 CONFUSION_FILE = "confusion_matrix.png"
 WRONG_FILE = "most_confident_mistakes.png"
+PLOT_FILES = (CONFUSION_FILE, WRONG_FILE)
 GRID_COLUMNS = 4
 GRID_SIZE = 16  # examples in the mistakes grid
 

@@ -1,14 +1,17 @@
 """`simplegrad export CHECKPOINT --format onnx`: the checkpoint's model as an ONNX file, with the
 config's data.normalize folded in, checked by onnx.checker and (with onnxruntime) compared with
 simplegrad's own output on sample inputs."""
+import math
 import os
 
 import numpy as np
+from simplegrad.atomic import WriteError, write_bytes
 from simplegrad.export import INSTALL_HINT
 
 from simplegrad_cli import display
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
-from simplegrad_cli.stored_run import load_run
+from simplegrad_cli.output_guard import refuse_inputs, run_inputs
+from simplegrad_cli.stored_run import load_run, weights_not_finite
 
 FORMATS = ("onnx",)
 # Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in
@@ -45,23 +48,26 @@ def export(checkpoint_path, fmt, out, as_json):
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
         load_run(checkpoint_path)
     out = out or os.path.splitext(checkpoint.path)[0] + ".onnx"
+    refuse_inputs(out, run_inputs(checkpoint.path, cfg))
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
         raise CliError(f"{out}: folder {folder} does not exist", where="--out")
+    broken = weights_not_finite(model)
+    if broken:
+        raise CliError(f"{checkpoint.path}: {broken}; nothing to export (resume from an "
+                       "earlier checkpoint or train again)")
     normalize = cfg.values["data"]["normalize"]
     # inputs as the data source gives them: after data.normalize they are N(0, 1)
     inputs = np.random.default_rng(0).standard_normal((SAMPLES, *input_shape), dtype=np.float32)
     if normalize is not None:
         inputs = (inputs * np.float32(normalize[1]) + np.float32(normalize[0])).astype(np.float32)
-    try:
-        proto = to_onnx(model, inputs, out, normalize=normalize,
+    try:  # built and checked in memory; the file is written only once it passed
+        proto = to_onnx(model, inputs, normalize=normalize,
                         metadata=_metadata(checkpoint, cfg, class_names),
                         doc_string=f"simplegrad model exported from {checkpoint.path}")
     except ExportError as error:
         raise CliError(f"{checkpoint.path}: {error}") from None
-    except OSError as error:
-        raise CliError(f"{out}: cannot write the ONNX file: {error.strerror or error}",
-                       where="--out") from None
+    content = proto.SerializeToString()
     try:  # without onnxruntime, the file is checked but not run
         import onnxruntime
         runtime = onnxruntime.__version__
@@ -69,12 +75,23 @@ def export(checkpoint_path, fmt, out, as_json):
         runtime = None
     difference, largest, tolerance = None, None, TOLERANCE
     if runtime is not None:
-        difference, largest = compare(proto, model, inputs, normalize)
+        try:
+            difference, largest = compare(content, model, inputs, normalize)
+        except ExportError as error:
+            raise CliError(f"{checkpoint.path}: {error}; nothing was exported") from None
+        if not (math.isfinite(difference) and math.isfinite(largest)):
+            raise CliError(f"{checkpoint.path}: the model's outputs are not finite on sample "
+                           f"inputs (max abs output {largest:.3g}); nothing was exported")
         tolerance = TOLERANCE * max(1.0, largest)
     passed = difference is None or difference <= tolerance
+    if passed:
+        try:  # a temp file beside `out`, renamed over it: a failure leaves the old file as it was
+            write_bytes(out, content)
+        except WriteError as error:
+            raise CliError(f"cannot write the ONNX file: {error}", where="--out") from None
     report = {
         "checkpoint": checkpoint.path, "out": out, "format": "onnx", "opset": OPSET,
-        "bytes": os.path.getsize(out),
+        "bytes": len(content), "written": passed,
         "input": {"name": "input", "dtype": "float32", "shape": ["batch", *input_shape]},
         "output": {"name": "output", "dtype": "float32", "shape": ["batch", num_classes]},
         "normalize": None if normalize is None else
@@ -86,9 +103,9 @@ def export(checkpoint_path, fmt, out, as_json):
     (display.print_json if as_json else _print_report)(report)
     if passed:
         return OK
-    os.remove(out)  # a file that disagrees with the model is not worth keeping
+    kept = "the previous file is unchanged" if os.path.exists(out) else "nothing was written"
     display.info(f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
-                 f"{tolerance:.3g}); {out} was removed; please report it")
+                 f"{tolerance:.3g}); {out} was not written ({kept}); please report it")
     return CHECK_FAILED
 
 

@@ -8,14 +8,15 @@ from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
 from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.stored_run import load_run
 
 SUFFIXES = (".svg", ".png", ".dot")
 
 
 def _layers(source):
-    """(input shape, model summary rows, model name) of a checkpoint (.npz, a zip file) or a
-    YAML config."""
+    """(input shape, model summary rows, config, the files read: (path, role) pairs) of a
+    checkpoint (.npz, a zip file) or a YAML config."""
     zipped = source.lower().endswith(".npz")
     try:
         if not zipped:
@@ -25,9 +26,10 @@ def _layers(source):
         pass  # load_config reports the missing file
     if zipped:
         _, cfg, _, rows, (input_shape, _, _) = load_run(source)
-        return input_shape, rows, cfg.name
+        return input_shape, rows, cfg, run_inputs(source, cfg)
     cfg, data, _, rows, _ = build.build_from_config(source)
-    return data.input_shape, rows, cfg.name
+    return data.input_shape, rows, cfg, [(source, "the config being drawn")] + data_inputs(
+        cfg.values["data"]["source"])
 
 
 def model_dot(input_shape, rows, name="model"):
@@ -58,11 +60,12 @@ def graph(source, out):
     if out is not None and not out.lower().endswith(SUFFIXES):
         raise CliError(f"{out}: unknown picture format; use a name ending in "
                        f"{', '.join(SUFFIXES)}", where="--out")
-    input_shape, rows, name = _layers(source)
-    dot = model_dot(input_shape, rows, name)
+    input_shape, rows, cfg, inputs = _layers(source)
+    dot = model_dot(input_shape, rows, cfg.name)
     if out is None:
         sys.stdout.write(dot)
         return OK
+    refuse_inputs(out, inputs)
     try:
         dot.render(out)
     except GraphvizMissing as error:

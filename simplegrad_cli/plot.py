@@ -5,13 +5,15 @@ import math
 import os
 import sys
 
-import yaml
 from simplegrad.npz_headers import npz_shapes
 
 from simplegrad_cli import display
 from simplegrad_cli.charts import FILE_FORMATS, Panel, file_chart, text_chart
 from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.output_guard import refuse_inputs
+from simplegrad_cli.run_folder import RUN_FILES
 from simplegrad_cli.run_history import read_histories
+from simplegrad_cli.yaml_source import read_yaml_file
 
 MISSING = "-"
 DEFAULT_METRICS = ("train_loss", "val_loss")
@@ -52,8 +54,13 @@ def plot(targets, metrics, x, out):
     if out is not None and extension not in FILE_FORMATS:  # refused before any work
         raise CliError(f"{out}: unknown image format {extension or '(no extension)'!r}; "
                        f"expected {', '.join(FILE_FORMATS)}", where="--out")
-    panels = metric_panels(read_histories(targets), metrics, x)
+    histories = read_histories(targets)
+    panels = metric_panels(histories, metrics, x)
     if out is not None:
+        refuse_inputs(out, [(target, "an input") for target in map(str, targets)
+                            if not os.path.isdir(target)] +
+                      [(os.path.join(h.folder, name), f"the run's {name}")
+                       for h in histories for name in RUN_FILES])
         file_chart(panels, out)
         sys.stderr.write(f"wrote {out}\n")
         return OK
@@ -90,12 +97,7 @@ def _read_config(folder):
     path = os.path.join(folder, "config.yaml")
     if not os.path.isfile(path):
         return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            values = yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as error:
-        raise CliError(f"{path}: cannot read the run's config: "
-                       f"{str(error).splitlines()[0]}") from None
+    values, _ = read_yaml_file(path)  # train's loader: size, depth and alias limits
     return values if isinstance(values, dict) else {}
 
 

@@ -2,6 +2,7 @@
 in batches) -> the top-k classes of each, as a table, JSON, or a CSV file."""
 import csv
 import io
+import os
 import sys
 
 import numpy as np
@@ -11,12 +12,14 @@ from simplegrad.atomic import write_text
 
 from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError, printable
-from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image, \
-    read_samples
-from simplegrad_cli.stored_run import load_run
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image
+from simplegrad_cli.sample_files import read_samples
+from simplegrad_cli.stored_run import load_run, weights_not_finite
+from simplegrad_cli.train import eval_batch
 
 BATCH = 256  # samples per forward pass (and images decoded at a time)
-TABLE_ROWS = 500  # more predictions than this print as plain lines
+SHOWN_WARNINGS = 5  # warning lines printed; --json has all of them
 
 
 def class_probabilities(model, x, batch=BATCH):
@@ -34,42 +37,49 @@ def top_k(probabilities, k):
 
 
 def _batches(inputs, source, split, model_input, batch):
-    """(names, model input, labels or None) in batches, and the total number of samples."""
+    """(names, model input, labels or None, warnings per sample) in batches, the total number
+    of samples, and where a --data/--split dataset came from (or None)."""
     where = dataset = None
     if source is not None or split is not None:  # --data/--split, preprocessed as in training
         cfg = model_input.cfg
         split = split or cfg.values["data"]["test_split"] or "test"
-        dataset = build.load_split(cfg, split, source=source)
+        dataset, _ = build.load_scored_split(cfg, split, source=source)
         where = f"{source or cfg.values['data']['source']}:{split}"
         if tuple(dataset.input_shape) != model_input.shape:
-            raise CliError(f"{where}: samples have shape {tuple(dataset.input_shape)}, "
-                           f"but the model expects {model_input.expects()}")
+            raise CliError(f"{where}: samples have shape {tuple(dataset.input_shape)}, but the "
+                           f"model expects {model_input.expects()}")
     files = expand(inputs)
     images = [f for f in files if is_image(f)]
     if images:
         decode_images(images[:1], model_input)  # a model that reads no images fails at once
     tables = [(f, *read_samples(f, model_input)) for f in files if not is_image(f)]
-    total = len(images) + sum(len(names) for _, _, names in tables) + \
+    total = len(images) + sum(len(names) for _, _, names, _ in tables) + \
         (len(dataset) if dataset is not None else 0)
 
     def generate():
         for start in range(0, len(images), batch):
             names = images[start:start + batch]
-            yield names, model_input.prepare(decode_images(names, model_input), names[0]), None
-        for path, raw, names in tables:
+            pictures, notes = decode_images(names, model_input)
+            x = model_input.prepare(pictures, names[0])
+            yield names, x, None, [n + model_input.unusual(sample) for n, sample in
+                                   zip(notes, x)]
+        for path, raw, names, labels in tables:
             x = model_input.prepare(raw, path)
             for start in range(0, len(x), batch):
-                yield names[start:start + batch], x[start:start + batch], None
+                stop = start + batch
+                yield names[start:stop], x[start:stop], \
+                    None if labels is None else labels[start:stop], [[]] * len(x[start:stop])
         if dataset is not None:
             for start in range(0, len(dataset), batch):
                 stop = min(start + batch, len(dataset))
                 yield [f"{where}[{i}]" for i in range(start, stop)], dataset.x[start:stop], \
-                    dataset.y[start:stop]
-    return generate(), total
+                    dataset.y[start:stop], [[]] * (stop - start)
+    return generate(), total, where
 
 
 def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH):
-    """`simplegrad predict`: print (or write to `out`) the top-k classes of every input."""
+    """`simplegrad predict`: print (or write to `out`) the top-k classes of every input, with
+    the accuracy where the inputs come with labels."""
     if not inputs and source is None and split is None:
         raise CliError("give INPUT files or folders, or --data SOURCE --split NAME")
     if out is not None and not str(out).lower().endswith(".csv"):
@@ -77,15 +87,30 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
                        where="--out")
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
         load_run(checkpoint_path)
-    model_input = ModelInput.of(cfg, input_shape)
-    batches, total = _batches(inputs, source, split, model_input, batch)
+    if out is not None:
+        refuse_inputs(out, run_inputs(checkpoint.path, cfg) + data_inputs(source) + [
+            (path, "the input folder" if os.path.isdir(path) else "an input file")
+            for path in map(str, inputs)])
+    broken = weights_not_finite(model)
+    if broken:
+        raise CliError(f"{checkpoint.path}: {broken}; its predictions would mean nothing "
+                       "(use an earlier checkpoint, or train again)")
+    model_input = ModelInput.of(cfg, input_shape, (checkpoint.metadata.get("data") or {})
+                                .get("pictures"), class_names, num_classes)
+    batch = eval_batch(num_classes, batch)  # a model of a million classes: a few at a time
+    batches, total, dataset = _batches(inputs, source, split, model_input, batch)
     rows = []
     bar = Progress(console=display.PrintableConsole(stderr=True), transient=True,
                    disable=not (sys.stderr.isatty() and total > BATCH))
     task = bar.add_task("predict", total=total)
     with bar:
-        for names, x, labels in batches:
-            classes, probabilities = top_k(class_probabilities(model, x, batch), k)
+        for names, x, labels, notes in batches:
+            probabilities = class_probabilities(model, x, batch)
+            finite = np.isfinite(probabilities).all(axis=1)
+            if not finite.all():
+                raise CliError(f"{names[int(np.argmin(finite))]}: the model's outputs are not "
+                               "finite for this input (they overflow); no prediction is made")
+            classes, probabilities = top_k(probabilities, k)
             for i, name in enumerate(names):
                 rows.append({"input": name, "top": [
                     {"class": int(c), "name": str(class_names[c]) if class_names and
@@ -93,16 +118,44 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
                     for c, p in zip(classes[i], probabilities[i])]})
                 if labels is not None:
                     rows[-1]["label"] = int(labels[i])
+                if notes[i]:
+                    rows[-1]["warnings"] = notes[i]
             bar.advance(task, len(names))
+    accuracy = _accuracy(rows)
+    _warn(rows)
     if out is not None:
         write_text(out, to_csv(rows))
-        display.info(f"wrote {len(rows):,} predictions to {out}")
+        display.info(f"wrote {display.plural(len(rows), 'prediction')} to {out}")
     if as_json:
         display.print_json({"checkpoint": checkpoint.path, "top_k": min(k, num_classes),
-                            "samples": len(rows), "predictions": rows})
-    elif out is None:
+                            "samples": len(rows), "accuracy": accuracy, "predictions": rows})
+        return OK
+    if out is None:
         _table(rows)
+    if accuracy is not None:
+        labelled = sum("label" in r for r in rows)
+        display.say(display.results_console(), f"accuracy {accuracy * 100:.2f}% on "
+                    f"{display.plural(labelled, 'labelled input')}" +
+                    (f" ({dataset})" if dataset else ""))
     return OK
+
+
+def _accuracy(rows):
+    """The fraction of labelled rows whose most likely class is the label (None: no labels)."""
+    labelled = [r for r in rows if "label" in r]
+    if not labelled:
+        return None
+    return sum(r["top"][0]["class"] == r["label"] for r in labelled) / len(labelled)
+
+
+def _warn(rows):
+    """A warning line on stderr for each input unlike the training data (the first few)."""
+    warned = [r for r in rows if r.get("warnings")]
+    for row in warned[:SHOWN_WARNINGS]:
+        display.info(f"warning: {row['input']}: {'; '.join(row['warnings'])}")
+    if len(warned) > SHOWN_WARNINGS:
+        display.info(f"warning: {len(warned) - SHOWN_WARNINGS:,} more inputs look unlike the "
+                     "training data (see --json)")
 
 
 def to_csv(rows):
@@ -125,8 +178,9 @@ def to_csv(rows):
 
 
 def _table(rows):
-    """A rich table; beyond TABLE_ROWS inputs, plain aligned lines (rich takes longer to lay
-    out 10,000 rows than the model takes to predict them)."""
+    """The predictions as aligned columns under a title and a header: one style for any
+    number of inputs (rich would take longer to lay out 10,000 rows than the model takes to
+    predict them)."""
     k = len(rows[0]["top"]) if rows else 0
     labelled = any("label" in r for r in rows)
 
@@ -134,14 +188,11 @@ def _table(rows):
         name = f" {t['name']}" if t["name"] is not None and t["name"] != str(t["class"]) else ""
         return f"{t['class']}{name} {t['probability'] * 100:.1f}%"
 
-    title = f"predictions ({len(rows):,} inputs)"
     header = ["input"] + ["label"] * labelled + [f"top {i}" for i in range(1, k + 1)]
     cells = [[printable(r["input"])] + [str(r.get("label", ""))] * labelled +
              [printable(cell(t)) for t in r["top"]] for r in rows]
-    if len(rows) <= TABLE_ROWS:
-        display.table(title, [header[0]] + [">label"] * labelled + header[1 + labelled:], cells)
-        return
     widths = [max(len(line[i]) for line in [header] + cells) for i in range(len(header))]
-    lines = [title] + ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()
-                       for line in [header] + cells]
+    lines = [f"predictions ({display.plural(len(rows), 'input')})"] + [
+        "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()
+        for line in [header] + cells]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -1,38 +1,41 @@
-"""New inputs for `simplegrad predict` (images, .npy/.npz arrays, CSV rows), turned into what
-the model saw in training by the same library and config steps; an input that cannot fit the
-model is one CliError line naming it and what the model expects."""
-import csv
+"""New inputs for `simplegrad predict` (pictures, and the samples sample_files.py reads), turned
+into what the model saw in training by the same library and config steps; an input that cannot
+fit the model is one CliError line naming it and what the model expects."""
 import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
-from simplegrad.data.columns import LABEL_NAMES
-from simplegrad.data.images import images_to_features, normalize_features
-from simplegrad.data.local import FEATURE_KEYS, IMAGE_EXTENSIONS, files_below
-from simplegrad.npz_headers import check_npy, check_npz
+from simplegrad.data import DataError
+from simplegrad.data.images import read_image, scale_to_unit, stored_features
+from simplegrad.data.local import IMAGE_EXTENSIONS, files_below
 
 from simplegrad_cli.build import transform_features
-from simplegrad_cli.errors import CliError, first_line
+from simplegrad_cli.errors import CliError
+from simplegrad_cli.pictures import background_note, image_layout, size_note, valid_profile
 
-ARRAY_EXTENSIONS = (".npy", ".npz")
-TABLE_EXTENSIONS = (".csv", ".tsv")
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}  # Pillow mode for each channel count
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # RGB -> grey, as Pillow's "L" weighs them
 
 
 @dataclass
 class ModelInput:
-    """What the model takes: per-sample shape, image layout (C, H, W) if it reads images, and
-    the config whose preprocessing the training data went through."""
+    """What the model takes: per-sample shape, image layout (C, H, W) if it reads images, the
+    config whose preprocessing the training data went through, the look of its training
+    pictures (pictures.py) and its class names."""
 
     cfg: object
     shape: tuple
     layout: tuple = None
+    profile: dict = None
+    class_names: list = None
+    num_classes: int = None
 
     @classmethod
-    def of(cls, cfg, shape):
+    def of(cls, cfg, shape, profile=None, class_names=None, num_classes=None):
         """The input description of a model trained with `cfg` on samples of `shape`."""
-        return cls(cfg, tuple(shape), image_layout(shape))
+        return cls(cfg, tuple(shape), image_layout(shape), valid_profile(profile), class_names,
+                   num_classes)
 
     def expects(self):
         """'images of 1x28x28 (grayscale)' or '2 feature values': for error messages."""
@@ -43,19 +46,19 @@ class ModelInput:
         return f"images of {c}x{h}x{w} ({kind})"
 
     def prepare(self, raw, where):
-        """Raw samples (N, ...) -> float32 model input, scaled and normalised as in training."""
+        """Raw samples (N, ...) -> float32 model input, read as training read its data
+        (`stored_features`), then the config's flatten and normalize."""
         normalize = (self.cfg.values["data"].get("options") or {}).get("normalize")
         try:
-            if raw.dtype == np.uint8 and raw.ndim in (3, 4) and self.layout is not None:
-                x = images_to_features(raw, flatten=False, normalize=normalize, where=where)
-            else:
-                x = normalize_features(np.array(raw, dtype=np.float32), normalize, 1, where)
+            x = stored_features(raw, False, normalize, where, self._channels_last(raw, where))
+            x = np.asarray(x, dtype=np.float32)
         except ValueError as error:  # the library's DataError, or a failed float conversion
             raise CliError(f"{where}: {error}") from None
         x = transform_features(self.cfg, x)
+        flat = x.ndim == 2 or len(self.shape) == 1 or (self.layout and self.layout[0] == 1)
         if x.shape[1:] != self.shape and x[0].size == math.prod(self.shape) \
-                and self.layout is not None:
-            x = x.reshape(len(x), *self.shape)  # images for a model trained on flat pixels
+                and self.layout is not None and flat:
+            x = x.reshape(len(x), *self.shape)  # flat pixels for an image model, or back
         if x.shape[1:] != self.shape:
             raise CliError(f"{where}: samples have shape {tuple(raw.shape[1:])}, but the model "
                            f"expects {self.expects()}")
@@ -63,18 +66,25 @@ class ModelInput:
             raise CliError(f"{where}: holds NaN or infinite values")
         return x
 
+    def _channels_last(self, raw, where):
+        """Whether a 4-D stack of pictures is (N, H, W, C), by the model's layout (None: not a
+        picture stack the layout decides); a stack that fits both ways is refused."""
+        if raw.ndim != 4 or self.layout is None:
+            return None
+        c, h, w = self.layout
+        first, last = raw.shape[1:] == (c, h, w), raw.shape[1:] == (h, w, c)
+        if first and last:
+            raise CliError(f"{where}: samples of shape {raw.shape[1:]} could hold their "
+                           f"channels first or last (the model reads {c}x{h}x{w} images); save "
+                           "them as float32 in the model's layout (N, C, H, W)")
+        return last if first or last else None
 
-def image_layout(shape):
-    """(channels, height, width) of the images a model reads, or None for feature vectors; a
-    flat input of 1 x s x s or 3 x s x s values (s >= 8, e.g. 784) is square images."""
-    if len(shape) == 3:
-        return tuple(shape)
-    if len(shape) == 1:
-        for channels in (1, 3):
-            side = math.isqrt(shape[0] // channels)
-            if side >= 8 and channels * side * side == shape[0]:
-                return (channels, side, side)
-    return None
+    def unusual(self, sample):
+        """Warnings about one prepared sample far from the training pictures ([] if none)."""
+        if self.layout is None:
+            return []
+        note = background_note(sample, self.layout, self.profile)
+        return [note] if note else []
 
 
 def expand(inputs):
@@ -106,111 +116,50 @@ def _extension(path):
 
 
 def decode_images(paths, model_input):
-    """Image files -> uint8 array (N, H, W[, C]) in the model's channels and size."""
+    """Image files -> (float32 (N, C, H, W) in [0, 1], a list of warnings per image): decoded
+    by training's own `read_image`, scaled by their bit depth, then fitted to the model's
+    channels and size."""
     if model_input.layout is None:
         raise CliError(f"{paths[0]}: is an image, but the model expects "
                        f"{model_input.expects()} (a CSV row or a .npy/.npz array)")
-    from PIL import Image, UnidentifiedImageError
-
     channels, height, width = model_input.layout
     if channels not in MODES:
         raise CliError(f"{paths[0]}: the model reads {channels}-channel images, which cannot "
                        "be made from image files")
-    pixels = []
+    pictures, notes = [], []
     for path in paths:
         try:
-            with Image.open(path) as image:
-                image = image.convert(MODES[channels])
-                if image.size != (width, height):
-                    image = image.resize((width, height), Image.Resampling.BILINEAR)
-                pixels.append(np.asarray(image, dtype=np.uint8))
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) \
-                as error:
-            raise CliError(f"{path}: cannot decode the image ({first_line(error)}); the model "
-                           f"expects {model_input.expects()}") from None
-    return np.stack(pixels)
+            pixels = scale_to_unit(read_image(path))
+        except DataError as error:
+            raise CliError(f"{path}: cannot decode the image ({error}); the model expects "
+                           f"{model_input.expects()}") from None
+        pixels = _with_channels(pixels if pixels.ndim == 3 else pixels[:, :, None], channels)
+        found = pixels.shape[:2]
+        notes.append([note] if (note := size_note(*found, model_input.layout)) else [])
+        if found != (height, width):
+            pixels = _resized(pixels, height, width)
+        pictures.append(pixels.transpose(2, 0, 1))
+    return np.stack(pictures), notes
 
 
-def read_samples(path, model_input):
-    """A .npy/.npz array or a CSV table of samples -> (raw array (N, ...), names)."""
-    extension = _extension(path)
-    if extension in ARRAY_EXTENSIONS:
-        raw = _read_array(path)
-    elif extension in TABLE_EXTENSIONS:
-        raw = _read_table(path, model_input, "\t" if extension == ".tsv" else ",")
-    else:
-        known = ", ".join(ARRAY_EXTENSIONS + TABLE_EXTENSIONS)
-        raise CliError(f"{path}: unknown input type {extension or '(no extension)'!r}; expected "
-                       f"images, a folder of images, {known}")
-    if raw.dtype.kind not in "fiub":
-        raise CliError(f"{path}: holds {raw.dtype} values, not numbers; the model expects "
-                       f"{model_input.expects()}")
-    singles = {model_input.shape}  # shapes of a single sample (no batch axis)
-    if model_input.layout is not None:
-        c, h, w = model_input.layout
-        singles |= {(h, w), (h, w, c), (c, h, w)} if c > 1 else {(h, w), (c, h, w)}
-    if tuple(raw.shape) in singles:
-        raw = raw[None]
-    if raw.ndim < 2 or len(raw) == 0:
-        raise CliError(f"{path}: holds an array of shape {raw.shape}; the model expects "
-                       f"{model_input.expects()}, stacked as (N, ...)")
-    return raw, [f"{path}[{i}]" for i in range(len(raw))]
+def _with_channels(pixels, channels):
+    """(H, W, C) float pixels with `channels` channels: grey <-> colour, alpha kept or added."""
+    have = pixels.shape[2]
+    if have == channels:
+        return pixels
+    colour = pixels[:, :, :3] if have >= 3 else np.repeat(pixels[:, :, :1], 3, axis=2)
+    if channels == 1:
+        return (colour @ LUMA)[:, :, None]
+    if channels == 3:
+        return colour
+    alpha = pixels[:, :, -1:] if have in (2, 4) else np.ones_like(pixels[:, :, :1])
+    return np.concatenate([colour, alpha], axis=2)
 
 
-def _read_array(path):
-    """The samples array of a .npy, or of a .npz (its features array: x, features, ...)."""
-    try:
-        with open(path, "rb") as file:
-            zipped = file.read(2) == b"PK"
-        (check_npz if zipped else check_npy)(path, path)
-    except ValueError as error:
-        raise CliError(str(error)) from None
-    except OSError:
-        pass  # np.load below says why the file cannot be read
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not hasattr(loaded, "files"):
-            return loaded
-        with loaded:
-            keys = [k for k in FEATURE_KEYS if k in loaded.files] or loaded.files
-            if len(keys) > 1 and not set(keys) & set(FEATURE_KEYS):
-                raise CliError(f"{path}: holds several arrays ({', '.join(keys)}) and none is "
-                               f"called {' or '.join(FEATURE_KEYS)}")
-            return loaded[keys[0]]
-    except CliError:
-        raise
-    except Exception as error:  # np.load: OSError, ValueError, zipfile errors, EOFError...
-        raise CliError(f"{path}: not a readable NumPy array file ({first_line(error)})") from None
+def _resized(pixels, height, width):
+    """(H, W, C) float pixels resized bilinearly to height x width, in float (no rounding)."""
+    from PIL import Image
 
-
-def _read_table(path, model_input, delimiter):
-    """CSV feature rows -> float32 array (N, ...); a header row and a label column (label,
-    target, y, ...) are skipped."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CliError(f"{path}: cannot read the table ({error})") from None
-    if not rows:
-        raise CliError(f"{path}: holds no rows; the model expects {model_input.expects()}")
-    keep, first_line = range(len(rows[0])), 1
-    try:
-        list(map(float, rows[0]))  # numbers only: no header row
-    except ValueError:  # words: a header row, whose label columns are left out
-        header = [name.strip().lower() for name in rows[0]]
-        keep = [i for i, name in enumerate(header) if name not in LABEL_NAMES]
-        rows, first_line = rows[1:], 2
-    expected = math.prod(model_input.shape)
-    values = np.empty((len(rows), expected), dtype=np.float32)
-    for number, row in enumerate(rows, start=first_line):
-        cells = [row[i] for i in keep if i < len(row)]
-        if len(cells) != expected:
-            pixels = f" (the pixels of {model_input.expects()})" if model_input.layout else ""
-            raise CliError(f"{path} line {number}: has {len(cells)} values, but the model "
-                           f"expects {expected} values per row{pixels}")
-        try:
-            values[number - first_line] = [float(cell) for cell in cells]
-        except ValueError:
-            raise CliError(f"{path} line {number}: holds a value that is not a number; the "
-                           f"model expects {model_input.expects()}") from None
-    return values.reshape(len(values), *model_input.shape)
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(pixels[:, :, c]), "F")
+                                .resize((width, height), Image.Resampling.BILINEAR))
+                     for c in range(pixels.shape[2])], axis=2)

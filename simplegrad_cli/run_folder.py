@@ -14,6 +14,7 @@ from simplegrad.atomic import write_atomically, write_text
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli.errors import CliError
+from simplegrad_cli.redact import redact
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
 LOCK_FILE = ".lock"
@@ -100,8 +101,9 @@ class RunFolder:
             return
         path = os.path.join(self.path, LOCK_FILE)
         while True:
-            try:
-                handle = open(path, "a+", encoding="utf-8")
+            try:  # only its owner reads it: the command line may name a database
+                handle = open(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600),
+                              "a+", encoding="utf-8")
             except OSError as error:
                 raise CliError(f"{path}: cannot create the run folder's lock: "
                                f"{error.strerror or error}") from None
@@ -118,7 +120,8 @@ class RunFolder:
             handle.close()
         handle.seek(0)
         handle.truncate()
-        command = " ".join(["simplegrad", *sys.argv[1:]])
+        os.fchmod(handle.fileno(), 0o600)  # a lock file left by an older version
+        command = redact(" ".join(["simplegrad", *sys.argv[1:]]))
         handle.write(f"pid {os.getpid()} on {socket.gethostname()} ({command[:200]})\n")
         handle.flush()
         self._lock = handle

@@ -139,6 +139,31 @@ def rebuild_model(checkpoint, cfg):
     return model, rows
 
 
+TRAINING_ROWS = "train_rows"  # the extra array of row hashes of the training examples
+
+
+def training_rows(checkpoint):
+    """The fingerprint of the examples the checkpoint's model trained on (sorted uint64 row
+    hashes, simplegrad.data.fingerprint), or None for a checkpoint written before it was kept."""
+    rows = checkpoint.extra.get(TRAINING_ROWS)
+    if rows is not None and (rows.ndim != 1 or rows.dtype != np.uint64):
+        raise CheckpointError(f"{checkpoint.path}: malformed checkpoint: extra/{TRAINING_ROWS} "
+                              f"should be a 1-D uint64 array, not {rows.dtype} of shape "
+                              f"{rows.shape}")
+    return rows
+
+
+def weights_not_finite(model):
+    """'the weights are not finite (NaN or inf in 0.weight and 2 more)', or None when every
+    weight and buffer is finite: such a model's outputs (and any answer from them) are void."""
+    bad = [name for name, array in model.state_dict().items()
+           if not np.isfinite(array).all()]
+    if not bad:
+        return None
+    more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+    return f"the weights are not finite (NaN or inf in {bad[0]}{more})"
+
+
 def load_run(path):
     """(checkpoint, cfg, model, summary rows, (input_shape, num_classes, class_names)) of the
     checkpoint at `path`: where eval, predict, export and graph start."""

@@ -17,12 +17,17 @@ from simplegrad.atomic import write_text
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
 from simplegrad_cli import display
+from simplegrad_cli.config import absolute_source
 from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
-    STOP_SIGNALS, signal_exit_code, signal_name
+    STOP_SIGNALS, printable, signal_exit_code, signal_name
+from simplegrad_cli.output_guard import data_inputs, refuse_inputs
+from simplegrad_cli.plot import MISSING, flatten_config
+from simplegrad_cli.redact import redact
 from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
     results_table, shown_params
 from simplegrad_cli.sweep_space import load_sweep
+from simplegrad_cli.sweep_trial import trial_command
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
@@ -31,17 +36,8 @@ HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-TRAIN = "from simplegrad_cli.app import main; main()"
 TRIAL_PROCESS_BYTES = 60_000_000  # one `simplegrad train` of a tiny config: 53 MB measured
-
-
-def shown_url(url):
-    """A storage URL with its password hidden, for output."""
-    head, sep, rest = url.partition("://")
-    user, at, host = rest.rpartition("@")
-    if at and ":" in user:
-        user = user.split(":", 1)[0] + ":***"
-    return head + sep + user + at + host
+SWEEP_FILES = ("trials.jsonl", "best.yaml", "study.db")
 
 
 class TrialRun:
@@ -50,7 +46,7 @@ class TrialRun:
     def __init__(self, trial, params, folder, process):
         self.trial, self.params, self.folder, self.process = trial, params, folder, process
         self.number = trial.number
-        self.started = time.monotonic()
+        self.started, self.ended = time.monotonic(), None
         self.offset = 0  # bytes of metrics.jsonl already read
         self.values = {}  # epoch -> metric value
         self.pruned = self.stopped = self.taken = False
@@ -64,8 +60,8 @@ class TrialRun:
 
     @property
     def seconds(self):
-        """Wall time since the trial started."""
-        return time.monotonic() - self.started
+        """Wall time from the trial's start to its end (or to now, while it runs)."""
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
 
     def new_values(self, metric):
         """(epoch, value) pairs of the metric in complete new lines of metrics.jsonl."""
@@ -126,26 +122,27 @@ class SweepRunner:
         try:
             self.study = self.create_study()
         except ImportError as error:
-            raise CliError(f"storage {shown_url(self.url)}: its database driver is not "
+            raise CliError(f"storage {redact(self.url)}: its database driver is not "
                            f"installed ({error}); for PostgreSQL: pip install "
                            '"simplegrad[sweep]"') from None
         except Exception as error:  # noqa: BLE001  (SQLAlchemy reports bad URLs many ways)
             message = str(error).strip().splitlines()[0] if str(error).strip() else \
                 type(error).__name__
-            raise CliError(f"cannot open the study storage {shown_url(self.url)}: "
+            raise CliError(f"cannot open the study storage {redact(self.url)}: "
                            f"{message}") from None
         if not in_folder:
             self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()
         stored = self.study.user_attrs.get("sweep")
-        if stored is None:
-            self.study.set_user_attr("sweep", signature)
-        elif stored != signature:
-            different = next(k for k in signature if signature[k] != stored.get(k))
-            raise CliError(f"study '{self.sweep.settings['study']}' in {shown_url(self.url)} "
+        different = next((k for k in signature if k in (stored or {}) and
+                          signature[k] != stored[k]), None)
+        if different is not None:
+            raise CliError(f"study '{self.sweep.settings['study']}' in {redact(self.url)} "
                            f"was created with another {different} "
-                           f"({json.dumps(stored.get(different))}); use --study NAME (or "
-                           "another --out) for a new study")
+                           f"({_change(stored[different], signature[different])}); use "
+                           "--study NAME (or another --out) for a new study")
+        if stored != signature:  # new, or from a version that recorded less
+            self.study.set_user_attr("sweep", signature)
         state = self.optuna.trial.TrialState
         if not self.join:  # alone on the study: trials still 'running' were left by a stop
             for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
@@ -154,7 +151,13 @@ class SweepRunner:
         self.study.sampler = self.make_sampler(len(self.study.trials))
 
     def take_folder(self):
-        """Lock the sweep folder until the end (another sweep there would fail our trials)."""
+        """Lock the sweep folder until the end (another sweep there would fail our trials);
+        it must not hold (or be inside) any of the sweep's inputs."""
+        sweep = self.sweep
+        inputs = [(sweep.file, "the sweep file"), (sweep.base_file, "the base config")] + \
+            data_inputs(sweep.trial_config({}).values["data"]["source"])
+        for name in (".",) + SWEEP_FILES:
+            refuse_inputs(os.path.join(self.out.path, name), inputs)
         self.out.check()
         os.makedirs(self.out.path, exist_ok=True)
         self.out.lock()
@@ -252,14 +255,14 @@ class SweepRunner:
             folder.unlock()
         trial.set_user_attr("folder", folder.path)
         trial.set_user_attr("host", socket.gethostname())
-        command = [sys.executable, "-c", TRAIN, "train", self.sweep.base_file,
-                   "--out", folder.path, "--json"]
+        args = ["train", self.sweep.base_file, "--out", folder.path, "--json"]
         for text in self.sweep.trial_overrides(trial.params):
-            command += ["--set", text]
+            args += ["--set", text]
         with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
                 open(os.path.join(folder.path, "train.log"), "wb") as stderr:
-            process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
-                                       stdin=subprocess.DEVNULL, env=self.trial_env(),
+            process = subprocess.Popen(trial_command(self.lifeline[0], args), stdout=stdout,
+                                       stderr=stderr, stdin=subprocess.DEVNULL,
+                                       env=self.trial_env(), pass_fds=self.lifeline[:1],
                                        start_new_session=True)  # Ctrl-C reaches us only
         run = TrialRun(trial, dict(trial.params), folder, process)
         self.runs.append(run)
@@ -269,10 +272,8 @@ class SweepRunner:
         """This process's environment with BLAS limited to one job's share of the cores."""
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
-        env = dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, str(max(1, cores // self.jobs))))
-        code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this very CLI
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
-        return env
+        share = str(max(1, cores // self.jobs))
+        return dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, share))
 
     def follow(self, run):
         """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
@@ -280,6 +281,8 @@ class SweepRunner:
             if run.pruned or run.taken or epoch in run.values:
                 continue  # after the pruning decision, later epochs are not the trial's
             run.values[epoch] = value
+            if not math.isfinite(value):
+                continue  # never reported: finish() fails the trial
             try:
                 run.trial.report(value, epoch)
                 prune = not run.stopped and run.trial.should_prune()
@@ -294,22 +297,22 @@ class SweepRunner:
         """The trial's process has ended: tell Optuna how it went."""
         state = self.optuna.trial.TrialState
         self.follow(run)
+        run.ended = time.monotonic()
         code = run.process.returncode
+        if code == 0 and run.pruned:  # it trained to its end before the SIGTERM: a whole run
+            run.pruned, run.offset = False, 0
+            run.values = dict(run.new_values(self.metric))
         values = list(run.values.values())
+        broken = next((epoch for epoch, value in run.values.items()
+                       if not math.isfinite(value)), None)
         if run.pruned:
             run.outcome = "pruned"
         elif run.stopped:
             run.outcome = "interrupted"
-        elif code == 0 and values:
+        elif code == 0 and values and broken is None:
             run.outcome, run.value = "completed", (max if self.maximize else min)(values)
         else:
-            run.outcome = "failed"
-            try:
-                log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
-            except OSError:
-                log = ""
-            run.error = log.split("\n")[-1].strip() if log else \
-                f"exit code {code}" + ("" if values else f"; no {self.metric} recorded")
+            run.outcome, run.error = "failed", self.failure(run, broken)
         attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
                  "error": run.error}
         try:
@@ -326,12 +329,27 @@ class SweepRunner:
         self.screen.finished(run, self.best())
         self.write_outputs()
 
+    def failure(self, run, broken_epoch):
+        """Why a trial failed: a metric that is not finite, else its log's last line."""
+        if broken_epoch is not None:
+            return f"{self.metric} is not finite ({run.values[broken_epoch]}) at epoch " \
+                   f"{broken_epoch}"
+        try:
+            log = Path(run.folder.path, "train.log").read_text("utf-8", "replace").strip()
+        except OSError:
+            log = ""
+        if log:
+            return log.split("\n")[-1].strip()
+        code = run.process.returncode
+        return f"exit code {code}" + ("" if run.values else f"; no {self.metric} recorded")
+
     # ---- the loop -----------------------------------------------------------------------
     def run(self, screen):
         """Run trials (`jobs` at a time, shown on `screen`) until the study is full."""
         self.screen = screen
         started = time.monotonic()
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
+        self.lifeline = os.pipe()  # trials read it; its end tells them this process died
         try:
             self.loop()
         finally:
@@ -342,6 +360,8 @@ class SweepRunner:
                 run.process.kill()
                 run.process.wait()
                 self.finish(run)
+            for fd in self.lifeline:
+                os.close(fd)
         self.write_outputs()
         if self.hopeless() and self.stop_signal is None:
             first = self.finished_here[0]
@@ -349,10 +369,7 @@ class SweepRunner:
                               f"{first.number}: {first.error}); see {first.folder.path}/"
                               "train.log")
         if self.stop_signal is not None:
-            stopped = sum(r.outcome == "interrupted" for r in self.finished_here)
-            raise Interrupted(f"{signal_name(self.stop_signal)}: sweep stopped; {stopped} "
-                              "running trial(s) marked interrupted (their folders keep "
-                              "last.npz); run the same command again to continue the study",
+            raise Interrupted(stopped_line(self.stop_signal, self.finished_here),
                               exit_code=signal_exit_code(self.stop_signal))
         return self.summary(time.monotonic() - started)
 
@@ -417,23 +434,27 @@ class SweepRunner:
         best = self.best()
         if best is None:
             return
-        # the base config with the best trial's values: a complete config to train as is
+        # the base config with the best trial's values: a complete config to train as is,
+        # from any folder (data.source absolute) into a folder of this sweep's own
         by_name = {p.name: p.path for p in self.sweep.params}
         cfg = self.sweep.trial_config({by_name[k]: v for k, v in best.params.items()
-                                       if k in by_name})
+                                       if k in by_name},
+                                      out=os.path.join(os.path.abspath(self.out.path), "best"))
+        cfg.values["data"]["source"] = absolute_source(cfg.values["data"]["source"])
         path = os.path.join(self.out.path, "best.yaml")
         shown = display.metric_text(self.metric, best.value)
-        write_text(path, f"# best of sweep '{self.sweep.settings['study']}': trial "
-                         f"{best.number}, {self.metric} {shown}"
-                         f"\n# {shown_params(best.params)}\n# train it: simplegrad train "
-                         f"{path}\n" + cfg.to_yaml())
+        comments = [f"best of sweep {self.sweep.settings['study']!r}: trial {best.number}, "
+                    f"{self.metric} {shown}", shown_params(best.params),
+                    f"train it: simplegrad train {path}"]
+        write_text(path, "".join(f"# {printable(line)}\n" for line in comments) +
+                   cfg.to_yaml())
 
     def summary(self, seconds):
         """The --json summary: counts, the best trial, every trial, timings."""
         records = self.trial_records()
         best = self.best()
         return {
-            "study": self.sweep.settings["study"], "storage": shown_url(self.url),
+            "study": self.sweep.settings["study"], "storage": redact(self.url),
             "sweep_dir": self.out.path, "metric": self.metric,
             "mode": self.sweep.settings["mode"], "trials": self.target,
             "counts": dict(Counter(r["outcome"] for r in records)),
@@ -444,6 +465,27 @@ class SweepRunner:
                 "config": os.path.join(self.out.path, "best.yaml")},
             "trials_file": os.path.join(self.out.path, "trials.jsonl"),
             "trial_records": records, "time_s": round(seconds, 3)}
+
+
+def _change(old, new):
+    """'optimizer.lr: 0.01 -> 0.02' for the first key of two configs that differs, or the
+    old value as JSON when they are not configs."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return json.dumps(old)
+    old, new = flatten_config(old), flatten_config(new)
+    key = next(k for k in list(new) + list(old) if old.get(k, MISSING) != new.get(k, MISSING))
+    return f"{key}: {json.dumps(old.get(key))} -> {json.dumps(new.get(key))}"
+
+
+def stopped_line(signum, runs):
+    """The line a stopped sweep ends with: which interrupted trials kept a checkpoint."""
+    stopped = [run for run in runs if run.outcome == "interrupted"]
+    kept = [f"{os.path.basename(run.folder.path)} " + (
+        "keeps last.npz" if os.path.exists(run.folder.last) else "had saved no checkpoint")
+        for run in stopped]
+    return (f"{signal_name(signum)}: sweep stopped; {len(stopped)} running trial(s) marked "
+            f"interrupted{' (' + '; '.join(kept) + ')' if kept else ''}; run the same command "
+            "again to continue the study")
 
 
 def run_sweep(source, searches, sets, options, storage, join, as_json):
@@ -461,7 +503,10 @@ def run_sweep(source, searches, sets, options, storage, join, as_json):
         display.print_json(summary)
     else:
         results_table(summary, sweep)
-    if not summary["counts"].get("completed"):
+    if not summary["ran_here"] and summary["best"] is not None:
+        display.info(f"nothing to do: study '{summary['study']}' already has its "
+                     f"{summary['trials']} trials; raise --trials to run more")
+    if summary["best"] is None:  # no trial completed with a finite metric: no best.yaml
         display.info(f"no trial of study '{summary['study']}' completed; see "
                      f"{summary['trials_file']} and the trials' train.log")
         return 1

@@ -107,10 +107,14 @@ class Sweep:
         return list(self.sets) + [f"{key}={json.dumps(value)}" for key, value in values.items()]
 
     def signature(self):
-        """What must match when a study is continued or joined: space, metric and mode."""
-        return {"space": {p.name: p.describe() for p in self.params},
-                "fixed": {dotted(p): v for p, v in self.fixed.items()},
-                "metric": self.settings["metric"], "mode": self.settings["mode"]}
+        """What must match when a study is continued or joined: space, metric, mode and the
+        base config (with --set applied; data.source as written, as workers on other machines
+        may keep the data elsewhere), as JSON stores them."""
+        return json.loads(json.dumps({
+            "space": {p.name: p.describe() for p in self.params},
+            "fixed": {dotted(p): v for p, v in self.fixed.items()},
+            "metric": self.settings["metric"], "mode": self.settings["mode"],
+            "base config": self.trial_config({}).values}))
 
     def max_epochs(self):
         """The most epochs a trial can train (for Hyperband's largest bracket)."""

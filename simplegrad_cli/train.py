@@ -12,6 +12,7 @@ import numpy as np
 from simplegrad import Tensor, no_grad
 from simplegrad.checkpoint import CheckpointError, save_checkpoint
 from simplegrad.data import DataLoader
+from simplegrad.data.fingerprint import fingerprint
 from simplegrad.nn import utils as nn_utils
 from simplegrad.optim.lr_scheduler import CosineAnnealingLR
 
@@ -20,10 +21,12 @@ from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNA
     signal_exit_code, signal_name, stopped_at_once
 from simplegrad_cli.display import mid_epoch_text, plural
 from simplegrad_cli.config import absolute_source
+from simplegrad_cli.pictures import image_layout, picture_profile
 from simplegrad_cli.run_folder import RunFolder
-from simplegrad_cli.stored_run import Each, check_same_config, resumable_state
+from simplegrad_cli.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
+EVAL_VALUES = 5_000_000  # at most this many outputs per pass (20 MB): fewer samples of 1M classes
 
 
 @dataclass
@@ -82,14 +85,19 @@ def _first_non_finite(state, name=""):
                  if (found := _first_non_finite(value, f"{name}/{key}".lstrip("/")))), None)
 
 
+def eval_batch(num_classes, most=EVAL_BATCH):
+    """Samples per forward pass without gradients: `most`, fewer when outputs are wide."""
+    return max(1, min(most, EVAL_VALUES // max(1, num_classes)))
+
+
 def evaluate(model, dataset, loss_fn, num_classes):
     """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
     model.eval()
-    total, predictions = 0.0, []
+    total, predictions, batch = 0.0, [], eval_batch(num_classes)
     with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for start in range(0, len(dataset), EVAL_BATCH):
-            x = Tensor(dataset.x[start:start + EVAL_BATCH])
-            y = Tensor(dataset.y[start:start + EVAL_BATCH])
+        for start in range(0, len(dataset), batch):
+            x = Tensor(dataset.x[start:start + batch])
+            y = Tensor(dataset.y[start:start + batch])
             out = model(x)
             total += float(loss_fn(out, y).data) * len(y.data)
             predictions.append(np.argmax(out.data, axis=-1))
@@ -122,6 +130,10 @@ class Trainer:
         self.loader = DataLoader(self.data.train, batch_size=d["batch_size"],
                                  shuffle=d["shuffle"], drop_last=drop_last,
                                  seed=cfg.values["seed"])
+        # what the checkpoints record of the training examples: their identity by content
+        # (eval counts the ones it is asked to score) and how their pictures look (predict)
+        self.fingerprint = fingerprint(self.data.train.x)
+        self.pictures = picture_profile(self.data.train.x, image_layout(self.data.input_shape))
 
     def restore(self, checkpoint):
         """Put model, optimizer, scheduler, loader, RNG and loop counters back as saved."""
@@ -175,7 +187,7 @@ class Trainer:
     def checkpoint_bytes(self):
         """Rough size of one checkpoint: the weights plus the optimizer's per-weight state."""
         per_weight = 1 + len(self.optimizer.state_arrays)  # SGD: momentum; Adam: two moments
-        return 4 * per_weight * self.model.num_parameters() + 100_000
+        return 4 * per_weight * self.model.num_parameters() + self.fingerprint.nbytes + 100_000
 
     # ---- saving -------------------------------------------------------------------------
     def save(self, path):
@@ -184,12 +196,14 @@ class Trainer:
         try:
             save_checkpoint(
                 path, self.model, self.optimizer, self.scheduler,
+                extra={TRAINING_ROWS: self.fingerprint},
                 config=self.resolved, name=self.cfg.name, epoch=self.state.epoch,
                 step=self.state.step, metrics=self.state.last_record,
                 loader=self.loader.state_dict(), loop=_saved_loop(self.state),
                 data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
                       "class_names": d.class_names, "train_samples": len(d.train),
-                      "val_samples": len(d.val) if d.val is not None else 0})
+                      "val_samples": len(d.val) if d.val is not None else 0,
+                      "pictures": self.pictures})
         except CheckpointError as error:  # disk full, read-only, removed folder...
             kept = f"the previous {path} is intact" if os.path.exists(path) else \
                 "nothing was saved there"
@@ -271,6 +285,9 @@ class Trainer:
         evaluated = (epoch + 1) % t["eval_every"] == 0 or epoch + 1 == t["epochs"]
         if self.data.val is not None and evaluated:
             result = evaluate(self.model, self.data.val, self.loss_fn, self.data.num_classes)
+            if not math.isfinite(result["loss"]):  # nothing of this epoch is kept or saved
+                self.diverged("validation loss", result["loss"], epoch,
+                              where=f"after step {state.step} (end of the epoch)")
             record["val_loss"], record["val_accuracy"] = result["loss"], result["accuracy"]
         record["time_s"] = seconds
         record["samples_per_s"] = state.seen / max(seconds, 1e-9)

@@ -7,7 +7,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.images import images_to_features, normalize_features
+from simplegrad.data.images import images_to_features, normalize_features, read_image
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "class")
 IMAGE_NAMES = ("image", "img", "images", "pixel_values")
@@ -24,8 +24,10 @@ def to_array_dataset(table, name, image_column=None, label_column=None, feature_
     label = _label_column(table, label_column, name)
     image = None if feature_columns else _image_column(table, image_column, name)
     if image is not None:
+        pictures = type(table.features[image]).__name__ == "Image"  # else arrays, any layout
         x = images_to_features(_decode_images(table, image, name), flatten, normalize,
-                               where=f"{name} column {image!r}")
+                               where=f"{name} column {image!r}",
+                               channels_last=True if pictures else None)
     else:
         x = _table_features(table, label, feature_columns, name)
         x = normalize_features(x, normalize, channel_axis=1, where=name)
@@ -70,18 +72,15 @@ def _image_column(table, wanted, name):
 
 
 def _decode_images(table, column, name):
-    """All images of `column` as one (N, H, W[, C]) array, decoded a batch at a time."""
+    """All images of `column` as one (N, H, W[, C]) array: files through `read_image` (as
+    `predict` reads them), columns of arrays a batch at a time."""
+    feature = table.features[column]
+    if type(feature).__name__ == "Image":
+        return _read_image_column(table, column, feature, name)
     numpy_view = table.with_format("numpy", columns=[column])
     parts = []
     for start in range(0, len(table), DECODE_BATCH):
-        try:
-            batch = _decode_batch(numpy_view, start, column)
-        except ImportError as error:    # datasets decodes images with Pillow
-            raise DataError(f"{name}: decoding the images in column {column!r} needs Pillow "
-                            f"(pip install pillow): {error}") from None
-        except (OSError, ValueError, SyntaxError) as error:  # truncated, empty, not an image
-            raise DataError(f"{name}: an image in column {column!r} cannot be decoded "
-                            f"({error}); remove or replace that file") from None
+        batch = numpy_view[start:start + DECODE_BATCH][column]
         if batch.dtype == object:
             shapes = sorted({np.shape(item) for item in batch}, key=str)
             raise DataError(f"{name}: images in column {column!r} have different shapes or "
@@ -95,20 +94,34 @@ def _decode_images(table, column, name):
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _decode_batch(numpy_view, start, column):
-    """One batch of decoded images; Pillow's pixel limit (against decompression bombs) is an
-    error here, not a warning, so an image too large to hold is refused before decoding."""
-    import warnings
-
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            return numpy_view[start:start + DECODE_BATCH][column]
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise ValueError(f"image over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,} pixels: "
-                             f"{error}") from None
+def _read_image_column(table, column, feature, name):
+    """The pictures of an Image column, each file (or its stored bytes) decoded by
+    `read_image` into one preallocated (N, H, W[, C]) array."""
+    files = table.select_columns([column]).cast_column(
+        column, type(feature)(mode=feature.mode, decode=False))
+    images = None
+    for start in range(0, len(files), DECODE_BATCH):
+        for index, item in enumerate(files[start:start + DECODE_BATCH][column], start):
+            where = item.get("path") or f"row {index}"
+            try:
+                pixels = read_image(item["bytes"] if item.get("bytes") is not None
+                                    else item["path"], feature.mode)
+            except ImportError as error:
+                raise DataError(f"{name}: decoding the images in column {column!r} needs "
+                                f"Pillow (pip install pillow): {error}") from None
+            except DataError as error:
+                raise DataError(f"{name}: an image in column {column!r} cannot be decoded "
+                                f"({where}: {error}); remove or replace that file") from None
+            if images is None:
+                images = np.empty((len(files), *pixels.shape), pixels.dtype)
+            elif pixels.shape != images.shape[1:] or pixels.dtype != images.dtype:
+                raise DataError(f"{name}: images in column {column!r} have different shapes or "
+                                f"modes, e.g. {images.shape[1:]} {images.dtype} and "
+                                f"{pixels.shape} {pixels.dtype} ({where})")
+            images[index] = pixels
+    if images is None:
+        raise DataError(f"{name} is empty (0 rows)")
+    return images
 
 
 def _table_features(table, label, wanted, name):

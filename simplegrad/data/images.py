@@ -1,12 +1,57 @@
-"""Turn decoded image arrays into float32 features: scale to [0, 1], lay out, normalise."""
+"""Pictures into float32 features: decode a file (`read_image`, the one decoding training and
+`predict` share), scale to [0, 1], lay out channels-first, normalise."""
+import io
+import warnings
+
 import numpy as np
 
 from simplegrad.data.errors import DataError
 
+CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: what a channel axis of a picture stack holds
+ORIENTATION = 0x0112  # the EXIF tag saying how the camera was turned
+# Pillow modes whose numbers are not brightness (palette indices, ink, other colour spaces),
+# read as the colours they show
+AS_COLOURS = {"P": "RGB", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB",
+              "HSV": "RGB", "RGBX": "RGB", "RGBa": "RGBA", "La": "LA"}
 
-def images_to_features(images, flatten=True, normalize=None, where="images"):
+
+def read_image(source, mode=None):
+    """A picture file (a path or its bytes) -> its pixels as an array (H, W) or (H, W, C), as
+    `datasets` decodes image columns: Pillow, the EXIF orientation applied, converted to `mode`
+    if given, dtype as stored (uint8, uint16 for 16-bit, float32 for float TIFFs); a palette
+    (or CMYK, YCbCr...) picture as the colours it shows, never its palette indices. An image
+    over Pillow's pixel limit is refused (DataError) before its pixels are decoded."""
+    from PIL import Image, ImageOps
+
+    opened = io.BytesIO(source) if isinstance(source, bytes) else source
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(opened) as image:
+                image.load()
+                if image.getexif().get(ORIENTATION) is not None:
+                    image = ImageOps.exif_transpose(image)
+                mode = mode or AS_COLOURS.get(image.mode)
+                if mode == "RGB" and image.mode == "P" and "transparency" in image.info:
+                    mode = "RGBA"
+                if mode and image.mode != mode:
+                    image = image.convert(mode)
+                return np.asarray(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise DataError(f"image over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,} pixels: "
+                            f"{error}") from None
+        except (OSError, ValueError, SyntaxError) as error:  # truncated, empty, not an image
+            text = str(error).strip()
+            raise DataError(text.splitlines()[0] if text else type(error).__name__) from None
+
+
+def images_to_features(images, flatten=True, normalize=None, where="images",
+                       channels_last=None):
     """Images (N, H, W) or (N, H, W, C) -> float32 (N, C*H*W) if `flatten`, else (N, C, H, W).
 
+    A 4-D stack is channels-last (N, H, W, C) as pictures decode, or channels-first
+    (N, C, H, W) as the library lays images out: `channels_last=None` tells them apart by the
+    shape (a channel axis holds 1, 3 or 4 values) and refuses a stack that reads both ways.
     Integer pixels are divided by their dtype's maximum (255 for uint8), so values lie in
     [0, 1]. `normalize=(mean, std)` (numbers, or one per channel) is then applied as
     (x - mean) / std. Channels-first is what Conv2d expects (NCHW, as in PyTorch).
@@ -15,13 +60,38 @@ def images_to_features(images, flatten=True, normalize=None, where="images"):
     if images.ndim == 3:
         images = images[:, None]                     # grey: add a channel axis
     elif images.ndim == 4:
-        images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))   # HWC -> CHW
+        if _channels_last(images.shape, channels_last, where):
+            images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))   # HWC -> CHW
     else:
         raise DataError(f"{where}: expected images of shape (N, H, W) or (N, H, W, C), "
                         f"got {images.shape}")
     x = scale_to_unit(images, where)
     x = normalize_features(x, normalize, channel_axis=1, where=where)
     return x.reshape(len(x), -1) if flatten else x
+
+
+def _channels_last(shape, given, where):
+    """Whether a 4-D stack of `shape` is (N, H, W, C): `given`, else read from the shape."""
+    if given is not None:
+        return given
+    first, last = shape[1] in CHANNELS, shape[3] in CHANNELS
+    if first and last:
+        raise DataError(f"{where}: images of shape {shape[1:]} could have their channels first "
+                        f"({shape[1]} channels of {shape[2]}x{shape[3]}) or last ({shape[3]} "
+                        f"channels of {shape[1]}x{shape[2]}); store them as (N, C, H, W) or "
+                        "(N, H, W, C) with pictures larger than 4 pixels")
+    return not first
+
+
+def stored_features(x, flatten=True, normalize=None, where="array", channels_last=None):
+    """Samples as an array file stores them -> float32 features: a uint8 stack of pictures
+    (N, H, W[, C]) as `images_to_features` makes it, other numbers as they are, `normalize`
+    applied. How .npz data is read for training, and arrays for `predict`."""
+    if x.dtype == np.uint8 and x.ndim in (3, 4):
+        return images_to_features(x, flatten, normalize, where, channels_last)
+    if x.dtype.kind not in "fiub":
+        return x  # the dataset refuses it, naming the dtype
+    return normalize_features(np.array(x, dtype=np.float32), normalize, 1, where=where)
 
 
 def scale_to_unit(array, where="images"):

@@ -7,7 +7,8 @@ from simplegrad.data.errors import DataError
 def one_hot(labels, num_classes):
     """Float32 one-hot rows for integer `labels`, for code written against the original simplegrad.
 
-    Shape is `labels.shape + (num_classes,)`; built with one vectorised gather, no Python loop.
+    Shape is `labels.shape + (num_classes,)`; one vectorised write, no Python loop, and no
+    num_classes x num_classes identity (a million classes would need 4 TB for it).
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
@@ -15,7 +16,9 @@ def one_hot(labels, num_classes):
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise DataError(f"label {_first_bad(labels, num_classes)} is out of range for "
                         f"{num_classes} classes (expected 0..{num_classes - 1})")
-    return np.eye(num_classes, dtype=np.float32)[labels]
+    rows = np.zeros(labels.shape + (num_classes,), dtype=np.float32)
+    np.put_along_axis(rows, labels[..., None], 1.0, axis=-1)
+    return rows
 
 
 def encode_labels(values, where="labels"):

@@ -9,7 +9,7 @@ from simplegrad.data.columns import to_array_dataset
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
-from simplegrad.data.images import images_to_features, normalize_features
+from simplegrad.data.images import stored_features
 from simplegrad.npz_headers import open_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
@@ -152,12 +152,7 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     y = _pick(path, arrays, label_key, LABEL_KEYS, "label")
     if num_classes is None and "num_classes" in arrays and arrays["num_classes"].ndim == 0:
         num_classes = arrays["num_classes"].item()  # checked by ArrayDataset, as given
-    if x.dtype == np.uint8 and x.ndim in (3, 4):
-        x = images_to_features(x, flatten, normalize, where=path)
-    else:
-        x = normalize_features(np.array(x, dtype=np.float32), normalize, 1, where=path) \
-            if x.dtype.kind in "fiub" else x
-    return ArrayDataset(x, y, num_classes, name=path)
+    return ArrayDataset(stored_features(x, flatten, normalize, path), y, num_classes, name=path)
 
 
 def _split_arrays(path, arrays, split):

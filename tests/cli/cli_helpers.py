@@ -22,3 +22,15 @@ def make_mnist_like(folder, n_train=20, n_test=8):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_mnist_like(folder, n_train=n_train, n_test=n_test)
+
+
+def model_input(shape, profile=None, normalize=None):
+    """What `predict` knows of a model trained on samples of `shape` (a ModelInput), with a
+    config reduced to the data settings it reads."""
+    from types import SimpleNamespace
+
+    from simplegrad_cli.predict_inputs import ModelInput
+
+    cfg = SimpleNamespace(values={"data": {"options": {}, "flatten": len(shape) == 1,
+                                           "normalize": normalize}})
+    return ModelInput.of(cfg, shape, profile)

@@ -148,15 +148,44 @@ def test_without_onnxruntime_the_file_is_checked_but_not_run(cli, tiny_checkpoin
     assert report["checker"] == "passed"
 
 
-def test_a_difference_above_tolerance_fails_and_removes_the_file(cli, tiny_checkpoint,
-                                                                 monkeypatch, workdir):
+def test_a_difference_above_tolerance_fails_and_writes_nothing(cli, tiny_checkpoint,
+                                                               monkeypatch, workdir):
     import simplegrad.export
 
     monkeypatch.setattr(simplegrad.export, "compare", lambda *args: (0.5, 3.0))
     result = cli("export", tiny_checkpoint, "--out", "m.onnx")
     assert result.exit_code == 1
-    assert "differ by up to 0.5 (more than 3e-05); m.onnx was removed" in one_line(result)
+    assert "differ by up to 0.5 (more than 3e-05); m.onnx was not written (nothing was " \
+           "written)" in one_line(result)
     assert not (workdir / "m.onnx").exists()
+
+
+def test_a_failed_re_export_leaves_the_previous_file_exactly_as_it_was(cli, tiny_checkpoint,
+                                                                       monkeypatch, workdir):
+    import simplegrad.export
+
+    assert cli("export", tiny_checkpoint, "--out", "m.onnx").exit_code == 0
+    before = (workdir / "m.onnx").read_bytes()
+    monkeypatch.setattr(simplegrad.export, "compare", lambda *args: (0.5, 3.0))
+    result = cli("export", tiny_checkpoint, "--out", "m.onnx")
+    assert result.exit_code == 1 and "the previous file is unchanged" in one_line(result)
+    assert (workdir / "m.onnx").read_bytes() == before
+    assert sorted(p.name for p in workdir.iterdir() if "onnx" in p.name) == ["m.onnx"]
+
+
+def test_a_model_with_non_finite_weights_is_named_so_not_reported_as_a_bug(cli, tiny_checkpoint,
+                                                                          workdir):
+    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
+
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    state = dict(checkpoint.model_state)
+    state["0.weight"] = np.full_like(state["0.weight"], np.nan)
+    save_checkpoint("nan.npz", state, **{k: v for k, v in checkpoint.metadata.items()
+                                        if k not in ("format_version", "library_version")})
+    result = cli("export", "nan.npz")
+    line = one_line(result)
+    assert result.exit_code == 2 and "the weights are not finite (NaN or inf in 0.weight" in line
+    assert "please report" not in line and not (workdir / "nan.onnx").exists()
 
 
 def test_tolerance_grows_with_outputs_larger_than_one(cli, tiny_checkpoint, monkeypatch):

@@ -229,3 +229,83 @@ def test_usage_errors(cli, spirals_run):
     assert result.exit_code == 2 and one_line(result).startswith("--out: preds.txt")
     result = cli("predict", spirals_run, "--split", "test", "--top-k", "0")
     assert result.exit_code == 2
+
+
+def test_split_val_predicts_the_held_out_examples_eval_scores(cli, spirals_run):
+    predicted = cli("predict", spirals_run, "--split", "val", "--json")
+    report = json.loads(predicted.stdout)
+    scored = json.loads(cli("eval", spirals_run, "--split", "val", "--json").stdout)
+    assert report["samples"] == scored["samples"] == 40  # val_fraction 0.2 of 200
+    assert report["accuracy"] == scored["accuracy"]
+    shown = cli("predict", spirals_run, "--split", "val")
+    assert shown.stdout.splitlines()[-1] == \
+        f"accuracy {scored['accuracy'] * 100:.2f}% on 40 labelled inputs (synthetic:spirals:val)"
+
+
+def test_labels_stored_with_the_inputs_give_the_accuracy(cli, spirals_run, workdir):
+    samples = np.array([[0.1, -0.2], [0.5, 0.5], [-1.0, 0.3]], np.float32)
+    model, _ = stored_model(spirals_run)
+    with no_grad():
+        classes = model(Tensor(samples)).data.argmax(axis=1)
+    np.savez(workdir / "labelled.npz", x=samples, y=np.array([classes[0], classes[1], 9 % 3]))
+    rows = predictions(cli("predict", spirals_run, "labelled.npz", "--json"))
+    assert [r["label"] for r in rows] == [classes[0], classes[1], 0]
+    shown = cli("predict", spirals_run, "labelled.npz")
+    right = 2 + (classes[2] == 0)
+    assert shown.stdout.splitlines()[-1] == \
+        f"accuracy {right / 3 * 100:.2f}% on 3 labelled inputs"
+
+
+def test_one_table_style_for_any_number_of_inputs(cli, spirals_run, workdir):
+    np.save(workdir / "one.npy", np.zeros(2, np.float32))
+    lines = cli("predict", spirals_run, "one.npy", "--top-k", "1").stdout.splitlines()
+    assert lines[0] == "predictions (1 input)" and lines[1].split() == ["input", "top", "1"]
+    assert lines[2].startswith("one.npy[0] ") and len(lines) == 3
+
+
+def test_a_model_with_non_finite_weights_predicts_nothing(cli, spirals_run, workdir):
+    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
+
+    saved = load_checkpoint(spirals_run)
+    state = dict(saved.model_state)
+    state["2.bias"] = np.full_like(state["2.bias"], np.nan)
+    save_checkpoint("nan.npz", state, **{k: v for k, v in saved.metadata.items()
+                                        if k not in ("format_version", "library_version")})
+    result = cli("predict", "nan.npz", "--split", "test")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "the weights are not finite (NaN or inf in 2.bias)" in one_line(result)
+
+
+def test_a_16_bit_picture_is_read_at_its_depth(cli, image_run, workdir):
+    from PIL import Image
+
+    checkpoint, x_test, _ = image_run
+    Image.fromarray(x_test[0]).save(workdir / "eight.png")
+    Image.fromarray(x_test[0].astype(np.uint16) * 257).save(workdir / "sixteen.png")
+    eight, sixteen = predictions(cli("predict", checkpoint, "eight.png", "sixteen.png",
+                                     "--json"))
+    assert sixteen["top"] == eight["top"]
+
+
+def test_a_picture_unlike_the_training_pictures_is_warned_about(cli, image_run, workdir):
+    from PIL import Image
+
+    checkpoint, x_test, _ = image_run
+    Image.fromarray(x_test[0]).save(workdir / "like.png")
+    Image.fromarray(255 - x_test[0]).save(workdir / "inverted.png")
+    result = cli("predict", checkpoint, "like.png", "inverted.png")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: inverted.png: its "
+                                                         "background is much brighter")
+
+
+def test_a_picture_over_the_pixel_limit_is_refused_as_training_refuses_it(cli, image_run,
+                                                                          workdir):
+    from pictures import png_header_only
+
+    (workdir / "huge.png").write_bytes(png_header_only(12_000, 10_000))  # 120 megapixels
+    result = cli("predict", image_run[0], "huge.png")
+    assert result.exit_code == 2
+    assert one_line(result).startswith("huge.png: cannot decode the image (image over "
+                                       "Pillow's limit of ")

@@ -130,3 +130,18 @@ def test_sweep_progress_escapes_params_and_names(capsys, live):
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\u200b" not in err and "\x07" not in err, err
     assert SHOWN in err
+
+
+def test_plot_escapes_run_folder_and_metric_names(run, tmp_path):
+    folder = tmp_path / HOSTILE
+    folder.mkdir()
+    records = [{"type": "epoch", "epoch": e, "step": e, "train_loss": 1.0 / e,
+                "val\x1b[31m_loss\u200b": 0.5 / e} for e in (1, 2, 3)]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    for args in ([folder], [folder, run / "run"], [folder, "--metric", "val\x1b[31m_loss\u200b"]):
+        result = invoke("plot", *args)
+        assert result.exit_code == 0, result.stderr
+        shown = result.stdout + result.stderr
+        assert "\x1b" not in shown and "\u200b" not in shown and "\x07" not in shown
+    hostile_metric = invoke("plot", folder, "--metric", "val\x1b[31m_loss\u200b")
+    assert "val\\x1b[31m_loss" in hostile_metric.stdout

@@ -115,3 +115,24 @@ def test_weights_that_overflow_are_never_saved(workdir, calm, monkeypatch):
         f"the epoch); stopped, last good checkpoint: run/last.npz (epoch 1); {HINT}")
     _assert_kept_epoch_1(workdir, calm)
     assert np.isfinite(_arrays(workdir / "run/best.npz")["model/0.weight"]).all()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_validation_loss_is_divergence(workdir, calm, monkeypatch, bad):
+    import simplegrad_cli.train as train
+
+    real, calls = train.evaluate, []
+
+    def evaluate(*args):  # the validation at the end of epoch 2 overflows
+        calls.append(1)
+        result = real(*args)
+        return {**result, "loss": bad} if len(calls) == 2 else result
+    monkeypatch.setattr(train, "evaluate", evaluate)
+    result = invoke("train", calm, "--out", "run", "--json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"training diverged: validation loss is {bad} at epoch 2, after step 12 (end of the "
+        f"epoch); stopped, last good checkpoint: run/last.npz (epoch 1); {HINT}")
+    assert json.loads(result.stdout)["ok"] is False  # no summary saying "completed"
+    assert load_checkpoint(workdir / "run/best.npz").metadata["epoch"] == 1
+    _assert_kept_epoch_1(workdir, calm)

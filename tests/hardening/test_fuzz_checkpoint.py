@@ -239,7 +239,8 @@ def test_weights_and_moments_made_non_finite(workdir, original, data):
     """NaN, inf or huge values in weights, biases or optimizer moments (every dtype and shape
     right): `info` describes, `eval` reports, `train --resume` refuses or diverges cleanly."""
     arrays, header = _arrays_and_header(original)
-    for name in data.draw(st.lists(st.sampled_from(sorted(arrays)), min_size=1, max_size=3)):
+    floats = sorted(name for name, value in arrays.items() if value.dtype.kind == "f")
+    for name in data.draw(st.lists(st.sampled_from(floats), min_size=1, max_size=3)):
         value = arrays[name].copy()
         flat = value.reshape(-1)
         if flat.size:

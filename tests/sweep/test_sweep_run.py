@@ -57,6 +57,8 @@ def test_running_the_command_again_continues_the_study(workdir, sweep_file, run)
     assert len(set(params)) == 3  # the continued sampler does not repeat earlier points
     done = run("sweep", name, "--json")
     assert done.returncode == 0 and done.json["ran_here"] == []
+    assert done.stderr.splitlines()[-1] == "nothing to do: study 's' already has its 3 " \
+                                           "trials; raise --trials to run more"
 
 
 def test_a_space_change_is_not_mixed_into_an_existing_study(workdir, sweep_file, run, cli):
@@ -95,7 +97,8 @@ def test_a_pruned_trial_is_stopped_and_recorded_as_pruned(workdir, sweep_file, r
     assert time.monotonic() - started < 120
 
 
-def test_ctrl_c_marks_running_trials_and_a_rerun_continues(workdir, sweep_file, run):
+def test_ctrl_c_marks_running_trials_and_a_changed_base_is_not_continued(workdir, sweep_file,
+                                                                          run):
     name = sweep_file(SWEEP.replace("jobs: 2", "jobs: 2\n    study: s"))
     process = subprocess.Popen(command("sweep", name, "--set", "train.epochs=5000"),
                                cwd=workdir, env=env(), stdout=subprocess.PIPE,
@@ -109,7 +112,8 @@ def test_ctrl_c_marks_running_trials_and_a_rerun_continues(workdir, sweep_file, 
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert stderr.splitlines()[-1].startswith("Ctrl-C: sweep stopped; 2 running trial(s) "
-                                              "marked interrupted")
+                                              "marked interrupted (trial-000")
+    assert stderr.count("keeps last.npz") == 2
     records = read_jsonl("sweeps/s/trials.jsonl")
     assert [r["outcome"] for r in records] == ["interrupted", "interrupted"]
     for n in (0, 1):
@@ -117,10 +121,10 @@ def test_ctrl_c_marks_running_trials_and_a_rerun_continues(workdir, sweep_file, 
         assert "last.npz" in os.listdir(folder)
     leftovers = [f for _, _, files in os.walk("sweeps") for f in files if ".partial" in f]
     assert leftovers == []
-    again = run("sweep", name, "--json")  # interrupted trials give their places back
-    assert again.returncode == 0, again.stderr
-    assert sorted(again.json["ran_here"]) == [2, 3, 4]  # parallel trials end in any order
-    assert again.json["counts"] == {"completed": 3, "interrupted": 2}
+    again = run("sweep", name)  # without the --set: another base config, another study
+    assert again.returncode == 2 and again.stderr.strip().endswith(
+        "was created with another base config (train.epochs: 5000 -> 2); use --study NAME (or "
+        "another --out) for a new study")
 
 
 def test_trials_that_all_fail_stop_the_sweep_after_three(workdir, sweep_file, run):
