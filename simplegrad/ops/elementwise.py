@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from simplegrad.autograd import Function
+from simplegrad.ops import special
 
 _BROADCAST = "shapes {shapes} do not broadcast together (NumPy broadcasting rules)"
 
@@ -238,13 +239,9 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-_erf = np.frompyfunc(math.erf, 1, 1)
-
-
 def erf(x):
-    """The error function, elementwise, in float64 (NumPy has none: this maps C's math.erf,
-    exact to float64 rounding; GELU(approximate="tanh") is the fast approximate form)."""
-    return np.asarray(_erf(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+    """The error function, elementwise (ops/special.py: vectorised, to float64 rounding)."""
+    return special.erf(x)
 
 
 class GELU(Function):
@@ -258,7 +255,7 @@ class GELU(Function):
             inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
             ctx.t = np.tanh(inner)
             return 0.5 * a * (1 + ctx.t)
-        ctx.cdf = (0.5 * (1.0 + erf(a * (1 / math.sqrt(2))))).astype(a.dtype)
+        ctx.cdf = (0.5 * special.erfc(a * -(1 / math.sqrt(2)))).astype(a.dtype, copy=False)
         return a * ctx.cdf
 
     @staticmethod
