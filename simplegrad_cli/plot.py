@@ -10,7 +10,7 @@ from simplegrad.npz_headers import npz_shapes
 
 from simplegrad_cli import display
 from simplegrad_cli.charts import FILE_FORMATS, Panel, file_chart, text_chart
-from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.errors import OK, CliError, first_line, shown_path
 from simplegrad_cli.run_history import read_histories
 
 MISSING = "-"
@@ -33,17 +33,26 @@ def metric_panels(histories, metrics, x="epoch"):
                        f"{', '.join(available)}", where="--metric")
     if len(histories) > 1:  # a panel per metric, a curve per run
         return [Panel(metric, X_LABELS[x], metric,
-                      [(h.name, *h.series(metric, x)) for h in histories]) for metric in metrics]
+                      [curve(h, metric, x, h.name) for h in histories]) for metric in metrics]
     merged = {}  # one run: curves of the same kind (train_loss, val_loss) share one panel
     for metric in metrics:
         kind = metric.removeprefix("train_").removeprefix("val_")
-        curve = (metric, *histories[0].series(metric, x))
+        curve_ = curve(histories[0], metric, x, metric)
         if kind in merged:
-            merged[kind].curves.append(curve)
+            merged[kind].curves.append(curve_)
             merged[kind].title += f", {metric}"
         else:
-            merged[kind] = Panel(metric, X_LABELS[x], kind, [curve])
+            merged[kind] = Panel(metric, X_LABELS[x], kind, [curve_])
     return list(merged.values())
+
+
+def curve(history, metric, x, label):
+    """(label, xs, ys) of one run's `metric`; the label says how many values are not finite
+    (a diverged run's inf or NaN), which a chart cannot draw."""
+    dropped = history.non_finite(metric)
+    if dropped:
+        label += f" ({dropped} value{'s' * (dropped > 1)} not finite, not drawn)"
+    return (label, *history.series(metric, x))
 
 
 def plot(targets, metrics, x, out):
@@ -52,7 +61,7 @@ def plot(targets, metrics, x, out):
     if out is not None and extension not in FILE_FORMATS:  # refused before any work
         raise CliError(f"{out}: unknown image format {extension or '(no extension)'!r}; "
                        f"expected {', '.join(FILE_FORMATS)}", where="--out")
-    panels = metric_panels(read_histories(targets), metrics, x)
+    panels = metric_panels(_read_runs(targets), metrics, x)
     if out is not None:
         file_chart(panels, out)
         sys.stderr.write(f"wrote {out}\n")
@@ -61,6 +70,14 @@ def plot(targets, metrics, x, out):
     width = min(columns, 120) if columns >= 40 else 80  # 0 = size unknown
     sys.stdout.write(text_chart(panels, width=width, color=sys.stdout.isatty()) + "\n")
     return OK
+
+
+def _read_runs(targets):
+    """The RunHistory of each target, noting those left out for having no records yet."""
+    histories, empty = read_histories(targets)
+    for target in empty:
+        display.info(f"{target}: no metrics recorded yet; skipped")
+    return histories
 
 
 def flatten_config(values, prefix=""):
@@ -87,16 +104,26 @@ def config_differences(configs):
 
 def _read_config(folder):
     """The run's resolved config.yaml (an empty dict if it has none yet)."""
-    path = os.path.join(folder, "config.yaml")
+    path = shown_path(os.path.join(folder, "config.yaml"))
     if not os.path.isfile(path):
         return {}
     try:
         with open(path, encoding="utf-8") as handle:
             values = yaml.safe_load(handle)
     except (OSError, yaml.YAMLError) as error:
-        raise CliError(f"{path}: cannot read the run's config: "
-                       f"{str(error).splitlines()[0]}") from None
-    return values if isinstance(values, dict) else {}
+        raise CliError(f"{path}: cannot read the run's config: {first_line(error)}") from None
+    values = {} if values is None else values  # written, but empty
+    train = values.get("train", {}) if isinstance(values, dict) else None
+    metric = train.get("metric", "") if isinstance(train, dict) else None
+    for ok, key, expected, value in [(isinstance(values, dict), "", "a mapping of config keys",
+                                      values),
+                                     (isinstance(train, dict), "train", "a mapping", train),
+                                     (isinstance(metric, str), "train.metric", "a metric name",
+                                      metric)]:
+        if not ok:
+            where = f"'{key}': " if key else ""
+            raise CliError(f"{path}: {where}expected {expected}, got {_yaml_scalar(value)}")
+    return values
 
 
 def _parameters(folder):
@@ -114,7 +141,7 @@ def _parameters(folder):
 
 def summarize(history, config):
     """Best and final value of the run's train.metric, epoch of best, epochs, time."""
-    metric = (config.get("train") or {}).get("metric") or "val_accuracy"
+    metric = (config.get("train") or {}).get("metric") or "val_accuracy"  # checked on reading
     values = [(r["epoch"], r[metric]) for r in history.epochs
               if isinstance(r.get(metric), (int, float))]
     pick = max if metric.endswith("accuracy") else min
@@ -129,7 +156,7 @@ def summarize(history, config):
 
 def compare(targets, as_json):
     """`simplegrad compare`: print the runs table and the differing config keys."""
-    histories = read_histories(targets)
+    histories = _read_runs(targets)
     configs = [_read_config(h.folder) for h in histories]
     runs = [summarize(h, c) for h, c in zip(histories, configs)]
     differences = config_differences(configs)

@@ -39,7 +39,7 @@ def test_one_run_shares_a_panel_only_between_train_and_val_of_a_metric(cli, two_
     from simplegrad_cli.plot import metric_panels
     from simplegrad_cli.run_history import read_histories
 
-    panels = metric_panels(read_histories([two_runs[0]]),
+    panels = metric_panels(read_histories([two_runs[0]])[0],
                            ["train_loss", "val_loss", "loss", "time_s", "samples_per_s"])
     assert [p.title for p in panels] == ["train_loss, val_loss, loss", "time_s",
                                          "samples_per_s"]
@@ -201,3 +201,20 @@ def test_most_confident_mistakes_are_ordered():
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.05, 0.95]])
     labels = np.array([0, 0, 0, 1])
     assert most_confident_mistakes(None, labels, probabilities).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("command", ["plot", "compare"])
+def test_runs_with_no_records_are_skipped_with_a_note(cli, two_runs, workdir, command):
+    (workdir / "runs/empty").mkdir()  # a sweep trial stopped before it wrote anything
+    (workdir / "runs/started").mkdir()  # ... or before its first record
+    (workdir / "runs/started/metrics.jsonl").write_text("")
+    result = cli(command, two_runs[0], "runs/empty", two_runs[1], "runs/started")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == ["runs/empty: no metrics recorded yet; skipped",
+                                          "runs/started: no metrics recorded yet; skipped"]
+    assert "tiny" in result.stdout and "fast" in result.stdout and "empty" not in result.stdout
+    result = cli(command, "runs/empty", "runs/started")  # nothing left to show
+    assert result.exit_code == 2
+    assert one_line(result) == "runs/empty, runs/started: no metrics recorded yet"
+    result = cli(command, two_runs[0], "runs/nowhere")  # a path that is not there: an error
+    assert result.exit_code == 2 and one_line(result).startswith("runs/nowhere: no metrics file")
