@@ -455,13 +455,15 @@ def plot(
     x: _option(str, "Horizontal axis.", "--x", metavar="step|epoch|time") = "epoch",
     out: _path_option("FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
                               "instead of drawing on the terminal.") = None,
+    json_: _option(bool, "Print the values drawn as JSON on stdout (x, y per run and "
+                         "metric).", "--json") = False,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
     from simplegrad_cli.plot import plot as run_plot
     from simplegrad_cli.run_history import X_AXES
     if x not in X_AXES:
         raise _bad(f"must be one of {', '.join(X_AXES)}, got {x!r}", "--x")
-    return run_plot(runs, metric, x, out)
+    return run_plot(runs, metric, x, out, json_)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")

@@ -9,9 +9,9 @@ from simplegrad.memory import format_bytes
 from simplegrad.threads import configure_threads
 
 from simplegrad_cli import build, display
-from simplegrad_cli.charts import Panel, text_chart
 from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.plot import training_chart
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import StopSignals, Trainer
@@ -113,20 +113,6 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     if as_json:
         display.print_json(summary)
     return OK
-
-
-def training_chart(history, metric, color=False):
-    """The chart `train` ends with: a loss panel (train_loss, val_loss) and, unless it is a
-    loss, one for `metric`, side by side (empty if no epoch has finished)."""
-    def curves(names):
-        found = [(name, *history.series(name, "epoch")) for name in names]
-        return [curve for curve in found if len(curve[1])]
-
-    panels = [Panel("loss", "epoch", "loss", curves(["train_loss", "val_loss"]))]
-    if not metric.endswith("loss"):
-        panels.append(Panel(metric, "epoch", metric.split("_")[-1], curves([metric])))
-    panels = [panel for panel in panels if panel.curves]
-    return text_chart(panels, width=80, height=12, columns=2, color=color) if panels else ""
 
 
 # ---- validate ---------------------------------------------------------------------------

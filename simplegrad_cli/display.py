@@ -2,6 +2,7 @@
 results on stdout (rich tables or JSON), so `--json` pipes cleanly."""
 import json
 import math
+import shutil
 import sys
 import time
 
@@ -77,7 +78,13 @@ def metric_text(metric, value):
 
 def results_console():
     """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
-    return PrintableConsole(width=None if sys.stdout.isatty() else 120)
+    return PrintableConsole(width=output_width(120))
+
+
+def output_width(default):
+    """Columns for results on stdout: $COLUMNS when set (in a pipe too), else the terminal's
+    width, else `default`."""
+    return shutil.get_terminal_size((default, 24)).columns
 
 
 def format_metrics(record):

@@ -16,10 +16,26 @@ from simplegrad_cli.run_history import read_histories
 MISSING = "-"
 DEFAULT_METRICS = ("train_loss", "val_loss")
 X_LABELS = {"step": "step", "epoch": "epoch", "time": "training time (s)"}
+SPLITS = {"train": "training", "val": "validation"}
 
 
 def metric_panels(histories, metrics, x="epoch"):
     """One Panel per metric, with a curve per run (labelled by run when there are several)."""
+    metrics = chosen_metrics(histories, metrics)
+    if len(histories) > 1:  # a panel per metric, a curve per run
+        return [Panel(metric, X_LABELS[x], metric_label(metric),
+                      [curve(h, metric, x, h.name) for h in histories]) for metric in metrics]
+    run, kinds = histories[0], {}  # one run: train_ and val_ of a kind share one panel
+    for metric in metrics:
+        kinds.setdefault(metric.removeprefix("train_").removeprefix("val_"), []).append(metric)
+    return [Panel(f"{run.name}: {', '.join(group)}", X_LABELS[x],
+                  metric_label(group[0] if len(group) == 1 else kind, per_step=False),
+                  [curve(run, metric, x, metric) for metric in group])
+            for kind, group in kinds.items()]
+
+
+def chosen_metrics(histories, metrics):
+    """The metrics asked for (default: train_loss and val_loss), each recorded by a run."""
     available = list(dict.fromkeys(m for h in histories for m in h.metric_names()))
     if not available:
         names = ", ".join(h.name for h in histories)
@@ -31,45 +47,70 @@ def metric_panels(histories, metrics, x="epoch"):
     if unknown:
         raise CliError(f"no metric {unknown[0]!r} in these runs; recorded: "
                        f"{', '.join(available)}", where="--metric")
-    if len(histories) > 1:  # a panel per metric, a curve per run
-        return [Panel(metric, X_LABELS[x], metric,
-                      [curve(h, metric, x, h.name) for h in histories]) for metric in metrics]
-    merged = {}  # one run: curves of the same kind (train_loss, val_loss) share one panel
-    for metric in metrics:
-        kind = metric.removeprefix("train_").removeprefix("val_")
-        curve_ = curve(histories[0], metric, x, metric)
-        if kind in merged:
-            merged[kind].curves.append(curve_)
-            merged[kind].title += f", {metric}"
-        else:
-            merged[kind] = Panel(metric, X_LABELS[x], kind, [curve_])
-    return list(merged.values())
+    return metrics
+
+
+def metric_label(metric, per_step=True):
+    """A metric in words, as an axis title: 'validation accuracy (%)', 'training loss'."""
+    named = {"lr": "learning rate", "time_s": "seconds per epoch",
+             "samples_per_s": "samples per second", "loss": "loss (per step)" if per_step
+             else "loss"}
+    first, _, rest = metric.partition("_")
+    words = named.get(metric) or (f"{SPLITS[first]} {rest}" if first in SPLITS and rest
+                                  else metric.replace("_", " "))
+    return words + " (%)" * metric.endswith("accuracy")
 
 
 def curve(history, metric, x, label):
-    """(label, xs, ys) of one run's `metric`; the label says how many values are not finite
-    (a diverged run's inf or NaN), which a chart cannot draw."""
+    """(label, xs, ys) of one run's `metric`, accuracies in percent; the label says how many
+    values are not finite (a diverged run's inf or NaN), which a chart cannot draw."""
     dropped = history.non_finite(metric)
     if dropped:
         label += f" ({dropped} value{'s' * (dropped > 1)} not finite, not drawn)"
-    return (label, *history.series(metric, x))
+    xs, ys = history.series(metric, x)
+    return label, xs, ys * 100 if metric.endswith("accuracy") else ys
 
 
-def plot(targets, metrics, x, out):
-    """`simplegrad plot`: draw the runs' metrics on the terminal, or into `out`."""
+def training_chart(history, metric, color=False):
+    """The chart `train` ends with: a loss panel (train_loss, val_loss) and, unless it is a
+    loss, one for `metric`, side by side (empty if no epoch has finished)."""
+    groups = [["train_loss", "val_loss"]] + ([[metric]] if not metric.endswith("loss") else [])
+    panels = [Panel("", "epoch", metric_label(group[0]) if len(group) == 1 else "loss",
+                    [curve(history, name, "epoch", name) for name in group
+                     if history.values(name)]) for group in groups]
+    panels = [panel for panel in panels if panel.curves]
+    return text_chart(panels, width=80, height=12, columns=2, color=color) if panels else ""
+
+
+def plot(targets, metrics, x, out, as_json=False):
+    """`simplegrad plot`: draw the runs' metrics on the terminal, or into `out`; with
+    `as_json`, print the values drawn (per run and metric: x, y and how many are not finite)."""
     extension = os.path.splitext(str(out))[1].lower()
     if out is not None and extension not in FILE_FORMATS:  # refused before any work
         raise CliError(f"{out}: unknown image format {extension or '(no extension)'!r}; "
                        f"expected {', '.join(FILE_FORMATS)}", where="--out")
-    panels = metric_panels(_read_runs(targets), metrics, x)
+    histories = _read_runs(targets)
+    metrics = chosen_metrics(histories, metrics)
     if out is not None:
-        file_chart(panels, out)
-        sys.stderr.write(f"wrote {out}\n")
+        file_chart(metric_panels(histories, metrics, x), out)
+        display.info(f"wrote {out}")
+    if as_json:
+        display.print_json({"x": x, "out": out, "runs": [
+            {"run": h.name, "folder": h.folder,
+             "metrics": {metric: _values(h, metric, x) for metric in metrics if h.values(metric)}}
+            for h in histories]})
+    if out is not None or as_json:
         return OK
-    columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 0
-    width = min(columns, 120) if columns >= 40 else 80  # 0 = size unknown
+    panels = metric_panels(histories, metrics, x)
+    width = min(max(display.output_width(80), 40), 120)
     sys.stdout.write(text_chart(panels, width=width, color=sys.stdout.isatty()) + "\n")
     return OK
+
+
+def _values(history, metric, x):
+    """A run's `metric` as --json reports it: the finite values drawn, and how many are not."""
+    xs, ys = history.series(metric, x)
+    return {"x": xs.tolist(), "y": ys.tolist(), "not_finite": history.non_finite(metric)}
 
 
 def _read_runs(targets):
