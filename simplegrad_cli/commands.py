@@ -209,7 +209,11 @@ def info(checkpoint_path, as_json):
     if report["metrics"]:
         lines.append(f"metrics     {display.format_metrics(report['metrics'])}")
     if report["best"] is not None:
-        lines.append(f"best        {report['best']:.4f} at epoch {report['best_epoch']}")
+        train = config.get("train") if isinstance(config, dict) else None
+        metric = train.get("metric") if isinstance(train, dict) else None
+        metric = metric if isinstance(metric, str) else "metric"  # a config that no longer
+        lines.append(f"best        {metric} {display.metric_text(metric, report['best'])} at "
+                     f"epoch {report['best_epoch']}")  # validates may hold anything
     if report["data"]:
         d = report["data"]
         lines.append(f"data        input {tuple(d.get('input_shape', ()))}, "

@@ -14,6 +14,7 @@ from simplegrad_cli.errors import OK, CliError, first_line, shown_path
 from simplegrad_cli.run_history import read_histories
 
 MISSING = "-"
+ABSENT = object()  # a key a run's config does not have: MISSING in the table, null in JSON
 DEFAULT_METRICS = ("train_loss", "val_loss")
 X_LABELS = {"step": "step", "epoch": "epoch", "time": "training time (s)"}
 SPLITS = {"train": "training", "val": "validation"}
@@ -136,11 +137,28 @@ def flatten_config(values, prefix=""):
 
 
 def config_differences(configs):
-    """[(dotted key, [value per run])] for the keys whose values are not all equal."""
+    """[(dotted key, [value per run, ABSENT where a run lacks the key])] for the keys whose
+    values are not all equal, in the configs' order (list items, such as layers, by index)."""
     flats = [flatten_config(c) for c in configs]
-    keys = dict.fromkeys(k for flat in flats for k in flat)
-    rows = [(key, [flat.get(key, MISSING) for flat in flats]) for key in keys]
+    keys = _in_order(list(dict.fromkeys(k for flat in flats for k in flat)))
+    rows = [(key, [flat.get(key, ABSENT) for flat in flats]) for key in keys]
     return [(key, values) for key, values in rows if any(v != values[0] for v in values[1:])]
+
+
+def _in_order(keys):
+    """Dotted keys sorted by where they first appear, numbered parts by number: a layer only
+    one run has comes after the layer before it, not after every key of the other runs."""
+    rank = {}
+    for key in keys:
+        parts = tuple(key.split("."))
+        for depth in range(1, len(parts) + 1):
+            rank.setdefault(parts[:depth], len(rank))
+
+    def place(key):
+        parts = tuple(key.split("."))
+        return [int(part) if part.isdigit() else rank[parts[:depth]]
+                for depth, part in enumerate(parts, start=1)]
+    return sorted(keys, key=place)
 
 
 def _read_config(folder):
@@ -202,7 +220,8 @@ def compare(targets, as_json):
     runs = [summarize(h, c) for h, c in zip(histories, configs)]
     differences = config_differences(configs)
     if as_json:
-        display.print_json({"runs": runs, "config_differences": dict(differences)})
+        display.print_json({"runs": runs, "config_differences": {
+            key: [None if v is ABSENT else v for v in values] for key, values in differences}})
         return OK
     console = display.results_console()
     display.table("runs", ["run", "metric", ">best", ">final", ">best epoch", ">epochs",
@@ -221,6 +240,8 @@ def compare(targets, as_json):
 
 def _yaml_scalar(value):
     """A config value as written in YAML (null, true, [0.1, 0.3])."""
+    if value is ABSENT:
+        return MISSING
     if isinstance(value, list):
         return "[" + ", ".join(map(_yaml_scalar, value)) + "]"
     return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
