@@ -15,6 +15,7 @@ from simplegrad_cli.plot import training_chart
 from simplegrad_cli.run_history import read_history
 from simplegrad_cli.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.train import StopSignals, Trainer
+from simplegrad_cli.yaml_source import to_yaml
 
 
 def _print_config(cfg, as_json):
@@ -80,7 +81,7 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
             display.info(replanned)
     folder.prepare(**rules)
     folder.check_space(trainer.checkpoint_bytes())
-    write_text(folder.config, display.to_yaml(trainer.resolved))
+    write_text(folder.config, to_yaml(trainer.resolved))
     if rules["resuming"]:
         folder.keep_metrics_until(trainer.state.step)
     elif checkpoint is not None:
@@ -226,5 +227,5 @@ def info(checkpoint_path, as_json):
                    for p in params] + [["total", "", "", f"{report['total_parameters']:,}"]],
                   console)
     if report["config"]:
-        display.say(console, "config:", display.to_yaml(report["config"]).rstrip())
+        display.say(console, "config:", to_yaml(report["config"]).rstrip())
     return OK

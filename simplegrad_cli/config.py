@@ -15,7 +15,8 @@ from simplegrad.data import sources
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import REQUIRED, Choice, Field, LayerList, Section
-from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file
+from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file, \
+    to_yaml
 
 _SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
@@ -120,8 +121,6 @@ class Config:
 
     def to_yaml(self):
         """The resolved config as YAML text (what --print-config shows and runs store)."""
-        from simplegrad_cli.display import to_yaml
-
         return to_yaml(self.values)
 
     def check(self, spec, value, path):
