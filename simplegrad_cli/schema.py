@@ -97,9 +97,8 @@ SCHEMA = Section("A simplegrad training run.", {
     "seed": Field("int", "seed for weight initialisation, shuffling and dropout", 0, minimum=0,
                   maximum=2**32 - 1),
     "data": Section("Where the examples come from and how they are batched.", {
-        "source": Field("string", "`builtin:digits` (shipped with simplegrad), "
-                        "`synthetic:NAME`, a Hugging Face hub id (e.g. ylecun/mnist) or a local "
-                        "path"),
+        "source": Field("string", "`builtin:digits`, `synthetic:NAME`, a Hugging Face hub id "
+                        "(e.g. ylecun/mnist) or a local path"),
         "split": Field("string", "split to train on (the validation set is cut from it)", "train"),
         "test_split": Field("string", "split `simplegrad eval` uses; null = none", "test",
                             nullable=True),
