@@ -13,8 +13,9 @@ from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.plot import training_chart
 from simplegrad_cli.run_history import read_history
-from simplegrad_cli.stored_run import open_checkpoint, stored_config
-from simplegrad_cli.train import StopSignals, Trainer
+from simplegrad_cli.run_folder import RunFolder
+from simplegrad_cli.stored_run import check_same_config, open_checkpoint, stored_config
+from simplegrad_cli.train import StopSignals, Trainer, resolved_values, run_summary
 from simplegrad_cli.yaml_source import to_yaml
 
 
@@ -59,23 +60,29 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     continuing = source is not None and folder.same_as(source)
     if continuing and overwrite:
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
+    if checkpoint is not None:  # before loading data, which may take a while
+        check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
     rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
     folder.check(**rules)  # before loading data, which may take a while
     if os.path.isdir(folder.path):
         folder.lock()  # a run still writing there is refused before the data load too
     try:
         with StopSignals(at_once=True):  # the loop saves on a signal; until then, stop at once
-            return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json)
+            return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json,
+                             "--epochs" if epochs else "train.epochs")
     finally:
         folder.unlock()
 
 
-def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
-    """The rest of `train` once the run folder has passed its checks."""
+def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json, origin):
+    """The rest of `train` once the run folder has passed its checks (`origin`: where the
+    number of epochs came from)."""
     folder = trainer.folder
     trainer.setup()
     if checkpoint is not None:
         trainer.restore(checkpoint)
+        if trainer.state.epoch >= cfg.values["train"]["epochs"]:  # checked, nothing written
+            return _nothing_to_do(trainer, checkpoint, origin, as_json)
         replanned = trainer.replan_schedule()
         if replanned:
             display.info(replanned)
@@ -93,26 +100,50 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     display.info(f"{what}: {len(d.train):,} train{val} samples, "
                  f"{trainer.model.num_parameters():,} parameters, "
                  f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
-    epochs, terminal = cfg.values["train"]["epochs"], sys.stderr.isatty()
-    if trainer.state.epoch >= epochs:
-        display.info(f"nothing to do: the checkpoint has already trained {trainer.state.epoch} "
-                     f"of {display.plural(epochs, 'epoch')} (use --epochs to train longer)")
-        summary = trainer.summary("completed", 0.0)
-    else:  # rich bars on a terminal, plain lines in logs and pipes
-        with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
-            summary = trainer.run(bars)
-    if summary["best"] is not None:
+    epochs, terminal, started = cfg.values["train"]["epochs"], sys.stderr.isatty(), state.epoch
+    with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
+        summary = trainer.run(bars)  # rich bars on a terminal, plain lines in logs and pipes
+    history = read_history(folder.metrics)
+    if summary["best"] is not None:  # the whole run's epochs and time, a resumed one's too
         shown = display.metric_text(summary["metric"], summary["best"])
+        seconds = sum(r.get("time_s") or 0.0 for r in history.epochs)
+        now = f" ({summary['epochs'] - started} in this run)" if started else ""
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
                      f"({summary['best_checkpoint']}); "
-                     f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
-    chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
-                           color=terminal) if plot or terminal else ""
+                     f"{display.plural(summary['epochs'], 'epoch')} in {seconds:.1f}s{now}")
+    chart = training_chart(history, summary["metric"], color=terminal) \
+        if plot or terminal else ""
     if chart:  # colour codes kept: not display.info, which escapes them
         sys.stderr.write(chart + "\n")
         sys.stderr.flush()
+    display.info(f"next: {_next_command(cfg, summary)}")
     if as_json:
         display.print_json(summary)
+    return OK
+
+
+def _next_command(cfg, summary):
+    """What to run after training: score the checkpoint on held-out data."""
+    d = cfg.values["data"]
+    checkpoint = summary["best_checkpoint"] or summary["last_checkpoint"]
+    if d["test_split"] is None and d["val_fraction"] > 0:
+        return f"simplegrad eval {checkpoint} --split val"
+    if d["test_split"] is None:
+        return f"simplegrad info {checkpoint}"
+    return f"simplegrad eval {checkpoint}"
+
+
+def _nothing_to_do(trainer, checkpoint, origin, as_json):
+    """`train --resume` of a run that has already trained its epochs: say so, write nothing;
+    the summary is that of the checkpoint's own run."""
+    state, values = trainer.state, trainer.cfg.values
+    display.info(f"nothing to do: {checkpoint.path} has already trained "
+                 f"{display.plural(state.epoch, 'epoch')} ({origin} {values['train']['epochs']}); "
+                 f"give --epochs N above {state.epoch} to train longer")
+    if as_json:
+        folder = RunFolder(os.path.dirname(checkpoint.path) or ".")
+        display.print_json(run_summary(folder, state, values["train"]["metric"],
+                                       trainer.model.num_parameters(), "completed", 0.0))
     return OK
 
 

@@ -151,8 +151,9 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
     result = cli("train", write_config(), "--plot")
     assert result.exit_code == 0, result.stderr
     chart = result.stderr[result.stderr.index("best val_accuracy"):].split("\n", 1)[1]
+    chart = chart[:chart.index("\nnext: ")]  # the chart, then the next command to run
     assert "train_loss" in chart and "val_loss" in chart and "val_accuracy" in chart
-    assert "epoch" in chart.splitlines()[-1]
+    assert chart.splitlines()[-1].split() == ["epoch", "epoch"]
     assert not CONTROL.search(chart)
     assert max(len(line) for line in chart.splitlines()) <= 80
     plain = cli("train", write_config(), "--overwrite")  # not a terminal, no --plot: no chart
