@@ -188,28 +188,33 @@ def _read_table(path, model_input, delimiter):
     target, y, ...) are skipped."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
+            reader = csv.reader(handle, delimiter=delimiter)  # rows with their line numbers,
+            rows = [(reader.line_num, row) for row in reader if row]  # blank lines skipped
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CliError(f"{path}: cannot read the table ({error})") from None
     if not rows:
         raise CliError(f"{path}: holds no rows; the model expects {model_input.expects()}")
-    keep, first_line = range(len(rows[0])), 1
+    first, width = rows[0][0], len(rows[0][1])
+    keep = range(width)
     try:
-        list(map(float, rows[0]))  # numbers only: no header row
+        list(map(float, rows[0][1]))  # numbers only: no header row
     except ValueError:  # words: a header row, whose label columns are left out
-        header = [name.strip().lower() for name in rows[0]]
+        header = [name.strip().lower() for name in rows[0][1]]
         keep = [i for i, name in enumerate(header) if name not in LABEL_NAMES]
-        rows, first_line = rows[1:], 2
+        rows = rows[1:]
     expected = math.prod(model_input.shape)
     values = np.empty((len(rows), expected), dtype=np.float32)
-    for number, row in enumerate(rows, start=first_line):
-        cells = [row[i] for i in keep if i < len(row)]
+    for index, (number, row) in enumerate(rows):
+        if len(row) != width:  # never cut to the first row's width without a word
+            raise CliError(f"{path} line {number}: has {len(row)} fields, but line {first} has "
+                           f"{width}; every row needs the same columns")
+        cells = [row[i] for i in keep]
         if len(cells) != expected:
             pixels = f" (the pixels of {model_input.expects()})" if model_input.layout else ""
             raise CliError(f"{path} line {number}: has {len(cells)} values, but the model "
                            f"expects {expected} values per row{pixels}")
         try:
-            values[number - first_line] = [float(cell) for cell in cells]
+            values[index] = [float(cell) for cell in cells]
         except ValueError:
             raise CliError(f"{path} line {number}: holds a value that is not a number; the "
                            f"model expects {model_input.expects()}") from None
