@@ -23,7 +23,7 @@ from simplegrad_cli.errors import first_line
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
-BYTES_PER_PARAMETER = 16  # float32 weight, its gradient and up to two optimizer slots (Adam)
+FLOAT32 = 4  # bytes of one value
 BYTES_PER_ACTIVATION = 8  # each float32 value a layer keeps for backward, and its gradient
 
 
@@ -242,17 +242,29 @@ def drop_single_last_batch(cfg, rows, train_samples):
     return train_samples % batch == 1
 
 
-def training_memory(rows, batch_size):
-    """Estimated bytes one training step needs: parameters with their gradients and optimizer
-    state, plus every layer's kept activations (and their gradients) for one batch."""
-    return (BYTES_PER_PARAMETER * sum(r.parameters for r in rows)
-            + BYTES_PER_ACTIVATION * batch_size * sum(r.activations for r in rows))
+def bytes_per_parameter(cfg):
+    """Peak bytes of one float32 parameter in training with the config's optimizer: the weight,
+    its gradient and the optimizer's arrays, scratch for the finiteness checks, and while a
+    checkpoint is saved a copy of the weight and of those arrays (tests/cli/
+    test_build_memory.py measures a real run against it)."""
+    optimizer = cfg.values["optimizer"]
+    arrays = registry.OPTIMIZERS[optimizer["name"]].per_weight(optimizer)
+    return FLOAT32 * (4 + 2 * arrays)
+
+
+def training_memory(cfg, rows):
+    """Estimated peak bytes of training: every parameter (bytes_per_parameter), plus every
+    layer's kept activations (and their gradients) for one batch of data.batch_size."""
+    return (bytes_per_parameter(cfg) * sum(r.parameters for r in rows)
+            + BYTES_PER_ACTIVATION * cfg.values["data"]["batch_size"]
+            * sum(r.activations for r in rows))
 
 
 def check_model_memory(cfg, input_shape):
     """Walk the layers on shapes alone, inferring sizes, and refuse a model too big to train
     before any of it is built; returns the layers as (path, name, inferred args, columns)."""
     shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
+    per_parameter = bytes_per_parameter(cfg)
     plan, totals, parameters, activations = [], [], 0, 0
     for index, spec in enumerate(cfg.values["model"]):
         (name, args), = spec.items()
@@ -273,7 +285,7 @@ def check_model_memory(cfg, input_shape):
                            f"{MAX_LAYER_PARAMETERS:,}")
         kept = BYTES_PER_ACTIVATION * batch * activations
         try:
-            check_fits(BYTES_PER_PARAMETER * parameters + kept, f"training the model up to "
+            check_fits(per_parameter * parameters + kept, f"training the model up to "
                        f"this layer ({parameters:,} parameters; {format_bytes(kept)} of "
                        f"activations for data.batch_size {batch})")
         except MemoryLimitError as error:

@@ -163,7 +163,7 @@ def validate(config, overrides, print_config, as_json):
                     "output_shape": list(r.output_shape), "parameters": r.parameters}
                    for r in rows],
         "parameters": model.num_parameters(),
-        "training_memory_bytes": build.training_memory(rows, cfg.values["data"]["batch_size"]),
+        "training_memory_bytes": build.training_memory(cfg, rows),
         "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train)),
     }
     if as_json:

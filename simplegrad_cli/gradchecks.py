@@ -112,9 +112,10 @@ def run_model_check(config, overrides, batch_size, per_parameter=16):
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, labels = data.train.x[:batch_size], Tensor(data.train.y[:batch_size])
     # refuse before converting the model to float64 when the check would not fit in memory:
-    # twice the float32 training estimate, plus the gathered copy of each parameter
+    # float64 weights, gradients and a gathered copy of each, and every layer's activations
     parameters = sum(r.parameters for r in rows)
-    check_fits(2 * build.training_memory(rows, len(x)) + 16 * parameters,
+    activations = build.BYTES_PER_ACTIVATION * len(x) * sum(r.activations for r in rows)
+    check_fits(48 * parameters + 2 * activations,
                f"gradcheck of this model ({parameters:,} parameters, {len(x)} samples, float64)")
     model.double().train()
     rng, rows = np.random.default_rng(0), []
