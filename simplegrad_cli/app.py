@@ -351,11 +351,18 @@ def validate(
     config: _argument(str, "CONFIG", "YAML config file."),
     set_: SetOption = [],  # noqa: B006
     print_config: PrintConfig = False,
+    load_data: _option(bool, "Also read the data, as train does: check it, and the model "
+                             "against its shape.", "--load-data") = False,
     json_: JsonOption = False,
 ):
-    """Check a config as train would (keys, types, data, shapes) and show the model."""
+    """Check a config as train would (keys, types, shapes, memory) and show the model.
+
+    The data is not read (nor downloaded): its shape comes from data.input_shape, or from
+    the source where it is known without reading (builtin:, synthetic:, a cached hub
+    dataset); otherwise shapes are shown as unknown. --load-data checks the data too.
+    """
     from simplegrad_cli import commands
-    return commands.validate(config, set_, print_config, json_)
+    return commands.validate(config, set_, print_config, json_, load_data)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad info runs/digits/best.npz --json")
@@ -388,13 +395,17 @@ def graph(
     source: _argument(str, "CONFIG_OR_CHECKPOINT", "YAML config or checkpoint (.npz)."),
     out: _path_option("FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")
     = None,
+    set_: SetOption = [],  # noqa: B006
+    json_: _option(bool, "Print the layers as JSON on stdout (as validate --json does).",
+                   "--json") = False,
 ):
     """Draw the model: each layer with its output shape and parameters, top to bottom.
 
-    Without --out, prints the DOT text (pipe it to `dot -Tsvg`).
+    Without --out, prints the DOT text (pipe it to `dot -Tsvg`). A config's data is never
+    read: shapes come from data.input_shape or the source where known, else show as ?.
     """
     from simplegrad_cli import graph_command
-    return graph_command.graph(source, out)
+    return graph_command.graph(source, out, set_, json_)
 
 
 @app.command(cls=_Command, epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; "

@@ -82,6 +82,8 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json, origin):
     if checkpoint is not None:
         trainer.restore(checkpoint)
         if trainer.state.epoch >= cfg.values["train"]["epochs"]:  # checked, nothing written
+            if rules["resuming"]:
+                folder.remove_partials()  # a killed run's debris, never a checkpoint
             return _nothing_to_do(trainer, checkpoint, origin, as_json)
         replanned = trainer.replan_schedule()
         if replanned:
@@ -148,46 +150,77 @@ def _nothing_to_do(trainer, checkpoint, origin, as_json):
 
 
 # ---- validate ---------------------------------------------------------------------------
-def validate(config, overrides, print_config, as_json):
-    """`simplegrad validate`: every check train does, then a model summary."""
+def validate(config, overrides, print_config, as_json, load_data=False):
+    """`simplegrad validate`: every check train does before training that needs no data (with
+    `load_data`, those too), then a model summary."""
+    cfg = load_config(config, overrides)
     if print_config:
-        _print_config(load_config(config, overrides), as_json)
+        _print_config(cfg, as_json)
         return OK
-    cfg, data, model, rows, layers = build.build_from_config(config, overrides)
+    d = cfg.values["data"]
+    if load_data:
+        data, _, rows, _ = build.build_run(cfg)
+        known = build.DataShape(data.input_shape, data.num_classes, "the data")
+    else:  # the data is never read: its shape comes from the config, the source or nowhere
+        known = build.data_shape(cfg)
+        rows = build.plan_model(cfg, known.input_shape)
+        if known.input_shape is not None:  # each layer's dry run, as train gives it
+            _, rows, _ = build.build_model(cfg, known.input_shape, known.num_classes)
+        build.check_outputs(cfg, rows, known.num_classes)
     summary = {
         "config": str(config), "valid": True,
-        "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),
-                 "val_samples": len(data.val) if data.val is not None else 0,
-                 "input_shape": list(data.input_shape), "num_classes": data.num_classes},
-        "layers": [{"index": r.index, "layer": r.name, "arguments": layers[r.index][r.name],
-                    "output_shape": list(r.output_shape), "parameters": r.parameters}
-                   for r in rows],
-        "parameters": model.num_parameters(),
+        "data": {"source": d["source"], "input_shape": None if known.input_shape is None
+                 else list(known.input_shape), "num_classes": known.num_classes,
+                 "shape_from": known.origin,
+                 "train_samples": len(data.train) if load_data else None,
+                 "val_samples": (len(data.val) if data.val is not None else 0)
+                 if load_data else None},
+        "layers": [row.to_json() for row in rows],
+        "parameters": build.total_parameters(rows),
         "training_memory_bytes": build.training_memory(cfg, rows),
-        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train)),
+        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train))
+        if load_data else None,
     }
     if as_json:
         display.print_json(summary)
         return OK
     console = display.results_console()
-    d = summary["data"]
-    display.say(console, f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
-                         f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
-                         f"{d['num_classes']} classes")
-    table_rows = [["", "input", "", str(tuple(data.input_shape)), ""]]
-    table_rows += [[str(r.index), r.name, ", ".join(f"{k}={v}" for k, v in
-                                                    layers[r.index][r.name].items()),
-                    str(r.output_shape), f"{r.parameters:,}"] for r in rows]
-    table_rows.append(["", "total", "", "", f"{sum(r.parameters for r in rows):,}"])
+    display.say(console, f"{config}: OK. data {d['source']}: {_data_text(summary['data'])}")
+    table_rows = [["", "input", "", build.shape_text(known.input_shape), ""]]
+    table_rows += [[str(r.index), r.name, r.arguments_text(), build.shape_text(r.output_shape),
+                    _count_text(r.parameters)] for r in rows]
+    table_rows.append(["", "total", "", "", _count_text(summary["parameters"])])
     display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
                   table_rows, console)
-    display.say(console, f"training needs about {format_bytes(summary['training_memory_bytes'])}"
-                         " of memory (parameters, gradients, optimizer state and one batch's "
-                         "activations)")
+    memory = summary["training_memory_bytes"]
+    display.say(console, f"training needs about {format_bytes(memory)} of memory (parameters, "
+                         "gradients, optimizer state and one batch's activations)"
+                if memory is not None else "training memory: unknown until the input shape "
+                                           "is known")
     if summary["drops_single_last_batch"]:
         display.say(console, "the last batch of each epoch holds one sample, which batch norm "
                              "cannot train on: training skips it")
     return OK
+
+
+def _data_text(data):
+    """What validate says of the data: sample counts when it was read, else where its shape
+    came from, or that it is unknown."""
+    if data["input_shape"] is None:
+        return ("input shape unknown without reading the data (set data.input_shape, or use "
+                "--load-data); shapes and sizes that depend on it are shown as ?")
+    classes = f"{data['num_classes']} classes" if data["num_classes"] is not None else \
+        "classes unknown"
+    shape = f"input {tuple(data['input_shape'])}, {classes}"
+    if data["train_samples"] is not None:
+        return f"{data['train_samples']:,} train / {data['val_samples']:,} val samples, {shape}"
+    return f"{shape} (from {data['shape_from']}; the data itself was not read: --load-data " \
+           "reads it as train does)"
+
+
+def _count_text(count):
+    """A parameter count as a summary shows it: '1,234', or '?' when unknown."""
+    return "?" if count is None else f"{count:,}"
 
 
 # ---- info -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from simplegrad.data.cache import cache_path, read_cache, write_cache
+from simplegrad.data.cache import cache_path, cached_shape, read_cache, write_cache
 from simplegrad.data.columns import to_array_dataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.local import _quiet
@@ -38,10 +38,8 @@ def load_hub(name, split="train", image_column=None, label_column=None, feature_
     The decoded arrays are cached (see cache.py) keyed by dataset, split and every option that
     changes them; `use_cache=False` rebuilds the entry. `hf_cache_dir` is datasets' own cache.
     """
-    options = {"config_name": config_name, "revision": revision, "image_column": image_column,
-               "label_column": label_column, "feature_columns": feature_columns,
-               "flatten": bool(flatten), "normalize": _jsonable(normalize),
-               "num_classes": num_classes}
+    options = _cache_options(config_name, revision, image_column, label_column,
+                             feature_columns, flatten, normalize, num_classes)
     path = cache_path(name, split, options, cache_dir)
     if use_cache:
         cached = read_cache(path)
@@ -52,6 +50,25 @@ def load_hub(name, split="train", image_column=None, label_column=None, feature_
                                flatten, normalize, num_classes)
     write_cache(path, dataset)
     return dataset
+
+
+def describe_hub(name, split="train", image_column=None, label_column=None,
+                 feature_columns=None, flatten=True, normalize=None, num_classes=None,
+                 cache_dir=None, config_name=None, revision=None, **_):
+    """(per-sample shape, classes) of what load_hub would return, from the cache alone (its
+    headers: nothing is decoded or downloaded); None when the dataset is not cached."""
+    options = _cache_options(config_name, revision, image_column, label_column,
+                             feature_columns, flatten, normalize, num_classes)
+    return cached_shape(cache_path(name, split, options, cache_dir))
+
+
+def _cache_options(config_name, revision, image_column, label_column, feature_columns, flatten,
+                   normalize, num_classes):
+    """The options that change the decoded arrays: the cache key besides dataset and split."""
+    return {"config_name": config_name, "revision": revision, "image_column": image_column,
+            "label_column": label_column, "feature_columns": feature_columns,
+            "flatten": bool(flatten), "normalize": _jsonable(normalize),
+            "num_classes": num_classes}
 
 
 def offline_requested():

@@ -183,6 +183,6 @@ def test_image_shape_errors(cli, write_config, workdir, flatten, first, expected
     np.savez(workdir / "images.npz", x=rng.random((20, 1, 6, 6), dtype=np.float32),
              y=np.arange(20) % 3)
     result = cli("validate", write_config(IMAGES.format(flatten=flatten, first=first),
-                                          "images.yaml"))
+                                          "images.yaml"), "--load-data")
     assert result.exit_code == 2
     assert one_line(result) == expected

@@ -140,7 +140,7 @@ def test_png_over_pillows_pixel_limit_is_a_data_error(tmp_path, monkeypatch, wor
                                                                 f"{i}.png")
     (tmp_path / "d.yaml").write_text("data: {source: imgs}\nmodel: [{linear: {out: 2}}]\n")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 400 pixels are over it
-    result = invoke("validate", "d.yaml")
+    result = invoke("validate", "d.yaml", "--load-data")
     assert result.exit_code == 2
     assert_words(error_line(result.stderr), ["imgs", "cannot be decoded", "Pillow's limit",
                                              "100 pixels"])
@@ -201,13 +201,13 @@ BN = ("data:\n  source: synthetic:spirals\n  options: {n_samples: 161}\n  val_fr
 
 def test_batch_norm_skips_a_one_sample_last_batch(workdir):
     (workdir / "bn.yaml").write_text(BN)
-    result = invoke("validate", "bn.yaml")
+    result = invoke("validate", "bn.yaml", "--load-data")
     assert result.exit_code == 0
     assert "last batch of each epoch holds one sample" in result.stdout
     result = invoke("train", "bn.yaml", "--out", "run")
     assert result.exit_code == 0, result.stderr
     (workdir / "even.yaml").write_text(BN.replace("161", "160"))
-    assert "one sample" not in invoke("validate", "even.yaml").stdout
+    assert "one sample" not in invoke("validate", "even.yaml", "--load-data").stdout
 
 
 SCHEDULED = TINY.replace("optimizer: {name: adam, lr: 0.01}",
