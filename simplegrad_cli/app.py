@@ -390,7 +390,8 @@ def export(
     return export_command.export(checkpoint, format_, out, json_)
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad graph configs/digits_cnn.yaml --out model.svg")
+@app.command(cls=_Command,
+             epilog="Example: simplegrad graph configs/digits_cnn.yaml --out model.svg")
 def graph(
     source: _argument(str, "CONFIG_OR_CHECKPOINT", "YAML config or checkpoint (.npz)."),
     out: _path_option("FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")

@@ -21,4 +21,5 @@ from simplegrad.data.sources import describe, load
 from simplegrad.data.synthetic import blobs, circles, moons, spirals, xor
 
 __all__ = ["ArrayDataset", "DataError", "DataLoader", "MNISTLoader", "describe", "load",
-           "load_mnist", "one_hot", "read_idx", "load_idx", "spirals", "moons", "circles", "blobs", "xor"]
+           "load_mnist", "one_hot", "read_idx", "load_idx", "spirals", "moons", "circles",
+           "blobs", "xor"]

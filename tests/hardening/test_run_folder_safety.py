@@ -8,7 +8,8 @@ import time
 
 from simplegrad.checkpoint import load_checkpoint
 
-from hardening_helpers import EXE, TINY, error_line, invoke, offline_env
+from hardening_helpers import TINY, error_line, invoke, offline_env
+from simplegrad_command import SIMPLEGRAD
 
 ALL_RUN_FILES = ["best.npz", "config.yaml", "last.npz", "metrics.jsonl"]
 
@@ -109,7 +110,7 @@ def test_a_hard_link_to_the_input_config_is_the_input_config(workdir):
 def _start_long_run(workdir):
     """A real `simplegrad train` into long/ that runs until stopped, once it has saved."""
     (workdir / "tiny.yaml").write_text(TINY)
-    process = subprocess.Popen([EXE, "train", "tiny.yaml", "--out", "long", "--epochs",
+    process = subprocess.Popen([*SIMPLEGRAD, "train", "tiny.yaml", "--out", "long", "--epochs",
                                 "100000"], cwd=workdir, env=offline_env(workdir),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
