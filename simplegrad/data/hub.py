@@ -73,8 +73,14 @@ def _cache_options(config_name, revision, image_column, label_column, feature_co
 
 def offline_requested():
     """Whether the environment asks the Hugging Face libraries to stay offline."""
-    return any(os.environ.get(name, "").strip().lower() in _TRUE
-               for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return offline_setting() is not None
+
+
+def offline_setting():
+    """The environment setting that asks for offline mode (`HF_HUB_OFFLINE=1`), or None."""
+    return next((f"{name}={os.environ[name].strip()}" for name in ("HF_HUB_OFFLINE",
+                                                                   "HF_DATASETS_OFFLINE")
+                 if os.environ.get(name, "").strip().lower() in _TRUE), None)
 
 
 def hub_reachable(timeout=PROBE_SECONDS):
@@ -119,7 +125,7 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     """
     import datasets
 
-    offline = offline_requested()
+    offline = offline_setting()  # e.g. "HF_HUB_OFFLINE=1", or None
     local = os.path.exists(os.path.expanduser(name))  # `hf:FOLDER`: no hub involved
     unreachable = not offline and not local and not hub_reachable()
     try:
@@ -133,11 +139,11 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     except Exception as error:         # offline, unknown dataset, no permission, broken download
         why = f"{type(error).__name__}: {_first_line(error)}"
         if offline or unreachable:
-            state = ("offline mode is on (HF_HUB_OFFLINE)" if offline else
+            state = (f"offline mode is on ({offline})" if offline else
                      f"the Hugging Face hub ({hub_address()[0]}) cannot be reached (no network "
                      "connection)")
             raise HubUnavailable(f"dataset {name!r} is not in the local cache and {state}; "
-                                 f"{LOCAL_HINT}", offline=offline) from None
+                                 f"{LOCAL_HINT}", offline=bool(offline)) from None
         raise DataError(f"dataset {name!r} could not be downloaded from the Hugging Face hub and "
                         f"is not cached ({why}); {LOCAL_HINT}") from None
 
