@@ -114,7 +114,7 @@ def whole_ticks(low, high, room):
     for step in (base * 10 ** power for power in range(20) for base in (1, 2, 5)):
         inner = range(step * (low // step + 1), high, step)
         ticks = sorted({low, high, *[t for t in inner
-                                     if t - low >= step / 2 and high - t >= step / 2]})
+                                     if t - low > step / 2 and high - t > step / 2]})
         if len(ticks) <= max(room, 2):
             return ticks
     return [low, high]
