@@ -197,10 +197,9 @@ def read_metrics(path):
     not JSON, as the last line of a run that is still writing or was killed)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.readlines()
+            return [(number, _json_or_none(line)) for number, line in enumerate(handle, start=1)]
     except OSError as error:
         raise CliError(f"{path}: cannot read: {error.strerror or error}") from None
-    return [(number, _json_or_none(line)) for number, line in enumerate(lines, start=1)]
 
 
 def _json_or_none(line):
