@@ -4,8 +4,10 @@ Scaled dot-product attention, LayerNorm, a GELU MLP and residual connections, al
 `simplegrad` tensors and `nn` layers: evidence that the primitives compose into the models people
 actually build. Input: 8 random digits; target: the same digits sorted.
 
-    python examples/attention.py    # ~40 s on two cores: 100% of held-out digits in place,
-                                    # 99.7% of 1,000 held-out sequences sorted exactly
+    python examples/attention.py            # ~1.5 min on two cores: 100% of held-out digits
+                                            # in place, 99.7% of 1,000 held-out sequences sorted
+    python examples/attention.py --quick    # ~20 s: 5 digits, 250 steps (seeded: the same
+                                            # result every run, > 95% of digits in place)
 """
 import argparse
 import math
@@ -75,12 +77,19 @@ def make_batch(rng, batch, length, digits=10):
     return x, np.sort(x, axis=1)
 
 
-def main(steps=1500, batch=64, length=8, seed=0, log_every=250):
+QUICK = {"steps": 250, "batch": 32, "length": 5}  # --quick: a fraction of the time
+
+
+def main(steps=1500, batch=64, length=8, seed=0, log_every=50):
+    """Train a Sorter on `steps` batches of random sequences, printing progress from the first
+    step; returns (held-out token accuracy, whole sequences sorted)."""
     sg.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = Sorter(length)
     opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    print(f"sorting {length} digits: {steps} steps of {batch} sequences, "
+          f"{sum(p.size for p in model.parameters()):,} parameters", flush=True)
     start = time.perf_counter()
     for step in range(1, steps + 1):
         x, y = make_batch(rng, batch, length)
@@ -89,8 +98,9 @@ def main(steps=1500, batch=64, length=8, seed=0, log_every=250):
         loss.backward()
         opt.step()
         schedule.step()
-        if log_every and step % log_every == 0:
-            print(f"step {step:5d}  loss {float(loss):.4f}  ({time.perf_counter() - start:.1f}s)")
+        if step == 1 or step % log_every == 0 or step == steps:
+            print(f"step {step:5d}  loss {float(loss):.4f}  ({time.perf_counter() - start:.1f}s)",
+                  flush=True)
     model.eval()
     x, y = make_batch(np.random.default_rng(seed + 1), 1000, length)
     with sg.no_grad():
@@ -102,11 +112,17 @@ def main(steps=1500, batch=64, length=8, seed=0, log_every=250):
     return token_accuracy, sequence_accuracy
 
 
-if __name__ == "__main__":
+def settings(argv=None):
+    """main()'s keyword arguments from the command line (--quick: QUICK's, unless given)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--length", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    main(args.steps, args.batch, args.length, args.seed)
+    parser.add_argument("--quick", action="store_true", help="a short run: " +
+                        ", ".join(f"{key} {value}" for key, value in QUICK.items()))
+    for name in ("steps", "batch", "length", "seed"):
+        parser.add_argument(f"--{name}", type=int)
+    args = vars(parser.parse_args(argv))
+    chosen = QUICK if args.pop("quick") else {}
+    return {**chosen, **{key: value for key, value in args.items() if value is not None}}
+
+
+if __name__ == "__main__":
+    main(**settings())

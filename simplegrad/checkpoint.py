@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simplegrad.npz_headers import open_npz
+from simplegrad.npz_headers import check_members, open_npz
 from simplegrad.atomic import WriteError, write_atomically
 from simplegrad.errors import InputError
 
@@ -106,15 +106,23 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, extra=None, **m
 def load_checkpoint(path):
     """Read a checkpoint written by `save_checkpoint`, checking every array against the
     manifest. Raises CheckpointError (one line) for any bad or foreign file."""
-    return _checkpoint(path, _read_npz(path))
+    return _read_npz(path, _checkpoint)
 
 
-def _checkpoint(path, arrays):
-    """The Checkpoint held by the arrays read from the .npz file `path`."""
-    if METADATA_KEY not in arrays:
+def _checkpoint(path, archive):
+    """The Checkpoint in the open .npz `archive` (of the file `path`): the metadata first, and
+    only then the arrays its manifest lists, so a stray member is refused unread."""
+    odd = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
+    if odd:
+        raise CheckpointError(f"{path}: entry {odd[0]!r} is not a NumPy array (.npy); not a "
+                              f"checkpoint written by simplegrad")
+    if METADATA_KEY not in archive.files:
         raise CheckpointError(f"{path}: not a simplegrad checkpoint (no '{METADATA_KEY}' entry;"
                               f" a plain state dict loads with Module.load_state_dict)")
-    header = _parse_header(path, arrays.pop(METADATA_KEY))
+    header = _parse_header(path, _read_arrays(path, archive, [METADATA_KEY])[METADATA_KEY])
+    names = [key for key in archive.files if key != METADATA_KEY]
+    _check_manifest(path, header["arrays"], dict.fromkeys(names))  # names alone, unread
+    arrays = _read_arrays(path, archive, names)
     _check_manifest(path, header["arrays"], arrays)
     try:
         model_state = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
@@ -144,10 +152,12 @@ def restore_checkpoint(path, model, optimizer=None, scheduler=None, strict=True,
 def read_state_dict(path):
     """{name: ndarray} from a .npz written by `Module.save_state_dict` or a checkpoint's model
     part (what `Module.load_state_dict(path)` uses)."""
-    arrays = _read_npz(path)
-    if METADATA_KEY in arrays:
-        return _checkpoint(_name(path), arrays).model_state
-    return arrays
+    def read(name, archive):
+        if METADATA_KEY in archive.files:
+            return _checkpoint(name, archive).model_state
+        return _read_arrays(name, archive, archive.files)
+
+    return _read_npz(path, read)
 
 
 def atomic_savez(path, arrays):
@@ -170,11 +180,11 @@ def _name(source):
     return getattr(source, "name", "file object") if hasattr(source, "read") else source
 
 
-def _read_npz(path):
-    """Every array in an .npz file (a path or an open binary file), read with
-    allow_pickle=False; errors become one line."""
+def _read_npz(path, read):
+    """read(name, archive) of the .npz file `path` (or an open binary file) opened with
+    allow_pickle=False, no member checked or read yet; errors become one line."""
     if hasattr(path, "read"):  # an open file: the caller owns it and closes it
-        return _read_archive(_name(path), path)
+        return _read_archive(_name(path), path, read)
     try:
         f = open(path, "rb")
     except FileNotFoundError:
@@ -184,11 +194,11 @@ def _read_npz(path):
     except OSError as exc:
         raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with f:  # we own the file, so it is closed even when NumPy fails half-way
-        return _read_archive(path, f)
+        return _read_archive(path, f, read)
 
 
-def _read_archive(path, f):
-    """Every array of the .npz archive in the open binary file `f` (named `path` in errors)."""
+def _read_archive(path, f, read):
+    """read(path, archive) of the .npz archive in the open binary file `f`."""
     start = f.tell()
     magic = f.read(6)
     f.seek(start)
@@ -199,8 +209,18 @@ def _read_archive(path, f):
     if not magic.startswith(b"PK"):
         raise CheckpointError(f"{path}: not an .npz archive (it does not start like a "
                               f"zip file)")
-    with open_npz(f, path, CheckpointError) as archive:
-        return {key: _read_entry(path, archive, key) for key in archive.files}
+    with open_npz(f, path, CheckpointError, arrays=()) as archive:
+        return read(path, archive)
+
+
+def _read_arrays(path, archive, keys):
+    """{key: array} of the named members of an open archive, their declared sizes checked
+    before any of them is inflated."""
+    try:
+        check_members(archive.zip, path, keys)
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from None
+    return {key: _read_entry(path, archive, key) for key in keys}
 
 
 def _read_entry(path, archive, key):
@@ -243,7 +263,8 @@ def _parse_header(path, raw):
 
 
 def _check_manifest(path, manifest, arrays):
-    """Every listed array present with its shape and dtype, and nothing unlisted."""
+    """Every listed array present with its shape and dtype, and nothing unlisted (with
+    `arrays` {name: None}, only the names: the members are not read yet)."""
     missing = [k for k in manifest if k not in arrays]
     extra = [k for k in arrays if k not in manifest]
     problems = []
@@ -252,7 +273,7 @@ def _check_manifest(path, manifest, arrays):
     if extra:
         problems.append("unexpected arrays: " + _some(extra))
     for key, spec in manifest.items():
-        if key not in arrays:
+        if arrays.get(key) is None:
             continue
         value = arrays[key]
         try:

@@ -18,20 +18,29 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def check_npz(file, name):
+def check_npz(file, name, arrays=None):
     """Raise ValueError (one line, starting with `name`) if the .npz `file` (a path or an open
     binary file, left at its position) declares more data than it can hold or than fits in
-    memory. Returns the total bytes of array data it declares."""
+    memory; only the members holding `arrays` count, when given. Returns the total bytes of
+    array data declared."""
     start = file.tell() if hasattr(file, "tell") else None
     try:
         with zipfile.ZipFile(file) as archive:
-            total = sum(_member_bytes(archive, info, name) for info in archive.infolist())
+            return check_members(archive, name, arrays)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         return 0  # not an archive we can inspect (RuntimeError: a member flagged encrypted):
         # the reader reports the damage itself
     finally:
         if start is not None:
             file.seek(start)
+
+
+def check_members(archive, name, arrays=None):
+    """check_npz for the open ZipFile `archive` (an NpzFile's `.zip`), or only for the members
+    holding `arrays` (names without .npy): a reader checks what it reads, never the rest."""
+    infos = archive.infolist() if arrays is None else [
+        archive.getinfo(f"{key}.npy") for key in arrays if f"{key}.npy" in archive.NameToInfo]
+    total = sum(_member_bytes(archive, info, name) for info in infos)
     try:
         check_fits(total, f"the arrays of {name}")
     except ValueError as error:
@@ -39,12 +48,14 @@ def check_npz(file, name):
     return total
 
 
-def open_npz(file, name, error=ValueError):
+def open_npz(file, name, error=ValueError, arrays=None):
     """np.load(file, allow_pickle=False) of the .npz archive `file` (a path or an open binary
-    file) once check_npz has accepted its declared sizes: nothing is unpickled, nor inflated
-    past what the file can hold or memory can take. Failures raise `error` with one line."""
+    file) once check_npz has accepted its declared sizes (of `arrays` alone when given: check
+    any other member with check_members before reading it): nothing is unpickled, nor
+    inflated past what the file can hold or memory can take. Failures raise `error` with one
+    line."""
     try:
-        check_npz(file, name)
+        check_npz(file, name, arrays)
     except ValueError as exc:
         raise error(str(exc)) from None
     try:
@@ -64,8 +75,11 @@ def _member_bytes(archive, info, name):
                          f"expand to; the archive is corrupt or hostile")
     if not info.filename.endswith(".npy"):
         return info.file_size
-    with archive.open(info) as member:
-        header = read_npy_header(member)
+    try:
+        with archive.open(info) as member:
+            header = read_npy_header(member)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        return info.file_size  # a damaged (or "encrypted") member: reading it will say so
     return 0 if header is None else _declared(name, f"entry {info.filename!r}", *header,
                                               info.file_size)
 

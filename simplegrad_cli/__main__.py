@@ -1,4 +1,13 @@
-"""`python -m simplegrad_cli ARGS`: the `simplegrad` command without its console script."""
-from simplegrad_cli.app import main
+"""`python -m simplegrad_cli`: the `simplegrad` command without its console script (a checkout
+that is not installed, a PATH without the script), starting up as the script does."""
+import signal
 
-main()
+from simplegrad_cli import interrupted_while_starting
+from simplegrad_cli.errors import STOP_SIGNALS
+
+if __name__ == "__main__":
+    for _signum in STOP_SIGNALS:  # one line, never a traceback, until app.py takes over
+        signal.signal(_signum, interrupted_while_starting)
+    from simplegrad_cli.app import main
+
+    main()

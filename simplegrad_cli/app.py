@@ -17,16 +17,16 @@ from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, U
 from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
-**Examples**
+**Examples** (offline: builtin:digits ships with simplegrad)
 
 ```
-simplegrad train configs/spirals.yaml
-simplegrad train configs/mnist.yaml --set optimizer.lr=3e-4 --epochs 5
-simplegrad train --resume runs/mnist/last.npz
-simplegrad eval runs/mnist/best.npz --min-accuracy 0.97
+simplegrad train configs/digits.yaml
+simplegrad train configs/digits.yaml --set optimizer.lr=3e-4 --epochs 5
+simplegrad train --resume runs/digits/last.npz
+simplegrad eval runs/digits/best.npz --min-accuracy 0.95
 simplegrad gradcheck --op conv2d
-simplegrad validate configs/mnist_cnn.yaml
-simplegrad info runs/mnist/best.npz
+simplegrad validate configs/digits_cnn.yaml
+simplegrad info runs/digits/best.npz
 ```
 
 Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
@@ -37,6 +37,15 @@ Exit codes: 0 ok, 1 check failed (gradcheck, --min-accuracy, diverged),
 def _given(args, flag):
     """Whether `flag` is on the command line (before a `--` that ends the options)."""
     return flag in (args[:args.index("--")] if "--" in args else args)
+
+
+def _global_first(args, flag):
+    """`args` with a global `flag` given anywhere among the options moved before the command
+    (`simplegrad validate CONFIG --debug` is `simplegrad --debug validate CONFIG`)."""
+    if not _given(args, flag):
+        return args
+    end = args.index("--") if "--" in args else len(args)
+    return [flag] + [arg for arg in args[:end] if arg != flag] + args[end:]
 
 
 def _plain_types(params):
@@ -62,7 +71,7 @@ class _OneLineErrors(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
-        args = list(sys.argv[1:] if args is None else args)
+        args = _global_first(list(sys.argv[1:] if args is None else args), "--debug")
         guard_stderr()
         if signal.getsignal(signal.SIGINT) is interrupted_while_starting:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # caught below from now
@@ -238,7 +247,7 @@ PrintConfig = _option(bool, "Print the resolved config (defaults and overrides a
                             "exit.", "--print-config")
 Checkpoint = _argument(str, "CHECKPOINT", "Checkpoint file (best.npz or last.npz).")
 CheckpointFile = _argument(str, "CHECKPOINT", "Checkpoint file.")
-SOURCES = "(synthetic:NAME, hub id or local path)."
+SOURCES = "(builtin:NAME, synthetic:NAME, hub id or local path)."
 
 
 @app.command(
@@ -281,7 +290,7 @@ def train(
 
 
 @app.command(
-    cls=_Command, epilog="Example: simplegrad eval runs/mnist/best.npz --min-accuracy 0.97 --json")
+    cls=_Command, epilog="Example: simplegrad eval runs/digits/best.npz --min-accuracy 0.95 --json")
 def eval(  # noqa: A001  (the command is called eval)
     checkpoint: Checkpoint,
     data: _option(str | None, f"Evaluate on this source instead of the config's {SOURCES}",
@@ -311,7 +320,7 @@ def eval(  # noqa: A001  (the command is called eval)
 
 
 @app.command(
-    cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op Linear; "
+    cls=_Command, epilog="Examples: simplegrad gradcheck --op conv2d --op linear; "
                          "simplegrad gradcheck configs/spirals.yaml")
 def gradcheck(
     config: _argument(str | None, "CONFIG", "Check this config's model and loss on a small "
@@ -338,26 +347,34 @@ def gradcheck(
 
 @app.command(
     cls=_Command,
-    epilog="Example: simplegrad validate configs/mnist.yaml --set model.0.linear.out=256")
+    epilog="Example: simplegrad validate configs/digits.yaml --set model.0.linear.out=256")
 def validate(
     config: _argument(str, "CONFIG", "YAML config file."),
     set_: SetOption = [],  # noqa: B006
     print_config: PrintConfig = False,
+    load_data: _option(bool, "Also read the data, as train does: check it, and the model "
+                             "against its shape.", "--load-data") = False,
     json_: JsonOption = False,
 ):
-    """Check a config as train would (keys, types, data, shapes) and show the model."""
+    """Check a config as train would (keys, types, shapes, memory) and show the model.
+
+    The data is not read (nor downloaded): its shape comes from data.input_shape, or from
+    the source where it is known without reading (builtin:, synthetic:, a cached hub
+    dataset); otherwise shapes are shown as unknown. --load-data checks the data too.
+    """
     from simplegrad_cli import commands
-    return commands.validate(config, set_, print_config, json_)
+    return commands.validate(config, set_, print_config, json_, load_data)
 
 
-@app.command(cls=_Command, epilog="Example: simplegrad info runs/mnist/best.npz --json")
+@app.command(cls=_Command, epilog="Example: simplegrad info runs/digits/best.npz --json")
 def info(checkpoint: CheckpointFile, json_: JsonOption = False):
     """Show a checkpoint's metadata, config, parameter shapes and metrics."""
     from simplegrad_cli import commands
     return commands.info(checkpoint, json_)
 
 
-@app.command(epilog="Example: simplegrad export runs/mnist_cnn/best.npz --out mnist_cnn.onnx")
+@app.command(cls=_Command,
+             epilog="Example: simplegrad export runs/digits_cnn/best.npz --out digits_cnn.onnx")
 def export(
     checkpoint: CheckpointFile,
     format_: _option(str, "Export format (onnx).", "--format", metavar="FORMAT") = "onnx",
@@ -374,22 +391,28 @@ def export(
     return export_command.export(checkpoint, format_, out, json_)
 
 
-@app.command(epilog="Example: simplegrad graph configs/mnist_cnn.yaml --out model.svg")
+@app.command(cls=_Command,
+             epilog="Example: simplegrad graph configs/digits_cnn.yaml --out model.svg")
 def graph(
     source: _argument(str, "CONFIG_OR_CHECKPOINT", "YAML config or checkpoint (.npz)."),
     out: _path_option("FILE", "Write a picture (.svg, .png: needs Graphviz) or .dot text.")
     = None,
+    set_: SetOption = [],  # noqa: B006
+    json_: _option(bool, "Print the layers as JSON on stdout (as validate --json does).",
+                   "--json") = False,
 ):
     """Draw the model: each layer with its output shape and parameters, top to bottom.
 
-    Without --out, prints the DOT text (pipe it to `dot -Tsvg`).
+    Without --out, prints the DOT text (pipe it to `dot -Tsvg`). A config's data is never
+    read: shapes come from data.input_shape or the source where known, else show as ?.
     """
     from simplegrad_cli import graph_command
-    return graph_command.graph(source, out)
+    return graph_command.graph(source, out, set_, json_)
 
 
-@app.command(epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; simplegrad "
-                    "sweep configs/spirals.yaml --search optimizer.lr=loguniform:1e-4:1e-1")
+@app.command(cls=_Command, epilog="Examples: simplegrad sweep configs/sweeps/spirals.yaml; "
+                                   "simplegrad sweep configs/spirals.yaml --search "
+                                   "optimizer.lr=loguniform:1e-4:1e-1")
 def sweep(
     source: _argument(str, "SWEEP", "Sweep file (config:, space:, settings), or a config with "
                                     "--search."),
@@ -397,10 +420,10 @@ def sweep(
                     "uniform:LOW:HIGH, int:LOW:HIGH or choice:A,B,C.", metavar="KEY.PATH=DIST")
     = [],  # noqa: B006
     set_: SetOption = [],  # noqa: B006
-    trials: _option(int | None, "Trials in the study.", min=1) = None,
-    jobs: _option(int | None, "Trials at once here.", min=1) = None,
-    study: _option(str | None, "Study name.") = None,
-    out: _path_option(None, "Sweep folder.") = None,
+    trials: _option(int | None, "Trials in the study.", metavar="N", min=1) = None,
+    jobs: _option(int | None, "Trials at once here.", metavar="N", min=1) = None,
+    study: _option(str | None, "Study name.", metavar="NAME") = None,
+    out: _path_option("DIR", "Sweep folder.") = None,
     storage: _option(str | None, "Optuna RDB storage, e.g. postgresql://user@host/db "
                                  "(default: SWEEP_DIR/study.db).", metavar="URL") = None,
     join: _option(bool, "Add this machine as a worker to a study others also run.", "--join")
@@ -419,7 +442,7 @@ def sweep(
 
 
 @app.command(
-    cls=_Command, epilog="Examples: simplegrad predict runs/mnist/best.npz digit.png drawings/; "
+    cls=_Command, epilog="Examples: simplegrad predict runs/digits/best.npz digit.png drawings/; "
                          "simplegrad predict runs/spirals/best.npz rows.csv --out preds.csv")
 def predict(
     checkpoint: Checkpoint,
@@ -456,13 +479,15 @@ def plot(
     x: _option(str, "Horizontal axis.", "--x", metavar="step|epoch|time") = "epoch",
     out: _path_option("FILE", "Write an image (.png, .svg or .pdf; needs simplegrad[plot]) "
                               "instead of drawing on the terminal.") = None,
+    json_: _option(bool, "Print the values drawn as JSON on stdout (x, y per run and "
+                         "metric).", "--json") = False,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
     from simplegrad_cli.plot import plot as run_plot
     from simplegrad_cli.run_history import X_AXES
     if x not in X_AXES:
         raise _bad(f"must be one of {', '.join(X_AXES)}, got {x!r}", "--x")
-    return run_plot(runs, metric, x, out)
+    return run_plot(runs, metric, x, out, json_)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")

@@ -4,6 +4,7 @@ A shape-only walk of the layers fills in null sizes (a linear's `in`) from the s
 arrives and refuses a model too big to train; then each layer is built and given a dry forward
 pass of one sample, so a size that does not chain is reported at the layer's line in the config.
 """
+import json
 import logging
 import math
 import os
@@ -14,6 +15,7 @@ import numpy as np
 import simplegrad
 from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
+from simplegrad.data.sources import source_kind
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
@@ -23,7 +25,7 @@ from simplegrad_cli.errors import first_line
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):
-BYTES_PER_PARAMETER = 16  # float32 weight, its gradient and up to two optimizer slots (Adam)
+FLOAT32 = 4  # bytes of one value
 BYTES_PER_ACTIVATION = 8  # each float32 value a layer keeps for backward, and its gradient
 VALIDATION_SPLITS = ("val", "validation")  # the examples a run held out of data.split
 
@@ -41,14 +43,63 @@ class Datasets:
 
 @dataclass
 class LayerRow:
-    """One line of the model summary."""
+    """One line of the model summary: the layer's config name and arguments (inferred sizes
+    filled in), its output shape and parameters (None while the input shape is unknown)."""
 
     index: int
     name: str
-    module: object
-    output_shape: tuple
-    parameters: int
+    args: dict
+    output_shape: tuple = None
+    parameters: int = None
     activations: int = 0  # values per sample kept for backward (outputs, unfolded windows)
+    module: object = None  # once built
+
+    @property
+    def path(self):
+        """Where the layer is in the config: ('model', 2, 'linear')."""
+        return ("model", self.index, self.name)
+
+    def arguments_text(self):
+        """'in=784, out=128, bias=true': the config's names and spellings ('?' for a size not
+        inferred yet)."""
+        def shown(key, value):
+            if value is None and key in self.inferred:
+                return "?"
+            return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+        return ", ".join(f"{key}={shown(key, value)}" for key, value in self.args.items())
+
+    @property
+    def inferred(self):
+        """The argument read off the input shape (a linear's `in`), if the layer has one."""
+        need = registry.LAYERS[self.name].input
+        return (need.size,) if need is not None and need.size else ()
+
+    def to_json(self):
+        """The row as --json reports it (null where the input shape is unknown)."""
+        return {"index": self.index, "layer": self.name, "arguments": self.args,
+                "output_shape": None if self.output_shape is None else list(self.output_shape),
+                "parameters": self.parameters}
+
+
+def shape_text(shape):
+    """A per-sample shape as a summary shows it: '(1, 28, 28)', or '?' when unknown."""
+    return "?" if shape is None else str(tuple(shape))
+
+
+def total_parameters(rows):
+    """The model's parameter count, or None while one layer's is unknown."""
+    counts = [row.parameters for row in rows]
+    return None if None in counts else sum(counts)
+
+
+@dataclass
+class DataShape:
+    """What is known of the data without reading it: the per-sample shape the model takes
+    (after data.flatten), the number of classes, and where they were found (None: unknown)."""
+
+    input_shape: tuple
+    num_classes: int
+    origin: str
 
 
 # ---- data ---------------------------------------------------------------------------------
@@ -66,13 +117,7 @@ def load_split(cfg, split, source=None):
     except (DataError, TypeError) as error:  # TypeError: an option of the wrong kind
         if explicit:
             raise DataError(error, where="--data") from None
-        path = ("data", "options") if "option" in str(error) else ("data", "source")
-        named = [key for key, value in d["options"].items()
-                 if key in str(error) or _quoted_in(value, str(error))]
-        if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
-            path = ("data", "options", named[0])
-        raise DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
-                        path=".".join(path)) from None
+        raise _source_error(cfg, error, split) from None
     x, y, cut = dataset.x, dataset.y, d["max_samples"]
     if cut is not None and cut < len(y):
         x, y = x[:cut], y[:cut]
@@ -81,6 +126,19 @@ def load_split(cfg, split, source=None):
         return dataset
     return data.ArrayDataset(x, y, num_classes=dataset.num_classes, name=dataset.name,
                              class_names=dataset.class_names)
+
+
+def _source_error(cfg, error, split):
+    """A data error pointing at the config key it comes from: the option it names, else
+    data.options or data.source."""
+    d = cfg.values["data"]
+    path = ("data", "options") if "option" in str(error) else ("data", "source")
+    named = [key for key, value in d["options"].items()
+             if key in str(error) or _quoted_in(value, str(error))]
+    if named:  # "n_samples must be ..." or "no label column 'kind'": point at that option
+        path = ("data", "options", named[0])
+    return DataError(_with_fixes(error, split == d["split"]), where=cfg.where(path),
+                     path=".".join(path))
 
 
 def _with_fixes(error, training_split):
@@ -145,7 +203,11 @@ def load_datasets(cfg):
             train, val = train.split(d["val_fraction"], seed=d["val_seed"])
         except DataError as error:
             raise DataError(error, where=where, path="data.val_fraction") from None
-    return Datasets(train, val, tuple(train.input_shape), int(train.num_classes),
+    shape, declared = tuple(train.input_shape), d["input_shape"]
+    if declared is not None and tuple(declared) != shape:
+        cfg.fail(("data", "input_shape"), f"is {declared}, but the data gives per-sample shape "
+                                          f"{list(shape)}; correct it or set it to null")
+    return Datasets(train, val, shape, int(train.num_classes),
                     getattr(train, "class_names", None))
 
 
@@ -198,30 +260,59 @@ def make_layer(name, args):
 def build_model(cfg, input_shape, num_classes, sample=None):
     """(model, summary rows, the config's layers with inferred sizes filled in: checkpoints
     store them, so `eval` rebuilds the model without the data), each layer given a dry run."""
-    plan = check_model_memory(cfg, input_shape)  # before any weight is allocated
+    rows = plan_model(cfg, input_shape)  # before any weight is allocated
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
-    shape, rows = tuple(input_shape), []
-    for index, (path, name, args, columns) in enumerate(plan):
-        module = make_layer(name, args)
-        module.eval()
+    shape = tuple(input_shape)
+    for row in rows:
+        row.module = make_layer(row.name, row.args)
+        row.module.eval()
         try:
             with no_grad(), np.errstate(all="ignore"):
-                x = module(x)
+                x = row.module(x)
         except Exception as error:  # any failure here means the shapes do not chain
-            cfg.fail(path, f"does not fit its input of per-sample shape {shape}: "
-                           f"{first_line(error)}")
+            cfg.fail(row.path, f"does not fit its input of per-sample shape {shape}: "
+                               f"{first_line(error)}")
         shape = tuple(x.shape[1:])
         if not all(shape) or not np.all(np.isfinite(x.data)):
-            cfg.fail(path, f"produces an unusable output of per-sample shape {shape}")
-        rows.append(LayerRow(index, name, module, shape, module.num_parameters(),
-                             columns + math.prod(shape)))
-    if shape != (num_classes,):  # every loss we offer needs one value per class
-        cfg.fail(path + (("out",) if name == "linear" else ()),
-                 f"the model outputs per-sample shape {shape}, but {cfg.values['loss']} on data "
-                 f"with {num_classes} classes needs ({num_classes},); end the model with a "
-                 f"layer of {num_classes} outputs")
+            cfg.fail(row.path, f"produces an unusable output of per-sample shape {shape}")
+        row.output_shape, row.parameters = shape, row.module.num_parameters()
+    check_outputs(cfg, rows, num_classes)
     model = nn.Sequential([row.module for row in rows])
-    return model, rows, [{name: args} for _, name, args, _ in plan]
+    return model, rows, [{row.name: row.args} for row in rows]
+
+
+def check_outputs(cfg, rows, num_classes):
+    """The model must end in one value per class: every loss we offer needs that."""
+    last = rows[-1]
+    if last.output_shape is not None and num_classes is not None \
+            and last.output_shape != (num_classes,):
+        cfg.fail(last.path + (("out",) if "out" in last.args else ()),
+                 f"the model outputs per-sample shape {last.output_shape}, but "
+                 f"{cfg.values['loss']} on data with {num_classes} classes needs "
+                 f"({num_classes},); end the model with a layer of {num_classes} outputs")
+
+
+def data_shape(cfg):
+    """The DataShape of the configured training data, without reading it: data.input_shape,
+    else what the source can tell without loading (simplegrad.data.describe), else unknown."""
+    d = cfg.values["data"]
+    classes = d["options"].get("num_classes")
+    if d["input_shape"] is not None:
+        return DataShape(tuple(d["input_shape"]), classes, "data.input_shape")
+    options = dict(d["options"])
+    if not d["source"].startswith("synthetic:"):
+        options.setdefault("flatten", False)  # as load_split reads it
+    try:
+        described = data.describe(d["source"], split=d["split"], **options)
+    except (DataError, TypeError) as error:
+        raise _source_error(cfg, error, d["split"]) from None
+    if described is None:
+        return DataShape(None, classes, None)
+    shape, classes = described
+    if d["flatten"] and len(shape) > 1:
+        shape = (math.prod(shape),)
+    origin = "the dataset cache" if source_kind(d["source"]) == "hub" else "the source"
+    return DataShape(tuple(shape), classes, origin)
 
 
 def build_run(cfg):
@@ -254,43 +345,74 @@ def drop_single_last_batch(cfg, rows, train_samples):
     return train_samples % batch == 1
 
 
-def training_memory(rows, batch_size):
-    """Estimated bytes one training step needs: parameters with their gradients and optimizer
-    state, plus every layer's kept activations (and their gradients) for one batch."""
-    return (BYTES_PER_PARAMETER * sum(r.parameters for r in rows)
-            + BYTES_PER_ACTIVATION * batch_size * sum(r.activations for r in rows))
+def bytes_per_parameter(cfg):
+    """Peak bytes of one float32 parameter in training with the config's optimizer: the weight,
+    its gradient and the optimizer's arrays, scratch for the finiteness checks, and while a
+    checkpoint is saved a copy of the weight and of those arrays (tests/cli/
+    test_build_memory.py measures a real run against it)."""
+    optimizer = cfg.values["optimizer"]
+    arrays = registry.OPTIMIZERS[optimizer["name"]].per_weight(optimizer)
+    return FLOAT32 * (4 + 2 * arrays)
 
 
-def check_model_memory(cfg, input_shape):
-    """Walk the layers on shapes alone, inferring sizes, and refuse a model too big to train
-    before any of it is built; returns the layers as (path, name, inferred args, columns)."""
-    shape, batch = tuple(input_shape), cfg.values["data"]["batch_size"]
-    plan, totals, parameters, activations = [], [], 0, 0
+def training_memory(cfg, rows):
+    """Estimated peak bytes of training: every parameter (bytes_per_parameter), plus every
+    layer's kept activations (and their gradients) for one batch of data.batch_size; None
+    while a parameter count is unknown."""
+    if any(r.parameters is None for r in rows):
+        return None
+    return (bytes_per_parameter(cfg) * sum(r.parameters for r in rows)
+            + BYTES_PER_ACTIVATION * cfg.values["data"]["batch_size"]
+            * sum(r.activations for r in rows))
+
+
+def plan_model(cfg, input_shape):
+    """Summary rows of the config's layers worked out on shapes alone, inferring sizes from
+    the per-sample `input_shape` (None: unknown, so nothing is inferred and shapes stay None),
+    refusing a layer that does not fit and a model too big to train before any is built."""
+    shape, batch = (None if input_shape is None else tuple(input_shape)), \
+        cfg.values["data"]["batch_size"]
+    rows, parameters, activations, totals = [], 0, 0, []
     for index, spec in enumerate(cfg.values["model"]):
         (name, args), = spec.items()
-        path = ("model", index, name)
-        args = _infer(cfg, path, name, args, shape)
-        count = registry.LAYERS[name].parameters(args)
-        need, columns = registry.LAYERS[name].input, 0
-        if need is not None and need.window:  # unfolded into C x k x k values per output pixel
-            columns = shape[0] * args["kernel_size"] ** 2 * math.prod(_window_output(args, shape))
-        shape = output_shape(name, args, shape)
-        parameters, activations = parameters + count, activations + columns + math.prod(shape)
-        totals.append((path, count, parameters, activations))
-        plan.append((path, name, args, columns))
-    whole = "" if len(totals) < 2 else f"; the whole model has {parameters:,} parameters"
-    for path, count, parameters, activations in totals:
-        if count > MAX_LAYER_PARAMETERS:
-            cfg.fail(path, f"this layer would have {count:,} parameters; the limit is "
-                           f"{MAX_LAYER_PARAMETERS:,}")
+        row = LayerRow(index, name, dict(args))
+        need = registry.LAYERS[name].input
+        if shape is not None:
+            row.args = _infer(cfg, row.path, name, args, shape)
+            if need is not None and need.window:  # unfolded: C x k x k values per pixel
+                row.activations = shape[0] * args["kernel_size"] ** 2 * \
+                    math.prod(_window_output(args, shape))
+            shape = row.output_shape = output_shape(name, row.args, shape)
+            if not all(shape):
+                cfg.fail(row.path, f"produces an unusable output of per-sample shape {shape}")
+            row.activations += math.prod(shape)
+        if all(row.args[key] is not None for key in row.inferred):  # else still to infer
+            row.parameters = registry.LAYERS[name].parameters(row.args)
+        parameters += row.parameters or 0
+        activations += row.activations
+        totals.append((row, parameters, activations))
+        rows.append(row)
+    _check_memory(cfg, totals, batch)
+    return rows
+
+
+def _check_memory(cfg, totals, batch):
+    """Refuse, at the layer where the running total stops fitting, a model whose training
+    would not fit in memory (or a layer over MAX_LAYER_PARAMETERS)."""
+    per_parameter, whole = bytes_per_parameter(cfg), totals[-1][1]
+    for row, parameters, activations in totals:
+        if (row.parameters or 0) > MAX_LAYER_PARAMETERS:
+            cfg.fail(row.path, f"this layer would have {row.parameters:,} parameters; the limit "
+                               f"is {MAX_LAYER_PARAMETERS:,}")
         kept = BYTES_PER_ACTIVATION * batch * activations
         try:
-            check_fits(BYTES_PER_PARAMETER * parameters + kept, f"training the model up to "
+            check_fits(per_parameter * parameters + kept, f"training the model up to "
                        f"this layer ({parameters:,} parameters; {format_bytes(kept)} of "
                        f"activations for data.batch_size {batch})")
         except MemoryLimitError as error:
-            cfg.fail(path, f"{error}{whole if path != totals[-1][0] else ''}")
-    return plan
+            rest = f"; the whole model has {whole:,} parameters" \
+                if row is not totals[-1][0] else ""
+            cfg.fail(row.path, f"{error}{rest}")
 
 
 def output_shape(name, args, shape):

@@ -9,13 +9,15 @@ from simplegrad.memory import format_bytes
 from simplegrad.threads import configure_threads
 
 from simplegrad_cli import build, display
-from simplegrad_cli.charts import Panel, text_chart
 from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.output_guard import data_inputs, refuse_inputs
+from simplegrad_cli.plot import training_chart
 from simplegrad_cli.run_history import read_history
-from simplegrad_cli.stored_run import open_checkpoint, stored_config
-from simplegrad_cli.train import StopSignals, Trainer
+from simplegrad_cli.run_folder import RunFolder
+from simplegrad_cli.stored_run import check_same_config, open_checkpoint, stored_config
+from simplegrad_cli.train import StopSignals, Trainer, resolved_values, run_summary
+from simplegrad_cli.yaml_source import to_yaml
 
 
 def _print_config(cfg, as_json):
@@ -59,6 +61,8 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
     continuing = source is not None and folder.same_as(source)
     if continuing and overwrite:
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
+    if checkpoint is not None:  # before loading data, which may take a while
+        check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
     rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
     for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best):
         refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
@@ -67,23 +71,29 @@ def train(config, overrides, seed, epochs, out, resume, overwrite, print_config,
         folder.lock()  # a run still writing there is refused before the data load too
     try:
         with StopSignals(at_once=True):  # the loop saves on a signal; until then, stop at once
-            return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json)
+            return _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json,
+                             "--epochs" if epochs else "train.epochs")
     finally:
         folder.unlock()
 
 
-def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
-    """The rest of `train` once the run folder has passed its checks."""
+def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json, origin):
+    """The rest of `train` once the run folder has passed its checks (`origin`: where the
+    number of epochs came from)."""
     folder = trainer.folder
     trainer.setup()
     if checkpoint is not None:
         trainer.restore(checkpoint)
+        if trainer.state.epoch >= cfg.values["train"]["epochs"]:  # checked, nothing written
+            if rules["resuming"]:
+                folder.remove_partials()  # a killed run's debris, never a checkpoint
+            return _nothing_to_do(trainer, checkpoint, origin, as_json)
         replanned = trainer.replan_schedule()
         if replanned:
             display.info(replanned)
     folder.prepare(**rules)
     folder.check_space(trainer.checkpoint_bytes())
-    write_text(folder.config, display.to_yaml(trainer.resolved))
+    write_text(folder.config, to_yaml(trainer.resolved))
     if rules["resuming"]:
         folder.keep_metrics_until(trainer.state.step)
     elif checkpoint is not None:
@@ -95,84 +105,125 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json):
     display.info(f"{what}: {len(d.train):,} train{val} samples, "
                  f"{trainer.model.num_parameters():,} parameters, "
                  f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
-    epochs, terminal = cfg.values["train"]["epochs"], sys.stderr.isatty()
-    if trainer.state.epoch >= epochs:
-        display.info(f"nothing to do: the checkpoint has already trained {trainer.state.epoch} "
-                     f"of {display.plural(epochs, 'epoch')} (use --epochs to train longer)")
-        summary = trainer.summary("completed", 0.0)
-    else:  # rich bars on a terminal, plain lines in logs and pipes
-        with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
-            summary = trainer.run(bars)
-    if summary["best"] is not None:
+    epochs, terminal, started = cfg.values["train"]["epochs"], sys.stderr.isatty(), state.epoch
+    with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
+        summary = trainer.run(bars)  # rich bars on a terminal, plain lines in logs and pipes
+    history = read_history(folder.metrics)
+    if summary["best"] is not None:  # the whole run's epochs and time, a resumed one's too
         shown = display.metric_text(summary["metric"], summary["best"])
+        seconds = sum(r.get("time_s") or 0.0 for r in history.epochs)
+        now = f" ({summary['epochs'] - started} in this run)" if started else ""
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
                      f"({summary['best_checkpoint']}); "
-                     f"{display.plural(summary['epochs'], 'epoch')} in {summary['time_s']:.1f}s")
-    chart = training_chart(read_history(folder.metrics), cfg.values["train"]["metric"],
-                           color=terminal) if plot or terminal else ""
+                     f"{display.plural(summary['epochs'], 'epoch')} in {seconds:.1f}s{now}")
+    chart = training_chart(history, summary["metric"], color=terminal) \
+        if plot or terminal else ""
     if chart:  # colour codes kept: not display.info, which escapes them
         sys.stderr.write(chart + "\n")
         sys.stderr.flush()
+    display.info(f"next: {_next_command(cfg, summary)}")
     if as_json:
         display.print_json(summary)
     return OK
 
 
-def training_chart(history, metric, color=False):
-    """The chart `train` ends with: a loss panel (train_loss, val_loss) and, unless it is a
-    loss, one for `metric`, side by side (empty if no epoch has finished)."""
-    def curves(names):
-        found = [(name, *history.series(name, "epoch")) for name in names]
-        return [curve for curve in found if len(curve[1])]
+def _next_command(cfg, summary):
+    """What to run after training: score the checkpoint on held-out data."""
+    d = cfg.values["data"]
+    checkpoint = summary["best_checkpoint"] or summary["last_checkpoint"]
+    if d["test_split"] is None and d["val_fraction"] > 0:
+        return f"simplegrad eval {checkpoint} --split val"
+    if d["test_split"] is None:
+        return f"simplegrad info {checkpoint}"
+    return f"simplegrad eval {checkpoint}"
 
-    panels = [Panel("loss", "epoch", "loss", curves(["train_loss", "val_loss"]))]
-    if not metric.endswith("loss"):
-        panels.append(Panel(metric, "epoch", metric.split("_")[-1], curves([metric])))
-    panels = [panel for panel in panels if panel.curves]
-    return text_chart(panels, width=80, height=12, columns=2, color=color) if panels else ""
+
+def _nothing_to_do(trainer, checkpoint, origin, as_json):
+    """`train --resume` of a run that has already trained its epochs: say so, write nothing;
+    the summary is that of the checkpoint's own run."""
+    state, values = trainer.state, trainer.cfg.values
+    display.info(f"nothing to do: {checkpoint.path} has already trained "
+                 f"{display.plural(state.epoch, 'epoch')} ({origin} {values['train']['epochs']}); "
+                 f"give --epochs N above {state.epoch} to train longer")
+    if as_json:
+        folder = RunFolder(os.path.dirname(checkpoint.path) or ".")
+        display.print_json(run_summary(folder, state, values["train"]["metric"],
+                                       trainer.model.num_parameters(), "completed", 0.0))
+    return OK
 
 
 # ---- validate ---------------------------------------------------------------------------
-def validate(config, overrides, print_config, as_json):
-    """`simplegrad validate`: every check train does, then a model summary."""
+def validate(config, overrides, print_config, as_json, load_data=False):
+    """`simplegrad validate`: every check train does before training that needs no data (with
+    `load_data`, those too), then a model summary."""
+    cfg = load_config(config, overrides)
     if print_config:
-        _print_config(load_config(config, overrides), as_json)
+        _print_config(cfg, as_json)
         return OK
-    cfg, data, model, rows, layers = build.build_from_config(config, overrides)
+    d = cfg.values["data"]
+    if load_data:
+        data, _, rows, _ = build.build_run(cfg)
+        known = build.DataShape(data.input_shape, data.num_classes, "the data")
+    else:  # the data is never read: its shape comes from the config, the source or nowhere
+        known = build.data_shape(cfg)
+        rows = build.plan_model(cfg, known.input_shape)
+        if known.input_shape is not None:  # each layer's dry run, as train gives it
+            _, rows, _ = build.build_model(cfg, known.input_shape, known.num_classes)
+        build.check_outputs(cfg, rows, known.num_classes)
     summary = {
         "config": str(config), "valid": True,
-        "data": {"source": cfg.values["data"]["source"], "train_samples": len(data.train),
-                 "val_samples": len(data.val) if data.val is not None else 0,
-                 "input_shape": list(data.input_shape), "num_classes": data.num_classes},
-        "layers": [{"index": r.index, "layer": r.name, "arguments": layers[r.index][r.name],
-                    "output_shape": list(r.output_shape), "parameters": r.parameters}
-                   for r in rows],
-        "parameters": model.num_parameters(),
-        "training_memory_bytes": build.training_memory(rows, cfg.values["data"]["batch_size"]),
-        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train)),
+        "data": {"source": d["source"], "input_shape": None if known.input_shape is None
+                 else list(known.input_shape), "num_classes": known.num_classes,
+                 "shape_from": known.origin,
+                 "train_samples": len(data.train) if load_data else None,
+                 "val_samples": (len(data.val) if data.val is not None else 0)
+                 if load_data else None},
+        "layers": [row.to_json() for row in rows],
+        "parameters": build.total_parameters(rows),
+        "training_memory_bytes": build.training_memory(cfg, rows),
+        "drops_single_last_batch": build.drop_single_last_batch(cfg, rows, len(data.train))
+        if load_data else None,
     }
     if as_json:
         display.print_json(summary)
         return OK
     console = display.results_console()
-    d = summary["data"]
-    display.say(console, f"{config}: OK. data {d['source']}: {d['train_samples']:,} train / "
-                         f"{d['val_samples']:,} val samples, input {tuple(d['input_shape'])}, "
-                         f"{d['num_classes']} classes")
-    table_rows = [["", "input", "", str(tuple(data.input_shape)), ""]]
-    table_rows += [[str(r.index), r.name, ", ".join(f"{k}={v}" for k, v in
-                                                    layers[r.index][r.name].items()),
-                    str(r.output_shape), f"{r.parameters:,}"] for r in rows]
-    table_rows.append(["", "total", "", "", f"{sum(r.parameters for r in rows):,}"])
+    display.say(console, f"{config}: OK. data {d['source']}: {_data_text(summary['data'])}")
+    table_rows = [["", "input", "", build.shape_text(known.input_shape), ""]]
+    table_rows += [[str(r.index), r.name, r.arguments_text(), build.shape_text(r.output_shape),
+                    _count_text(r.parameters)] for r in rows]
+    table_rows.append(["", "total", "", "", _count_text(summary["parameters"])])
     display.table("model", [">#", "layer", "arguments", "output shape", ">parameters"],
                   table_rows, console)
-    display.say(console, f"training needs about {format_bytes(summary['training_memory_bytes'])}"
-                         " of memory (parameters, gradients, optimizer state and one batch's "
-                         "activations)")
+    memory = summary["training_memory_bytes"]
+    display.say(console, f"training needs about {format_bytes(memory)} of memory (parameters, "
+                         "gradients, optimizer state and one batch's activations)"
+                if memory is not None else "training memory: unknown until the input shape "
+                                           "is known")
     if summary["drops_single_last_batch"]:
         display.say(console, "the last batch of each epoch holds one sample, which batch norm "
                              "cannot train on: training skips it")
     return OK
+
+
+def _data_text(data):
+    """What validate says of the data: sample counts when it was read, else where its shape
+    came from, or that it is unknown."""
+    if data["input_shape"] is None:
+        return ("input shape unknown without reading the data (set data.input_shape, or use "
+                "--load-data); shapes and sizes that depend on it are shown as ?")
+    classes = f"{data['num_classes']} classes" if data["num_classes"] is not None else \
+        "classes unknown"
+    shape = f"input {tuple(data['input_shape'])}, {classes}"
+    if data["train_samples"] is not None:
+        return f"{data['train_samples']:,} train / {data['val_samples']:,} val samples, {shape}"
+    return f"{shape} (from {data['shape_from']}; the data itself was not read: --load-data " \
+           "reads it as train does)"
+
+
+def _count_text(count):
+    """A parameter count as a summary shows it: '1,234', or '?' when unknown."""
+    return "?" if count is None else f"{count:,}"
 
 
 # ---- info -------------------------------------------------------------------------------
@@ -226,7 +277,11 @@ def info(checkpoint_path, as_json):
     if report["metrics"]:
         lines.append(f"metrics     {display.format_metrics(report['metrics'])}")
     if report["best"] is not None:
-        lines.append(f"best        {report['best']:.4f} at epoch {report['best_epoch']}")
+        train = config.get("train") if isinstance(config, dict) else None
+        metric = train.get("metric") if isinstance(train, dict) else None
+        metric = metric if isinstance(metric, str) else "metric"  # a config that no longer
+        lines.append(f"best        {metric} {display.metric_text(metric, report['best'])} at "
+                     f"epoch {report['best_epoch']}")  # validates may hold anything
     if report["data"]:
         d = report["data"]
         lines.append(f"data        input {tuple(d.get('input_shape', ()))}, "
@@ -239,5 +294,5 @@ def info(checkpoint_path, as_json):
                    for p in params] + [["total", "", "", f"{report['total_parameters']:,}"]],
                   console)
     if report["config"]:
-        display.say(console, "config:", display.to_yaml(report["config"]).rstrip())
+        display.say(console, "config:", to_yaml(report["config"]).rstrip())
     return OK

@@ -15,11 +15,12 @@ from simplegrad.data import sources
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.schema import REQUIRED, Choice, Field, LayerList, Section
-from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file
+from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file, \
+    to_yaml
 
 _SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
-          "numbers": list}
+          "numbers": list, "shape": list}
 
 
 def describe(value):
@@ -66,10 +67,11 @@ def expectation(field):
     """What a field accepts, in words: 'an integer in [1, 1000000]', 'true or false', ..."""
     text = {"int": "an integer", "number": "a number", "bool": "true or false",
             "string": "a string", "mapping": "a mapping of options",
-            "numbers": f"a list of {field.length} numbers"}[field.kind]
+            "numbers": f"a list of {field.length} numbers",
+            "shape": f"a list of 1 to {field.length} integers"}[field.kind]
     if field.choices:
         text = "one of: " + ", ".join(field.choices)
-    elif field.kind in ("int", "number", "numbers") and _range_text(field):
+    elif field.kind in ("int", "number", "numbers", "shape") and _range_text(field):
         text += " " + _range_text(field)
     return text + " (or null)" if field.nullable else text
 
@@ -120,8 +122,6 @@ class Config:
 
     def to_yaml(self):
         """The resolved config as YAML text (what --print-config shows and runs store)."""
-        from simplegrad_cli.display import to_yaml
-
         return to_yaml(self.values)
 
     def check(self, spec, value, path):
@@ -160,13 +160,16 @@ class Config:
         if isinstance(value, bool) != (kind == "bool") or not isinstance(value, _TYPES[kind]):
             self.fail(path, f"expected {expectation(field)}, got {describe(value)}"
                             + _type_hint(kind, value))
-        if kind == "numbers":
-            if len(value) != field.length or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        if kind in ("numbers", "shape"):  # a shape: 1 to `length` integers
+            items = int if kind == "shape" else (int, float)
+            count = len(value) == field.length if kind == "numbers" else \
+                1 <= len(value) <= field.length
+            if not count or not all(isinstance(v, items) and not isinstance(v, bool)
+                                    for v in value):
                 self.fail(path, f"expected {expectation(field)}, got {value!r}")
             for index, item in enumerate(value):
                 self.number_range(field, item, path + (index,))
-            return [float(v) for v in value]
+            return [float(v) for v in value] if kind == "numbers" else list(value)
         if kind in ("int", "number"):
             self.number_range(field, value, path)
         if kind == "string" and not value.strip():

@@ -2,10 +2,10 @@
 results on stdout (rich tables or JSON), so `--json` pipes cleanly."""
 import json
 import math
+import shutil
 import sys
 import time
 
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -81,7 +81,13 @@ def metric_text(metric, value):
 
 def results_console():
     """A rich Console on stdout: colours only on a terminal, a wide layout when piped."""
-    return PrintableConsole(width=None if sys.stdout.isatty() else 120)
+    return PrintableConsole(width=output_width(120))
+
+
+def output_width(default):
+    """Columns for results on stdout: $COLUMNS when set (in a pipe too), else the terminal's
+    width, else `default`."""
+    return shutil.get_terminal_size((default, 24)).columns
 
 
 def format_metrics(record):
@@ -209,40 +215,3 @@ def table(title, columns, rows, console=None):
     for row in rows:
         grid.add_row(*[printable(cell) for cell in row])
     console.print(grid)
-
-
-class _FlowDict(dict):
-    """A mapping written inline: `{in: 784, out: 128}`."""
-
-
-class _FlowList(list):
-    """A list written inline: `[0.1, 0.3]`."""
-
-
-class _ConfigDumper(yaml.SafeDumper):
-    """SafeDumper that writes _FlowDict and _FlowList inline."""
-
-
-_ConfigDumper.add_representer(_FlowDict, lambda d, v: d.represent_mapping(
-    "tag:yaml.org,2002:map", v.items(), flow_style=True))
-_ConfigDumper.add_representer(_FlowList, lambda d, v: d.represent_sequence(
-    "tag:yaml.org,2002:seq", v, flow_style=True))
-
-
-def to_yaml(values):
-    """Config values as YAML: sections in block style, layer arguments and number lists inline
-    (`- linear: {in: 784, out: 128, bias: true}`), keys in schema order."""
-    def mark(value, depth):
-        if depth == 2 and isinstance(value, dict) and len(value) == 1 \
-                and list(value.values()) == [{}]:
-            return next(iter(value))  # `- relu: {}` reads better as `- relu`
-        if isinstance(value, dict):
-            items = {k: mark(v, depth + 1) for k, v in value.items()}
-            return _FlowDict(items) if depth >= 3 or (depth == 2 and not items) else items
-        if isinstance(value, list):
-            items = [mark(v, depth + 1) for v in value]
-            scalars = all(not isinstance(v, (dict, list)) for v in value)
-            return _FlowList(items) if scalars else items
-        return value
-
-    return yaml.dump(mark(values, 0), Dumper=_ConfigDumper, sort_keys=False, width=100)

@@ -3,6 +3,7 @@
 A user's mistake is a `CliError` here or one of the library's own (`InputError`, `WriteError`);
 `app.py` maps each type to its exit code and prints the line (a traceback only with `--debug`).
 """
+import os
 import signal
 
 from simplegrad_cli.redact import redact
@@ -36,6 +37,14 @@ INTERRUPTED_LINE = stopped_at_once(signal.SIGINT)
 def first_line(error):
     """An exception's message up to its first line break, or its type's name if it has none."""
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def shown_path(path):
+    """How a message names a file: relative to the working folder when it lies below it, else
+    absolute; normalised either way (`configs/sweeps/../spirals.yaml` -> `configs/spirals.yaml`)."""
+    relative = os.path.relpath(path)
+    outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+    return os.path.abspath(path) if outside else relative
 
 
 def printable(text):

@@ -31,8 +31,8 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
     if as_json:
         display.print_json({"checks": rows, "passed": not failed, "failed": failed})
     else:
-        display.table(title, ["check", ">elements", ">abs err", ">rel err", "result"],
-                      [[r["name"], r["elements"], f"{r['max_abs_err']:.2e}",
+        display.table(title, ["check", "kind", ">elements", ">abs err", ">rel err", "result"],
+                      [[r["name"], r["kind"], r["elements"], f"{r['max_abs_err']:.2e}",
                         f"{r['max_rel_err']:.2e}", "ok" if r["passed"] else "FAIL"]
                        for r in rows])
         display.info(f"{len(rows) - len(failed)} of {len(rows)} checks passed"
@@ -47,7 +47,7 @@ def _op_cases():
 
 
 def _layer_cases():
-    """(class name, module factory, input) for every registry layer; checked w.r.t. input and
+    """(config name, module factory, input) for every registry layer; checked w.r.t. input and
     parameters. Required sizes are 3; sizes read off the input are filled in from it."""
     cases = []
     for name, entry in registry.LAYERS.items():
@@ -58,8 +58,7 @@ def _layer_cases():
                 for key, field in schema.LAYERS[name].items()}
         if entry.input is not None and entry.input.size:
             args[entry.input.size] = x.shape[1:][entry.input.axis]
-        cases.append((entry.builds.__name__, lambda name=name, args=args:
-                      build.make_layer(name, args), x))
+        cases.append((name, lambda name=name, args=args: build.make_layer(name, args), x))
     return cases
 
 
@@ -80,8 +79,10 @@ def _check(name, kind, fn, inputs):
 
 
 def available_checks():
-    """Names of every op and layer check, for --op and error messages."""
-    return [name for name, *_ in _op_cases()] + [name for name, *_ in _layer_cases()]
+    """Names of every op and layer check (a layer by its config name, which may also be an
+    op's: --op selects both), for --op and error messages."""
+    return list(dict.fromkeys([name for name, *_ in _op_cases()]
+                              + [name for name, *_ in _layer_cases()]))
 
 
 def run_library_checks(selected=None):
@@ -112,9 +113,10 @@ def run_model_check(config, overrides, batch_size, per_parameter=16):
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, labels = data.train.x[:batch_size], Tensor(data.train.y[:batch_size])
     # refuse before converting the model to float64 when the check would not fit in memory:
-    # twice the float32 training estimate, plus the gathered copy of each parameter
+    # float64 weights, gradients and a gathered copy of each, and every layer's activations
     parameters = sum(r.parameters for r in rows)
-    check_fits(2 * build.training_memory(rows, len(x)) + 16 * parameters,
+    activations = build.BYTES_PER_ACTIVATION * len(x) * sum(r.activations for r in rows)
+    check_fits(48 * parameters + 2 * activations,
                f"gradcheck of this model ({parameters:,} parameters, {len(x)} samples, float64)")
     model.double().train()
     rng, rows = np.random.default_rng(0), []

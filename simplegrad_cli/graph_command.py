@@ -1,12 +1,14 @@
-"""`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer, built as
-`validate` (a config) or `eval` (a checkpoint) builds it; DOT text on stdout, or --out rendered
-by `simplegrad.viz` (.svg and .png need Graphviz's `dot`)."""
+"""`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer, worked
+out as `validate` does (a config: its data is never read) or rebuilt as `eval` does (a
+checkpoint); DOT text on stdout, or --out rendered by `simplegrad.viz` (.svg and .png need
+Graphviz's `dot`)."""
 import os
 import sys
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
 from simplegrad_cli import build, display
+from simplegrad_cli.config import load_config
 from simplegrad_cli.errors import OK, CliError
 from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.stored_run import load_run
@@ -14,9 +16,10 @@ from simplegrad_cli.stored_run import load_run
 SUFFIXES = (".svg", ".png", ".dot")
 
 
-def _layers(source):
-    """(input shape, model summary rows, config, the files read: (path, role) pairs) of a
-    checkpoint (.npz, a zip file) or a YAML config."""
+def _layers(source, overrides=()):
+    """(input shape, model summary rows, model name, the files read: (path, role) pairs) of a
+    checkpoint (.npz, a zip file) or a YAML config; a config's data is never read: shapes it
+    cannot tell are None."""
     zipped = source.lower().endswith(".npz")
     try:
         if not zipped:
@@ -25,53 +28,68 @@ def _layers(source):
     except OSError:
         pass  # load_config reports the missing file
     if zipped:
+        if overrides:
+            raise CliError("applies to a config; a checkpoint's model is drawn as it was "
+                           "trained", where="--set")
         _, cfg, _, rows, (input_shape, _, _) = load_run(source)
-        return input_shape, rows, cfg, run_inputs(source, cfg)
-    cfg, data, _, rows, _ = build.build_from_config(source)
-    return data.input_shape, rows, cfg, [(source, "the config being drawn")] + data_inputs(
-        cfg.values["data"]["source"])
+        return input_shape, rows, cfg.name, run_inputs(source, cfg)
+    cfg = load_config(source, overrides)
+    known = build.data_shape(cfg)
+    rows = build.plan_model(cfg, known.input_shape)
+    build.check_outputs(cfg, rows, known.num_classes)
+    return known.input_shape, rows, cfg.name, [(source, "the config being drawn")] + \
+        data_inputs(cfg.values["data"]["source"])
 
 
 def model_dot(input_shape, rows, name="model"):
-    """DOT text of a model summary: input, then each layer (arguments, output shape,
-    parameters), top to bottom."""
-    total = sum(row.parameters for row in rows)
-    title = dot_attributes(rankdir="TB", label=f"{name}: {total:,} parameters", labelloc="b",
+    """DOT text of a model summary: input, then each layer (arguments in the config's names,
+    output shape, parameters; `?` where the input shape is unknown), top to bottom."""
+    total = build.total_parameters(rows)
+    totals = f"{total:,} parameters" if total is not None else \
+        "? parameters (input shape unknown: set data.input_shape)"
+    title = dot_attributes(rankdir="TB", label=f"{name}: {totals}", labelloc="b",
                            fontname="Helvetica", fontsize=11)
-    first = dot_attributes(label=f"input {tuple(input_shape)}", style="filled",
+    first = dot_attributes(label=f"input {build.shape_text(input_shape)}", style="filled",
                            fillcolor="lightblue")
     lines = [f"digraph {quote(name)} {{", f"  graph {title};",
              '  node [shape="box", style="rounded", fontname="Helvetica", fontsize=11];',
              f"  input {first};"]
     previous = "input"
     for row in rows:
-        arguments = row.module.extra_repr()
+        arguments = row.arguments_text()
+        count = "?" if row.parameters is None else f"{row.parameters:,}"
         label = "\n".join([f"{row.index}: {row.name}"] + [arguments] * bool(arguments)
-                          + [f"output {tuple(row.output_shape)}",
-                             f"{row.parameters:,} parameters"])
+                          + [f"output {build.shape_text(row.output_shape)}",
+                             f"{count} parameters"])
         lines.append(f"  layer{row.index} {dot_attributes(label=label)};")
         lines.append(f"  {previous} -> layer{row.index};")
         previous = f"layer{row.index}"
     return Dot("\n".join(lines + ["}"]) + "\n")
 
 
-def graph(source, out):
-    """`simplegrad graph`: print the model's DOT text, or write it / its picture to `out`."""
+def graph(source, out, overrides=(), as_json=False):
+    """`simplegrad graph`: print the model's DOT text, or write it / its picture to `out`;
+    with `as_json`, print the layers as validate --json does."""
     if out is not None and not out.lower().endswith(SUFFIXES):
         raise CliError(f"{out}: unknown picture format; use a name ending in "
                        f"{', '.join(SUFFIXES)}", where="--out")
-    input_shape, rows, cfg, inputs = _layers(source)
-    dot = model_dot(input_shape, rows, cfg.name)
-    if out is None:
+    input_shape, rows, name, inputs = _layers(source, overrides)
+    dot = model_dot(input_shape, rows, name)
+    if out is not None:
+        refuse_inputs(out, inputs)
+        try:
+            dot.render(out)
+        except GraphvizMissing as error:
+            raise CliError(f"cannot write {out}: {error}; or use --out FILE.dot") from None
+        except OSError as error:
+            raise CliError(f"{out}: cannot write: {error.strerror or error}", where="--out") \
+                from None
+        display.info(f"wrote {out} ({len(rows)} layers, {os.path.getsize(out):,} bytes)")
+    if as_json:
+        display.print_json({"source": source, "name": name, "out": out,
+                            "input_shape": None if input_shape is None else list(input_shape),
+                            "layers": [row.to_json() for row in rows],
+                            "parameters": build.total_parameters(rows)})
+    elif out is None:
         sys.stdout.write(dot)
-        return OK
-    refuse_inputs(out, inputs)
-    try:
-        dot.render(out)
-    except GraphvizMissing as error:
-        raise CliError(f"cannot write {out}: {error}; or use --out FILE.dot") from None
-    except OSError as error:
-        raise CliError(f"{out}: cannot write: {error.strerror or error}", where="--out") \
-            from None
-    display.info(f"wrote {out} ({len(rows)} layers, {os.path.getsize(out):,} bytes)")
     return OK

@@ -34,7 +34,7 @@ class Entry:
     """One config name: what it builds and what its constructor's signature cannot say."""
 
     def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
-                 parameters=None, one_hot=False):
+                 parameters=None, one_hot=False, per_weight=None):
         self.builds, self.doc = builds, doc
         self.args = args or {}  # config key -> Arg
         self.rename = rename or {}  # config key -> constructor argument, where they differ
@@ -42,6 +42,8 @@ class Entry:
         self.input = input  # layers: an Input
         self.parameters = parameters or (lambda args: 0)  # layers: count before allocating
         self.one_hot = one_hot  # losses: compare against one-hot labels
+        # optimizers: float arrays kept per weight while stepping (moments, momentum, scratch)
+        self.per_weight = per_weight or (lambda settings: 0)
 
     def kwargs(self, args):
         """Constructor keyword arguments from config arguments (lists become tuples)."""
@@ -158,13 +160,14 @@ OPTIMIZERS = {
         "momentum": Arg("momentum factor", minimum=0, maximum=0.9999),
         "nesterov": Arg("use Nesterov momentum (needs momentum > 0)"),
         "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY),
-    }, hide=("dampening",)),
+    }, hide=("dampening",), per_weight=lambda o: 1 if o["momentum"] else 0),
     "adam": Entry(optim.Adam, "Adam: steps scaled by running moment estimates", {
         **_ADAM_ARGS, "weight_decay": Arg("L2 penalty added to the gradient", **_WEIGHT_DECAY)},
-        hide=("beta1", "beta2")),  # the original simplegrad's spelling of betas
+        hide=("beta1", "beta2"),  # the original simplegrad's spelling of betas
+        per_weight=lambda o: 3),  # two moments and a scratch buffer
     "adamw": Entry(optim.AdamW, "Adam with weight decay applied directly to the weights", {
         **_ADAM_ARGS, "weight_decay": Arg("decoupled weight decay", **_WEIGHT_DECAY)},
-        hide=("beta1", "beta2")),
+        hide=("beta1", "beta2"), per_weight=lambda o: 3),
 }
 
 _EPOCHS = dict(minimum=1, maximum=100_000)

@@ -189,17 +189,27 @@ class RunFolder:
         source = source or self.metrics
         if not os.path.isfile(source):
             return
-        kept = []
-        with open(source, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by a crash
-                if isinstance(record, dict) and isinstance(record.get("step", 0), int) \
-                        and record.get("step", 0) <= step:
-                    kept.append(json.dumps(record) + "\n")
+        kept = [json.dumps(record) + "\n" for _, record in read_metrics(source)
+                if isinstance(record, dict) and isinstance(record.get("step", 0), int)
+                and record.get("step", 0) <= step]  # (None: a line cut short by a crash)
         write_text(self.metrics, "".join(kept))
+
+
+def read_metrics(path):
+    """Each line of a metrics.jsonl as (line number, its JSON value or None when the line is
+    not JSON, as the last line of a run that is still writing or was killed)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return [(number, _json_or_none(line)) for number, line in enumerate(handle, start=1)]
+    except OSError as error:
+        raise CliError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _json_or_none(line):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 def _same_path(a, b):

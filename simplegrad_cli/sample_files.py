@@ -133,10 +133,13 @@ def _read_table(path, model_input, delimiter):
         keep = [i for i, name in enumerate(header) if name not in LABEL_NAMES]
         label = next((i for i, name in enumerate(header) if name in LABEL_NAMES), None)
         rows = rows[1:]
-    expected = math.prod(model_input.shape)
+    expected, width = math.prod(model_input.shape), len(cells)
     values = np.empty((len(rows), expected), dtype=np.float32)
     for index, (number, row) in enumerate(rows):
-        cells = [row[i] for i in keep if i < len(row)]
+        if len(row) != width:  # never cut to the first row's width without a word
+            raise CliError(f"{path} line {number}: has {len(row)} fields, but line {first} has "
+                           f"{width}; every row needs the same columns")
+        cells = [row[i] for i in keep]
         if len(cells) != expected:
             pixels = f" (the pixels of {model_input.expects()})" if model_input.layout else ""
             raise CliError(f"{path} line {number}: has {len(cells)} values, but the model "
@@ -146,8 +149,7 @@ def _read_table(path, model_input, delimiter):
         except ValueError:
             raise CliError(f"{path} line {number}: holds a value that is not a number; the "
                            f"model expects {model_input.expects()}") from None
-    labels = None if label is None else [row[label].strip() if label < len(row) else ""
-                                         for _, row in rows]
+    labels = None if label is None else [row[label].strip() for _, row in rows]
     if labels is not None:
         labels = np.array(labels, np.float64 if all(map(_is_number, labels)) else str)
     return values.reshape(len(values), *model_input.shape), labels

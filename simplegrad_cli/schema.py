@@ -20,7 +20,7 @@ class Field:
                  exclusive_minimum=False, choices=None, nullable=False, length=None):
         self.kind, self.doc, self.default = kind, doc, default  # kind: a key of _JSON_TYPES
         self.minimum, self.maximum, self.exclusive_minimum = minimum, maximum, exclusive_minimum
-        self.choices, self.nullable, self.length = choices, nullable, length  # length: "numbers"
+        self.choices, self.nullable, self.length = choices, nullable, length  # "numbers", "shape"
 
 
 class Section:
@@ -97,8 +97,8 @@ SCHEMA = Section("A simplegrad training run.", {
     "seed": Field("int", "seed for weight initialisation, shuffling and dropout", 0, minimum=0,
                   maximum=2**32 - 1),
     "data": Section("Where the examples come from and how they are batched.", {
-        "source": Field("string", "`synthetic:NAME`, a Hugging Face hub id (e.g. ylecun/mnist) "
-                        "or a local path"),
+        "source": Field("string", "`builtin:digits`, `synthetic:NAME`, a Hugging Face hub id "
+                        "(e.g. ylecun/mnist) or a local path"),
         "split": Field("string", "split to train on (the validation set is cut from it)", "train"),
         "test_split": Field("string", "split `simplegrad eval` uses; null = none", "test",
                             nullable=True),
@@ -115,6 +115,11 @@ SCHEMA = Section("A simplegrad training run.", {
                            "null = unchanged", None, length=2, nullable=True),
         "max_samples": Field("int", "use only the first N examples of each split; null = all",
                              None, minimum=1, maximum=MAX_SIZE, nullable=True),
+        "input_shape": Field("shape", "per-sample shape the model takes (after `flatten`), "
+                             "e.g. [784] or [1, 28, 28]: lets `validate` and `graph` work out "
+                             "every layer without the data (`train` checks it against the "
+                             "data); null = from the source where known without reading it",
+                             None, minimum=1, maximum=MAX_SIZE, nullable=True, length=3),
         "options": Field("mapping", "extra options for the source (synthetic: n_samples, "
                          "noise, num_classes, seed; hub/files: image_column, label_column, "
                          "cache_dir)", {}),
@@ -183,7 +188,7 @@ def config_keys():
 
 # ---- JSON Schema ------------------------------------------------------------------------
 _JSON_TYPES = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
-               "mapping": "object", "numbers": "array"}
+               "mapping": "object", "numbers": "array", "shape": "array"}
 
 
 def _field_schema(field):
@@ -191,8 +196,9 @@ def _field_schema(field):
     low = "exclusiveMinimum" if field.exclusive_minimum else "minimum"
     bounds = {key: value for key, value in [(low, field.minimum), ("maximum", field.maximum)]
               if value is not None}
-    if field.kind == "numbers":  # the bounds are each item's
-        out.update(items={"type": "number", **bounds}, minItems=field.length,
+    if field.kind in ("numbers", "shape"):  # the bounds are each item's
+        out.update(items={"type": "number" if field.kind == "numbers" else "integer", **bounds},
+                   minItems=field.length if field.kind == "numbers" else 1,
                    maxItems=field.length)
     else:
         out.update(bounds)

@@ -178,8 +178,11 @@ RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"
                      ("train", "eval_every"), ("train", "log_every")}
 
 
-def _first_difference(new, old, path=()):
-    """The first key path where two configs differ (None if equal)."""
+def _first_difference(new, old, path=(), inferred=False):
+    """The first key path where two configs differ (None if equal); with `inferred`, a layer
+    argument that is null in `new` is yet to be inferred from the data, and matches any."""
+    if inferred and new is None and len(path) == 4 and path[0] == "model":
+        return None
     if isinstance(new, dict) and isinstance(old, dict):
         keys = list(new) + [k for k in old if k not in new]
         pairs = [(k, new.get(k), old.get(k)) for k in keys
@@ -188,18 +191,19 @@ def _first_difference(new, old, path=()):
         pairs = [(index, a, b) for index, (a, b) in enumerate(zip(new, old))]
     else:
         return None if new == old else path
-    found = (_first_difference(a, b, path + (key,)) for key, a, b in pairs)
+    found = (_first_difference(a, b, path + (key,), inferred) for key, a, b in pairs)
     return next((f for f in found if f is not None), None)
 
 
-def check_same_config(checkpoint, resolved, cfg):
+def check_same_config(checkpoint, resolved, cfg, inferred=False):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change):
-    a clearer line than a failed restore would give."""
+    a clearer line than a failed restore would give. Before the model is built (`inferred`),
+    sizes still to be inferred match the stored ones."""
     stored = copy.deepcopy(checkpoint.metadata.get("config"))
     # checkpoints written before sources were stored absolute (a config without one: as is)
     with contextlib.suppress(KeyError, TypeError, AttributeError):
         stored["data"]["source"] = absolute_source(stored["data"]["source"])
-    path = _first_difference(resolved, stored)
+    path = _first_difference(resolved, stored, inferred=inferred)
     if path is not None:
         allowed = ", ".join(dotted(p) for p in sorted(RESUMABLE_CHANGES))
         raise ConfigError(f"differs from the checkpoint's config; a resumed run must use the "

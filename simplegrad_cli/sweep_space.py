@@ -4,6 +4,7 @@ import copy
 import difflib
 import json
 import math
+import os
 from pathlib import Path
 
 from simplegrad_cli import schema
@@ -143,7 +144,7 @@ def load_sweep(file, searches=(), sets=(), options=()):
         raw[key] = value
         origins[(key,)] = origin
     settings = Config(origins, file).mapping(SETTINGS, raw, ())
-    base_file = file if plain else str(Path(file).parent / settings["config"])
+    base_file = file if plain else os.path.normpath(Path(file).parent / settings["config"])
     entries = [(("space", key), key, value) for key, value in settings["space"].items()]
     entries += [(None, *_split_search(text)) for text in searches]
     params, fixed = [], {}

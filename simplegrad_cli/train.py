@@ -119,9 +119,7 @@ class Trainer:
         """Load data, build model/optimizer/scheduler/loader (then `restore` a checkpoint)."""
         cfg = self.cfg
         self.data, self.model, self.rows, layers = build.build_run(cfg)
-        self.resolved = copy.deepcopy(cfg.values)
-        self.resolved["model"] = layers
-        self.resolved["data"]["source"] = absolute_source(cfg.values["data"]["source"])
+        self.resolved = resolved_values(cfg, layers)
         self.loss_fn = build.make_loss(cfg.values["loss"], self.data.num_classes)
         self.optimizer = build.make_optimizer(cfg, self.model.parameters())
         self.scheduler = build.make_scheduler(cfg, self.optimizer)
@@ -348,13 +346,27 @@ class Trainer:
 
     def summary(self, status, seconds):
         """The final result: paths, metrics and timings (what --json prints)."""
-        state, folder = self.state, self.folder
-        return {"status": status, "run_dir": folder.path, "config": folder.config,
-                "metrics_file": folder.metrics, "last_checkpoint": folder.last,
-                "best_checkpoint": folder.best if state.best is not None
-                and os.path.exists(folder.best) else None,
-                "epochs": state.epoch, "steps": state.step,
-                "metric": self.cfg.values["train"]["metric"], "best": state.best,
-                "best_epoch": state.best_epoch,
-                "final": {k: v for k, v in state.last_record.items() if k != "type"},
-                "parameters": self.model.num_parameters(), "time_s": round(seconds, 3)}
+        return run_summary(self.folder, self.state, self.cfg.values["train"]["metric"],
+                           self.model.num_parameters(), status, seconds)
+
+
+def run_summary(folder, state, metric, parameters, status, seconds):
+    """A run's result as `train --json` prints it: paths, metrics and timings."""
+    return {"status": status, "run_dir": folder.path, "config": folder.config,
+            "metrics_file": folder.metrics, "last_checkpoint": folder.last,
+            "best_checkpoint": folder.best if state.best is not None
+            and os.path.exists(folder.best) else None,
+            "epochs": state.epoch, "steps": state.step, "metric": metric, "best": state.best,
+            "best_epoch": state.best_epoch,
+            "final": {k: v for k, v in state.last_record.items() if k != "type"},
+            "parameters": parameters, "time_s": round(seconds, 3)}
+
+
+def resolved_values(cfg, layers=None):
+    """The config a run stores: a local data source made absolute and, once the model is
+    built, the layers with their inferred sizes (before, those sizes may still be null)."""
+    values = copy.deepcopy(cfg.values)
+    values["data"]["source"] = absolute_source(values["data"]["source"])
+    if layers is not None:
+        values["model"] = layers
+    return values

@@ -1,4 +1,5 @@
-"""Raw config data: strict, line-aware YAML reading, and `--set key.path=value` overrides.
+"""Raw config data: strict, line-aware YAML reading, `--set key.path=value` overrides, and
+writing a config back as YAML that reads back the same.
 
 PyYAML's defaults bite configs (`no` is false, `1e-3` a string, `1:30` is 90, duplicate keys
 overwrite): this loader resolves YAML 1.2 core scalars only, rejects duplicate keys and records
@@ -246,3 +247,49 @@ def apply_override(data, origins, path, value, origin="--set"):
     for depth in range(1, len(resolved) + 1):  # sections the override created come from it too
         origins.setdefault(resolved[:depth], origin)
     return data
+
+
+# ---- writing -------------------------------------------------------------------------------
+class _FlowDict(dict):
+    """A mapping written inline: `{in: 784, out: 128}`."""
+
+
+class _FlowList(list):
+    """A list written inline: `[0.1, 0.3]`."""
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """SafeDumper that writes _FlowDict and _FlowList inline, and quotes every string that
+    either YAML 1.1 (PyYAML and most tools) or this loader's YAML 1.2 would read as something
+    else (`"1e3"`, `"yes"`), so a stored config reads back as written."""
+
+
+_ConfigDumper.yaml_implicit_resolvers = {
+    first: StrictLoader.yaml_implicit_resolvers.get(first, [])
+    + yaml.SafeDumper.yaml_implicit_resolvers.get(first, [])
+    for first in {*StrictLoader.yaml_implicit_resolvers, *yaml.SafeDumper.yaml_implicit_resolvers}}
+
+
+_ConfigDumper.add_representer(_FlowDict, lambda d, v: d.represent_mapping(
+    "tag:yaml.org,2002:map", v.items(), flow_style=True))
+_ConfigDumper.add_representer(_FlowList, lambda d, v: d.represent_sequence(
+    "tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def to_yaml(values):
+    """Config values as YAML: sections in block style, layer arguments and number lists inline
+    (`- linear: {in: 784, out: 128, bias: true}`), keys in schema order."""
+    def mark(value, depth):
+        if depth == 2 and isinstance(value, dict) and len(value) == 1 \
+                and list(value.values()) == [{}]:
+            return next(iter(value))  # `- relu: {}` reads better as `- relu`
+        if isinstance(value, dict):
+            items = {k: mark(v, depth + 1) for k, v in value.items()}
+            return _FlowDict(items) if depth >= 3 or (depth == 2 and not items) else items
+        if isinstance(value, list):
+            items = [mark(v, depth + 1) for v in value]
+            scalars = all(not isinstance(v, (dict, list)) for v in value)
+            return _FlowList(items) if scalars else items
+        return value
+
+    return yaml.dump(mark(values, 0), Dumper=_ConfigDumper, sort_keys=False, width=100)

@@ -42,3 +42,32 @@ def test_markdown_code_blocks_run_as_shown(path, tmp_path, monkeypatch):
             exec(compile(code, f"{path.name} block {number}", "exec"), namespace)
         if expected is not None:
             assert out.getvalue().strip() == expected.strip(), f"{path.name} block {number}"
+
+
+def test_the_cli_page_lists_every_command():
+    from simplegrad_cli.app import app
+
+    listing = (ROOT / "docs" / "cli.md").read_text().split("```", 2)[1]
+    listed = set(re.findall(r"^simplegrad (\w[\w-]*)", listing, re.M))
+    assert listed == {c.name or c.callback.__name__ for c in app.registered_commands}
+
+
+def test_every_config_path_the_docs_name_is_shipped():
+    for path in DOCS:
+        for name in re.findall(r"\bconfigs/[\w/.-]+\.yaml", path.read_text()):
+            assert (ROOT / name).is_file(), (path.name, name)
+
+
+def test_the_sweep_page_example_is_the_shipped_sweep_file():
+    import yaml
+
+    page = (ROOT / "docs" / "sweep.md").read_text()
+    example = yaml.safe_load(page.split("```yaml", 1)[1].split("```", 1)[0])
+    shipped = yaml.safe_load((ROOT / "configs" / "sweeps" / "spirals.yaml").read_text())
+    assert example["config"] == shipped["config"]
+    assert (ROOT / "configs" / "sweeps" / example["config"]).is_file()
+
+
+def test_gitignore_covers_the_folders_commands_write_by_default():
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert {"runs/", "sweeps/"} <= set(ignored)

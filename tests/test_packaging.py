@@ -48,3 +48,17 @@ def test_every_package_a_test_imports_is_in_the_test_extra():
         if not dists & allowed:
             missing.append(f"{module} (from {sorted(dists)})")
     assert not missing, f"imported by tests but not in the test extra: {missing}"
+
+
+def test_pytest_says_why_tests_skip():
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    assert "-rs" in options["ini_options"]["addopts"].split()
+
+
+def test_the_torch_extra_is_a_range_and_ci_pins_the_build_it_tests():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    torch = project["optional-dependencies"]["torch"]
+    assert len(torch) == 1 and "==" not in torch[0] and ">=" in torch[0] and "<" in torch[0]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    pinned = next(i for i, line in enumerate(ci) if 'pip install -q "torch==' in line)
+    assert pinned < next(i for i, line in enumerate(ci) if 'pip install -e ".[test]"' in line)

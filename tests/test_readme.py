@@ -28,3 +28,11 @@ def test_command_table_runs_in_order(tmp_path):
         result = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL, timeout=300)
         assert result.returncode == 0, (command, result.stderr)
+
+
+def test_the_quick_start_makes_a_virtual_environment_first():
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    before = quick_start.split("pip install -e", 1)[0]
+    assert "python3 -m venv .venv && . .venv/bin/activate" in before
+    commands = re.findall(r"^(pip install .*?)\s+#", quick_start, re.M)
+    assert len(commands) == 2  # still two commands

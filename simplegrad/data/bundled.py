@@ -21,12 +21,7 @@ SPLITS = ("train", "test")
 
 def load_builtin(name, split="train", flatten=True, normalize=None):
     """The bundled dataset `name` ("digits"), split "train" or "test", as an ArrayDataset."""
-    if name not in DATASETS:
-        raise DataError(f"unknown built-in dataset {name!r}; available: "
-                        f"{', '.join('builtin:' + d for d in DATASETS)}")
-    if split not in SPLITS:
-        raise DataError(f"builtin:{name} has the splits 'train' (8,000 images) and 'test' "
-                        f"(2,000), not {split!r}")
+    describe_builtin(name, split)
     if not all(os.path.isfile(os.path.join(FOLDER, f)) for f in DIGITS_FILES):
         raise DataError(f"builtin:{name}: the bundled files {', '.join(DIGITS_FILES)} are "
                         f"missing from {FOLDER}; this installation of simplegrad is incomplete "
@@ -35,6 +30,18 @@ def load_builtin(name, split="train", flatten=True, normalize=None):
                       name=f"builtin:{name}")
     train, test = digits_split(digits.y)
     return digits.subset(train if split == "train" else test)
+
+
+def describe_builtin(name, split="train", flatten=True, **_):
+    """(per-sample shape, number of classes) of a bundled dataset's split, without reading it;
+    a DataError for an unknown name or split."""
+    if name not in DATASETS:
+        raise DataError(f"unknown built-in dataset {name!r}; available: "
+                        f"{', '.join('builtin:' + d for d in DATASETS)}")
+    if split not in SPLITS:
+        raise DataError(f"builtin:{name} has the splits 'train' (8,000 images) and 'test' "
+                        f"(2,000), not {split!r}")
+    return ((28 * 28,) if flatten else (1, 28, 28)), 10
 
 
 def digits_split(labels):

@@ -15,7 +15,7 @@ import numpy as np
 
 from simplegrad.atomic import write_atomically
 from simplegrad.data.dataset import ArrayDataset
-from simplegrad.npz_headers import open_npz
+from simplegrad.npz_headers import npz_shapes, open_npz
 
 FORMAT_VERSION = 1
 
@@ -55,6 +55,21 @@ def read_cache(path):
             return None
         return ArrayDataset(x, y, meta.get("num_classes"), str(meta.get("name", "")), names)
     except Exception:  # noqa: BLE001  (zipfile, zlib, NumPy's header tokenizer...: rebuild)
+        return None
+
+
+def cached_shape(path):
+    """(per-sample shape, number of classes) of the cache file at `path` from its headers and
+    small metadata, no sample read; None if it is missing or not a cache file."""
+    try:
+        with open_npz(path, path, arrays=("meta",)) as archive:
+            shape = npz_shapes(path).get("x")
+            meta = json.loads(str(archive["meta"]))
+        classes = meta.get("num_classes") if isinstance(meta, dict) else None
+        if shape is None or meta.get("format") != FORMAT_VERSION or not isinstance(classes, int):
+            return None
+        return tuple(shape[1:]), classes
+    except Exception:  # noqa: BLE001  (missing, damaged or tampered: unknown, as read_cache)
         return None
 
 

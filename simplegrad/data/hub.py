@@ -11,7 +11,7 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from simplegrad.data.cache import cache_path, read_cache, write_cache
+from simplegrad.data.cache import cache_path, cached_shape, read_cache, write_cache
 from simplegrad.data.columns import to_array_dataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.local import _quiet
@@ -38,10 +38,8 @@ def load_hub(name, split="train", image_column=None, label_column=None, feature_
     The decoded arrays are cached (see cache.py) keyed by dataset, split and every option that
     changes them; `use_cache=False` rebuilds the entry. `hf_cache_dir` is datasets' own cache.
     """
-    options = {"config_name": config_name, "revision": revision, "image_column": image_column,
-               "label_column": label_column, "feature_columns": feature_columns,
-               "flatten": bool(flatten), "normalize": _jsonable(normalize),
-               "num_classes": num_classes}
+    options = _cache_options(config_name, revision, image_column, label_column,
+                             feature_columns, flatten, normalize, num_classes)
     path = cache_path(name, split, options, cache_dir)
     if use_cache:
         cached = read_cache(path)
@@ -54,10 +52,35 @@ def load_hub(name, split="train", image_column=None, label_column=None, feature_
     return dataset
 
 
+def describe_hub(name, split="train", image_column=None, label_column=None,
+                 feature_columns=None, flatten=True, normalize=None, num_classes=None,
+                 cache_dir=None, config_name=None, revision=None, **_):
+    """(per-sample shape, classes) of what load_hub would return, from the cache alone (its
+    headers: nothing is decoded or downloaded); None when the dataset is not cached."""
+    options = _cache_options(config_name, revision, image_column, label_column,
+                             feature_columns, flatten, normalize, num_classes)
+    return cached_shape(cache_path(name, split, options, cache_dir))
+
+
+def _cache_options(config_name, revision, image_column, label_column, feature_columns, flatten,
+                   normalize, num_classes):
+    """The options that change the decoded arrays: the cache key besides dataset and split."""
+    return {"config_name": config_name, "revision": revision, "image_column": image_column,
+            "label_column": label_column, "feature_columns": feature_columns,
+            "flatten": bool(flatten), "normalize": _jsonable(normalize),
+            "num_classes": num_classes}
+
+
 def offline_requested():
     """Whether the environment asks the Hugging Face libraries to stay offline."""
-    return any(os.environ.get(name, "").strip().lower() in _TRUE
-               for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return offline_setting() is not None
+
+
+def offline_setting():
+    """The environment setting that asks for offline mode (`HF_HUB_OFFLINE=1`), or None."""
+    return next((f"{name}={os.environ[name].strip()}" for name in ("HF_HUB_OFFLINE",
+                                                                   "HF_DATASETS_OFFLINE")
+                 if os.environ.get(name, "").strip().lower() in _TRUE), None)
 
 
 def hub_reachable(timeout=PROBE_SECONDS):
@@ -102,7 +125,7 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     """
     import datasets
 
-    offline = offline_requested()
+    offline = offline_setting()  # e.g. "HF_HUB_OFFLINE=1", or None
     local = os.path.exists(os.path.expanduser(name))  # `hf:FOLDER`: no hub involved
     unreachable = not offline and not local and not hub_reachable()
     try:
@@ -116,11 +139,11 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     except Exception as error:         # offline, unknown dataset, no permission, broken download
         why = f"{type(error).__name__}: {_first_line(error)}"
         if offline or unreachable:
-            state = ("offline mode is on (HF_HUB_OFFLINE)" if offline else
+            state = (f"offline mode is on ({offline})" if offline else
                      f"the Hugging Face hub ({hub_address()[0]}) cannot be reached (no network "
                      "connection)")
             raise HubUnavailable(f"dataset {name!r} is not in the local cache and {state}; "
-                                 f"{LOCAL_HINT}", offline=offline) from None
+                                 f"{LOCAL_HINT}", offline=bool(offline)) from None
         raise DataError(f"dataset {name!r} could not be downloaded from the Hugging Face hub and "
                         f"is not cached ({why}); {LOCAL_HINT}") from None
 

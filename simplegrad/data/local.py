@@ -10,7 +10,7 @@ from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
 from simplegrad.data.idx import has_idx_files, load_idx
 from simplegrad.data.images import stored_features
-from simplegrad.npz_headers import open_npz
+from simplegrad.npz_headers import check_members, open_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",
                  ".jsonl": "json", ".arrow": "arrow"}
@@ -131,28 +131,57 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
 
     Per-split archives use keys like x_train / y_test (or train_x). uint8 image stacks
     (N, H, W[, C]) are scaled to [0, 1] like decoded images; other arrays are kept as stored.
+    A list of several feature keys puts those arrays (N,) or (N, k) side by side. Only the
+    arrays used are read (their declared sizes checked first); other members stay untouched.
     """
-    archive = open_npz(path, path, DataError)
+    archive = open_npz(path, path, DataError, arrays=())
     if not hasattr(archive, "files"):  # a single .npy array, whatever the file is called
         raise DataError(f"{path}: holds a single array, not an .npz archive of features and "
                         f"labels")
+    with archive:
+        names = _split_arrays(path, {key: key for key in archive.files}, split)
+        features = feature_key if isinstance(feature_key, (list, tuple)) else [feature_key]
+        x_keys = [_pick(path, names, key, FEATURE_KEYS, "feature") for key in features]
+        y_key = _pick(path, names, label_key, LABEL_KEYS, "label")
+        wanted = [*x_keys, y_key] + ([names["num_classes"]] if "num_classes" in names else [])
+        arrays = _read_members(path, archive, wanted)
+    x = arrays[x_keys[0]] if len(x_keys) == 1 else _columns(path, features, x_keys, arrays)
+    y = arrays[y_key]
+    classes = arrays.get(names.get("num_classes"))
+    if num_classes is None and classes is not None and classes.ndim == 0:
+        num_classes = classes.item()  # checked by ArrayDataset, as given
+    return ArrayDataset(stored_features(x, flatten, normalize, path), y, num_classes, name=path)
+
+
+def _read_members(path, archive, keys):
+    """{key: array} of the named members of an open .npz, sizes checked before reading."""
     try:
-        with archive:
-            arrays = {key: archive[key] for key in archive.files}
+        check_members(archive.zip, path, keys)
+    except ValueError as error:
+        raise DataError(error) from None
+    try:
+        arrays = {key: archive[key] for key in keys}
     except Exception as error:  # object arrays, CRC and zlib errors of a damaged member
         raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
     raw = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
     if raw:  # NumPy hands back members that are not .npy files as bytes
         raise DataError(f"{path}: entry {raw[0]!r} is not a NumPy array; not a readable .npz "
                         f"file")
-    arrays = _split_arrays(path, arrays, split)
-    if isinstance(feature_key, (list, tuple)):
-        feature_key = feature_key[0] if len(feature_key) == 1 else feature_key
-    x = _pick(path, arrays, feature_key, FEATURE_KEYS, "feature")
-    y = _pick(path, arrays, label_key, LABEL_KEYS, "label")
-    if num_classes is None and "num_classes" in arrays and arrays["num_classes"].ndim == 0:
-        num_classes = arrays["num_classes"].item()  # checked by ArrayDataset, as given
-    return ArrayDataset(stored_features(x, flatten, normalize, path), y, num_classes, name=path)
+    return arrays
+
+
+def _columns(path, names, keys, arrays):
+    """The arrays named by feature_columns, each (N,) or (N, k), side by side as columns."""
+    for name, key in zip(names, keys):
+        if arrays[key].ndim not in (1, 2):
+            raise DataError(f"{path}: feature_columns {', '.join(names)}: array {name!r} has "
+                            f"shape {arrays[key].shape}; only arrays of 1 or 2 dimensions (one "
+                            f"row per sample) can be put side by side")
+    try:
+        return np.column_stack([arrays[key] for key in keys])
+    except ValueError as error:  # different numbers of rows
+        raise DataError(f"{path}: feature_columns {', '.join(names)}: {_first_line(error)}") \
+            from None
 
 
 def _split_arrays(path, arrays, split):

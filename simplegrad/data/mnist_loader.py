@@ -14,9 +14,10 @@ FALLBACK_SOURCE = "builtin:digits"
 def load_mnist(split="train", source=None, **options):
     """MNIST split `split` from `source`, else $SIMPLEGRAD_MNIST, else the hub's "ylecun/mnist".
 
-    When no source is given and the hub is unreachable (offline, HF_HUB_OFFLINE=1) and MNIST is
-    not cached, this falls back to the bundled real digits (`builtin:digits`: 8,000 train /
-    2,000 test images) and says so in one line on stderr. A source that is given never falls
+    When no source is given and the hub cannot be used (no network, or offline mode asked for
+    with HF_HUB_OFFLINE=1) and MNIST is not cached, this falls back to the bundled real digits
+    (`builtin:digits`: 8,000 train / 2,000 test images) and says so, and why, in one line on
+    stderr. A source that is given never falls
     back: its errors are raised.
     """
     chosen = source or os.environ.get("SIMPLEGRAD_MNIST")
@@ -27,10 +28,14 @@ def load_mnist(split="train", source=None, **options):
     except DataError as error:
         if not hub_unreachable(error):
             raise
+    from simplegrad.data.hub import offline_setting
+
     dataset = load(FALLBACK_SOURCE, split, **options)
-    print(f"simplegrad: {DEFAULT_SOURCE} is not reachable on the Hugging Face hub (and not "
-          f"cached); using the {len(dataset):,} bundled '{split}' digits ({FALLBACK_SOURCE}) "
-          f"instead", file=sys.stderr)
+    offline = offline_setting()
+    why = f"offline mode is on ({offline}) and {DEFAULT_SOURCE} is not cached" if offline \
+        else f"{DEFAULT_SOURCE} is not reachable on the Hugging Face hub (and not cached)"
+    print(f"simplegrad: {why}; using the {len(dataset):,} bundled '{split}' digits "
+          f"({FALLBACK_SOURCE}) instead", file=sys.stderr)
     return dataset
 
 

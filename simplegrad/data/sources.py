@@ -18,6 +18,7 @@ LOCAL_OPTIONS = COLUMN_OPTIONS
 BUILTIN_OPTIONS = {"flatten", "normalize"}
 OPTIONS = SYNTHETIC_OPTIONS | HUB_OPTIONS | LOCAL_OPTIONS | {"val_fraction"}
 VALIDATION_SPLITS = ("val", "validation")
+DESCRIBE_SAMPLES = 60  # a synthetic source is described by generating this many samples
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -27,16 +28,7 @@ def load(source, split="train", **options):
     With `val_fraction=f` (and `seed`, default 0) the train split is divided: split "train"
     gives the remaining part and "val"/"validation" the carved-off fraction `f`.
     """
-    if not isinstance(source, (str, os.PathLike)) or not os.fspath(source).strip():
-        raise DataError(f"data source must be a non-empty string, got {source!r}")
-    source = os.fspath(source).strip()
-    if not isinstance(split, str) or not split:
-        raise DataError(f"split must be a non-empty string such as 'train', got {split!r}")
-    unknown = sorted(set(options) - OPTIONS)
-    if unknown:
-        raise DataError(f"unknown data option {unknown[0]!r} for source {source!r}; known options: "
-                        f"{', '.join(sorted(OPTIONS))}")
-    options = {key: value for key, value in options.items() if value is not None}  # None = default
+    source, options = _checked(source, split, options)
     val_fraction = options.pop("val_fraction", None)
     if val_fraction is None or split not in ("train",) + VALIDATION_SPLITS:
         try:
@@ -48,6 +40,49 @@ def load(source, split="train", **options):
             raise
     train, val = _load_split(source, "train", options).split(val_fraction, options.get("seed", 0))
     return val if split in VALIDATION_SPLITS else train
+
+
+def describe(source, split="train", **options):
+    """(per-sample shape, number of classes) of what `load` would return, worked out without
+    reading or downloading any data: from a built-in dataset's description, a synthetic
+    generator's options (it generates a few samples) or the dataset cache of a hub source;
+    None when only loading can tell (local files, a hub dataset not cached). Options are
+    checked as `load` checks them."""
+    source, options = _checked(source, split, options)
+    if options.pop("val_fraction", None) is not None and split in VALIDATION_SPLITS:
+        split = "train"  # carved from the train split
+    kind = source_kind(source)
+    if kind == "synthetic":
+        from simplegrad.data.synthetic import load_synthetic
+        few = _only(options, SYNTHETIC_OPTIONS)
+        if isinstance(few.get("n_samples"), int) and few["n_samples"] >= 1:  # else refused
+            few["n_samples"] = min(few["n_samples"], DESCRIBE_SAMPLES)
+        few.setdefault("n_samples", DESCRIBE_SAMPLES)
+        sample = load_synthetic(source[len("synthetic:"):], split, **few)
+        return sample.input_shape, sample.num_classes
+    if kind == "builtin":
+        from simplegrad.data.bundled import describe_builtin
+        return describe_builtin(source[len("builtin:"):], split, **_only(options, BUILTIN_OPTIONS))
+    if kind == "hub":
+        from simplegrad.data.hub import describe_hub
+        name = source.split(":", 1)[1] if source.startswith(("hf:", "hub:")) else source
+        return describe_hub(name, split, **_only(options, HUB_OPTIONS))
+    return None
+
+
+def _checked(source, split, options):
+    """(source stripped, options without those set to None, which mean the default), or a
+    DataError for an empty source or split or an unknown option name."""
+    if not isinstance(source, (str, os.PathLike)) or not os.fspath(source).strip():
+        raise DataError(f"data source must be a non-empty string, got {source!r}")
+    source = os.fspath(source).strip()
+    if not isinstance(split, str) or not split:
+        raise DataError(f"split must be a non-empty string such as 'train', got {split!r}")
+    unknown = sorted(set(options) - OPTIONS)
+    if unknown:
+        raise DataError(f"unknown data option {unknown[0]!r} for source {source!r}; known options: "
+                        f"{', '.join(sorted(OPTIONS))}")
+    return source, {key: value for key, value in options.items() if value is not None}
 
 
 def source_kind(source):

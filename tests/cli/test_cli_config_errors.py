@@ -57,8 +57,8 @@ FILE_CASES = [
      "betas, eps, weight_decay "
      "('momentum' is a setting of sgd)"),
     ("missing required key", TINY.replace("  source: synthetic:spirals\n", ""),
-     "tiny.yaml:2: data: missing required key 'source' (`synthetic:NAME`, a Hugging Face hub "
-     "id (e.g. ylecun/mnist) or a local path)"),
+     "tiny.yaml:2: data: missing required key 'source' (`builtin:digits`, `synthetic:NAME`, "
+     "a Hugging Face hub id (e.g. ylecun/mnist) or a local path)"),
     ("arguments not indented", TINY.replace("  - linear: {out: 16}", "  - linear:\n    out: 16"),
      "tiny.yaml:8: model.0: a layer is one name with its arguments (e.g. `- linear: {out: 10}` "
      "or `- relu`), got keys linear, out; indent the arguments of 'linear' under it: "
@@ -183,6 +183,6 @@ def test_image_shape_errors(cli, write_config, workdir, flatten, first, expected
     np.savez(workdir / "images.npz", x=rng.random((20, 1, 6, 6), dtype=np.float32),
              y=np.arange(20) % 3)
     result = cli("validate", write_config(IMAGES.format(flatten=flatten, first=first),
-                                          "images.yaml"))
+                                          "images.yaml"), "--load-data")
     assert result.exit_code == 2
     assert one_line(result) == expected

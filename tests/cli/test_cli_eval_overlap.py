@@ -78,7 +78,8 @@ def test_relative_source_works_from_another_folder(cli, workdir, monkeypatch):
 
 def test_train_only_test_files_suggests_the_test_split(cli, workdir, write_config):
     _test_only_folder(workdir / "mnist")
-    result = cli("validate", write_config(MNIST.format(source="mnist", split="train")))
+    result = cli("validate", write_config(MNIST.format(source="mnist", split="train")),
+                 "--load-data")
     assert result.exit_code == 2
     assert one_line(result).endswith("it holds only split 'test'; to train on it, add --set "
                                      "data.split=test --set data.val_fraction=0.2")

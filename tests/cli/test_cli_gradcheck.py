@@ -12,19 +12,26 @@ def test_every_library_check_passes(cli):
     result = cli("gradcheck", "--json")
     assert result.exit_code == 0, result.stdout
     report = json.loads(result.stdout)
-    names = {row["name"] for row in report["checks"]}
+    names = {(row["name"], row["kind"]) for row in report["checks"]}
     assert report["passed"] and not report["failed"]
-    assert {"matmul", "conv2d", "cross_entropy", "max_pool2d", "Linear", "BatchNorm2d",
-            "Dropout"} <= names
+    assert {("matmul", "op"), ("conv2d", "op"), ("cross_entropy", "op"), ("linear", "layer"),
+            ("batch_norm2d", "layer"), ("dropout", "layer")} <= names
     assert all(row["elements"] > 0 and row["max_abs_err"] < 1e-5 for row in report["checks"])
 
 
 def test_op_selection_and_table(cli):
-    result = cli("gradcheck", "--op", "conv2d", "--op", "Linear")
+    """A name selects the op and the layer a config writes that way (the config's names)."""
+    result = cli("gradcheck", "--op", "conv2d", "--op", "batch_norm2d")
     assert result.exit_code == 0
-    rows = [line for line in result.stdout.splitlines() if line.startswith(("conv2d", "Linear"))]
-    assert len(rows) == 2 and all(line.rstrip().endswith("ok") for line in rows)
-    assert result.stderr == "2 of 2 checks passed\n"
+    rows = [line.replace("│", " ").split()[:2] for line in result.stdout.splitlines()
+            if line.startswith(("conv2d", "batch_norm2d"))]
+    assert rows == [["conv2d", "op"], ["conv2d", "layer"], ["batch_norm2d", "layer"]]
+    assert all(line.rstrip().endswith("ok") for line in result.stdout.splitlines()[3:])
+    assert result.stderr == "3 of 3 checks passed\n"
+    result = cli("gradcheck", "--op", "BatchNorm2d")  # the class name: not a config name
+    assert result.exit_code == 2
+    assert one_line(result).startswith("--op BatchNorm2d: unknown op or layer; did you mean "
+                                       "'batch_norm2d'?")
 
 
 def test_unknown_op_is_a_usage_error(cli):

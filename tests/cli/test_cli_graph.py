@@ -1,18 +1,22 @@
 """`simplegrad graph CONFIG_OR_CHECKPOINT`: one box per layer with its output shape and
 parameter count, top to bottom; DOT on stdout, or a .dot/.svg/.png file."""
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 from cli_helpers import one_line
 from dot_text import parse, svg_parts
 
+ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 # tiny_config.yaml: linear(2 -> 16), relu, linear(16 -> 3)
+# (the arguments in the config's own names, as validate shows them)
 EXPECTED_LABELS = [r"input (2,)",
-                   r"0: linear\nin_dim=2, out_dim=16, bias=True\noutput (16,)\n48 parameters",
+                   r"0: linear\nin=2, out=16, bias=true\noutput (16,)\n48 parameters",
                    r"1: relu\noutput (16,)\n0 parameters",
-                   r"2: linear\nin_dim=16, out_dim=3, bias=True\noutput (3,)\n51 parameters"]
+                   r"2: linear\nin=16, out=3, bias=true\noutput (3,)\n51 parameters"]
 
 
 def labels_in_order(dot):
@@ -103,3 +107,38 @@ def test_bad_config_and_missing_file_are_one_line(cli, write_config):
 def test_help_lists_the_new_commands(cli):
     result = cli("--help")
     assert "export" in result.stdout and "graph" in result.stdout
+
+
+def test_a_hub_config_is_drawn_offline_with_shapes_unknown(cli, write_config, monkeypatch,
+                                                           tmp_path):
+    from simplegrad.data import hub, sources
+
+    monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(hub, "download", lambda *a, **k: pytest.fail("downloaded the data"))
+    monkeypatch.setattr(sources, "_load_split", lambda *a, **k: pytest.fail("read the data"))
+    config = write_config((ROOT / "configs" / "mnist_cnn.yaml").read_text(), "cnn.yaml")
+    result = cli("graph", config)
+    assert result.exit_code == 0, result.stderr
+    labels = labels_in_order(result.stdout)
+    assert labels[0] == "input ?" and labels[1].startswith(r"0: conv2d\nin=?, out=8, ")
+    assert r"output ?\n? parameters" in labels[1]
+    assert 'label="cnn: ? parameters (input shape unknown: set data.input_shape)"' in result.stdout
+    result = cli("graph", config, "--set", "data.input_shape=[1, 28, 28]", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["input_shape"], report["parameters"], report["out"]) == ([1, 28, 28], 9098,
+                                                                             None)
+    assert report["layers"][0] == {"index": 0, "layer": "conv2d", "output_shape": [8, 28, 28],
+                                   "parameters": 80, "arguments": {
+                                       "in": 1, "out": 8, "kernel_size": 3, "stride": 1,
+                                       "padding": 1, "bias": True}}
+
+
+def test_set_applies_to_a_config_only(cli, write_config):
+    assert cli("train", write_config()).exit_code == 0
+    result = cli("graph", write_config(), "--set", "model.0.linear.out=8")
+    assert result.exit_code == 0 and "in=2, out=8" in result.stdout
+    result = cli("graph", "runs/tiny/best.npz", "--set", "model.0.linear.out=8")
+    assert result.exit_code == 2
+    assert one_line(result) == ("--set: applies to a config; a checkpoint's model is drawn as it "
+                                "was trained")

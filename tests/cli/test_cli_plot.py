@@ -29,8 +29,8 @@ def test_plot_draws_both_series_with_axis_labels(cli, two_runs):
     result = cli("plot", two_runs[0])
     assert result.exit_code == 0, result.stderr
     chart = result.stdout
-    assert "train_loss" in chart and "val_loss" in chart  # the legend names both series
-    assert "epoch" in chart.splitlines()[-1] and "loss" in chart.splitlines()[-1]  # axis labels
+    assert chart.splitlines()[1].split() == ["loss", "▚", "train_loss", "•", "val_loss"]
+    assert chart.splitlines()[-1].strip() == "epoch"  # axis titles, the legend beside the y one
     assert not CONTROL.search(chart)
     assert max(len(line) for line in chart.splitlines()) <= 80
 
@@ -39,17 +39,18 @@ def test_one_run_shares_a_panel_only_between_train_and_val_of_a_metric(cli, two_
     from simplegrad_cli.plot import metric_panels
     from simplegrad_cli.run_history import read_histories
 
-    panels = metric_panels(read_histories([two_runs[0]]),
+    panels = metric_panels(read_histories([two_runs[0]])[0],
                            ["train_loss", "val_loss", "loss", "time_s", "samples_per_s"])
-    assert [p.title for p in panels] == ["train_loss, val_loss, loss", "time_s",
-                                         "samples_per_s"]
+    assert [p.title for p in panels] == ["tiny: train_loss, val_loss, loss", "tiny: time_s",
+                                         "tiny: samples_per_s"]
+    assert [p.ylabel for p in panels] == ["loss", "seconds per epoch", "samples per second"]
     assert [label for label, _, _ in panels[0].curves] == ["train_loss", "val_loss", "loss"]
 
 
 def test_plot_overlays_runs_with_a_legend_naming_each(cli, two_runs):
     result = cli("plot", *two_runs, "--metric", "val_accuracy", "--metric", "loss", "--x", "step")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count(" tiny ") == 2 and result.stdout.count(" fast ") == 2
+    assert result.stdout.count("▚ tiny  • fast\n") == 2  # a legend for each panel
     assert "val_accuracy" in result.stdout and "step" in result.stdout
 
 
@@ -150,8 +151,9 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
     result = cli("train", write_config(), "--plot")
     assert result.exit_code == 0, result.stderr
     chart = result.stderr[result.stderr.index("best val_accuracy"):].split("\n", 1)[1]
+    chart = chart[:chart.index("\nnext: ")]  # the chart, then the next command to run
     assert "train_loss" in chart and "val_loss" in chart and "val_accuracy" in chart
-    assert "epoch" in chart.splitlines()[-1]
+    assert chart.splitlines()[-1].split() == ["epoch", "epoch"]
     assert not CONTROL.search(chart)
     assert max(len(line) for line in chart.splitlines()) <= 80
     plain = cli("train", write_config(), "--overwrite")  # not a terminal, no --plot: no chart
@@ -160,7 +162,7 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
 
 def test_training_chart_function_colours_only_when_asked():
     from simplegrad_cli.run_history import RunHistory
-    from simplegrad_cli.commands import training_chart
+    from simplegrad_cli.plot import training_chart
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
                "val_loss": 1.2 / e, "val_accuracy": 0.5 + e / 10} for e in (1, 2, 3)]
@@ -201,3 +203,55 @@ def test_most_confident_mistakes_are_ordered():
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.05, 0.95]])
     labels = np.array([0, 0, 0, 1])
     assert most_confident_mistakes(None, labels, probabilities).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("command", ["plot", "compare"])
+def test_runs_with_no_records_are_skipped_with_a_note(cli, two_runs, workdir, command):
+    (workdir / "runs/empty").mkdir()  # a sweep trial stopped before it wrote anything
+    (workdir / "runs/started").mkdir()  # ... or before its first record
+    (workdir / "runs/started/metrics.jsonl").write_text("")
+    result = cli(command, two_runs[0], "runs/empty", two_runs[1], "runs/started")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == ["runs/empty: no metrics recorded yet; skipped",
+                                          "runs/started: no metrics recorded yet; skipped"]
+    assert "tiny" in result.stdout and "fast" in result.stdout and "empty" not in result.stdout
+    result = cli(command, "runs/empty", "runs/started")  # nothing left to show
+    assert result.exit_code == 2
+    assert one_line(result) == "runs/empty, runs/started: no metrics recorded yet"
+    result = cli(command, two_runs[0], "runs/nowhere")  # a path that is not there: an error
+    assert result.exit_code == 2 and one_line(result).startswith("runs/nowhere: no metrics file")
+
+
+def test_output_in_a_pipe_honours_columns(cli, two_runs, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    chart = cli("plot", two_runs[0]).stdout.splitlines()
+    assert max(len(line) for line in chart) == 60  # as wide as asked, not 80
+    table = cli("compare", *two_runs).stdout.splitlines()
+    assert max(len(line) for line in table) == 60  # not 120
+
+
+def test_the_end_of_training_chart_draws_an_infinite_val_loss():
+    from simplegrad_cli.plot import training_chart
+    from simplegrad_cli.run_history import RunHistory
+
+    epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
+               "val_loss": 1.2 / e if e < 3 else float("inf"), "val_accuracy": 0.5 + e / 10}
+              for e in (1, 2, 3)]
+    chart = training_chart(RunHistory("run", ".", epochs, []), "val_accuracy")
+    assert "val_loss (1 value not finite, not drawn)" in chart
+    assert "validation accuracy (%)" in chart and "80" in chart  # 0.8 shown as 80%
+
+
+def test_plot_json_gives_the_values_drawn(cli, two_runs, workdir):
+    result = cli("plot", *two_runs, "--metric", "val_accuracy", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    tiny = report["runs"][0]
+    records = [json.loads(line) for line in open(workdir / "runs/tiny/metrics.jsonl")]
+    assert (report["x"], report["out"], tiny["run"]) == ("epoch", None, "tiny")
+    assert tiny["metrics"] == {"val_accuracy": {
+        "x": [1.0, 2.0], "y": [r["val_accuracy"] for r in records if r["type"] == "epoch"],
+        "not_finite": 0}}
+    result = cli("plot", two_runs[0], "--out", "curves.svg", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["out"] == "curves.svg"
+    assert (workdir / "curves.svg").is_file()

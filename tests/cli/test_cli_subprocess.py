@@ -1,7 +1,6 @@
 """The installed `simplegrad` command, run as a real process: exit codes, signals, start-up."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,16 +10,15 @@ import numpy as np
 import pytest
 
 from cli_helpers import TINY
+from simplegrad_command import SIMPLEGRAD
 
-EXE = shutil.which("simplegrad")
-pytestmark = pytest.mark.skipif(EXE is None, reason="the simplegrad command is not installed")
 
 LONG = TINY.replace("n_samples: 200", "n_samples: 6000").replace("epochs: 2", "epochs: 12") \
     .replace("  - relu\n", "  - relu\n  - dropout: {p: 0.2}\n")
 
 
 def run(*args, cwd):
-    return subprocess.run([EXE, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([*SIMPLEGRAD, *map(str, args)], cwd=cwd, capture_output=True, text=True,
                           timeout=300)
 
 
@@ -62,7 +60,7 @@ def test_errors_are_one_line_with_exit_codes(tmp_path, args, code):
 
 def _interrupted_run(tmp_path, signum, after):
     """Start training, send `signum` once `after` appears on stderr; returns (code, stderr)."""
-    process = subprocess.Popen([EXE, "train", "long.yaml", "--out", "part"], cwd=tmp_path,
+    process = subprocess.Popen([*SIMPLEGRAD, "train", "long.yaml", "--out", "part"], cwd=tmp_path,
                                stderr=subprocess.PIPE, text=True)
     lines = []
     for line in process.stderr:
@@ -92,7 +90,7 @@ def test_signal_then_resume_equals_an_uninterrupted_run(tmp_path, signum, code):
 
 def test_sigkill_during_training_keeps_a_readable_checkpoint(tmp_path):
     (tmp_path / "long.yaml").write_text(LONG.replace("epochs: 12", "epochs: 200"))
-    process = subprocess.Popen([EXE, "train", "long.yaml", "--out", "part"], cwd=tmp_path,
+    process = subprocess.Popen([*SIMPLEGRAD, "train", "long.yaml", "--out", "part"], cwd=tmp_path,
                                stderr=subprocess.PIPE, text=True)
     for line in process.stderr:
         if "epoch 4/" in line:  # printed before epoch 4's save, after epoch 3's

@@ -50,9 +50,10 @@ def test_train_writes_the_run_folder_and_json_summary(cli, write_config, workdir
     assert epochs[-1]["val_accuracy"] == summary["final"]["val_accuracy"]
     stored = yaml.safe_load(open(run / "config.yaml"))
     assert stored["model"][0] == {"linear": {"in": 2, "out": 16, "bias": True}}  # inferred
-    # stderr: a start line, one plain line per epoch, a final line; no control characters
+    # stderr: a start line, one plain line per epoch, the best, the next command; no control
+    # characters
     lines = result.stderr.splitlines()
-    assert len(lines) == 4 and lines[1].startswith("epoch 1/2  loss ")
+    assert len(lines) == 5 and lines[1].startswith("epoch 1/2  loss ")
     assert "\x1b" not in result.stderr and "\r" not in result.stderr
 
 

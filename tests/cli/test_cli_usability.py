@@ -65,8 +65,8 @@ def test_large_learning_rate_is_legal(cli, write_config):
 
 
 def test_root_folder_as_source_is_one_line_exit_2(cli, write_config):
-    for command in ("validate", "train"):
-        result = cli(command, write_config(), "--set", "data.source=/")
+    for command in (["validate", "--load-data"], ["train"]):
+        result = cli(*command, write_config(), "--set", "data.source=/")
         assert result.exit_code == 2
         assert one_line(result).startswith("--set: data.source: /: ")
 
@@ -79,8 +79,8 @@ def test_unreachable_hub_names_the_fixes(cli, write_config, monkeypatch):
                                  f"cannot be reached; {hub.LOCAL_HINT}")
 
     monkeypatch.setattr(hub, "download", unavailable)
-    result = cli("validate", write_config(), "--set", "data.source=someone/nothing",
-                 "--set", "data.options={}")
+    result = cli("validate", write_config(), "--load-data", "--set",
+                 "data.source=someone/nothing", "--set", "data.options={}")
     assert result.exit_code == 2
     line = one_line(result)
     for fix in ("--set data.source=PATH", "configs/spirals.yaml", "configs/digits.yaml",

@@ -67,9 +67,8 @@ def test_softplus_keys_are_validated_from_its_signature(cli, workdir):
 
 
 def test_softplus_has_a_gradcheck_row_and_a_docs_row(cli):
-    result = cli("gradcheck", "--op", "Softplus", "--op", "softplus", "--op", "softplus_beta",
-                 "--json")
+    result = cli("gradcheck", "--op", "softplus", "--op", "softplus_beta", "--json")
     assert result.exit_code == 0, result.stderr
-    assert {row["name"] for row in json.loads(result.stdout)["checks"]} == {
-        "Softplus", "softplus", "softplus_beta"}
+    assert {(row["name"], row["kind"]) for row in json.loads(result.stdout)["checks"]} == {
+        ("softplus", "op"), ("softplus", "layer"), ("softplus_beta", "op")}
     assert "| `softplus` | `nn.Softplus` |" in (ROOT / "docs" / "config.md").read_text()

@@ -94,6 +94,7 @@ def offline_hub(request, monkeypatch, tmp_path):
         monkeypatch.setattr("simplegrad.data.hub.hub_reachable", lambda timeout=None: True)
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
+    return request.param
 
 
 def test_mnist_loader_falls_back_to_the_bundled_digits_and_says_so(offline_hub, capsys):
@@ -102,8 +103,11 @@ def test_mnist_loader_falls_back_to_the_bundled_digits_and_says_so(offline_hub, 
     assert loader.source == "builtin:digits" and loader.num_samples == 2000
     assert loader.images_size_flattened == 784 and loader.num_classes == 10
     assert len(note.splitlines()) == 1
-    assert "not reachable on the Hugging Face hub" in note and "2,000 bundled 'test' digits" \
-        in note and "builtin:digits" in note
+    assert "2,000 bundled 'test' digits" in note and "builtin:digits" in note
+    if offline_hub == "offline mode":  # the user asked for it: nothing is unreachable
+        assert "offline mode is on (HF_HUB_OFFLINE=1)" in note and "reachable" not in note
+    else:
+        assert "not reachable on the Hugging Face hub" in note
     images, one_hot = next(iter(loader))
     assert images.shape == (500, 784) and one_hot.shape == (500, 10)
 

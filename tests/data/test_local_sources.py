@@ -244,3 +244,17 @@ def test_any_path_is_a_one_line_data_error(tmp_path, kind):
     message = str(error.value)
     assert "\n" not in message and message.startswith(str(path))
     assert "no such file" not in message
+
+
+def test_npz_feature_columns_put_named_arrays_side_by_side(tmp_path):
+    path = tmp_path / "columns.npz"
+    np.savez(path, a=np.arange(5.0), b=np.arange(5.0) * 2, c=np.ones((5, 2)), y=np.arange(5) % 2)
+    data = load(str(path), feature_columns=["a", "b", "c"])
+    assert data.x.tolist() == [[i, 2 * i, 1, 1] for i in range(5)]
+    assert load(str(path), feature_columns=["c"]).x.shape == (5, 2)  # one key: the array as is
+    with pytest.raises(DataError, match=r"no feature array 'd' \(arrays found: a, b, c, y\)"):
+        load(str(path), feature_columns=["a", "d"])
+    np.savez(path, a=np.arange(5.0), b=np.ones((5, 2, 2)), y=np.arange(5) % 2)
+    with pytest.raises(DataError, match=r"feature_columns a, b: array 'b' has shape \(5, 2, 2\);"
+                                        r" only arrays of 1 or 2 dimensions"):
+        load(str(path), feature_columns=["a", "b"])

@@ -14,10 +14,8 @@ def workdir(tmp_path, monkeypatch):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """With -s or -rA, how many fuzz examples ran, by test and exit code."""
-    from fuzz_helpers import COUNTS
+    """How many fuzz examples ran, by exit code (with -v, by test and exit code too)."""
+    from fuzz_helpers import COUNTS, summary_lines
 
-    if COUNTS:
-        total = sum(COUNTS.values())
-        rows = ", ".join(f"{test} exit {code}: {n}" for (test, code), n in sorted(COUNTS.items()))
-        terminalreporter.write_line(f"fuzz examples: {total} ({rows})")
+    for line in summary_lines(COUNTS, terminalreporter.config.option.verbose > 0):
+        terminalreporter.write_line(line)

@@ -32,6 +32,6 @@ def edit(*pairs, text=TINY):
 
 def config_case(case_id, text, words, name="bad.yaml", files=None):
     """A config file `name` holding `text` (plus any other `files`), checked with
-    `simplegrad validate`, which runs every check `train` runs before training."""
+    `simplegrad validate --load-data`, which runs every check `train` runs before training."""
     files = {name: text, **(files or {})}
-    return Case(case_id, ["validate", name], tuple(words), files)
+    return Case(case_id, ["validate", name, "--load-data"], tuple(words), files)

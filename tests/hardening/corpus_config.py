@@ -293,7 +293,7 @@ def _path_cases():
         Case("config not readable", ["validate", "/proc/self/mem"],
              ("/proc/self/mem", "cannot read")),
         Case("config is /dev/null", ["validate", "/dev/null"], ("/dev/null", "empty")),
-        Case("data source is a checkpoint", ["validate", "ck.yaml"],
+        Case("data source is a checkpoint", ["validate", "ck.yaml", "--load-data"],
              ("ck.yaml:2", "data.source", "no feature array"),
              {"ck.yaml": "data:\n  source: last.npz\nmodel: [relu]\n",
               "last.npz": lambda path, base: path.write_bytes((base / "last.npz").read_bytes())}),

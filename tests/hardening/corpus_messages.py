@@ -23,8 +23,9 @@ def seed(text):
 
 
 def s(case_id, override, words):
-    """`simplegrad validate tiny.yaml --set OVERRIDE`."""
-    return Case(f"--set {case_id}", ["validate", C, "--set", override], ("--set", *words),
+    """`simplegrad validate tiny.yaml --load-data --set OVERRIDE`."""
+    return Case(f"--set {case_id}", ["validate", C, "--load-data", "--set", override],
+                ("--set", *words),
                 {C: TINY})
 
 
@@ -179,7 +180,7 @@ OPTIONS = [
     Case("feature_columns of numbers", ["validate", C, "--set", HUB, "--set", "data.options={}",
                                         "--set", "data.options.feature_columns=[1,2]"],
          ("data.options.feature_columns", "column name", "[1, 2]"), {C: TINY, "hub": _hub_folder}),
-    Case("hub error without a progress bar", ["validate", C, "--set", HUB, "--set",
+    Case("hub error without a progress bar", ["validate", C, "--load-data", "--set", HUB, "--set",
                                               "data.options={}", "--set", "data.split=nope"],
          ("--set", "data.source", "Unknown split", "nope"), {C: TINY, "hub": _hub_folder}),
 ]

@@ -37,3 +37,20 @@ def assert_clean(result, allowed=(0, 2), what=""):
 def count(test, code):
     """Tally an example's exit code for the report."""
     COUNTS[(test, code)] = COUNTS.get((test, code), 0) + 1
+
+
+def summary_lines(counts, verbose=False):
+    """The report: one short line of examples by exit code; with `verbose` (pytest -v), one
+    more line per test and exit code."""
+    if not counts:
+        return []
+    codes = {}
+    for (_, code), n in counts.items():
+        codes[code] = codes.get(code, 0) + n
+    total = sum(codes.values())
+    tests = len({test for test, _ in counts})
+    by_code = ", ".join(f"exit {code}: {n:,}" for code, n in sorted(codes.items()))
+    lines = [f"fuzz examples: {total:,} in {tests} groups ({by_code}; -v for each group)"]
+    if verbose:
+        lines += [f"  {test} exit {code}: {n:,}" for (test, code), n in sorted(counts.items())]
+    return lines

@@ -3,11 +3,10 @@
 Imported as a top-level module (pytest puts tests/hardening on sys.path).
 """
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-EXE = shutil.which("simplegrad")
+from simplegrad_command import SIMPLEGRAD
 
 TINY = (Path(__file__).resolve().parents[1] / "fixtures" / "tiny_config.yaml").read_text()
 
@@ -22,8 +21,8 @@ def offline_env(root):
 
 
 def run(args, cwd, env=None, timeout=120):
-    """Run the installed `simplegrad ARGS` with stdin closed; returns the CompletedProcess."""
-    return subprocess.run([EXE, *map(str, args)], cwd=cwd, env=env or offline_env(cwd),
+    """Run `simplegrad ARGS` in a process with stdin closed; returns the CompletedProcess."""
+    return subprocess.run([*SIMPLEGRAD, *map(str, args)], cwd=cwd, env=env or offline_env(cwd),
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)
 

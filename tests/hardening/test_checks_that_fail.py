@@ -7,7 +7,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from hardening_helpers import EXE, TINY, assert_words, error_line, invoke, offline_env
+from hardening_helpers import TINY, assert_words, error_line, invoke, offline_env
+from simplegrad_command import SIMPLEGRAD
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +61,12 @@ def test_empty_eval_options_are_refused(trained, option, value):
     assert_words(error_line(result.stderr), [option, "must not be empty"])
 
 
-@pytest.mark.skipif(EXE is None, reason="the simplegrad command is not installed")
 @pytest.mark.parametrize("args, code", [(["gradcheck"], 0), (["info", "run/last.npz"], 0),
                                         (["eval", "run/last.npz", "--min-accuracy", "1"], 1)])
 def test_a_closed_pipe_keeps_the_exit_code(trained, args, code):
     """`simplegrad gradcheck | head -1` (with pipefail) exits as `gradcheck` alone: the
     reader has gone before the command writes anything, and the command runs on."""
-    process = subprocess.Popen([EXE, *args], cwd=trained, env=offline_env(trained),
+    process = subprocess.Popen([*SIMPLEGRAD, *args], cwd=trained, env=offline_env(trained),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     process.stdout.close()

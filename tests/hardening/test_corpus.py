@@ -17,7 +17,8 @@ from corpus_cli import CLI_CASES
 from corpus_config import CONFIG_CASES
 from corpus_data import DATA_CASES
 from corpus_messages import MESSAGE_CASES
-from hardening_helpers import EXE, TINY, assert_words, error_line, invoke, offline_env, run
+from hardening_helpers import TINY, assert_words, error_line, invoke, offline_env, run
+from simplegrad_command import SIMPLEGRAD
 
 CASES = CONFIG_CASES + DATA_CASES + CHECKPOINT_CASES + CLI_CASES + BOMB_CASES + MESSAGE_CASES
 RUN_ALL = os.environ.get("SIMPLEGRAD_HARDENING_ALL") == "1"
@@ -93,7 +94,6 @@ def real_results(tmp_path_factory, base_run):
                 for case_id, result, folder in pool.map(one, enumerate(REAL))}
 
 
-@pytest.mark.skipif(EXE is None, reason="the simplegrad command is not installed")
 @pytest.mark.parametrize("case", REAL, ids=[case.id for case in REAL])
 def test_bad_input_real_command(real_results, case):
     result, folder = real_results[case.id]
@@ -102,14 +102,13 @@ def test_bad_input_real_command(real_results, case):
         assert result.stdout == ""
 
 
-@pytest.mark.skipif(EXE is None, reason="the simplegrad command is not installed")
 def test_errors_with_stdin_really_closed(tmp_path):
     """Not just /dev/null: with file descriptor 0 closed the command still answers in one line."""
     (tmp_path / "bad.yaml").write_text("seed: -1\n")
     for args, words in [(["validate", "bad.yaml"], ["bad.yaml:1", "seed", "got -1"]),
                         (["info", "none.npz"], ["none.npz", "no such file"]),
                         (["frobnicate"], ["No such command"])]:
-        result = subprocess.run([EXE, *args], cwd=tmp_path, env=offline_env(tmp_path),
+        result = subprocess.run([*SIMPLEGRAD, *args], cwd=tmp_path, env=offline_env(tmp_path),
                                 preexec_fn=lambda: os.close(0), capture_output=True, text=True,
                                 timeout=CASE_TIMEOUT)
         assert result.returncode == 2

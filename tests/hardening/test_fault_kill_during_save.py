@@ -14,12 +14,12 @@ import subprocess
 import time
 
 import numpy as np
-import pytest
 
-from hardening_helpers import EXE, error_line, invoke, offline_env, run
+from hardening_helpers import error_line, invoke, offline_env, run
+from simplegrad_command import SIMPLEGRAD
+
 from simplegrad.checkpoint import load_checkpoint
 
-pytestmark = pytest.mark.skipif(EXE is None, reason="the simplegrad command is not installed")
 
 BIG = """\
 seed: 0
@@ -48,7 +48,7 @@ def _partials(folder):
 
 
 def _start(args, cwd, env):
-    return subprocess.Popen([EXE, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+    return subprocess.Popen([*SIMPLEGRAD, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -113,7 +113,7 @@ def mutated_configs(draw):
 def _check_config(workdir, test, text, *overrides):
     (workdir / "fuzz.yaml").write_text(text)
     sets = [arg for override in overrides for arg in ("--set", override)]
-    result = invoke("validate", "fuzz.yaml", "--json", *sets)
+    result = invoke("validate", "fuzz.yaml", "--json", "--load-data", *sets)
     assert_clean(result, what=(text, overrides))
     count(test, result.exit_code)
     if result.exit_code == 0:

@@ -2,7 +2,6 @@
 checkpoint files, the model estimate `validate` reports, `gradcheck CONFIG` and `eval`'s
 confusion matrix; plus a tampered dataset cache and Pillow's pixel limit."""
 import gzip
-import io
 import json
 import tracemalloc
 import zipfile
@@ -140,7 +139,7 @@ def test_png_over_pillows_pixel_limit_is_a_data_error(tmp_path, monkeypatch, wor
                                                                 f"{i}.png")
     (tmp_path / "d.yaml").write_text("data: {source: imgs}\nmodel: [{linear: {out: 2}}]\n")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 400 pixels are over it
-    result = invoke("validate", "d.yaml")
+    result = invoke("validate", "d.yaml", "--load-data")
     assert result.exit_code == 2
     assert_words(error_line(result.stderr), ["imgs", "cannot be decoded", "Pillow's limit",
                                              "100 pixels"])
@@ -152,7 +151,7 @@ def test_model_memory_is_summed_over_layers(workdir, monkeypatch):
     layers = "".join("  - linear: {out: 1000}\n" for _ in range(4))
     (workdir / "m.yaml").write_text(f"data: {{source: 'synthetic:blobs'}}\nmodel:\n{layers}"
                                     "  - linear: {out: 3}\n")
-    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "40M")
+    monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "100M")
     result = invoke("validate", "m.yaml")
     assert result.exit_code == 2
     assert_words(error_line(result.stderr), ["m.yaml:6", "model.3.linear",
@@ -164,17 +163,19 @@ def test_validate_reports_the_memory_estimate(workdir):
     (workdir / "tiny.yaml").write_text(TINY)
     result = invoke("validate", "tiny.yaml")
     assert result.exit_code == 0
-    # 99 parameters x 16 bytes + 16 samples x 35 kept values x 8 bytes = 6,064 bytes
-    assert "training needs about 6.1 kB of memory" in result.stdout
+    # 99 parameters x 40 bytes (Adam) + 16 samples x 35 kept values x 8 bytes = 8,440 bytes
+    assert "training needs about 8.4 kB of memory" in result.stdout
     result = invoke("validate", "tiny.yaml", "--json")
-    assert json.loads(result.stdout)["training_memory_bytes"] == 99 * 16 + 16 * 35 * 8
+    assert json.loads(result.stdout)["training_memory_bytes"] == 99 * 40 + 16 * 35 * 8
 
 
 def test_gradcheck_config_is_bounded(workdir, monkeypatch):
-    """Training fits (6,064 bytes) but the float64 check on 4 samples (6,992) does not."""
+    """Training with SGD fits (99 x 16 + 16 x 35 x 8 = 6,064 bytes) but the float64 check
+    on 4 samples (6,992) does not."""
     (workdir / "tiny.yaml").write_text(TINY)
     monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "6500")
-    result = invoke("gradcheck", "tiny.yaml", "--batch-size", "4")
+    result = invoke("gradcheck", "tiny.yaml", "--batch-size", "4", "--set",
+                    "optimizer={name: sgd, lr: 0.01}")
     assert result.exit_code == 2
     assert_words(error_line(result.stderr), ["gradcheck of this model", "99 parameters",
                                              "float64", "7.0 kB"])
@@ -205,13 +206,13 @@ BN = ("data:\n  source: synthetic:spirals\n  options: {n_samples: 161}\n  val_fr
 
 def test_batch_norm_skips_a_one_sample_last_batch(workdir):
     (workdir / "bn.yaml").write_text(BN)
-    result = invoke("validate", "bn.yaml")
+    result = invoke("validate", "bn.yaml", "--load-data")
     assert result.exit_code == 0
     assert "last batch of each epoch holds one sample" in result.stdout
     result = invoke("train", "bn.yaml", "--out", "run")
     assert result.exit_code == 0, result.stderr
     (workdir / "even.yaml").write_text(BN.replace("161", "160"))
-    assert "one sample" not in invoke("validate", "even.yaml").stdout
+    assert "one sample" not in invoke("validate", "even.yaml", "--load-data").stdout
 
 
 SCHEDULED = TINY.replace("optimizer: {name: adam, lr: 0.01}",
@@ -276,13 +277,13 @@ def test_npz_shapes_reads_headers_without_inflating(tmp_path):
 
 
 @pytest.mark.parametrize("width, count, limit, words", [
-    # three layers of 9M parameters (144 MB each to train) against 250 MiB: the old code
-    # built the first two (72 MB of weights, more while initialising) before refusing
-    (3000, 4, "250M", ["big.yaml:5", "model.2.linear", "18,015,000 parameters",
+    # three layers of 9M parameters (360 MB each to train with Adam) against 600 MiB: the old
+    # code built the first two (72 MB of weights, more while initialising) before refusing
+    (3000, 4, "600M", ["big.yaml:5", "model.2.linear", "18,015,000 parameters",
                        "the whole model has 27,027,003 parameters"]),
-    # eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 16 GB
-    (9999, 11, "4G", ["big.yaml:6", "model.3.linear", "299,999,997 parameters", "4.8 GB",
-                      "the whole model has 999,959,997 parameters"]),
+    # eleven layers of 9999 (each just under the per-layer cap): a billion parameters, 40 GB
+    (9999, 11, "10G", ["big.yaml:6", "model.3.linear", "299,999,997 parameters", "12.0 GB",
+                       "the whole model has 999,959,997 parameters"]),
 ], ids=["27M", "1B"])
 def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypatch, width,
                                                              count, limit, words):

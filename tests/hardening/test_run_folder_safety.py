@@ -8,7 +8,8 @@ import time
 
 from simplegrad.checkpoint import load_checkpoint
 
-from hardening_helpers import EXE, TINY, error_line, invoke, offline_env
+from hardening_helpers import TINY, error_line, invoke, offline_env
+from simplegrad_command import SIMPLEGRAD
 
 ALL_RUN_FILES = ["best.npz", "config.yaml", "last.npz", "metrics.jsonl"]
 
@@ -56,10 +57,17 @@ def test_resume_into_a_new_folder_reports_a_best_checkpoint_that_exists_there(wo
     _train(workdir, "a", "--epochs", "2")
     result = invoke("train", "--resume", "a/last.npz", "--out", "c", "--epochs", "2", "--json")
     assert result.exit_code == 0, result.stderr
-    summary = json.loads(result.stdout)  # nothing left to train: a's best is carried over
+    summary = json.loads(result.stdout)  # nothing left to train: nothing is written
+    assert summary["best_checkpoint"] == "a/best.npz" and not (workdir / "c").exists()
+    best = load_checkpoint("a/best.npz").metadata["epoch"]
+    result = invoke("train", "--resume", "a/last.npz", "--out", "c", "--epochs", "3", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)  # a's best is carried over unless epoch 3 beats it
     assert summary["best_checkpoint"] == "c/best.npz"
-    assert (workdir / "c/best.npz").read_bytes() == (workdir / "a/best.npz").read_bytes()
-    assert open("c/metrics.jsonl").read() == open("a/metrics.jsonl").read()
+    assert load_checkpoint("c/best.npz").metadata["epoch"] == summary["best_epoch"]
+    assert summary["best_epoch"] in (best, 3)
+    kept = [line for line in open("c/metrics.jsonl") if '"epoch": 3,' not in line]
+    assert "".join(kept) == open("a/metrics.jsonl").read()
 
 
 def test_overwrite_is_refused_when_the_resume_continues_its_own_folder(workdir):
@@ -102,7 +110,7 @@ def test_a_hard_link_to_the_input_config_is_the_input_config(workdir):
 def _start_long_run(workdir):
     """A real `simplegrad train` into long/ that runs until stopped, once it has saved."""
     (workdir / "tiny.yaml").write_text(TINY)
-    process = subprocess.Popen([EXE, "train", "tiny.yaml", "--out", "long", "--epochs",
+    process = subprocess.Popen([*SIMPLEGRAD, "train", "tiny.yaml", "--out", "long", "--epochs",
                                 "100000"], cwd=workdir, env=offline_env(workdir),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)

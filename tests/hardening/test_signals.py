@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from hardening_helpers import EXE, TINY, error_line, invoke, offline_env
+from hardening_helpers import TINY, error_line, invoke, offline_env
+from simplegrad_command import SIMPLEGRAD
 from simplegrad_cli import INTERRUPTED_LINE
 from simplegrad_cli import train as train_module
 from simplegrad_cli.train import Trainer
@@ -190,7 +191,7 @@ def _stderr_closed():
 @pytest.mark.parametrize("stderr", ["closed", "full", "reader-gone"])
 def test_training_never_stops_because_stderr_cannot_be_written(workdir, stderr):
     (workdir / "tiny.yaml").write_text(TINY)
-    command = [EXE, "train", "tiny.yaml", "--out", "run", "--epochs", "3", "--json"]
+    command = [*SIMPLEGRAD, "train", "tiny.yaml", "--out", "run", "--epochs", "3", "--json"]
     options = {"cwd": workdir, "env": offline_env(workdir), "stdin": subprocess.DEVNULL,
                "stdout": subprocess.PIPE}
     if stderr == "closed":

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from hardening_helpers import EXE, TINY, error_line, offline_env, run
+from hardening_helpers import TINY, error_line, offline_env, run
+from simplegrad_command import SIMPLEGRAD
 
 pytest.importorskip("optuna")
 
@@ -29,7 +30,7 @@ def running_sweep(tmp_path):
     last.npz, and is stopped (Ctrl-C) afterwards."""
     (tmp_path / "tiny.yaml").write_text(TINY)
     (tmp_path / "s.yaml").write_text(SWEEP)
-    process = subprocess.Popen([EXE, "sweep", "s.yaml", "--set", "train.epochs=5000"],
+    process = subprocess.Popen([*SIMPLEGRAD, "sweep", "s.yaml", "--set", "train.epochs=5000"],
                                cwd=tmp_path, env=offline_env(tmp_path), text=True,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)

@@ -143,6 +143,20 @@ def test_without_optuna_one_line_says_what_to_install(workdir, sweep_file):
     assert not os.path.exists("sweeps")
 
 
+def test_a_base_config_beside_the_sweep_folder_is_named_by_a_normalised_path(workdir, cli):
+    (workdir / "sweeps_in").mkdir()
+    (workdir / "sweeps_in" / "s.yaml").write_text(GOOD.replace("config: tiny.yaml",
+                                                               "config: ../tiny.yaml"))
+    sweep = load_sweep("sweeps_in/s.yaml")
+    assert sweep.base_file == "tiny.yaml"
+    line = error_line(cli("sweep", "sweeps_in/s.yaml", "--set", "train.epochs=0"))
+    assert line == "--set: train.epochs: must be in [1, 100000], got 0"
+    (workdir / "tiny.yaml").write_text((workdir / "tiny.yaml").read_text()
+                                       .replace("epochs: 2", "epochs: 0"))
+    line = error_line(cli("sweep", "sweeps_in/s.yaml"))
+    assert line.startswith("tiny.yaml:"), line  # not sweeps_in/../tiny.yaml
+
+
 def test_the_shipped_example_sweep_is_valid():
     from sweep_helpers import ROOT
 

@@ -1,0 +1,56 @@
+"""The command line itself: global flags anywhere, help without raw markers, examples that run
+offline."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from simplegrad_cli.app import app
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+def test_debug_after_the_command_is_the_global_flag(cli, write_config):
+    config = write_config()
+    result = cli("validate", config, "--debug")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr and "OK" in result.stdout
+    result = cli("validate", "missing.yaml", "--debug")  # a mistake: traceback, then the line
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
+    assert result.stderr.splitlines()[-1] == "missing.yaml: no such file; expected the path of " \
+                                             "a YAML config"
+    result = cli("validate", config, "--", "--debug")  # after `--`: an argument, no flag
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_shows_no_raw_markers(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    assert not re.search(r"\{[A-Z_]+\}|<[a-z ]+>", result.stdout), result.stdout
+
+
+def test_the_help_examples_run_offline():
+    """The examples of `simplegrad --help` name configs that need no network."""
+    result = CliRunner().invoke(app, ["--help"])
+    configs = set(re.findall(r"configs/\S+\.yaml", result.stdout))
+    assert configs
+    for config in configs:
+        source = yaml.safe_load((ROOT / config).read_text())["data"]["source"]
+        assert source.startswith(("builtin:", "synthetic:")), (config, source)
+    runs = set(re.findall(r"runs/(\w+)/", result.stdout))
+    assert runs <= {c.split("/")[-1].removesuffix(".yaml") for c in configs}, runs
+
+
+@pytest.mark.parametrize("prefix", ["builtin:", "synthetic:"])
+def test_help_and_schema_know_every_kind_of_source(cli, prefix):
+    from simplegrad_cli import schema
+
+    source = schema.json_schema()["properties"]["data"]["properties"]["source"]
+    assert prefix in source["description"]
+    for command in ("eval", "predict"):
+        assert prefix in " ".join(cli(command, "--help").stdout.split())
