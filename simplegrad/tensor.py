@@ -9,6 +9,7 @@ import numpy as np
 
 from simplegrad import autograd, inplace
 from simplegrad.ops import axis_alias as _dim
+from simplegrad.ops.dims import dims
 from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
                                         Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Softplus, Sqrt,
                                         Sub, Tanh)
@@ -51,6 +52,13 @@ def _reduce(op, x, axis, keepdims, dim, keepdim, **options):
     return op.apply(x, axis=axis, keepdims=keepdims, **options)
 
 
+def _bounds(lo, hi):
+    """The bounds of clip/clamp: at least one of them (PyTorch refuses neither, too)."""
+    if lo is None and hi is None:
+        raise ValueError("clamp: give at least one of min and max (lo, hi)")
+    return lo, hi
+
+
 def _compare(ufunc, x, other):
     """Elementwise comparison: a boolean tensor outside the graph."""
     other = other.data if isinstance(other, Tensor) else other
@@ -79,15 +87,49 @@ def _transpose_axes(x, axes):
     return _shape_args(axes) or None
 
 
-def _index(index):
-    """Unwrap Tensors (and lists) used as indices into ndarrays NumPy understands."""
+def _index(index, shape):
+    """Unwrap Tensors (and lists) used as indices into ndarrays NumPy understands, with
+    integers among array indices applied first, as PyTorch does (see `_torch_order`)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
         return np.asarray(index)
     if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
+        index = tuple(_index(i, ()) for i in index)
+        if any(isinstance(i, np.ndarray) for i in index) and any(_is_int(i) for i in index):
+            return _torch_order(index, shape)
     return index
+
+
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _torch_order(index, shape):
+    """`x[0, :, idx]` in PyTorch's axis order: integers select first (`x[0][:, idx]`, shape
+    (3, 2) for x of shape (2, 3, 4) and two indices), where NumPy would treat the 0 as an
+    advanced index and put the indexed axis first (2, 3). Returned as one NumPy index of the
+    same elements: the arrays of their coordinates."""
+    first, second = [], []
+    for part in index:
+        if _is_int(part):
+            first.append(part)
+        elif part is None or isinstance(part, bool):
+            second.append(part)
+        elif part is Ellipsis:
+            first.append(part), second.append(part)
+        else:  # a slice or an array (a boolean mask spans as many axes as it has)
+            width = part.ndim if isinstance(part, np.ndarray) and part.dtype == bool else 1
+            first.extend([slice(None)] * width)
+            second.append(part)
+    positions = np.arange(math.prod(shape)).reshape(shape)[tuple(first)][tuple(second)]
+    return np.unravel_index(positions, shape)
+
+
+def _squeezed(shape, axis):
+    """`shape` without its size-1 axes among `axis` (None: all); other axes stay (PyTorch)."""
+    drop = dims(axis, len(shape), "squeeze")
+    return tuple(n for i, n in enumerate(shape) if i not in drop or n != 1)
 
 
 class Tensor:
@@ -216,8 +258,12 @@ class Tensor:
         return Softplus.apply(self, beta=beta, threshold=threshold)
 
     def clip(self, lo=None, hi=None):
-        """Clamp into [lo, hi]; the gradient passes only where lo <= x <= hi."""
-        return Clip.apply(self, lo=lo, hi=hi)
+        """Clamp into [lo, hi] (numbers or tensors; one may be None), as torch.clamp."""
+        return Clip.apply(self, *_bounds(lo, hi))
+
+    def clamp(self, min=None, max=None):  # noqa: A002  (PyTorch's argument names)
+        """PyTorch's name of `clip`."""
+        return Clip.apply(self, *_bounds(min, max))
 
     # ---- binary elementwise (NumPy broadcasting; grads summed back to each shape) ------
     def add(self, other): "self + other."; return Add.apply(self, other)
@@ -316,8 +362,8 @@ class Tensor:
         return Reshape.apply(self, shape=(*self.shape[:start], math.prod(self.shape[start:])))
 
     def squeeze(self, axis=None, *, dim=None):
-        """Drop size-1 dimensions (all of them, or only `axis`)."""
-        return Reshape.apply(self, shape=np.squeeze(self.data, _dim(axis, dim)).shape)
+        """Drop size-1 dimensions (all, or those among `axis`; a dim of another size stays)."""
+        return Reshape.apply(self, shape=_squeezed(self.shape, _dim(axis, dim)))
 
     def unsqueeze(self, axis=None, *, dim=None):
         """Insert a size-1 dimension at `axis`."""
@@ -328,12 +374,12 @@ class Tensor:
 
     def __getitem__(self, index):
         """self[index]: ints, slices, negative steps, boolean masks, integer arrays."""
-        return GetItem.apply(self, index=_index(index))
+        return GetItem.apply(self, index=_index(index, self.shape))
 
     def __setitem__(self, index, value):
         """self[index] = value, in place. The write is recorded: a graph that saved this memory
         fails at backward ("modified by an inplace operation"); gradients flow to `value`."""
-        index = _index(index)
+        index = _index(index, self.shape)
         value_tracked = isinstance(value, Tensor) and value.requires_grad
         tracked = autograd.is_grad_enabled() and (self.requires_grad or value_tracked)
         if tracked and self.requires_grad and self.grad_fn is None:

@@ -4,20 +4,13 @@ import math
 import numpy as np
 
 from simplegrad.autograd import Function
+from simplegrad.ops.dims import dims
+from simplegrad.ops.elementwise import floating
 
 
 def _axes(axis, ndim):
     """Normalise axis (None, int, negative, tuple) to a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    axes = []
-    for a in axis:
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        axes.append(a % ndim if ndim else 0)
-    return tuple(sorted(axes))
+    return dims(axis, ndim, "reduce")
 
 
 def _expand(grad, shape, axes, keepdims):
@@ -57,7 +50,8 @@ class Mean(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
         ctx.count = math.prod([a.shape[i] for i in ctx.axes])
-        return a.mean(axis=ctx.axes, keepdims=keepdims)
+        out = a.mean(axis=ctx.axes, keepdims=keepdims)
+        return out if out.dtype is a.dtype else out.astype(np.float32)  # integers: float32
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,22 +96,31 @@ class Min(Function):
 
 
 class Var(Function):
-    """Variance with `ddof` (0: population variance, NumPy's default)."""
+    """Variance with `ddof` (0: population variance, NumPy's default). With no more elements
+    than `ddof` the result is inf or NaN (divisor max(n - ddof, 0)); the gradient keeps the
+    divisor n - ddof, exactly as PyTorch computes both."""
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, ddof=0):
+        a = floating(a)
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
         count = math.prod([a.shape[i] for i in ctx.axes])
         ctx.divisor = count - ddof
-        centered = a - a.mean(axis=ctx.axes, keepdims=True)
-        ctx.save_for_backward(centered)
-        return np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims) / ctx.divisor
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 over an empty axis
+            total = a.sum(axis=ctx.axes, keepdims=True)
+            centered = a - (total / count if count else total * np.nan)
+            ctx.save_for_backward(centered)
+            return np.divide(np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims),
+                             max(ctx.divisor, 0))
 
     @staticmethod
     def backward(ctx, grad):
         centered, = ctx.saved_tensors
         grad = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
-        return grad * centered * (2.0 / ctx.divisor)
+        if ctx.divisor:
+            return grad * centered * (2.0 / ctx.divisor)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * centered * 2.0 / ctx.divisor
 
 
 class LogSumExp(Function):
@@ -125,6 +128,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
+        a = floating(a)
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
         top = peak(a, ctx.axes)
         top = np.where(np.isfinite(top), top, 0)
