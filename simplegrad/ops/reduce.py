@@ -142,3 +142,69 @@ class LogSumExp(Function):
         a, out = ctx.saved_tensors
         grad = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
         return grad * np.exp(a - out)
+
+
+class Prod(Function):
+    """Product over axes. Each element's gradient is the product of the others: out / a when
+    no factor is 0, else computed from the nonzero factors (so zeros give exact gradients)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
+        out = np.prod(a, axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
+        zero = a == 0
+        if not zero.any():
+            return grad * (out / a)
+        zeros = zero.sum(axis=ctx.axes, keepdims=True)
+        others = np.prod(np.where(zero, 1, a), axis=ctx.axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            product_of_others = np.where(zero, np.where(zeros == 1, others, 0),
+                                         np.where(zeros == 0, out / a, 0))
+        return grad * product_of_others
+
+
+class Norm(Function):
+    """The vector p-norm over axes (torch.linalg.vector_norm): (sum |a|^p)^(1/p); p = inf is
+    max |a|, -inf min |a|, 0 the count of nonzeros. At a zero norm the gradient is 0, as in
+    PyTorch (the formula would divide by 0); max/min ties share it."""
+
+    @staticmethod
+    def forward(ctx, a, p=2, axis=None, keepdims=False):
+        a = floating(a)
+        ctx.axes, ctx.keepdims, ctx.p = _axes(axis, a.ndim), keepdims, p
+        size, axes = np.abs(a), ctx.axes
+        if p == np.inf or p == -np.inf:
+            out = peak(size if p > 0 else -size, axes) * (1 if p > 0 else -1)
+        elif p == 0:
+            out = np.sum(size != 0, axis=axes, keepdims=True).astype(a.dtype)
+        elif p == 1:
+            out = np.sum(size, axis=axes, keepdims=True)
+        elif p == 2:
+            out = np.sqrt(np.sum(a * a, axis=axes, keepdims=True))
+        else:
+            out = np.sum(size ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad, p = _expand(grad, a.shape, ctx.axes, ctx.keepdims), ctx.p
+        if p == 0:
+            return np.zeros_like(a)
+        if p == 1:
+            return grad * np.sign(a)
+        if p == np.inf or p == -np.inf:
+            tied = np.abs(a) == out
+            count = tied.sum(axis=ctx.axes, keepdims=True)
+            return grad * np.sign(a) * tied / count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = a / out if p == 2 else np.sign(a) * (np.abs(a) / out) ** (p - 1)
+        return grad * np.where(out == 0, 0, scale)

@@ -112,7 +112,7 @@ OPS = [
             lambda t, a: a.sum(0, keepdim=True), _has_axes),
     GraphOp("mean_keep", 1, lambda a: a.mean(-1, keepdims=True),
             lambda t, a: a.mean(-1, keepdim=True), lambda a: _has_axes(a) and _nonempty(a)),
-    GraphOp("max_keep", 1, lambda a: a.max(-1, keepdims=True),
+    GraphOp("max_keep", 1, lambda a: a.max(axis=-1, keepdims=True),
             lambda t, a: a.amax(-1, keepdim=True), lambda a: _has_axes(a) and _nonempty(a)),
     GraphOp("var_keep", 1, lambda a: a.var(0, keepdims=True),
             lambda t, a: a.var(0, keepdim=True, correction=0),
