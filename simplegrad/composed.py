@@ -86,10 +86,11 @@ def degrees_of_freedom(ddof=None, correction=None, unbiased=None):
     return given[0] if given else 0
 
 
-def var(x, axis, keepdims, dof, dim, keepdim):
-    """The variance with `dof` degrees of freedom removed (see `ddof`)."""
+def var(x, axis, keepdims, dof, dim, keepdim, root=False):
+    """The variance (root=True: the standard deviation) with `dof` degrees of freedom removed
+    (see `degrees_of_freedom`)."""
     return Var.apply(x, axis=axis_alias(axis, dim), ddof=dof,
-                     keepdims=keepdims if keepdim is None else keepdim)
+                     keepdims=keepdims if keepdim is None else keepdim, root=root)
 
 
 def extreme(x, largest, dim, keepdim, axis, keepdims):

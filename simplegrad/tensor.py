@@ -364,13 +364,20 @@ class Tensor(ComposedMethods):
     def __matmul__(self, other): return MatMul.apply(self, other)
     def __rmatmul__(self, other): return MatMul.apply(other, self)
 
-    # ---- comparisons and logic (not differentiable: boolean tensors) -------------------
+    # ---- comparisons (not differentiable: boolean tensors) -----------------------------
     def __lt__(self, other): return _compare(np.less, self, other)
     def __le__(self, other): return _compare(np.less_equal, self, other)
     def __gt__(self, other): return _compare(np.greater, self, other)
     def __ge__(self, other): return _compare(np.greater_equal, self, other)
     def __eq__(self, other): return _compare(np.equal, self, other)
     def __ne__(self, other): return _compare(np.not_equal, self, other)
+    def eq(self, other): "self == other, elementwise."; return _compare(np.equal, self, other)
+    def ne(self, other): "self != other, elementwise."; return _compare(np.not_equal, self, other)
+    def lt(self, other): "self < other, elementwise."; return _compare(np.less, self, other)
+    def le(self, other): "self <= other, elementwise."; return _compare(np.less_equal, self, other)
+    def gt(self, other): "self > other, elementwise."; return _compare(np.greater, self, other)
+    def ge(self, other): "self >= other."; return _compare(np.greater_equal, self, other)
+
     # ---- reductions: NumPy's axis/keepdims, PyTorch's dim/keepdim accepted -------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Sum over `axis` (None: all), like np.sum."""

@@ -132,7 +132,7 @@ class ComposedMethods:
             correction=None, unbiased=None):
         """Standard deviation: sqrt of var with the same arguments (population by default)."""
         dof = composed.degrees_of_freedom(ddof, correction, unbiased)
-        return composed.var(self, axis, keepdims, dof, dim, keepdim).sqrt()
+        return composed.var(self, axis, keepdims, dof, dim, keepdim, root=True)
 
     def var_mean(self, *args, **kwargs):
         """(var, mean), both with var's arguments."""

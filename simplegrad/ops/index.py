@@ -107,7 +107,7 @@ class Scatter(Function):
             {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
              "amin": np.minimum}[reduce].at(out, coords, src)
             if reduce == "mean":
-                ctx.count = _sum_at(coords, shape, np.int64, 1) + ctx.keep_self
+                ctx.count = np.maximum(_sum_at(coords, shape, np.int64, 1) + ctx.keep_self, 1)
                 out[hit] = out[hit] / ctx.count[hit]
         ctx.save_for_backward(a.reshape(shape), src, out)
         return out.reshape(a.shape)

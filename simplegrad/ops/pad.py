@@ -26,23 +26,27 @@ def pairs(pad, ndim, mode):
 
 def source_positions(n, left, right, mode):
     """For each output position along a dim of size n padded by (left, right), the input
-    position it copies."""
+    position it copies. Negative amounts crop first; the padding then wraps or mirrors the
+    cropped part, as in PyTorch."""
+    start, stop = max(-left, 0), n - max(-right, 0)
+    left, right, n = max(left, 0), max(right, 0), stop - start
+    if n < 0 or (n == 0 and left + right):
+        raise OpError(f"pad: cannot pad a dim of size {stop + start} by ({left}, {right}) in "
+                      f"{mode} mode")
     j = np.arange(-left, n + right)
-    if n + left + right < 0 or (n == 0 and mode != "constant" and j.size):
-        raise OpError(f"pad: cannot pad a dim of size {n} by ({left}, {right}) in {mode} mode")
     if mode == "replicate":
-        return np.clip(j, 0, n - 1)
+        return start + np.clip(j, 0, n - 1)
     if mode == "circular":
         if max(left, right) > n:
             raise OpError(f"pad: circular padding ({left}, {right}) is larger than the dim "
                           f"of size {n}")
-        return j % n
-    if max(left, right) >= n:
+        return start + j % max(n, 1)
+    if max(left, right) >= n and left + right:
         raise OpError(f"pad: reflect padding ({left}, {right}) must be smaller than the dim "
                       f"of size {n}")
-    period = 2 * (n - 1)
-    j = j % period if period else j * 0
-    return np.where(j < n, j, period - j)
+    period = max(2 * (n - 1), 1)
+    j = j % period
+    return start + np.where(j < n, j, period - j)
 
 
 class Pad(Function):

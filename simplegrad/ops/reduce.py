@@ -96,12 +96,13 @@ class Min(Function):
 
 
 class Var(Function):
-    """Variance with `ddof` (0: population variance, NumPy's default). With no more elements
-    than `ddof` the result is inf or NaN (divisor max(n - ddof, 0)); the gradient keeps the
-    divisor n - ddof, exactly as PyTorch computes both."""
+    """Variance with `ddof` (0: population variance, NumPy's default), or with root=True the
+    standard deviation. With no more elements than `ddof` the result is inf or NaN (divisor
+    max(n - ddof, 0)); the gradient keeps the divisor n - ddof and, for the standard
+    deviation, is 0 where it is 0, exactly as PyTorch computes them."""
 
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False, ddof=0):
+    def forward(ctx, a, axis=None, keepdims=False, ddof=0, root=False):
         a = floating(a)
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
         count = math.prod([a.shape[i] for i in ctx.axes])
@@ -109,13 +110,18 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 over an empty axis
             total = a.sum(axis=ctx.axes, keepdims=True)
             centered = a - (total / count if count else total * np.nan)
-            ctx.save_for_backward(centered)
-            return np.divide(np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims),
-                             max(ctx.divisor, 0))
+            out = np.divide(np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims),
+                            max(ctx.divisor, 0))
+        ctx.root = np.sqrt(out) if root else None
+        ctx.save_for_backward(centered)
+        return out if not root else ctx.root
 
     @staticmethod
     def backward(ctx, grad):
         centered, = ctx.saved_tensors
+        if ctx.root is not None:  # d sqrt(v) = dv / (2 sqrt(v)), and 0 where sqrt(v) = 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = np.where(ctx.root == 0, 0, grad / (2 * ctx.root))
         grad = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
         if ctx.divisor:
             return grad * centered * (2.0 / ctx.divisor)
