@@ -16,6 +16,14 @@ def _axis(a, dim):
     return _dim(dim, a.ndim, "scan") if a.ndim else None
 
 
+def _scan(ctx, accumulate, a, dim):
+    """accumulate(a, axis) along dim, saving a and the result for backward."""
+    ctx.axis = axis = _axis(a, dim)
+    out = accumulate(a, axis) if axis is not None else a.copy()
+    ctx.save_for_backward(a, out)
+    return out
+
+
 def reverse_cumsum(x, axis):
     """sum over j >= i of x_j, for every i along `axis`."""
     return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
@@ -42,15 +50,11 @@ class CumProd(Function):
 
     @staticmethod
     def forward(ctx, a, dim):
-        ctx.axis = axis = _axis(a, dim)
-        out = np.cumprod(a, axis) if axis is not None else a.copy()
-        ctx.save_for_backward(a, out)
-        return out
+        return _scan(ctx, np.cumprod, a, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        axis = ctx.axis
+        (a, out), axis = ctx.saved_tensors, ctx.axis
         if axis is None:
             return grad
         if np.all(a != 0):
@@ -73,16 +77,11 @@ class LogCumSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, dim):
-        a = floating(a)
-        ctx.axis = axis = _axis(a, dim)
-        out = np.logaddexp.accumulate(a, axis) if axis is not None else a.copy()
-        ctx.save_for_backward(a, out)
-        return out
+        return _scan(ctx, np.logaddexp.accumulate, floating(a), dim)
 
     @staticmethod
     def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        axis = ctx.axis
+        (a, out), axis = ctx.saved_tensors, ctx.axis
         if axis is None:
             return grad
         with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf is wanted
