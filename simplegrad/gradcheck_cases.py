@@ -199,7 +199,5 @@ def _nn_ops():
 
 
 def op_cases():
-    """Every op case: Tensor methods and operators, then softmax, losses and functional forms,
-    then the PyTorch-style surface (simplegrad.gradcheck_surface)."""
-    from simplegrad.gradcheck_surface import surface_cases
-    return _ops() + _nn_ops() + surface_cases()
+    """Every op case: Tensor methods and operators, then softmax, losses and functional forms."""
+    return _ops() + _nn_ops()

@@ -1,6 +1,8 @@
 """The op cases of the PyTorch-style Tensor surface (issue 31): elementwise math, reductions and
 scans, sorting and selection, shape and indexing ops, written as PyTorch code where the two
-libraries agree (`SAME`). Part of the shared table in simplegrad.gradcheck_cases.
+libraries agree (`SAME`). The same OpCase rows as simplegrad.gradcheck_cases, kept apart so that
+`simplegrad gradcheck` stays a short check of the core ops and layers;
+tests/ops/test_torch_surface.py runs them.
 
 Inputs keep away from kinks and jumps (sort and max see distinct values, rounding functions
 non-integers, scatter_reduce's amax no ties), so central differences are meaningful.
