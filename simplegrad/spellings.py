@@ -5,6 +5,8 @@
 - `t.item` is the np.ndarray (the original simplegrad) and `t.item()` a Python number
   (PyTorch): an `ItemArray` is a view of the tensor's array that can be called.
 """
+import math
+
 import numpy as np
 
 from simplegrad.ops.dims import dim as _dim
@@ -14,7 +16,7 @@ class Size(int):
     """The number of elements, as an int; calling it gives the shape, or one dim's size."""
 
     def __new__(cls, shape):
-        size = int.__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        size = int.__new__(cls, math.prod(shape))
         size.shape = shape
         return size
 
