@@ -71,6 +71,7 @@ def _times(alpha, other):
     return other if alpha == 1 else alpha * other
 
 
+
 def _array(value):
     """An index or mask given as a Tensor, list or array, as an ndarray."""
     return np.asarray(value.data if isinstance(value, Tensor) else value)
@@ -321,9 +322,11 @@ class Tensor(ComposedMethods):
     def add(self, other, alpha=1):
         """self + alpha * other."""
         return Add.apply(self, _times(alpha, other))
+
     def sub(self, other, alpha=1):
         """self - alpha * other."""
         return Sub.apply(self, _times(alpha, other))
+
     def mul(self, other): "self * other (elementwise)."; return Mul.apply(self, other)
     def pow(self, other): "self ** other (constant or tensor)."; return Pow.apply(self, other)
     def maximum(self, other): "Elementwise max, ties split."; return Maximum.apply(self, other)
@@ -335,7 +338,7 @@ class Tensor(ComposedMethods):
     def fmod(self, other): "C's fmod (self's sign)."; return Remainder.apply(self, other, fmod=True)
     def floor_divide(self, other): "self // other."; return RoundedDiv.apply(self, other)
     def copysign(self, other): "|self| with other's sign."; return CopySign.apply(self, other)
-    multiply, subtract, true_divide = mul, sub, matmul
+    multiply, subtract = mul, sub
 
     def div(self, other, rounding_mode=None):
         """self / other, exactly; rounding_mode "floor" or "trunc" rounds (zero gradient)."""
@@ -343,7 +346,7 @@ class Tensor(ComposedMethods):
             return Div.apply(self, other)
         return RoundedDiv.apply(self, other, mode=rounding_mode)
 
-    divide = div
+    divide = true_divide = div
 
     # ---- operators ---------------------------------------------------------------------
     def __neg__(self): return Neg.apply(self)

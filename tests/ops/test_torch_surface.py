@@ -333,7 +333,11 @@ def test_function_forms_and_aliases_call_the_methods():
     assert sg.gather(x, 1, np.array([[1], [0]])).tolist() == [[-2.0], [3.0]]
     assert sg.concat([x, x]).shape == (4, 2) and sg.numel(x) == 4
     assert sg.exp(np.zeros(2)).tolist() == [1.0, 1.0]  # an ndarray becomes a Tensor first
-    assert x.arcsin is not None and sg.absolute(x).tolist() == [[1.0, 2.0], [3.0, 0.5]]
+    assert sg.absolute(x).tolist() == [[1.0, 2.0], [3.0, 0.5]] and x.arcsin == x.asin
+    for alias, name in (("true_divide", "div"), ("divide", "div"), ("multiply", "mul"),
+                        ("subtract", "sub"), ("negative", "neg"), ("fix", "trunc"),
+                        ("moveaxis", "movedim"), ("arctanh", "atanh")):
+        assert getattr(Tensor, alias) is getattr(Tensor, name), alias
     with sg.inference_mode():
         assert not (Tensor([1.0], requires_grad=True) * 2).requires_grad
     with sg.set_grad_enabled(False):
