@@ -324,11 +324,14 @@ def narrow(x, dim, start, length):
 
 
 def nonzero(x, as_tuple=False):
-    """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one per dim."""
-    where = np.nonzero(x.data) if x.ndim else np.nonzero(x.data.reshape(1))
+    """The indices of the nonzero elements: an (n, ndim) int64 tensor, or one per dim (a 0-d
+    tensor counts as one element with no dims, as in PyTorch)."""
+    where = np.nonzero(x.data) if x.ndim else (np.zeros(int(bool(x.data)), np.int64),)
     if as_tuple:
         return tuple(_constant(x, w.astype(np.int64)) for w in where)
-    return _constant(x, np.stack(where, axis=-1).astype(np.int64).reshape(-1, x.ndim))
+    if not x.ndim:
+        return _constant(x, np.zeros((len(where[0]), 0), np.int64))
+    return _constant(x, np.stack(where, axis=-1).astype(np.int64))
 
 
 def unflatten(x, dim, shape):

@@ -222,6 +222,8 @@ def test_one_hot_and_sorting_results_match_torch():
     ours = Tensor(values[[0, 1, 2, 4, 5]]).cummax(0)
     np.testing.assert_array_equal(ours.indices.data, cummax.indices.numpy())  # ties: latest
     assert Tensor([[1.0, 2.0], [0.0, 3.0]]).nonzero(as_tuple=True)[1].tolist() == [0, 1, 1]
+    for value in (3.0, 0.0):  # a 0-d tensor: one element without dims
+        assert sg.tensor(value).nonzero().shape == tuple(torch.tensor(value).nonzero().shape)
 
 
 @needs_torch
