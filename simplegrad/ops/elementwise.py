@@ -16,12 +16,18 @@ F64 = np.dtype(np.float64)
 def promoted(fn, out, a, b):
     """(out, a, b) with PyTorch's promotion: an integer or boolean array meeting a float (or a
     float number) gives float32, the default dtype, unless a float64 array takes part; NumPy
-    gives float64. Called only when `out` is float64, so the float path pays one `is` test."""
-    arrays = [x for x in (a, b) if isinstance(x, np.ndarray)]
-    if any(x.dtype == F64 for x in arrays) or all(x.dtype.kind == "f" for x in arrays):
+    gives float64. The ops call it only when `out` is float64 and `a` is no float64 array, so
+    the float32 path pays one `is` test and the float64 path two."""
+    if getattr(a, "dtype", None) is F64 or getattr(b, "dtype", None) is F64:
+        return out, a, b  # a float64 array took part: float64 is right
+    if not (_integral(a) or _integral(b)):
         return out, a, b
     a, b = floating(a), floating(b)
     return fn(a, b), a, b
+
+
+def _integral(x):
+    return isinstance(x, np.ndarray) and x.dtype.kind in "biu"
 
 
 def floating(a):
@@ -36,7 +42,9 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.add(a, b)
-        return out if out.dtype is not F64 else promoted(np.add, out, a, b)[0]
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out = promoted(np.add, out, a, b)[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,7 +58,9 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.subtract(a, b)
-        return out if out.dtype is not F64 else promoted(np.subtract, out, a, b)[0]
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out = promoted(np.subtract, out, a, b)[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -64,7 +74,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.multiply(a, b)
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.multiply, out, a, b)
         ctx.save_for_backward(a, b)
         return out
@@ -83,7 +93,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.divide(a, b)
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.divide, out, a, b)
         ctx.save_for_backward(b, out)
         return out
@@ -109,7 +119,7 @@ class Pow(Function):
                 raise OpError("pow: integers to negative integer powers are not allowed; use a "
                               "float exponent (x ** -2.0) or a float tensor") from None
             raise
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.power, out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -354,7 +364,7 @@ class Maximum(Function):
     @classmethod
     def forward(cls, ctx, a, b):
         out = cls.pick(a, b)
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(cls.pick, out, a, b)
         ctx.save_for_backward(a, b, out)  # the output tells which input won
         return out

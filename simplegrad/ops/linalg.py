@@ -18,7 +18,7 @@ class MatMul(Function):
             raise OpError(f"matmul: both operands need at least one axis, got shapes "
                              f"{np.shape(a)} and {np.shape(b)} (use * to scale by a number)")
         out = np.matmul(a, b)
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.matmul, out, a, b)
         ctx.save_for_backward(a, b)
         return out
