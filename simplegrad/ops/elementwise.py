@@ -391,7 +391,7 @@ class Where(Function):
         cond = np.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
         out = np.where(cond, a, b)
-        if out.dtype is F64:
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out = promoted(lambda x, y: np.where(cond, x, y), out, a, b)[0]
         return out
 
