@@ -333,3 +333,27 @@ def _jsonable(key, value):
     except (TypeError, ValueError) as exc:
         raise TypeError(f"save_checkpoint: metadata {key!r} is not JSON-serialisable "
                         f"({_one_line(exc)})") from None
+
+
+def save(state_dict, path):
+    """torch.save for state dicts: write {name: array or Tensor} (or a Module's state dict) to
+    a .npz file atomically; read it back with `load`. Other objects are refused: nothing is
+    pickled (a checkpoint with optimizer state is `save_checkpoint`)."""
+    if hasattr(state_dict, "state_dict") and callable(state_dict.state_dict):
+        state_dict = state_dict.state_dict()
+    if not isinstance(state_dict, dict) or not all(isinstance(k, str) for k in state_dict):
+        raise TypeError(f"save: expected a state dict {{name: array}}, got "
+                        f"{type(state_dict).__name__}; simplegrad saves arrays only (.npz, no "
+                        f"pickle); use save_checkpoint for a model with its optimizer")
+    arrays = {name: np.asarray(getattr(value, "data", value)) for name, value in
+              state_dict.items()}
+    bad = [name for name, array in arrays.items() if array.dtype.kind not in "biuf"]
+    if bad:
+        raise TypeError(f"save: {', '.join(bad)} are not arrays of numbers")
+    atomic_savez(path, arrays)
+
+
+def load(path):
+    """torch.load for state dicts: {name: ndarray} from a file written by `save`,
+    `Module.save_state_dict` or a checkpoint (its model part); no code runs."""
+    return read_state_dict(path)

@@ -1,7 +1,8 @@
 """Tensor: an np.ndarray, its gradient, and a link to the op that made it.
 
-Every method and operator is a one-line `def` below that applies an op from `simplegrad/ops/`
-(each op is a `Function` with a forward and a backward on ndarrays).
+Every method and operator below applies an op from `simplegrad/ops/` (each op is a `Function`
+with a forward and a backward on ndarrays), mostly in one line. The methods composed from other
+ops (sort, split, casts, max with indices, ...) are inherited from `tensor_composed.py`.
 """
 import math
 
@@ -10,13 +11,20 @@ import numpy as np
 from simplegrad import autograd, inplace
 from simplegrad.trace import trace_backward
 from simplegrad.ops import axis_alias as _dim
+from simplegrad.ops import unary
+from simplegrad.ops.binary import CopySign, LogAddExp, Remainder, RoundedDiv
+from simplegrad.ops.dims import dims
 from simplegrad.ops.elementwise import (GELU, Abs, Add, Clip, Div, Exp, LeakyReLU, Log, Maximum,
                                         Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Softplus, Sqrt,
                                         Sub, Tanh)
+from simplegrad.ops.index import Gather, Scatter
 from simplegrad.ops.linalg import MatMul
 from simplegrad.ops.movement import GetItem, Reshape, SetItem, Transpose
-from simplegrad.ops.reduce import LogSumExp, Max, Mean, Min, Sum, Var
+from simplegrad.ops.reduce import LogSumExp, Max, Mean, Min, Prod, Sum
+from simplegrad.ops.scan import CumProd, CumSum, LogCumSumExp
 from simplegrad.ops.softmax import CrossEntropy, LogSoftmax, Softmax
+from simplegrad.spellings import ItemArray, Size
+from simplegrad.tensor_composed import ComposedMethods
 
 
 def _as_array(data, dtype):
@@ -52,6 +60,29 @@ def _reduce(op, x, axis, keepdims, dim, keepdim, **options):
     return op.apply(x, axis=axis, keepdims=keepdims, **options)
 
 
+def _bounds(lo, hi):
+    """The bounds of clip/clamp: at least one of them (PyTorch refuses neither, too)."""
+    if lo is None and hi is None:
+        raise ValueError("clamp: give at least one of min and max (lo, hi)")
+    return lo, hi
+
+
+def _times(alpha, other):
+    """alpha * other for add/sub's `alpha` (no extra op for the usual alpha = 1)."""
+    return other if alpha == 1 else alpha * other
+
+
+
+def _array(value):
+    """An index or mask given as a Tensor, list or array, as an ndarray."""
+    return np.asarray(value.data if isinstance(value, Tensor) else value)
+
+
+def _scatter_reduce(reduce):
+    """scatter's old `reduce` names ("add", "multiply") as scatter_reduce's ("sum", "prod")."""
+    return {"add": "sum", "multiply": "prod"}.get(reduce, reduce)
+
+
 def _compare(ufunc, x, other):
     """Elementwise comparison: a boolean tensor outside the graph."""
     other = other.data if isinstance(other, Tensor) else other
@@ -80,18 +111,52 @@ def _transpose_axes(x, axes):
     return _shape_args(axes) or None
 
 
-def _index(index):
-    """Unwrap Tensors (and lists) used as indices into ndarrays NumPy understands."""
+def _index(index, shape):
+    """Unwrap Tensors (and lists) used as indices into ndarrays NumPy understands, with
+    integers among array indices applied first, as PyTorch does (see `_torch_order`)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
         return np.asarray(index)
     if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
+        index = tuple(_index(i, ()) for i in index)
+        if any(isinstance(i, np.ndarray) for i in index) and any(_is_int(i) for i in index):
+            return _torch_order(index, shape)
     return index
 
 
-class Tensor:
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _torch_order(index, shape):
+    """`x[0, :, idx]` in PyTorch's axis order: integers select first (`x[0][:, idx]`, shape
+    (3, 2) for x of shape (2, 3, 4) and two indices), where NumPy would treat the 0 as an
+    advanced index and put the indexed axis first (2, 3). Returned as one NumPy index of the
+    same elements: the arrays of their coordinates."""
+    first, second = [], []
+    for part in index:
+        if _is_int(part):
+            first.append(part)
+        elif part is None or isinstance(part, bool):
+            second.append(part)
+        elif part is Ellipsis:
+            first.append(part), second.append(part)
+        else:  # a slice or an array (a boolean mask spans as many axes as it has)
+            width = part.ndim if isinstance(part, np.ndarray) and part.dtype == bool else 1
+            first.extend([slice(None)] * width)
+            second.append(part)
+    positions = np.arange(math.prod(shape)).reshape(shape)[tuple(first)][tuple(second)]
+    return np.unravel_index(positions, shape)
+
+
+def _squeezed(shape, axis):
+    """`shape` without its size-1 axes among `axis` (None: all); other axes stay (PyTorch)."""
+    drop = dims(axis, len(shape), "squeeze")
+    return tuple(n for i, n in enumerate(shape) if i not in drop or n != 1)
+
+
+class Tensor(ComposedMethods):
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
     __slots__ = {
@@ -124,8 +189,9 @@ class Tensor:
     # ---- views of the data -------------------------------------------------------------
     @property
     def item(self):
-        """The underlying np.ndarray (an attribute, as in the original simplegrad)."""
-        return self.data
+        """The underlying np.ndarray, as a view (an attribute, as in the original simplegrad);
+        calling it, `t.item()`, gives the one value as a Python number, as in PyTorch."""
+        return self.data.view(ItemArray)
 
     @item.setter
     def item(self, value):
@@ -142,7 +208,8 @@ class Tensor:
     shape = property(lambda self: self.data.shape, doc="Tuple of dimension sizes.")
     ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
     dtype = property(lambda self: self.data.dtype, doc="NumPy dtype of the data.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
+    size = property(lambda self: Size(self.data.shape),
+                    doc="The element count (NumPy); `size()` is the shape, `size(d)` one dim.")
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -216,6 +283,34 @@ class Tensor:
     def relu(self): "max(self, 0)."; return ReLU.apply(self)
     def sigmoid(self): "1 / (1 + exp(-self)), stable for large |x|."; return Sigmoid.apply(self)
     def tanh(self): "Hyperbolic tangent."; return Tanh.apply(self)
+    def sin(self): "Sine."; return unary.Sin.apply(self)
+    def cos(self): "Cosine."; return unary.Cos.apply(self)
+    def tan(self): "Tangent."; return unary.Tan.apply(self)
+    def asin(self): "Arcsine."; return unary.Asin.apply(self)
+    def acos(self): "Arccosine."; return unary.Acos.apply(self)
+    def atan(self): "Arctangent."; return unary.Atan.apply(self)
+    def sinh(self): "Hyperbolic sine."; return unary.Sinh.apply(self)
+    def cosh(self): "Hyperbolic cosine."; return unary.Cosh.apply(self)
+    def asinh(self): "Inverse hyperbolic sine."; return unary.Asinh.apply(self)
+    def acosh(self): "Inverse hyperbolic cosine."; return unary.Acosh.apply(self)
+    def atanh(self): "Inverse hyperbolic tangent."; return unary.Atanh.apply(self)
+    def erf(self): "The error function."; return unary.Erf.apply(self)
+    def log2(self): "Base-2 logarithm."; return unary.Log2.apply(self)
+    def log10(self): "Base-10 logarithm."; return unary.Log10.apply(self)
+    def exp2(self): "2 ** self."; return unary.Exp2.apply(self)
+    def log1p(self): "log(1 + self), exact for small values."; return unary.Log1p.apply(self)
+    def expm1(self): "exp(self) - 1, exact for small values."; return unary.Expm1.apply(self)
+    def rsqrt(self): "1 / sqrt(self)."; return unary.Rsqrt.apply(self)
+    def reciprocal(self): "1 / self."; return unary.Reciprocal.apply(self)
+    def square(self): "self * self."; return Mul.apply(self, self)
+    def sign(self): "-1, 0 or 1 (zero gradient)."; return unary.Sign.apply(self)
+    def floor(self): "Round down (zero gradient)."; return unary.Floor.apply(self)
+    def ceil(self): "Round up (zero gradient)."; return unary.Ceil.apply(self)
+    def round(self): "Round half to even (zero gradient)."; return unary.Round.apply(self)
+    def trunc(self): "Round toward zero (zero gradient)."; return unary.Trunc.apply(self)
+    def frac(self): "self - trunc(self)."; return unary.Frac.apply(self)
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    fix, negative, absolute = trunc, neg, abs
 
     def leaky_relu(self, slope=0.01):
         """x where x > 0, else slope * x."""
@@ -230,19 +325,42 @@ class Tensor:
         return Softplus.apply(self, beta=beta, threshold=threshold)
 
     def clip(self, lo=None, hi=None):
-        """Clamp into [lo, hi]; the gradient passes only where lo <= x <= hi."""
-        return Clip.apply(self, lo=lo, hi=hi)
+        """Clamp into [lo, hi] (numbers or tensors; one may be None), as torch.clamp."""
+        return Clip.apply(self, *_bounds(lo, hi))
+
+    def clamp(self, min=None, max=None):  # noqa: A002  (PyTorch's argument names)
+        """PyTorch's name of `clip`."""
+        return Clip.apply(self, *_bounds(min, max))
 
     # ---- binary elementwise (NumPy broadcasting; grads summed back to each shape) ------
-    def add(self, other): "self + other."; return Add.apply(self, other)
-    def sub(self, other): "self - other."; return Sub.apply(self, other)
+    def add(self, other, alpha=1):
+        """self + alpha * other."""
+        return Add.apply(self, _times(alpha, other))
+
+    def sub(self, other, alpha=1):
+        """self - alpha * other."""
+        return Sub.apply(self, _times(alpha, other))
+
     def mul(self, other): "self * other (elementwise)."; return Mul.apply(self, other)
-    def div(self, other): "self / other, exactly (no epsilon)."; return Div.apply(self, other)
     def pow(self, other): "self ** other (constant or tensor)."; return Pow.apply(self, other)
     def maximum(self, other): "Elementwise max, ties split."; return Maximum.apply(self, other)
     def minimum(self, other): "Elementwise min, ties split."; return Minimum.apply(self, other)
     def matmul(self, other): "self @ other (np.matmul rules)."; return MatMul.apply(self, other)
     def dot(self, other): "self @ other (original name)."; return MatMul.apply(self, other)
+    def logaddexp(self, other): "log(e^self + e^other)."; return LogAddExp.apply(self, other)
+    def remainder(self, other): "Python's % (other's sign)."; return Remainder.apply(self, other)
+    def fmod(self, other): "C's fmod (self's sign)."; return Remainder.apply(self, other, fmod=True)
+    def floor_divide(self, other): "self // other."; return RoundedDiv.apply(self, other)
+    def copysign(self, other): "|self| with other's sign."; return CopySign.apply(self, other)
+    multiply, subtract = mul, sub
+
+    def div(self, other, rounding_mode=None):
+        """self / other, exactly; rounding_mode "floor" or "trunc" rounds (zero gradient)."""
+        if rounding_mode is None:
+            return Div.apply(self, other)
+        return RoundedDiv.apply(self, other, mode=rounding_mode)
+
+    divide = true_divide = div
 
     # ---- operators ---------------------------------------------------------------------
     def __neg__(self): return Neg.apply(self)
@@ -254,6 +372,10 @@ class Tensor:
     def __rmul__(self, other): return Mul.apply(other, self)
     def __truediv__(self, other): return Div.apply(self, other)
     def __rtruediv__(self, other): return Div.apply(other, self)
+    def __floordiv__(self, other): return RoundedDiv.apply(self, other)
+    def __rfloordiv__(self, other): return RoundedDiv.apply(other, self)
+    def __mod__(self, other): return Remainder.apply(self, other)
+    def __rmod__(self, other): return Remainder.apply(other, self)
     def __pow__(self, other): return Pow.apply(self, other)
     def __rpow__(self, other): return Pow.apply(other, self)
     def __matmul__(self, other): return MatMul.apply(self, other)
@@ -266,6 +388,12 @@ class Tensor:
     def __ge__(self, other): return _compare(np.greater_equal, self, other)
     def __eq__(self, other): return _compare(np.equal, self, other)
     def __ne__(self, other): return _compare(np.not_equal, self, other)
+    def eq(self, other): "self == other, elementwise."; return _compare(np.equal, self, other)
+    def ne(self, other): "self != other, elementwise."; return _compare(np.not_equal, self, other)
+    def lt(self, other): "self < other, elementwise."; return _compare(np.less, self, other)
+    def le(self, other): "self <= other, elementwise."; return _compare(np.less_equal, self, other)
+    def gt(self, other): "self > other, elementwise."; return _compare(np.greater, self, other)
+    def ge(self, other): "self >= other."; return _compare(np.greater_equal, self, other)
 
     # ---- reductions: NumPy's axis/keepdims, PyTorch's dim/keepdim accepted -------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -276,17 +404,17 @@ class Tensor:
         """Mean over `axis` (None: all), like np.mean."""
         return _reduce(Mean, self, axis, keepdims, dim, keepdim)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Max over `axis`; ties share the gradient evenly (as torch.amax)."""
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Product over `axis` (None: all); exact gradients where factors are 0."""
+        return _reduce(Prod, self, axis, keepdims, dim, keepdim)
+
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Max over `axis` (any number of dims); ties share the gradient evenly."""
         return _reduce(Max, self, axis, keepdims, dim, keepdim)
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Min over `axis`; ties share the gradient evenly (as torch.amin)."""
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Min over `axis` (any number of dims); ties share the gradient evenly."""
         return _reduce(Min, self, axis, keepdims, dim, keepdim)
-
-    def var(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None):
-        """Variance over `axis`; population variance (ddof=0) unless ddof is given, as NumPy."""
-        return _reduce(Var, self, axis, keepdims, dim, keepdim, ddof=ddof)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(self))) over `axis`, without overflow."""
@@ -304,12 +432,18 @@ class Tensor:
         return Tensor._make(np.asarray(self.data.argmin(_dim(axis, dim), keepdims=keepdims)),
                             False, None)
 
+    # ---- scans, sorting and selection --------------------------------------------------
+    def cumsum(self, dim): "Running sum along dim."; return CumSum.apply(self, dim=dim)
+    def cumprod(self, dim): "Running product along dim."; return CumProd.apply(self, dim=dim)
+    def logcumsumexp(self, dim): "log(cumsum(exp))."; return LogCumSumExp.apply(self, dim=dim)
     # ---- movement ----------------------------------------------------------------------
     T = property(lambda self: Transpose.apply(self, axes=None), doc="The axes reversed.")
 
     def reshape(self, *shape):
         """Same data, new shape: reshape(2, 3) or reshape((2, 3)); one size may be -1."""
         return Reshape.apply(self, shape=_shape_args(shape))
+
+    def view(self, *shape): "reshape, PyTorch's name."; return self.reshape(*shape)
 
     def permute(self, *dims):
         """Reorder all axes: permute(2, 0, 1) or permute((2, 0, 1)), as PyTorch."""
@@ -324,14 +458,9 @@ class Tensor:
         or no argument (reverse all) permute like np.transpose."""
         return Transpose.apply(self, axes=_transpose_axes(self, axes))
 
-    def flatten(self, start_dim=0):
-        """Merge the dimensions from `start_dim` on into one (a 0-d tensor becomes shape (1,))."""
-        start = start_dim % self.ndim if self.ndim else 0
-        return Reshape.apply(self, shape=(*self.shape[:start], math.prod(self.shape[start:])))
-
     def squeeze(self, axis=None, *, dim=None):
-        """Drop size-1 dimensions (all of them, or only `axis`)."""
-        return Reshape.apply(self, shape=np.squeeze(self.data, _dim(axis, dim)).shape)
+        """Drop size-1 dimensions (all, or those among `axis`; a dim of another size stays)."""
+        return Reshape.apply(self, shape=_squeezed(self.shape, _dim(axis, dim)))
 
     def unsqueeze(self, axis=None, *, dim=None):
         """Insert a size-1 dimension at `axis`."""
@@ -340,14 +469,19 @@ class Tensor:
             raise TypeError("unsqueeze() needs the axis (or dim) where the new dimension goes")
         return Reshape.apply(self, shape=np.expand_dims(self.data, axis).shape)
 
+    # ---- indexing ----------------------------------------------------------------------
     def __getitem__(self, index):
-        """self[index]: ints, slices, negative steps, boolean masks, integer arrays."""
-        return GetItem.apply(self, index=_index(index))
+        """self[index]: ints, slices, negative steps, boolean masks, integer arrays; integers
+        among arrays select first, as in PyTorch (x[0, :, idx] has shape (3, len(idx)))."""
+        return GetItem.apply(self, index=_index(index, self.shape))
 
     def __setitem__(self, index, value):
         """self[index] = value, in place. The write is recorded: a graph that saved this memory
         fails at backward ("modified by an inplace operation"); gradients flow to `value`."""
-        index = _index(index)
+        index = _index(index, self.shape)
+        if not self.data.flags.writeable:
+            raise RuntimeError("cannot write into this tensor: its memory is shared by "
+                               "several elements (an expand() view); write into a clone()")
         value_tracked = isinstance(value, Tensor) and value.requires_grad
         tracked = autograd.is_grad_enabled() and (self.requires_grad or value_tracked)
         if tracked and self.requires_grad and self.grad_fn is None:
@@ -364,6 +498,24 @@ class Tensor:
         if tracked:
             self._clock = inplace.clock  # this tensor's graph now includes the write
 
+    def gather(self, dim, index):
+        """At index along dim."""
+        return Gather.apply(self, _array(index), dim=dim)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        """A copy with src (or value) written at index along dim (PyTorch's scatter)."""
+        source = value if src is None else src
+        return Scatter.apply(self, _array(index), source, dim=dim, reduce=_scatter_reduce(reduce))
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added at index along dim; repeated indices add up."""
+        return Scatter.apply(self, _array(index), src, dim=dim, reduce="sum")
+
+    def scatter_reduce(self, dim, index, src, reduce, include_self=True):
+        """A copy with src reduced into it at index ("sum", "prod", "mean", "amax", "amin")."""
+        return Scatter.apply(self, _array(index), src, dim=dim, reduce=reduce,
+                             include_self=include_self)
+
     # ---- softmax and the loss ----------------------------------------------------------
     def softmax(self, axis=-1, temperature=1.0, *, dim=None):
         """exp(x / T) / sum(exp(x / T)) along `axis`, stable for large inputs."""
@@ -377,6 +529,7 @@ class Tensor:
         """Mean cross-entropy of these logits (class axis last) against integer class indices or
         one-hot/soft rows; fused with log-softmax so large logits never give inf or NaN."""
         return CrossEntropy.apply(self, targets)
+
 
 
 autograd.use_tensor_class(Tensor)

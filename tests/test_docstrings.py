@@ -25,9 +25,10 @@ def public_names():
 
 
 def tensor_methods():
-    for name, member in vars(Tensor).items():
-        if not name.startswith("_") or name in ("__getitem__", "__setitem__"):
-            yield f"Tensor.{name}", member
+    for cls in Tensor.__mro__[:-1]:  # Tensor and the composed methods it inherits
+        for name, member in vars(cls).items():
+            if not name.startswith("_") or name in ("__getitem__", "__setitem__"):
+                yield f"Tensor.{name}", member
 
 
 @pytest.mark.parametrize("name,obj", list(public_names()) + list(tensor_methods()),

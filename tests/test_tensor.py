@@ -18,7 +18,11 @@ def test_dtype_rules():
 
 def test_item_data_numpy_are_the_same_array():
     t = Tensor([[1.0, 2.0]])
-    assert t.item is t.data and t.numpy() is t.data
+    assert t.numpy() is t.data
+    # .item is a view of the same memory that can also be called (PyTorch's t.item())
+    assert isinstance(t.item, np.ndarray) and t.item.base is t.data
+    t.item[0, 0] = 5.0
+    assert t.data[0, 0] == 5.0
     assert np.asarray(t) is t.data
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
 

@@ -54,7 +54,8 @@ class Sequential(ModuleList):
 
 
 class ModuleDict(Module):
-    """A dict of modules named by key ("encoder.weight", ...); no forward."""
+    """A dict of modules named by key ("encoder.weight", ...), read as md["encoder"] or
+    md.encoder; no forward."""
 
     def __init__(self, modules=None):
         super().__init__()
@@ -65,6 +66,13 @@ class ModuleDict(Module):
 
     def __getitem__(self, key):
         return self._items[key]
+
+    def __getattr__(self, name):
+        """md.encoder is md["encoder"], as in PyTorch (only called for names not found)."""
+        items = self.__dict__.get("_items", {})
+        if name in items:
+            return items[name]
+        raise AttributeError(f"ModuleDict has no attribute or key {name!r}")
 
     def __setitem__(self, key, module):
         self._items[key] = module

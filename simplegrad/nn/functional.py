@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from simplegrad import rng
+from simplegrad import composed, rng
 from simplegrad.ops import axis_alias
 # Re-exported as functional forms of Conv2d, pooling, norms and Linear:
 from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
@@ -123,6 +123,17 @@ def flatten(x, start_dim=1, end_dim=-1):
     return x.reshape(*x.shape[:start], math.prod(x.shape[start:end + 1]), *x.shape[end + 1:])
 
 
+def pad(input, pad, mode="constant", value=None):  # noqa: A002  (PyTorch's names)
+    """Pad (left, right) pairs from the last dim backwards; negative amounts crop. Modes:
+    "constant" (value, default 0), "reflect", "replicate", "circular"."""
+    return composed.pad(_tensor(input), pad, mode, value)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot rows for integer class indices: a new last dim of num_classes."""
+    return Tensor(composed.one_hot(tensor, num_classes))
+
+
 def dropout(x, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
     if not 0.0 <= p <= 1.0:
@@ -204,7 +215,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
 
 __all__ = [
     "relu", "sigmoid", "tanh", "gelu", "silu", "softplus", "leaky_relu", "softmax", "log_softmax",
-    "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
+    "log", "exp", "sum", "dot", "pow", "flatten", "pad", "one_hot", "dropout", "embedding",
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from simplegrad import anomaly, autograd
+from simplegrad import anomaly, autograd, devices
 from simplegrad.tensor import Tensor
 
 _BOOKKEEPING = frozenset({"training", "_buffer_names", "_forward_hooks"})
@@ -155,10 +155,18 @@ class Module:
         """Set evaluation mode (same as `train(False)`)."""
         return self.train(False)
 
-    def zero_grad(self):
-        """Forget every parameter's gradient."""
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (set_to_none=False: new zero arrays instead)."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
+
+    def apply(self, fn):
+        """Call fn(module) on every sub-module, then on this one (e.g. to initialise weights,
+        as PyTorch's Module.apply); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def requires_grad_(self, requires_grad=True):
         """Freeze (False) or unfreeze (True) every parameter; returns self."""
@@ -166,9 +174,18 @@ class Module:
             p.requires_grad = requires_grad
         return self
 
-    def to(self, dtype):
-        """Cast every floating parameter and buffer to `dtype` (e.g. np.float64); returns self.
-        Do it before creating the optimizer: parameters get new arrays."""
+    def to(self, *args, dtype=None, device=None):
+        """Cast every floating parameter and buffer: to(np.float64), to("cpu", dtype), to(
+        device="cpu"); the device must be the CPU. Returns self. Do it before creating the
+        optimizer: parameters get new arrays."""
+        for arg in args:
+            if devices.is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        devices.check(device)
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         for p in self.parameters():
             p.data, p.grad = p.data.astype(dtype), None
@@ -177,6 +194,14 @@ class Module:
             if isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 setattr(module, attribute, value.astype(dtype))
         return self
+
+    def cpu(self):
+        """self: simplegrad runs on the CPU."""
+        return self
+
+    def cuda(self, device=None):
+        """Refused with a clear message: simplegrad runs on the CPU only."""
+        return self.to("cuda")
 
     def double(self):
         """Cast to float64 (for gradient checks and PyTorch comparisons)."""

@@ -7,10 +7,33 @@ import math
 
 import numpy as np
 
-from simplegrad.autograd import Function
+from simplegrad.autograd import Function, OpError
 from simplegrad.ops import special
 
 _BROADCAST = "shapes {shapes} do not broadcast together (NumPy broadcasting rules)"
+F64 = np.dtype(np.float64)
+
+
+def promoted(fn, out, a, b):
+    """(out, a, b) with PyTorch's promotion: an integer or boolean array meeting a float (or a
+    float number) gives float32, the default dtype, unless a float64 array takes part; NumPy
+    gives float64. The ops call it only when `out` is float64 and `a` is no float64 array, so
+    the float32 path pays one `is` test and the float64 path two."""
+    if getattr(a, "dtype", None) is F64 or getattr(b, "dtype", None) is F64:
+        return out, a, b  # a float64 array took part: float64 is right
+    if not (_integral(a) or _integral(b)):
+        return out, a, b
+    a, b = floating(a), floating(b)
+    return fn(a, b), a, b
+
+
+def _integral(x):
+    return isinstance(x, np.ndarray) and x.dtype.kind in "biu"
+
+
+def floating(a):
+    """An integer or boolean array as float32 (PyTorch's default dtype); anything else as is."""
+    return a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind in "biu" else a
 
 
 class Add(Function):
@@ -19,7 +42,10 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.add(a, b)
+        out = np.add(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out = promoted(np.add, out, a, b)[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -32,7 +58,10 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.subtract(a, b)
+        out = np.subtract(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out = promoted(np.subtract, out, a, b)[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -45,8 +74,11 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        out = np.multiply(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out, a, b = promoted(np.multiply, out, a, b)
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,6 +94,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.divide(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out, a, b = promoted(np.divide, out, a, b)
         ctx.save_for_backward(b, out)
         return out
 
@@ -73,24 +107,36 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b for a tensor or constant exponent b."""
+    """a ** b for a tensor or constant exponent b; PyTorch's gradients where the formulas meet
+    0: none for a at b = 0 (d/da a^0 is 0, not 0 * a^-1), none for b at a = 0 when b >= 0."""
     shape_error = "pow: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        try:
+            out = np.power(a, b)
+        except ValueError:
+            if np.asarray(a).dtype.kind in "biu" and np.asarray(b).dtype.kind in "biu":
+                raise OpError("pow: integers to negative integer powers are not allowed; use a "
+                              "float exponent (x ** -2.0) or a float tensor") from None
+            raise
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out, a, b = promoted(np.power, out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if need_a and not need_b and not isinstance(b, np.ndarray):  # x ** 2 and the like
+            return (grad * b * np.power(a, b - 1) if b != 0 else np.zeros_like(grad)), None
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_a = grad * b * np.power(a, b - 1)
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = grad * np.where(a == 0, 0, out * np.log(a))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                grad_a = grad * np.where(b == 0, 0, b * np.power(a, b - 1))
+            if need_b:
+                grad_b = grad * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
         return grad_a, grad_b
 
 
@@ -112,6 +158,8 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
+        if out.dtype is not a.dtype:  # an integer input: float32, as in PyTorch
+            out = np.exp(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -125,8 +173,12 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, a):
+        out = np.log(a)
+        if out.dtype is not a.dtype:  # an integer input: float32, as in PyTorch
+            a = floating(a)
+            out = np.log(a)
         ctx.save_for_backward(a)
-        return np.log(a)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -139,6 +191,8 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         out = np.sqrt(a)
+        if out.dtype is not a.dtype:  # an integer input: float32, as in PyTorch
+            out = np.sqrt(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -195,6 +249,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, a, beta=1.0, threshold=20.0):
+        a = floating(a)
         scaled = a * beta
         ctx.save_for_backward(scaled)
         ctx.threshold = threshold
@@ -213,6 +268,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         # exp(-|a|) never overflows; pick the form of 1/(1+exp(-a)) that stays exact.
+        a = floating(a)
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
         ctx.save_for_backward(out)
@@ -230,6 +286,8 @@ class Tanh(Function):
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
+        if out.dtype is not a.dtype:  # an integer input: float32, as in PyTorch
+            out = np.tanh(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -249,6 +307,7 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
+        a = floating(a)
         ctx.save_for_backward(a)
         ctx.approximate = approximate
         if approximate == "tanh":
@@ -270,23 +329,28 @@ class GELU(Function):
 
 
 class Clip(Function):
-    """Clamp to [lo, hi] (either may be None); the gradient passes where lo <= a <= hi."""
+    """Clamp a to [lo, hi]; lo and hi are numbers, tensors or None (not both). As torch.clamp,
+    the gradient goes to a where lo <= a <= hi, to lo where a < lo < hi, and to hi where a > hi
+    (or where hi < lo: then the result is hi everywhere)."""
+    shape_error = "clamp: " + _BROADCAST
 
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
-        ctx.save_for_backward(a)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(a, lo, hi)
         return np.clip(a, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
-        keep = np.ones(a.shape, dtype=bool)
-        if ctx.lo is not None:
-            keep &= a >= ctx.lo
-        if ctx.hi is not None:
-            keep &= a <= ctx.hi
-        return grad * keep
+        a, lo, hi = ctx.saved_tensors
+        above_lo = True if lo is None else a >= lo
+        below_hi = True if hi is None else a <= hi
+        zero = np.zeros((), dtype=grad.dtype)
+        grad_lo = grad_hi = None
+        if ctx.needs_input_grad[1]:
+            grad_lo = np.where(~above_lo & (True if hi is None else lo < hi), grad, zero)
+        if ctx.needs_input_grad[2]:
+            grad_hi = np.where(~below_hi | (False if lo is None else hi < lo), grad, zero)
+        return np.where(above_lo & below_hi, grad, zero), grad_lo, grad_hi
 
 
 class Maximum(Function):
@@ -297,6 +361,8 @@ class Maximum(Function):
     @classmethod
     def forward(cls, ctx, a, b):
         out = cls.pick(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out, a, b = promoted(cls.pick, out, a, b)
         ctx.save_for_backward(a, b, out)  # the output tells which input won
         return out
 
@@ -321,7 +387,10 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        out = np.where(cond, a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out = promoted(lambda x, y: np.where(cond, x, y), out, a, b)[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):

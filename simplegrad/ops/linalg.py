@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from simplegrad.autograd import Function, OpError
+from simplegrad.ops.elementwise import F64, promoted
 
 
 class MatMul(Function):
@@ -16,8 +17,11 @@ class MatMul(Function):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise OpError(f"matmul: both operands need at least one axis, got shapes "
                              f"{np.shape(a)} and {np.shape(b)} (use * to scale by a number)")
+        out = np.matmul(a, b)
+        if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
+            out, a, b = promoted(np.matmul, out, a, b)
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

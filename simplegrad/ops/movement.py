@@ -1,7 +1,8 @@
 """Ops that move or select data without arithmetic: reshape, transpose, indexing, cat, stack."""
 import numpy as np
 
-from simplegrad.autograd import Function
+from simplegrad.autograd import Function, OpError
+from simplegrad.ops.dims import dim
 
 
 class Reshape(Function):
@@ -82,13 +83,20 @@ class SetItem(Function):
         return grad_a, grad_value
 
 
+def _first(arrays, op):
+    """The first of the arrays to join (there must be one)."""
+    if not arrays:
+        raise OpError(f"{op}: expected a non-empty sequence of tensors")
+    return np.asarray(arrays[0])
+
+
 class Cat(Function):
     """Join tensors along an existing axis."""
     shape_error = "cat: shapes {shapes} cannot be joined along axis {axis} (other sizes must match)"
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.axis = axis
+        ctx.axis = axis = dim(axis, _first(arrays, "cat").ndim, "cat")
         ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
         return np.concatenate(arrays, axis=axis)
 
@@ -103,7 +111,8 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.axis, ctx.count = axis, len(arrays)
+        ctx.axis = axis = dim(axis, _first(arrays, "stack").ndim + 1, "stack")
+        ctx.count = len(arrays)
         return np.stack(arrays, axis=axis)
 
     @staticmethod

@@ -4,20 +4,13 @@ import math
 import numpy as np
 
 from simplegrad.autograd import Function
+from simplegrad.ops.dims import dims
+from simplegrad.ops.elementwise import floating
 
 
 def _axes(axis, ndim):
     """Normalise axis (None, int, negative, tuple) to a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    axes = []
-    for a in axis:
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        axes.append(a % ndim if ndim else 0)
-    return tuple(sorted(axes))
+    return dims(axis, ndim, "reduce")
 
 
 def _expand(grad, shape, axes, keepdims):
@@ -57,7 +50,8 @@ class Mean(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _axes(axis, a.ndim), keepdims
         ctx.count = math.prod([a.shape[i] for i in ctx.axes])
-        return a.mean(axis=ctx.axes, keepdims=keepdims)
+        out = a.mean(axis=ctx.axes, keepdims=keepdims)
+        return out if out.dtype is a.dtype else out.astype(np.float32)  # integers: float32
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,22 +96,37 @@ class Min(Function):
 
 
 class Var(Function):
-    """Variance with `ddof` (0: population variance, NumPy's default)."""
+    """Variance with `ddof` (0: population variance, NumPy's default), or with root=True the
+    standard deviation. With no more elements than `ddof` the result is inf or NaN (divisor
+    max(n - ddof, 0)); the gradient keeps the divisor n - ddof and, for the standard
+    deviation, is 0 where it is 0, exactly as PyTorch computes them."""
 
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False, ddof=0):
+    def forward(ctx, a, axis=None, keepdims=False, ddof=0, root=False):
+        a = floating(a)
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
         count = math.prod([a.shape[i] for i in ctx.axes])
         ctx.divisor = count - ddof
-        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 over an empty axis
+            total = a.sum(axis=ctx.axes, keepdims=True)
+            centered = a - (total / count if count else total * np.nan)
+            out = np.divide(np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims),
+                            max(ctx.divisor, 0))
+        ctx.root = np.sqrt(out) if root else None
         ctx.save_for_backward(centered)
-        return np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims) / ctx.divisor
+        return out if not root else ctx.root
 
     @staticmethod
     def backward(ctx, grad):
         centered, = ctx.saved_tensors
+        if ctx.root is not None:  # d sqrt(v) = dv / (2 sqrt(v)), and 0 where sqrt(v) = 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = np.where(ctx.root == 0, 0, grad / (2 * ctx.root))
         grad = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
-        return grad * centered * (2.0 / ctx.divisor)
+        if ctx.divisor:
+            return grad * centered * (2.0 / ctx.divisor)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * centered * 2.0 / ctx.divisor
 
 
 class LogSumExp(Function):
@@ -125,6 +134,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
+        a = floating(a)
         ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
         top = peak(a, ctx.axes)
         top = np.where(np.isfinite(top), top, 0)
@@ -138,3 +148,69 @@ class LogSumExp(Function):
         a, out = ctx.saved_tensors
         grad = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
         return grad * np.exp(a - out)
+
+
+class Prod(Function):
+    """Product over axes. Each element's gradient is the product of the others: out / a when
+    no factor is 0, else computed from the nonzero factors (so zeros give exact gradients)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, a.ndim), keepdims
+        out = np.prod(a, axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
+        zero = a == 0
+        if not zero.any():
+            return grad * (out / a)
+        zeros = zero.sum(axis=ctx.axes, keepdims=True)
+        others = np.prod(np.where(zero, 1, a), axis=ctx.axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            product_of_others = np.where(zero, np.where(zeros == 1, others, 0),
+                                         np.where(zeros == 0, out / a, 0))
+        return grad * product_of_others
+
+
+class Norm(Function):
+    """The vector p-norm over axes (torch.linalg.vector_norm): (sum |a|^p)^(1/p); p = inf is
+    max |a|, -inf min |a|, 0 the count of nonzeros. At a zero norm the gradient is 0, as in
+    PyTorch (the formula would divide by 0); max/min ties share it."""
+
+    @staticmethod
+    def forward(ctx, a, p=2, axis=None, keepdims=False):
+        a = floating(a)
+        ctx.axes, ctx.keepdims, ctx.p = _axes(axis, a.ndim), keepdims, p
+        size, axes = np.abs(a), ctx.axes
+        if p == np.inf or p == -np.inf:
+            out = peak(size if p > 0 else -size, axes) * (1 if p > 0 else -1)
+        elif p == 0:
+            out = np.sum(size != 0, axis=axes, keepdims=True).astype(a.dtype)
+        elif p == 1:
+            out = np.sum(size, axis=axes, keepdims=True)
+        elif p == 2:
+            out = np.sqrt(np.sum(a * a, axis=axes, keepdims=True))
+        else:
+            out = np.sum(size ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad, p = _expand(grad, a.shape, ctx.axes, ctx.keepdims), ctx.p
+        if p == 0:
+            return np.zeros_like(a)
+        if p == 1:
+            return grad * np.sign(a)
+        if p == np.inf or p == -np.inf:
+            tied = np.abs(a) == out
+            count = tied.sum(axis=ctx.axes, keepdims=True)
+            return grad * np.sign(a) * tied / count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = a / out if p == 2 else np.sign(a) * (np.abs(a) / out) ** (p - 1)
+        return grad * np.where(out == 0, 0, scale)

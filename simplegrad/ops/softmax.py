@@ -8,6 +8,7 @@ log(softmax + eps).
 import numpy as np
 
 from simplegrad.autograd import Function
+from simplegrad.ops.elementwise import floating
 from simplegrad.ops.reduce import peak
 
 
@@ -23,6 +24,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis=-1, temperature=1.0):
+        a = floating(a)
         ctx.axis, ctx.temperature = axis, temperature
         _, exps, total = _shifted_exp(a / temperature if temperature != 1 else a, axis)
         out = exps / total
@@ -41,6 +43,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis=-1):
+        a = floating(a)
         ctx.axis = axis
         shifted, _, total = _shifted_exp(a, axis)
         with np.errstate(divide="ignore"):  # the sum is 0 only over an empty axis

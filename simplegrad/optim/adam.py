@@ -23,22 +23,26 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, *, beta1: float | None = None,
                  beta2: float | None = None):
-        super().__init__(params, lr)
         name = type(self).__name__
         if not isinstance(betas, (tuple, list)):
             raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}; "
                             f"pass beta1=/beta2= by keyword to set one")
         if len(betas) == 2:
             betas = (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
-        if eps < 0 or weight_decay < 0:
-            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got eps={eps}, "
-                             f"weight_decay={weight_decay}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        super().__init__(params, lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
 
-    def _update(self, param, grad, state):
+    def _check_group(self, group):
+        name, betas = type(self).__name__, group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or \
+                not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
+        if group["eps"] < 0 or group["weight_decay"] < 0:
+            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got eps={group['eps']}"
+                             f", weight_decay={group['weight_decay']}")
+        group["betas"] = (float(betas[0]), float(betas[1]))
+        group["eps"], group["weight_decay"] = float(group["eps"]), float(group["weight_decay"])
+
+    def _update(self, param, grad, state, group):
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)
@@ -47,8 +51,8 @@ class Adam(Optimizer):
         if tmp is None:
             tmp = state["_tmp"] = np.empty_like(param)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        beta1, beta2 = self.betas
-        lr, wd = self.lr, self.weight_decay
+        beta1, beta2 = group["betas"]
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
         state["step"] = t = state["step"] + 1
 
         if wd and self.decoupled_weight_decay:
@@ -68,7 +72,7 @@ class Adam(Optimizer):
             v += tmp
             np.sqrt(v, out=tmp)            # denominator: sqrt(v_hat) + eps
             tmp /= bias2_sqrt
-            tmp += self.eps
+            tmp += eps
             np.divide(m, tmp, out=tmp)
             tmp *= -step_size
             p += tmp

@@ -1,4 +1,5 @@
-"""Learning-rate schedules: each sets `optimizer.lr` from a closed-form function of the step.
+"""Learning-rate schedules: each sets the optimizer's lr (of every parameter group, from that
+group's initial lr) from a closed-form function of the step.
 
 Call `scheduler.step()` once per epoch (or per batch) after `optimizer.step()`, as in PyTorch.
 Constructing a scheduler sets the step-0 learning rate. Closed forms (instead of updating the
@@ -8,33 +9,50 @@ import math
 
 
 class LRScheduler:
-    """Base class: `lr_at(epoch)` gives the learning rate after `epoch` calls to `step()`."""
+    """Base class: `lr_at(epoch, base_lr)` gives the learning rate after `epoch` calls to
+    `step()` for a group whose initial learning rate was base_lr (each parameter group of the
+    optimizer follows the schedule from its own, as in PyTorch)."""
 
     hyperparams = ()
 
-    def __init__(self, optimizer, base_lr=None):
+    def __init__(self, optimizer, base_lrs=None):
         self.optimizer = optimizer
-        self.base_lr = float(optimizer.lr if base_lr is None else base_lr)
+        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups] \
+            if base_lrs is None else list(base_lrs)
         self.last_epoch = 0
-        self.optimizer.lr = self.lr_at(0)
+        self._set(0)
 
-    def lr_at(self, epoch):
-        """The learning rate at `epoch` (a pure function of it)."""
+    @property
+    def base_lr(self):
+        """The initial learning rate (of the first parameter group)."""
+        return self.base_lrs[0]
+
+    def lr_at(self, epoch, base_lr=None):
+        """The learning rate at `epoch` (a pure function of it) for `base_lr` (default: the
+        first group's)."""
         raise NotImplementedError
 
+    def _set(self, epoch):
+        """Set every group's learning rate for `epoch`."""
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.optimizer._checked_lr(self.lr_at(epoch, base))
+
     def step(self):
-        """Advance one epoch and set the optimizer's learning rate."""
+        """Advance one epoch and set the optimizer's learning rate(s)."""
         self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._set(self.last_epoch)
 
     def get_last_lr(self):
-        """The learning rate set by the last `step()` (a one-element list, as in PyTorch)."""
-        return [self.optimizer.lr]
+        """The learning rate of each parameter group, set by the last `step()` (PyTorch's)."""
+        return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
-        """JSON-able state: the type, hyperparameters, base lr and step count."""
+        """JSON-able state: the type, hyperparameters, base lr and step count (and every
+        group's base lr when there are several)."""
         state = {"type": type(self).__name__, "base_lr": self.base_lr,
                  "last_epoch": self.last_epoch}
+        if len(self.base_lrs) > 1:
+            state["base_lrs"] = list(self.base_lrs)
         state.update({k: getattr(self, k) for k in self.hyperparams})
         return state
 
@@ -44,10 +62,14 @@ class LRScheduler:
         if state.get("type") != name:
             raise ValueError(f"{name}.load_state_dict: state is for {state.get('type')!r}, "
                              f"not {name!r}")
+        base_lrs = [float(v) for v in state.get("base_lrs", [state["base_lr"]])]
+        if len(base_lrs) != len(self.base_lrs):
+            raise ValueError(f"{name}.load_state_dict: state has {len(base_lrs)} base learning "
+                             f"rate(s), the optimizer has {len(self.base_lrs)} groups")
         for key in self.hyperparams:
             setattr(self, key, state[key])
-        self.base_lr, self.last_epoch = float(state["base_lr"]), int(state["last_epoch"])
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self.base_lrs, self.last_epoch = base_lrs, int(state["last_epoch"])
+        self._set(self.last_epoch)
 
     def __repr__(self):
         args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.hyperparams)
@@ -65,8 +87,9 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = int(step_size), float(gamma)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, epoch, base_lr=None):
+        base_lr = self.base_lr if base_lr is None else base_lr
+        return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -80,9 +103,10 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max, self.eta_min = T_max, float(eta_min)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch, base_lr=None):
+        base_lr = self.base_lr if base_lr is None else base_lr
         cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
-        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+        return self.eta_min + (base_lr - self.eta_min) * cosine
 
 
 class LinearWarmup(LRScheduler):
@@ -105,15 +129,16 @@ class LinearWarmup(LRScheduler):
             raise ValueError("LinearWarmup: `after` must schedule the same optimizer")
         self.warmup_steps, self.start_factor = int(warmup_steps), float(start_factor)
         self.after = after
-        super().__init__(optimizer, base_lr=after.base_lr if after is not None else None)
+        super().__init__(optimizer, base_lrs=after.base_lrs if after is not None else None)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch, base_lr=None):
+        base_lr = self.base_lr if base_lr is None else base_lr
         if epoch < self.warmup_steps:
             factor = self.start_factor + (1.0 - self.start_factor) * epoch / self.warmup_steps
-            return self.base_lr * factor
+            return base_lr * factor
         if self.after is None:
-            return self.base_lr
-        return self.after.lr_at(epoch - self.warmup_steps)
+            return base_lr
+        return self.after.lr_at(epoch - self.warmup_steps, base_lr)
 
     def step(self):
         super().step()

@@ -17,25 +17,27 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, *,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
-        super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
-                             f"momentum={momentum}, weight_decay={weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
-        self.momentum, self.dampening = float(momentum), float(dampening)
-        self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
+        super().__init__(params, lr, momentum=float(momentum), dampening=float(dampening),
+                         nesterov=bool(nesterov), weight_decay=float(weight_decay))
 
-    def _update(self, param, grad, state):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * param  # a new array: p.grad stays untouched
-        momentum = self.momentum
+    def _check_group(self, group):
+        if group["momentum"] < 0 or group["weight_decay"] < 0:
+            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
+                             f"momentum={group['momentum']}, "
+                             f"weight_decay={group['weight_decay']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+
+    def _update(self, param, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param  # a new array: p.grad stays untouched
+        momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
             else:
                 buf *= momentum
-                buf += grad if not self.dampening else (1.0 - self.dampening) * grad
-            grad = grad + momentum * buf if self.nesterov else buf
-        param -= self.lr * grad
+                buf += grad if not group["dampening"] else (1.0 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param -= group["lr"] * grad

@@ -69,6 +69,15 @@ def _write_fits(a, value):
         return False
 
 
+def _last_index(shape):
+    """A repeating index along the last dim, shaped like the node (scatter_add's index)."""
+    return np.broadcast_to(_repeat_index(shape[-1]), shape).copy()
+
+
+def _at_least_2d(shape):
+    return len(shape) >= 2
+
+
 def _cat_ours(a, b):
     c = cat([a, b], axis=0)
     n = a.shape[0]
@@ -112,7 +121,7 @@ OPS = [
             lambda t, a: a.sum(0, keepdim=True), _has_axes),
     GraphOp("mean_keep", 1, lambda a: a.mean(-1, keepdims=True),
             lambda t, a: a.mean(-1, keepdim=True), lambda a: _has_axes(a) and _nonempty(a)),
-    GraphOp("max_keep", 1, lambda a: a.max(-1, keepdims=True),
+    GraphOp("max_keep", 1, lambda a: a.max(axis=-1, keepdims=True),
             lambda t, a: a.amax(-1, keepdim=True), lambda a: _has_axes(a) and _nonempty(a)),
     GraphOp("var_keep", 1, lambda a: a.var(0, keepdims=True),
             lambda t, a: a.var(0, keepdim=True, correction=0),
@@ -138,6 +147,38 @@ OPS = [
     GraphOp("cat_halves", 2, _cat_ours, _cat_theirs, lambda a, b: _same(a, b) and _has_axes(a)),
     GraphOp("matmul_chain", 2, lambda a, b: (a @ b.swapaxes(-1, -2)) @ a,
             lambda t, a, b: (a @ b.transpose(-1, -2)) @ a, _matrix_pair),
+    # the PyTorch-style surface (issue 31), each keeping the node's shape
+    GraphOp("sin", 1, lambda a: a.sin(), lambda t, a: a.sin()),
+    GraphOp("atan", 1, lambda a: a.atan(), lambda t, a: a.atan()),
+    GraphOp("erf", 1, lambda a: a.erf(), lambda t, a: a.erf()),
+    GraphOp("log1p", 1, lambda a: (a * a).log1p(), lambda t, a: (a * a).log1p()),
+    GraphOp("logaddexp", 2, lambda a, b: a.logaddexp(b), lambda t, a, b: a.logaddexp(b)),
+    GraphOp("lerp", 2, lambda a, b: a.lerp(b, 0.3), lambda t, a, b: a.lerp(b, 0.3)),
+    GraphOp("clamp_min", 2, lambda a, b: a.clamp(min=b), lambda t, a, b: a.clamp(min=b)),
+    GraphOp("cumsum", 1, lambda a: a.cumsum(-1), lambda t, a: a.cumsum(-1), _has_axes),
+    GraphOp("cumprod", 1, lambda a: a.tanh().cumprod(0), lambda t, a: a.tanh().cumprod(0),
+            _has_axes),
+    GraphOp("logcumsumexp", 1, lambda a: a.logcumsumexp(-1), lambda t, a: a.logcumsumexp(-1),
+            _has_axes),
+    GraphOp("flip_last", 1, lambda a: a.flip(-1), lambda t, a: a.flip(-1), _has_axes),
+    GraphOp("roll", 1, lambda a: a.roll(1, -1), lambda t, a: a.roll(1, -1), _has_axes),
+    GraphOp("tril", 1, lambda a: a.tril(), lambda t, a: a.tril(), _at_least_2d),
+    GraphOp("std_keep", 1, lambda a: a.std(dim=-1, keepdim=True, correction=0),
+            lambda t, a: a.std(dim=-1, keepdim=True, correction=0),
+            lambda a: _has_axes(a) and _nonempty(a)),
+    GraphOp("norm_keep", 1, lambda a: a.norm(dim=-1, keepdim=True),
+            lambda t, a: a.norm(dim=-1, keepdim=True), _has_axes),
+    GraphOp("prod_keep", 1, lambda a: a.prod(dim=0, keepdim=True),
+            lambda t, a: a.prod(dim=0, keepdim=True), _has_axes),
+    GraphOp("pad_crop", 1, lambda a: F.pad(a, (1, 2), value=0.5)[..., 1:-2],
+            lambda t, a: t.nn.functional.pad(a, (1, 2), value=0.5)[..., 1:-2], _has_axes),
+    GraphOp("expand_sum", 1, lambda a: a.expand(2, *a.shape).sum(0),
+            lambda t, a: a.expand(2, *a.shape).sum(0)),
+    GraphOp("scatter_add", 1, lambda a: a.scatter_add(-1, _last_index(a.shape), a * 2),
+            lambda t, a: a.scatter_add(-1, t.as_tensor(_last_index(tuple(a.shape))), a * 2),
+            _has_axes),
+    GraphOp("masked_fill", 1, lambda a: a.masked_fill(a.data > 0, 0.5),
+            lambda t, a: a.masked_fill(a.detach() > 0, 0.5)),
     # an in-place write into a fresh copy: h = a * 1; h[0] = value
     GraphOp("write", 2, _write_ours, _write_theirs, _write_fits),
     # a loss on the node itself

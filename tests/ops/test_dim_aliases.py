@@ -11,8 +11,9 @@ X = np.random.default_rng(0).standard_normal((2, 3, 4))
 CASES = {  # name: (with NumPy's names, with PyTorch's names)
     "sum": (lambda t: t.sum(axis=1, keepdims=True), lambda t: t.sum(dim=1, keepdim=True)),
     "mean": (lambda t: t.mean(axis=-1), lambda t: t.mean(dim=-1)),
-    "max": (lambda t: t.max(axis=0, keepdims=True), lambda t: t.max(dim=0, keepdim=True)),
-    "min": (lambda t: t.min(axis=(0, 2)), lambda t: t.min(dim=(0, 2))),
+    # max/min(dim=) return (values, indices) as PyTorch; amax/amin take several dims
+    "max": (lambda t: t.max(axis=0, keepdims=True), lambda t: t.max(dim=0, keepdim=True).values),
+    "min": (lambda t: t.min(axis=(0, 2)), lambda t: t.amin(dim=(0, 2))),
     "var": (lambda t: t.var(axis=1, ddof=1), lambda t: t.var(dim=1, ddof=1)),
     "logsumexp": (lambda t: t.logsumexp(axis=2, keepdims=True),
                   lambda t: t.logsumexp(dim=2, keepdim=True)),

@@ -1,4 +1,5 @@
-"""SGD, Adam and AdamW: PyTorch's update rules, in place, float32-preserving, resumable."""
+"""SGD, Adam, AdamW, RMSprop and Adadelta: PyTorch's update rules, in place, float32-preserving,
+resumable."""
 import numpy as np
 import pytest
 
@@ -14,6 +15,12 @@ CONFIGS = [
     (optim.Adam, "Adam", dict(lr=3e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
     (optim.AdamW, "AdamW", dict(lr=1e-2)),
     (optim.AdamW, "AdamW", dict(lr=3e-2, betas=(0.85, 0.995), weight_decay=0.2)),
+    (optim.RMSprop, "RMSprop", dict(lr=1e-2)),
+    (optim.RMSprop, "RMSprop", dict(lr=1e-2, alpha=0.9, eps=1e-6, weight_decay=0.1,
+                                    momentum=0.8, centered=True)),
+    (optim.RMSprop, "RMSprop", dict(lr=3e-3, momentum=0.5)),
+    (optim.Adadelta, "Adadelta", dict()),
+    (optim.Adadelta, "Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.05)),
 ]
 
 
@@ -104,7 +111,7 @@ def test_state_dict_resumes_bitwise(cls, name, kwargs):
     fresh = [Parameter(a) for a in saved_params]
     opt2 = cls(fresh, lr=123.0)
     opt2.load_state_dict(saved_state)
-    assert opt2.lr == kwargs["lr"]
+    assert opt2.lr == kwargs.get("lr", 1.0)
     train(opt2, fresh, 4)
     for p, q in zip(params, fresh):
         np.testing.assert_array_equal(p.data, q.data)

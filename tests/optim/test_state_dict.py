@@ -9,7 +9,9 @@ from simplegrad import nn, optim
     lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
     lambda ps: optim.Adam(ps, lr=0.1),
     lambda ps: optim.AdamW(ps, lr=0.1),
-], ids=["sgd-momentum", "adam", "adamw"])
+    lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
+    lambda ps: optim.Adadelta(ps),
+], ids=["sgd-momentum", "adam", "adamw", "rmsprop", "adadelta"])
 def test_declared_state_is_what_a_step_saves(make):
     weight = nn.Parameter(np.ones((2, 3), np.float32))
     optimizer = make([weight])
