@@ -21,6 +21,7 @@ import numpy as np
 from simplegrad import anomaly, inplace
 
 Tensor = _make = None  # the Tensor class and its fast constructor, set by use_tensor_class
+_graph_writes = inplace.graph_writes  # the same dict: one lookup fewer per op
 
 
 def use_tensor_class(cls):
@@ -35,11 +36,21 @@ class _GradState(threading.local):
 
 
 _grad_state = _GradState()
+_threads_without_grad = 0  # while 0, every thread records: ops skip the per-thread lookup
+_mode_lock = threading.Lock()
 
 
 def is_grad_enabled():
     """True when ops record the graph (the default); False inside `no_grad()` (this thread)."""
     return _grad_state.enabled
+
+
+def _set_grad_enabled(enabled):
+    """Set this thread's grad mode, keeping count of the threads that have it off."""
+    global _threads_without_grad
+    with _mode_lock:
+        _threads_without_grad += _grad_state.enabled - bool(enabled)
+        _grad_state.enabled = bool(enabled)
 
 
 class _GradMode:
@@ -49,10 +60,11 @@ class _GradMode:
         self.enabled = enabled
 
     def __enter__(self):
-        self.previous, _grad_state.enabled = _grad_state.enabled, self.enabled
+        self.previous = _grad_state.enabled
+        _set_grad_enabled(self.enabled)
 
     def __exit__(self, *exc):
-        _grad_state.enabled = self.previous
+        _set_grad_enabled(self.previous)
 
     def __call__(self, fn):
         if inspect.isgeneratorfunction(fn):
@@ -238,7 +250,7 @@ class Function:
         ctx = object.__new__(cls)
         ctx.saved_tensors = ()
         arrays, needs, nexts = [], [], []
-        stale_check = inplace.graph_writes  # empty (false) unless a recorded write is alive
+        stale_check = _graph_writes  # empty (false) unless a recorded write is alive
         for x in inputs:
             if isinstance(x, Tensor):
                 if stale_check:
@@ -269,7 +281,7 @@ class Function:
         if observers:
             for observer in observers:
                 observer.forward(ctx, arrays, out)
-        if _grad_state.enabled and True in needs:
+        if True in needs and (not _threads_without_grad or _grad_state.enabled):
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, inplace.clock
             ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
             return _make(out, True, ctx)
@@ -338,7 +350,7 @@ def backward(tensor, grad=None, retain_graph=False):
     block `x + f(x)`) has received the gradient of every path before it passes it on."""
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
-    if inplace.graph_writes:
+    if _graph_writes:
         inplace.check_current(tensor)
     if grad is None:
         if tensor.size != 1:

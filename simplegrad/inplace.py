@@ -3,7 +3,8 @@ graph may still need; this module lets backward (and the next op) notice instead
 wrong gradient.
 
 A global *clock* counts writes. Every graph node notes the clock when it is made, and every
-Tensor when its value and its graph last agreed (`Tensor._clock`). Each write is remembered as
+Tensor when its value and its graph last agreed (`Tensor._clock`, 0 when it was made while no
+recorded write was alive). Each write is remembered as
 the byte range it covered, under the array that owns the memory, so two cheap checks follow:
 
 - `check_saved(node)`, at backward: was memory that `node` saved for backward written after the
@@ -102,7 +103,7 @@ def check_saved(node):
 
 def check_current(tensor):
     """Raise if a recorded in-place write changed `tensor`'s memory after `tensor` was made."""
-    if _written_since(graph_writes, tensor._clock, tensor.data):
+    if _written_since(graph_writes, getattr(tensor, "_clock", 0), tensor.data):
         raise RuntimeError(
             f"a tensor of shape {tensor.shape} shares memory with a tensor that was written in "
             f"place after it was made (a view and its base), so its graph no longer describes "

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from simplegrad import autograd, inplace
+from simplegrad.inplace import graph_writes as _graph_writes
 from simplegrad.trace import trace_backward
 from simplegrad.ops import axis_alias as _dim
 from simplegrad.ops import unary
@@ -164,7 +165,8 @@ class Tensor(ComposedMethods):
         "grad": "d(loss)/d(this tensor) as an np.ndarray after backward(), else None.",
         "requires_grad": "Whether backward() computes a gradient for this tensor.",
         "grad_fn": "The graph node (a Function) of the op that made this tensor; None for leaves.",
-        "_clock": "The in-place write clock when this tensor's value and graph last agreed.",
+        "_clock": "The in-place write clock when this tensor's value and graph last agreed "
+                  "(set only while a recorded write is alive; unset means 0).",
         "__weakref__": None,
     }
     __array_ufunc__ = None  # make `ndarray + tensor` call Tensor.__radd__, not NumPy
@@ -174,7 +176,8 @@ class Tensor(ComposedMethods):
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
-        self._clock = inplace.clock
+        if _graph_writes:
+            self._clock = inplace.clock
         if requires_grad:
             self.requires_grad_()
 
@@ -183,7 +186,8 @@ class Tensor(ComposedMethods):
         """Fast constructor for op outputs: `data` is already a well-formed ndarray."""
         t = object.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.grad_fn = data, None, requires_grad, grad_fn
-        t._clock = inplace.clock
+        if _graph_writes:  # else no write recorded so far can be newer: _clock stays unset (0)
+            t._clock = inplace.clock
         return t
 
     # ---- views of the data -------------------------------------------------------------
