@@ -9,6 +9,7 @@ from simplegrad.nn import functional, init, utils, weight_init
 from simplegrad.nn.activation import CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, \
     Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish, QuickGELU, ReLU, ReLU6, Sigmoid, SiLU, \
     Softmax, Softmin, Softplus, Softsign, Tanh
+from simplegrad.nn.attention import MultiheadAttention
 from simplegrad.nn.container import ModuleDict, ModuleList, Sequential
 from simplegrad.nn.conv import Conv2d
 from simplegrad.nn.dropout import Dropout
@@ -28,7 +29,7 @@ __all__ = [
     "Softmax", "LogSoftmax", "Identity", "Flatten", "Dropout", "LayerNorm", "BatchNorm1d",
     "ELU", "SELU", "CELU", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
     "Softsign", "QuickGELU", "Softmin", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
-    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss",
+    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "MultiheadAttention",
     "BatchNorm2d", "Embedding", "functional", "init", "utils", "weight_init", "xavier_init",
     "MNISTLoader",
 ]

@@ -10,11 +10,12 @@ import numpy as np
 
 from simplegrad import rng
 from simplegrad.nn.coerce import as_tensor as _tensor, axis_or_dim as _axis, no_inplace
-# Re-exported: more activations, the losses, and the functional forms of Conv2d, pooling,
-# norms and Linear.
+# Re-exported: more activations, the losses, attention, and the functional forms of Conv2d,
+# pooling, norms and Linear.
 from simplegrad.nn.activations_functional import (  # noqa: F401
     celu, elu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, normalize, quick_gelu, relu6,
     selu, softmin, softsign)
+from simplegrad.nn.attention_functional import scaled_dot_product_attention  # noqa: F401
 from simplegrad.nn.losses_functional import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_loss,
     huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
@@ -147,4 +148,5 @@ __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
     "cross_entropy_loss", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
     "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "scaled_dot_product_attention",
 ]
