@@ -119,6 +119,33 @@ def _softplus(b, layer, x, shape):
     return b.node("Where", [linear, x, soft])
 
 
+def _clip(lo_attr, hi_attr, lo=None, hi=None):
+    """Hardtanh and ReLU6 as ONNX Clip (bounds are inputs since opset 11)."""
+    def convert(b, layer, x, shape):
+        low = getattr(layer, lo_attr) if lo is None else lo
+        high = getattr(layer, hi_attr) if hi is None else hi
+        return b.node("Clip", [x, b.weight("min", low), b.weight("max", high)])
+    return convert
+
+
+def _mish(b, layer, x, shape):
+    """x * tanh(softplus(x)) (ONNX's Mish op needs opset 18)."""
+    return b.node("Mul", [x, b.node("Tanh", [b.node("Softplus", [x])])])
+
+
+def _log_sigmoid(b, layer, x, shape):
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return b.node("Neg", [b.node("Softplus", [b.node("Neg", [x])])])
+
+
+def _quick_gelu(b, layer, x, shape):
+    return b.node("Mul", [x, b.node("Sigmoid", [b.node("Mul", [x, b.weight("k", 1.702)])])])
+
+
+def _softmin(b, layer, x, shape):
+    return b.node("Softmax", [b.node("Neg", [x])], axis=int(layer.dim))
+
+
 def _gelu(b, layer, x, shape):
     return _gelu_nodes(b, x, layer.approximate)
 
@@ -177,6 +204,13 @@ LAYERS = {
     nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,
     nn.Dropout: _identity, nn.Identity: _identity, nn.BatchNorm1d: _batch_norm,
     nn.BatchNorm2d: _batch_norm, nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
+    nn.ELU: lambda b, layer, x, shape: b.node("Elu", [x], alpha=float(layer.alpha)),
+    nn.CELU: lambda b, layer, x, shape: b.node("Celu", [x], alpha=float(layer.alpha)),
+    nn.SELU: _unary("Selu"), nn.Hardsigmoid: _unary("HardSigmoid", alpha=1 / 6, beta=0.5),
+    nn.Hardswish: _unary("HardSwish"), nn.Softsign: _unary("Softsign"),
+    nn.Hardtanh: _clip("min_val", "max_val"), nn.ReLU6: _clip(None, None, 0.0, 6.0),
+    nn.Mish: _mish, nn.LogSigmoid: _log_sigmoid, nn.QuickGELU: _quick_gelu,
+    nn.Softmin: _softmin,
 }
 # Plain functions allowed in a Sequential, with their default arguments.
 FUNCTIONS = {
