@@ -1,7 +1,8 @@
 """Micro-benchmarks: per-op overhead, backward()'s fixed cost, a long chain, one conv2d.
 
-Each case is a statement timed with timeit for every backend, interleaved over rounds; the
-reported figure is the median over rounds of the per-call time.
+Each case is a statement timed with timeit for every backend, each backend in a process of its
+own (benchmarks/workers.py), interleaved over rounds; the reported figure is the median over
+rounds of the per-call time.
 - `a + b` on 4-element float32 arrays: the Python cost of one op (the arithmetic is ~free).
   NumPy's number is the floor any NumPy engine pays; "fwd+bwd" for NumPy is the same arithmetic
   by hand (c = a + b; then g added into grad_a and grad_b in place).
@@ -108,20 +109,38 @@ def gemm_cases(backend_names):
     return cases
 
 
-def time_cases(cases, rounds, number):
-    """{case: {backend: median µs per call}} timing every (case, backend) once per round."""
-    samples = {c: {b: [] for b in per} for c, per in cases.items()}
-    for c, per in cases.items():  # warm-up: first calls pay lazy initialisation (torch: ms)
-        for stmt, env in per.values():
-            timeit.Timer(stmt, globals=env).timeit(max(3, number(c) // 10))
+def cases_for(name):
+    """{case: (statement, globals)} of one backend (built in that backend's own process)."""
+    cases = {c: per[name] for c, per in op_cases([name]).items() if name in per}
+    conv = conv_case([name])
+    if name in conv:
+        cases["conv2d 64x1x28x28 -> 8, fwd+bwd"] = conv[name]
+    cases.update({c: per[name] for c, per in gemm_cases([name]).items() if name in per})
+    return cases
+
+
+def time_one(case, number):
+    """Microseconds per call of one (statement, globals) case, over `number` calls."""
+    stmt, env = case
+    return timeit.Timer(stmt, globals=env).timeit(number) / number * 1e6
+
+
+def time_cases(workers, rounds, number):
+    """{case: {backend: median µs per call}}: every backend times its cases in its own
+    process, each (case, backend) once per round, the backend order rotating."""
+    backends_of = {}
+    for name, worker in workers.items():
+        for case in worker.call("micro_cases"):
+            backends_of.setdefault(case, []).append(name)
+    for case, names in backends_of.items():  # warm-up: first calls pay lazy initialisation
+        for name in names:
+            workers[name].call("time_case", case, max(3, number(case) // 10))
+    samples = {c: {b: [] for b in names} for c, names in backends_of.items()}
     for r in range(rounds):
-        for c, per in cases.items():
-            names = list(per)
-            shift = r % len(names) if names else 0
-            for b in names[shift:] + names[:shift]:
-                stmt, env = per[b]
-                n = number(c)
-                samples[c][b].append(timeit.Timer(stmt, globals=env).timeit(n) / n * 1e6)
+        for case, names in backends_of.items():
+            shift = r % len(names)
+            for name in names[shift:] + names[:shift]:
+                samples[case][name].append(workers[name].call("time_case", case, number(case)))
     return {c: {b: statistics.median(v) for b, v in per.items()} for c, per in samples.items()}
 
 
@@ -183,25 +202,25 @@ def chain_memory_simplegrad(length):
             "freed_after_backward": left < 0.05 * held + 0.01}
 
 
-def run_all(backend_names, rounds, reps, chain_length, log=print):
-    """Every micro-benchmark; returns a JSON-able dict."""
-    cases = op_cases(backend_names)
-    cases["conv2d 64x1x28x28 -> 8, fwd+bwd"] = conv_case(backend_names)
-    cases.update(gemm_cases(backend_names))
+def run_all(workers, rounds, reps, chain_length, log=print):
+    """Every micro-benchmark, each backend in its own process (benchmarks.workers); returns a
+    JSON-able dict."""
     conv_reps = max(3, reps // 500)
-    timed = time_cases(cases, rounds, lambda c: reps if c.startswith("add") else conv_reps)
+    timed = time_cases(workers, rounds, lambda c: reps if c.startswith("add") else conv_reps)
     log("  op micro-benchmarks done")
     fixed = {b: timed["add fwd+bwd"][b] - timed["add fwd, grad-tracking"][b]
              for b in timed["add fwd, grad-tracking"]}
     result = {"op_us": timed, "backward_fixed_us": fixed, "chain_length": chain_length,
               "chain": {}}
     for name in ("torch", "simplegrad"):
-        if name in backend_names:
-            runs = [chain_timing(name, chain_length) for _ in range(max(1, min(rounds, 3)))]
+        if name in workers:
+            runs = [workers[name].call("chain", chain_length)
+                    for _ in range(max(1, min(rounds, 3)))]
             best = min(runs, key=lambda r: r["total_s"])
             best["grad_ok"] = all(r["grad_ok"] for r in runs)
             result["chain"][name] = best
-    if "simplegrad" in backend_names:
-        result["chain"]["simplegrad"].update(chain_memory_simplegrad(chain_length))
+    if "simplegrad" in workers:
+        result["chain"]["simplegrad"].update(workers["simplegrad"].call("chain_memory",
+                                                                         chain_length))
     log("  chain done")
     return result

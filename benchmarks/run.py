@@ -1,8 +1,10 @@
 """Run the benchmark suite: `python -m benchmarks.run [--quick] [--rounds N] [--only ...]`.
 
 Times simplegrad, the hand-written NumPy reference and PyTorch CPU eager (when installed) side
-by side, interleaved in one process, and prints tables of medians and ratios; --json writes
-everything, including every round's time. See docs/benchmarks.md.
+by side, each in a process of its own (benchmarks/workers.py: a library loaded beside another
+can change the allocator of the whole process), interleaved round by round, and prints tables
+of medians and ratios; --json writes everything, including every round's time. See
+docs/benchmarks.md.
 """
 import argparse
 import json
@@ -13,7 +15,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python benchmarks/run.py`: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import backends, machine, memory, micro, report, training, workloads  # noqa: E402
+from benchmarks import backends, machine, memory, micro, report, training, workers, \
+    workloads  # noqa: E402
 
 GROUPS = {"mlp": [w.name for w in workloads.MLP_WORKLOADS],
           "cnn": [w.name for w in workloads.CNN_WORKLOADS],
@@ -64,16 +67,30 @@ def parse_args(argv):
     return args
 
 
+def describe(ready):
+    """The machine as each backend's own process sees it: BLAS threads from NumPy's (or the
+    first) process, PyTorch's threads from its own, simplegrad's version from its own."""
+    infos = {name: worker.call("describe") for name, worker in ready.items()}
+    info = dict(infos.get("numpy") or next(iter(infos.values())))
+    for name, key in (("torch", "torch"), ("simplegrad", "simplegrad")):
+        if name in infos:
+            info[key] = infos[name][key]
+    info["processes"] = "one per backend"
+    return info
+
+
 def run(args, log=print):
     """Run the selected benchmarks; returns the JSON-able results dict."""
-    ready, skipped = backends.load(args.backend_names)
-    if args.threads:
-        machine.limit_blas_threads(args.threads)
-    info = machine.describe()
-    if "torch" in ready:
-        from benchmarks import torch_reference
-        torch_reference.set_threads(info["blas"]["num_threads"] or 1)
-        info = machine.describe()  # record the thread count actually in force
+    ready, skipped = workers.start(args.backend_names, args.threads)
+    try:
+        return _run(args, ready, skipped, log)
+    finally:
+        for worker in ready.values():
+            worker.close()
+
+
+def _run(args, ready, skipped, log):
+    info = describe(ready)
     results = {"machine": info, "skipped": skipped, "settings": {
         "samples": args.samples, "rounds": args.rounds, "warmup": not args.no_warmup,
         "cnn_steps": args.cnn_steps, "micro_reps": args.micro_reps,
@@ -83,32 +100,37 @@ def run(args, log=print):
         log(line)
     for name, why in skipped.items():
         log(f"skipping {name}: {why}")
-    data = workloads.make_data(args.samples)
     selected = [w for w in workloads.ALL_WORKLOADS if w.name in args.items]
+    names = [w.name for w in selected]
+    for worker in ready.values():
+        worker.call("jobs_for", names, args.samples, args.cnn_steps)
     if selected:
         jobs = {}
         for w in selected:
             steps = args.cnn_steps if isinstance(w, workloads.CNNWorkload) else None
-            jobs[w.name] = {b: training.Job(w, m, data, workloads.LEARNING_RATE, steps)
-                            for b, m in ready.items()}
-        log(f"training benchmarks ({', '.join(jobs)}), {args.rounds} rounds:")
+            jobs[w.name] = {b: workers.RemoteJob(worker, w.name, steps)
+                            for b, worker in ready.items()}
+        log(f"training benchmarks ({', '.join(jobs)}), {args.rounds} rounds, one process per "
+            f"backend:")
         times, losses = training.time_workloads(jobs, args.rounds, not args.no_warmup, log)
         summary = training.summarize(times, losses)
         results["mlp"] = {k: v for k, v in summary.items() if k.startswith("mlp")}
         results["cnn"] = {k: v for k, v in summary.items() if k.startswith("cnn")}
-        del jobs
+    for worker in ready.values():
+        worker.call("drop_jobs")
     if "memory" in args.items:
         log("memory:")
-        results["memory"] = measure_memory(args, ready, data, log)
+        results["memory"] = measure_memory(args, ready, log)
     if "micro" in args.items:
         log("micro-benchmarks:")
-        results["micro"] = micro.run_all(list(ready), args.rounds, args.micro_reps,
+        results["micro"] = micro.run_all(ready, args.rounds, args.micro_reps,
                                          args.chain_length, log)
     return results
 
 
-def measure_memory(args, ready, data, log):
-    """tracemalloc (numpy, simplegrad) and subprocess RSS (all) peaks per selected workload."""
+def measure_memory(args, ready, log):
+    """tracemalloc (numpy, simplegrad, in their processes) and subprocess RSS (all) peaks per
+    selected workload."""
     every = workloads.ALL_WORKLOADS
     targets = [w for w in every if w.name in args.items] or every  # `--only memory`: all
     out = {}
@@ -117,8 +139,7 @@ def measure_memory(args, ready, data, log):
         entry = {"tracemalloc_mib": {}, "rss_delta_mib": {}, "rss_detail": {}}
         for name in ("numpy", "simplegrad"):
             if name in ready:
-                entry["tracemalloc_mib"][name] = memory.traced_peak_mib(ready[name], w, data,
-                                                                        max_steps=steps)
+                entry["tracemalloc_mib"][name] = ready[name].call("traced_peak", w.name, steps)
         if not args.no_rss:
             for name in ready:
                 probe = memory.rss_delta_mib(name, w, args.samples, steps, args.threads)

@@ -9,13 +9,14 @@ only after every node it feeds has handed it its gradient (reverse topological o
 This module knows tensors only through `use_tensor_class`, which `tensor.py` calls once, so the
 engine imports nothing else of the library (and the ops can import it without a circle).
 """
+import contextlib
 import functools
 import inspect
 import threading
 
 import numpy as np
 
-from simplegrad import inplace
+from simplegrad import anomaly, inplace
 
 Tensor = _make = None  # the Tensor class and its fast constructor, set by use_tensor_class
 
@@ -95,6 +96,25 @@ def enable_grad():
     return _GradMode(True)
 
 
+# ---- anomaly mode: off by default, process-wide as in PyTorch ------------------------------
+_anomaly_depth = 0  # > 0 inside detect_anomaly(): ops note their source line and check outputs
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Find where a NaN or inf was born: inside this block (or decorated function) the first op
+    that makes non-finite values from finite ones, in forward or backward, raises
+    `anomaly.AnomalyError` naming the op and your line of code. Slow: for debugging."""
+
+    def __enter__(self):
+        global _anomaly_depth
+        _anomaly_depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly_depth
+        _anomaly_depth -= 1
+
+
 # ---- the graph node ----------------------------------------------------------------------
 class OpError(ValueError):
     """An op's own message about its inputs, raised from forward and shown as it is (other
@@ -168,6 +188,8 @@ class Function:
                             f"number") from error
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        if _anomaly_depth:
+            anomaly.check_forward(ctx, arrays, out)
         if _grad_state.enabled and True in needs:
             ctx.next_functions, ctx.out_shape, ctx.clock = tuple(nexts), out.shape, inplace.clock
             ctx.out_dtype = out.dtype  # for simplegrad.viz, which draws the graph
@@ -262,6 +284,8 @@ def backward(tensor, grad=None, retain_graph=False):
                 in_grads = (in_grads,)
             if len(in_grads) != len(node.next_functions):
                 in_grads = _one_per_input(node, in_grads)
+            if _anomaly_depth:
+                anomaly.check_backward(node, g, in_grads)
             for i, (nxt, ig) in enumerate(zip(node.next_functions, in_grads)):
                 if nxt is None or ig is None:
                     continue

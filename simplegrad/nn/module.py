@@ -5,14 +5,27 @@ lists, tuples and dicts stored there), so a model is just a class that assigns l
 `__init__` and uses them in `forward`. Buffers (non-trained state such as BatchNorm's running
 statistics) are ndarrays registered with `register_buffer`; they are saved in `state_dict()`.
 """
+import itertools
 import os
 from collections.abc import Mapping
 
 import numpy as np
 
+from simplegrad import anomaly, autograd
 from simplegrad.tensor import Tensor
 
-_BOOKKEEPING = frozenset({"training", "_buffer_names"})
+_BOOKKEEPING = frozenset({"training", "_buffer_names", "_forward_hooks"})
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What `register_forward_hook` returns: `handle.remove()` unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
 
 
 class Parameter(Tensor):
@@ -39,8 +52,32 @@ class Module:
         """Compute the output; subclasses override this."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
+    _forward_hooks = None  # {id: hook} once a hook is registered
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not (self._forward_hooks or autograd._anomaly_depth):
+            return self.forward(*args, **kwargs)
+        if autograd._anomaly_depth:
+            anomaly.enter_module(self)  # so an anomaly can name the layer it happened in
+        try:
+            output = self.forward(*args, **kwargs)
+        finally:
+            if autograd._anomaly_depth:
+                anomaly.exit_module()
+        for hook in list((self._forward_hooks or {}).values()):
+            replaced = hook(self, args, output)
+            if replaced is not None:
+                output = replaced
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call `hook(module, args, output)` after every forward (as PyTorch); a hook that
+        returns a value replaces the output. Returns a handle whose `remove()` undoes it."""
+        if self._forward_hooks is None:
+            self._forward_hooks = {}
+        key = next(_hook_ids)
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
 
     # ---- discovering parameters, buffers and sub-modules -------------------------------
     def register_buffer(self, name, array):

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from simplegrad.autograd import Function
+from simplegrad.ops import scratch
 
 
 def _pair(value, name, minimum=1):
@@ -60,28 +61,33 @@ def _tap_offsets(kh, kw, row_length):
     return [i * row_length + j for i in range(kh) for j in range(kw)]
 
 
-def _im2col(xc, kh, kw, sh, sw, ph, pw):
+def _im2col(xc, kh, kw, sh, sw, ph, pw, keep=False):
     """Columns (C * kh * kw, N * Hg * Wg) of a (C, N, H, W) array and the grid (Hg, Wg).
 
     Stride 1: the grid is the padded image and each tap is one contiguous flat copy. Otherwise
-    the grid is the output and the taps come from a strided window view.
+    the grid is the output and the taps come from a strided window view. The columns are a
+    scratch buffer (see scratch.py) unless `keep`: they are then saved for backward.
     """
     c, n, h, w = xc.shape
     hp, wp = h + 2 * ph, w + 2 * pw
     _check_window((n, c, hp, wp), kh, kw, "conv2d")
     size = n * hp * wp
     tail = (kh - 1) * wp + kw - 1 if (sh, sw) == (1, 1) else 0  # stride 1 reads past the end
-    flat = np.zeros((c, size + tail), dtype=xc.dtype)
+    flat = scratch.zeros("im2col.padded", (c, size + tail), xc.dtype)
     padded = flat[:, :size].reshape(c, n, hp, wp)
     padded[:, :, ph:ph + h, pw:pw + w] = xc
     if (sh, sw) == (1, 1):
-        cols = np.empty((c, kh * kw, size), dtype=xc.dtype)
+        shape = (c, kh * kw, size)
+        cols = np.empty(shape, xc.dtype) if keep else scratch.empty("im2col.cols", shape, xc.dtype)
         for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
             cols[:, k] = flat[:, offset:offset + size]
         return cols.reshape(c * kh * kw, size), (hp, wp)
     win = sliding_window_view(padded, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     ho, wo = win.shape[2:4]
-    return win.transpose(0, 4, 5, 1, 2, 3).reshape(c * kh * kw, n * ho * wo), (ho, wo)
+    shape = (c, kh, kw, n, ho, wo)
+    cols = np.empty(shape, xc.dtype) if keep else scratch.empty("im2col.cols", shape, xc.dtype)
+    cols[...] = win.transpose(0, 4, 5, 1, 2, 3)
+    return cols.reshape(c * kh * kw, n * ho * wo), (ho, wo)
 
 
 def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
@@ -90,7 +96,7 @@ def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
     hp, wp = h + 2 * ph, w + 2 * pw
     if (sh, sw) == (1, 1):
         size = n * hp * wp
-        flat = np.zeros((c, size + (kh - 1) * wp + kw - 1), dtype=dcols.dtype)
+        flat = scratch.zeros("col2im.padded", (c, size + (kh - 1) * wp + kw - 1), dcols.dtype)
         taps = dcols.reshape(c, kh * kw, size)
         for k, offset in enumerate(_tap_offsets(kh, kw, wp)):
             flat[:, offset:offset + size] += taps[:, k]
@@ -98,12 +104,12 @@ def _col2im(dcols, input_shape, kh, kw, sh, sw, ph, pw, grid):
     else:
         ho, wo = grid
         taps = dcols.reshape(c, kh, kw, n, ho, wo)
-        padded = np.zeros((c, n, hp, wp), dtype=dcols.dtype)
+        padded = scratch.zeros("col2im.padded", (c, n, hp, wp), dcols.dtype)
         for i in range(kh):
             rows = slice(i, i + sh * (ho - 1) + 1, sh)
             for j in range(kw):
                 padded[:, :, rows, j:j + sw * (wo - 1) + 1:sw] += taps[:, i, j]
-    return padded[:, :, ph:ph + h, pw:pw + w]
+    return padded[:, :, ph:ph + h, pw:pw + w]  # a view of scratch: copy it out before reuse
 
 
 WEIGHT_GRAD_BLOCK = 8192  # columns per partial product when the columns have few rows
@@ -151,12 +157,13 @@ class Conv2d(Function):
         chunks = _batch_chunks(n, c * kh * kw * grid[0] * grid[1] * x.itemsize)
         w_mat = weight.reshape(o, -1)
         out = np.empty((o, n, *grid), dtype=np.result_type(x, weight))
+        keep = len(chunks) == 1  # one chunk: backward reuses its columns
         for chunk in chunks:  # one matmul per chunk, written straight into the output
-            cols, _ = _im2col(xc[:, chunk], kh, kw, sh, sw, ph, pw)
+            cols, _ = _im2col(xc[:, chunk], kh, kw, sh, sw, ph, pw, keep)
             np.matmul(w_mat, cols, out=out[:, chunk].reshape(o, -1))
         if bias is not None:
             out += bias[:, None, None, None]
-        ctx.save_for_backward(x, weight, cols if len(chunks) == 1 else None)
+        ctx.save_for_backward(x, weight, cols if keep else None)
         ctx.geometry = (sh, sw, ph, pw, grid, chunks)
         return _channels_first(out[:, :, :ho, :wo])
 
@@ -168,7 +175,7 @@ class Conv2d(Function):
         xc = _channels_first(x)
         g = _channels_first(grad)  # (O, N, Ho, Wo); contiguous when grad kept conv's layout
         if g.shape[2:] != grid:  # stride 1: zeros on the grid's border columns
-            on_grid = np.zeros((o, g.shape[1], *grid), dtype=g.dtype)
+            on_grid = scratch.zeros("conv.grad_grid", (o, g.shape[1], *grid), g.dtype)
             on_grid[:, :, :g.shape[2], :g.shape[3]] = g
             g = on_grid
         needs = ctx.needs_input_grad
@@ -183,8 +190,11 @@ class Conv2d(Function):
                     cols, _ = _im2col(xc[:, chunk], kh, kw, sh, sw, ph, pw)
                 grad_w += _weight_grad(cols, g_chunk)
             if needs[0]:
-                grad_x[:, chunk] = _col2im(w_mat.T @ g_chunk, xc[:, chunk].shape,
-                                           kh, kw, sh, sw, ph, pw, grid)
+                dcols = scratch.empty("conv.dcols", (w_mat.shape[1], g_chunk.shape[1]),
+                                      np.result_type(w_mat, g_chunk))
+                np.matmul(w_mat.T, g_chunk, out=dcols)
+                grad_x[:, chunk] = _col2im(dcols, xc[:, chunk].shape, kh, kw, sh, sw, ph, pw,
+                                           grid)
         grad_b = g.sum(axis=(1, 2, 3)) if len(needs) > 2 and needs[2] else None
         return (None if grad_x is None else _channels_first(grad_x),
                 None if grad_w is None else grad_w.reshape(weight.shape), grad_b)

@@ -226,3 +226,25 @@ def test_first_layer_weight_grad_summed_over_column_blocks(rng):
         for j in range(3):
             expected[:, 0, i, j] = np.einsum("nohw,nhw->o", g, padded[:, 0, i:i + 40, j:j + 40])
     np.testing.assert_allclose(w.grad, expected, rtol=1e-10)
+
+
+def test_conv_and_pool_training_steps_reuse_their_scratch_memory():
+    """The big temporaries (im2col columns, padded copies, column gradients) come from reused
+    per-thread buffers: after a warm-up step, steps of the same shapes allocate none of them
+    (fresh ones cost ~3,000 page faults per step of a small CNN)."""
+    from simplegrad import nn
+    from simplegrad.ops import scratch
+    rng = np.random.default_rng(0)
+    model = nn.Sequential([nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                           nn.Conv2d(4, 8, 3, padding=1), nn.Flatten(), nn.Linear(8 * 14 * 14, 3)])
+    x = Tensor(rng.standard_normal((40, 1, 28, 28)).astype(np.float32))
+
+    def step():
+        model.zero_grad()
+        model(x).cross_entropy_loss(np.arange(40) % 3).backward()
+        return {role: buffer.__array_interface__["data"][0]
+                for role, buffer in scratch._buffers.__dict__.items()}
+
+    first = step()
+    assert {"im2col.padded", "col2im.padded", "conv.dcols"} <= set(first)
+    assert step() == first  # the same buffers, not new ones
