@@ -19,7 +19,9 @@ from simplegrad.nn.attention_functional import scaled_dot_product_attention  # n
 from simplegrad.nn.losses_functional import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_loss,
     huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
-from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from simplegrad.nn.image_functional import (  # noqa: F401
+    adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, group_norm, interpolate,
+    max_pool2d, max_unpool2d)
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
 from simplegrad.ops.linalg import linear  # noqa: F401
 from simplegrad.tensor import Tensor
@@ -145,7 +147,9 @@ __all__ = [
     "elu", "selu", "celu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid",
     "softsign", "mish", "quick_gelu", "softmin", "normalize",
     "log", "exp", "sum", "dot", "pow", "flatten", "dropout", "embedding",
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "max_unpool2d", "adaptive_avg_pool2d", "interpolate", "layer_norm", "batch_norm",
+    "group_norm",
     "cross_entropy_loss", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
     "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "scaled_dot_product_attention",

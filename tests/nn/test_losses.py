@@ -108,20 +108,9 @@ def test_loss_matches_finite_differences_and_torch(name, ours, theirs, inputs, c
 
 
 @pytest.mark.parametrize("name, ours, theirs, inputs", CASES, ids=[c[0] for c in CASES])
-def test_loss_in_float32_stays_float32_and_matches_torch(name, ours, theirs, inputs):
-    """float32 in, float32 out, within float32 rounding of PyTorch's float64 result."""
-    th = torch()
-    ours_in = [Tensor(a.astype(np.float32), requires_grad=True) for a in inputs]
-    theirs_in = [th.tensor(a.astype(np.float32).astype(np.float64), requires_grad=True)
-                 for a in inputs]
-    out, ref = ours(*ours_in), theirs(*theirs_in)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-5, atol=1e-6)
-    out.sum().backward()
-    ref.sum().backward()
-    for mine, other in zip(ours_in, theirs_in):
-        assert mine.grad.dtype == np.float32
-        np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-4, atol=1e-6)
+def test_loss_in_float32_stays_float32_and_matches_torch(name, ours, theirs, inputs,
+                                                         check_float32):
+    check_float32(ours, inputs, theirs, rtol=1e-4, atol=1e-6)
 
 
 def test_a_class_weight_that_requires_grad_gets_its_gradient(check_op):
