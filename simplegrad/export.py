@@ -16,7 +16,8 @@ from simplegrad import nn
 from simplegrad.atomic import write_bytes
 from simplegrad.autograd import no_grad
 from simplegrad.nn import functional as F
-from simplegrad.ops.conv import _pair
+from simplegrad.ops import resample
+from simplegrad.ops.conv import _pair, conv_window
 from simplegrad.tensor import Tensor
 
 OPSET = 17
@@ -67,13 +68,24 @@ def _linear(b, layer, x, shape):
     return b.node("Add", [y, b.weight("bias", layer.bias.data)]) if layer.bias is not None else y
 
 
-def _conv2d(b, layer, x, shape):
+def _conv(b, layer, x, shape):
+    """Conv1d, Conv2d (any padding, dilation, groups) and ConvTranspose2d: ONNX Conv and
+    ConvTranspose take the same weight layouts as simplegrad (and PyTorch)."""
     inputs = [x, b.weight("weight", layer.weight.data)]
     if layer.bias is not None:
         inputs.append(b.weight("bias", layer.bias.data))
-    (ph, pw) = layer.padding
-    return b.node("Conv", inputs, kernel_shape=list(layer.kernel_size),
-                  strides=list(layer.stride), pads=[ph, pw, ph, pw])
+    dims = len(layer.kernel_size)  # Conv1d: a height-1 conv2d whose height is not exported
+    lift = lambda v, fill: v if dims == 2 or isinstance(v, str) else (fill, *v)  # noqa: E731
+    win = conv_window(lift(layer.kernel_size, 1), lift(layer.stride, 1), lift(layer.padding, 0),
+                      lift(layer.dilation, 1))
+    axes = slice(2 - dims, None)
+    attributes = dict(kernel_shape=list(layer.kernel_size), strides=[win.sh, win.sw][axes],
+                      pads=[win.pt, win.pl][axes] + [win.pb, win.pr][axes],
+                      dilations=[win.dh, win.dw][axes], group=layer.groups)
+    if layer.transposed:
+        return b.node("ConvTranspose", inputs, output_padding=list(layer.output_padding),
+                      **attributes)
+    return b.node("Conv", inputs, **attributes)
 
 
 def _pool(op, **extra):
@@ -81,9 +93,52 @@ def _pool(op, **extra):
         kh, kw = _pair(layer.kernel_size, "kernel_size")
         sh, sw = _pair(layer.stride, "stride")
         ph, pw = _pair(layer.padding, "padding", 0)
+        options = dict(ceil_mode=int(layer.ceil_mode))
+        if op == "MaxPool":
+            if layer.return_indices:
+                raise ExportError("return_indices=True returns two tensors; export takes "
+                                  "layers with one output")
+            options["dilations"] = list(_pair(layer.dilation, "dilation"))
+        else:
+            if layer.divisor_override:
+                raise ExportError("divisor_override has no ONNX AveragePool equivalent")
+            options["count_include_pad"] = int(layer.count_include_pad)
         return b.node(op, [x], kernel_shape=[kh, kw], strides=[sh, sw], pads=[ph, pw, ph, pw],
-                      **extra)
+                      **options, **extra)
     return convert
+
+
+def _resample_nodes(b, x, matrices):
+    """R_h @ x @ R_w^T (or x @ R^T for one axis): the same matrices simplegrad multiplies by,
+    so the exported resampling is exactly simplegrad's."""
+    if len(matrices) == 2:
+        x = b.node("MatMul", [b.weight("rows", matrices[0]), x])
+    return b.node("MatMul", [x, b.weight("columns", matrices[-1].T)])
+
+
+def _adaptive_avg_pool(b, layer, x, shape):
+    return _resample_nodes(b, x, resample.adaptive_matrices(shape[2:], layer.output_size))
+
+
+def _upsample(b, layer, x, shape):
+    return _resample_nodes(b, x, resample.interpolation_matrices(
+        shape[2:], layer.size, layer.scale_factor, layer.mode, layer.align_corners,
+        layer.recompute_scale_factor))
+
+
+def _group_norm(b, layer, x, shape):
+    """Reshape to (N, groups, -1), InstanceNormalization (each group is one "instance"
+    channel), reshape back, then the per-channel weight and bias."""
+    groups, channel = layer.num_groups, (layer.num_channels,) + (1,) * (len(shape) - 2)
+    grouped = b.node("Reshape", [x, b.weight("shape", [0, groups, -1], np.int64)])
+    normed = b.node("InstanceNormalization", [grouped, b.weight("ones", np.ones(groups)),
+                                              b.weight("zeros", np.zeros(groups))],
+                    epsilon=float(layer.eps))
+    out = b.node("Reshape", [normed, b.weight("shape", [0, *shape[1:]], np.int64)])
+    if layer.weight is not None:
+        out = b.node("Mul", [out, b.weight("weight", layer.weight.data.reshape(channel))])
+        out = b.node("Add", [out, b.weight("bias", layer.bias.data.reshape(channel))])
+    return out
 
 
 def _unary(op, **attributes):
@@ -197,8 +252,9 @@ def _embedding(b, layer, x, shape):
 
 
 LAYERS = {
-    nn.Linear: _linear, nn.Conv2d: _conv2d,
-    nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool", count_include_pad=1),
+    nn.Linear: _linear, nn.Conv1d: _conv, nn.Conv2d: _conv, nn.ConvTranspose2d: _conv,
+    nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool"),
+    nn.AdaptiveAvgPool2d: _adaptive_avg_pool, nn.Upsample: _upsample, nn.GroupNorm: _group_norm,
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
     nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softplus: _softplus,
     nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,

@@ -62,17 +62,22 @@ def resample(x, matrices):
     return rows[0] @ x @ rows[1].T
 
 
-def adaptive_avg_pool2d(x, output_size):
-    """Average over PyTorch's adaptive windows so the output is `output_size` (an int, a pair;
-    None keeps that axis)."""
-    if x.ndim != 4:
-        raise OpError(f"adaptive_avg_pool2d: expected an (N, C, H, W) input, got {x.shape}")
+def adaptive_matrices(spatial, output_size):
+    """The (out, in) matrices of adaptive average pooling of an (H, W) plane to `output_size`
+    (an int, a pair; None keeps that axis)."""
     size = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    size = [n if s is None else s for n, s in zip(x.shape[2:], size)]
+    size = [n if s is None else s for n, s in zip(spatial, size)]
     if len(size) != 2 or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in size):
         raise OpError(f"adaptive_avg_pool2d: output_size must be an int >= 1 or a pair of them, "
                       f"got {output_size!r}")
-    return resample(x, [area_matrix(n, s) for n, s in zip(x.shape[2:], size)])
+    return [area_matrix(n, s) for n, s in zip(spatial, size)]
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Average over PyTorch's adaptive windows so the output is `output_size`."""
+    if x.ndim != 4:
+        raise OpError(f"adaptive_avg_pool2d: expected an (N, C, H, W) input, got {x.shape}")
+    return resample(x, adaptive_matrices(x.shape[2:], output_size))
 
 
 MODES = {"nearest": 0, "nearest-exact": 0, "area": 0, "linear": 1, "bilinear": 2}
@@ -96,13 +101,19 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
                 recompute_scale_factor=None, antialias=False):
     """Resize (N, C, L) or (N, C, H, W) inputs to `size` or by `scale_factor`, as PyTorch:
     mode "nearest", "nearest-exact", "linear" (3-D), "bilinear" (4-D) or "area"."""
+    if MODES.get(mode) and MODES[mode] != x.ndim - 2:
+        raise OpError(f"interpolate: mode {mode!r} needs a {MODES[mode] + 2}-D input, got "
+                      f"shape {x.shape}")
+    return resample(x, interpolation_matrices(x.shape[2:], size, scale_factor, mode,
+                                              align_corners, recompute_scale_factor, antialias))
+
+
+def interpolation_matrices(spatial, size=None, scale_factor=None, mode="nearest",
+                           align_corners=None, recompute_scale_factor=None, antialias=False):
+    """The (out, in) matrix of each spatial axis for `interpolate`."""
     name = "interpolate"
     if mode not in MODES:
         raise OpError(f"{name}: mode must be one of {', '.join(MODES)}, got {mode!r}")
-    spatial = x.shape[2:]
-    if MODES[mode] and MODES[mode] != len(spatial):
-        raise OpError(f"{name}: mode {mode!r} needs a {MODES[mode] + 2}-D input, got shape "
-                      f"{x.shape}")
     if align_corners is not None and not MODES[mode]:
         raise OpError(f"{name}: align_corners is only for the linear modes, not {mode!r}")
     if antialias:
@@ -123,4 +134,4 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
             matrices.append(linear_matrix(n_in, n_out,
                                           _scale(n_in, n_out, bool(align_corners), factor),
                                           bool(align_corners)))
-    return resample(x, matrices)
+    return matrices
