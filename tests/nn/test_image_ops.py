@@ -9,6 +9,10 @@ from simplegrad import Tensor, nn
 from simplegrad.nn import functional as F
 
 
+# PyTorch warns that it copies the input for an even kernel with padding="same"
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
+
+
 def torch():
     return pytest.importorskip("torch")
 
