@@ -201,7 +201,10 @@ def _picked(log_probs, labels, weight, ignore_index):
     safe = np.where(valid, labels, 0).reshape(-1)
     rows = _classes_last(log_probs).reshape(-1, classes)
     picked = rows[np.arange(safe.size), safe].reshape(labels.shape)
-    w = valid.astype(log_probs.dtype) if weight is None else weight[safe.reshape(labels.shape)] * valid
+    if weight is None:
+        w = valid.astype(log_probs.dtype)
+    else:
+        w = weight[safe.reshape(labels.shape)] * valid
     return -picked * w, w
 
 

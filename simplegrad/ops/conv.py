@@ -67,11 +67,6 @@ class Window(NamedTuple):
         (hp, wp), (eh, ew) = self.padded(h, w), self.span
         return (hp - eh) // self.sh + 1, (wp - ew) // self.sw + 1
 
-    def taps(self, row_length):
-        """Flat offset of each tap (i, j), row-major, in rows of `row_length` elements."""
-        return [i * self.dh * row_length + j * self.dw
-                for i in range(self.kh) for j in range(self.kw)]
-
 
 def conv_window(kernel, stride, padding, dilation, op="conv2d"):
     """The Window of a convolution: padding is an int, a pair, "valid" or "same" (stride 1;
@@ -121,6 +116,12 @@ def _check_window(shape, win, op):
                          f"{shape[2]}x{shape[3]}")
 
 
+def _tap_offsets(kh, kw, row_length, dh=1, dw=1):
+    """Flat offset of each kernel tap (i, j), row-major, in rows of `row_length` elements."""
+    step = dh * row_length
+    return [i * step + j * dw for i in range(kh) for j in range(kw)]
+
+
 def _im2col(xc, win, keep=False):
     """Columns (C * kh * kw, N * Hg * Wg) of a (C, N, H, W) array and the grid (Hg, Wg).
 
@@ -128,53 +129,53 @@ def _im2col(xc, win, keep=False):
     the grid is the output and the taps come from a strided window view. The columns are a
     scratch buffer (see scratch.py) unless `keep`: they are then saved for backward.
     """
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = win  # unpacked once: this runs per batch chunk
     c, n, h, w = xc.shape
-    hp, wp = win.padded(h, w)
-    _check_window((n, c, hp, wp), win, "conv2d")
-    size, taps = n * hp * wp, win.taps(wp)
-    tail = taps[-1] if win.unit_stride else 0  # stride 1 reads past the end
+    hp, wp = h + pt + pb, w + pl + pr
+    if hp < dh * (kh - 1) + 1 or wp < dw * (kw - 1) + 1:
+        _check_window((n, c, hp, wp), win, "conv2d")
+    size = n * hp * wp
+    unit_stride = sh == 1 and sw == 1
+    taps = _tap_offsets(kh, kw, wp, dh, dw) if unit_stride else None
+    tail = taps[-1] if unit_stride else 0  # stride 1 reads past the end
     flat = scratch.zeros("im2col.padded", (c, size + tail), xc.dtype)
     padded = flat[:, :size].reshape(c, n, hp, wp)
-    padded[:, :, win.pt:win.pt + h, win.pl:win.pl + w] = xc
-    kk = win.kh * win.kw
-    if win.unit_stride:
-        shape = (c, kk, size)
+    padded[:, :, pt:pt + h, pl:pl + w] = xc
+    if unit_stride:
+        shape = (c, kh * kw, size)
         cols = np.empty(shape, xc.dtype) if keep else scratch.empty("im2col.cols", shape, xc.dtype)
         for k, offset in enumerate(taps):
             cols[:, k] = flat[:, offset:offset + size]
-        return cols.reshape(c * kk, size), (hp, wp)
-    view = sliding_window_view(padded, win.span, axis=(2, 3))
-    view = view[:, :, ::win.sh, ::win.sw, ::win.dh, ::win.dw]
+        return cols.reshape(c * kh * kw, size), (hp, wp)
+    view = sliding_window_view(padded, win.span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
     ho, wo = view.shape[2:4]
-    shape = (c, win.kh, win.kw, n, ho, wo)
+    shape = (c, kh, kw, n, ho, wo)
     cols = np.empty(shape, xc.dtype) if keep else scratch.empty("im2col.cols", shape, xc.dtype)
     cols[...] = view.transpose(0, 4, 5, 1, 2, 3)
-    return cols.reshape(c * kk, n * ho * wo), (ho, wo)
+    return cols.reshape(c * kh * kw, n * ho * wo), (ho, wo)
 
 
 def _col2im(dcols, input_shape, win, grid):
     """The adjoint of `_im2col`: add every tap's column gradient back onto a (C, N, H, W) grid."""
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = win
     c, n, h, w = input_shape
-    hp, wp = win.padded(h, w)
-    if win.unit_stride:
-        size, offsets = n * hp * wp, win.taps(wp)
+    hp, wp = h + pt + pb, w + pl + pr
+    if sh == 1 and sw == 1:
+        size, offsets = n * hp * wp, _tap_offsets(kh, kw, wp, dh, dw)
         flat = scratch.zeros("col2im.padded", (c, size + offsets[-1]), dcols.dtype)
-        taps = dcols.reshape(c, win.kh * win.kw, size)
+        taps = dcols.reshape(c, kh * kw, size)
         for k, offset in enumerate(offsets):
             flat[:, offset:offset + size] += taps[:, k]
         padded = flat[:, :size].reshape(c, n, hp, wp)
     else:
-        (ho, wo), (sh, sw) = grid, (win.sh, win.sw)
-        taps = dcols.reshape(c, win.kh, win.kw, n, ho, wo)
+        ho, wo = grid
+        taps = dcols.reshape(c, kh, kw, n, ho, wo)
         padded = scratch.zeros("col2im.padded", (c, n, hp, wp), dcols.dtype)
-        for i in range(win.kh):
-            top = i * win.dh
-            rows = slice(top, top + sh * (ho - 1) + 1, sh)
-            for j in range(win.kw):
-                left = j * win.dw
-                padded[:, :, rows, left:left + sw * (wo - 1) + 1:sw] += taps[:, i, j]
-    # a view of scratch: copy it out before reuse
-    return padded[:, :, win.pt:win.pt + h, win.pl:win.pl + w]
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            for j in range(kw):
+                padded[:, :, rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += taps[:, i, j]
+    return padded[:, :, pt:pt + h, pl:pl + w]  # a view of scratch: copy it out before reuse
 
 
 def _split(m, groups):
