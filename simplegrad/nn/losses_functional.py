@@ -154,10 +154,10 @@ def _classes_last(t):
     return t.permute(order) if isinstance(t, Tensor) else np.transpose(t, order)
 
 
-def _class_indices(name, x, target, ignore_index, probabilities_allowed):
+def _class_indices(name, x, target, probabilities_allowed):
     """`target` as integer class indices of shape (N, d1, ...), or None when it holds
     probabilities (floats of the input's shape). Whole-number floats count as indices (the
-    original simplegrad's labels); every index must be a class of `x` or `ignore_index`."""
+    original simplegrad's labels)."""
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have a class axis, got a 0-d tensor")
@@ -174,13 +174,16 @@ def _class_indices(name, x, target, ignore_index, probabilities_allowed):
                          f"PyTorch): expected integer {kinds} of shape {expected}"
                          + (" (for class-last logits use logits.cross_entropy_loss(target))"
                             if x.ndim > 2 else ""))
-    classes = x.shape[_class_axis(x)]
-    bad = t[((t < 0) | (t >= classes)) & (t != ignore_index)]
+    return t.astype(np.intp, copy=False)
+
+
+def _check_classes(name, labels, classes, ignore_index):
+    """Raise unless every index is a class (0..classes - 1) or the ignore_index."""
+    bad = labels[((labels < 0) | (labels >= classes)) & (labels != ignore_index)]
     if bad.size:
         raise ValueError(f"{name}: target {bad.flat[0]} is not a class of an input with "
                          f"{classes} classes (expected 0..{classes - 1} or the ignore_index "
                          f"{ignore_index})")
-    return t.astype(np.intp, copy=False)
 
 
 def _class_weight(name, weight, x):
@@ -193,10 +196,11 @@ def _class_weight(name, weight, x):
     return w
 
 
-def _picked(log_probs, labels, weight, ignore_index):
+def _picked(name, log_probs, labels, weight, ignore_index):
     """-log_probs[target] * weight[target] per position (0 where target == ignore_index), and
     those weights: the per-element NLL loss and what a weighted mean divides by."""
     classes = log_probs.shape[_class_axis(log_probs)]
+    _check_classes(name, labels, classes, ignore_index)
     valid = labels != ignore_index
     safe = np.where(valid, labels, 0).reshape(-1)
     rows = _classes_last(log_probs).reshape(-1, classes)
@@ -218,9 +222,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
     `target` (N, d1, ...); a weighted mean divides by the weights of the targets."""
     x = as_tensor(input)
     reduction = reduction_of(size_average, reduce, reduction)
-    labels = _class_indices("nll_loss", x, target, ignore_index, False)
+    labels = _class_indices("nll_loss", x, target, False)
     w = None if weight is None else _class_weight("nll_loss", weight, x)
-    return _nll_reduce(*_picked(x, labels, w, ignore_index), reduction)
+    return _nll_reduce(*_picked("nll_loss", x, labels, w, ignore_index), reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
@@ -235,9 +239,9 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    labels = _class_indices("cross_entropy", x, target, ignore_index, True)
+    labels = _class_indices("cross_entropy", x, target, True)
     plain = weight is None and label_smoothing == 0 and reduction == "mean"
-    if plain and (labels is None or not np.any(labels == ignore_index)):
+    if plain and (labels is None or not np.any(labels == ignore_index)):  # the op checks them
         soft = None if labels is not None else _classes_last(as_constant(target, x))
         return CrossEntropy.apply(_classes_last(x), labels if soft is None else soft)
     axis, classes = _class_axis(x), x.shape[_class_axis(x)]
@@ -250,7 +254,7 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
             y = y * (1 - label_smoothing) + label_smoothing / classes
         terms = log_probs * y if w is None else log_probs * y * w_classes
         return _reduce(-terms.sum(axis=axis), reduction)
-    loss, w_target = _picked(log_probs, labels, w, ignore_index)
+    loss, w_target = _picked("cross_entropy", log_probs, labels, w, ignore_index)
     nll = _nll_reduce(loss, w_target, reduction)
     if not label_smoothing:
         return nll
