@@ -9,6 +9,7 @@ from simplegrad.autograd import Function, detect_anomaly, enable_grad, is_grad_e
 from simplegrad.tensor import Tensor
 from simplegrad.trace import trace_backward
 from simplegrad.ops import cat, stack, where
+from simplegrad.ops.einsum import einsum
 from simplegrad.rng import manual_seed
 from simplegrad.gradcheck import gradcheck
 from simplegrad.checkpoint import load, save
@@ -46,7 +47,7 @@ def meshgrid(*tensors, indexing="ij"):
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "inference_mode",
            "detect_anomaly", "AnomalyError", "trace_backward",
            "set_grad_enabled", "manual_seed", "cat", "concat", "concatenate", "stack", "where",
-           "meshgrid", "gradcheck", "save", "load", "device", "Device", "cuda", "tensor",
+           "meshgrid", "einsum", "gradcheck", "save", "load", "device", "Device", "cuda", "tensor",
            "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "eye", "rand", "randn", "randint", "randperm", "multinomial", "zeros_like",
            "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "nn", "optim",

@@ -16,7 +16,8 @@ from simplegrad import nn
 from simplegrad.atomic import write_bytes
 from simplegrad.autograd import no_grad
 from simplegrad.nn import functional as F
-from simplegrad.ops.conv import _pair
+from simplegrad.ops import resample
+from simplegrad.ops.conv import _pair, conv_window
 from simplegrad.tensor import Tensor
 
 OPSET = 17
@@ -67,13 +68,24 @@ def _linear(b, layer, x, shape):
     return b.node("Add", [y, b.weight("bias", layer.bias.data)]) if layer.bias is not None else y
 
 
-def _conv2d(b, layer, x, shape):
+def _conv(b, layer, x, shape):
+    """Conv1d, Conv2d (any padding, dilation, groups) and ConvTranspose2d: ONNX Conv and
+    ConvTranspose take the same weight layouts as simplegrad (and PyTorch)."""
     inputs = [x, b.weight("weight", layer.weight.data)]
     if layer.bias is not None:
         inputs.append(b.weight("bias", layer.bias.data))
-    (ph, pw) = layer.padding
-    return b.node("Conv", inputs, kernel_shape=list(layer.kernel_size),
-                  strides=list(layer.stride), pads=[ph, pw, ph, pw])
+    dims = len(layer.kernel_size)  # Conv1d: a height-1 conv2d whose height is not exported
+    lift = lambda v, fill: v if dims == 2 or isinstance(v, str) else (fill, *v)  # noqa: E731
+    win = conv_window(lift(layer.kernel_size, 1), lift(layer.stride, 1), lift(layer.padding, 0),
+                      lift(layer.dilation, 1))
+    axes = slice(2 - dims, None)
+    attributes = dict(kernel_shape=list(layer.kernel_size), strides=[win.sh, win.sw][axes],
+                      pads=[win.pt, win.pl][axes] + [win.pb, win.pr][axes],
+                      dilations=[win.dh, win.dw][axes], group=layer.groups)
+    if layer.transposed:
+        return b.node("ConvTranspose", inputs, output_padding=list(layer.output_padding),
+                      **attributes)
+    return b.node("Conv", inputs, **attributes)
 
 
 def _pool(op, **extra):
@@ -81,9 +93,52 @@ def _pool(op, **extra):
         kh, kw = _pair(layer.kernel_size, "kernel_size")
         sh, sw = _pair(layer.stride, "stride")
         ph, pw = _pair(layer.padding, "padding", 0)
+        options = dict(ceil_mode=int(layer.ceil_mode))
+        if op == "MaxPool":
+            if layer.return_indices:
+                raise ExportError("return_indices=True returns two tensors; export takes "
+                                  "layers with one output")
+            options["dilations"] = list(_pair(layer.dilation, "dilation"))
+        else:
+            if layer.divisor_override:
+                raise ExportError("divisor_override has no ONNX AveragePool equivalent")
+            options["count_include_pad"] = int(layer.count_include_pad)
         return b.node(op, [x], kernel_shape=[kh, kw], strides=[sh, sw], pads=[ph, pw, ph, pw],
-                      **extra)
+                      **options, **extra)
     return convert
+
+
+def _resample_nodes(b, x, matrices):
+    """R_h @ x @ R_w^T (or x @ R^T for one axis): the same matrices simplegrad multiplies by,
+    so the exported resampling is exactly simplegrad's."""
+    if len(matrices) == 2:
+        x = b.node("MatMul", [b.weight("rows", matrices[0]), x])
+    return b.node("MatMul", [x, b.weight("columns", matrices[-1].T)])
+
+
+def _adaptive_avg_pool(b, layer, x, shape):
+    return _resample_nodes(b, x, resample.adaptive_matrices(shape[2:], layer.output_size))
+
+
+def _upsample(b, layer, x, shape):
+    return _resample_nodes(b, x, resample.interpolation_matrices(
+        shape[2:], layer.size, layer.scale_factor, layer.mode, layer.align_corners,
+        layer.recompute_scale_factor))
+
+
+def _group_norm(b, layer, x, shape):
+    """Reshape to (N, groups, -1), InstanceNormalization (each group is one "instance"
+    channel), reshape back, then the per-channel weight and bias."""
+    groups, channel = layer.num_groups, (layer.num_channels,) + (1,) * (len(shape) - 2)
+    grouped = b.node("Reshape", [x, b.weight("shape", [0, groups, -1], np.int64)])
+    normed = b.node("InstanceNormalization", [grouped, b.weight("ones", np.ones(groups)),
+                                              b.weight("zeros", np.zeros(groups))],
+                    epsilon=float(layer.eps))
+    out = b.node("Reshape", [normed, b.weight("shape", [0, *shape[1:]], np.int64)])
+    if layer.weight is not None:
+        out = b.node("Mul", [out, b.weight("weight", layer.weight.data.reshape(channel))])
+        out = b.node("Add", [out, b.weight("bias", layer.bias.data.reshape(channel))])
+    return out
 
 
 def _unary(op, **attributes):
@@ -117,6 +172,33 @@ def _softplus(b, layer, x, shape):
     soft = b.node("Div", [b.node("Softplus", [scaled]), beta])
     linear = b.node("Greater", [scaled, b.weight("threshold", layer.threshold)])
     return b.node("Where", [linear, x, soft])
+
+
+def _clip(lo_attr, hi_attr, lo=None, hi=None):
+    """Hardtanh and ReLU6 as ONNX Clip (bounds are inputs since opset 11)."""
+    def convert(b, layer, x, shape):
+        low = getattr(layer, lo_attr) if lo is None else lo
+        high = getattr(layer, hi_attr) if hi is None else hi
+        return b.node("Clip", [x, b.weight("min", low), b.weight("max", high)])
+    return convert
+
+
+def _mish(b, layer, x, shape):
+    """x * tanh(softplus(x)) (ONNX's Mish op needs opset 18)."""
+    return b.node("Mul", [x, b.node("Tanh", [b.node("Softplus", [x])])])
+
+
+def _log_sigmoid(b, layer, x, shape):
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return b.node("Neg", [b.node("Softplus", [b.node("Neg", [x])])])
+
+
+def _quick_gelu(b, layer, x, shape):
+    return b.node("Mul", [x, b.node("Sigmoid", [b.node("Mul", [x, b.weight("k", 1.702)])])])
+
+
+def _softmin(b, layer, x, shape):
+    return b.node("Softmax", [b.node("Neg", [x])], axis=int(layer.dim))
 
 
 def _gelu(b, layer, x, shape):
@@ -170,13 +252,21 @@ def _embedding(b, layer, x, shape):
 
 
 LAYERS = {
-    nn.Linear: _linear, nn.Conv2d: _conv2d,
-    nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool", count_include_pad=1),
+    nn.Linear: _linear, nn.Conv1d: _conv, nn.Conv2d: _conv, nn.ConvTranspose2d: _conv,
+    nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool"),
+    nn.AdaptiveAvgPool2d: _adaptive_avg_pool, nn.Upsample: _upsample, nn.GroupNorm: _group_norm,
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
     nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softplus: _softplus,
     nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,
     nn.Dropout: _identity, nn.Identity: _identity, nn.BatchNorm1d: _batch_norm,
     nn.BatchNorm2d: _batch_norm, nn.LayerNorm: _layer_norm, nn.Embedding: _embedding,
+    nn.ELU: lambda b, layer, x, shape: b.node("Elu", [x], alpha=float(layer.alpha)),
+    nn.CELU: lambda b, layer, x, shape: b.node("Celu", [x], alpha=float(layer.alpha)),
+    nn.SELU: _unary("Selu"), nn.Hardsigmoid: _unary("HardSigmoid", alpha=1 / 6, beta=0.5),
+    nn.Hardswish: _unary("HardSwish"), nn.Softsign: _unary("Softsign"),
+    nn.Hardtanh: _clip("min_val", "max_val"), nn.ReLU6: _clip(None, None, 0.0, 6.0),
+    nn.Mish: _mish, nn.LogSigmoid: _log_sigmoid, nn.QuickGELU: _quick_gelu,
+    nn.Softmin: _softmin,
 }
 # Plain functions allowed in a Sequential, with their default arguments.
 FUNCTIONS = {

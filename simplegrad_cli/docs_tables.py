@@ -25,6 +25,8 @@ def _value(value):
 def _builds(entry):
     """`nn.Linear`, `F.mse_loss`, `optim.lr_scheduler.StepLR`: the public name of a class."""
     module = entry.builds.__module__
+    if module.startswith("simplegrad.nn.") and module.endswith("functional"):
+        module = "simplegrad.nn.functional"  # nn/losses_functional.py etc. are re-exported as F
     prefix = {"simplegrad.nn.functional": "F", "simplegrad.optim.lr_scheduler":
               "optim.lr_scheduler"}.get(module, module.split(".")[1])
     return f"`{prefix}.{entry.builds.__name__}`"

@@ -72,6 +72,8 @@ def _pool(builds, doc, what):
     return Entry(builds, doc, {"kernel_size": _window(f"{what} window size (square)"),
                                "stride": _window("step between windows; null = kernel_size"),
                                "padding": _window("zero padding on each side", minimum=0)},
+                 hide=("dilation", "return_indices", "ceil_mode", "count_include_pad",
+                       "divisor_override"),  # library options the CLI does not offer yet
                  input=Input((3,), _IMAGES, window=True, pool=True))
 
 
@@ -99,7 +101,7 @@ LAYERS = {
          "stride": _window("step between kernel positions"),
          "padding": _window("zero padding on each side", minimum=0),
          "bias": Arg("learn an additive bias per channel")},
-        rename={"in": "in_channels", "out": "out_channels"},
+        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
         input=Input((3,), _IMAGES, "in", window=True),
         parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
     "max_pool2d": _pool(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
@@ -117,7 +119,8 @@ LAYERS = {
                       {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
                        "threshold": Arg("where `beta * x > threshold` the output is `x` itself")}),
     "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
-        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
+        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)},
+        hide=("inplace",)),
     "softmax": Entry(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                  "which includes it", hide=("dim", "axis")),
     "dropout": Entry(nn.Dropout, "zeroes activations while training only", {

@@ -38,6 +38,38 @@ def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
             np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-6, atol=atol)
 
 
+def _check_float32(fn, arrays, torch_fn=None, rtol=1e-4, atol=1e-5):
+    """`fn` on float32 copies of `arrays` keeps float32 in its output and every gradient, and
+    agrees with `torch_fn` on the same float32 values (computed in float64) to float32
+    rounding. Integer arrays pass through as constants; without torch only dtypes are checked."""
+    def leaves(make, arrays):
+        return [make(np.asarray(a, np.float32)) if np.asarray(a).dtype.kind == "f" else
+                np.asarray(a) for a in arrays]
+    ours = leaves(lambda a: Tensor(a, requires_grad=True), arrays)
+    out = fn(*ours)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert all(t.grad.dtype == np.float32 for t in ours if isinstance(t, Tensor))
+    try:
+        import torch
+    except ImportError:
+        return
+    theirs = leaves(lambda a: torch.tensor(a.astype(np.float64), requires_grad=True), arrays)
+    theirs = [torch.tensor(t) if isinstance(t, np.ndarray) else t for t in theirs]
+    ref = torch_fn(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
+    ref.sum().backward()
+    for mine, other in zip(ours, theirs):
+        if isinstance(mine, Tensor):
+            np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=rtol, atol=atol)
+
+
+@pytest.fixture
+def check_float32():
+    """Fixture form of `_check_float32` (float32 stays float32, matches PyTorch)."""
+    return _check_float32
+
+
 def _check_case(case, inputs=None, **tolerances):
     """`_check_op` for an OpCase of simplegrad.gradcheck_cases, at its inputs or at `inputs`."""
     try:

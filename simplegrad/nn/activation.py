@@ -1,6 +1,7 @@
 """Activation layers: module wrappers of the elementwise functions, for use in Sequential."""
 from simplegrad.nn import functional as F
 from simplegrad.nn.checks import check_number
+from simplegrad.nn.coerce import no_inplace
 from simplegrad.nn.module import Module
 
 
@@ -66,8 +67,9 @@ class Softplus(Module):
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
+        no_inplace("LeakyReLU", inplace)
         self.negative_slope = check_number(negative_slope, "LeakyReLU negative_slope")
 
     def forward(self, x):
@@ -103,3 +105,108 @@ class Identity(Module):
 
     def forward(self, x):
         return x
+
+
+class _Activation(Module):
+    """An activation layer calling `function(x, *its arguments)`: the arguments are the
+    attributes named in `arguments`, set by the subclass's PyTorch-style constructor."""
+
+    function = None
+    arguments = ()
+
+    def __init__(self, inplace=False, **values):
+        super().__init__()
+        no_inplace(type(self).__name__, inplace)
+        vars(self).update(values)
+
+    def forward(self, x):
+        return type(self).function(x, *(getattr(self, name) for name in self.arguments))
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self.arguments)
+
+
+class ELU(_Activation):
+    """x for x > 0, else alpha * (exp(x) - 1)."""
+
+    function, arguments = staticmethod(F.elu), ("alpha",)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__(inplace, alpha=check_number(alpha, "ELU alpha"))
+
+
+class CELU(_Activation):
+    """x for x > 0, else alpha * (exp(x / alpha) - 1)."""
+
+    function, arguments = staticmethod(F.celu), ("alpha",)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__(inplace, alpha=check_number(alpha, "CELU alpha"))
+
+
+class SELU(_Activation):
+    """Self-normalising ELU: scale * elu(x, alpha) with fixed constants."""
+
+    function = staticmethod(F.selu)
+
+    def __init__(self, inplace: bool = False):
+        super().__init__(inplace)
+
+
+class Hardtanh(_Activation):
+    """x clamped to [min_val, max_val]."""
+
+    function, arguments = staticmethod(F.hardtanh), ("min_val", "max_val")
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__(inplace, min_val=check_number(min_val, "Hardtanh min_val"),
+                         max_val=check_number(max_val, "Hardtanh max_val", low=min_val))
+
+
+class ReLU6(SELU):
+    """min(max(x, 0), 6)."""
+
+    function = staticmethod(F.relu6)
+
+
+class Hardsigmoid(SELU):
+    """relu6(x + 3) / 6."""
+
+    function = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(SELU):
+    """x * relu6(x + 3) / 6."""
+
+    function = staticmethod(F.hardswish)
+
+
+class Mish(SELU):
+    """x * tanh(softplus(x))."""
+
+    function = staticmethod(F.mish)
+
+
+class LogSigmoid(_Activation):
+    """log(sigmoid(x)), computed stably (never log of a sigmoid)."""
+
+    function = staticmethod(F.logsigmoid)
+
+
+class Softsign(_Activation):
+    """x / (1 + |x|)."""
+
+    function = staticmethod(F.softsign)
+
+
+class QuickGELU(_Activation):
+    """x * sigmoid(1.702 x), the GELU approximation of CLIP (not in PyTorch)."""
+
+    function = staticmethod(F.quick_gelu)
+
+
+class Softmin(Softmax):
+    """softmax(-x) along `dim` (alias `axis`; default the last axis)."""
+
+    def forward(self, x):
+        return F.softmin(x, axis=self.dim)

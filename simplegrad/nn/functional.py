@@ -9,31 +9,22 @@ import math
 import numpy as np
 
 from simplegrad import composed, rng
-from simplegrad.ops import axis_alias
-# Re-exported as functional forms of Conv2d, pooling, norms and Linear:
-from simplegrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from simplegrad.nn.coerce import as_tensor as _tensor, axis_or_dim as _axis, no_inplace
+# Re-exported: more activations, the losses, attention, and the functional forms of Conv2d,
+# pooling, norms and Linear.
+from simplegrad.nn.activations_functional import (  # noqa: F401
+    celu, elu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, normalize, quick_gelu, relu6,
+    selu, softmin, softsign)
+from simplegrad.nn.attention_functional import scaled_dot_product_attention  # noqa: F401
+from simplegrad.nn.losses_functional import (  # noqa: F401
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_loss,
+    huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from simplegrad.nn.image_functional import (  # noqa: F401
+    adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, group_norm, interpolate,
+    max_pool2d, max_unpool2d)
 from simplegrad.ops.norm import batch_norm, layer_norm  # noqa: F401
 from simplegrad.ops.linalg import linear  # noqa: F401
-from simplegrad.ops.softmax import BinaryCrossEntropyWithLogits
 from simplegrad.tensor import Tensor
-
-
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _target(target, like):
-    """A loss target as a constant array in the input's dtype (a Tensor needing grad stays)."""
-    if isinstance(target, Tensor):
-        if target.requires_grad:
-            return target
-        target = target.data
-    return np.asarray(target, dtype=like.dtype)
-
-
-def _axis(axis, dim, default=-1):
-    """Accept NumPy's `axis` or PyTorch's `dim` (not both); neither means `default`."""
-    return axis_alias(default if axis is None else axis, dim, default)
 
 
 # ---- activations ------------------------------------------------------------------------
@@ -69,8 +60,9 @@ def softplus(x, beta=1.0, threshold=20.0):
     return _tensor(x).softplus(beta, threshold)
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """x if x > 0 else negative_slope * x."""
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x (PyTorch's signature; inplace=True is refused)."""
+    no_inplace("leaky_relu", inplace)
     return _tensor(x).leaky_relu(negative_slope)
 
 
@@ -161,61 +153,15 @@ def embedding(indices, weight):
     return weight[idx]
 
 
-# ---- losses -----------------------------------------------------------------------------
-
-def cross_entropy_loss(logits, targets):
-    """Mean cross-entropy of logits (class axis last) against integer classes or one-hot rows."""
-    return _tensor(logits).cross_entropy_loss(targets)
-
-
-cross_entropy = cross_entropy_loss
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _same_shape(name, x, target):
-    """Refuse a target whose shape would silently enlarge an elementwise loss: (N, 1) against
-    (N,) broadcasts to (N, N) and averages the wrong pairs (PyTorch only warns)."""
-    shape = np.shape(target.data if isinstance(target, Tensor) else target)
-    try:
-        joint = np.broadcast_shapes(x.shape, shape)
-    except ValueError:
-        joint = None
-    if joint != x.shape:
-        grows = f" (they would broadcast to {joint})" if joint else ""
-        raise ValueError(f"{name}: target of shape {shape} does not match input of shape "
-                         f"{x.shape}{grows}; reshape one of them")
-
-
-def mse_loss(input, target, reduction="mean"):  # noqa: A002  (PyTorch's argument name)
-    """Mean squared error (input - target) ** 2."""
-    x = _tensor(input)
-    target = _target(target, x)
-    _same_shape("mse_loss", x, target)
-    diff = x - target
-    return _reduce(diff * diff, reduction)
-
-
-def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
-    """Sigmoid + binary cross-entropy in one stable op: max(z, 0) - z * y + log(1 + exp(-|z|)),
-    whose gradient is sigmoid(z) - y."""
-    z = _tensor(logits)
-    y = _target(targets, z)
-    _same_shape("binary_cross_entropy_with_logits", z, y)
-    return _reduce(BinaryCrossEntropyWithLogits.apply(z, y), reduction)
-
-
 __all__ = [
     "relu", "sigmoid", "tanh", "gelu", "silu", "softplus", "leaky_relu", "softmax", "log_softmax",
+    "elu", "selu", "celu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid",
+    "softsign", "mish", "quick_gelu", "softmin", "normalize",
     "log", "exp", "sum", "dot", "pow", "flatten", "pad", "one_hot", "dropout", "embedding",
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm",
-    "cross_entropy_loss", "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "max_unpool2d", "adaptive_avg_pool2d", "interpolate", "layer_norm", "batch_norm",
+    "group_norm",
+    "cross_entropy_loss", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss",
+    "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "scaled_dot_product_attention",
 ]

@@ -1,9 +1,10 @@
-"""Normalisation layers: LayerNorm (per sample) and BatchNorm1d/2d (per channel, with running
-statistics used in eval mode)."""
+"""Normalisation layers: LayerNorm (per sample), GroupNorm (per sample and group of channels)
+and BatchNorm1d/2d (per channel, with running statistics used in eval mode)."""
 import numpy as np
 
 from simplegrad.nn.checks import check_int, check_number
 from simplegrad.nn.module import Module, Parameter
+from simplegrad.nn.image_functional import group_norm
 from simplegrad.ops.norm import batch_norm, layer_norm
 
 
@@ -33,6 +34,36 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of num_groups channels (and every spatial position),
+    then scale (weight) and shift (bias) per channel: batch-size independent, for small batches
+    and U-Nets."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True):
+        super().__init__()
+        self.num_groups = check_int(num_groups, "GroupNorm num_groups")
+        self.num_channels = check_int(num_channels, "GroupNorm num_channels")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_groups {num_groups} must divide num_channels "
+                             f"{num_channels}")
+        self.eps = check_number(eps, "GroupNorm eps", 0, low_inclusive=False)
+        self.affine = bool(affine)
+        self.weight = self.bias = None
+        if affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=np.float32))
+            self.bias = Parameter(np.zeros(self.num_channels, dtype=np.float32))
+
+    def forward(self, x):
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected "
+                             f"(N, {self.num_channels}, ...) input, got shape {x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
 class _BatchNorm(Module):

@@ -121,24 +121,41 @@ class CrossEntropy(Function):
 
 
 class BinaryCrossEntropyWithLogits(Function):
-    """Elementwise -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], written as
-    max(z, 0) - z * y + log(1 + exp(-|z|)) so no exp overflows. Its gradient is the smooth
-    sigmoid(z) - y (built from relu and abs, it would be -y at z = 0: their kinks)."""
+    """Elementwise -[p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] (p: the optional
+    pos_weight, 1 when absent), written as (1 - y) z + (1 + (p - 1) y) softplus(-z) with
+    softplus(-z) = max(-z, 0) + log(1 + exp(-|z|)), so no exp overflows. Without pos_weight
+    that is max(z, 0) - z y + log(1 + exp(-|z|)), whose gradient is the smooth sigmoid(z) - y
+    (built from relu and abs, it would be -y at z = 0: their kinks)."""
     shape_error = "binary_cross_entropy_with_logits: shapes {shapes} do not broadcast together"
 
     @staticmethod
-    def forward(ctx, z, y):
-        ctx.save_for_backward(z, y)
-        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    def forward(ctx, z, y, pos_weight=None):
+        ctx.save_for_backward(z, y, pos_weight)
+        if pos_weight is None:
+            return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        log_weight = 1 + (pos_weight - 1) * y
+        return (1 - y) * z + log_weight * _softplus_neg(z)
 
     @staticmethod
     def backward(ctx, grad):
-        z, y = ctx.saved_tensors
-        grad_z = grad_y = None
-        if ctx.needs_input_grad[0]:
+        z, y, pos_weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_z = grad_y = grad_pos = None
+        if needs[0]:
             e = np.exp(-np.abs(z))
             sigmoid = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-            grad_z = grad * (sigmoid - y)
-        if ctx.needs_input_grad[1]:
-            grad_y = grad * -z
-        return grad_z, grad_y
+            if pos_weight is None:
+                grad_z = grad * (sigmoid - y)
+            else:
+                grad_z = grad * ((1 - y) + (1 + (pos_weight - 1) * y) * (sigmoid - 1))
+        if needs[1]:
+            grad_y = grad * -z if pos_weight is None else \
+                grad * (-z + (pos_weight - 1) * _softplus_neg(z))
+        if len(needs) > 2 and needs[2]:
+            grad_pos = grad * y * _softplus_neg(z)
+        return grad_z, grad_y, grad_pos
+
+
+def _softplus_neg(z):
+    """softplus(-z) = -log sigmoid(z), without overflow."""
+    return np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
