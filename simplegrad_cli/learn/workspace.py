@@ -29,10 +29,9 @@ def start(folder):
     staging = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=".simplegrad-learn-", dir=parent))
-        for name in FILES:
-            shutil.copyfile(STUBS / name, staging / name)
-        readme = (STUBS / "README.md").read_text().replace("THIS_FOLDER", folder)
-        (staging / "README.md").write_text(readme.replace("{tasks}", task_table()))
+        for name in names:  # the commands they show name this folder
+            text = (STUBS / name).read_text().replace("THIS_FOLDER", folder)
+            (staging / name).write_text(text.replace("{tasks}", task_table()))
         if existing:
             for name in names:
                 os.replace(staging / name, path / name)

@@ -1,6 +1,8 @@
 """`simplegrad learn start/check`: every stub fails its task, the library's own pieces pass every
 task, common wrong answers fail with a hint, and a user's mistake is one line with exit code 2."""
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 from cli_helpers import one_line
@@ -52,6 +54,15 @@ def test_the_library_itself_passes_every_task(cli, workdir):
     assert "10 of 10 done." in result.stdout
     result = cli("learn", "check", "answers", "--task", "3")
     assert result.exit_code == 0 and len(status_lines(result.stdout)) == 1
+
+
+def test_an_answer_written_from_the_docstrings_passes_every_task(cli, workdir):
+    """Not the library's code: the grader checks behaviour, not a way of writing it."""
+    answers = workdir / "answers"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "learn_solution", answers)
+    result = cli("learn", "check", str(answers))
+    assert result.exit_code == 0, result.stdout
+    assert "10 of 10 done." in result.stdout
 
 
 def test_grading_restores_the_library():
