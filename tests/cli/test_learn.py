@@ -79,6 +79,18 @@ def test_grading_restores_the_library():
     assert (autograd._topological_order, Mul.__dict__["backward"], Mul.built_in) == before
 
 
+def test_an_answer_that_never_ends_fails_its_case(monkeypatch):
+    from simplegrad_cli.learn import grader
+    monkeypatch.setattr(grader, "TIME_LIMIT", 0.2)
+
+    def forever(root):
+        while True:
+            pass
+
+    result = grade(TASKS[0], forever)
+    assert (result.status, result.problem) == ("failed", "no answer after 0.2 s")
+
+
 WRONG = {  # (task, a plausible wrong answer, words its report must contain)
     "pre-order": (1, """
         from simplegrad.autograd import Function
