@@ -1,8 +1,8 @@
 """examples/README.md: every command runs and prints its "Expected output" block.
 
 A `...` line in the block stands for any number of lines, `...` inside a line for any text.
-Decimal numbers may differ a little (float32 sums round differently on other CPUs): within
-0.02 + 5% of the number shown. Everything else must match exactly.
+Decimal numbers may differ a little (float32 sums round differently on other CPUs): within 5%
+of the number shown. Everything else must match exactly.
 """
 import re
 import runpy
@@ -37,7 +37,7 @@ def line_matches(expected, actual):
         else:
             pattern += re.escape(piece)
     match = re.fullmatch(pattern, actual)
-    return match is not None and all(abs(float(got) - want) <= 0.02 + 0.05 * abs(want)
+    return match is not None and all(abs(float(got) - want) <= 0.05 * abs(want)
                                      for got, want in zip(match.groups(), numbers))
 
 
