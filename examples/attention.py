@@ -1,7 +1,8 @@
 """A tiny Transformer encoder that learns to sort digit sequences, from simplegrad primitives.
 
-Scaled dot-product attention, LayerNorm, a GELU MLP and residual connections, all written with
-`simplegrad` tensors and `nn` layers: evidence that the primitives compose into the models people
+Scaled dot-product attention and the residual connections are written out with `simplegrad`
+tensors; LayerNorm, the GELU MLP and the embeddings are `nn` layers (docs/derivations.md §6 builds
+LayerNorm from mean, var and sqrt): evidence that the primitives compose into the models people
 actually build. Input: 8 random digits; target: the same digits sorted.
 
     python examples/attention.py            # ~1.5 min on two cores: 100% of held-out digits

@@ -22,6 +22,8 @@ def parse_args(argv=None):
     parser.add_argument("--source", default=None, help="dataset source (hub id or path; default: "
                         "ylecun/mnist, or the bundled digits when the hub is unreachable)")
     parser.add_argument("--split", default="train", help="split to train on")
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="use only the first N examples of --split (a quick run)")
     parser.add_argument("--val-fraction", type=float, default=0.2, help="held out from --split")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -56,6 +58,8 @@ def main(argv=None):
     args = parse_args(argv)
     simplegrad.manual_seed(args.seed)
     dataset = load_mnist(args.split, args.source, flatten=False)
+    if args.limit:
+        dataset = dataset.subset(np.arange(min(args.limit, len(dataset))))
     train_set, val_set = dataset.split(args.val_fraction, seed=args.seed)
     print(f"data: {len(train_set)} train / {len(val_set)} val images {train_set.input_shape}")
 

@@ -26,6 +26,8 @@ def parse_args(argv=None):
                         "ylecun/mnist, or the bundled digits when the hub is unreachable)")
     parser.add_argument("--split", default="train", help="split to train on")
     parser.add_argument("--test-split", default=None, help="optional split to report at the end")
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="use only the first N examples of --split (a quick run)")
     parser.add_argument("--val-fraction", type=float, default=0.1, help="held out from --split")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
@@ -50,6 +52,8 @@ def main(argv=None):
 
     start = time.perf_counter()
     dataset = load_mnist(args.split, args.source)
+    if args.limit:
+        dataset = dataset.subset(np.arange(min(args.limit, len(dataset))))
     train_set, val_set = dataset.split(args.val_fraction, seed=args.seed)
     print(f"data: {len(train_set)} train / {len(val_set)} val samples of {train_set.input_shape} "
           f"from {dataset.name} ({time.perf_counter() - start:.2f}s)")

@@ -14,6 +14,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from simplegrad_cli import interrupted_while_starting
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, USAGE, CliError, \
     Interrupted, one_line
+from simplegrad_cli.learn.cli import learn_app
 from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
@@ -499,6 +500,11 @@ def compare(
     whose values differ."""
     from simplegrad_cli.plot import compare as run_compare
     return run_compare(runs, json_)
+
+
+for _learn_command in learn_app.registered_commands:  # the same clean help as the others
+    _learn_command.cls = _Command
+app.add_typer(learn_app, cls=_OneLineErrors)
 
 
 def main():
