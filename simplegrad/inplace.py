@@ -4,8 +4,8 @@ wrong gradient.
 
 A global *clock* counts writes. Every graph node notes the clock when it is made, and every
 Tensor when its value and its graph last agreed (`Tensor._clock`, 0 when it was made while no
-recorded write was alive). Each write is remembered as
-the byte range it covered, under the array that owns the memory, so two cheap checks follow:
+recorded write was alive). Each write is remembered as the byte range it covered (or "all of
+it"), under the array that owns the memory, so two cheap checks follow:
 
 - `check_saved(node)`, at backward: was memory that `node` saved for backward written after the
   node was made? (`y = x.exp(); x[0] = 5; y.backward()` would use the new x.)
@@ -20,8 +20,9 @@ import weakref
 import numpy as np
 
 clock = 0
-_all_writes = {}    # id(owner array) -> (weakref to it, {(start, end) byte range: clock})
+_all_writes = {}    # id(owner array) -> (weakref to it, {byte range or WHOLE: clock})
 graph_writes = {}   # the same, for writes recorded in the graph only
+WHOLE = None        # the key of a write into all of the owner's memory (an optimizer step)
 
 
 def byte_range(array):
@@ -61,13 +62,16 @@ def _region(array, index):
     return array[parts if has_ellipsis else (*parts, Ellipsis)]  # `...` keeps a 0-d view
 
 
-def _remember(table, array, region):
-    """Note that bytes `region` of `array` were written now; forgotten when the memory is freed."""
+def _remember(table, array, index):
+    """Note that `array[index]` (all of it for None) was written now; forgotten with the memory.
+    Memory is known by the array that owns it: views share it only with their own chain."""
     owner = _owner(array)
     key = id(owner)
-    if key not in table:
-        table[key] = (weakref.ref(owner, lambda _, key=key: table.pop(key, None)), {})
-    table[key][1][byte_range(region)] = clock
+    entry = table.get(key)
+    if entry is None or entry[0]() is not owner:
+        entry = table[key] = (weakref.ref(owner, lambda _, key=key: table.pop(key, None)), {})
+    whole = index is None and array is owner  # the common case: no address arithmetic
+    entry[1][WHOLE if whole else byte_range(_region(array, index))] = clock
 
 
 def mark_written(array, index=None, recorded=False):
@@ -75,19 +79,26 @@ def mark_written(array, index=None, recorded=False):
     part of the graph (a setitem of values that need grad), so aliases made before it go stale."""
     global clock
     clock += 1
-    region = _region(array, index)
-    _remember(_all_writes, array, region)
+    _remember(_all_writes, array, index)
     if recorded:
-        _remember(graph_writes, array, region)
+        _remember(graph_writes, array, index)
 
 
 def _written_since(table, since, array):
     """True when some write in `table` after clock `since` overlaps `array`'s memory."""
-    start, end = byte_range(array)
-    for _, ranges in list(table.values()):
-        for (lo, hi), written_at in list(ranges.items()):
-            if written_at > since and lo < end and start < hi:
-                return True
+    owner = _owner(array)
+    entry = table.get(id(owner))
+    if entry is None or entry[0]() is not owner:
+        return False
+    span = None
+    for written, written_at in list(entry[1].items()):
+        if written_at <= since:
+            continue
+        if written is WHOLE:
+            return True
+        span = span or byte_range(array)
+        if written[0] < span[1] and span[0] < written[1]:
+            return True
     return False
 
 
