@@ -11,6 +11,7 @@ from simplegrad.trace import trace_backward
 from simplegrad.ops import cat, stack, where
 from simplegrad.ops.einsum import einsum
 from simplegrad.rng import manual_seed
+from simplegrad.parallel import get_num_threads, set_num_threads
 from simplegrad.gradcheck import gradcheck
 from simplegrad.checkpoint import load, save
 from simplegrad.composed import meshgrid as _meshgrid
@@ -45,7 +46,8 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "inference_mode",
-           "detect_anomaly", "AnomalyError", "trace_backward",
+           "detect_anomaly", "AnomalyError", "trace_backward", "set_num_threads",
+           "get_num_threads",
            "set_grad_enabled", "manual_seed", "cat", "concat", "concatenate", "stack", "where",
            "meshgrid", "einsum", "gradcheck", "save", "load", "device", "Device", "cuda", "tensor",
            "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",

@@ -16,11 +16,13 @@ Dilation only spaces the taps (offset i * dh * Wp + j * dw); groups split the on
 batch of `groups` matmuls over consecutive blocks of channels (the columns are channel-major).
 Geometry (kernel, stride, padding on each side, dilation) travels as one `Window`.
 """
+import functools
 from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from simplegrad import parallel
 from simplegrad.autograd import Function, OpError
 from simplegrad.ops import scratch
 
@@ -267,9 +269,13 @@ class Conv2d(Function):
         w_mat = weight.reshape(o, -1)
         out = np.empty((o, n, *grid), dtype=np.result_type(x, weight))
         keep = len(chunks) == 1  # one chunk: backward reuses its columns
-        for chunk in chunks:  # one matmul per chunk, written straight into the output
+
+        def project(chunk):  # one matmul per chunk, written straight into the output
             cols, _ = _im2col(xc[:, chunk], win, keep)
             _project(w_mat, cols, groups, out[:, chunk].reshape(o, -1))
+            return cols
+
+        cols = parallel.run([functools.partial(project, chunk) for chunk in chunks])[-1]
         if bias is not None:
             out += bias[:, None, None, None]
         ctx.save_for_backward(x, weight, cols if keep else None)
@@ -286,18 +292,25 @@ class Conv2d(Function):
         g = _on_grid(_channels_first(grad), grid, "conv.grad_grid")
         needs = ctx.needs_input_grad
         w_mat = weight.reshape(o, -1)
-        grad_w = np.zeros(w_mat.shape, dtype=g.dtype) if needs[1] else None
         grad_x = np.empty(xc.shape, dtype=g.dtype) if needs[0] else None
-        for chunk in chunks:
+
+        def chunk_grads(chunk):  # this chunk's part of grad_w; its rows of grad_x
             g_chunk = g[:, chunk].reshape(o, -1)
+            part = None
             if needs[1]:
-                cols = saved_cols
-                if cols is None:
-                    cols, _ = _im2col(xc[:, chunk], win)
-                grad_w += _weight_grad(cols, g_chunk, groups)
+                cols = saved_cols if saved_cols is not None else _im2col(xc[:, chunk], win)[0]
+                part = _weight_grad(cols, g_chunk, groups)
             if needs[0]:
                 dcols = _back_project(w_mat, g_chunk, groups)
                 grad_x[:, chunk] = _col2im(dcols, xc[:, chunk].shape, win, grid)
+            return part
+
+        parts = parallel.run([functools.partial(chunk_grads, chunk) for chunk in chunks])
+        grad_w = None
+        if needs[1]:
+            grad_w = np.zeros(w_mat.shape, dtype=g.dtype)
+            for part in parts:  # in chunk order: the same sum for any number of threads
+                grad_w += part
         grad_b = g.sum(axis=(1, 2, 3)) if len(needs) > 2 and needs[2] else None
         return (None if grad_x is None else _channels_first(grad_x),
                 None if grad_w is None else grad_w.reshape(weight.shape), grad_b)
@@ -327,6 +340,16 @@ def _pool_window(x, kernel_size, stride, padding, dilation, ceil_mode, op):
     return win._replace(pb=ph + extra[0], pr=pw + extra[1])
 
 
+POOL_CHUNK_BYTES = 1 << 19  # of pooling input per task: enough work to share out
+
+
+def _pool_chunks(x):
+    """Slices of x's batch axis of about POOL_CHUNK_BYTES each (by size: the same for any
+    number of threads)."""
+    per_image = max(1, x[:1].nbytes)
+    return parallel.chunks(len(x), POOL_CHUNK_BYTES // per_image)
+
+
 def _crop(a, win):
     """The unpadded part of a padded NCHW array."""
     return a[:, :, win.pt:a.shape[2] - win.pb, win.pl:a.shape[3] - win.pr]
@@ -340,11 +363,16 @@ def _taps(ndim, axis, k, s, n_out, d=1):
         yield tuple(index)
 
 
-def _max_along(x, axis, k, s, n_out, d=1):
+def _max_along(x, axis, k, s, n_out, d=1, out=None):
     """Max over windows of k (stride s, dilation d) along one axis: k - 1 whole-array
-    maximums."""
+    maximums, into `out` when given."""
     taps = list(_taps(x.ndim, axis, k, s, n_out, d))
-    out = np.maximum(x[taps[0]], x[taps[1]]) if k > 1 else x[taps[0]].copy()
+    if k > 1:
+        out = np.maximum(x[taps[0]], x[taps[1]], out=out)
+    elif out is None:
+        out = x[taps[0]].copy()
+    else:
+        out[...] = x[taps[0]]
     for tap in taps[2:]:
         np.maximum(out, x[tap], out=out)  # NaN propagates
     return out
@@ -360,15 +388,19 @@ def _in_layout_of(a, like):
     return same
 
 
-def _route_max(grad, x, out, axis, k, s, d=1):
-    """Gradient of `_max_along`: each window's grad goes to its first max (or first NaN).
+def _route_max(grad, x, out, axis, k, s, d=1, dx=None):
+    """Gradient of `_max_along` (into `dx` when given): each window's grad goes to its first
+    max (or first NaN).
 
     The last tap needs no comparison: it holds the max of every window still open. When the
     windows tile the axis exactly (stride == kernel), each tap is written once, with no zeros
     and no additions.
     """
     disjoint = k == s and d == 1 and k * out.shape[axis] == x.shape[axis]
-    dx = np.empty_like(x) if disjoint else np.zeros_like(x)
+    if dx is None:
+        dx = np.empty_like(x)
+    if not disjoint:
+        dx.fill(0)
     has_nan = np.isnan(out).any()
     taps = list(_taps(x.ndim, axis, k, s, out.shape[axis], d))
     still_open = None  # windows whose max is not yet found; None before the first tap
@@ -406,8 +438,15 @@ class MaxPool2d(Function):
         xp = _pad(x, win, -np.inf)
         _check_window(xp.shape, win, "max_pool2d")
         ho, wo = win.out_size(*x.shape[2:])
-        rows = _max_along(xp, 3, win.kw, win.sw, wo, win.dw)  # (N, C, Hp, Wo)
-        out = _max_along(rows, 2, win.kh, win.sh, ho, win.dh)
+        n, c, hp, _ = xp.shape
+        rows = np.empty_like(xp, shape=(n, c, hp, wo))  # xp's memory order (channels first)
+        out = np.empty_like(xp, shape=(n, c, ho, wo))
+
+        def pool(chunk):  # a max along rows, then along columns, for these images
+            _max_along(xp[chunk], 3, win.kw, win.sw, wo, win.dw, rows[chunk])
+            _max_along(rows[chunk], 2, win.kh, win.sh, ho, win.dh, out[chunk])
+
+        parallel.run([functools.partial(pool, chunk) for chunk in _pool_chunks(xp)])
         ctx.save_for_backward(xp, rows, out)
         ctx.geometry = win
         return out
@@ -416,8 +455,17 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         xp, rows, out = ctx.saved_tensors
         win = ctx.geometry
-        grad_rows = _route_max(_in_layout_of(grad, out), rows, out, 2, win.kh, win.sh, win.dh)
-        return _crop(_route_max(grad_rows, xp, rows, 3, win.kw, win.sw, win.dw), win)
+        grad = _in_layout_of(grad, out)
+        grad_rows, grad_xp = np.empty_like(rows), np.empty_like(xp)
+
+        def route(chunk):
+            _route_max(grad[chunk], rows[chunk], out[chunk], 2, win.kh, win.sh, win.dh,
+                       grad_rows[chunk])
+            _route_max(grad_rows[chunk], xp[chunk], rows[chunk], 3, win.kw, win.sw, win.dw,
+                       grad_xp[chunk])
+
+        parallel.run([functools.partial(route, chunk) for chunk in _pool_chunks(xp)])
+        return _crop(grad_xp, win)
 
 
 def _avg_scale(win, size, out_size, count_include_pad, divisor_override, dtype):

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from simplegrad import parallel
 from simplegrad.autograd import Function, OpError
 from simplegrad.ops import special
 
@@ -219,13 +220,20 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        if parallel.is_large(a):  # split over simplegrad's threads
+            out = parallel.elementwise(lambda o, x: np.maximum(x, 0, out=o), np.empty_like(a), a)
+        else:
+            out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0] != 0)
+        out, = ctx.saved_tensors
+        if parallel.is_large(grad) and grad.shape == out.shape:
+            return parallel.elementwise(lambda g_in, g, o: np.multiply(g, o != 0, out=g_in),
+                                        np.empty_like(out, dtype=grad.dtype), grad, out)
+        return grad * (out != 0)
 
 
 class LeakyReLU(Function):

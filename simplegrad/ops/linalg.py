@@ -1,10 +1,31 @@
 """Matrix products: matmul (NumPy semantics: 1-D, 2-D, batched) and the fused `linear`."""
+import functools
 import math
 
 import numpy as np
 
+from simplegrad import parallel
 from simplegrad.autograd import Function, OpError
 from simplegrad.ops.elementwise import F64, promoted
+
+TASK_MACS = 1 << 22  # multiply-adds per task: below twice this, a matmul is not shared out
+MAX_TASKS = 4        # each task packs the whole right operand again: few, large tasks
+
+
+def rows_matmul(a, b):
+    """a @ b for 2-D arrays, blocks of a's rows shared out over simplegrad's threads when the
+    product is large. The blocks depend on the shapes alone, so the bits do not depend on the
+    number of threads."""
+    m, k = a.shape
+    n = b.shape[1]
+    tasks = min(MAX_TASKS, m * k * n // TASK_MACS, m // 16)
+    if tasks < 2:
+        return np.matmul(a, b)
+    out = np.empty((m, n), dtype=np.result_type(a, b))
+    rows = -(-m // tasks)
+    parallel.run([functools.partial(np.matmul, a[block], b, out=out[block])
+                  for block in parallel.chunks(m, rows)])
+    return out
 
 
 class MatMul(Function):
@@ -17,7 +38,7 @@ class MatMul(Function):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise OpError(f"matmul: both operands need at least one axis, got shapes "
                              f"{np.shape(a)} and {np.shape(b)} (use * to scale by a number)")
-        out = np.matmul(a, b)
+        out = rows_matmul(a, b) if np.ndim(a) == 2 == np.ndim(b) else np.matmul(a, b)
         if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.matmul, out, a, b)
         ctx.save_for_backward(a, b)
@@ -37,12 +58,13 @@ class MatMul(Function):
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
         grad_a = grad_b = None
+        product = rows_matmul if a.ndim == 2 == b.ndim else np.matmul
         if ctx.needs_input_grad[0]:
-            grad_a = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            grad_a = product(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if ctx.needs_input_grad[1]:
-            grad_b = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            grad_b = product(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
@@ -58,7 +80,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x, weight)
+        if x.ndim == 2 and weight.ndim == 2:
+            out = rows_matmul(x, weight)
+        else:
+            out = np.matmul(x, weight)
         if bias is not None:
             out += bias
         return out
@@ -67,15 +92,17 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        grad_x = np.matmul(grad, weight.T) if need_x else None
         grad_w = grad_b = None
         if x.ndim != 2:  # fold batch dimensions (or a single vector) into rows
             rows = math.prod(x.shape[:-1])  # not -1: a size-0 axis would make it ambiguous
-            x, grad = x.reshape(rows, x.shape[-1]), grad.reshape(rows, grad.shape[-1])
+            x2, grad2 = x.reshape(rows, x.shape[-1]), grad.reshape(rows, grad.shape[-1])
+        else:
+            x2, grad2 = x, grad
+        grad_x = rows_matmul(grad2, weight.T).reshape(x.shape) if need_x else None
         if need_w:
-            grad_w = np.matmul(x.T, grad)
+            grad_w = rows_matmul(x2.T, grad2)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            grad_b = grad.sum(axis=0)
+            grad_b = grad2.sum(axis=0)
         return grad_x, grad_w, grad_b
 
 

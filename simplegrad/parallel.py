@@ -1,0 +1,190 @@
+"""simplegrad's own threads: a heavy kernel cuts its work into chunks and runs them on a small
+pool, the calling thread included.
+
+NumPy's loops run on one core and release the GIL while they run, so two threads each doing a
+large NumPy operation really do run at once. A kernel here (convolution, pooling, a large
+elementwise op, a large matmul, an optimizer update) makes a list of tasks, one per chunk, and
+`run` spreads them over the threads. Three rules keep it safe:
+
+- The same bits for any thread count. The chunks depend only on the sizes (never on how many
+  threads there are), every task writes its own part of the output, and partial results that
+  must be added (a convolution's weight gradient over batch chunks) are added by the caller in
+  chunk order. One thread runs the very same chunks one after the other.
+- No thread spins. Idle workers sleep on a condition variable; BLAS runs at one thread while the
+  pool has several (its own spinning threads would fight ours for the cores).
+- One user at a time. If the pool is busy (another Python thread of the user's is training a
+  model of its own, or a task asks for more tasks), the caller runs its tasks itself, in order.
+
+The number of threads is all the cores this process may use (`os.sched_getaffinity`), or
+`SIMPLEGRAD_THREADS`, or what `set_num_threads(n)` says.
+"""
+import os
+import threading
+
+ENV_VAR = "SIMPLEGRAD_THREADS"
+
+
+def _default_threads():
+    value = os.environ.get(ENV_VAR, "").strip()
+    if value:
+        return _checked(value, f"the environment variable {ENV_VAR}")
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _checked(count, where):
+    """`count` as an int >= 1, else a one-line ValueError naming where it came from."""
+    try:
+        number = int(str(count).strip())
+    except ValueError:
+        number = 0
+    if isinstance(count, bool) or number < 1:
+        raise ValueError(f"{where} must be a whole number of threads >= 1, got {count!r}")
+    return number
+
+
+class _Pool:
+    """Worker threads that take tasks from one shared list (the caller takes them too)."""
+
+    def __init__(self, workers):
+        self.lock = threading.Lock()          # held by the one caller using the pool
+        self.wake = threading.Condition()     # workers sleep here between jobs
+        self.tasks, self.results, self.next, self.pending, self.error = [], [], 0, 0, None
+        self.job = 0
+        self.threads = [threading.Thread(target=self._work, daemon=True,
+                                         name=f"simplegrad-{i + 1}") for i in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def _take(self):
+        """Run tasks from the current job until none is left (any thread, caller included)."""
+        while True:
+            with self.wake:
+                index = self.next
+                if index >= len(self.tasks):
+                    return
+                self.next += 1
+            try:
+                self.results[index] = self.tasks[index]()
+            except BaseException as error:  # noqa: B036  (handed to the caller)
+                self.error = self.error or error
+            with self.wake:
+                self.pending -= 1
+                if self.pending == 0:
+                    self.wake.notify_all()
+
+    def _work(self):
+        seen = 0
+        while True:
+            with self.wake:
+                while self.job == seen:
+                    self.wake.wait()
+                seen = self.job
+            self._take()
+
+    def run(self, tasks):
+        with self.wake:
+            self.tasks, self.results = tasks, [None] * len(tasks)
+            self.next, self.pending, self.error = 0, len(tasks), None
+            self.job += 1
+            self.wake.notify_all()
+        self._take()
+        with self.wake:
+            while self.pending:
+                self.wake.wait()
+            results, error = self.results, self.error
+            self.tasks, self.results, self.error = [], [], None
+        if error is not None:
+            raise error
+        return results
+
+
+_threads = None  # the count in force (None: not decided yet)
+_pool = None
+_blas_limit = None  # threadpoolctl's limit holding BLAS at one thread while the pool runs
+
+
+def get_num_threads():
+    """The number of threads simplegrad's kernels use (the calling thread included)."""
+    if _threads is None:
+        set_num_threads(_default_threads())
+    return _threads
+
+
+def set_num_threads(count):
+    """Use `count` threads from now on (1: everything on the calling thread). BLAS is held at
+    one thread while simplegrad's own threads run, so the two never compete for the cores."""
+    global _threads, _pool
+    count = _checked(count, "the number of threads")
+    if count == _threads:
+        return count
+    _threads = count
+    _pool = _Pool(count - 1) if count > 1 else None  # old workers sleep on, unused
+    _hold_blas(count > 1)
+    return count
+
+
+def _hold_blas(hold):
+    """Keep BLAS at one thread (hold) or let it go back to its own setting."""
+    global _blas_limit
+    if hold and _blas_limit is None:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # then BLAS keeps its threads: slower, never wrong
+            return
+        _blas_limit = threadpool_limits(limits=1, user_api="blas")
+    elif not hold and _blas_limit is not None:
+        _blas_limit.restore_original_limits()
+        _blas_limit = None
+
+
+def run(tasks):
+    """Run the zero-argument callables `tasks` and return their results, in order. They may
+    run at the same time, so each must touch only its own part of any shared output."""
+    if len(tasks) < 2:
+        return [task() for task in tasks]
+    if _threads is None:
+        get_num_threads()  # the first call decides the count (and starts the pool)
+    pool = _pool
+    if pool is None or not pool.lock.acquire(blocking=False):
+        return [task() for task in tasks]  # one thread, or the pool is busy: do them here
+    try:
+        return pool.run(tasks)
+    finally:
+        pool.lock.release()
+
+
+def chunks(total, size):
+    """Slices of range(total), each `size` long (the last may be shorter): a split that
+    depends on the sizes only, so results never depend on the number of threads."""
+    size = max(1, int(size))
+    return [slice(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+ELEMENTS_PER_TASK = 1 << 17  # an elementwise task's share: ~0.1 ms of NumPy work
+
+
+def is_large(array):
+    """True when an elementwise op on `array` is worth cutting into tasks."""
+    return array.size >= 2 * ELEMENTS_PER_TASK
+
+
+def elementwise(fn, out, *arrays):
+    """fn(out_part, *array_parts) over matching parts of `out` and `arrays` (all of out's
+    shape), cut along the axis that is outermost in out's memory; one part when `out` is small.
+    `fn` must compute each element from the same elements of the inputs (a ufunc with out=)."""
+    if not is_large(out) or out.ndim == 0:
+        fn(out, *arrays)
+        return out
+    axis = max(range(out.ndim), key=lambda i: abs(out.strides[i]))
+    per_row = out.size // max(out.shape[axis], 1)
+    index = [slice(None)] * out.ndim
+    tasks = []
+    for part in chunks(out.shape[axis], max(1, ELEMENTS_PER_TASK // max(per_row, 1))):
+        index[axis] = part
+        where = tuple(index)
+        tasks.append(lambda where=where: fn(out[where], *(a[where] for a in arrays)))
+    run(tasks)
+    return out
