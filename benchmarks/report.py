@@ -96,13 +96,16 @@ def render(results):
     if results.get("cnn"):
         lines += ["", *training_lines("CNN training: milliseconds per step (median)",
                                       results["cnn"], 1e3, " ms")]
-    both = {**results.get("mlp", {}), **results.get("cnn", {})}
+    if results.get("gpt"):
+        lines += ["", *training_lines("Small GPT training: milliseconds per step (median)",
+                                      results["gpt"], 1e3, " ms")]
+    both = {**results.get("mlp", {}), **results.get("cnn", {}), **results.get("gpt", {})}
     if both:
-        fastest = {name: {**e, "min_s": {b: v * (1e3 if name.startswith("cnn") else 1.0)
+        fastest = {name: {**e, "min_s": {b: v * (1.0 if name.startswith("mlp") else 1e3)
                                         for b, v in e["min_s"].items()}}
                    for name, e in both.items()}
         lines += ["", *training_lines(f"Fastest of {s['rounds']} rounds (MLP s/epoch, CNN "
-                                      "ms/step) and ratios of these minima: the least "
+                                      "and GPT ms/step) and ratios of these minima: the least "
                                       "disturbed runs on a busy machine", fastest, 1.0, "",
                                       key="min_s", ratios="min_ratios")]
     if results.get("memory"):

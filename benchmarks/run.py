@@ -20,8 +20,9 @@ from benchmarks import backends, machine, memory, micro, report, training, worke
 
 GROUPS = {"mlp": [w.name for w in workloads.MLP_WORKLOADS],
           "cnn": [w.name for w in workloads.CNN_WORKLOADS],
+          "gpt": [w.name for w in workloads.GPT_WORKLOADS],
           "micro": ["micro"], "memory": ["memory"]}
-ALL_ITEMS = [*GROUPS["mlp"], *GROUPS["cnn"], "micro", "memory"]
+ALL_ITEMS = [*GROUPS["mlp"], *GROUPS["cnn"], *GROUPS["gpt"], "micro", "memory"]
 
 
 def parse_args(argv):
@@ -31,11 +32,11 @@ def parse_args(argv):
                    help="small run: 10,000 samples, 2 rounds, fewer micro repetitions")
     p.add_argument("--rounds", type=int, help="interleaved timing rounds (default 5, quick 2)")
     p.add_argument("--only", help="comma-separated items: " + ", ".join(ALL_ITEMS) +
-                   " or groups mlp, cnn (default: everything)")
+                   " or groups mlp, cnn, gpt (default: everything)")
     p.add_argument("--backends", default="numpy,torch,simplegrad",
                    help="comma-separated subset of numpy,torch,simplegrad")
     p.add_argument("--samples", type=int, help="dataset rows (default 60000, quick 10000)")
-    p.add_argument("--cnn-steps", type=int, help="CNN steps timed per round (default 50)")
+    p.add_argument("--cnn-steps", type=int, help="CNN and GPT steps timed per round (default 50)")
     p.add_argument("--micro-reps", type=int, help="calls per tiny-op timing (default 20000)")
     p.add_argument("--chain-length", type=int, default=100_000, help="ops in the long chain")
     p.add_argument("--threads", type=int,
@@ -56,7 +57,7 @@ def parse_args(argv):
             word = word.strip()
             if word not in GROUPS and word not in ALL_ITEMS:
                 p.error(f"--only: unknown item {word!r}; expected one of "
-                        f"{', '.join(ALL_ITEMS + ['mlp', 'cnn'])}")
+                        f"{', '.join(ALL_ITEMS + ['mlp', 'cnn', 'gpt'])}")
             items += GROUPS.get(word, [word])
     args.items = items
     args.backend_names = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -102,20 +103,21 @@ def _run(args, ready, skipped, log):
         log(f"skipping {name}: {why}")
     selected = [w for w in workloads.ALL_WORKLOADS if w.name in args.items]
     names = [w.name for w in selected]
-    for worker in ready.values():
-        worker.call("jobs_for", names, args.samples, args.cnn_steps)
+    built = {b: worker.call("jobs_for", names, args.samples, args.cnn_steps)
+             for b, worker in ready.items()}
     if selected:
         jobs = {}
         for w in selected:
-            steps = args.cnn_steps if isinstance(w, workloads.CNNWorkload) else None
+            steps = args.cnn_steps if isinstance(w, workloads.STEPPED) else None
             jobs[w.name] = {b: workers.RemoteJob(worker, w.name, steps)
-                            for b, worker in ready.items()}
+                            for b, worker in ready.items() if w.name in built[b]}
         log(f"training benchmarks ({', '.join(jobs)}), {args.rounds} rounds, one process per "
             f"backend:")
         times, losses = training.time_workloads(jobs, args.rounds, not args.no_warmup, log)
         summary = training.summarize(times, losses)
         results["mlp"] = {k: v for k, v in summary.items() if k.startswith("mlp")}
         results["cnn"] = {k: v for k, v in summary.items() if k.startswith("cnn")}
+        results["gpt"] = {k: v for k, v in summary.items() if k.startswith("gpt")}
     for worker in ready.values():
         worker.call("drop_jobs")
     if "memory" in args.items:
@@ -135,7 +137,7 @@ def measure_memory(args, ready, log):
     targets = [w for w in every if w.name in args.items] or every  # `--only memory`: all
     out = {}
     for w in targets:
-        steps = args.cnn_steps if isinstance(w, workloads.CNNWorkload) else None
+        steps = args.cnn_steps if isinstance(w, workloads.STEPPED) else None
         entry = {"tracemalloc_mib": {}, "rss_delta_mib": {}, "rss_detail": {}}
         for name in ("numpy", "simplegrad"):
             if name in ready:

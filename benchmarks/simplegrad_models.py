@@ -78,3 +78,52 @@ def conv2d(x, weight, bias):
     """F.conv2d with padding 1 (used by the conv micro-benchmark)."""
     from simplegrad.nn import functional as F
     return F.conv2d(x, weight, bias, padding=1)
+
+
+def build_gpt(weights, lr=1e-3, workload=None):
+    """The small GPT of benchmarks.workloads, written as a simplegrad user would: nn.Embedding,
+    nn.LayerNorm, nn.Linear, F.scaled_dot_product_attention(is_causal=True), exact GELU."""
+    from simplegrad import nn
+    from simplegrad.nn import functional as F
+
+    class Block(nn.Module):
+        def __init__(self, width, heads):
+            super().__init__()
+            self.heads = heads
+            self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+            self.fc, self.out = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+        def forward(self, x):
+            batch, length, width = x.shape
+            qkv = self.qkv(self.norm1(x)).reshape(batch, length, 3, self.heads, -1)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)  # each (batch, heads, length, head width)
+            mixed = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + self.proj(mixed.transpose(1, 2).reshape(batch, length, width))
+            return x + self.out(F.gelu(self.fc(self.norm2(x))))
+
+    class GPT(nn.Module):
+        def __init__(self, w):
+            super().__init__()
+            self.tokens = nn.Embedding(w.vocab, w.width)
+            self.positions = nn.Parameter(np.zeros((w.context, w.width), np.float32))
+            self.blocks = nn.ModuleList([Block(w.width, w.heads) for _ in range(w.layers)])
+            self.norm, self.head = nn.LayerNorm(w.width), nn.Linear(w.width, w.vocab)
+
+        def forward(self, tokens):
+            x = self.tokens(tokens) + self.positions
+            for block in self.blocks:
+                x = block(x)
+            return self.head(self.norm(x))
+
+    model = GPT(workload)
+    model.load_state_dict({_simplegrad_name(name): value for name, value in weights.items()})
+    return Trainer(model, lr)
+
+
+def _simplegrad_name(name):
+    """The state_dict key of a benchmarks.workloads.gpt_weights name."""
+    renames = {"tokens": "tokens.weight", "positions": "positions"}
+    if name in renames:
+        return renames[name]
+    return f"blocks.{name}" if name[0].isdigit() else name

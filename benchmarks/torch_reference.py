@@ -90,3 +90,63 @@ def adam_implementation():
     except (ImportError, TypeError):  # private helper: may move between torch versions
         return "default"
     return "fused" if fused else "foreach" if foreach else "for-loop (single tensor)"
+
+
+class _TokenTrainer(Trainer):
+    """Trainer for a language model: logits (batch, length, vocab) against next tokens."""
+
+    def step(self, x, labels):
+        self.optimizer.zero_grad()
+        logits = self.model(x)
+        loss = self.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+
+def build_gpt(weights, lr=1e-3, workload=None):
+    """The small GPT of benchmarks.workloads in idiomatic PyTorch (nn.Linear, nn.LayerNorm,
+    F.scaled_dot_product_attention with is_causal, nn.GELU), from the shared weights."""
+    import torch
+    from torch import nn
+    F = torch.nn.functional
+
+    class Block(nn.Module):
+        def __init__(self, width, heads):
+            super().__init__()
+            self.heads = heads
+            self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+            self.fc, self.out = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+        def forward(self, x):
+            batch, length, width = x.shape
+            qkv = self.qkv(self.norm1(x)).reshape(batch, length, 3, self.heads, -1)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            mixed = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + self.proj(mixed.transpose(1, 2).reshape(batch, length, width))
+            return x + self.out(F.gelu(self.fc(self.norm2(x))))
+
+    class GPT(nn.Module):
+        def __init__(self, w):
+            super().__init__()
+            self.tokens = nn.Embedding(w.vocab, w.width)
+            self.positions = nn.Parameter(torch.zeros(w.context, w.width))
+            self.blocks = nn.ModuleList([Block(w.width, w.heads) for _ in range(w.layers)])
+            self.norm, self.head = nn.LayerNorm(w.width), nn.Linear(w.width, w.vocab)
+
+        def forward(self, tokens):
+            x = self.tokens(tokens) + self.positions
+            for block in self.blocks:
+                x = block(x)
+            return self.head(self.norm(x))
+
+    model = GPT(workload)
+    state = {}
+    for name, value in weights.items():
+        key = {"tokens": "tokens.weight"}.get(name, name)
+        key = f"blocks.{key}" if key[0].isdigit() else key
+        is_linear = key.endswith(".weight") and value.ndim == 2 and key != "tokens.weight"
+        state[key] = torch.from_numpy(value.T.copy() if is_linear else value.copy())
+    model.load_state_dict(state)
+    return _TokenTrainer(model, lr)

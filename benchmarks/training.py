@@ -27,7 +27,11 @@ class Job:
 
     def __init__(self, workload, backend, data, lr, max_steps):
         x, y = data
-        if isinstance(workload, workloads.CNNWorkload):
+        if isinstance(workload, workloads.GPTWorkload):
+            x, y = workloads.make_tokens(workload)
+            weights = workloads.gpt_weights(workload)
+            build = lambda w, lr: backend.build_gpt(w, lr, workload)  # noqa: E731
+        elif isinstance(workload, workloads.CNNWorkload):
             x = workloads.as_images(x)
             weights, build = workloads.cnn_weights(workload), backend.build_cnn
         else:

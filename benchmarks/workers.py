@@ -114,14 +114,17 @@ class _Backend:
         from benchmarks import machine
         return machine.describe()
 
-    def jobs_for(self, names, samples, cnn_steps):
+    def jobs_for(self, names, samples, steps):
+        """Build the jobs of the workloads `names` this backend has; returns their names."""
         from benchmarks import training
         self.data = workloads.make_data(samples)
         for w in workloads.ALL_WORKLOADS:
-            if w.name in names:
-                steps = cnn_steps if isinstance(w, workloads.CNNWorkload) else None
+            if w.name in names and (not isinstance(w, workloads.GPTWorkload)
+                                    or hasattr(self.module, "build_gpt")):
+                per_step = steps if isinstance(w, workloads.STEPPED) else None
                 self.jobs[w.name] = training.Job(w, self.module, self.data,
-                                                 workloads.LEARNING_RATE, steps)
+                                                 workloads.LEARNING_RATE, per_step)
+        return list(self.jobs)
 
     def reset(self, name):
         self.jobs[name].reset()

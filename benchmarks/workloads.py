@@ -37,6 +37,20 @@ class CNNWorkload:
     channels: tuple = (8, 16)
 
 
+@dataclass(frozen=True)
+class GPTWorkload:
+    """A small GPT (a character-level language model): token and position embeddings, `layers`
+    pre-norm blocks of causal self-attention and a 4x GELU MLP, a final LayerNorm and a head."""
+
+    name: str = "gpt-small"
+    batch_size: int = 12
+    context: int = 64
+    width: int = 128
+    heads: int = 4
+    layers: int = 4
+    vocab: int = 65
+
+
 MLP_WORKLOADS = (
     MLPWorkload("mlp-h128-b128", (128,), 128),
     MLPWorkload("mlp-h128-b2048", (128,), 2048),
@@ -44,7 +58,10 @@ MLP_WORKLOADS = (
 )
 CNN_WORKLOAD = CNNWorkload()
 CNN_WORKLOADS = (CNN_WORKLOAD, CNNWorkload("cnn-b256", 256))
-ALL_WORKLOADS = (*MLP_WORKLOADS, *CNN_WORKLOADS)
+GPT_WORKLOAD = GPTWorkload()
+GPT_WORKLOADS = (GPT_WORKLOAD,)
+ALL_WORKLOADS = (*MLP_WORKLOADS, *CNN_WORKLOADS, *GPT_WORKLOADS)
+STEPPED = (CNNWorkload, GPTWorkload)  # timed per step (a fixed number of steps), not per epoch
 
 
 def make_data(num_samples=60_000, seed=0):
@@ -94,3 +111,37 @@ def cnn_weights(workload=CNN_WORKLOAD, seed=2):
 def as_images(x):
     """View flat (n, 784) rows as (n, 1, 28, 28) NCHW images (no copy)."""
     return x.reshape(-1, *IMAGE_SHAPE)
+
+
+def make_tokens(workload=GPT_WORKLOAD, num_sequences=512, seed=3):
+    """(x, y) int64 token windows (n, context) and the next tokens: a noisy repeating text,
+    so the loss really falls."""
+    rng = np.random.default_rng(seed)
+    text = np.tile(rng.integers(0, workload.vocab, 997), num_sequences // 8 + 2)
+    text = np.where(rng.random(text.shape) < 0.1, rng.integers(0, workload.vocab, text.shape),
+                    text)
+    starts = rng.integers(0, len(text) - workload.context - 1, num_sequences)
+    windows = np.stack([text[s:s + workload.context + 1] for s in starts]).astype(np.int64)
+    return windows[:, :-1], windows[:, 1:]
+
+
+def gpt_weights(workload=GPT_WORKLOAD, seed=4):
+    """{name: array} of the GPT's initial weights; Linear weights (in, out), as simplegrad's."""
+    rng = np.random.default_rng(seed)
+    w, v = workload.width, workload.vocab
+
+    def normal(*shape):
+        return (rng.standard_normal(shape) * 0.02).astype(np.float32)
+
+    weights = {"tokens": normal(v, w), "positions": normal(workload.context, w),
+               "norm.weight": np.ones(w, np.float32), "norm.bias": np.zeros(w, np.float32),
+               "head.weight": normal(w, v), "head.bias": np.zeros(v, np.float32)}
+    for i in range(workload.layers):
+        for name, shape in (("qkv", (w, 3 * w)), ("proj", (w, w)), ("fc", (w, 4 * w)),
+                            ("out", (4 * w, w))):
+            weights[f"{i}.{name}.weight"] = normal(*shape)
+            weights[f"{i}.{name}.bias"] = np.zeros(shape[1], np.float32)
+        for norm in ("norm1", "norm2"):
+            weights[f"{i}.{norm}.weight"] = np.ones(w, np.float32)
+            weights[f"{i}.{norm}.bias"] = np.zeros(w, np.float32)
+    return weights

@@ -10,14 +10,15 @@ elementwise op, a large matmul, an optimizer update) makes a list of tasks, one 
   threads there are), every task writes its own part of the output, and partial results that
   must be added (a convolution's weight gradient over batch chunks) are added by the caller in
   chunk order. One thread runs the very same chunks one after the other.
-- No thread spins. Idle workers sleep on a condition variable; BLAS runs at one thread while the
-  pool has several (its own spinning threads would fight ours for the cores).
+- No thread spins. Idle workers sleep on a condition variable; BLAS runs at one thread (its own
+  spinning threads would fight ours, and any other process, for the cores).
 - One user at a time. If the pool is busy (another Python thread of the user's is training a
   model of its own, or a task asks for more tasks), the caller runs its tasks itself, in order.
 
 The number of threads is all the cores this process may use (`os.sched_getaffinity`), or
 `SIMPLEGRAD_THREADS`, or what `set_num_threads(n)` says.
 """
+import functools
 import os
 import threading
 
@@ -115,29 +116,29 @@ def get_num_threads():
 
 def set_num_threads(count):
     """Use `count` threads from now on (1: everything on the calling thread). BLAS is held at
-    one thread while simplegrad's own threads run, so the two never compete for the cores."""
+    one thread, so its threads and simplegrad's never compete for the cores."""
     global _threads, _pool
     count = _checked(count, "the number of threads")
     if count == _threads:
         return count
     _threads = count
     _pool = _Pool(count - 1) if count > 1 else None  # old workers sleep on, unused
-    _hold_blas(count > 1)
+    _hold_blas()
     return count
 
 
-def _hold_blas(hold):
-    """Keep BLAS at one thread (hold) or let it go back to its own setting."""
+def _hold_blas():
+    """Keep BLAS at one thread: simplegrad shares large matmuls out itself, and OpenBLAS's own
+    threads spin while they wait, so beside another busy process (or beside ours) a matmul
+    can get many times slower (measured: a GPT step 14x slower with BLAS at 2 threads on a
+    two-core machine with one core taken)."""
     global _blas_limit
-    if hold and _blas_limit is None:
+    if _blas_limit is None:
         try:
             from threadpoolctl import threadpool_limits
-        except ImportError:  # then BLAS keeps its threads: slower, never wrong
+        except ImportError:  # then BLAS keeps its threads: slower under load, never wrong
             return
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
-    elif not hold and _blas_limit is not None:
-        _blas_limit.restore_original_limits()
-        _blas_limit = None
 
 
 def run(tasks):
@@ -171,20 +172,30 @@ def is_large(array):
     return array.size >= 2 * ELEMENTS_PER_TASK
 
 
-def elementwise(fn, out, *arrays):
+def elementwise(fn, out, *arrays, whole=()):
     """fn(out_part, *array_parts) over matching parts of `out` and `arrays` (all of out's
-    shape), cut along the axis that is outermost in out's memory; one part when `out` is small.
-    `fn` must compute each element from the same elements of the inputs (a ufunc with out=)."""
-    if not is_large(out) or out.ndim == 0:
+    number of dims, each axis of out's size or 1), cut along the axis outermost in out's memory
+    among those not in `whole` (axes a part keeps whole: a softmax's or a norm's); one part
+    when `out` is small. Each element of out_part must depend on its part alone."""
+    whole = {axis % out.ndim for axis in whole} if out.ndim else set()
+    axes = [axis for axis in range(out.ndim) if axis not in whole and out.shape[axis] > 1]
+    if not is_large(out) or not axes:
         fn(out, *arrays)
         return out
-    axis = max(range(out.ndim), key=lambda i: abs(out.strides[i]))
-    per_row = out.size // max(out.shape[axis], 1)
-    index = [slice(None)] * out.ndim
+    axis = max(axes, key=lambda i: abs(out.strides[i]))
+    per_row = out.size // out.shape[axis]
     tasks = []
     for part in chunks(out.shape[axis], max(1, ELEMENTS_PER_TASK // max(per_row, 1))):
-        index[axis] = part
-        where = tuple(index)
-        tasks.append(lambda where=where: fn(out[where], *(a[where] for a in arrays)))
+        tasks.append(functools.partial(_apply, fn, out, arrays, axis, part))
     run(tasks)
     return out
+
+
+def _apply(fn, out, arrays, axis, part):
+    """fn on the `part` slice of `axis` of out and of each array (whole where it has size 1)."""
+    def cut(array):
+        index = [slice(None)] * array.ndim
+        if array.shape[axis] != 1:
+            index[axis] = part
+        return array[tuple(index)]
+    fn(cut(out), *(cut(a) for a in arrays))

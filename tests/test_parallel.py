@@ -51,8 +51,24 @@ def _mlp():
                           nn.Linear(128, 10)])
 
 
-@pytest.mark.parametrize("model_fn, shape", [(_cnn, (24, 1, 16, 16)), (_mlp, (96, 64))],
-                         ids=["cnn", "mlp"])
+class _Attention(nn.Module):
+    """A pre-norm attention block and a GELU MLP: layer norm, softmax, batched matmuls."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm, self.qkv, self.mlp = nn.LayerNorm(16), nn.Linear(16, 48), nn.Linear(16, 16)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        q, k, v = self.qkv(self.norm(x)).reshape(*x.shape[:2], 3, 4, 4).permute(2, 0, 3, 1, 4)
+        mixed = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + mixed.transpose(1, 2).reshape(x.shape)
+        return self.head((x + nn.functional.gelu(self.mlp(x))).mean(axis=1))
+
+
+@pytest.mark.parametrize("model_fn, shape", [(_cnn, (24, 1, 16, 16)), (_mlp, (96, 64)),
+                                             (_Attention, (24, 12, 16))],
+                         ids=["cnn", "mlp", "attention"])
 def test_training_gives_the_same_bits_with_1_2_and_3_threads(model_fn, shape, threads,
                                                              small_tasks):
     rng = np.random.default_rng(0)

@@ -1,5 +1,6 @@
 """Derive the coefficients of simplegrad/ops/special.py: rational functions P/Q fitted to erf
-and erfc at 50-digit precision (mpmath, a maintainer's tool: simplegrad never imports it).
+and erfc at 50-digit precision (mpmath, a maintainer's tool: simplegrad never imports it);
+three for float64, one for float32.
 
     python tools/derive_erf.py     # prints the tuples to paste into special.py
 
@@ -49,6 +50,9 @@ def main():
                       lambda x: x, 7, 7),
         "LARGE": fit(lambda x: mp.erfc(x) * mp.exp(x * x) * x,
                      chebyshev_points(middle, mp.mpf(30)), lambda x: 1 / (x * x), 5, 5),
+        # float32 needs ~1e-8: one formula for all of [0, 10] (erfc(10) is 0 in float32)
+        "FLOAT32": fit(lambda x: mp.erfc(x) * mp.exp(x * x),
+                       chebyshev_points(mp.mpf(0), mp.mpf(10)), lambda x: x, 5, 5),
     }
     for name, (p, q, error) in fits.items():
         print(f"# {name}: largest relative error {mp.nstr(error, 3)}")

@@ -310,6 +310,21 @@ def erf(x):
     return special.erf(x)
 
 
+def _gelu_exact(out, a, cdf):
+    """out = a * Phi(a), with cdf = Phi(a) = erfc(-a / sqrt 2) / 2 kept for backward (erfc, not
+    1 + erf: no cancellation for negative a)."""
+    np.multiply(special.erfc(a * -(1 / math.sqrt(2))), 0.5, out=cdf)
+    np.multiply(a, cdf, out=out)
+
+
+def _gelu_exact_backward(out, grad, a, cdf):
+    """out = grad * (Phi(a) + a * pdf(a))."""
+    pdf = np.exp(a * a * -0.5)
+    pdf *= a * (1 / math.sqrt(2 * math.pi))
+    pdf += cdf
+    np.multiply(grad, pdf, out=out)
+
+
 class GELU(Function):
     """x * Phi(x) (exact, with erf) or PyTorch's tanh approximation (approximate="tanh")."""
 
@@ -322,8 +337,9 @@ class GELU(Function):
             inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
             ctx.t = np.tanh(inner)
             return 0.5 * a * (1 + ctx.t)
-        ctx.cdf = (0.5 * special.erfc(a * -(1 / math.sqrt(2)))).astype(a.dtype, copy=False)
-        return a * ctx.cdf
+        ctx.cdf, out = np.empty_like(a), np.empty_like(a)
+        parallel.elementwise(_gelu_exact, out, a, ctx.cdf)  # large: on simplegrad's threads
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -332,8 +348,10 @@ class GELU(Function):
             t = ctx.t
             d_inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
             return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner)
-        pdf = np.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
-        return grad * (ctx.cdf + a * pdf)
+        if grad.shape != a.shape:
+            grad = np.broadcast_to(grad, a.shape)
+        return parallel.elementwise(_gelu_exact_backward, np.empty_like(a, dtype=grad.dtype),
+                                    grad, a, ctx.cdf)
 
 
 class Clip(Function):

@@ -12,6 +12,23 @@ TASK_MACS = 1 << 22  # multiply-adds per task: below twice this, a matmul is not
 MAX_TASKS = 4        # each task packs the whole right operand again: few, large tasks
 
 
+def batch_matmul(a, b):
+    """a @ b, the matrices of a batch (equal leading axes) shared out over simplegrad's threads
+    in fixed blocks when the product is large (attention's q @ k^T and weights @ v); any other
+    shapes as np.matmul."""
+    if a.ndim < 3 or a.shape[:-2] != b.shape[:-2]:
+        return np.matmul(a, b)
+    count = a.shape[0]
+    macs = math.prod(a.shape) * b.shape[-1]
+    tasks = min(MAX_TASKS, macs // TASK_MACS, count)
+    if tasks < 2:
+        return np.matmul(a, b)
+    out = np.empty((*a.shape[:-1], b.shape[-1]), dtype=np.result_type(a, b))
+    parallel.run([functools.partial(np.matmul, a[block], b[block], out=out[block])
+                  for block in parallel.chunks(count, -(-count // tasks))])
+    return out
+
+
 def rows_matmul(a, b):
     """a @ b for 2-D arrays, blocks of a's rows shared out over simplegrad's threads when the
     product is large. The blocks depend on the shapes alone, so the bits do not depend on the
@@ -38,7 +55,7 @@ class MatMul(Function):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise OpError(f"matmul: both operands need at least one axis, got shapes "
                              f"{np.shape(a)} and {np.shape(b)} (use * to scale by a number)")
-        out = rows_matmul(a, b) if np.ndim(a) == 2 == np.ndim(b) else np.matmul(a, b)
+        out = rows_matmul(a, b) if np.ndim(a) == 2 == np.ndim(b) else batch_matmul(a, b)
         if out.dtype is F64 and getattr(a, "dtype", None) is not F64:
             out, a, b = promoted(np.matmul, out, a, b)
         ctx.save_for_backward(a, b)
@@ -58,7 +75,7 @@ class MatMul(Function):
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
         grad_a = grad_b = None
-        product = rows_matmul if a.ndim == 2 == b.ndim else np.matmul
+        product = rows_matmul if a.ndim == 2 == b.ndim else batch_matmul
         if ctx.needs_input_grad[0]:
             grad_a = product(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
@@ -80,8 +97,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        if x.ndim == 2 and weight.ndim == 2:
-            out = rows_matmul(x, weight)
+        if x.ndim >= 2 and weight.ndim == 2:  # batch dimensions folded into rows
+            rows = math.prod(x.shape[:-1])
+            out = rows_matmul(x.reshape(rows, x.shape[-1]), weight)
+            out = out.reshape(*x.shape[:-1], weight.shape[1])
         else:
             out = np.matmul(x, weight)
         if bias is not None:

@@ -2,6 +2,7 @@
 whose backward is the closed-form gradient of (x - mean) / std."""
 import numpy as np
 
+from simplegrad import parallel
 from simplegrad.autograd import Function
 
 
@@ -29,20 +30,39 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, ndim=1, eps=1e-5):
         axes = tuple(range(x.ndim - ndim, x.ndim))
-        xc = x - x.mean(axis=axes, keepdims=True)
-        var = np.mean(xc * xc, axis=axes, keepdims=True)
-        rstd = 1.0 / np.sqrt(var + eps)
-        xhat = xc * rstd
+        dtype = np.result_type(x, *(p for p in (weight, bias) if p is not None))
+        out, xhat = np.empty(x.shape, dtype), np.empty(x.shape, dtype)
+        rstd = np.empty([1 if i in axes else n for i, n in enumerate(x.shape)], dtype)
+
+        def rows(out, xhat, rstd, x):  # each row on its own: shared out over the threads
+            xc = x - x.mean(axis=axes, keepdims=True)
+            var = np.mean(xc * xc, axis=axes, keepdims=True)
+            np.divide(1.0, np.sqrt(var + eps), out=rstd)
+            np.multiply(xc, rstd, out=xhat)
+            if weight is None:
+                np.copyto(out, xhat)
+            else:
+                np.multiply(xhat, weight, out=out)
+            if bias is not None:
+                out += bias
+
+        parallel.elementwise(rows, out, xhat, rstd, x, whole=axes)
         ctx.save_for_backward(xhat, rstd, weight)
         ctx.axes = axes
-        out = xhat * weight if weight is not None else xhat
-        return out + bias if bias is not None else out
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         xhat, rstd, weight = ctx.saved_tensors
-        grad_xhat = grad * weight if weight is not None else grad
-        grad_x = _normalize_backward(grad_xhat, xhat, rstd, ctx.axes)
+        if grad.shape != xhat.shape:
+            grad = np.broadcast_to(grad, xhat.shape)
+
+        def rows(grad_x, grad, xhat, rstd):
+            grad_xhat = grad * weight if weight is not None else grad
+            grad_x[...] = _normalize_backward(grad_xhat, xhat, rstd, ctx.axes)
+
+        grad_x = parallel.elementwise(rows, np.empty(xhat.shape, np.result_type(grad, xhat)),
+                                      grad, xhat, rstd, whole=ctx.axes)
         lead = tuple(range(grad.ndim - len(ctx.axes)))
         return (grad_x, *_affine_grads(ctx, grad, xhat, lead, grad.shape[len(lead):]))
 

@@ -7,6 +7,7 @@ log(softmax + eps).
 """
 import numpy as np
 
+from simplegrad import parallel
 from simplegrad.autograd import Function
 from simplegrad.ops.elementwise import floating
 from simplegrad.ops.reduce import peak
@@ -26,16 +27,30 @@ class Softmax(Function):
     def forward(ctx, a, axis=-1, temperature=1.0):
         a = floating(a)
         ctx.axis, ctx.temperature = axis, temperature
-        _, exps, total = _shifted_exp(a / temperature if temperature != 1 else a, axis)
-        out = exps / total
+        z = a / temperature if temperature != 1 else a
+
+        def rows(out, z):  # the rows are independent: shared out over simplegrad's threads
+            _, exps, total = _shifted_exp(z, axis)
+            np.divide(exps, total, out=out)
+
+        out = parallel.elementwise(rows, np.empty_like(z), z, whole=(axis,))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        grad_z = out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
-        return grad_z / ctx.temperature if ctx.temperature != 1 else grad_z
+        axis, temperature = ctx.axis, ctx.temperature
+
+        def rows(grad_z, grad, out):
+            np.multiply(out, grad - (grad * out).sum(axis=axis, keepdims=True), out=grad_z)
+            if temperature != 1:
+                grad_z /= temperature
+
+        if grad.shape != out.shape:
+            grad = np.broadcast_to(grad, out.shape)
+        return parallel.elementwise(rows, np.empty_like(out, dtype=np.result_type(grad, out)),
+                                    grad, out, whole=(axis,))
 
 
 class LogSoftmax(Function):

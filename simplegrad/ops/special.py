@@ -11,7 +11,8 @@ line, each fitted once (tools/derive_erf.py, at 50-digit precision with mpmath) 
 
 and erf(-x) = -erf(x), erfc(-x) = 2 - erfc(x). Each element is computed by the one formula of
 its range (picked with index arrays: a boolean mask's gather is 5x slower), about twenty
-passes over the array in all.
+passes over the array in all. float32 needs far less: its erfc (exact GELU's) is one formula
+for all of [0, 10], accurate to 2.5e-9, with no branches at all.
 """
 import numpy as np
 
@@ -30,6 +31,12 @@ LARGE_P = (0.5641895835477563, 12.231307150030876, 84.50844641744085, 215.368199
            171.86371219243807, 19.32832774152068)
 LARGE_Q = (1.0, 22.179427459680298, 160.12703501653124, 447.0341419328927, 443.06622196444397,
            104.73280700690647)
+# float32 needs only ~1e-8: erfc(x) = exp(-x^2) * P(x) / Q(x) on all of [0, 10] (2.5e-9)
+FLOAT32_P = (1.0000000023903122, 1.1912636758200765, 0.6843064318108839, 0.20732949256856245,
+             0.02841320792807716, -5.1683647109108535e-08)
+FLOAT32_Q = (1.0, 2.319643104170004, 2.3017389302964046, 1.2372031876055491,
+             0.36755972591507613, 0.05035706952006888)
+FLOAT32_END = 10.0  # erfc(10) = 2e-45: 0 in float32
 
 
 def _ratio(p, q, v):
@@ -74,10 +81,21 @@ def _erfc_of_positive(a):
     return out
 
 
+def _erfc32(x):
+    """erfc of a float32 array with one formula and no branches (float32 needs ~1e-8)."""
+    a = np.minimum(np.abs(x), np.float32(FLOAT32_END))  # no inf inside the ratio
+    tail = _exp_minus_square(a)
+    tail *= _ratio(FLOAT32_P, FLOAT32_Q, a)
+    tail += (x < 0) * (2 - 2 * tail)  # erfc(-y) = 2 - erfc(y); NaN stays NaN
+    return tail
+
+
 def _erf(x, complement):
     """erf(x), or erfc(x) when `complement`, each without cancellation where it can be: in
     float32 for float32 input (to float32's rounding), else in float64. NaN stays NaN."""
     x = np.asarray(x)
+    if x.dtype == np.float32 and complement:
+        return _erfc32(x)
     x = x if x.dtype == np.float32 else x.astype(np.float64)
     a = np.abs(x)
     out = np.full_like(x, np.nan)
