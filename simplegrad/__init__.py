@@ -4,8 +4,8 @@ Beside `Tensor`, the package holds PyTorch's module-level names: factories (`ten
 `randn`, ...), the function forms of Tensor methods (`exp`, `sum`, `gather`, ...; see
 simplegrad.functions), dtypes (`float32`, `long`, ...) and devices (`device("cpu")`).
 """
-from simplegrad.anomaly import AnomalyError
-from simplegrad.autograd import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from simplegrad.anomaly import AnomalyError, detect_anomaly
+from simplegrad.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from simplegrad.tensor import Tensor
 from simplegrad.trace import trace_backward
 from simplegrad.ops import cat, stack, where

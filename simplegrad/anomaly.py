@@ -14,6 +14,8 @@ import threading
 
 import numpy as np
 
+from simplegrad.hooks import observe
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _modules = threading.local()  # the stack of modules being called, per thread
 
@@ -96,7 +98,14 @@ def check_backward(node, grad, in_grads):
 
 
 class Checker:
-    """The observer `detect_anomaly()` installs (see autograd.observe)."""
+    """The observer `detect_anomaly()` installs (see hooks.observe)."""
 
     forward = staticmethod(check_forward)
     backward = staticmethod(check_backward)
+
+
+def detect_anomaly():
+    """Find where a NaN or inf was born: inside this block (or decorated function) the first op
+    that makes non-finite values from finite ones, in forward or backward, raises
+    `AnomalyError` naming the op and your line of code. Slow: for debugging."""
+    return observe(Checker())

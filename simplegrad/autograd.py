@@ -9,16 +9,14 @@ only after every node it feeds has handed it its gradient (reverse topological o
 This module knows tensors only through `use_tensor_class`, which `tensor.py` calls once, so the
 engine imports nothing else of the library (and the ops can import it without a circle).
 """
-import contextlib
 import functools
 import inspect
-import itertools
 import threading
-import weakref
 
 import numpy as np
 
-from simplegrad import anomaly, inplace
+from simplegrad import hooks, inplace
+from simplegrad.hooks import observers
 
 Tensor = _make = None  # the Tensor class and its fast constructor, set by use_tensor_class
 _graph_writes = inplace.graph_writes  # the same dict: one lookup fewer per op
@@ -108,100 +106,6 @@ def no_grad():
 def enable_grad():
     """Turn graph recording back on inside a `no_grad()` block."""
     return _GradMode(True)
-
-
-# ---- observers: anomaly mode, recording values for pictures, tracing backward -------------
-observers = []  # while not empty, every op and every backward step is reported to each one
-
-
-class observe(contextlib.ContextDecorator):
-    """Report the engine's work to `observer` inside this block (or decorated function):
-    `observer.forward(ctx, arrays, out)` after each op's forward and
-    `observer.backward(node, grad, in_grads)` after each node's backward. With no observer, the
-    usual case, the engine pays one test of a list per op."""
-
-    def __init__(self, observer):
-        self.observer = observer
-
-    def __enter__(self):
-        observers.append(self.observer)
-        return self.observer
-
-    def __exit__(self, *exc):
-        observers.remove(self.observer)
-
-
-def detect_anomaly():
-    """Find where a NaN or inf was born: inside this block (or decorated function) the first op
-    that makes non-finite values from finite ones, in forward or backward, raises
-    `AnomalyError` naming the op and your line of code (see simplegrad/anomaly.py). Slow: for
-    debugging."""
-    return observe(anomaly.Checker())
-
-
-# ---- hooks on tensors: retain_grad and register_hook ------------------------------------
-class RemovableHandle:
-    """What a `register_*hook` returns: `handle.remove()` unregisters the hook."""
-
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
-
-
-_hook_ids = itertools.count()
-_leaf_hooks = {}  # id(leaf) -> (weakref to the leaf, {key: hook}); a node keeps its own
-
-
-def register_hook(tensor, hook):
-    """Call `hook(grad)` whenever backward computes `tensor`'s gradient (a read-only ndarray);
-    if it returns an array, that array is used instead. Returns a RemovableHandle."""
-    if not tensor.requires_grad:
-        raise RuntimeError("cannot register a hook on a tensor that does not require grad")
-    if tensor.grad_fn is not None:
-        node = tensor.grad_fn
-        if node.hooks is None:
-            node.hooks = {}
-        hooks = node.hooks
-    else:
-        key = id(tensor)
-        if key not in _leaf_hooks or _leaf_hooks[key][0]() is not tensor:
-            _leaf_hooks[key] = (weakref.ref(tensor, lambda _: _leaf_hooks.pop(key, None)), {})
-        hooks = _leaf_hooks[key][1]
-    handle_key = next(_hook_ids)
-    hooks[handle_key] = hook
-    return RemovableHandle(hooks, handle_key)
-
-
-def retain_grad(tensor):
-    """Let an intermediate tensor keep its gradient in `.grad` (after its hooks, accumulated
-    over backward calls as a leaf's); leaves always do, so for them this does nothing."""
-    node = tensor.grad_fn
-    if node is None:
-        return
-    node.retains = weakref.ref(tensor)  # the node must not keep the tensor alive
-    if node.hooks is None:
-        node.hooks = {}
-
-
-def _through(hooks, grad):
-    """Pass `grad` through `hooks` ({key: hook}) in the order they were registered."""
-    for hook in list(hooks.values()):
-        replaced = hook(_read_only(grad))
-        if replaced is not None:
-            grad = np.asarray(replaced)
-    return grad
-
-
-def _run_hooks(node, grad):
-    """The node's hooks; then, as in PyTorch, a tensor that retains its gradient gets it."""
-    grad = _through(node.hooks, grad)
-    owner = node.__dict__.get("retains")
-    if owner is not None and owner() is not None:
-        owner = owner()
-        owner.grad = grad.copy() if owner.grad is None else _add(owner.grad, grad)
-    return grad
 
 
 # ---- the graph node ----------------------------------------------------------------------
@@ -372,11 +276,11 @@ def backward(tensor, grad=None, retain_graph=False):
         g = grads.pop(node, None)  # None: no path from the output carried a gradient here
         if g is not None:
             if node.hooks is not None:
-                g = _run_hooks(node, g)
+                g = hooks.run_node_hooks(node, g)
             if node.saved_tensors and node.clock != inplace.clock:
                 inplace.check_saved(node)  # did an in-place write change what it saved?
-            if not node.built_in:  # a custom op: see _read_only
-                g = _read_only(g)
+            if not node.built_in:  # a custom op: see hooks.read_only
+                g = hooks.read_only(g)
             in_grads = node.backward(node, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -398,15 +302,6 @@ def backward(tensor, grad=None, retain_graph=False):
             node.next_functions = None
             node.saved_tensors = ()
             node.__dict__.clear()
-
-
-def _read_only(grad):
-    """The upstream gradient as a read-only view, for a custom op's backward: the same array may
-    be another branch's (Add hands one array to both inputs), and a backward that wrote into it
-    would corrupt that branch silently. simplegrad's own ops are tested never to write into it."""
-    grad = grad.view()  # the array itself stays writable for its owner
-    grad.flags.writeable = False
-    return grad
 
 
 def _one_per_input(node, in_grads):
@@ -446,8 +341,8 @@ def _add(a, b):
 
 def _accumulate(leaf, grad, upstream):
     """Add `grad` into `leaf.grad`, never writing into an array someone else may hold."""
-    if _leaf_hooks and id(leaf) in _leaf_hooks and _leaf_hooks[id(leaf)][0]() is leaf:
-        grad = _through(_leaf_hooks[id(leaf)][1], grad)
+    if hooks.leaf_hooks:
+        grad = hooks.run_leaf_hooks(leaf, grad)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:

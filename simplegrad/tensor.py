@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from simplegrad import autograd, inplace
+from simplegrad import autograd, hooks, inplace
 from simplegrad.inplace import graph_writes as _graph_writes
 from simplegrad.trace import trace_backward
 from simplegrad.ops import axis_alias as _dim
@@ -249,12 +249,12 @@ class Tensor(ComposedMethods):
 
     def retain_grad(self):
         """Keep this intermediate tensor's gradient in `.grad` after backward (as PyTorch)."""
-        autograd.retain_grad(self)
+        hooks.retain_grad(self)
 
     def register_hook(self, hook):
         """Call hook(grad) when backward computes this tensor's gradient; a returned array
         replaces it. Returns a handle whose remove() unregisters the hook."""
-        return autograd.register_hook(self, hook)
+        return hooks.register_hook(self, hook)
 
     def zero_grad(self):
         """Forget the accumulated gradient."""

@@ -6,7 +6,7 @@ its step number) or a leaf. Small gradients are shown whole, large ones by shape
 """
 import numpy as np
 
-from simplegrad import autograd
+from simplegrad import autograd, hooks
 
 SHOWN = 8  # elements: a gradient with more is summarised
 
@@ -23,7 +23,7 @@ def show(array):
 
 
 class Tracer:
-    """An observer (autograd.observe) that collects each backward step, for `table()`."""
+    """An observer (hooks.observe) that collects each backward step, for `table()`."""
 
     def __init__(self, names=None):
         self.steps = []  # (node, its gradient, its inputs' gradients), in run order
@@ -61,7 +61,7 @@ def trace_backward(tensor, grad=None, retain_graph=False, names=None, file=None)
     node ran when and what gradient it sent to each input; `names` ({"x": x, ...}) labels
     leaves. Returns the text."""
     tracer = Tracer(names)
-    with autograd.observe(tracer):
+    with hooks.observe(tracer):
         autograd.backward(tensor, grad, retain_graph)
     text = tracer.table()
     print(text, file=file)

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from simplegrad import autograd
+from simplegrad import hooks
 from simplegrad.atomic import write_bytes
 from simplegrad.tensor import Tensor
 from simplegrad.trace import SHOWN, show
@@ -97,7 +97,7 @@ def record():
     """Inside this block ops keep their (small) values and, at backward, their gradients, so
     that `graph(t, values=True, grads=True)` can print them on the picture, as micrograd's
     draw_dot does. The engine keeps nothing it does not need otherwise."""
-    return autograd.observe(_Recorder())
+    return hooks.observe(_Recorder())
 
 
 def graph(tensor, params=None, title=None, values=False, grads=False):

@@ -11,7 +11,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 from dot_text import parse, svg_parts
 
 ROOT = Path(__file__).resolve().parents[1]

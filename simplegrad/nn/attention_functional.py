@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from simplegrad.nn.coerce import as_constant, as_tensor
+from simplegrad.nn.dropout_functional import dropout
 from simplegrad.ops import where
 from simplegrad.tensor import Tensor
 
@@ -43,7 +44,6 @@ def attend(q, k, v, bias=None, dropout_p=0.0, scale=None, groups=1):
     if dead is not None:
         weights = where(dead, 0.0, weights)
     if dropout_p > 0.0:
-        from simplegrad.nn.functional import dropout  # here: functional re-exports this module
         weights = dropout(weights, dropout_p, training=True)
     if groups > 1:
         out = _grouped(weights, groups) @ v

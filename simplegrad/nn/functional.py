@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from simplegrad import composed, rng
+from simplegrad import composed
 from simplegrad.nn.coerce import as_tensor as _tensor, axis_or_dim as _axis, no_inplace
 # Re-exported: more activations, the losses, attention, and the functional forms of Conv2d,
 # pooling, norms and Linear.
@@ -16,6 +16,7 @@ from simplegrad.nn.activations_functional import (  # noqa: F401
     celu, elu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, normalize, quick_gelu, relu6,
     selu, softmin, softsign)
 from simplegrad.nn.attention_functional import scaled_dot_product_attention  # noqa: F401
+from simplegrad.nn.dropout_functional import dropout  # noqa: F401
 from simplegrad.nn.losses_functional import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_loss,
     huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
@@ -124,21 +125,6 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002  (PyTorch's name
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot rows for integer class indices: a new last dim of num_classes."""
     return Tensor(composed.one_hot(tensor, num_classes))
-
-
-def dropout(x, p=0.5, training=True):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    x = _tensor(x)
-    if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return x * 0.0
-    keep = rng.generator().random(x.shape, dtype=np.float32) >= p
-    mask = keep.astype(x.dtype)
-    mask *= 1.0 / (1.0 - p)
-    return x * Tensor._make(mask, False, None)
 
 
 def embedding(indices, weight):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from simplegrad import anomaly, autograd, devices
+from simplegrad import anomaly, devices, hooks
 from simplegrad.tensor import Tensor
 
 _BOOKKEEPING = frozenset({"training", "_buffer_names", "_forward_hooks"})
@@ -45,9 +45,9 @@ class Module:
     _forward_hooks = None  # {id: hook} once a hook is registered
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or autograd.observers):
+        if not (self._forward_hooks or hooks.observers):
             return self.forward(*args, **kwargs)
-        watched = bool(autograd.observers)
+        watched = bool(hooks.observers)
         if watched:
             anomaly.enter_module(self)  # so an anomaly can name the layer it happened in
         try:
@@ -68,7 +68,7 @@ class Module:
             self._forward_hooks = {}
         key = next(_hook_ids)
         self._forward_hooks[key] = hook
-        return autograd.RemovableHandle(self._forward_hooks, key)
+        return hooks.RemovableHandle(self._forward_hooks, key)
 
     # ---- discovering parameters, buffers and sub-modules -------------------------------
     def register_buffer(self, name, array):

@@ -28,7 +28,7 @@ class Result:
 @contextlib.contextmanager
 def substituted(task, piece):
     """The library uses `piece` in place of its own while the block runs. A substituted op
-    backward is treated as a custom op's, whose `grad` is read-only (autograd._read_only)."""
+    backward is treated as a custom op's, whose `grad` is read-only (hooks.read_only)."""
     if not task.substitute:
         yield
         return
