@@ -6,7 +6,7 @@ import numpy as np
 import simplegrad
 from simplegrad import Tensor
 from simplegrad.gradcheck import gradcheck as check_gradients
-from simplegrad.gradcheck_cases import op_cases
+from simplegrad.testing import op_cases
 from simplegrad.memory import check_fits
 
 from simplegrad_cli import build, display, registry, schema
@@ -42,7 +42,7 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
 
 def _op_cases():
     """(name, fn, inputs) for every differentiable Tensor op and functional form: the shared
-    table in simplegrad.gradcheck_cases, which the op tests also run."""
+    table in simplegrad.testing, which the op tests also run."""
     return [(case.name, case.fn, list(case.inputs)) for case in op_cases()]
 
 

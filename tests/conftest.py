@@ -1,5 +1,5 @@
 """Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
-for any function or for a row of the shared op table (simplegrad.gradcheck_cases), and learnable
+for any function or for a row of the shared op table (simplegrad.testing), and learnable
 MNIST-style IDX files."""
 import struct
 
@@ -39,7 +39,7 @@ def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
 
 
 def _check_case(case, inputs=None, **tolerances):
-    """`_check_op` for an OpCase of simplegrad.gradcheck_cases, at its inputs or at `inputs`."""
+    """`_check_op` for an OpCase of simplegrad.testing, at its inputs or at `inputs`."""
     try:
         import torch
     except ImportError:

@@ -1,4 +1,4 @@
-"""One table of op cases, shared by the op tests and `simplegrad gradcheck`.
+"""Shared test cases: one table of op cases, used by the op tests and `simplegrad gradcheck`.
 
 Each case is a name, a function of simplegrad tensors, the float64 inputs it is checked at
 (integer arrays are constants such as labels), how those inputs were drawn (so tests can draw
