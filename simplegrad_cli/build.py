@@ -15,7 +15,7 @@ import numpy as np
 import simplegrad
 from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
-from simplegrad.data.sources import source_kind
+from simplegrad.data.source import source_kind
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
@@ -143,7 +143,7 @@ def _source_error(cfg, error, split):
 
 def _with_fixes(error, training_split):
     """A data error's message with what to type next, for the errors a new user meets first."""
-    from simplegrad.data.hub import LOCAL_HINT, HubUnavailable
+    from simplegrad.data.sources.hub import LOCAL_HINT, HubUnavailable
 
     message = str(error)
     if isinstance(error, HubUnavailable):

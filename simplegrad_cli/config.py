@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from simplegrad.data import sources
+from simplegrad.data import source as sources
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError

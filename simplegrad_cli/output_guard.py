@@ -4,8 +4,8 @@ or a hard link is caught) and refuses a path inside an input data folder (every 
 is data, and a new one would change what the folder holds)."""
 import os
 
-from simplegrad.data.idx import has_idx_files
-from simplegrad.data.sources import source_kind
+from simplegrad.data.sources.idx import has_idx_files
+from simplegrad.data.source import source_kind
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.run_folder import RUN_FILES

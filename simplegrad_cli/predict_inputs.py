@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from simplegrad.data import DataError
-from simplegrad.data.images import read_image, scale_to_unit, stored_features
-from simplegrad.data.local import IMAGE_EXTENSIONS, files_below
+from simplegrad.data.sources.images import read_image, scale_to_unit, stored_features
+from simplegrad.data.sources.local import IMAGE_EXTENSIONS, files_below
 
 from simplegrad_cli.build import transform_features
 from simplegrad_cli.errors import CliError

@@ -7,9 +7,9 @@ import os
 
 import numpy as np
 from simplegrad.data import DataError
-from simplegrad.data.columns import LABEL_NAMES
+from simplegrad.data.sources.columns import LABEL_NAMES
 from simplegrad.data.labels import encode_labels
-from simplegrad.data.local import FEATURE_KEYS, LABEL_KEYS
+from simplegrad.data.sources.local import FEATURE_KEYS, LABEL_KEYS
 from simplegrad.npz_headers import check_npy, check_npz
 
 from simplegrad_cli.errors import CliError, first_line

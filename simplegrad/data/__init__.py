@@ -13,11 +13,11 @@ imported inside the functions that read hub or table data.
 """
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.idx import load_idx, read_idx
+from simplegrad.data.sources.idx import load_idx, read_idx
 from simplegrad.data.labels import one_hot
 from simplegrad.data.loader import DataLoader
 from simplegrad.data.mnist_loader import MNISTLoader, load_mnist
-from simplegrad.data.sources import describe, load
+from simplegrad.data.source import describe, load
 from simplegrad.data.synthetic import blobs, circles, moons, spirals, xor
 
 __all__ = ["ArrayDataset", "DataError", "DataLoader", "MNISTLoader", "describe", "load",

@@ -5,7 +5,7 @@ import sys
 
 from simplegrad.data.errors import DataError
 from simplegrad.data.loader import DataLoader
-from simplegrad.data.sources import hub_unreachable, load
+from simplegrad.data.source import hub_unreachable, load
 
 DEFAULT_SOURCE = "ylecun/mnist"
 FALLBACK_SOURCE = "builtin:digits"
@@ -28,7 +28,7 @@ def load_mnist(split="train", source=None, **options):
     except DataError as error:
         if not hub_unreachable(error):
             raise
-    from simplegrad.data.hub import offline_setting
+    from simplegrad.data.sources.hub import offline_setting
 
     dataset = load(FALLBACK_SOURCE, split, **options)
     offline = offline_setting()

@@ -92,7 +92,7 @@ def _copies(workdir):
     os.mkdir(workdir / "hard")
     for name in os.listdir(workdir / "mnist"):
         os.link(workdir / "mnist" / name, workdir / "hard" / name)
-    from simplegrad.data.idx import read_idx
+    from simplegrad.data.sources.idx import read_idx
 
     images = read_idx(str(workdir / "mnist" / "train-images-idx3-ubyte"))
     labels = read_idx(str(workdir / "mnist" / "train-labels-idx1-ubyte"))

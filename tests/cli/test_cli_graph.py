@@ -111,7 +111,8 @@ def test_help_lists_the_new_commands(cli):
 
 def test_a_hub_config_is_drawn_offline_with_shapes_unknown(cli, write_config, monkeypatch,
                                                            tmp_path):
-    from simplegrad.data import hub, sources
+    from simplegrad.data import source as sources
+    from simplegrad.data.sources import hub
 
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(hub, "download", lambda *a, **k: pytest.fail("downloaded the data"))

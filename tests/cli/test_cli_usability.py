@@ -72,7 +72,7 @@ def test_root_folder_as_source_is_one_line_exit_2(cli, write_config):
 
 
 def test_unreachable_hub_names_the_fixes(cli, write_config, monkeypatch):
-    from simplegrad.data import hub
+    from simplegrad.data.sources import hub
 
     def unavailable(name, *args, **kwargs):
         raise hub.HubUnavailable(f"dataset {name!r} is not in the local cache and the hub "

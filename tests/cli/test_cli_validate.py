@@ -15,7 +15,8 @@ MNIST_CNN = (ROOT / "configs" / "mnist_cnn.yaml").read_text()
 @pytest.fixture
 def no_data(monkeypatch, tmp_path):
     """Reading or downloading any data fails the test; an empty dataset cache."""
-    from simplegrad.data import hub, sources
+    from simplegrad.data import source as sources
+    from simplegrad.data.sources import hub
 
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(hub, "download", lambda *a, **k: pytest.fail("downloaded the data"))
@@ -53,8 +54,9 @@ def test_data_input_shape_gives_every_shape(cli, write_config, no_data):
 
 
 def test_a_cached_hub_dataset_gives_its_shape_and_classes(cli, write_config, no_data, tmp_path):
-    from simplegrad.data import ArrayDataset, hub
-    from simplegrad.data.cache import cache_path, write_cache
+    from simplegrad.data import ArrayDataset
+    from simplegrad.data.sources import hub
+    from simplegrad.data.sources.cache import cache_path, write_cache
 
     options = hub._cache_options(None, None, None, None, None, False, None, None)
     write_cache(cache_path("ylecun/mnist", "train", options, str(tmp_path / "cache")),

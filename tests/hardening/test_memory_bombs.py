@@ -32,7 +32,7 @@ def test_gzipped_idx_is_not_decompressed_past_its_header(tmp_path):
     """The header says 10 images of 28x28, the gzip holds 50 MB more: only what the header
     declares is read (old code inflated all 50 MB before checking)."""
     from simplegrad.data import DataError
-    from simplegrad.data.idx import read_idx
+    from simplegrad.data.sources.idx import read_idx
 
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(idx_bytes((10, 28, 28), data=bytes(50 * 2**20))))
@@ -48,7 +48,7 @@ def test_gzipped_idx_is_not_decompressed_past_its_header(tmp_path):
 
 def test_idx_header_checked_against_the_memory_budget(tmp_path, monkeypatch):
     from simplegrad.data import DataError
-    from simplegrad.data.idx import read_idx
+    from simplegrad.data.sources.idx import read_idx
 
     monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "1000")
     path = tmp_path / "train-images-idx3-ubyte.gz"
@@ -68,7 +68,7 @@ def _zero_bomb(path, **extra):
 
 def test_data_npz_bomb_refused_before_inflating(tmp_path, monkeypatch):
     from simplegrad.data import DataError
-    from simplegrad.data.local import load_npz
+    from simplegrad.data.sources.local import load_npz
 
     _zero_bomb(tmp_path / "t.npz")
     monkeypatch.setenv("SIMPLEGRAD_MEMORY_LIMIT", "1M")
@@ -108,7 +108,7 @@ def test_checkpoint_bomb_refused_by_info_before_inflating(tmp_path, monkeypatch)
 
 def test_tampered_dataset_cache_is_rebuilt_not_fatal(tmp_path):
     from simplegrad.data import ArrayDataset
-    from simplegrad.data.cache import read_cache, write_cache
+    from simplegrad.data.sources.cache import read_cache, write_cache
 
     path = str(tmp_path / "c.npz")
     write_cache(path, ArrayDataset(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]), 2))

@@ -7,7 +7,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.images import images_to_features, normalize_features, read_image
+from simplegrad.data.sources.images import images_to_features, normalize_features, read_image
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "class")
 IMAGE_NAMES = ("image", "img", "images", "pixel_values")

@@ -61,10 +61,10 @@ def describe(source, split="train", **options):
         sample = load_synthetic(source[len("synthetic:"):], split, **few)
         return sample.input_shape, sample.num_classes
     if kind == "builtin":
-        from simplegrad.data.bundled import describe_builtin
+        from simplegrad.data.sources.bundled import describe_builtin
         return describe_builtin(source[len("builtin:"):], split, **_only(options, BUILTIN_OPTIONS))
     if kind == "hub":
-        from simplegrad.data.hub import describe_hub
+        from simplegrad.data.sources.hub import describe_hub
         name = source.split(":", 1)[1] if source.startswith(("hf:", "hub:")) else source
         return describe_hub(name, split, **_only(options, HUB_OPTIONS))
     return None
@@ -102,7 +102,7 @@ def source_kind(source):
 def hub_unreachable(error):
     """Whether a DataError from `load` says the hub could not be reached or asked (and nothing
     was cached), as opposed to a bad dataset or option."""
-    from simplegrad.data.hub import HubUnavailable
+    from simplegrad.data.sources.hub import HubUnavailable
     return isinstance(error, HubUnavailable) or "could not be downloaded" in str(error)
 
 
@@ -114,11 +114,11 @@ def _load_split(source, split, options):
         name = source[len("synthetic:"):]
         return load_synthetic(name, split, **_only(options, SYNTHETIC_OPTIONS))
     if kind == "builtin":
-        from simplegrad.data.bundled import load_builtin
+        from simplegrad.data.sources.bundled import load_builtin
         name = source[len("builtin:"):]
         return load_builtin(name, split, **_only(options, BUILTIN_OPTIONS))
     if kind == "hub":
-        from simplegrad.data.hub import load_hub
+        from simplegrad.data.sources.hub import load_hub
         if source.startswith(("hf:", "hub:")):
             return load_hub(source.split(":", 1)[1], split, **_only(options, HUB_OPTIONS))
         try:
@@ -127,7 +127,7 @@ def _load_split(source, split, options):
             if hub_unreachable(error):
                 error.args = (f"{error} (no local file or folder {source!r} exists either)",)
             raise
-    from simplegrad.data.local import load_local
+    from simplegrad.data.sources.local import load_local
     return load_local(source, split, **_only(options, LOCAL_OPTIONS))
 
 

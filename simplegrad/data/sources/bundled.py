@@ -9,9 +9,9 @@ import os
 import numpy as np
 
 from simplegrad.data.errors import DataError
-from simplegrad.data.idx import load_idx
+from simplegrad.data.sources.idx import load_idx
 
-FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin")
+FOLDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "builtin")
 DIGITS_SPLIT_SEED = 20_181  # fixed forever: changing it changes which images are `test`
 DIGITS_TEST_EVERY = 5       # one image in five (per class) is `test`: 2,000 of 10,000
 DIGITS_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

@@ -5,11 +5,11 @@ import os
 
 import numpy as np
 
-from simplegrad.data.columns import to_array_dataset
+from simplegrad.data.sources.columns import to_array_dataset
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.idx import has_idx_files, load_idx
-from simplegrad.data.images import stored_features
+from simplegrad.data.sources.idx import has_idx_files, load_idx
+from simplegrad.data.sources.images import stored_features
 from simplegrad.npz_headers import check_members, open_npz
 
 TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json",

@@ -11,10 +11,10 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from simplegrad.data.cache import cache_path, cached_shape, read_cache, write_cache
-from simplegrad.data.columns import to_array_dataset
+from simplegrad.data.sources.cache import cache_path, cached_shape, read_cache, write_cache
+from simplegrad.data.sources.columns import to_array_dataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.local import _quiet
+from simplegrad.data.sources.local import _quiet
 
 LOCAL_HINT = ("to use a local copy, pass its path as the source (a save_to_disk folder, "
               "parquet/csv/json/arrow files, an image folder, .npz, or MNIST IDX files)")

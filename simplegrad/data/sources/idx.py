@@ -9,7 +9,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.images import images_to_features
+from simplegrad.data.sources.images import images_to_features
 from simplegrad.memory import check_fits
 
 # IDX type codes -> big-endian NumPy dtypes (see the MNIST page by LeCun et al.)
