@@ -15,6 +15,7 @@ from simplegrad_cli import interrupted_while_starting
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, USAGE, CliError, \
     Interrupted, one_line
 from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
+from simplegrad_cli.schema import sources_in_words
 
 EXAMPLES = """
 **Examples** (offline: builtin:digits ships with simplegrad)
@@ -247,7 +248,7 @@ PrintConfig = _option(bool, "Print the resolved config (defaults and overrides a
                             "exit.", "--print-config")
 Checkpoint = _argument(str, "CHECKPOINT", "Checkpoint file (best.npz or last.npz).")
 CheckpointFile = _argument(str, "CHECKPOINT", "Checkpoint file.")
-SOURCES = "(builtin:NAME, synthetic:NAME, hub id or local path)."
+SOURCES = f"({sources_in_words()})."
 
 
 @app.command(

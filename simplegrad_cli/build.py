@@ -15,7 +15,6 @@ import numpy as np
 import simplegrad
 from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
-from simplegrad.data.source import source_kind
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
@@ -109,9 +108,8 @@ def load_split(cfg, split, source=None):
     d = cfg.values["data"]
     options = dict(d["options"]) if source is None else {}
     explicit, source = source is not None, source or d["source"]
-    if not source.startswith("synthetic:"):
-        options.setdefault("flatten", False)  # the CLI flattens below, for every source
-        _quiet_hub_logs()
+    _unflattened(source, options)
+    _quiet_hub_logs()
     try:
         dataset = data.load(source, split=split, **options)
     except (DataError, TypeError) as error:  # TypeError: an option of the wrong kind
@@ -162,6 +160,16 @@ def _quoted_in(value, text):
     """Whether an option's value (or one of its items) appears quoted in an error message."""
     values = value if isinstance(value, list) else [value]
     return any(isinstance(v, str) and f"'{v}'" in text for v in values)
+
+
+def _unflattened(source, options):
+    """`options` asking the source not to flatten (the CLI flattens after, for every source;
+    data.flatten is not the source's own option), where the source flattens at all."""
+    try:
+        if "flatten" in data.find_source(source).options:
+            options.setdefault("flatten", False)
+    except DataError:
+        pass  # an empty source: load reports it
 
 
 def _quiet_hub_logs():
@@ -300,8 +308,7 @@ def data_shape(cfg):
     if d["input_shape"] is not None:
         return DataShape(tuple(d["input_shape"]), classes, "data.input_shape")
     options = dict(d["options"])
-    if not d["source"].startswith("synthetic:"):
-        options.setdefault("flatten", False)  # as load_split reads it
+    _unflattened(d["source"], options)  # as load_split reads it
     try:
         described = data.describe(d["source"], split=d["split"], **options)
     except (DataError, TypeError) as error:
@@ -311,8 +318,7 @@ def data_shape(cfg):
     shape, classes = described
     if d["flatten"] and len(shape) > 1:
         shape = (math.prod(shape),)
-    origin = "the dataset cache" if source_kind(d["source"]) == "hub" else "the source"
-    return DataShape(tuple(shape), classes, origin)
+    return DataShape(tuple(shape), classes, data.find_source(d["source"]).shape_from)
 
 
 def build_run(cfg):

@@ -6,11 +6,10 @@ string and so wrong, numbers must be in range and names known. `build.py` checks
 import copy
 import difflib
 import math
-import os
-import re
 from pathlib import Path
 
-from simplegrad.data import source as sources
+from simplegrad.data import find_source
+from simplegrad.data.source import all_options
 
 from simplegrad_cli import schema
 from simplegrad_cli.errors import ConfigError
@@ -18,7 +17,6 @@ from simplegrad_cli.schema import REQUIRED, Choice, Field, LayerList, Section
 from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file, \
     to_yaml
 
-_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # synthetic:, hf:, builtin: ... are not paths
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
           "numbers": list, "shape": list}
 
@@ -88,18 +86,6 @@ def _type_hint(kind, value):
     if kind == "bool" and text in ("true", "false", "yes", "no", "on", "off", "1", "0"):
         return "; write true or false without quotes"
     return ""
-
-
-# The types of the hub/local source options (the synthetic ones are checked by their source);
-# a list where a name belongs once reached `datasets` as "unhashable type: 'list'".
-_NAME = ("a string", lambda v: isinstance(v, str) and v.strip() != "")
-_OPTION_TYPES = {
-    **dict.fromkeys(["config_name", "revision", "image_column", "label_column", "cache_dir",
-                     "hf_cache_dir"], _NAME),
-    "use_cache": ("true or false", lambda v: isinstance(v, bool)),
-    "feature_columns": ("a column name or a list of them", lambda v: _NAME[1](v) or (
-        isinstance(v, list) and bool(v) and all(isinstance(item, str) for item in v))),
-}
 
 
 class Config:
@@ -252,7 +238,8 @@ class Config:
         # ignored, so --set data.source can switch sources); a data.* key put there
         # (val_fraction, flatten...) would silently apply twice, so it is sent where it goes.
         section = schema.SCHEMA.fields["data"].fields
-        known = sorted(set(sources.OPTIONS) - set(section))
+        options = all_options()
+        known = sorted(set(options) - set(section))
         for key, value in data["options"].items():
             path = ("data", "options", key)
             if key in section:
@@ -260,10 +247,10 @@ class Config:
                                 f"(next to data.options)")
             if key not in known:
                 self.fail(path, f"unknown source option '{key}'; {suggest(key, known)}")
-            expected, ok = _OPTION_TYPES.get(key, (None, None))
-            if ok is not None and value is not None and not ok(value):
+            option = options[key]
+            if option.check is not None and value is not None and not option.check(value):
                 shown = f" {str(value)[:60]}" if isinstance(value, list) and value else ""
-                self.fail(path, f"expected {expected}, got {describe(value)}{shown}")
+                self.fail(path, f"expected {option.expected}, got {describe(value)}{shown}")
         optimizer = values["optimizer"]
         if optimizer.get("nesterov") and optimizer["momentum"] == 0:
             self.fail(("optimizer", "nesterov"), "Nesterov momentum needs optimizer.momentum > 0")
@@ -310,8 +297,6 @@ def apply_all(data, origins, file, overrides=(), shortcuts=()):
 
 
 def absolute_source(source):
-    """A local path as an absolute path (so eval/resume work from any folder); any other
-    source (synthetic:NAME, a hub id) unchanged."""
-    if _SCHEME.match(source) or sources.source_kind(source) != "local":
-        return source
-    return os.path.abspath(os.path.expanduser(source))
+    """The source read from any working folder (a local path made absolute, so eval and
+    resume work from anywhere); any other source (synthetic:NAME, a hub id) unchanged."""
+    return find_source(source).absolute(source)

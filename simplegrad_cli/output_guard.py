@@ -4,8 +4,7 @@ or a hard link is caught) and refuses a path inside an input data folder (every 
 is data, and a new one would change what the folder holds)."""
 import os
 
-from simplegrad.data.sources.idx import has_idx_files
-from simplegrad.data.source import source_kind
+from simplegrad.data import find_source
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.run_folder import RUN_FILES
@@ -39,16 +38,11 @@ def run_inputs(checkpoint_path, cfg):
 
 
 def data_inputs(source, role="the data source"):
-    """[(path, role)] of a local data source (its file or folder; the folder of an IDX prefix
-    such as data/fashion-), or [] for synthetic, built-in and hub data (and for the root
-    folder, which loading refuses as data)."""
-    if source is None or source_kind(source) != "local":
+    """[(path, role)] of the local files or folders a data source reads (none for synthetic,
+    built-in and hub data)."""
+    if not (source or "").strip():
         return []
-    path = os.path.expanduser(source.strip())
-    if not os.path.exists(path) and has_idx_files(path):
-        path = os.path.dirname(os.path.abspath(path))
-    root = os.path.dirname(os.path.realpath(path)) == os.path.realpath(path)
-    return [(path, role)] if os.path.exists(path) and not root else []
+    return [(path, role) for path in find_source(source).files(source.strip())]
 
 
 def _same_file(a, b):

@@ -7,6 +7,8 @@ import inspect
 import typing
 from types import UnionType
 
+from simplegrad.data.source import sources
+
 from simplegrad_cli import registry
 from simplegrad_cli.registry import MAX_SIZE
 
@@ -93,12 +95,18 @@ SCHEDULERS = {name: fields_of(entry) | {"warmup_epochs": _WARMUP}
 
 METRICS = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 
+
+def sources_in_words(form="written"):
+    """The kinds of data source, as `written` in help texts (builtin:NAME, ..., hub id or
+    local path) or as a `doc` phrase, from the library's SourceSpecs."""
+    names = [getattr(spec, form) for spec in sources()]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
 SCHEMA = Section("A simplegrad training run.", {
     "seed": Field("int", "seed for weight initialisation, shuffling and dropout", 0, minimum=0,
                   maximum=2**32 - 1),
     "data": Section("Where the examples come from and how they are batched.", {
-        "source": Field("string", "`builtin:digits`, `synthetic:NAME`, a Hugging Face hub id "
-                        "(e.g. ylecun/mnist) or a local path"),
+        "source": Field("string", sources_in_words("doc")),
         "split": Field("string", "split to train on (the validation set is cut from it)", "train"),
         "test_split": Field("string", "split `simplegrad eval` uses; null = none", "test",
                             nullable=True),
@@ -120,9 +128,7 @@ SCHEMA = Section("A simplegrad training run.", {
                              "every layer without the data (`train` checks it against the "
                              "data); null = from the source where known without reading it",
                              None, minimum=1, maximum=MAX_SIZE, nullable=True, length=3),
-        "options": Field("mapping", "extra options for the source (synthetic: n_samples, "
-                         "noise, num_classes, seed; hub/files: image_column, label_column, "
-                         "cache_dir)", {}),
+        "options": Field("mapping", None, {}),
     }),
     "model": LayerList("The network: a list of layers applied in order.", LAYERS),
     "loss": Field("string", "training loss", "cross_entropy", choices=LOSSES),
@@ -145,6 +151,11 @@ SCHEMA = Section("A simplegrad training run.", {
         "out": Field("string", "run folder; null = runs/<config file name>", None, nullable=True),
     }, default={}),
 })
+
+_DATA = SCHEMA.fields["data"].fields
+_DATA["options"].doc = "extra options for the source (" + "; ".join(
+    f"{spec.kind}: {', '.join(names)}" for spec in sources()
+    if (names := [name for name in spec.options if name not in _DATA])) + ")"
 
 _FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
 

@@ -5,7 +5,8 @@ import sys
 
 from simplegrad.data.errors import DataError
 from simplegrad.data.loader import DataLoader
-from simplegrad.data.source import hub_unreachable, load
+from simplegrad.data.source import load
+from simplegrad.data.sources.hub import unreachable
 
 DEFAULT_SOURCE = "ylecun/mnist"
 FALLBACK_SOURCE = "builtin:digits"
@@ -26,7 +27,7 @@ def load_mnist(split="train", source=None, **options):
     try:
         return load(DEFAULT_SOURCE, split, **options)
     except DataError as error:
-        if not hub_unreachable(error):
+        if not unreachable(error):
             raise
     from simplegrad.data.sources.hub import offline_setting
 

@@ -111,12 +111,12 @@ def test_help_lists_the_new_commands(cli):
 
 def test_a_hub_config_is_drawn_offline_with_shapes_unknown(cli, write_config, monkeypatch,
                                                            tmp_path):
-    from simplegrad.data import source as sources
+    import simplegrad.data
     from simplegrad.data.sources import hub
 
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(hub, "download", lambda *a, **k: pytest.fail("downloaded the data"))
-    monkeypatch.setattr(sources, "_load_split", lambda *a, **k: pytest.fail("read the data"))
+    monkeypatch.setattr(simplegrad.data, "load", lambda *a, **k: pytest.fail("read the data"))
     config = write_config((ROOT / "configs" / "mnist_cnn.yaml").read_text(), "cnn.yaml")
     result = cli("graph", config)
     assert result.exit_code == 0, result.stderr

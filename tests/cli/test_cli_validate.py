@@ -15,12 +15,12 @@ MNIST_CNN = (ROOT / "configs" / "mnist_cnn.yaml").read_text()
 @pytest.fixture
 def no_data(monkeypatch, tmp_path):
     """Reading or downloading any data fails the test; an empty dataset cache."""
-    from simplegrad.data import source as sources
+    import simplegrad.data
     from simplegrad.data.sources import hub
 
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(hub, "download", lambda *a, **k: pytest.fail("downloaded the data"))
-    monkeypatch.setattr(sources, "_load_split", lambda *a, **k: pytest.fail("read the data"))
+    monkeypatch.setattr(simplegrad.data, "load", lambda *a, **k: pytest.fail("read the data"))
 
 
 def test_a_hub_config_validates_offline_with_shapes_unknown(cli, write_config, no_data):

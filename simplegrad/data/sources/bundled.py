@@ -9,7 +9,9 @@ import os
 import numpy as np
 
 from simplegrad.data.errors import DataError
+from simplegrad.data.source import SourceSpec
 from simplegrad.data.sources.idx import load_idx
+from simplegrad.data.sources.images import FEATURE_OPTIONS
 
 FOLDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "builtin")
 DIGITS_SPLIT_SEED = 20_181  # fixed forever: changing it changes which images are `test`
@@ -17,6 +19,7 @@ DIGITS_TEST_EVERY = 5       # one image in five (per class) is `test`: 2,000 of 
 DIGITS_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 DATASETS = ("digits",)
 SPLITS = ("train", "test")
+PREFIX = "builtin:"
 
 
 def load_builtin(name, split="train", flatten=True, normalize=None):
@@ -55,3 +58,14 @@ def digits_split(labels):
     order = order[np.argsort(labels[order], kind="stable")]
     is_test = np.arange(len(order)) % DIGITS_TEST_EVERY == 0
     return np.sort(order[~is_test]), np.sort(order[is_test])
+
+
+SOURCE = SourceSpec(
+    "builtin", "builtin:NAME", "`builtin:digits`",
+    "10,000 real handwritten MNIST digits shipped inside the package: split `train` (8,000) and "
+    "`test` (2,000); see [Bundled digits](#bundled-digits-builtindigits)",
+    lambda address, split="train", **options: load_builtin(address[len(PREFIX):], split,
+                                                            **options),
+    options=FEATURE_OPTIONS, prefixes=(PREFIX,),
+    describe=lambda address, split="train", **options: describe_builtin(
+        address[len(PREFIX):], split, **options))

@@ -7,10 +7,33 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.sources.images import images_to_features, normalize_features, read_image
+from simplegrad.data.source import SourceOption
+from simplegrad.data.sources.images import FEATURE_OPTIONS, images_to_features, \
+    normalize_features, read_image
 
 LABEL_NAMES = ("label", "labels", "target", "targets", "y", "class")
 IMAGE_NAMES = ("image", "img", "images", "pixel_values")
+
+
+def _name(value):
+    return isinstance(value, str) and value.strip() != ""
+
+
+NAME = ("a string", _name)  # a list where a name belongs reached `datasets` as "unhashable type"
+# the options of the sources that read tables (hub datasets, local table and image files)
+COLUMN_OPTIONS = {
+    "image_column": SourceOption("the image column (default: the first `Image` column, else `image`/"
+                           "`img`/...)", *NAME),
+    "label_column": SourceOption("the label column (default: `label`, `labels`, `target`, ... or the "
+                           "one `ClassLabel` column)", *NAME),
+    "feature_columns": SourceOption("use these numeric columns as features instead of an image column",
+                              "a column name or a list of them", lambda v: _name(v) or (
+                                  isinstance(v, list) and bool(v) and all(map(_name, v)))),
+    **FEATURE_OPTIONS,
+    "num_classes": SourceOption("override the class count (labels must still be in range)"),
+    "hf_cache_dir": SourceOption("`datasets`' own cache folder (default: its usual "
+                           "`~/.cache/huggingface`)", *NAME),
+}
 DECODE_BATCH = 2048   # images decoded per step: bounds the memory of PIL's intermediate arrays
 
 

@@ -7,19 +7,23 @@ fails in seconds instead of after the hub client's retries.
 """
 import contextlib
 import os
+import re
 import socket
 import threading
 from urllib.parse import urlparse
 
-from simplegrad.data.sources.cache import cache_path, cached_shape, read_cache, write_cache
-from simplegrad.data.sources.columns import to_array_dataset
 from simplegrad.data.errors import DataError
+from simplegrad.data.source import SourceOption, SourceSpec
+from simplegrad.data.sources.cache import cache_path, cached_shape, read_cache, write_cache
+from simplegrad.data.sources.columns import COLUMN_OPTIONS, NAME, to_array_dataset
 from simplegrad.data.sources.local import _quiet
 
 LOCAL_HINT = ("to use a local copy, pass its path as the source (a save_to_disk folder, "
               "parquet/csv/json/arrow files, an image folder, .npz, or MNIST IDX files)")
 PROBE_SECONDS = 3.0
 _TRUE = {"1", "on", "yes", "true"}
+PREFIXES = ("hf:", "hub:")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 class HubUnavailable(DataError):
@@ -168,3 +172,41 @@ def _jsonable(value):
     if hasattr(value, "tolist"):
         return value.tolist()
     return value
+
+
+def unreachable(error):
+    """Whether a DataError says the hub could not be reached or asked (and nothing was cached),
+    as opposed to a bad dataset or option."""
+    return isinstance(error, HubUnavailable) or "could not be downloaded" in str(error)
+
+
+def _named(address):
+    """The hub id of `address` (`hf:NAME` and `hub:NAME` force the hub: no prefix is left)."""
+    return address.split(":", 1)[1] if address.startswith(PREFIXES) else address
+
+
+def _load(address, split="train", **options):
+    try:
+        return load_hub(_named(address), split, **options)
+    except DataError as error:
+        if not address.startswith(PREFIXES) and unreachable(error):
+            error.args = (f"{error} (no local file or folder {address!r} exists either)",)
+        raise
+
+
+SOURCE = SourceSpec(
+    "hub", "hub id", "a Hugging Face hub id (e.g. ylecun/mnist)",
+    "a Hugging Face hub dataset (`owner/name`, or `hf:NAME`) through `datasets.load_dataset`, "
+    "decoded once and cached",
+    _load, prefixes=PREFIXES, network=True, shape_from="the dataset cache",
+    describe=lambda address, split="train", **options: describe_hub(_named(address), split,
+                                                                    **options),
+    matches=lambda address: bool(_HUB_ID.match(address))
+    and not os.path.exists(os.path.expanduser(address)),  # an existing folder wins
+    options={**COLUMN_OPTIONS,
+             "cache_dir": SourceOption("where decoded arrays are cached (default `$SIMPLEGRAD_CACHE` "
+                                 "or `~/.cache/simplegrad`)", *NAME),
+             "use_cache": SourceOption("false rebuilds the cache entry", "true or false",
+                                 lambda value: isinstance(value, bool)),
+             "config_name": SourceOption("the dataset's configuration", *NAME),
+             "revision": SourceOption("the dataset's git revision", *NAME)})

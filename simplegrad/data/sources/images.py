@@ -6,11 +6,19 @@ import warnings
 import numpy as np
 
 from simplegrad.data.errors import DataError
+from simplegrad.data.source import SourceOption
 
 CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: what a channel axis of a picture stack holds
 ORIENTATION = 0x0112  # the EXIF tag saying how the camera was turned
 # Pillow modes whose numbers are not brightness (palette indices, ink, other colour spaces),
 # read as the colours they show
+# the options of every source that reads pictures or arrays
+FEATURE_OPTIONS = {
+    "flatten": SourceOption("images as `(N, C*H*W)` for MLPs (the default, true); false keeps `(N, C, "
+                      "H, W)` for `Conv2d`"),
+    "normalize": SourceOption("`(mean, std)`, numbers or one per channel/feature: `x = (x - mean) / "
+                        "std` after scaling to [0, 1] (default: none)"),
+}
 AS_COLOURS = {"P": "RGB", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB",
               "HSV": "RGB", "RGBX": "RGB", "RGBa": "RGBA", "La": "LA"}
 

@@ -2,12 +2,14 @@
 folders, .npz archives and MNIST IDX files (NumPy only)."""
 import itertools
 import os
+import re
 
 import numpy as np
 
-from simplegrad.data.sources.columns import to_array_dataset
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
+from simplegrad.data.source import SourceSpec
+from simplegrad.data.sources.columns import COLUMN_OPTIONS, to_array_dataset
 from simplegrad.data.sources.idx import has_idx_files, load_idx
 from simplegrad.data.sources.images import stored_features
 from simplegrad.npz_headers import check_members, open_npz
@@ -18,6 +20,7 @@ IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".
 FEATURE_KEYS = ("x", "X", "features", "images", "inputs", "data")
 LABEL_KEYS = ("y", "labels", "label", "targets", "target")
 SAVED_MARKERS = ("state.json", "dataset_dict.json")   # written by Dataset(Dict).save_to_disk
+_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*:")  # `something:` is no path to make absolute
 
 
 def load_local(path, split="train", image_column=None, label_column=None, feature_columns=None,
@@ -264,3 +267,22 @@ def files_below(source, path):
 def _first_line(error):
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _files(address):
+    """[the file or folder a local address reads] (an IDX prefix such as data/fashion-: its
+    folder); [] when it does not exist, or is the root folder (which loading refuses)."""
+    path = os.path.expanduser(address)
+    if not os.path.exists(path) and has_idx_files(path):
+        path = os.path.dirname(os.path.abspath(path))
+    root = os.path.dirname(os.path.realpath(path)) == os.path.realpath(path)
+    return [path] if os.path.exists(path) and not root else []
+
+
+SOURCE = SourceSpec(
+    "local", "local path", "a local path",
+    "a local file or folder: a parquet/csv/json/arrow table, a `save_to_disk` folder, an image "
+    "folder, an `.npz`, MNIST IDX files (see below)",
+    load_local, options=COLUMN_OPTIONS, matches=lambda address: True, files=_files,
+    absolute=lambda address: address if _SCHEME.match(address) else
+    os.path.abspath(os.path.expanduser(address)))
