@@ -10,7 +10,6 @@ import stat
 import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
-from simplegrad_cli import registry
 from simplegrad_cli.build import build_model
 from simplegrad_cli.config import absolute_source, apply_all, validate
 from simplegrad_cli.errors import ConfigError
@@ -222,8 +221,7 @@ def resumable_state(checkpoint, template, model):
         loop = {key: value for key, value in loop.items() if key != "last_record"}
     saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
              "loader": meta.get("loader"), "loop": loop}
-    problem = _mismatch(template, saved) or out_of_range("optimizer", saved["optimizer"]) \
-        or out_of_range("scheduler", saved["scheduler"])
+    problem = _mismatch(template, saved)
     if problem:
         raise CheckpointError(f"{checkpoint.path}: cannot resume from this checkpoint: its "
                               f"saved {problem}")
@@ -268,38 +266,3 @@ def _mismatch(template, saved, path=""):
     # rates: finite numbers, or None while not yet known
     ok = (saved is None and template is None) or (_number(saved) and math.isfinite(saved))
     return None if ok else f"{where} should be a finite number"
-
-
-def out_of_range(section, saved):
-    """The first 'section key = value is outside its range' among the restored optimizer or
-    scheduler hyperparameters of `saved` (a state dict; a warmup's wrapped schedule too),
-    checked with the config's own ranges (registry.py), or None."""
-    if not isinstance(saved, dict):
-        return None
-    table = registry.OPTIMIZERS if section == "optimizer" else registry.SCHEDULERS
-    entry = next((e for e in table.values() if e.builds.__name__ == saved.get("type")), None)
-    values = saved.get("hyperparams", saved) if section == "optimizer" else saved
-    if not isinstance(values, dict):
-        return None
-    # the live lr follows the schedule (0 at the end of a cosine is fine); the planned one
-    # (a scheduler's base_lr) has the config's range
-    lr = values.get("lr", values.get("base_lr"))
-    if _number(lr) and (lr < 0 or (lr == 0 and "base_lr" in values)):
-        return f"{section} {'base_lr' if 'base_lr' in values else 'lr'} = {lr!r} is outside " \
-               f"{'(0' if 'base_lr' in values else '[0'}, inf]"
-    config_key = {entry.rename.get(key, key): key for key in entry.args} if entry else {}
-    for key, value in values.items():
-        if key not in config_key or key in ("lr", "base_lr"):
-            continue
-        field = entry.args[config_key[key]].field
-        low, high = field.get("minimum"), field.get("maximum")
-        for number in value if isinstance(value, list) else [value]:
-            if not _number(number):
-                continue  # kinds are checked by `mismatch`
-            too_low = low is not None and (number < low or (field.get("exclusive_minimum")
-                                                            and number == low))
-            if too_low or (high is not None and number > high):
-                bounds = f"{'(' if field.get('exclusive_minimum') else '['}{low}, " \
-                         f"{high if high is not None else 'inf'}]"
-                return f"{section} {key} = {value!r} is outside {bounds}"
-    return out_of_range(section, saved.get("after"))

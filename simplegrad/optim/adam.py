@@ -1,9 +1,10 @@
 """Adam and AdamW, updating parameters and moment buffers in place (no float32 upcasts)."""
 import math
+import numbers
 
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer, elementwise_in_place
+from simplegrad.optim.optimizer import Optimizer, check_at_least, elementwise_in_place
 
 
 class Adam(Optimizer):
@@ -30,13 +31,17 @@ class Adam(Optimizer):
                             f"pass beta1=/beta2= by keyword to set one")
         if len(betas) == 2:
             betas = (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+        self.set_hyperparams(betas, eps, weight_decay)
+
+    def set_hyperparams(self, betas, eps, weight_decay):
+        name = type(self).__name__
+        if len(betas) != 2 or not all(isinstance(b, numbers.Real) and not isinstance(b, bool)
+                                      and 0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
-        if eps < 0 or weight_decay < 0:
-            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got eps={eps}, "
-                             f"weight_decay={weight_decay}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        eps, weight_decay = check_at_least(name, "eps", eps), \
+            check_at_least(name, "weight_decay", weight_decay)
+        self.betas, self.eps = (float(betas[0]), float(betas[1])), eps
+        self.weight_decay = weight_decay
 
     def _update(self, param, grad, state):
         if not state:

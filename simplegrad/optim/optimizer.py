@@ -4,6 +4,7 @@ Subclasses implement `_update(param, grad, state)` for one parameter; the base c
 bookkeeping (skipping parameters without a gradient, saving and restoring state) so that the
 update rules themselves stay short and read like the papers.
 """
+import math
 import numbers
 
 import numpy as np
@@ -11,6 +12,15 @@ import numpy as np
 from simplegrad.inplace import mark_written
 
 BLOCK = 1 << 16  # elements: an update's passes over 5 such slices stay in a 2 MiB L2 cache
+
+
+def check_at_least(owner, name, value, low=0.0):
+    """`value` as a float if it is a finite real number >= `low`, else a one-line ValueError
+    naming `owner` and the argument (constructors and load_state_dict share these checks)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value < low:
+        raise ValueError(f"{owner}: {name} must be a finite number >= {low:g}, got {value!r}")
+    return float(value)
 
 
 def elementwise_in_place(update, param, grad, *state):
@@ -67,9 +77,13 @@ class Optimizer:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"{type(self).__name__}: lr must be a number, got {value!r}")
         value = float(value)  # a Python float never upcasts float32 arrays
-        if not value >= 0.0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
+        if not 0.0 <= value < math.inf:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0 and finite, got {value}")
         self._lr = value
+
+    def set_hyperparams(self, **values):
+        """Check and set the hyperparameters named in `hyperparams` (each subclass's constructor
+        calls its own, and `load_state_dict` reuses it: a saved state passes the same checks)."""
 
     def zero_grad(self):
         """Forget every parameter's gradient (before the next backward)."""
@@ -111,12 +125,12 @@ class Optimizer:
             raise ValueError(f"{name}.load_state_dict: state is for "
                              f"{state_dict.get('type')!r}, not {name!r}")
         hyper = dict(state_dict["hyperparams"])
-        self.lr = hyper.pop("lr")
+        lr = hyper.pop("lr")
+        values = {key: getattr(self, key) for key in self.hyperparams}
         for key, value in hyper.items():
             if key not in self.hyperparams:
                 raise ValueError(f"{name}.load_state_dict: unknown hyperparameter {key!r}")
-            current = getattr(self, key)
-            setattr(self, key, tuple(value) if isinstance(current, tuple) else value)
+            values[key] = tuple(value) if isinstance(values[key], tuple) else value
         new_state = [{} for _ in self.params]
         for key, st in state_dict["state"].items():
             index = int(key)
@@ -132,6 +146,13 @@ class Optimizer:
                                          f"{v.shape}, parameter {index} has {param.shape}")
                     v = np.array(v, dtype=param.dtype)  # an owned copy in the param's dtype
                 new_state[index][k] = v
+        before = self.lr
+        self.lr = lr  # checked, as the constructor checks it
+        try:
+            self.set_hyperparams(**values)
+        except (TypeError, ValueError):
+            self.lr = before
+            raise
         self.state = new_state
 
     def __repr__(self):

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer
+from simplegrad.optim.optimizer import Optimizer, check_at_least
 
 
 class SGD(Optimizer):
@@ -18,13 +18,16 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, *,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
-                             f"momentum={momentum}, weight_decay={weight_decay}")
+        self.set_hyperparams(momentum, dampening, nesterov, weight_decay)
+
+    def set_hyperparams(self, momentum, dampening, nesterov, weight_decay):
+        momentum, dampening, weight_decay = (check_at_least("SGD", name, value) for name, value in
+                                             [("momentum", momentum), ("dampening", dampening),
+                                              ("weight_decay", weight_decay)])
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
-        self.momentum, self.dampening = float(momentum), float(dampening)
-        self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
+        self.momentum, self.dampening = momentum, dampening
+        self.nesterov, self.weight_decay = bool(nesterov), weight_decay
 
     def _update(self, param, grad, state):
         if self.weight_decay:
