@@ -15,12 +15,12 @@ import numpy as np
 import simplegrad
 from simplegrad import Tensor, data, nn, no_grad
 from simplegrad.data import DataError
+from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli import registry
 from simplegrad_cli.config import absolute_source, load_config
-from simplegrad_cli.errors import first_line
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):

@@ -34,11 +34,6 @@ def stopped_at_once(signum):
 INTERRUPTED_LINE = stopped_at_once(signal.SIGINT)
 
 
-def first_line(error):
-    """An exception's message up to its first line break, or its type's name if it has none."""
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
 def shown_path(path):
     """How a message names a file: relative to the working folder when it lies below it, else
     absolute; normalised either way (`configs/sweeps/../spirals.yaml` -> `configs/spirals.yaml`)."""

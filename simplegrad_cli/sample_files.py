@@ -7,12 +7,13 @@ import os
 
 import numpy as np
 from simplegrad.data import DataError
-from simplegrad.data.sources.columns import LABEL_NAMES
 from simplegrad.data.labels import encode_labels
+from simplegrad.data.sources.columns import LABEL_NAMES
 from simplegrad.data.sources.local import FEATURE_KEYS, LABEL_KEYS
+from simplegrad.errors import first_line
 from simplegrad.npz_headers import check_npy, check_npz
 
-from simplegrad_cli.errors import CliError, first_line
+from simplegrad_cli.errors import CliError
 
 ARRAY_EXTENSIONS = (".npy", ".npz")
 TABLE_EXTENSIONS = (".csv", ".tsv")

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from simplegrad.atomic import write_text
+from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
 from simplegrad_cli import display
@@ -126,10 +127,8 @@ class SweepRunner:
                            f"installed ({error}); for PostgreSQL: pip install "
                            '"simplegrad[sweep]"') from None
         except Exception as error:  # noqa: BLE001  (SQLAlchemy reports bad URLs many ways)
-            message = str(error).strip().splitlines()[0] if str(error).strip() else \
-                type(error).__name__
             raise CliError(f"cannot open the study storage {redact(self.url)}: "
-                           f"{message}") from None
+                           f"{first_line(error)}") from None
         if not in_folder:
             self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()

@@ -37,3 +37,12 @@ def test_no_command_shows_the_help_even_with_global_options():
         assert "Usage: simplegrad" in result.stdout and "Commands" in result.stdout
         assert result.stderr.splitlines()[-1] == \
             "simplegrad: error: missing command (see 'simplegrad --help')"
+
+
+def test_first_line_of_an_error():
+    """How every message quotes an error: its first line, or its type when it says nothing."""
+    from simplegrad.errors import first_line
+
+    assert first_line(ValueError("bad value\nTraceback details")) == "bad value"
+    assert first_line(OSError()) == "OSError"
+    assert first_line(KeyError("  \n ")) == "KeyError"

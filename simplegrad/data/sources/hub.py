@@ -13,6 +13,7 @@ import threading
 from urllib.parse import urlparse
 
 from simplegrad.data.errors import DataError
+from simplegrad.errors import first_line
 from simplegrad.data.source import SourceOption, SourceSpec
 from simplegrad.data.sources.cache import cache_path, cached_shape, read_cache, write_cache
 from simplegrad.data.sources.columns import COLUMN_OPTIONS, NAME, to_array_dataset
@@ -139,9 +140,9 @@ def download(name, split, config_name=None, revision=None, hf_cache_dir=None):
     except DataError:
         raise
     except ValueError as error:        # unknown split or config, bad arguments
-        raise DataError(f"hub dataset {name!r}: {_first_line(error)}") from None
+        raise DataError(f"hub dataset {name!r}: {first_line(error)}") from None
     except Exception as error:         # offline, unknown dataset, no permission, broken download
-        why = f"{type(error).__name__}: {_first_line(error)}"
+        why = f"{type(error).__name__}: {first_line(error)}"
         if offline or unreachable:
             state = (f"offline mode is on ({offline})" if offline else
                      f"the Hugging Face hub ({hub_address()[0]}) cannot be reached (no network "
@@ -156,11 +157,6 @@ def hub_address():
     """(host, port) of the hub, as HF_ENDPOINT sets it (huggingface.co:443 by default)."""
     url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
     return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else "no details"
 
 
 def _jsonable(value):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from simplegrad.data.errors import DataError
+from simplegrad.errors import first_line
 from simplegrad.data.source import SourceOption
 
 CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: what a channel axis of a picture stack holds
@@ -49,8 +50,7 @@ def read_image(source, mode=None):
             raise DataError(f"image over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,} pixels: "
                             f"{error}") from None
         except (OSError, ValueError, SyntaxError) as error:  # truncated, empty, not an image
-            text = str(error).strip()
-            raise DataError(text.splitlines()[0] if text else type(error).__name__) from None
+            raise DataError(first_line(error)) from None
 
 
 def images_to_features(images, flatten=True, normalize=None, where="images",

@@ -8,6 +8,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
+from simplegrad.errors import first_line
 from simplegrad.data.source import SourceSpec
 from simplegrad.data.sources.columns import COLUMN_OPTIONS, to_array_dataset
 from simplegrad.data.sources.idx import has_idx_files, load_idx
@@ -105,12 +106,12 @@ def _load_dataset(source, *args, **kwargs):
     except ValueError as error:        # unknown split, bad file for the chosen format
         if "corresponds to no data" in str(error):
             raise DataError(f"{source}: holds no rows (the split is empty)") from None
-        raise DataError(f"{source}: {_first_line(error)}") from None
+        raise DataError(f"{source}: {first_line(error)}") from None
     except Exception as error:  # noqa: BLE001  (datasets fails in many ways on odd folders)
         while error.__cause__ is not None:  # "error while generating the dataset" hides why
             error = error.__cause__
         raise DataError(f"{source}: could not read ({type(error).__name__}: "
-                        f"{_first_line(error)})") from None
+                        f"{first_line(error)})") from None
 
 
 class _quiet:
@@ -165,7 +166,7 @@ def _read_members(path, archive, keys):
     try:
         arrays = {key: archive[key] for key in keys}
     except Exception as error:  # object arrays, CRC and zlib errors of a damaged member
-        raise DataError(f"{path}: not a readable .npz file ({_first_line(error)})") from None
+        raise DataError(f"{path}: not a readable .npz file ({first_line(error)})") from None
     raw = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
     if raw:  # NumPy hands back members that are not .npy files as bytes
         raise DataError(f"{path}: entry {raw[0]!r} is not a NumPy array; not a readable .npz "
@@ -183,7 +184,7 @@ def _columns(path, names, keys, arrays):
     try:
         return np.column_stack([arrays[key] for key in keys])
     except ValueError as error:  # different numbers of rows
-        raise DataError(f"{path}: feature_columns {', '.join(names)}: {_first_line(error)}") \
+        raise DataError(f"{path}: feature_columns {', '.join(names)}: {first_line(error)}") \
             from None
 
 
@@ -262,11 +263,6 @@ def files_below(source, path):
                     raise DataError(f"{source}: {entry.path} is not a regular file (a pipe, "
                                     "socket or device); remove it or move the data files "
                                     "elsewhere")
-
-
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _files(address):
