@@ -45,4 +45,4 @@ def test_first_line_of_an_error():
 
     assert first_line(ValueError("bad value\nTraceback details")) == "bad value"
     assert first_line(OSError()) == "OSError"
-    assert first_line(KeyError("  \n ")) == "KeyError"
+    assert first_line(ValueError("  \n ")) == "ValueError"
