@@ -3,7 +3,7 @@
     python -m benchmarks.busy                      # threads 1 and 2, simplegrad and torch
     python -m benchmarks.busy --rounds 5 --only cnn-b64 --threads 1,2
 
-For each thread count (NumPy's BLAS via simplegrad.threads, and torch.set_num_threads), every
+For each thread count (NumPy's BLAS via simplegrad_cli.run.blas_threads, and torch.set_num_threads), every
 backend trains the same slice of work alternately with and without a competitor: a child
 process spinning a pure-Python loop on one core. The slowdown is busy time / quiet time, the
 median over rounds of pairs run seconds apart. With 2 cores and one competitor, a process that
@@ -39,7 +39,7 @@ class Competitor:
 
 def _set_threads(count, ready):
     """Use `count` threads in NumPy's BLAS and, when loaded, in torch."""
-    from simplegrad.threads import set_num_threads
+    from simplegrad_cli.run.blas_threads import set_num_threads
     set_num_threads(count)
     if "torch" in ready:
         from benchmarks import torch_reference

@@ -79,7 +79,7 @@ def main(argv=None):
                                   build_cnn=lambda w, lr: SplitCNN(w, lr, args.parts))
     if "torch" in ready:
         from benchmarks import torch_reference
-        from simplegrad.threads import get_num_threads
+        from simplegrad_cli.run.blas_threads import get_num_threads
         torch_reference.set_threads(get_num_threads() or 1)
     data = workloads.make_data(args.samples)
     jobs = {w.name: {name: training.Job(w, module, data, workloads.LEARNING_RATE, args.steps)

@@ -8,6 +8,6 @@ from simplegrad_cli.errors import STOP_SIGNALS
 if __name__ == "__main__":
     for _signum in STOP_SIGNALS:  # one line, never a traceback, until app.py takes over
         signal.signal(_signum, interrupted_while_starting)
-    from simplegrad_cli.app import main
+    from simplegrad_cli.main import main
 
     main()

@@ -4,7 +4,7 @@ from simplegrad.atomic import WriteError
 from simplegrad.checkpoint import CheckpointError
 from simplegrad.data import DataError
 from simplegrad.errors import InputError
-from simplegrad_cli.app import _report
+from simplegrad_cli.main import _report
 
 
 def test_input_error_is_one_located_line():
@@ -29,7 +29,7 @@ def test_library_errors_map_to_exit_code_2_and_their_line():
 def test_no_command_shows_the_help_even_with_global_options():
     from typer.testing import CliRunner
 
-    from simplegrad_cli.app import app
+    from simplegrad_cli.main import app
 
     for args in ([], ["--debug"]):
         result = CliRunner().invoke(app, args)

@@ -1,11 +1,11 @@
-"""simplegrad.threads: BLAS thread control, SIMPLEGRAD_THREADS, and its one-line errors."""
+"""simplegrad_cli.run.blas_threads: BLAS thread control, SIMPLEGRAD_THREADS, and its one-line errors."""
 import os
 import subprocess
 import sys
 
 import pytest
 
-from simplegrad import threads
+from simplegrad_cli.run import blas_threads as threads
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 

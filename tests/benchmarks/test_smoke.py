@@ -154,7 +154,7 @@ def test_bare_loop_trains(tmp_path):
 def test_busy_machine_benchmark_measures_a_slowdown(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     from benchmarks import busy
-    from simplegrad import threads
+    from simplegrad_cli.run import blas_threads as threads
     for name in threads.BLAS_ENV_VARS:  # restored after the test, as the thread count is
         monkeypatch.setenv(name, os.environ.get(name, ""))
     with threadpoolctl.threadpool_limits(limits=threads.get_num_threads(), user_api="blas"):
@@ -170,7 +170,7 @@ def test_predict_throughput_runs_on_a_tiny_checkpoint(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from benchmarks import predict_throughput
-    from simplegrad_cli.app import app
+    from simplegrad_cli.main import app
 
     tests_cli = ROOT / "tests" / "cli"
     monkeypatch.syspath_prepend(str(tests_cli))

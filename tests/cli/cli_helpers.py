@@ -29,7 +29,7 @@ def model_input(shape, profile=None, normalize=None):
     config reduced to the data settings it reads."""
     from types import SimpleNamespace
 
-    from simplegrad_cli.predict_inputs import ModelInput
+    from simplegrad_cli.inputs.model_input import ModelInput
 
     cfg = SimpleNamespace(values={"data": {"options": {}, "flatten": len(shape) == 1,
                                            "normalize": normalize}})

@@ -5,7 +5,7 @@ import pytest
 from cli_helpers import TINY
 from typer.testing import CliRunner
 
-from simplegrad_cli.app import app
+from simplegrad_cli.main import app
 
 
 @pytest.fixture

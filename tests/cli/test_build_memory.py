@@ -6,8 +6,8 @@ import tracemalloc
 import pytest
 from cli_helpers import TINY, one_line
 
-from simplegrad_cli import build
-from simplegrad_cli.config import load_config
+from simplegrad_cli.config.validation import load_config
+from simplegrad_cli.run import build
 
 WIDE = TINY.replace("  - linear: {out: 16}\n  - relu\n",
                     "  - linear: {out: 2000}\n  - relu\n  - linear: {out: 2000}\n  - relu\n") \

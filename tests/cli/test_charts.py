@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from simplegrad_cli.charts import Panel, file_chart, text_chart
+from simplegrad_cli.ui.charts import Panel, file_chart, text_chart
 
 LABELS = ("train_loss", "val_loss")
 
@@ -84,7 +84,7 @@ def test_a_curve_with_no_finite_values_leaves_an_empty_frame():
 
 def test_the_image_names_the_run_shows_percent_and_labels_axes_in_words(cli, write_config,
                                                                          monkeypatch):
-    from simplegrad_cli import charts
+    from simplegrad_cli.ui import charts
 
     assert cli("train", write_config(), "--epochs", "3").exit_code == 0
     figures = []

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from simplegrad_cli.app import app
+from simplegrad_cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
@@ -48,7 +48,7 @@ def test_the_help_examples_run_offline():
 
 @pytest.mark.parametrize("prefix", ["builtin:", "synthetic:"])
 def test_help_and_schema_know_every_kind_of_source(cli, prefix):
-    from simplegrad_cli import schema
+    from simplegrad_cli.config import schema
 
     source = schema.json_schema()["properties"]["data"]["properties"]["source"]
     assert prefix in source["description"]

@@ -41,7 +41,7 @@ def train(cli, config):
 
 def rebuilt(checkpoint_path):
     """The checkpoint's model, rebuilt as `eval` rebuilds it."""
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config
+    from simplegrad_cli.run.stored_run import open_checkpoint, rebuild_model, stored_config
 
     checkpoint = open_checkpoint(checkpoint_path)
     model, _ = rebuild_model(checkpoint, stored_config(checkpoint))

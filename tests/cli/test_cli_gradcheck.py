@@ -4,7 +4,7 @@ import json
 import numpy as np
 
 from cli_helpers import one_line
-from simplegrad_cli import gradchecks
+from simplegrad_cli.commands import gradcheck as gradchecks
 from wrong_ops import WrongSquare
 
 

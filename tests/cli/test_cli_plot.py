@@ -36,8 +36,8 @@ def test_plot_draws_both_series_with_axis_labels(cli, two_runs):
 
 
 def test_one_run_shares_a_panel_only_between_train_and_val_of_a_metric(cli, two_runs):
-    from simplegrad_cli.plot import metric_panels
-    from simplegrad_cli.run_history import read_histories
+    from simplegrad_cli.commands.plot import metric_panels
+    from simplegrad_cli.run.metrics_log import read_histories
 
     panels = metric_panels(read_histories([two_runs[0]])[0],
                            ["train_loss", "val_loss", "loss", "time_s", "samples_per_s"])
@@ -161,8 +161,8 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
 
 
 def test_training_chart_function_colours_only_when_asked():
-    from simplegrad_cli.run_history import RunHistory
-    from simplegrad_cli.plot import training_chart
+    from simplegrad_cli.commands.plot import training_chart
+    from simplegrad_cli.run.metrics_log import RunHistory
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
                "val_loss": 1.2 / e, "val_accuracy": 0.5 + e / 10} for e in (1, 2, 3)]
@@ -198,7 +198,7 @@ def test_eval_plots_for_features_only_draws_the_confusion_matrix(cli, write_conf
 
 
 def test_most_confident_mistakes_are_ordered():
-    from simplegrad_cli.eval_plots import most_confident_mistakes
+    from simplegrad_cli.ui.eval_plots import most_confident_mistakes
 
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.05, 0.95]])
     labels = np.array([0, 0, 0, 1])
@@ -231,8 +231,8 @@ def test_output_in_a_pipe_honours_columns(cli, two_runs, monkeypatch):
 
 
 def test_the_end_of_training_chart_draws_an_infinite_val_loss():
-    from simplegrad_cli.plot import training_chart
-    from simplegrad_cli.run_history import RunHistory
+    from simplegrad_cli.commands.plot import training_chart
+    from simplegrad_cli.run.metrics_log import RunHistory
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
                "val_loss": 1.2 / e if e < 3 else float("inf"), "val_accuracy": 0.5 + e / 10}

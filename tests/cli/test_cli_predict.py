@@ -31,7 +31,7 @@ def image_run(cli, workdir):
 
 def stored_model(path):
     """The checkpoint's model (eval mode) and config, rebuilt as the CLI does."""
-    from simplegrad_cli.stored_run import open_checkpoint, rebuild_model, stored_config
+    from simplegrad_cli.run.stored_run import open_checkpoint, rebuild_model, stored_config
 
     checkpoint = open_checkpoint(path)
     cfg = stored_config(checkpoint)
@@ -85,8 +85,8 @@ def test_png_folder_gives_the_classes_eval_gives(cli, image_run, workdir):
     predicted = np.array([r["top"][0]["class"] for r in rows])
     assert [r["top"][0]["name"] for r in rows] == [CLASS_NAMES[c] for c in predicted]
 
-    from simplegrad_cli import build
-    from simplegrad_cli.train import evaluate
+    from simplegrad_cli.run import build
+    from simplegrad_cli.run.trainer import evaluate
 
     model, cfg = stored_model(checkpoint)
     dataset = build.load_split(cfg, "test")

@@ -19,7 +19,7 @@ def trained(cli, write_config):
 
 
 def test_a_second_resume_while_the_first_trains_is_refused(cli, trained):
-    from simplegrad_cli.run_folder import RunFolder
+    from simplegrad_cli.run.run_folder import RunFolder
 
     first = RunFolder(trained)
     first.lock()  # what a training `simplegrad train --resume` holds

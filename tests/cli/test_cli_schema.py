@@ -4,17 +4,18 @@ import pathlib
 
 import pytest
 
-from simplegrad_cli import docs_tables, schema
-from simplegrad_cli.config import load_config
+from simplegrad_cli.config import docs_tables, schema
+from simplegrad_cli.config.validation import load_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 
 
 def test_shipped_schema_is_up_to_date():
-    shipped = json.loads((ROOT / "simplegrad_cli" / "config.schema.json").read_text())
+    shipped = json.loads((ROOT / "simplegrad_cli" / "config" / "config.schema.json").read_text())
     assert shipped == schema.json_schema(), \
-        "regenerate: python -m simplegrad_cli.schema > simplegrad_cli/config.schema.json"
+        "regenerate: python -m simplegrad_cli.config.schema > " \
+        "simplegrad_cli/config/config.schema.json"
 
 
 def _keys(spec, prefix=""):
@@ -38,7 +39,7 @@ def test_docs_tables_are_up_to_date():
     doc = (ROOT / "docs" / "config.md").read_text()
     assert doc.count("<!-- generated: ") == 4
     assert docs_tables.render(doc) == doc, \
-        "regenerate: python -m simplegrad_cli.docs_tables docs/config.md"
+        "regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md"
 
 
 def test_docs_mention_every_key_layer_and_name():

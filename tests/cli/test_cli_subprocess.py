@@ -109,7 +109,7 @@ def test_sigkill_during_training_keeps_a_readable_checkpoint(tmp_path):
 
 def test_startup_does_not_import_heavy_libraries(tmp_path):
     (tmp_path / "tiny.yaml").write_text(TINY)
-    code = ("import sys\nfrom simplegrad_cli.app import app\n"
+    code = ("import sys\nfrom simplegrad_cli.main import app\n"
             "try:\n    app(['validate', 'tiny.yaml'])\nexcept SystemExit as e:\n"
             "    assert e.code == 0, e.code\n"
             "print(sorted(m for m in ('datasets', 'torch', 'pandas', 'pyarrow') "

@@ -1,7 +1,7 @@
 """`simplegrad train --threads N` and SIMPLEGRAD_THREADS set the BLAS threads (issue 15)."""
 from cli_helpers import one_line
 
-from simplegrad.threads import get_num_threads
+from simplegrad_cli.run.blas_threads import get_num_threads
 
 
 def test_threads_option_sets_the_blas_threads(cli, write_config):

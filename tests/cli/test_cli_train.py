@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from simplegrad_cli import build, display
+from simplegrad_cli.run import build
+from simplegrad_cli.ui import console as display
 from cli_helpers import TINY, one_line
 
 

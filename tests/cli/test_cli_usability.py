@@ -40,7 +40,7 @@ def test_unknown_option_that_is_a_config_key_suggests_set(cli, write_config):
 
 def _help(*command):
     env = dict(os.environ, COLUMNS="80", TERM="dumb")
-    done = subprocess.run([sys.executable, "-c", "from simplegrad_cli.app import main; main()",
+    done = subprocess.run([sys.executable, "-c", "from simplegrad_cli.main import main; main()",
                            *command, "-h"],
                           capture_output=True, text=True, env=env, check=True)
     return done.stdout

@@ -2,9 +2,8 @@
 loader, as the same values: strings that look like numbers, booleans or null stay strings."""
 import pytest
 
-from simplegrad_cli.config import load_config
-from simplegrad_cli.yaml_source import to_yaml
-from simplegrad_cli.yaml_source import parse_yaml
+from simplegrad_cli.config.validation import load_config
+from simplegrad_cli.config.yaml_source import parse_yaml, to_yaml
 
 TRICKY = ["1e3", "1E-3", "+1e3", "1_000", ".inf", "-.Inf", ".nan", "0x10", "0o17", "1:30",
           "yes", "no", "on", "off", "true", "False", "null", "~", "", "2024-01-01", "12"]

@@ -7,7 +7,7 @@ import pytest
 from cli_helpers import make_mnist_like, one_line
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.output_guard import refuse_inputs
+from simplegrad_cli.run.output_guard import refuse_inputs
 
 MNIST = """\
 seed: 0

@@ -8,9 +8,9 @@ from pictures import picture_files
 
 from simplegrad.data import load
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.pictures import picture_profile
-from simplegrad_cli.predict_inputs import decode_images
-from simplegrad_cli.sample_files import read_samples
+from simplegrad_cli.inputs.model_input import decode_images
+from simplegrad_cli.inputs.pictures import picture_profile
+from simplegrad_cli.inputs.sample_files import read_samples
 
 Image = pytest.importorskip("PIL.Image")
 

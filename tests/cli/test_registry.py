@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from simplegrad import nn
-from simplegrad_cli import build, gradchecks, registry, schema
+from simplegrad_cli.commands import gradcheck as gradchecks
+from simplegrad_cli.config import registry, schema
+from simplegrad_cli.run import build
 
 SILU_CONFIG = Path(__file__).resolve().parents[1] / "fixtures" / "silu_mlp.yaml"
 FAMILIES = [(registry.LAYERS, schema.LAYERS), (registry.OPTIMIZERS, schema.OPTIMIZERS),

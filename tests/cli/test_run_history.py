@@ -37,7 +37,7 @@ def test_plot_draws_a_diverged_run_whose_val_loss_is_infinite(cli, workdir, x):
 
 
 def test_infinite_values_are_left_out_of_a_series():
-    from simplegrad_cli.run_history import RunHistory
+    from simplegrad_cli.run.metrics_log import RunHistory
 
     history = RunHistory("run", ".", with_field(1, "val_loss", float("inf")), [])
     xs, ys = history.series("val_loss")

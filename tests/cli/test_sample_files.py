@@ -6,7 +6,7 @@ import pytest
 from cli_helpers import model_input
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.sample_files import read_samples
+from simplegrad_cli.inputs.sample_files import read_samples
 
 
 @pytest.mark.parametrize("first_row", ["0.1,,0.3", "0.1,0.2x,0.3", "0.5,label,0.2"])

@@ -46,6 +46,6 @@ def invoke(*args):
     stdout, stderr). Much faster than a process, for fuzzing and fault injection."""
     from typer.testing import CliRunner
 
-    from simplegrad_cli.app import app
+    from simplegrad_cli.main import app
 
     return CliRunner().invoke(app, [str(a) for a in args])

@@ -50,7 +50,7 @@ def test_eval_tables_escape_hostile_class_names(run):
 
 
 def test_tables_escape_every_cell_and_the_title(capsys):
-    from simplegrad_cli import display
+    from simplegrad_cli.ui import console as display
 
     display.table("t\x1b[1mitle", ["name", ">n"], [["a\x1b]0;x\x07", 1]])
     out = capsys.readouterr().out
@@ -58,7 +58,7 @@ def test_tables_escape_every_cell_and_the_title(capsys):
 
 
 def test_status_lines_escape_and_keep_newlines(capsys):
-    from simplegrad_cli import display
+    from simplegrad_cli.ui import console as display
 
     display.info("saved\x1b[2J to\nrun\u200b")
     assert capsys.readouterr().err == "saved\\x1b[2J to\nrun\\u200b\n"
@@ -120,7 +120,7 @@ class _Run:
 
 @pytest.mark.parametrize("live", [False, True], ids=["plain", "live"])
 def test_sweep_progress_escapes_params_and_names(capsys, live):
-    from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay
+    from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay
 
     screen = (LiveSweepDisplay if live else PlainSweepDisplay)(_Sweep())
     with screen:

@@ -124,7 +124,7 @@ def test_resume_after_a_failed_save(workdir, config, failing_save):
 
 
 def test_metrics_file_that_cannot_be_written(workdir, config, monkeypatch):
-    import simplegrad_cli.run_folder as run_folder
+    import simplegrad_cli.run.run_folder as run_folder
 
     real_open = open
 

@@ -99,7 +99,7 @@ def test_nan_gradient_with_a_finite_loss(workdir, calm, monkeypatch):
 
 
 def test_weights_that_overflow_are_never_saved(workdir, calm, monkeypatch):
-    from simplegrad_cli.train import Trainer
+    from simplegrad_cli.run.trainer import Trainer
 
     real = Trainer.step
 
@@ -119,7 +119,7 @@ def test_weights_that_overflow_are_never_saved(workdir, calm, monkeypatch):
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_a_non_finite_validation_loss_is_divergence(workdir, calm, monkeypatch, bad):
-    import simplegrad_cli.train as train
+    import simplegrad_cli.run.trainer as train
 
     real, calls = train.evaluate, []
 

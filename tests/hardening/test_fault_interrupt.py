@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hardening_helpers import invoke
-from simplegrad_cli.train import Trainer
+from simplegrad_cli.run.trainer import Trainer
 
 RICH = """\
 seed: 3

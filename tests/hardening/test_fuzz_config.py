@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fuzz_helpers import assert_clean, count, fuzz
 from hardening_helpers import TINY, invoke
-from simplegrad_cli import schema
+from simplegrad_cli.config import schema
 
 BASE = yaml.safe_load(TINY)
 WORDS = sorted({*schema.SCHEMA.fields, *schema.LAYERS, *schema.OPTIMIZERS, *schema.SCHEDULERS,

@@ -319,8 +319,8 @@ def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypat
 ])
 def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
     """The pre-pass's shapes are the real ones, layer by layer (so its estimate is too)."""
-    from simplegrad_cli import build
-    from simplegrad_cli.config import load_config
+    from simplegrad_cli.config.validation import load_config
+    from simplegrad_cli.run import build
 
     import yaml
     (workdir / "c.yaml").write_text(yaml.safe_dump({"data": {"source": "synthetic:spirals"},

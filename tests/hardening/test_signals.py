@@ -16,8 +16,8 @@ import pytest
 from hardening_helpers import TINY, error_line, invoke, offline_env
 from simplegrad_command import SIMPLEGRAD
 from simplegrad_cli import INTERRUPTED_LINE
-from simplegrad_cli import train as train_module
-from simplegrad_cli.train import Trainer
+from simplegrad_cli.run import trainer as train_module
+from simplegrad_cli.run.trainer import Trainer
 
 RUN_FILES = ["best.npz", "config.yaml", "last.npz", "metrics.jsonl"]
 STEPS_PER_EPOCH = 10  # 160 training samples of the tiny config in batches of 16
@@ -101,7 +101,7 @@ def test_ctrl_c_while_the_command_imports_prints_the_line(workdir):
               "sys.argv = ['simplegrad', '--help']\n"
               "import simplegrad_cli\n"
               "os.kill(os.getpid(), signal.SIGINT)\n"
-              "from simplegrad_cli.app import main\n"
+              "from simplegrad_cli.main import main\n"
               "main()\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
                             text=True, env=offline_env(workdir), timeout=60)
@@ -122,7 +122,7 @@ def test_a_stop_signal_while_the_data_loads_prints_the_line(workdir, monkeypatch
     """Nothing is saved yet: the signal stops at once with its line and exit code, and no run
     folder is started (old code: SIGTERM and SIGHUP killed the process silently; here the
     test's own handler stands in for the kernel, so the old code fails instead)."""
-    from simplegrad_cli import build
+    from simplegrad_cli.run import build
 
     def killed(*args):
         raise AssertionError("the signal reached the default handler")
@@ -148,9 +148,9 @@ def test_a_stop_signal_while_the_data_loads_prints_the_line(workdir, monkeypatch
 def test_sigterm_from_outside_during_a_slow_data_load(workdir):
     """A real process whose data load takes a minute: SIGTERM ends it at once, in one line."""
     (workdir / "tiny.yaml").write_text(TINY)
-    prelude = ("import os, time\nfrom simplegrad_cli import build\n"
+    prelude = ("import os, time\nfrom simplegrad_cli.run import build\n"
                "def slow(cfg):\n    open('loading', 'w').close()\n    time.sleep(60)\n"
-               "build.load_datasets = slow\nfrom simplegrad_cli.app import main\nmain()\n")
+               "build.load_datasets = slow\nfrom simplegrad_cli.main import main\nmain()\n")
     process = subprocess.Popen([sys.executable, "-c", prelude, "train", "tiny.yaml", "--out",
                                 "run"], cwd=workdir, env=offline_env(workdir), text=True,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -174,7 +174,7 @@ def test_sigterm_or_sighup_while_the_command_imports_prints_the_line(workdir, si
               "sys.argv = ['simplegrad', '--help']\n"
               "import simplegrad_cli\n"
               f"os.kill(os.getpid(), {int(signum)})\n"
-              "from simplegrad_cli.app import main\n"
+              "from simplegrad_cli.main import main\n"
               "main()\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
                             text=True, env=offline_env(workdir), timeout=60)

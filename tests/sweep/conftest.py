@@ -7,7 +7,7 @@ import pytest
 from sweep_helpers import TINY, command, env
 from typer.testing import CliRunner
 
-from simplegrad_cli.app import app
+from simplegrad_cli.main import app
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = (ROOT / "tests" / "fixtures" / "tiny_config.yaml").read_text()
-MAIN = "from simplegrad_cli.app import main; main()"
+MAIN = "from simplegrad_cli.main import main; main()"
 
 
 def command(*args, prelude=""):

@@ -12,9 +12,9 @@ import yaml
 from sweep_helpers import read_jsonl
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.run_folder import RunFolder
-from simplegrad_cli.sweep_display import PlainSweepDisplay
-from simplegrad_cli.sweep_space import load_sweep
+from simplegrad_cli.run.run_folder import RunFolder
+from simplegrad_cli.sweep.display import PlainSweepDisplay
+from simplegrad_cli.sweep.space import load_sweep
 
 pytest.importorskip("optuna")
 pytestmark = pytest.mark.filterwarnings("ignore:Argument ``heartbeat_interval``")  # as the CLI
@@ -44,7 +44,7 @@ class Ended:
 
 
 def make_runner(pruner="none", study="s"):
-    from simplegrad_cli.sweep import SweepRunner
+    from simplegrad_cli.sweep.runner import SweepRunner
 
     with open("s.yaml", "w") as handle:
         handle.write(SWEEP.format(pruner=pruner, study=json.dumps(study)))
@@ -58,7 +58,7 @@ def trial_that_ran(runner, returncode, values, metric="val_accuracy", stopped=Fa
     """Ask a trial, give it a folder whose metrics.jsonl holds `values` (one per epoch) and a
     process that ended with `returncode` (after the sweep stopped it, if `stopped`); follow
     and finish it as the loop does."""
-    from simplegrad_cli.sweep import TrialRun
+    from simplegrad_cli.sweep.runner import TrialRun
 
     trial = runner.ask()
     folder = RunFolder(os.path.join(runner.out.path, f"trial-{trial.number:04d}"))
@@ -116,14 +116,14 @@ def test_interrupted_trials_give_their_places_back(runner):
 
 def test_a_finished_trials_clock_stops(runner, monkeypatch):
     now = [100.0]
-    monkeypatch.setattr("simplegrad_cli.sweep.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("simplegrad_cli.sweep.runner.time.monotonic", lambda: now[0])
     run = trial_that_ran(runner(), 0, [0.5])
     now[0] += 1000.0
     assert run.seconds == 0.0
 
 
 def test_the_stop_line_says_which_interrupted_trials_keep_last_npz(runner, workdir):
-    from simplegrad_cli.sweep import stopped_line
+    from simplegrad_cli.sweep.runner import stopped_line
 
     sweep = runner()
     runs = [trial_that_ran(sweep, 143, [], stopped=True),
@@ -136,7 +136,7 @@ def test_the_stop_line_says_which_interrupted_trials_keep_last_npz(runner, workd
 
 def test_best_yaml_is_a_valid_config_that_trains_from_anywhere_into_its_own_folder(
         runner, workdir, monkeypatch):
-    from simplegrad_cli.config import load_config
+    from simplegrad_cli.config.validation import load_config
 
     rng = np.random.default_rng(0)
     np.savez("data.npz", x=rng.standard_normal((40, 2)), y=rng.integers(0, 3, 40))

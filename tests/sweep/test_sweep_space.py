@@ -5,7 +5,7 @@ import os
 import pytest
 from sweep_helpers import command, env
 
-from simplegrad_cli.sweep_space import load_sweep
+from simplegrad_cli.sweep.space import load_sweep
 
 GOOD = """\
     config: tiny.yaml
@@ -175,7 +175,7 @@ def test_the_shipped_example_sweep_is_valid():
 def test_settings_build_optuna_samplers_and_pruners(workdir, sweep_file, sampler, pruner,
                                                     classes):
     optuna = pytest.importorskip("optuna")
-    from simplegrad_cli.sweep import SweepRunner
+    from simplegrad_cli.sweep.runner import SweepRunner
 
     sweep = load_sweep(sweep_file(f"config: tiny.yaml\nsampler: {sampler}\npruner: {pruner}\n"
                                   "space:\n  train.epochs: {choice: [2, 6]}\n"))

@@ -29,7 +29,7 @@ def test_python_m_simplegrad_cli_runs_the_command(workdir):
 
 
 def test_a_trial_imports_no_module_from_the_working_folder(workdir):
-    from simplegrad_cli.sweep_trial import trial_command
+    from simplegrad_cli.sweep.trial import trial_command
 
     marker = workdir / "imported.txt"
     for name in MODULES:

@@ -7,12 +7,12 @@ import math
 import os
 from pathlib import Path
 
-from simplegrad_cli import schema
-from simplegrad_cli.config import Config, apply_all, describe, validate
-from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.schema import Choice, Field
-from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
+from simplegrad_cli.config import schema
+from simplegrad_cli.config.schema import Choice, Field
+from simplegrad_cli.config.validation import Config, apply_all, describe, validate
+from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
     read_yaml_file
+from simplegrad_cli.errors import ConfigError
 
 DISTRIBUTIONS = {"loguniform": "[1.0e-4, 1.0e-1]", "uniform": "[0.0, 0.5]", "int": "[16, 256]",
                  "choice": "[32, 64, 128]"}  # kind -> an example, for messages

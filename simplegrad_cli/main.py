@@ -12,10 +12,10 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from simplegrad_cli import interrupted_while_starting
+from simplegrad_cli.config.schema import sources_in_words
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, USAGE, CliError, \
     Interrupted, one_line
-from simplegrad_cli.pipe_safe import PipeSafeStdout, guard_stderr
-from simplegrad_cli.schema import sources_in_words
+from simplegrad_cli.ui.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
 **Examples** (offline: builtin:digits ships with simplegrad)
@@ -155,7 +155,7 @@ def _report(error, args=()):
 
 def _config_key(option):
     """The config key an unknown option such as `--lr` or `--batch-size` probably meant."""
-    from simplegrad_cli.schema import config_keys
+    from simplegrad_cli.config.schema import config_keys
     if option and option.startswith("--"):
         return config_keys().get(option[2:].replace("-", "_"))
     return None
@@ -281,7 +281,7 @@ def train(
     Ctrl-C, SIGTERM or SIGHUP saves last.npz and exits 130/143/129; --resume continues exactly.
     A NaN/inf loss stops the run with exit code 1, keeping the last good checkpoint.
     """
-    from simplegrad_cli import commands
+    from simplegrad_cli.commands import train as commands
     if config is None and resume is None:
         raise _bad("give a CONFIG file, or --resume CHECKPOINT", "CONFIG")
     if resume is not None and overwrite and out is None:
@@ -314,7 +314,7 @@ def eval(  # noqa: A001  (the command is called eval)
 
     The model is rebuilt from the config stored in the checkpoint; no YAML file is needed.
     """
-    from simplegrad_cli.eval_command import evaluate
+    from simplegrad_cli.commands.eval import evaluate
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
         raise _bad(f"must be a fraction in [0, 1], got {min_accuracy}", "--min-accuracy")
     return evaluate(checkpoint, data, split, min_accuracy, json_, allow_train_overlap, plots)
@@ -338,7 +338,7 @@ def gradcheck(
     Without CONFIG: every differentiable op and layer of the library, one row each.
     Exit code 1 if any check fails.
     """
-    from simplegrad_cli import gradchecks
+    from simplegrad_cli.commands import gradcheck as gradchecks
     if config is not None and op:
         raise _bad("--op selects library ops; it cannot be combined with CONFIG", "--op")
     if config is None and set_:
@@ -363,14 +363,14 @@ def validate(
     the source where it is known without reading (builtin:, synthetic:, a cached hub
     dataset); otherwise shapes are shown as unknown. --load-data checks the data too.
     """
-    from simplegrad_cli import commands
+    from simplegrad_cli.commands import train as commands
     return commands.validate(config, set_, print_config, json_, load_data)
 
 
 @app.command(cls=_Command, epilog="Example: simplegrad info runs/digits/best.npz --json")
 def info(checkpoint: CheckpointFile, json_: JsonOption = False):
     """Show a checkpoint's metadata, config, parameter shapes and metrics."""
-    from simplegrad_cli import commands
+    from simplegrad_cli.commands import train as commands
     return commands.info(checkpoint, json_)
 
 
@@ -388,7 +388,7 @@ def export(
     The config's data.normalize is folded in: the file takes inputs as the data source gives
     them. Exit code 1 if onnxruntime and simplegrad differ by more than 1e-5.
     """
-    from simplegrad_cli import export_command
+    from simplegrad_cli.commands import export as export_command
     return export_command.export(checkpoint, format_, out, json_)
 
 
@@ -407,7 +407,7 @@ def graph(
     Without --out, prints the DOT text (pipe it to `dot -Tsvg`). A config's data is never
     read: shapes come from data.input_shape or the source where known, else show as ?.
     """
-    from simplegrad_cli import graph_command
+    from simplegrad_cli.commands import graph as graph_command
     return graph_command.graph(source, out, set_, json_)
 
 
@@ -436,7 +436,7 @@ def sweep(
     Writes trials.jsonl and best.yaml (a config to train as is); the same command again
     continues the study. Exit code 0 when at least one trial completed.
     """
-    from simplegrad_cli.sweep import run_sweep
+    from simplegrad_cli.sweep.runner import run_sweep
     given = {"trials": trials, "jobs": jobs, "study": study, "out": out}
     options = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
     return run_sweep(source, search, set_, options, storage, join, json_)
@@ -464,7 +464,7 @@ def predict(
     Inputs are converted and normalised exactly as the training data was, from the config
     stored in the checkpoint.
     """
-    from simplegrad_cli.predict import predict as run_predict
+    from simplegrad_cli.commands.predict import predict as run_predict
     return run_predict(checkpoint, inputs or [], data, split, top_k, json_, out)
 
 
@@ -484,8 +484,8 @@ def plot(
                          "metric).", "--json") = False,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
-    from simplegrad_cli.plot import plot as run_plot
-    from simplegrad_cli.run_history import X_AXES
+    from simplegrad_cli.commands.plot import plot as run_plot
+    from simplegrad_cli.run.metrics_log import X_AXES
     if x not in X_AXES:
         raise _bad(f"must be one of {', '.join(X_AXES)}, got {x!r}", "--x")
     return run_plot(runs, metric, x, out, json_)
@@ -498,10 +498,10 @@ def compare(
 ):
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys
     whose values differ."""
-    from simplegrad_cli.plot import compare as run_compare
+    from simplegrad_cli.commands.plot import compare as run_compare
     return run_compare(runs, json_)
 
 
 def main():
-    """Console-script entry point (`simplegrad = "simplegrad_cli.app:main"`)."""
+    """Console-script entry point (`simplegrad = "simplegrad_cli.main:main"`)."""
     app()

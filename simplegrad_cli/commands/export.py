@@ -8,10 +8,10 @@ import numpy as np
 from simplegrad.atomic import WriteError, write_bytes
 from simplegrad.export import INSTALL_HINT
 
-from simplegrad_cli import display
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
-from simplegrad_cli.output_guard import refuse_inputs, run_inputs
-from simplegrad_cli.stored_run import load_run, weights_not_finite
+from simplegrad_cli.run.output_guard import refuse_inputs, run_inputs
+from simplegrad_cli.run.stored_run import load_run, weights_not_finite
+from simplegrad_cli.ui import console as display
 
 FORMATS = ("onnx",)
 # Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in

@@ -10,13 +10,14 @@ from rich.progress import Progress
 from simplegrad import Tensor, no_grad
 from simplegrad.atomic import write_text
 
-from simplegrad_cli import build, display
 from simplegrad_cli.errors import OK, CliError, printable
-from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
-from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand, is_image
-from simplegrad_cli.sample_files import read_samples
-from simplegrad_cli.stored_run import load_run, weights_not_finite
-from simplegrad_cli.train import eval_batch
+from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand, is_image
+from simplegrad_cli.inputs.sample_files import read_samples
+from simplegrad_cli.run import build
+from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.run.stored_run import load_run, weights_not_finite
+from simplegrad_cli.run.trainer import eval_batch
+from simplegrad_cli.ui import console as display
 
 BATCH = 256  # samples per forward pass (and images decoded at a time)
 SHOWN_WARNINGS = 5  # warning lines printed; --json has all of them

@@ -11,8 +11,8 @@ import threading
 # path, so a yaml.py or json.py where the sweep was started is never imported; the folder that
 # holds this CLI comes last, for a checkout that is not installed.
 BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
-        "from simplegrad_cli.sweep_trial import main; main()")
-CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        "from simplegrad_cli.sweep.trial import main; main()")
+CODE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def trial_command(fd, args):
@@ -37,6 +37,6 @@ def watch_parent(fd):
 def main():
     """argv: the pipe's fd, then the `simplegrad` arguments (train CONFIG ...)."""
     watch_parent(int(sys.argv.pop(1)))
-    from simplegrad_cli.app import main as simplegrad
+    from simplegrad_cli.main import main as simplegrad
 
     simplegrad()

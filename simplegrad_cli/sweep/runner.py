@@ -17,18 +17,18 @@ from simplegrad.atomic import write_text
 from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
-from simplegrad_cli import display
-from simplegrad_cli.config import absolute_source
-from simplegrad_cli.errors import CheckFailed, CliError, ConfigError, Interrupted, \
-    STOP_SIGNALS, printable, signal_exit_code, signal_name
-from simplegrad_cli.output_guard import data_inputs, refuse_inputs
-from simplegrad_cli.plot import MISSING, flatten_config
+from simplegrad_cli.commands.plot import MISSING, flatten_config
+from simplegrad_cli.config.validation import absolute_source
+from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, ConfigError, Interrupted, \
+    printable, signal_exit_code, signal_name
 from simplegrad_cli.redact import redact
-from simplegrad_cli.run_folder import LOCK_FILE, RunFolder
-from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay, \
-    results_table, shown_params
-from simplegrad_cli.sweep_space import load_sweep
-from simplegrad_cli.sweep_trial import trial_command
+from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
+from simplegrad_cli.run.run_folder import LOCK_FILE, RunFolder
+from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay, results_table, \
+    shown_params
+from simplegrad_cli.sweep.space import load_sweep
+from simplegrad_cli.sweep.trial import trial_command
+from simplegrad_cli.ui import console as display
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)

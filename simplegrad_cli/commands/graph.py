@@ -7,11 +7,12 @@ import sys
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
-from simplegrad_cli import build, display
-from simplegrad_cli.config import load_config
+from simplegrad_cli.config.validation import load_config
 from simplegrad_cli.errors import OK, CliError
-from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
-from simplegrad_cli.stored_run import load_run
+from simplegrad_cli.run import build
+from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.run.stored_run import load_run
+from simplegrad_cli.ui import console as display
 
 SUFFIXES = (".svg", ".png", ".dot")
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from simplegrad.data import find_source
 from simplegrad.data.source import all_options
 
-from simplegrad_cli import schema
+from simplegrad_cli.config import schema
+from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section
+from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, \
+    read_yaml_file, to_yaml
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.schema import REQUIRED, Choice, Field, LayerList, Section
-from simplegrad_cli.yaml_source import apply_override, dotted, parse_override, read_yaml_file, \
-    to_yaml
 
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
           "numbers": list, "shape": list}

@@ -1,14 +1,14 @@
 """docs/config.md's tables of layers, losses, optimizers and schedulers, generated from the
 registry and schema (a test fails when the file is stale).
 
-Regenerate: python -m simplegrad_cli.docs_tables docs/config.md
+Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md
 """
 import re
 import sys
 from pathlib import Path
 
-from simplegrad_cli import registry, schema
-from simplegrad_cli.config import expectation
+from simplegrad_cli.config import registry, schema
+from simplegrad_cli.config.validation import expectation
 
 _REGION = re.compile(r"(<!-- generated: (\w+) -->\n).*?(<!-- end generated -->)", re.S)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.run_folder import read_metrics
+from simplegrad_cli.run.run_folder import read_metrics
 
 X_AXES = ("step", "epoch", "time")
 STEP_METRICS = ("loss",)  # per-step records (train.log_every); the rest are per epoch

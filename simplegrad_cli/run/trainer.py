@@ -16,14 +16,14 @@ from simplegrad.data.fingerprint import fingerprint
 from simplegrad.nn import utils as nn_utils
 from simplegrad.optim.lr_scheduler import CosineAnnealingLR
 
-from simplegrad_cli import build
-from simplegrad_cli.errors import CheckFailed, CliError, Interrupted, STOP_SIGNALS, \
+from simplegrad_cli.config.validation import absolute_source
+from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, Interrupted, \
     signal_exit_code, signal_name, stopped_at_once
-from simplegrad_cli.display import mid_epoch_text, plural
-from simplegrad_cli.config import absolute_source
-from simplegrad_cli.pictures import image_layout, picture_profile
-from simplegrad_cli.run_folder import RunFolder
-from simplegrad_cli.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
+from simplegrad_cli.inputs.pictures import image_layout, picture_profile
+from simplegrad_cli.run import build
+from simplegrad_cli.run.run_folder import RunFolder
+from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
+from simplegrad_cli.ui.console import mid_epoch_text, plural
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
 EVAL_VALUES = 5_000_000  # at most this many outputs per pass (20 MB): fewer samples of 1M classes

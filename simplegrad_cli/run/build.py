@@ -19,8 +19,8 @@ from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
-from simplegrad_cli import registry
-from simplegrad_cli.config import absolute_source, load_config
+from simplegrad_cli.config import registry
+from simplegrad_cli.config.validation import absolute_source, load_config
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
 # Training memory estimate (checked against simplegrad.memory's budget before allocating):

@@ -6,13 +6,14 @@ import os
 import numpy as np
 from simplegrad.data.fingerprint import count_seen
 
-from simplegrad_cli import build, display
-from simplegrad_cli.config import absolute_source
+from simplegrad_cli.config.validation import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
-from simplegrad_cli.eval_plots import PLOT_FILES, prepare_folder, write_eval_plots
-from simplegrad_cli.output_guard import data_inputs, refuse_inputs, run_inputs
-from simplegrad_cli.stored_run import load_run, training_rows, weights_not_finite
-from simplegrad_cli.train import evaluate as run_eval
+from simplegrad_cli.run import build
+from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.run.stored_run import load_run, training_rows, weights_not_finite
+from simplegrad_cli.run.trainer import evaluate as run_eval
+from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.eval_plots import PLOT_FILES, prepare_folder, write_eval_plots
 
 OVERLAP_LIMIT = 0.1  # a larger share of training examples among the scored ones is refused
 MAX_TABLE_CLASSES = 1000  # beyond this, per-class rows and the confusion matrix are left out

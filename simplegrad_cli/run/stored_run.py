@@ -10,11 +10,11 @@ import stat
 import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
-from simplegrad_cli.build import build_model
-from simplegrad_cli.config import absolute_source, apply_all, validate
+from simplegrad_cli.config.schema import MAX_SIZE
+from simplegrad_cli.config.validation import absolute_source, apply_all, validate
+from simplegrad_cli.config.yaml_source import dotted
 from simplegrad_cli.errors import ConfigError
-from simplegrad_cli.schema import MAX_SIZE
-from simplegrad_cli.yaml_source import dotted
+from simplegrad_cli.run.build import build_model
 
 
 def open_checkpoint(path):

@@ -7,7 +7,7 @@ import os
 from simplegrad.data import find_source
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.run_folder import RUN_FILES
+from simplegrad_cli.run.run_folder import RUN_FILES
 
 
 def refuse_inputs(out, inputs, option="--out"):

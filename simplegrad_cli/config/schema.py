@@ -9,8 +9,8 @@ from types import UnionType
 
 from simplegrad.data.source import sources
 
-from simplegrad_cli import registry
-from simplegrad_cli.registry import MAX_SIZE
+from simplegrad_cli.config import registry
+from simplegrad_cli.config.registry import MAX_SIZE
 
 REQUIRED = object()  # marks a key without a default
 
@@ -265,7 +265,8 @@ def json_schema():
             "title": "simplegrad config", **_any_schema(SCHEMA)}
 
 
-# Regenerate the shipped file: python -m simplegrad_cli.schema > simplegrad_cli/config.schema.json
+# Regenerate the shipped file:
+#   python -m simplegrad_cli.config.schema > simplegrad_cli/config/config.schema.json
 if __name__ == "__main__":
     import json
 

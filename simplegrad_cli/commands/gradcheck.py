@@ -9,9 +9,11 @@ from simplegrad.gradcheck import gradcheck as check_gradients
 from simplegrad.testing import op_cases
 from simplegrad.memory import check_fits
 
-from simplegrad_cli import build, display, registry, schema
-from simplegrad_cli.config import suggest
+from simplegrad_cli.config import registry, schema
+from simplegrad_cli.config.validation import suggest
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.run import build
+from simplegrad_cli.ui import console as display
 
 
 def gradcheck(config, ops, overrides, batch_size, as_json):

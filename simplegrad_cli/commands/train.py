@@ -6,18 +6,19 @@ import sys
 from simplegrad.atomic import write_text
 from simplegrad.checkpoint import CheckpointError
 from simplegrad.memory import format_bytes
-from simplegrad.threads import configure_threads
+from simplegrad_cli.run.blas_threads import configure_threads
 
-from simplegrad_cli import build, display
-from simplegrad_cli.config import load_config
+from simplegrad_cli.commands.plot import training_chart
+from simplegrad_cli.config.validation import load_config
+from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import OK, CliError
-from simplegrad_cli.output_guard import data_inputs, refuse_inputs
-from simplegrad_cli.plot import training_chart
-from simplegrad_cli.run_history import read_history
-from simplegrad_cli.run_folder import RunFolder
-from simplegrad_cli.stored_run import check_same_config, open_checkpoint, stored_config
-from simplegrad_cli.train import StopSignals, Trainer, resolved_values, run_summary
-from simplegrad_cli.yaml_source import to_yaml
+from simplegrad_cli.run import build
+from simplegrad_cli.run.metrics_log import read_history
+from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
+from simplegrad_cli.run.run_folder import RunFolder
+from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
+from simplegrad_cli.run.trainer import StopSignals, Trainer, resolved_values, run_summary
+from simplegrad_cli.ui import console as display
 
 
 def _print_config(cfg, as_json):

@@ -7,13 +7,13 @@ import sys
 
 from simplegrad.npz_headers import npz_shapes
 
-from simplegrad_cli import display
-from simplegrad_cli.charts import FILE_FORMATS, Panel, file_chart, text_chart
+from simplegrad_cli.config.yaml_source import read_yaml_file
 from simplegrad_cli.errors import OK, CliError, shown_path
-from simplegrad_cli.output_guard import refuse_inputs
-from simplegrad_cli.run_folder import RUN_FILES
-from simplegrad_cli.run_history import read_histories
-from simplegrad_cli.yaml_source import read_yaml_file
+from simplegrad_cli.run.metrics_log import read_histories
+from simplegrad_cli.run.output_guard import refuse_inputs
+from simplegrad_cli.run.run_folder import RUN_FILES
+from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.charts import FILE_FORMATS, Panel, file_chart, text_chart
 
 MISSING = "-"
 ABSENT = object()  # a key a run's config does not have: MISSING in the table, null in JSON
