@@ -14,7 +14,8 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from simplegrad_cli import interrupted_while_starting
 from simplegrad_cli.config.schema import sources_in_words
 from simplegrad_cli.errors import CHECK_FAILED, INTERRUPTED, INTERRUPTED_LINE, USAGE, CliError, \
-    Interrupted, one_line
+    Interrupted
+from simplegrad_cli.ui.console import error_line, one_line
 from simplegrad_cli.ui.pipe_safe import PipeSafeStdout, guard_stderr
 
 EXAMPLES = """
@@ -85,13 +86,13 @@ class _OneLineErrors(TyperGroup):
                 code = super().main(args=args, prog_name=prog_name or "simplegrad",
                                     complete_var=complete_var, standalone_mode=False, **extra)
             if code == INTERRUPTED:  # Typer's silent exit for a Ctrl-C while parsing
-                _line(INTERRUPTED_LINE)
+                error_line(INTERRUPTED_LINE)
         except BaseException as error:  # noqa: B036  (SystemExit/KeyboardInterrupt included)
             if debug and not isinstance(error, (SystemExit, typer.Exit)):
                 traceback.print_exception(error)  # --debug adds the traceback, nothing else
             code, message = _report(error, args)
             if message is not None:
-                _line(message)
+                error_line(message)
                 if as_json:  # `| jq` in CI parses failures too
                     sys.stdout.write(json.dumps({"ok": False, "error": one_line(message),
                                                  "exit_code": code}, indent=2) + "\n")
@@ -177,11 +178,6 @@ def _rejected_value(error, args):
             and error.param.param_type_name == "option":
         return next(filter(None, (_value_after(args, o, None) for o in error.param.opts)), None)
     return None
-
-
-def _line(text):
-    sys.stderr.write(one_line(text) + "\n")
-    sys.stderr.flush()
 
 
 app = typer.Typer(

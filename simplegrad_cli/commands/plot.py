@@ -13,6 +13,7 @@ from simplegrad_cli.run.metrics_log import read_histories
 from simplegrad_cli.run.output_guard import refuse_inputs
 from simplegrad_cli.run.run_folder import RUN_FILES
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.words import metric_text
 from simplegrad_cli.ui.charts import FILE_FORMATS, Panel, file_chart, text_chart
 
 MISSING = "-"
@@ -228,8 +229,8 @@ def compare(targets, as_json):
     console = display.results_console()
     display.table("runs", ["run", "metric", ">best", ">final", ">best epoch", ">epochs",
                            ">time", ">parameters"],
-                  [[r["run"], r["metric"], display.metric_text(r["metric"], r["best"]),
-                    display.metric_text(r["metric"], r["final"]), r["best_epoch"] or MISSING,
+                  [[r["run"], r["metric"], metric_text(r["metric"], r["best"]),
+                    metric_text(r["metric"], r["final"]), r["best_epoch"] or MISSING,
                     r["epochs"], f"{r['time_s']:.1f}s", MISSING if r["parameters"] is None
                     else f"{r['parameters']:,}"] for r in runs], console)
     if len(runs) > 1:

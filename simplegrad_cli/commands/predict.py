@@ -10,7 +10,8 @@ from rich.progress import Progress
 from simplegrad import Tensor, no_grad
 from simplegrad.atomic import write_text
 
-from simplegrad_cli.errors import OK, CliError, printable
+from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.ui.console import printable
 from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand, is_image
 from simplegrad_cli.inputs.sample_files import read_samples
 from simplegrad_cli.run import build
@@ -18,6 +19,7 @@ from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inpu
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
 from simplegrad_cli.run.trainer import eval_batch
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.words import plural
 
 BATCH = 256  # samples per forward pass (and images decoded at a time)
 SHOWN_WARNINGS = 5  # warning lines printed; --json has all of them
@@ -126,7 +128,7 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     _warn(rows)
     if out is not None:
         write_text(out, to_csv(rows))
-        display.info(f"wrote {display.plural(len(rows), 'prediction')} to {out}")
+        display.info(f"wrote {plural(len(rows), 'prediction')} to {out}")
     if as_json:
         display.print_json({"checkpoint": checkpoint.path, "top_k": min(k, num_classes),
                             "samples": len(rows), "accuracy": accuracy, "predictions": rows})
@@ -136,7 +138,7 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     if accuracy is not None:
         labelled = sum("label" in r for r in rows)
         display.say(display.results_console(), f"accuracy {accuracy * 100:.2f}% on "
-                    f"{display.plural(labelled, 'labelled input')}" +
+                    f"{plural(labelled, 'labelled input')}" +
                     (f" ({dataset})" if dataset else ""))
     return OK
 
@@ -193,7 +195,7 @@ def _table(rows):
     cells = [[printable(r["input"])] + [str(r.get("label", ""))] * labelled +
              [printable(cell(t)) for t in r["top"]] for r in rows]
     widths = [max(len(line[i]) for line in [header] + cells) for i in range(len(header))]
-    lines = [f"predictions ({display.plural(len(rows), 'input')})"] + [
+    lines = [f"predictions ({plural(len(rows), 'input')})"] + [
         "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()
         for line in [header] + cells]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -18,7 +18,8 @@ from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
 from simplegrad_cli.run.trainer import StopSignals, Trainer, resolved_values, run_summary
-from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui import console as display, progress
+from simplegrad_cli.words import format_metrics, metric_text, mid_epoch_text, plural
 
 
 def _print_config(cfg, as_json):
@@ -105,18 +106,18 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, as_json, origin):
         if checkpoint is not None else f"training {cfg.name}"
     display.info(f"{what}: {len(d.train):,} train{val} samples, "
                  f"{trainer.model.num_parameters():,} parameters, "
-                 f"{display.plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
+                 f"{plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
     epochs, terminal, started = cfg.values["train"]["epochs"], sys.stderr.isatty(), state.epoch
-    with (display.RichTrainDisplay if terminal else display.PlainTrainDisplay)(epochs) as bars:
+    with (progress.RichTrainDisplay if terminal else progress.PlainTrainDisplay)(epochs) as bars:
         summary = trainer.run(bars)  # rich bars on a terminal, plain lines in logs and pipes
     history = read_history(folder.metrics)
     if summary["best"] is not None:  # the whole run's epochs and time, a resumed one's too
-        shown = display.metric_text(summary["metric"], summary["best"])
+        shown = metric_text(summary["metric"], summary["best"])
         seconds = sum(r.get("time_s") or 0.0 for r in history.epochs)
         now = f" ({summary['epochs'] - started} in this run)" if started else ""
         display.info(f"best {summary['metric']} {shown} at epoch {summary['best_epoch']} "
                      f"({summary['best_checkpoint']}); "
-                     f"{display.plural(summary['epochs'], 'epoch')} in {seconds:.1f}s{now}")
+                     f"{plural(summary['epochs'], 'epoch')} in {seconds:.1f}s{now}")
     chart = training_chart(history, summary["metric"], color=terminal) \
         if plot or terminal else ""
     if chart:  # colour codes kept: not display.info, which escapes them
@@ -144,7 +145,7 @@ def _nothing_to_do(trainer, checkpoint, origin, as_json):
     the summary is that of the checkpoint's own run."""
     state, values = trainer.state, trainer.cfg.values
     display.info(f"nothing to do: {checkpoint.path} has already trained "
-                 f"{display.plural(state.epoch, 'epoch')} ({origin} {values['train']['epochs']}); "
+                 f"{plural(state.epoch, 'epoch')} ({origin} {values['train']['epochs']}); "
                  f"give --epochs N above {state.epoch} to train longer")
     if as_json:
         folder = RunFolder(os.path.dirname(checkpoint.path) or ".")
@@ -273,15 +274,15 @@ def info(checkpoint_path, as_json):
     lines = [f"checkpoint  {report['checkpoint']} (format {report['format_version']}, "
              f"simplegrad {report['library_version']})",
              f"run         {report['name']}: " + (
-                 "saved " + display.mid_epoch_text(report["epoch"], report["step"], *stopped)
+                 "saved " + mid_epoch_text(report["epoch"], report["step"], *stopped)
                  if stopped else f"epoch {report['epoch']}, step {report['step']}")]
     if report["metrics"]:
-        lines.append(f"metrics     {display.format_metrics(report['metrics'])}")
+        lines.append(f"metrics     {format_metrics(report['metrics'])}")
     if report["best"] is not None:
         train = config.get("train") if isinstance(config, dict) else None
         metric = train.get("metric") if isinstance(train, dict) else None
         metric = metric if isinstance(metric, str) else "metric"  # a config that no longer
-        lines.append(f"best        {metric} {display.metric_text(metric, report['best'])} at "
+        lines.append(f"best        {metric} {metric_text(metric, report['best'])} at "
                      f"epoch {report['best_epoch']}")  # validates may hold anything
     if report["data"]:
         d = report["data"]

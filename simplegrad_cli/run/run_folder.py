@@ -111,7 +111,7 @@ class RunFolder:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 handle.seek(0)
-                holder = " ".join(handle.read().split()) or "another process"
+                holder = redact(" ".join(handle.read().split())) or "another process"
                 handle.close()
                 raise CliError(f"{self.path}: in use by {holder}; wait for it to finish or "
                                "choose another --out") from None

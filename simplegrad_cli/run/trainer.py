@@ -23,7 +23,7 @@ from simplegrad_cli.inputs.pictures import image_layout, picture_profile
 from simplegrad_cli.run import build
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
-from simplegrad_cli.ui.console import mid_epoch_text, plural
+from simplegrad_cli.words import mid_epoch_text, plural
 
 EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
 EVAL_VALUES = 5_000_000  # at most this many outputs per pass (20 MB): fewer samples of 1M classes

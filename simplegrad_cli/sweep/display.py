@@ -5,9 +5,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from simplegrad_cli.errors import printable
 from simplegrad_cli.ui import console as display
-from simplegrad_cli.ui.console import metric_text
+from simplegrad_cli.ui.console import printable
+from simplegrad_cli.words import metric_text
 
 
 def shown_params(params):

@@ -20,7 +20,7 @@ from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad_cli.commands.plot import MISSING, flatten_config
 from simplegrad_cli.config.validation import absolute_source
 from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, ConfigError, Interrupted, \
-    printable, signal_exit_code, signal_name
+    signal_exit_code, signal_name
 from simplegrad_cli.redact import redact
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import LOCK_FILE, RunFolder
@@ -29,6 +29,8 @@ from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay, re
 from simplegrad_cli.sweep.space import load_sweep
 from simplegrad_cli.sweep.trial import trial_command
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.console import printable
+from simplegrad_cli.words import metric_text
 
 POLL_S = 0.2  # how often running trials are checked
 HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
@@ -441,7 +443,7 @@ class SweepRunner:
                                       out=os.path.join(os.path.abspath(self.out.path), "best"))
         cfg.values["data"]["source"] = absolute_source(cfg.values["data"]["source"])
         path = os.path.join(self.out.path, "best.yaml")
-        shown = display.metric_text(self.metric, best.value)
+        shown = metric_text(self.metric, best.value)
         comments = [f"best of sweep {self.sweep.settings['study']!r}: trial {best.number}, "
                     f"{self.metric} {shown}", shown_params(best.params),
                     f"train it: simplegrad train {path}"]

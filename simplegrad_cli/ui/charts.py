@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from simplegrad.atomic import write_atomically
 
-from simplegrad_cli.errors import CliError, printable
+from simplegrad_cli.errors import CliError
+from simplegrad_cli.ui.console import printable
 
 MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
 LEGEND_MARKS = {"hd": "▚", "dot": "•", "x": "x", "+": "+", "o": "o", "*": "*"}

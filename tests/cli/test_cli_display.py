@@ -5,7 +5,8 @@ import io
 import pytest
 from rich.console import Console
 
-from simplegrad_cli.ui.console import RichTrainDisplay, clock, format_metrics, run_eta
+from simplegrad_cli.ui.progress import RichTrainDisplay, run_eta
+from simplegrad_cli.words import clock, format_metrics
 
 BUSY_EPOCH = {"train_loss": 0.1234, "train_accuracy": 0.9999, "val_loss": 0.1234,
               "val_accuracy": 0.9999, "lr": 0.000123, "time_s": 999.9}
@@ -36,7 +37,7 @@ def test_progress_rows_fit_80_columns_with_wide_bars_and_an_eta(monkeypatch):
     screen = RichTrainDisplay(100, console=console)
     screen.progress.stop()
     clock_now = iter([0.0, 30.0])  # begin_epoch at 0 s, the step drawn at 30 s
-    monkeypatch.setattr("simplegrad_cli.ui.console.time.monotonic", lambda: next(clock_now))
+    monkeypatch.setattr("simplegrad_cli.ui.progress.time.monotonic", lambda: next(clock_now))
     screen.begin_epoch(97, 9380, 0)
     screen.step(4690, 0.1234, 0.961, 12345.0)
     epoch_row, step_row = _rendered(screen)

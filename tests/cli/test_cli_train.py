@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from simplegrad_cli.run import build
-from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui import progress as display
 from cli_helpers import TINY, one_line
 
 
