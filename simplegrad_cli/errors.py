@@ -40,6 +40,14 @@ def shown_path(path):
     return os.path.abspath(path) if outside else relative
 
 
+def usage_error(message, option):
+    """A usage error about one option or argument: exit code 2, worded as Typer words its own
+    (`Invalid value for OPTION: message`)."""
+    import typer
+
+    return typer.BadParameter(message, param_hint=option)
+
+
 class CliError(Exception):
     """A problem to report as `WHERE: KEY.PATH: message` and an exit code (2 by default)."""
 

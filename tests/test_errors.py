@@ -4,7 +4,7 @@ from simplegrad.atomic import WriteError
 from simplegrad.checkpoint import CheckpointError
 from simplegrad.data import DataError
 from simplegrad.errors import InputError
-from simplegrad_cli.main import _report
+from simplegrad_cli.boundary import report as _report
 
 
 def test_input_error_is_one_located_line():

@@ -2,28 +2,45 @@
 exactly the examples the run held out), with a confusion matrix and per-class metrics."""
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 from simplegrad.data.fingerprint import count_seen
 
 from simplegrad_cli.config.validation import absolute_source
-from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, training_rows, weights_not_finite
 from simplegrad_cli.run.trainer import evaluate as run_eval
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.eval_plots import PLOT_FILES, prepare_folder, write_eval_plots
+from simplegrad_cli.ui.report import Report
 
 OVERLAP_LIMIT = 0.1  # a larger share of training examples among the scored ones is refused
 MAX_TABLE_CLASSES = 1000  # beyond this, per-class rows and the confusion matrix are left out
 
 
-def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_overlap=False,
-             plots=None):
-    """`simplegrad eval`: rebuild the model from the checkpoint and score it on a split that
-    it was not trained on (unless `allow_train_overlap`); with `plots`, draw the confusion
-    matrix and the worst mistakes into that folder."""
+@dataclass
+class Options:
+    """`simplegrad eval`'s arguments (see main.py for their help)."""
+
+    checkpoint: str
+    data: str = None
+    split: str = None
+    allow_train_overlap: bool = False
+    min_accuracy: float = None
+    plots: str = None
+
+
+def run(options):
+    """Rebuild the model from the checkpoint and score it on a split that it was not trained
+    on (unless `allow_train_overlap`); with `plots`, draw the confusion matrix and the worst
+    mistakes into that folder."""
+    source, split, min_accuracy, plots = options.data, options.split, options.min_accuracy, \
+        options.plots
+    if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
+        raise usage_error(f"must be a fraction in [0, 1], got {min_accuracy}", "--min-accuracy")
     for option, value, expected in [("--data", source, "a data source"),
                                      ("--split", split, "a split name such as test"),
                                      ("--plots", plots, "a folder")]:
@@ -33,7 +50,7 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
     if plots is not None:
         prepare_folder(plots)
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
-        load_run(checkpoint_path)
+        load_run(options.checkpoint)
     if plots is not None:
         inputs = run_inputs(checkpoint.path, cfg) + data_inputs(source)
         for name in PLOT_FILES:
@@ -57,7 +74,8 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
             raise CliError(f"{shown_source} ({split}): has {dataset.num_classes} classes but "
                            f"the model predicts {num_classes}")
 
-    dataset, overlap = eval_dataset(cfg, checkpoint, split, source, allow_train_overlap, fits)
+    dataset, overlap = eval_dataset(cfg, checkpoint, split, source, options.allow_train_overlap,
+                                    fits)
     loss_fn = build.make_loss(cfg.values["loss"], num_classes)
     result = run_eval(model, dataset, loss_fn, num_classes)
     confusion = confusion_matrix(dataset.y, result["predictions"], num_classes) \
@@ -75,18 +93,16 @@ def evaluate(checkpoint_path, source, split, min_accuracy, as_json, allow_train_
         report["plots"] = write_eval_plots(plots, model, dataset, confusion, class_names,
                                            input_shape)
         display.info(f"wrote {', '.join(report['plots'])}")
-    if as_json:
-        display.print_json(report)
-    else:
-        _eval_tables(report)
+    notes = []
     if broken is not None:
         gate = (f"fails --min-accuracy {min_accuracy * 100:.2f}% whatever the accuracy"
                 if min_accuracy is not None else "its accuracy means nothing")
-        display.info(f"{checkpoint.path}: {broken}: {gate}")
+        notes.append(f"{checkpoint.path}: {broken}: {gate}")
     elif not passed:
-        display.info(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
+        notes.append(f"accuracy {result['accuracy'] * 100:.2f}% is below --min-accuracy "
                      f"{min_accuracy * 100:.2f}%")
-    return OK if passed else CHECK_FAILED
+    return Report(report, lambda console: _eval_tables(report, console),
+                  OK if passed else CHECK_FAILED, notes)
 
 
 def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=None):
@@ -157,8 +173,7 @@ def _not_finite(model, loss):
     return None
 
 
-def _eval_tables(report):
-    console = display.results_console()
+def _eval_tables(report, console):
     display.say(console, f"{report['checkpoint']} on {report['source']} ({report['split']}, "
                          f"{report['samples']:,} samples): loss {report['loss']:.4f}, "
                          f"accuracy {report['accuracy'] * 100:.2f}%")

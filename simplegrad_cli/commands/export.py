@@ -3,15 +3,17 @@ config's data.normalize folded in, checked by onnx.checker and (with onnxruntime
 simplegrad's own output on sample inputs."""
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 from simplegrad.atomic import WriteError, write_bytes
 from simplegrad.export import INSTALL_HINT
 
-from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.errors import CHECK_FAILED, CliError
 from simplegrad_cli.run.output_guard import refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.report import Report
 
 FORMATS = ("onnx",)
 # Max abs difference allowed between onnxruntime and simplegrad: 1e-5 for outputs up to 1 in
@@ -34,8 +36,18 @@ def _metadata(checkpoint, cfg, class_names):
     return values
 
 
-def export(checkpoint_path, fmt, out, as_json):
-    """`simplegrad export`: write the ONNX file, check it, compare it, report the difference."""
+@dataclass
+class Options:
+    """`simplegrad export`'s arguments (see main.py for their help)."""
+
+    checkpoint: str
+    fmt: str = "onnx"
+    out: str = None
+
+
+def run(options):
+    """Write the ONNX file, check it, compare it with simplegrad; report the difference."""
+    fmt, out = options.fmt, options.out
     if fmt not in FORMATS:
         raise CliError(f"{fmt!r} is not supported; formats: {', '.join(FORMATS)}",
                        where="--format")
@@ -46,7 +58,7 @@ def export(checkpoint_path, fmt, out, as_json):
     from simplegrad.export import OPSET, ExportError, compare, to_onnx  # (tests patch these)
 
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
-        load_run(checkpoint_path)
+        load_run(options.checkpoint)
     out = out or os.path.splitext(checkpoint.path)[0] + ".onnx"
     refuse_inputs(out, run_inputs(checkpoint.path, cfg))
     folder = os.path.dirname(os.path.abspath(out))
@@ -100,16 +112,15 @@ def export(checkpoint_path, fmt, out, as_json):
         "max_abs_difference": difference, "max_abs_output": largest, "tolerance": tolerance,
         "passed": passed,
     }
-    (display.print_json if as_json else _print_report)(report)
     if passed:
-        return OK
+        return Report(report, lambda console: _print_report(report, console))
     kept = "the previous file is unchanged" if os.path.exists(out) else "nothing was written"
-    display.info(f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
-                 f"{tolerance:.3g}); {out} was not written ({kept}); please report it")
-    return CHECK_FAILED
+    return Report(report, lambda console: _print_report(report, console), CHECK_FAILED,
+                  [f"onnxruntime and simplegrad differ by up to {difference:.3g} (more than "
+                   f"{tolerance:.3g}); {out} was not written ({kept}); please report it"])
 
 
-def _print_report(report):
+def _print_report(report, console):
     """The report as plain lines on stdout."""
     shapes = {side: "(" + ", ".join(map(str, report[side]["shape"])) + ")"
               for side in ("input", "output")}
@@ -122,7 +133,7 @@ def _print_report(report):
                f"{report['max_abs_difference']:.3g} on {report['samples']} sample inputs "
                f"(tolerance {report['tolerance']:.3g})")
     display.say(
-        display.results_console(),
+        console,
         f"{report['checkpoint']} -> {report['out']} (ONNX opset {report['opset']}, "
         f"{report['bytes']:,} bytes)",
         f"input  '{report['input']['name']}' float32 {shapes['input']}; "

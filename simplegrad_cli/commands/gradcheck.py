@@ -1,6 +1,7 @@
 """`simplegrad gradcheck`: finite-difference checks of every op and layer, or of one config,
 each at float64 inputs kept away from kinks so that central differences are meaningful."""
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import simplegrad
@@ -11,13 +12,30 @@ from simplegrad.memory import check_fits
 
 from simplegrad_cli.config import registry, schema
 from simplegrad_cli.config.validation import suggest
-from simplegrad_cli.errors import CHECK_FAILED, OK, CliError
+from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
 from simplegrad_cli.run import build
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.report import Report
 
 
-def gradcheck(config, ops, overrides, batch_size, as_json):
-    """Check the library's ops (or one config's model) and return 0, or 1 if any fails."""
+@dataclass
+class Options:
+    """`simplegrad gradcheck`'s arguments (see main.py for their help)."""
+
+    config: str = None
+    ops: list = ()
+    overrides: list = ()
+    batch_size: int = 4
+
+
+def run(options):
+    """Check the library's ops (or one config's model); exit code 1 if any check fails."""
+    config, ops, overrides, batch_size = options.config, options.ops, options.overrides, \
+        options.batch_size
+    if config is not None and ops:
+        raise usage_error("--op selects library ops; it cannot be combined with CONFIG", "--op")
+    if config is None and overrides:
+        raise usage_error("--set needs a CONFIG", "--set")
     if config is None:
         known = available_checks()
         unknown = [name for name in ops if name not in known]
@@ -30,16 +48,16 @@ def gradcheck(config, ops, overrides, batch_size, as_json):
         rows = run_model_check(config, overrides, batch_size)
         title = f"gradcheck: {config} model + loss on {batch_size} samples (float64)"
     failed = [row["name"] for row in rows if not row["passed"]]
-    if as_json:
-        display.print_json({"checks": rows, "passed": not failed, "failed": failed})
-    else:
+
+    def render(console):
         display.table(title, ["check", "kind", ">elements", ">abs err", ">rel err", "result"],
                       [[r["name"], r["kind"], r["elements"], f"{r['max_abs_err']:.2e}",
                         f"{r['max_rel_err']:.2e}", "ok" if r["passed"] else "FAIL"]
-                       for r in rows])
+                       for r in rows], console)
         display.info(f"{len(rows) - len(failed)} of {len(rows)} checks passed"
                      + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return CHECK_FAILED if failed else OK
+    return Report({"checks": rows, "passed": not failed, "failed": failed}, render,
+                  CHECK_FAILED if failed else OK)
 
 
 def _op_cases():

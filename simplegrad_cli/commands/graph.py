@@ -3,16 +3,17 @@ out as `validate` does (a config: its data is never read) or rebuilt as `eval` d
 checkpoint); DOT text on stdout, or --out rendered by `simplegrad.viz` (.svg and .png need
 Graphviz's `dot`)."""
 import os
-import sys
+from dataclasses import dataclass
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
 from simplegrad_cli.config.validation import load_config
-from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.errors import CliError
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.report import Report
 
 SUFFIXES = (".svg", ".png", ".dot")
 
@@ -68,13 +69,23 @@ def model_dot(input_shape, rows, name="model"):
     return Dot("\n".join(lines + ["}"]) + "\n")
 
 
-def graph(source, out, overrides=(), as_json=False):
-    """`simplegrad graph`: print the model's DOT text, or write it / its picture to `out`;
-    with `as_json`, print the layers as validate --json does."""
+@dataclass
+class Options:
+    """`simplegrad graph`'s arguments (see main.py for their help)."""
+
+    source: str
+    out: str = None
+    overrides: list = ()
+
+
+def run(options):
+    """The model's DOT text for stdout, or it (or its picture) written to `out`; the layers as
+    validate --json reports them."""
+    source, out = options.source, options.out
     if out is not None and not out.lower().endswith(SUFFIXES):
         raise CliError(f"{out}: unknown picture format; use a name ending in "
                        f"{', '.join(SUFFIXES)}", where="--out")
-    input_shape, rows, name, inputs = _layers(source, overrides)
+    input_shape, rows, name, inputs = _layers(source, options.overrides)
     dot = model_dot(input_shape, rows, name)
     if out is not None:
         refuse_inputs(out, inputs)
@@ -86,11 +97,8 @@ def graph(source, out, overrides=(), as_json=False):
             raise CliError(f"{out}: cannot write: {error.strerror or error}", where="--out") \
                 from None
         display.info(f"wrote {out} ({len(rows)} layers, {os.path.getsize(out):,} bytes)")
-    if as_json:
-        display.print_json({"source": source, "name": name, "out": out,
-                            "input_shape": None if input_shape is None else list(input_shape),
-                            "layers": [row.to_json() for row in rows],
-                            "parameters": build.total_parameters(rows)})
-    elif out is None:
-        sys.stdout.write(dot)
-    return OK
+    return Report({"source": source, "name": name, "out": out,
+                   "input_shape": None if input_shape is None else list(input_shape),
+                   "layers": [row.to_json() for row in rows],
+                   "parameters": build.total_parameters(rows)},
+                  None if out is not None else lambda console: display.write(dot))

@@ -4,33 +4,25 @@ import csv
 import io
 import os
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 from rich.progress import Progress
-from simplegrad import Tensor, no_grad
 from simplegrad.atomic import write_text
 
-from simplegrad_cli.errors import OK, CliError
+from simplegrad_cli.errors import CliError
 from simplegrad_cli.ui.console import printable
 from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand, is_image
 from simplegrad_cli.inputs.sample_files import read_samples
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
-from simplegrad_cli.run.trainer import eval_batch
+from simplegrad_cli.run.evaluation import PREDICT_BATCH, class_probabilities, eval_batch
 from simplegrad_cli.ui import console as display
+from simplegrad_cli.ui.report import Report
 from simplegrad_cli.words import plural
 
-BATCH = 256  # samples per forward pass (and images decoded at a time)
 SHOWN_WARNINGS = 5  # warning lines printed; --json has all of them
-
-
-def class_probabilities(model, x, batch=BATCH):
-    """softmax(model(x)) over the classes, in eval mode and without a graph, batch by batch."""
-    model.eval()
-    with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return np.concatenate([model(Tensor(x[start:start + batch])).softmax(axis=-1).data
-                               for start in range(0, len(x), batch)])
 
 
 def top_k(probabilities, k):
@@ -80,16 +72,30 @@ def _batches(inputs, source, split, model_input, batch):
     return generate(), total, where
 
 
-def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH):
-    """`simplegrad predict`: print (or write to `out`) the top-k classes of every input, with
-    the accuracy where the inputs come with labels."""
+@dataclass
+class Options:
+    """`simplegrad predict`'s arguments (see main.py for their help)."""
+
+    checkpoint: str
+    inputs: list = None
+    data: str = None
+    split: str = None
+    top_k: int = 3
+    out: str = None
+
+
+def run(options, batch=PREDICT_BATCH):
+    """The top-k classes of every input (written to `out` as CSV when given), with the
+    accuracy where the inputs come with labels."""
+    inputs, source, split, k, out = options.inputs or [], options.data, options.split, \
+        options.top_k, options.out
     if not inputs and source is None and split is None:
         raise CliError("give INPUT files or folders, or --data SOURCE --split NAME")
     if out is not None and not str(out).lower().endswith(".csv"):
         raise CliError(f"{out}: predictions are written as CSV; name the file *.csv",
                        where="--out")
     checkpoint, cfg, model, _, (input_shape, num_classes, class_names) = \
-        load_run(checkpoint_path)
+        load_run(options.checkpoint)
     if out is not None:
         refuse_inputs(out, run_inputs(checkpoint.path, cfg) + data_inputs(source) + [
             (path, "the input folder" if os.path.isdir(path) else "an input file")
@@ -104,7 +110,7 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     batches, total, dataset = _batches(inputs, source, split, model_input, batch)
     rows = []
     bar = Progress(console=display.PrintableConsole(stderr=True), transient=True,
-                   disable=not (sys.stderr.isatty() and total > BATCH))
+                   disable=not (sys.stderr.isatty() and total > PREDICT_BATCH))
     task = bar.add_task("predict", total=total)
     with bar:
         for names, x, labels, notes in batches:
@@ -129,18 +135,17 @@ def predict(checkpoint_path, inputs, source, split, k, as_json, out, batch=BATCH
     if out is not None:
         write_text(out, to_csv(rows))
         display.info(f"wrote {plural(len(rows), 'prediction')} to {out}")
-    if as_json:
-        display.print_json({"checkpoint": checkpoint.path, "top_k": min(k, num_classes),
-                            "samples": len(rows), "accuracy": accuracy, "predictions": rows})
-        return OK
-    if out is None:
-        _table(rows)
-    if accuracy is not None:
-        labelled = sum("label" in r for r in rows)
-        display.say(display.results_console(), f"accuracy {accuracy * 100:.2f}% on "
-                    f"{plural(labelled, 'labelled input')}" +
-                    (f" ({dataset})" if dataset else ""))
-    return OK
+
+    def render(console):
+        if out is None:
+            _table(rows)
+        if accuracy is not None:
+            labelled = sum("label" in r for r in rows)
+            display.say(console, f"accuracy {accuracy * 100:.2f}% on "
+                                 f"{plural(labelled, 'labelled input')}" +
+                        (f" ({dataset})" if dataset else ""))
+    return Report({"checkpoint": checkpoint.path, "top_k": min(k, num_classes),
+                   "samples": len(rows), "accuracy": accuracy, "predictions": rows}, render)
 
 
 def _accuracy(rows):
@@ -198,4 +203,4 @@ def _table(rows):
     lines = [f"predictions ({plural(len(rows), 'input')})"] + [
         "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()
         for line in [header] + cells]
-    sys.stdout.write("\n".join(lines) + "\n")
+    display.write("\n".join(lines) + "\n")

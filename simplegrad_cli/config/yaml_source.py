@@ -249,6 +249,20 @@ def apply_override(data, origins, path, value, origin="--set"):
     return data
 
 
+def flatten_config(values, prefix=""):
+    """{dotted.key: value} of a nested config; list items are numbered (model.0.linear.out)."""
+    if isinstance(values, dict):
+        items = values.items()
+    elif isinstance(values, list) and any(isinstance(v, (dict, list)) for v in values):
+        items = enumerate(values)
+    else:
+        return {prefix: values}
+    flat = {}
+    for key, value in items:
+        flat.update(flatten_config(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
 # ---- writing -------------------------------------------------------------------------------
 class _FlowDict(dict):
     """A mapping written inline: `{in: 784, out: 128}`."""

@@ -9,7 +9,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from simplegrad import Tensor, no_grad
 from simplegrad.checkpoint import CheckpointError, save_checkpoint
 from simplegrad.data import DataLoader
 from simplegrad.data.fingerprint import fingerprint
@@ -21,12 +20,11 @@ from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, Interrupt
     signal_exit_code, signal_name, stopped_at_once
 from simplegrad_cli.inputs.pictures import image_layout, picture_profile
 from simplegrad_cli.run import build
+from simplegrad_cli.run.evaluation import evaluate
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
 from simplegrad_cli.words import mid_epoch_text, plural
 
-EVAL_BATCH = 500  # samples per forward pass when evaluating (no gradients, so memory is small)
-EVAL_VALUES = 5_000_000  # at most this many outputs per pass (20 MB): fewer samples of 1M classes
 
 
 @dataclass
@@ -83,28 +81,6 @@ def _first_non_finite(state, name=""):
         enumerate(state) if isinstance(state, (list, tuple)) else ()
     return next((found for key, value in items
                  if (found := _first_non_finite(value, f"{name}/{key}".lstrip("/")))), None)
-
-
-def eval_batch(num_classes, most=EVAL_BATCH):
-    """Samples per forward pass without gradients: `most`, fewer when outputs are wide."""
-    return max(1, min(most, EVAL_VALUES // max(1, num_classes)))
-
-
-def evaluate(model, dataset, loss_fn, num_classes):
-    """Loss, accuracy and predictions of `model` on a whole ArrayDataset (eval mode)."""
-    model.eval()
-    total, predictions, batch = 0.0, [], eval_batch(num_classes)
-    with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for start in range(0, len(dataset), batch):
-            x = Tensor(dataset.x[start:start + batch])
-            y = Tensor(dataset.y[start:start + batch])
-            out = model(x)
-            total += float(loss_fn(out, y).data) * len(y.data)
-            predictions.append(np.argmax(out.data, axis=-1))
-    predictions = np.concatenate(predictions)
-    return {"loss": total / len(dataset),
-            "accuracy": float(np.mean(predictions == dataset.y)),
-            "predictions": predictions}
 
 
 class Trainer:

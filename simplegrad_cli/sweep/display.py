@@ -111,7 +111,7 @@ class LiveSweepDisplay(PlainSweepDisplay):
         self.live.stop()
 
 
-def results_table(summary, sweep):
+def results_table(summary, console):
     """The study's trials, best first, on stdout (what the sweep found)."""
     metric = summary["metric"]
     records = summary["trial_records"]
@@ -123,8 +123,9 @@ def results_table(summary, sweep):
             for r in done + [r for r in records if r["value"] is None]]
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary["counts"].items()))
     display.table(f"sweep '{summary['study']}' ({counts}) in {summary['time_s']:.1f}s",
-                  [">trial", "outcome", "params", f">{metric}", ">epochs", ">time"], rows)
+                  [">trial", "outcome", "params", f">{metric}", ">epochs", ">time"], rows,
+                  console)
     best = summary["best"]
     if best is not None:
-        display.say(display.results_console(), f"best: trial {best['number']}, {metric} "
+        display.say(console, f"best: trial {best['number']}, {metric} "
                     f"{metric_text(metric, best['value'])}; config {best['config']}")

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import warnings
 from collections import Counter
@@ -17,18 +16,15 @@ from simplegrad.atomic import write_text
 from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 
-from simplegrad_cli.commands.plot import MISSING, flatten_config
 from simplegrad_cli.config.validation import absolute_source
+from simplegrad_cli.config.yaml_source import flatten_config
 from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, ConfigError, Interrupted, \
     signal_exit_code, signal_name
 from simplegrad_cli.redact import redact
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import LOCK_FILE, RunFolder
-from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay, results_table, \
-    shown_params
-from simplegrad_cli.sweep.space import load_sweep
+from simplegrad_cli.sweep.display import shown_params
 from simplegrad_cli.sweep.trial import trial_command
-from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.console import printable
 from simplegrad_cli.words import metric_text
 
@@ -474,7 +470,8 @@ def _change(old, new):
     if not (isinstance(old, dict) and isinstance(new, dict)):
         return json.dumps(old)
     old, new = flatten_config(old), flatten_config(new)
-    key = next(k for k in list(new) + list(old) if old.get(k, MISSING) != new.get(k, MISSING))
+    missing = object()
+    key = next(k for k in list(new) + list(old) if old.get(k, missing) != new.get(k, missing))
     return f"{key}: {json.dumps(old.get(key))} -> {json.dumps(new.get(key))}"
 
 
@@ -487,28 +484,3 @@ def stopped_line(signum, runs):
     return (f"{signal_name(signum)}: sweep stopped; {len(stopped)} running trial(s) marked "
             f"interrupted{' (' + '; '.join(kept) + ')' if kept else ''}; run the same command "
             "again to continue the study")
-
-
-def run_sweep(source, searches, sets, options, storage, join, as_json):
-    """`simplegrad sweep`: validate the space, run the trials, print the results."""
-    sweep = load_sweep(source, searches, sets, options)
-    runner = SweepRunner(sweep, storage, join)  # imports Optuna: nothing is written without it
-    try:
-        runner.open_study()
-        live = sys.stderr.isatty()  # a live table on a terminal, plain lines otherwise
-        with (LiveSweepDisplay if live else PlainSweepDisplay)(sweep) as screen:
-            summary = runner.run(screen)
-    finally:
-        runner.out.unlock()
-    if as_json:
-        display.print_json(summary)
-    else:
-        results_table(summary, sweep)
-    if not summary["ran_here"] and summary["best"] is not None:
-        display.info(f"nothing to do: study '{summary['study']}' already has its "
-                     f"{summary['trials']} trials; raise --trials to run more")
-    if summary["best"] is None:  # no trial completed with a finite metric: no best.yaml
-        display.info(f"no trial of study '{summary['study']}' completed; see "
-                     f"{summary['trials_file']} and the trials' train.log")
-        return 1
-    return 0

@@ -4,9 +4,9 @@ import os
 
 import numpy as np
 
-from simplegrad_cli.commands.predict import class_probabilities
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.inputs.pictures import image_layout
+from simplegrad_cli.run.evaluation import class_probabilities
 from simplegrad_cli.ui.charts import pyplot, save_figure
 
 CONFUSION_FILE = "confusion_matrix.png"

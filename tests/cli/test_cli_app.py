@@ -54,3 +54,23 @@ def test_help_and_schema_know_every_kind_of_source(cli, prefix):
     assert prefix in source["description"]
     for command in ("eval", "predict"):
         assert prefix in " ".join(cli(command, "--help").stdout.split())
+
+
+def _leaf_commands(group, path=()):
+    """(command path, click command) of every command the app registers, groups included."""
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _leaf_commands(command, path + (name,))
+        else:
+            yield path + (name,), command
+
+
+def test_every_command_takes_json():
+    """One output path: a command returns a report and `emit` prints it, so --json exists for
+    every command by construction."""
+    import typer
+
+    commands = dict(_leaf_commands(typer.main.get_command(app)))
+    assert len(commands) >= 11
+    for path, command in commands.items():
+        assert any("--json" in param.opts for param in command.params), " ".join(path)

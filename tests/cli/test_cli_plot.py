@@ -36,7 +36,7 @@ def test_plot_draws_both_series_with_axis_labels(cli, two_runs):
 
 
 def test_one_run_shares_a_panel_only_between_train_and_val_of_a_metric(cli, two_runs):
-    from simplegrad_cli.commands.plot import metric_panels
+    from simplegrad_cli.ui.curves import metric_panels
     from simplegrad_cli.run.metrics_log import read_histories
 
     panels = metric_panels(read_histories([two_runs[0]])[0],
@@ -161,7 +161,7 @@ def test_training_chart_fits_80_columns_in_plain_text(cli, write_config):
 
 
 def test_training_chart_function_colours_only_when_asked():
-    from simplegrad_cli.commands.plot import training_chart
+    from simplegrad_cli.ui.curves import training_chart
     from simplegrad_cli.run.metrics_log import RunHistory
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
@@ -231,7 +231,7 @@ def test_output_in_a_pipe_honours_columns(cli, two_runs, monkeypatch):
 
 
 def test_the_end_of_training_chart_draws_an_infinite_val_loss():
-    from simplegrad_cli.commands.plot import training_chart
+    from simplegrad_cli.ui.curves import training_chart
     from simplegrad_cli.run.metrics_log import RunHistory
 
     epochs = [{"type": "epoch", "epoch": e, "step": 10 * e, "train_loss": 1 / e,
