@@ -1,6 +1,9 @@
 """Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
 for any function or for a row of the shared op table (simplegrad.testing), and learnable
 MNIST-style IDX files."""
+import contextlib
+import os
+import signal
 import struct
 
 import numpy as np
@@ -84,3 +87,33 @@ def _write_pattern_digits(folder, prefix, n, rng):
 def pattern_digits():
     """`write(folder, prefix, n, rng)`: learnable MNIST-style IDX files (see above)."""
     return _write_pattern_digits
+
+
+@pytest.fixture
+def train_hook():
+    """train_hook(hook): every in-process `simplegrad train` of this test also gets `hook` (a
+    simplegrad_cli.run.hooks.Hook: the seam for watching a run or injecting a fault)."""
+    from simplegrad_cli.run.hooks import installed
+
+    with contextlib.ExitStack() as stack:
+        def install(hook):
+            stack.enter_context(installed(hook))
+            return hook
+        yield install
+
+
+@pytest.fixture
+def signals_after_step(train_hook):
+    """signals_after_step(step, *signums): send ourselves those signals (default Ctrl-C) right
+    after that optimizer step of the run being trained."""
+    from simplegrad_cli.run.hooks import Hook
+
+    plan = {}
+
+    class Signals(Hook):
+        def on_step(self, trainer, step):
+            for signum in plan.pop(trainer.state.step, ()):
+                os.kill(os.getpid(), signum)
+
+    train_hook(Signals())
+    return lambda step, *signums: plan.setdefault(step, []).extend(signums or [signal.SIGINT])

@@ -67,7 +67,7 @@ def run(options):
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
     run_dir = (out or source) if source is not None else \
         (cfg.values["train"]["out"] or f"runs/{cfg.name}")
-    trainer = Trainer(cfg, run_dir, checkpoint)
+    trainer = Trainer(cfg, run_dir, checkpoint, hooks=[progress.train_display()])
     folder = trainer.folder
     # resuming into the checkpoint's own folder continues that run; any other folder follows
     # the rules of a fresh run (refused if it holds a run, unless --overwrite)
@@ -118,9 +118,8 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, origin):
     display.info(f"{what}: {len(d.train):,} train{val} samples, "
                  f"{trainer.model.num_parameters():,} parameters, "
                  f"{plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
-    epochs, terminal, started = cfg.values["train"]["epochs"], sys.stderr.isatty(), state.epoch
-    with (progress.RichTrainDisplay if terminal else progress.PlainTrainDisplay)(epochs) as bars:
-        summary = trainer.run(bars)  # rich bars on a terminal, plain lines in logs and pipes
+    terminal, started = sys.stderr.isatty(), state.epoch
+    summary = trainer.run()
     history = read_history(folder.metrics)
     if summary["best"] is not None:  # the whole run's epochs and time, a resumed one's too
         shown = metric_text(summary["metric"], summary["best"])

@@ -21,6 +21,7 @@ from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, Interrupt
 from simplegrad_cli.inputs.pictures import image_layout, picture_profile
 from simplegrad_cli.run import build
 from simplegrad_cli.run.evaluation import evaluate
+from simplegrad_cli.run.hooks import Hooks, Step
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
 from simplegrad_cli.words import mid_epoch_text, plural
@@ -86,9 +87,9 @@ def _first_non_finite(state, name=""):
 class Trainer:
     """One training run: built from a validated Config, optionally resumed from a checkpoint."""
 
-    def __init__(self, cfg, run_dir, checkpoint=None):
+    def __init__(self, cfg, run_dir, checkpoint=None, hooks=()):
         self.cfg, self.folder, self.checkpoint = cfg, RunFolder(run_dir), checkpoint
-        self.state = LoopState()
+        self.state, self.hooks = LoopState(), Hooks(hooks)
 
     # ---- setup --------------------------------------------------------------------------
     def setup(self):
@@ -183,46 +184,61 @@ class Trainer:
                 "nothing was saved there"
             raise CliError(f"{error}; training stopped after step {self.state.step}; {kept}",
                            exit_code=1) from None
+        self.hooks.on_save(self, path)
 
     # ---- the loop -----------------------------------------------------------------------
-    def run(self, display):
-        """Train to the configured number of epochs (or early stop); returns a summary dict."""
+    def run(self):
+        """Train to the configured number of epochs (or early stop); returns a summary dict.
+        The hooks hear of every event, and of the end however the run ends."""
         state, epochs = self.state, self.cfg.values["train"]["epochs"]
         started = time.monotonic()
-        status = "completed"
-        # overflow is detected (and reported once) by the finiteness checks, not by warnings
-        with StopSignals() as stop, np.errstate(over="ignore", invalid="ignore",
-                                                divide="ignore"):
-            while state.epoch < epochs:
-                seconds = self.train_epoch(display, stop)
-                if self.end_epoch(state.epoch, seconds, display):
-                    status = "early_stopped"
-                    break
-                if stop.signum is not None:  # also after the last epoch: never swallowed
-                    self.interrupted(stop.signum, saved=True)
+        status = "failed"
+        self.hooks.on_train_start(self)
+        try:
+            # overflow is detected (and reported once) by the finiteness checks, not by warnings
+            with StopSignals() as stop, np.errstate(over="ignore", invalid="ignore",
+                                                    divide="ignore"):
+                while state.epoch < epochs:
+                    seconds = self.train_epoch(stop)
+                    if self.end_epoch(state.epoch, seconds):
+                        status = "early_stopped"
+                        break
+                    if stop.signum is not None:  # also after the last epoch: never swallowed
+                        self.interrupted(stop.signum, saved=True)
+            status = "completed" if status == "failed" else status
+        except Interrupted:
+            status = "interrupted"
+            raise
+        except CheckFailed:
+            status = "diverged"
+            raise
+        finally:
+            self.hooks.on_train_end(self, status)
         return self.summary(status, time.monotonic() - started)
 
-    def train_epoch(self, display, stop):
+    def train_epoch(self, stop):
         """Run the (rest of the) current epoch's steps; returns the epoch's seconds so far."""
         state, loader = self.state, self.loader
         epoch, steps = state.epoch, len(loader)
         done = loader.position if loader.position < steps else 0  # > 0 when resuming mid-epoch
         if done == 0:
             state.loss_sum, state.correct, state.seen, state.epoch_time = 0.0, 0, 0, 0.0
-        display.begin_epoch(epoch, steps, done)
+        self.hooks.on_epoch_start(self, epoch, steps, done)
         self.model.train()
         epoch_start = time.monotonic() - state.epoch_time
         for batch, (x, y) in enumerate(loader, start=done + 1):
-            self.step(x, y, epoch, batch, steps)
+            loss = self.step(x, y, epoch, batch, steps)
             state.epoch_time = time.monotonic() - epoch_start
-            display.step(batch, state.loss_sum / state.seen, state.correct / state.seen,
-                         state.seen / max(state.epoch_time, 1e-9))
+            self.hooks.on_step(self, Step(epoch, batch, steps, loss, self.optimizer.lr,
+                                          state.loss_sum / state.seen, state.correct / state.seen,
+                                          state.seen / max(state.epoch_time, 1e-9)))
             if stop.signum is not None and batch < steps:
                 self.interrupted(stop.signum, batch=batch, steps=steps)
         return time.monotonic() - epoch_start
 
     def step(self, x, y, epoch, batch, steps):
-        """One optimisation step on a batch, with the NaN/inf checks and running metrics."""
+        """One optimisation step on a batch, with the NaN/inf checks and running metrics;
+        returns its loss."""
         state, t = self.state, self.cfg.values["train"]
         out = self.model(x)
         loss = self.loss_fn(out, y)
@@ -247,8 +263,9 @@ class Trainer:
                                         "loss": state.log_loss / state.log_count,
                                         "lr": self.optimizer.lr})
             state.log_loss, state.log_count = 0.0, 0
+        return loss_value
 
-    def end_epoch(self, epoch, seconds, display):
+    def end_epoch(self, epoch, seconds):
         """Validate, step the schedule, record metrics, save last/best; True = stop early."""
         cfg, state, folder = self.cfg, self.state, self.folder
         self.check_weights(epoch)
@@ -270,7 +287,7 @@ class Trainer:
         state.epoch = epoch + 1
         state.last_record = record
         folder.append_metrics(record)
-        display.end_epoch(epoch, record)
+        self.hooks.on_epoch_end(self, epoch, record)
         value = record.get(t["metric"])
         stop = False
         if value is not None:
@@ -284,9 +301,9 @@ class Trainer:
                 stop = t["patience"] is not None and state.bad_evals >= t["patience"]
         self.save(folder.last)
         if stop:
-            display.message(f"early stopping: {t['metric']} has not improved for "
-                            f"{plural(state.bad_evals, 'evaluation')} (best {state.best:.4f} at "
-                            f"epoch {state.best_epoch})")
+            self.hooks.on_message(self, f"early stopping: {t['metric']} has not improved for "
+                                        f"{plural(state.bad_evals, 'evaluation')} (best "
+                                        f"{state.best:.4f} at epoch {state.best_epoch})")
         return stop
 
     def interrupted(self, signum, batch=0, steps=0, saved=False):

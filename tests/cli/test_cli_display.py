@@ -1,10 +1,12 @@
 """Training output at 80 columns: epoch lines that do not wrap, bars that keep their width,
 and an epoch ETA that is computed (it used to be -:--:-- forever)."""
 import io
+import types
 
 import pytest
 from rich.console import Console
 
+from simplegrad_cli.run.hooks import Step
 from simplegrad_cli.ui.progress import RichTrainDisplay, run_eta
 from simplegrad_cli.words import clock, format_metrics
 
@@ -34,12 +36,14 @@ def _rendered(display):
 
 def test_progress_rows_fit_80_columns_with_wide_bars_and_an_eta(monkeypatch):
     console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
-    screen = RichTrainDisplay(100, console=console)
+    screen = RichTrainDisplay(console=console)
+    trainer = types.SimpleNamespace(cfg=types.SimpleNamespace(values={"train": {"epochs": 100}}))
+    screen.on_train_start(trainer)
     screen.progress.stop()
-    clock_now = iter([0.0, 30.0])  # begin_epoch at 0 s, the step drawn at 30 s
+    clock_now = iter([0.0, 30.0])  # the epoch starts at 0 s, the step is drawn at 30 s
     monkeypatch.setattr("simplegrad_cli.ui.progress.time.monotonic", lambda: next(clock_now))
-    screen.begin_epoch(97, 9380, 0)
-    screen.step(4690, 0.1234, 0.961, 12345.0)
+    screen.on_epoch_start(trainer, 97, 9380, 0)
+    screen.on_step(trainer, Step(97, 4690, 9380, 0.1, 0.001, 0.1234, 0.961, 12345.0))
     epoch_row, step_row = _rendered(screen)
     assert all(len(row) <= 80 for row in (epoch_row, step_row))
     assert epoch_row.count("━") >= 15  # was squeezed to 7 characters

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from simplegrad_cli.run import build
-from simplegrad_cli.ui import progress as display
 from cli_helpers import TINY, one_line
+from simplegrad_cli.run.hooks import Hook
 
 
 def arrays(path):
@@ -95,42 +94,23 @@ def test_print_config_shows_defaults_and_overrides(cli, write_config):
     assert not os.path.exists("runs")  # nothing trained, nothing written
 
 
-def _interrupt_at(monkeypatch, epoch, batch, signum=signal.SIGINT):
-    """Send ourselves `signum` when training reaches `batch` of `epoch` (0-based epoch)."""
-    state = {"epoch": None}
-    begin, step = display.PlainTrainDisplay.begin_epoch, display.PlainTrainDisplay.step
-
-    def begin_epoch(self, e, steps, done=0):
-        state["epoch"] = e
-        return begin(self, e, steps, done)
-
-    def on_step(self, done, *args):
-        if state["epoch"] == epoch and done == batch:
-            os.kill(os.getpid(), signum)
-        return step(self, done, *args)
-
-    monkeypatch.setattr(display.PlainTrainDisplay, "begin_epoch", begin_epoch)
-    monkeypatch.setattr(display.PlainTrainDisplay, "step", on_step)
-
-
 DROPOUT = TINY.replace("  - relu\n", "  - relu\n  - dropout: {p: 0.3}\n") \
     .replace("epochs: 2", "epochs: 3") \
     + "scheduler: {name: step, step_size: 1, gamma: 0.5}\n"
 
 
-@pytest.mark.parametrize("signum, code, epoch, batch, where", [
-    (signal.SIGINT, 130, 1, 4,
+@pytest.mark.parametrize("signum, code, step, where", [
+    (signal.SIGINT, 130, 14,
      "Ctrl-C: stopped in epoch 2 at batch 4 of 10 (1 epoch completed, step 14)"),
     # on the last batch of an epoch: the epoch is finished (validated, saved) first
-    (signal.SIGTERM, 143, 0, 10, "SIGTERM: stopped after epoch 1 (step 10)"),
+    (signal.SIGTERM, 143, 10, "SIGTERM: stopped after epoch 1 (step 10)"),
 ])
-def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, monkeypatch, signum,
-                                                    code, epoch, batch, where):
+def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, signals_after_step,
+                                                    signum, code, step, where):
     path = write_config(DROPOUT)
     assert cli("train", path, "--out", "full").exit_code == 0
-    with monkeypatch.context() as patch:
-        _interrupt_at(patch, epoch, batch, signum)
-        result = cli("train", path, "--out", "part")
+    signals_after_step(step, signum)
+    result = cli("train", path, "--out", "part")
     assert result.exit_code == code
     assert result.stderr.splitlines()[-1] == (
         f"{where}; saved part/last.npz; continue with simplegrad train --resume part/last.npz")
@@ -141,11 +121,10 @@ def test_resume_after_a_signal_is_bitwise_identical(cli, write_config, monkeypat
     assert epoch_records("full/metrics.jsonl") == epoch_records("part/metrics.jsonl")
 
 
-def test_interrupt_message_and_info_say_the_same_epoch(cli, write_config, monkeypatch):
+def test_interrupt_message_and_info_say_the_same_epoch(cli, write_config, signals_after_step):
     path = write_config(DROPOUT)
-    with monkeypatch.context() as patch:
-        _interrupt_at(patch, 3 - 1, 4)
-        stopped = cli("train", path, "--out", "part")
+    signals_after_step(24)  # batch 4 of epoch 3
+    stopped = cli("train", path, "--out", "part")
     assert stopped.exit_code == 130
     where = "in epoch 3 at batch 4 of 10 (2 epochs completed, step 24)"
     assert where in stopped.stderr
@@ -195,21 +174,22 @@ def test_resume_of_a_finished_run_has_nothing_to_do(cli, write_config):
     assert "nothing to do" in result.stderr and json.loads(result.stdout)["epochs"] == 2
 
 
+class PoisonedLoss(Hook):
+    """The run's loss is NaN at one call (calls 1-10: epoch 1, 11: its validation, 14: epoch 2,
+    batch 3): a fake loss put in through the trainer the hook is given."""
+
+    def on_train_start(self, trainer):
+        loss, calls = trainer.loss_fn, []
+
+        def poisoned(out, y):
+            calls.append(1)
+            return loss(out, y) * float("nan") if len(calls) == 14 else loss(out, y)
+        trainer.loss_fn = poisoned
+
+
 def test_divergence_stops_with_exit_1_and_keeps_the_last_good_checkpoint(
-        cli, write_config, monkeypatch):
-    make_loss, calls = build.make_loss, {"n": 0}
-
-    def poisoned(name, num_classes):
-        loss = make_loss(name, num_classes)
-
-        def fn(out, y):
-            calls["n"] += 1
-            value = loss(out, y)
-            # calls 1-10: epoch 1, 11: its validation, 14: epoch 2, batch 3
-            return value * float("nan") if calls["n"] == 14 else value
-        return fn
-
-    monkeypatch.setattr(build, "make_loss", poisoned)
+        cli, write_config, train_hook):
+    train_hook(PoisonedLoss())
     result = cli("train", write_config())
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
@@ -295,3 +275,46 @@ def test_checkpoint_stores_the_last_record_once_and_reads_old_copies(cli, write_
     result = cli("train", "--resume", "two/last.npz", "--epochs", "4")
     assert result.exit_code == 0, result.stderr
     assert_same_arrays("four/last.npz", "two/last.npz")
+
+
+class Recorder(Hook):
+    """Every event a run sends its hooks, in order (what trackers and diagnostics plug into)."""
+
+    def __init__(self):
+        self.events = []
+
+    def on_train_start(self, trainer):
+        self.events.append(("start", trainer.state.epoch, type(trainer.optimizer).__name__))
+
+    def on_epoch_start(self, trainer, epoch, steps, done):
+        self.events.append(("epoch", epoch, steps, done))
+
+    def on_step(self, trainer, step):
+        assert step.lr == trainer.optimizer.lr and math.isfinite(step.loss)
+        self.events.append(("step", step.epoch, step.batch))
+
+    def on_epoch_end(self, trainer, epoch, record):
+        self.events.append(("end", epoch, sorted(record)))
+
+    def on_save(self, trainer, path):
+        self.events.append(("save", os.path.basename(path)))
+
+    def on_train_end(self, trainer, status):
+        self.events.append(("done", status))
+
+
+def test_hooks_hear_every_event_of_a_run_in_order(cli, write_config, train_hook):
+    recorder = train_hook(Recorder())
+    assert cli("train", write_config(), "--epochs", "1").exit_code == 0
+    assert recorder.events == [("start", 0, "Adam"), ("epoch", 0, 10, 0)] + [
+        ("step", 0, batch) for batch in range(1, 11)] + [
+        ("end", 0, ["epoch", "lr", "samples_per_s", "step", "time_s", "train_accuracy",
+                    "train_loss", "type", "val_accuracy", "val_loss"]),
+        ("save", "best.npz"), ("save", "last.npz"), ("done", "completed")]
+
+
+def test_hooks_hear_how_a_run_ended(cli, write_config, train_hook, signals_after_step):
+    recorder = train_hook(Recorder())
+    signals_after_step(3)
+    assert cli("train", write_config()).exit_code == 130
+    assert recorder.events[-2:] == [("save", "last.npz"), ("done", "interrupted")]
