@@ -10,6 +10,7 @@ from simplegrad.atomic import WriteError, write_bytes
 from simplegrad.export import INSTALL_HINT
 
 from simplegrad_cli.errors import CHECK_FAILED, CliError
+from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.output_guard import refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
 from simplegrad_cli.ui import console as display
@@ -29,7 +30,7 @@ def _metadata(checkpoint, cfg, class_names):
     if d["normalize"] is not None:
         steps.append("(x - {}) / {} (folded into the graph)".format(*d["normalize"]))
     values = {"source_checkpoint": os.path.basename(checkpoint.path),
-              "data_source": d["source"], "run_name": checkpoint.metadata.get("name") or "",
+              "data_source": d["source"], "run_name": RunMetadata.read(checkpoint).name or "",
               "preprocessing": "; ".join(steps) or "none"}
     if class_names:
         values["class_names"] = ",".join(str(name) for name in class_names)

@@ -6,6 +6,7 @@ from simplegrad.checkpoint import CheckpointError
 
 from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import CliError
+from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.report import Report
@@ -19,9 +20,8 @@ class Options:
     checkpoint: str
 
 
-def _mid_epoch(meta):
+def _mid_epoch(loader):
     """(batch, batches per epoch) when the checkpoint was saved inside an epoch, else None."""
-    loader = meta.get("loader") or {}
     batch = loader.get("position")
     try:
         samples, size = int(loader["num_samples"]), int(loader["batch_size"])
@@ -36,22 +36,22 @@ def _mid_epoch(meta):
 def run(options):
     """Report what the checkpoint holds."""
     checkpoint = open_checkpoint(options.checkpoint)
-    meta = checkpoint.metadata
+    meta, run = checkpoint.metadata, RunMetadata.read(checkpoint)
     try:
         config = stored_config(checkpoint).values  # in schema order, as the user wrote it
     except (CliError, CheckpointError):  # e.g. the stored config no longer validates
-        config = meta.get("config")  # show what is there even if it no longer validates
+        config = run.config  # show what is there even if it no longer validates
     params = [{"name": name, "shape": list(array.shape), "dtype": str(array.dtype),
                "count": int(array.size)} for name, array in checkpoint.model_state.items()]
-    loop, stopped = meta.get("loop") or {}, _mid_epoch(meta)
+    loop, stopped = run.loop or {}, _mid_epoch(run.loader or {})
     report = {
         "checkpoint": checkpoint.path, "format_version": meta.get("format_version"),
-        "library_version": meta.get("library_version"), "name": meta.get("name"),
-        "epoch": meta.get("epoch"), "step": meta.get("step"),
+        "library_version": meta.get("library_version"), "name": run.name,
+        "epoch": run.epoch, "step": run.step,
         "mid_epoch": stopped is not None, "batch": stopped and stopped[0],
         "batches_per_epoch": stopped and stopped[1],
         "best": loop.get("best"), "best_epoch": loop.get("best_epoch"),
-        "metrics": meta.get("metrics"), "data": meta.get("data"),
+        "metrics": run.metrics, "data": run.data,
         "optimizer": (checkpoint.optimizer_state or {}).get("type"),
         "scheduler": (checkpoint.scheduler_state or {}).get("type"),
         "parameters": params, "total_parameters": sum(p["count"] for p in params),

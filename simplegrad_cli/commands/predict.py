@@ -16,6 +16,7 @@ from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand,
 from simplegrad_cli.inputs.sample_files import read_samples
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
+from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
 from simplegrad_cli.run.evaluation import PREDICT_BATCH, class_probabilities, eval_batch
 from simplegrad_cli.ui import console as display
@@ -104,8 +105,8 @@ def run(options, batch=PREDICT_BATCH):
     if broken:
         raise CliError(f"{checkpoint.path}: {broken}; its predictions would mean nothing "
                        "(use an earlier checkpoint, or train again)")
-    model_input = ModelInput.of(cfg, input_shape, (checkpoint.metadata.get("data") or {})
-                                .get("pictures"), class_names, num_classes)
+    pictures = RunMetadata.read(checkpoint).data.get("pictures")
+    model_input = ModelInput.of(cfg, input_shape, pictures, class_names, num_classes)
     batch = eval_batch(num_classes, batch)  # a model of a million classes: a few at a time
     batches, total, dataset = _batches(inputs, source, split, model_input, batch)
     rows = []

@@ -10,7 +10,6 @@ from simplegrad_cli.config.validation import load_config
 from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import CliError, usage_error
 from simplegrad_cli.run.blas_threads import configure_threads
-from simplegrad_cli.run.metrics_log import read_history
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
@@ -67,8 +66,7 @@ def run(options):
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
     run_dir = (out or source) if source is not None else \
         (cfg.values["train"]["out"] or f"runs/{cfg.name}")
-    trainer = Trainer(cfg, run_dir, checkpoint, hooks=[progress.train_display()])
-    folder = trainer.folder
+    folder = RunFolder(run_dir)
     # resuming into the checkpoint's own folder continues that run; any other folder follows
     # the rules of a fresh run (refused if it holds a run, unless --overwrite)
     continuing = source is not None and folder.same_as(source)
@@ -76,21 +74,18 @@ def run(options):
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     if checkpoint is not None:  # before loading data, which may take a while
         check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
-    rules = {"overwrite": overwrite, "resuming": continuing, "input_config": config}
     for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best):
         refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
-    folder.check(**rules)  # before loading data, which may take a while
-    if os.path.isdir(folder.path):
-        folder.lock()  # a run still writing there is refused before the data load too
-    try:
-        with StopSignals(at_once=True):  # the loop saves on a signal; until then, stop at once
-            return _train_in(trainer, cfg, checkpoint, rules, source, options.plot,
-                             "--epochs" if epochs else "train.epochs")
-    finally:
-        folder.unlock()
+    mode = "continue" if continuing else "overwrite" if overwrite else "new"
+    # checked (and locked, if it exists) before loading data, which may take a while; the
+    # loop saves on a signal, until then a signal stops at once
+    with RunFolder.open(run_dir, mode, config) as folder, StopSignals(at_once=True):
+        trainer = Trainer(cfg, folder, checkpoint, hooks=[progress.train_display()])
+        return _train_in(trainer, cfg, checkpoint, source, options.plot,
+                         "--epochs" if epochs else "train.epochs")
 
 
-def _train_in(trainer, cfg, checkpoint, rules, source, plot, origin):
+def _train_in(trainer, cfg, checkpoint, source, plot, origin):
     """The rest of `train` once the run folder has passed its checks (`origin`: where the
     number of epochs came from)."""
     folder = trainer.folder
@@ -98,17 +93,17 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, origin):
     if checkpoint is not None:
         trainer.restore(checkpoint)
         if trainer.state.epoch >= cfg.values["train"]["epochs"]:  # checked, nothing written
-            if rules["resuming"]:
+            if folder.mode == "continue":
                 folder.remove_partials()  # a killed run's debris, never a checkpoint
             return _nothing_to_do(trainer, checkpoint, origin)
         replanned = trainer.replan_schedule()
         if replanned:
             display.info(replanned)
-    folder.prepare(**rules)
+    folder.start()
     folder.check_space(trainer.checkpoint_bytes())
     write_text(folder.config, to_yaml(trainer.resolved))
-    if rules["resuming"]:
-        folder.keep_metrics_until(trainer.state.step)
+    if folder.mode == "continue":
+        folder.log.keep_until(trainer.state.step)
     elif checkpoint is not None:
         folder.adopt(source, trainer.state.step, trainer.state.best_epoch)
     d, state = trainer.data, trainer.state
@@ -120,7 +115,7 @@ def _train_in(trainer, cfg, checkpoint, rules, source, plot, origin):
                  f"{plural(cfg.values['train']['epochs'], 'epoch')} -> {folder.path}")
     terminal, started = sys.stderr.isatty(), state.epoch
     summary = trainer.run()
-    history = read_history(folder.metrics)
+    history = folder.log.history()
     if summary["best"] is not None:  # the whole run's epochs and time, a resumed one's too
         shown = metric_text(summary["metric"], summary["best"])
         seconds = sum(r.get("time_s") or 0.0 for r in history.epochs)

@@ -1,5 +1,8 @@
-"""A run's metrics.jsonl read back as curves (for `plot`, `compare` and the end-of-training
-chart); whatever is there is read, so it works on a run that is still training."""
+"""A run's metrics.jsonl: one JSON record per line (per epoch, and per step every
+train.log_every), appended one whole line at a time. `MetricsLog` is the file's only writer and
+reader: the trainer appends to it, resume cuts it back, a sweep follows it while its trial runs,
+and `plot`, `compare` and the end-of-training chart read it back as a `RunHistory`, whatever is
+there (a run still training too)."""
 import json
 import math
 import os
@@ -7,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simplegrad.atomic import write_text
+
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.run.run_folder import read_metrics
 
 X_AXES = ("step", "epoch", "time")
 STEP_METRICS = ("loss",)  # per-step records (train.log_every); the rest are per epoch
@@ -66,35 +70,92 @@ class RunHistory:
         return xs
 
 
-def read_history(target):
-    """The RunHistory of a run folder, a checkpoint's folder or a metrics.jsonl file (a torn
-    last line is skipped; any other odd line or field is a CliError naming it)."""
-    path = metrics_path(target)
-    if not os.path.isfile(path):
-        raise CliError(f"{target}: no metrics file {path}; give a run folder (runs/NAME), its "
-                       "metrics.jsonl or one of its checkpoints")
-    lines = read_metrics(path)
-    records = {"epoch": [], "step": []}
-    for number, record in lines:
-        if record is None and number == len(lines):
-            continue  # the line a running (or killed) run is writing
-        if record is None:
-            raise CliError(f"{path}:{number}: not a JSON record; is this a simplegrad "
-                           "metrics.jsonl?")
-        if isinstance(record, dict) and record.get("type") in ("epoch", "step"):
-            records[record["type"]].append(_checked(record, f"{path}:{number}"))
-    folder = os.path.dirname(os.path.abspath(path))
-    return RunHistory(os.path.basename(folder), folder, records["epoch"], records["step"])
+class MetricsLog:
+    """The metrics.jsonl at `path`."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    @classmethod
+    def of(cls, target):
+        """The log of a run folder, of a checkpoint's folder, or `target` itself."""
+        target = str(target)
+        if os.path.isdir(target):
+            return cls(os.path.join(target, "metrics.jsonl"))
+        if target.endswith(".npz"):
+            return cls(os.path.join(os.path.dirname(target) or ".", "metrics.jsonl"))
+        return cls(target)
+
+    def append(self, record):
+        """Append one JSON record as one complete line."""
+        line = json.dumps(record) + "\n"
+        try:
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(line)
+        except OSError as error:
+            raise CliError(f"{self.path}: cannot write: {error.strerror or error}",
+                           exit_code=1) from None
+
+    def lines(self):
+        """Each line as (line number, its JSON value or None when the line is not JSON, as the
+        last line of a run that is still writing or was killed)."""
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as handle:
+                return [(number, _json_or_none(line))
+                        for number, line in enumerate(handle, start=1)]
+        except OSError as error:
+            raise CliError(f"{self.path}: cannot read: {error.strerror or error}") from None
+
+    def keep_until(self, step, source=None):
+        """On resume: keep the records of `source` (another MetricsLog; default this one)
+        written up to the checkpoint's `step`; later ones, torn lines and non-records go."""
+        source = source or self
+        if not os.path.isfile(source.path):
+            return
+        kept = [json.dumps(record) + "\n" for _, record in source.lines()
+                if isinstance(record, dict) and isinstance(record.get("step", 0), int)
+                and record.get("step", 0) <= step]  # (None: a line cut short by a crash)
+        write_text(self.path, "".join(kept))
+
+    def follow(self, offset):
+        """(the records of the complete lines after byte `offset`, the new offset): a sweep
+        reading its trial's epochs while it trains."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(offset)
+                chunk = handle.read()
+        except OSError:
+            return [], offset
+        complete = chunk[:chunk.rfind(b"\n") + 1]
+        records = [_json_or_none(line) for line in complete.decode("utf-8", "replace")
+                   .splitlines()]
+        return [r for r in records if isinstance(r, dict)], offset + len(complete)
+
+    def history(self, target=None):
+        """The RunHistory of the log (a torn last line is skipped; any other odd line or field
+        is a CliError naming it); `target` is what the user named, for the error."""
+        if not os.path.isfile(self.path):
+            raise CliError(f"{target or self.path}: no metrics file {self.path}; give a run "
+                           "folder (runs/NAME), its metrics.jsonl or one of its checkpoints")
+        lines = self.lines()
+        records = {"epoch": [], "step": []}
+        for number, record in lines:
+            if record is None and number == len(lines):
+                continue  # the line a running (or killed) run is writing
+            if record is None:
+                raise CliError(f"{self.path}:{number}: not a JSON record; is this a simplegrad "
+                               "metrics.jsonl?")
+            if isinstance(record, dict) and record.get("type") in ("epoch", "step"):
+                records[record["type"]].append(_checked(record, f"{self.path}:{number}"))
+        folder = os.path.dirname(os.path.abspath(self.path))
+        return RunHistory(os.path.basename(folder), folder, records["epoch"], records["step"])
 
 
-def metrics_path(target):
-    """The metrics.jsonl of a run folder, of a checkpoint's folder, or `target` itself."""
-    target = str(target)
-    if os.path.isdir(target):
-        return os.path.join(target, "metrics.jsonl")
-    if target.endswith(".npz"):
-        return os.path.join(os.path.dirname(target) or ".", "metrics.jsonl")
-    return target
+def _json_or_none(line):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 def _checked(record, where):
@@ -134,10 +195,11 @@ def read_histories(targets):
     histories, empty = [], []
     for target in targets:
         several = len(targets) > 1
-        if several and os.path.isdir(target) and not os.path.isfile(metrics_path(target)):
+        log = MetricsLog.of(target)
+        if several and os.path.isdir(target) and not os.path.isfile(log.path):
             empty.append(target)
             continue
-        history = read_history(target)
+        history = log.history(target)
         if several and not history.epochs and not history.steps:
             empty.append(target)
         else:

@@ -1,23 +1,26 @@
 """The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run,
-written atomically (metrics one whole line at a time), checked before any work starts, and
-locked by `fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
+written atomically (metrics one whole line at a time, by its MetricsLog), opened for a new
+run, to overwrite one or to continue one (checked before any work starts), and locked by
+`fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
 import contextlib
 import fcntl
-import json
 import os
 import re
 import shutil
 import socket
 import sys
 
-from simplegrad.atomic import write_atomically, write_text
+from simplegrad.atomic import write_atomically
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.redact import redact
+from simplegrad_cli.run.metrics_log import MetricsLog
+from simplegrad_cli.run.run_metadata import RunMetadata
 
 RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
 LOCK_FILE = ".lock"
+MODES = ("new", "overwrite", "continue")  # how `open` takes a folder that already holds a run
 # simplegrad.atomic's `.last.npz.<pid>-<hex>.partial`, the older `config.yaml.<pid>.partial`,
 # and the oldest `.last.npz.<hex>.partial` (no process id: always debris)
 _PARTIAL = re.compile(r"^\.?(?P<base>.+?)\.(?:(?P<pid>\d+)(?:-[0-9a-f]+)?|[0-9a-f]+)\.partial$")
@@ -37,20 +40,39 @@ def _alive(pid):
 class RunFolder:
     """Paths and safe writes for one run's output folder."""
 
-    def __init__(self, path):
+    def __init__(self, path, mode="new", input_config=None):
         self.path = os.path.expanduser(str(path))  # `--out ~/runs/x` never makes a folder `~`
         self.config, self.metrics, self.last, self.best = (
             os.path.join(self.path, name) for name in RUN_FILES)
+        self.log = MetricsLog(self.metrics)
+        self.mode, self.input_config = mode, input_config
         self._lock = None
+
+    @classmethod
+    def open(cls, path, mode="new", input_config=None):
+        """The folder checked for writing a run in `mode` (one of MODES: never a new run into
+        an earlier one but to overwrite it, never over the config being trained, only where it
+        can be written), and locked if it exists, so that a run still writing there is refused
+        before any work; `start` creates it. Use it as a context manager (unlocks at the end)."""
+        folder = cls(path, mode, input_config)
+        folder.check()
+        if os.path.isdir(folder.path):
+            folder.lock()
+        return folder
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
 
     def same_as(self, other):
         """Whether `other` (a folder path) is this run folder, however it is spelled."""
-        return _same_path(self.path, other)
+        return same_path(self.path, other)
 
-    def check(self, overwrite=False, resuming=False, input_config=None):
-        """Before any work: refuse to mix a new run into an earlier one (unless `overwrite`),
-        to replace the config being trained, and make sure the folder can be written.
-        `resuming` means continuing the run this folder already holds."""
+    def check(self):
+        """Refuse what `open` refuses (run again once the folder is locked: it may have changed
+        meanwhile)."""
         if os.path.islink(self.path) and not os.path.exists(self.path):
             raise CliError(f"{self.path}: is a symbolic link to {os.readlink(self.path)}, which "
                            "does not exist; create that folder or choose another --out")
@@ -62,12 +84,13 @@ class RunFolder:
                 kind = "a folder" if os.path.isdir(path) else "not a regular file"
                 raise CliError(f"{path}: is {kind}, where a run keeps its {name} file; move it "
                                "away or choose another --out")
-        if input_config is not None and _same_path(input_config, self.config):
+        input_config = self.input_config
+        if input_config is not None and same_path(input_config, self.config):
             raise CliError(f"{input_config}: is the config being trained and would be replaced "
                            f"by the run's config.yaml in {self.path}; copy it elsewhere or "
                            "choose another --out")
         existing = [name for name in RUN_FILES if os.path.exists(os.path.join(self.path, name))]
-        if existing and not resuming and not overwrite:
+        if existing and self.mode == "new":
             raise CliError(f"{self.path}: already holds a run ({', '.join(existing)}); use "
                            f"--overwrite to replace it, --out DIR for a new folder, or --resume "
                            f"{self.last} to continue it")
@@ -78,17 +101,18 @@ class RunFolder:
             raise CliError(f"{self.path}: cannot write there ({folder} is not a writable "
                            "folder); choose another --out")
 
-    def prepare(self, overwrite=False, resuming=False, input_config=None):
-        """Create and lock the folder, then remove an earlier run's files when overwriting."""
-        self.check(overwrite, resuming, input_config)
+    def start(self):
+        """Create and lock the folder, then remove an earlier run's files when overwriting (and
+        any temp files a killed run left)."""
+        self.check()
         try:
             os.makedirs(self.path, exist_ok=True)
         except OSError as error:
             raise CliError(f"{self.path}: cannot create the run folder: "
                            f"{error.strerror or error}") from None
         self.lock()
-        self.check(overwrite, resuming, input_config)  # the folder may have changed meanwhile
-        if overwrite and not resuming:
+        self.check()  # the folder may have changed meanwhile
+        if self.mode == "overwrite":
             for name in RUN_FILES:
                 if os.path.lexists(os.path.join(self.path, name)):
                     os.remove(os.path.join(self.path, name))
@@ -139,10 +163,10 @@ class RunFolder:
         """Resuming into a new folder: start it with the source run's metrics up to `step`
         and its best.npz (if that is still the best the checkpoint knows of)."""
         source = RunFolder(source)
-        self.keep_metrics_until(step, source.metrics)
+        self.log.keep_until(step, source.log)
         try:  # a best.npz that is missing, unreadable or newer than the checkpoint: not kept
             keep_best = best_epoch is not None and os.path.isfile(source.best) \
-                and load_checkpoint(source.best).metadata.get("epoch") == best_epoch
+                and RunMetadata.read(load_checkpoint(source.best)).epoch == best_epoch
         except (CheckpointError, OSError, AttributeError):
             keep_best = False
         if keep_best:
@@ -173,46 +197,9 @@ class RunFolder:
             raise CliError(f"{self.path}: only {free / 1e6:.1f} MB free, but checkpoints need "
                            f"about {need / 1e6:.1f} MB; free some space or choose another --out")
 
-    def append_metrics(self, record):
-        """Append one JSON record as one complete line of metrics.jsonl."""
-        line = json.dumps(record) + "\n"
-        try:
-            with open(self.metrics, "a", encoding="utf-8") as handle:
-                handle.write(line)
-        except OSError as error:
-            raise CliError(f"{self.metrics}: cannot write: {error.strerror or error}",
-                           exit_code=1) from None
 
-    def keep_metrics_until(self, step, source=None):
-        """On resume: metrics.jsonl keeps the records of `source` (default: its own) written up
-        to the checkpoint's `step`; later ones, torn lines and non-records are dropped."""
-        source = source or self.metrics
-        if not os.path.isfile(source):
-            return
-        kept = [json.dumps(record) + "\n" for _, record in read_metrics(source)
-                if isinstance(record, dict) and isinstance(record.get("step", 0), int)
-                and record.get("step", 0) <= step]  # (None: a line cut short by a crash)
-        write_text(self.metrics, "".join(kept))
-
-
-def read_metrics(path):
-    """Each line of a metrics.jsonl as (line number, its JSON value or None when the line is
-    not JSON, as the last line of a run that is still writing or was killed)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return [(number, _json_or_none(line)) for number, line in enumerate(handle, start=1)]
-    except OSError as error:
-        raise CliError(f"{path}: cannot read: {error.strerror or error}") from None
-
-
-def _json_or_none(line):
-    try:
-        return json.loads(line)
-    except ValueError:
-        return None
-
-
-def _same_path(a, b):
+def same_path(a, b):
+    """Whether two paths name the same file or folder, however they are spelled."""
     try:
         return os.path.samefile(a, b)
     except OSError:

@@ -10,11 +10,11 @@ import stat
 import numpy as np
 from simplegrad.checkpoint import CheckpointError, load_checkpoint
 
-from simplegrad_cli.config.schema import MAX_SIZE
 from simplegrad_cli.config.validation import absolute_source, apply_all, validate
 from simplegrad_cli.config.yaml_source import dotted
 from simplegrad_cli.errors import ConfigError
 from simplegrad_cli.run.build import build_model
+from simplegrad_cli.run.run_metadata import RunMetadata, _count, _number
 
 
 def open_checkpoint(path):
@@ -39,84 +39,26 @@ def open_checkpoint(path):
         raise
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
-    meta = checkpoint.metadata
-    for key, (valid, expected) in _METADATA.items():  # the first entry that looks wrong
-        if meta.get(key) is not None and not valid(meta[key]):
-            raise CheckpointError(f"{checkpoint.path}: malformed checkpoint metadata: '{key}' "
-                                  f"should be {expected}")
+    RunMetadata.read(checkpoint)  # every entry checked before a command trusts it
     return checkpoint
-
-
-def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-MAX_SAMPLE_VALUES = 10**8  # per sample; eval builds the model on a dummy sample of this shape
-
-
-def _data_info(value):
-    if not isinstance(value, dict) or not isinstance(value.get("input_shape"), list):
-        return False
-    shape, classes = value["input_shape"], value.get("num_classes")
-    return all(_count(s) and s > 0 for s in shape) and math.prod(shape) <= MAX_SAMPLE_VALUES \
-        and _count(classes) and 1 <= classes <= MAX_SIZE \
-        and all(_count(value.get(k, 0)) for k in ("train_samples", "val_samples")) \
-        and (value.get("class_names") is None or isinstance(value["class_names"], list))
-
-
-def _loop(value):
-    return isinstance(value, dict) and (value.get("best") is None or _number(value["best"])) \
-        and (value.get("best_epoch") is None or _count(value["best_epoch"]))
-
-
-# What `simplegrad train` writes into a checkpoint's metadata, so the commands can trust it.
-# Keys may be missing (the commands that need them say so); present ones must look right.
-_METADATA = {
-    "name": (lambda v: isinstance(v, str), "a string"),
-    "epoch": (_count, "an integer >= 0"),
-    "step": (_count, "an integer >= 0"),
-    "metrics": (lambda v: isinstance(v, dict) and all(_number(x) or k == "type" and
-                                                      isinstance(x, str) for k, x in v.items()),
-                "a mapping of metric names to numbers"),
-    "data": (_data_info, "a mapping with a positive input_shape, num_classes and sample "
-                         "counts"),
-    "loop": (_loop, "a mapping of the training loop's counters"),
-    "loader": (lambda v: isinstance(v, dict), "a mapping (the data loader's position)"),
-    "rng_state": (lambda v: isinstance(v, dict), "a mapping (the random generator's state)"),
-}
 
 
 def stored_config(checkpoint, overrides=(), shortcuts=()):
     """The Config saved in a checkpoint, validated again (it may come from an older version)."""
-    meta = checkpoint.metadata
+    meta = RunMetadata.read(checkpoint)
     where = f"{checkpoint.path} (stored config)"
-    data = meta.get("config")
+    data = meta.config
     if not isinstance(data, dict):
         raise CheckpointError(f"{checkpoint.path}: holds no run config (was it written by "
                               "`simplegrad train`?)")
     data, origins = apply_all(copy.deepcopy(data), {}, where, overrides, shortcuts)
     try:
-        return validate(data, origins, where, str(meta.get("name") or "run"))
+        return validate(data, origins, where, meta.name or "run")
     except ConfigError as error:
         if error.where == where:
             raise CheckpointError(f"the stored config no longer validates: {error.line()}") \
                 from None
         raise
-
-
-def stored_data_info(checkpoint):
-    """(input_shape, num_classes, class_names) recorded when the checkpoint was saved."""
-    info = checkpoint.metadata.get("data")
-    try:
-        return tuple(int(s) for s in info["input_shape"]), int(info["num_classes"]), \
-            info.get("class_names")
-    except (TypeError, KeyError, ValueError):
-        raise CheckpointError(f"{checkpoint.path}: holds no data description (input shape, "
-                              "classes)") from None
 
 
 def check_model_dtypes(checkpoint, model):
@@ -131,7 +73,7 @@ def check_model_dtypes(checkpoint, model):
 
 def rebuild_model(checkpoint, cfg):
     """The model described by the checkpoint's config, with the checkpoint's weights loaded."""
-    input_shape, num_classes, _ = stored_data_info(checkpoint)
+    input_shape, num_classes, _ = RunMetadata.read(checkpoint).data_info(checkpoint.path)
     model, rows, _ = build_model(cfg, input_shape, num_classes)
     check_model_dtypes(checkpoint, model)
     checkpoint.restore(model, restore_rng=False)
@@ -169,7 +111,7 @@ def load_run(path):
     checkpoint = open_checkpoint(path)
     cfg = stored_config(checkpoint)
     model, rows = rebuild_model(checkpoint, cfg)
-    return checkpoint, cfg, model, rows, stored_data_info(checkpoint)
+    return checkpoint, cfg, model, rows, RunMetadata.read(checkpoint).data_info(checkpoint.path)
 
 
 # ---- resume: the saved config and training state against a fresh run's ---------------------
@@ -198,7 +140,7 @@ def check_same_config(checkpoint, resolved, cfg, inferred=False):
     """A resumed run must use the checkpoint's config (only epochs/out/logging may change):
     a clearer line than a failed restore would give. Before the model is built (`inferred`),
     sizes still to be inferred match the stored ones."""
-    stored = copy.deepcopy(checkpoint.metadata.get("config"))
+    stored = copy.deepcopy(RunMetadata.read(checkpoint).config)
     # checkpoints written before sources were stored absolute (a config without one: as is)
     with contextlib.suppress(KeyError, TypeError, AttributeError):
         stored["data"]["source"] = absolute_source(stored["data"]["source"])
@@ -215,12 +157,12 @@ def resumable_state(checkpoint, template, model):
     `template` (the same state of the freshly built run) and the weights' dtypes against
     `model`; anything else is one 'cannot resume' CheckpointError line."""
     check_model_dtypes(checkpoint, model)
-    meta = checkpoint.metadata
-    loop = meta.get("loop")
+    meta = RunMetadata.read(checkpoint)
+    loop = meta.loop
     if isinstance(loop, dict):  # older checkpoints also kept a copy of `metrics` here
         loop = {key: value for key, value in loop.items() if key != "last_record"}
     saved = {"optimizer": checkpoint.optimizer_state, "scheduler": checkpoint.scheduler_state,
-             "loader": meta.get("loader"), "loop": loop}
+             "loader": meta.loader, "loop": loop}
     problem = _mismatch(template, saved)
     if problem:
         raise CheckpointError(f"{checkpoint.path}: cannot resume from this checkpoint: its "

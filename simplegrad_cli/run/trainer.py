@@ -22,7 +22,7 @@ from simplegrad_cli.inputs.pictures import image_layout, picture_profile
 from simplegrad_cli.run import build
 from simplegrad_cli.run.evaluation import evaluate
 from simplegrad_cli.run.hooks import Hooks, Step
-from simplegrad_cli.run.run_folder import RunFolder
+from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
 from simplegrad_cli.words import mid_epoch_text, plural
 
@@ -87,8 +87,8 @@ def _first_non_finite(state, name=""):
 class Trainer:
     """One training run: built from a validated Config, optionally resumed from a checkpoint."""
 
-    def __init__(self, cfg, run_dir, checkpoint=None, hooks=()):
-        self.cfg, self.folder, self.checkpoint = cfg, RunFolder(run_dir), checkpoint
+    def __init__(self, cfg, folder, checkpoint=None, hooks=()):
+        self.cfg, self.folder, self.checkpoint = cfg, folder, checkpoint
         self.state, self.hooks = LoopState(), Hooks(hooks)
 
     # ---- setup --------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class Trainer:
         try:
             checkpoint.restore(self.model, self.optimizer, self.scheduler)
             self.loader.load_state_dict(saved["loader"])
-            last_record = dict(checkpoint.metadata.get("metrics") or {})
+            last_record = dict(RunMetadata.read(checkpoint).metrics or {})
             self.state = LoopState(**saved["loop"], last_record=last_record)
         except (KeyError, TypeError, ValueError) as error:  # CheckpointError, DataError too
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
@@ -165,20 +165,24 @@ class Trainer:
         return 4 * per_weight * self.model.num_parameters() + self.fingerprint.nbytes + 100_000
 
     # ---- saving -------------------------------------------------------------------------
+    def metadata(self):
+        """The run's RunMetadata as it stands now (what each checkpoint records)."""
+        d = self.data
+        return RunMetadata(
+            name=self.cfg.name, epoch=self.state.epoch, step=self.state.step,
+            config=self.resolved, metrics=self.state.last_record,
+            data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
+                  "class_names": d.class_names, "train_samples": len(d.train),
+                  "val_samples": len(d.val) if d.val is not None else 0,
+                  "pictures": self.pictures},
+            loop=_saved_loop(self.state), loader=self.loader.state_dict())
+
     def save(self, path):
         """Write a checkpoint with everything needed to resume exactly."""
-        d = self.data
         try:
-            save_checkpoint(
-                path, self.model, self.optimizer, self.scheduler,
-                extra={TRAINING_ROWS: self.fingerprint},
-                config=self.resolved, name=self.cfg.name, epoch=self.state.epoch,
-                step=self.state.step, metrics=self.state.last_record,
-                loader=self.loader.state_dict(), loop=_saved_loop(self.state),
-                data={"input_shape": list(d.input_shape), "num_classes": d.num_classes,
-                      "class_names": d.class_names, "train_samples": len(d.train),
-                      "val_samples": len(d.val) if d.val is not None else 0,
-                      "pictures": self.pictures})
+            save_checkpoint(path, self.model, self.optimizer, self.scheduler,
+                            extra={TRAINING_ROWS: self.fingerprint},
+                            **self.metadata().entries())
         except CheckpointError as error:  # disk full, read-only, removed folder...
             kept = f"the previous {path} is intact" if os.path.exists(path) else \
                 "nothing was saved there"
@@ -259,7 +263,7 @@ class Trainer:
         state.log_loss += loss_value
         state.log_count += 1
         if state.step % t["log_every"] == 0:
-            self.folder.append_metrics({"type": "step", "epoch": epoch + 1, "step": state.step,
+            self.folder.log.append({"type": "step", "epoch": epoch + 1, "step": state.step,
                                         "loss": state.log_loss / state.log_count,
                                         "lr": self.optimizer.lr})
             state.log_loss, state.log_count = 0.0, 0
@@ -286,7 +290,7 @@ class Trainer:
             self.scheduler.step()
         state.epoch = epoch + 1
         state.last_record = record
-        folder.append_metrics(record)
+        folder.log.append(record)
         self.hooks.on_epoch_end(self, epoch, record)
         value = record.get(t["metric"])
         stop = False

@@ -63,23 +63,10 @@ class TrialRun:
         return (self.ended if self.ended is not None else time.monotonic()) - self.started
 
     def new_values(self, metric):
-        """(epoch, value) pairs of the metric in complete new lines of metrics.jsonl."""
-        try:
-            with open(os.path.join(self.folder.path, "metrics.jsonl"), "rb") as handle:
-                handle.seek(self.offset)
-                chunk = handle.read()
-        except OSError:
-            return
-        complete = chunk[:chunk.rfind(b"\n") + 1]
-        self.offset += len(complete)
-        for line in complete.decode("utf-8", "replace").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and record.get("type") == "epoch" \
-                    and isinstance(record.get(metric), (int, float)):
-                yield int(record["epoch"]), float(record[metric])
+        """(epoch, value) pairs of the metric in the new epoch records of the trial's log."""
+        records, self.offset = self.folder.log.follow(self.offset)
+        return [(int(r["epoch"]), float(r[metric])) for r in records
+                if r.get("type") == "epoch" and isinstance(r.get(metric), (int, float))]
 
 
 class SweepRunner:
@@ -155,9 +142,8 @@ class SweepRunner:
             data_inputs(sweep.trial_config({}).values["data"]["source"])
         for name in (".",) + SWEEP_FILES:
             refuse_inputs(os.path.join(self.out.path, name), inputs)
-        self.out.check()
-        os.makedirs(self.out.path, exist_ok=True)
-        self.out.lock()
+        self.out = RunFolder.open(self.out.path)
+        self.out.start()
 
     def create_study(self, attempts=5):
         """Create (or load) the study, retrying when workers race to make a new database."""

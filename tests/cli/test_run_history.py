@@ -1,6 +1,7 @@
 """A run's metrics.jsonl read back: records `train` writes (an infinite val_loss among them) are
 drawn, odd ones are one line naming the file, line and field (exit code 2), never a crash."""
 import json
+import os
 
 import pytest
 from cli_helpers import one_line
@@ -69,3 +70,33 @@ def test_a_torn_last_line_is_skipped_but_damage_before_it_is_reported(cli, workd
     assert result.exit_code == 2
     assert one_line(result) == (f"{folder}/metrics.jsonl:2: not a JSON record; is this a "
                                 "simplegrad metrics.jsonl?")
+
+
+def test_the_log_is_followed_one_complete_line_at_a_time(tmp_path):
+    """What a sweep reads while its trial trains: whole records only, from where it stopped."""
+    from simplegrad_cli.run.metrics_log import MetricsLog
+
+    log = MetricsLog(tmp_path / "metrics.jsonl")
+    log.append({"type": "epoch", "epoch": 1, "step": 5})
+    with open(log.path, "a") as handle:
+        handle.write('{"type": "epoch", "epo')  # a line the trainer is still writing
+    records, offset = log.follow(0)
+    assert records == [{"type": "epoch", "epoch": 1, "step": 5}]
+    with open(log.path, "a") as handle:
+        handle.write('ch": 2, "step": 10}\n')
+    assert log.follow(offset) == ([{"type": "epoch", "epoch": 2, "step": 10}],
+                                  os.path.getsize(log.path))
+    log.keep_until(5)  # as resume cuts it back to the checkpoint's step
+    assert [r for _, r in log.lines()] == [{"type": "epoch", "epoch": 1, "step": 5}]
+
+
+def test_run_metadata_is_written_and_read_as_one_type(cli, write_config):
+    from simplegrad.checkpoint import load_checkpoint
+    from simplegrad_cli.run.run_metadata import RunMetadata
+
+    assert cli("train", write_config(), "--epochs", "1").exit_code == 0
+    meta = RunMetadata.read(load_checkpoint("runs/tiny/last.npz"))
+    assert (meta.name, meta.epoch, meta.step) == ("tiny", 1, 10)
+    assert meta.data_info("last.npz") == ((2,), 3, None)
+    assert meta.metrics["type"] == "epoch" and meta.config["train"]["epochs"] == 1
+    assert set(meta.loop) >= {"epoch", "step", "best", "best_epoch"}
