@@ -9,6 +9,7 @@ from simplegrad.data.fingerprint import count_seen
 
 from simplegrad_cli.config.validation import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
+from simplegrad_cli.inputs.datasets import VALIDATION_SPLITS, load_scored_split
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, training_rows, weights_not_finite
@@ -116,9 +117,9 @@ def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=
     known = training_rows(checkpoint)
     ours = source is None or absolute_source(source) == absolute_source(d["source"])
     held_out = d["val_fraction"] > 0
-    named = ours and not (split in build.VALIDATION_SPLITS and held_out) and (
-        split == d["split"] or (split in build.VALIDATION_SPLITS and
-                                d["split"] in build.VALIDATION_SPLITS))
+    named = ours and not (split in VALIDATION_SPLITS and held_out) and (
+        split == d["split"] or (split in VALIDATION_SPLITS and
+                                d["split"] in VALIDATION_SPLITS))
     val = " the held-out examples with --split val," if held_out and source is None else ""
     advice = (f"so its score there would not measure generalisation; evaluate{val} another "
               "split with --split NAME or other data with --data SOURCE, or pass "
@@ -126,7 +127,7 @@ def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=
     if known is None and named and not allow_overlap:  # refused before the data is loaded
         raise CliError(f"{checkpoint.path}: the model was trained on split '{split}' of "
                        f"{d['source']} (data.split), {advice}")
-    dataset, _ = build.load_scored_split(cfg, split, source=source)
+    dataset, _ = load_scored_split(cfg, split, source=source)
     if fits is not None:
         fits(dataset)
     if known is None:

@@ -11,7 +11,7 @@ from simplegrad.testing import op_cases
 from simplegrad.memory import check_fits
 
 from simplegrad_cli.config import registry, schema
-from simplegrad_cli.config.validation import suggest
+from simplegrad_cli.config.validation import load_config, suggest
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
 from simplegrad_cli.run import build
 from simplegrad_cli.ui import console as display
@@ -67,17 +67,11 @@ def _op_cases():
 
 
 def _layer_cases():
-    """(config name, module factory, input) for every registry layer; checked w.r.t. input and
-    parameters. Required sizes are 3; sizes read off the input are filled in from it."""
+    """(config name, module factory, input) for every registry layer, at the arguments and
+    input its LayerSpec gives; checked w.r.t. input and parameters."""
     cases = []
-    for name, entry in registry.LAYERS.items():
-        images = entry.input is not None and entry.input.ndims == (3,)
-        shape, rng = (2, 2, 5, 5) if images else (3, 4), np.random.default_rng(0)
-        x = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)  # |x| off the kinks
-        args = {key: 3 if field.default is schema.REQUIRED else field.default
-                for key, field in schema.LAYERS[name].items()}
-        if entry.input is not None and entry.input.size:
-            args[entry.input.size] = x.shape[1:][entry.input.axis]
+    for name, fields in schema.layer_fields().items():
+        args, x = registry.LAYERS[name].sample(fields)
         cases.append((name, lambda name=name, args=args: build.make_layer(name, args), x))
     return cases
 
@@ -129,7 +123,8 @@ def run_library_checks(selected=None):
 def run_model_check(config, overrides, batch_size, per_parameter=16):
     """Gradcheck a config's model + loss on its first `batch_size` training samples, for up to
     `per_parameter` sampled entries of each parameter (all of them when it is small)."""
-    cfg, data, model, rows, _ = build.build_from_config(config, overrides)
+    cfg = load_config(config, overrides)
+    data, model, rows, _ = build.build_run(cfg)
     loss_fn = build.make_loss(cfg.values["loss"], data.num_classes)
     x, labels = data.train.x[:batch_size], Tensor(data.train.y[:batch_size])
     # refuse before converting the model to float64 when the check would not fit in memory:

@@ -10,6 +10,7 @@ from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 from simplegrad_cli.config.validation import load_config
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.run import build
+from simplegrad_cli.inputs.datasets import data_shape
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run
 from simplegrad_cli.ui import console as display
@@ -36,7 +37,7 @@ def _layers(source, overrides=()):
         _, cfg, _, rows, (input_shape, _, _) = load_run(source)
         return input_shape, rows, cfg.name, run_inputs(source, cfg)
     cfg = load_config(source, overrides)
-    known = build.data_shape(cfg)
+    known = data_shape(cfg)
     rows = build.plan_model(cfg, known.input_shape)
     build.check_outputs(cfg, rows, known.num_classes)
     return known.input_shape, rows, cfg.name, [(source, "the config being drawn")] + \

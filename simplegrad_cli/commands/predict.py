@@ -12,9 +12,9 @@ from simplegrad.atomic import write_text
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.ui.console import printable
+from simplegrad_cli.inputs.datasets import load_scored_split
 from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand, is_image
 from simplegrad_cli.inputs.sample_files import read_samples
-from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.stored_run import load_run, weights_not_finite
@@ -39,7 +39,7 @@ def _batches(inputs, source, split, model_input, batch):
     if source is not None or split is not None:  # --data/--split, preprocessed as in training
         cfg = model_input.cfg
         split = split or cfg.values["data"]["test_split"] or "test"
-        dataset, _ = build.load_scored_split(cfg, split, source=source)
+        dataset, _ = load_scored_split(cfg, split, source=source)
         where = f"{source or cfg.values['data']['source']}:{split}"
         if tuple(dataset.input_shape) != model_input.shape:
             raise CliError(f"{where}: samples have shape {tuple(dataset.input_shape)}, but the "

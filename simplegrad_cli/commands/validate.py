@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from simplegrad.memory import format_bytes
 
 from simplegrad_cli.config.validation import load_config
+from simplegrad_cli.inputs import datasets
 from simplegrad_cli.run import build
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.report import Report, config_report
@@ -30,9 +31,9 @@ def run(options):
     d = cfg.values["data"]
     if load_data:
         data, _, rows, _ = build.build_run(cfg)
-        known = build.DataShape(data.input_shape, data.num_classes, "the data")
+        known = datasets.DataShape(data.input_shape, data.num_classes, "the data")
     else:  # the data is never read: its shape comes from the config, the source or nowhere
-        known = build.data_shape(cfg)
+        known = datasets.data_shape(cfg)
         rows = build.plan_model(cfg, known.input_shape)
         if known.input_shape is not None:  # each layer's dry run, as train gives it
             _, rows, _ = build.build_model(cfg, known.input_shape, known.num_classes)

@@ -26,7 +26,7 @@ def _builds(entry):
     """`nn.Linear`, `F.mse_loss`, `optim.lr_scheduler.StepLR`: the public name of a class."""
     module = entry.builds.__module__
     prefix = {"simplegrad.nn.functional": "F", "simplegrad.optim.lr_scheduler":
-              "optim.lr_scheduler"}.get(module, module.split(".")[1])
+              "optim.lr_scheduler"}.get(module, module.split(".")[-2 if "." in module else 0])
     return f"`{prefix}.{entry.builds.__name__}`"
 
 
@@ -46,18 +46,16 @@ def _arguments(fields_by_name):
 
 def _summary(entries, inputs=False):
     """One row per name: what it builds and does (and, for layers, the input it takes)."""
-    rows = [[f"`{name}`", _builds(entry), entry.doc] + [_input(entry)] * inputs
+    rows = [[f"`{name}`", _builds(entry), entry.doc] +
+            ([entry.takes if entry.takes == "any" else f"`{entry.takes}`"] if inputs else [])
             for name, entry in entries.items()]
     return _table(["name", "builds", "what it does"] + ["input per sample"] * inputs, rows)
 
 
-def _input(entry):
-    return "any" if entry.input is None or entry.input.ndims is None else f"`{entry.input.text}`"
-
-
 def tables():
     """The generated markdown of each region, by region name."""
-    return {"layers": _summary(registry.LAYERS, inputs=True) + "\n" + _arguments(schema.LAYERS),
+    return {"layers": _summary(registry.LAYERS, inputs=True) + "\n" +
+            _arguments(schema.layer_fields()),
             "losses": _summary(registry.LOSSES),
             "optimizers": _summary(registry.OPTIMIZERS) + "\n" + _arguments(schema.OPTIMIZERS),
             "schedulers": _summary(registry.SCHEDULERS) + "\n" + _arguments(schema.SCHEDULERS)}

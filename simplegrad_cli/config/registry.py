@@ -2,53 +2,20 @@
 
 Types, defaults and keys come from the constructors' signatures (`schema.py` reads them); an
 entry declares only what a signature cannot say: docs, ranges, config names (`in` -> `in_dim`),
-hidden arguments, and for a layer how the incoming shape fills in its sizes. A new layer is its
-class plus one line here: validation, JSON Schema, docs, parameter counts and gradcheck follow.
+hidden arguments, and for a layer (a LayerSpec) the input it takes, its output shape and its
+parameters. A new layer of any shape is its class, its ONNX converter and one LayerSpec here:
+validation, shapes, memory, JSON Schema, docs and gradcheck follow.
 """
+import math
+
 from simplegrad import nn, optim
 from simplegrad.nn import functional as F
 from simplegrad.optim import lr_scheduler
 
+from simplegrad_cli.config.spec import Arg, Entry, Input, LayerSpec
+
 MAX_SIZE = 1_000_000  # largest layer width / batch size accepted; bigger is a typo
 MAX_WINDOW = 1024  # largest kernel size, stride or padding
-
-
-class Arg:
-    """What a signature cannot say about one argument: its doc, range, or a config default."""
-
-    def __init__(self, doc, **field):
-        self.doc, self.field = doc, field  # field: keyword arguments of schema.Field
-
-
-class Input:
-    """The per-sample input shape a layer accepts, and the size argument read off it."""
-
-    def __init__(self, ndims, text, size=None, axis=0, window=False, pool=False, hint=None):
-        self.ndims, self.text = ndims, text  # accepted len(shape) (None = any), in words
-        self.size, self.axis, self.hint = size, axis, hint  # size: argument set to shape[axis]
-        # window: kernel_size/padding must fit height and width; pool: padding <= kernel / 2
-        self.window, self.pool = window, pool
-
-
-class Entry:
-    """One config name: what it builds and what its constructor's signature cannot say."""
-
-    def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
-                 parameters=None, one_hot=False, per_weight=None):
-        self.builds, self.doc = builds, doc
-        self.args = args or {}  # config key -> Arg
-        self.rename = rename or {}  # config key -> constructor argument, where they differ
-        self.hide = set(hide)  # constructor arguments a config does not set
-        self.input = input  # layers: an Input
-        self.parameters = parameters or (lambda args: 0)  # layers: count before allocating
-        self.one_hot = one_hot  # losses: compare against one-hot labels
-        # optimizers: float arrays kept per weight while stepping (moments, momentum, scratch)
-        self.per_weight = per_weight or (lambda settings: 0)
-
-    def kwargs(self, args):
-        """Constructor keyword arguments from config arguments (lists become tuples)."""
-        return {self.rename.get(key, key): tuple(value) if isinstance(value, list) else value
-                for key, value in args.items() if key in self.args}
 
 
 def _size(doc, inferred=False):
@@ -67,32 +34,33 @@ _IMAGES = "(channels, height, width)"
 _EPS = Arg("added to the variance for stability", minimum=0, exclusive_minimum=True, maximum=1.0)
 
 
-def _pool(builds, doc, what):
+def _pool(builds, doc, what, alias):
     """max_pool2d and avg_pool2d: a square window sliding over images."""
-    return Entry(builds, doc, {"kernel_size": _window(f"{what} window size (square)"),
+    return LayerSpec(builds, doc, {"kernel_size": _window(f"{what} window size (square)"),
                                "stride": _window("step between windows; null = kernel_size"),
                                "padding": _window("zero padding on each side", minimum=0)},
-                 input=Input((3,), _IMAGES, window=True, pool=True))
+                 input=Input((3,), _IMAGES, window=True, pool=True), aliases=(alias,))
 
 
-def _batch_norm(builds, doc, input):
+def _batch_norm(builds, doc, input, aliases=()):
     """batch_norm1d and batch_norm2d: the same arguments, for different input shapes."""
-    return Entry(builds, doc, {
+    return LayerSpec(builds, doc, {
         "num_features": _size("channels (or features) to normalise", inferred=True), "eps": _EPS,
         "momentum": Arg("running-statistics update rate", minimum=0, maximum=1)},
         hide=("affine", "track_running_stats"), input=input,
-        parameters=lambda a: 2 * a["num_features"])
+        parameters=lambda a: 2 * a["num_features"], batch_statistics=True, aliases=aliases)
 
 
 LAYERS = {
-    "linear": Entry(
+    "linear": LayerSpec(
         nn.Linear, "`x @ W + b`; put a `flatten` before it for images",
         {"in": _size("input features", inferred=True), "out": _size("output features"),
          "bias": Arg("learn an additive bias")},
         rename={"in": "in_dim", "out": "out_dim"}, hide=("use_bias",),  # the original's spelling
         input=Input((1, 2), "(features,)", "in", axis=-1, hint="add `- flatten` before it"),
-        parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"]),
-    "conv2d": Entry(
+        parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"],
+        output=lambda a, shape: (*shape[:-1], a["out"]), aliases=("dense", "fc")),
+    "conv2d": LayerSpec(
         nn.Conv2d, "2-D convolution; `in`/`out` are PyTorch's `in_channels`/`out_channels`",
         {"in": _size("input channels", inferred=True), "out": _size("output channels"),
          "kernel_size": _window("kernel size (square)"),
@@ -100,48 +68,52 @@ LAYERS = {
          "padding": _window("zero padding on each side", minimum=0),
          "bias": Arg("learn an additive bias per channel")},
         rename={"in": "in_channels", "out": "out_channels"},
-        input=Input((3,), _IMAGES, "in", window=True),
+        input=Input((3,), _IMAGES, "in", window=True), aliases=("conv",),
         parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
     "max_pool2d": _pool(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
-                        "max-pooling"),
+                        "max-pooling", "maxpool"),
     "avg_pool2d": _pool(nn.AvgPool2d, "mean over each window; zero padding (at most half of it) "
-                                      "counts in the mean", "average-pooling"),
-    "flatten": Entry(nn.Flatten, "everything after the batch axis becomes one axis",
-                     hide=("start_dim", "end_dim")),
-    "relu": Entry(nn.ReLU, "`max(x, 0)`"),
-    "sigmoid": Entry(nn.Sigmoid, "`1 / (1 + exp(-x))`"),
-    "tanh": Entry(nn.Tanh, "hyperbolic tangent"),
-    "gelu": Entry(nn.GELU, "Gaussian error linear unit (exact erf form)", hide=("approximate",)),
-    "silu": Entry(nn.SiLU, "`x * sigmoid(x)` (swish)"),
-    "softplus": Entry(nn.Softplus, "`log(1 + exp(beta * x)) / beta`, a smooth `relu`",
-                      {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
-                       "threshold": Arg("where `beta * x > threshold` the output is `x` itself")}),
-    "leaky_relu": Entry(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
+                                      "counts in the mean", "average-pooling", "avgpool"),
+    "flatten": LayerSpec(nn.Flatten, "everything after the batch axis becomes one axis",
+                         hide=("start_dim", "end_dim"),
+                         output=lambda a, shape: (math.prod(shape),)),
+    "relu": LayerSpec(nn.ReLU, "`max(x, 0)`"),
+    "sigmoid": LayerSpec(nn.Sigmoid, "`1 / (1 + exp(-x))`"),
+    "tanh": LayerSpec(nn.Tanh, "hyperbolic tangent"),
+    "gelu": LayerSpec(nn.GELU, "Gaussian error linear unit (exact erf form)",
+                      hide=("approximate",)),
+    "silu": LayerSpec(nn.SiLU, "`x * sigmoid(x)` (swish)"),
+    "softplus": LayerSpec(nn.Softplus, "`log(1 + exp(beta * x)) / beta`, a smooth `relu`",
+                          {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
+                           "threshold": Arg("where `beta * x > threshold` the output is `x` "
+                                            "itself")}),
+    "leaky_relu": LayerSpec(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
         "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
-    "softmax": Entry(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
-                                 "which includes it", hide=("dim", "axis")),
-    "dropout": Entry(nn.Dropout, "zeroes activations while training only", {
+    "softmax": LayerSpec(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
+                                     "which includes it", hide=("dim", "axis")),
+    "dropout": LayerSpec(nn.Dropout, "zeroes activations while training only", {
         "p": Arg("probability of zeroing each activation while training", minimum=0,
                  maximum=0.999)}),
-    "layer_norm": Entry(nn.LayerNorm, "normalises over the last axis",
-                        {"normalized_shape": _size("size of the last axis", inferred=True),
-                         "eps": _EPS}, hide=("elementwise_affine",),
-                        input=Input(None, "any", "normalized_shape", axis=-1),
-                        parameters=lambda a: 2 * a["normalized_shape"]),
+    "layer_norm": LayerSpec(nn.LayerNorm, "normalises over the last axis",
+                            {"normalized_shape": _size("size of the last axis", inferred=True),
+                             "eps": _EPS}, hide=("elementwise_affine",),
+                            input=Input(None, "any", "normalized_shape", axis=-1),
+                            parameters=lambda a: 2 * a["normalized_shape"]),
     "batch_norm1d": _batch_norm(nn.BatchNorm1d, "batch statistics per feature (or channel)",
-                                Input((1, 2), "(features,) or (channels, length)", "num_features")),
+                                Input((1, 2), "(features,) or (channels, length)",
+                                      "num_features"), aliases=("batchnorm",)),
     "batch_norm2d": _batch_norm(nn.BatchNorm2d, "batch statistics per channel of images",
                                 Input((3,), _IMAGES, "num_features")),
 }
 
 LOSSES = {
     "cross_entropy": Entry(F.cross_entropy, "softmax cross-entropy against the integer class "
-                                            "labels"),
+                                            "labels", aliases=("ce", "crossentropy", "nll")),
     "mse": Entry(F.mse_loss, "mean squared error between the outputs and one-hot labels",
                  one_hot=True),
     "binary_cross_entropy": Entry(F.binary_cross_entropy_with_logits, "sigmoid + binary cross-"
                                   "entropy per output against one-hot labels (multi-label style)",
-                                  one_hot=True),
+                                  one_hot=True, aliases=("bce",)),
 }
 
 _LR = dict(minimum=0, exclusive_minimum=True)  # a huge lr is legal: it shows divergence

@@ -3,6 +3,7 @@
 Model, loss, optimizer and scheduler keys are read from the registry; the rest is written here.
 `config.py` validates against it; `json_schema()` and `docs_tables.py` render it.
 """
+import functools
 import inspect
 import typing
 from types import UnionType
@@ -11,8 +12,8 @@ from simplegrad.data.source import sources
 
 from simplegrad_cli.config import registry
 from simplegrad_cli.config.registry import MAX_SIZE
+from simplegrad_cli.config.spec import REQUIRED
 
-REQUIRED = object()  # marks a key without a default
 
 
 class Field:
@@ -40,12 +41,18 @@ class Choice:
 
 
 class LayerList:
-    """The model: a list of layers, each `name` or `{name: {argument: value}}`."""
+    """The model: a list of layers, each `name` or `{name: {argument: value}}`; `layers` are
+    the registry's layers as they are now (a LayerSpec registered later is known too)."""
 
     default, nullable = REQUIRED, False
 
-    def __init__(self, doc, layers):
-        self.doc, self.layers = doc, layers
+    def __init__(self, doc):
+        self.doc = doc
+
+    @property
+    def layers(self):
+        """{layer name: its config keys (Fields)}."""
+        return layer_fields()
 
 
 _KINDS = {int: "int", float: "number", bool: "bool", str: "string", tuple: "numbers"}
@@ -60,6 +67,7 @@ def _kind(annotation):
     return _KINDS[typing.get_origin(first) or first], length, type(None) in members
 
 
+@functools.lru_cache(maxsize=None)
 def fields_of(entry):
     """The config keys of a registry entry, in signature order: kinds and defaults read from
     its constructor's signature, docs and ranges (and any config default) from the entry."""
@@ -84,10 +92,14 @@ def fields_of(entry):
     return fields
 
 
+def layer_fields():
+    """{layer name: its config keys}, for every layer the registry holds now."""
+    return {name: fields_of(entry) for name, entry in registry.LAYERS.items()}
+
+
 _WARMUP = Field("int", "epochs of linear warmup (from 0.1 x lr) before the schedule", 0,
                 minimum=0, maximum=100_000)
 
-LAYERS = {name: fields_of(entry) for name, entry in registry.LAYERS.items()}
 LOSSES = tuple(registry.LOSSES)
 OPTIMIZERS = {name: fields_of(entry) for name, entry in registry.OPTIMIZERS.items()}
 SCHEDULERS = {name: fields_of(entry) | {"warmup_epochs": _WARMUP}
@@ -130,7 +142,7 @@ SCHEMA = Section("A simplegrad training run.", {
                              None, minimum=1, maximum=MAX_SIZE, nullable=True, length=3),
         "options": Field("mapping", None, {}),
     }),
-    "model": LayerList("The network: a list of layers applied in order.", LAYERS),
+    "model": LayerList("The network: a list of layers applied in order."),
     "loss": Field("string", "training loss", "cross_entropy", choices=LOSSES),
     "optimizer": Choice("How parameters are updated; `name` picks the algorithm.", OPTIMIZERS,
                         default={"name": "adam"}),
@@ -160,16 +172,17 @@ _DATA["options"].doc = "extra options for the source (" + "; ".join(
 _FAMILIES = (registry.LAYERS, registry.LOSSES, registry.OPTIMIZERS, registry.SCHEDULERS)
 
 # Words users try, mapped to what they probably meant (for "did you mean"): the library's
-# class and argument names (`BatchNorm2d`, `in_channels`), then common synonyms.
+# class and argument names (`BatchNorm2d`, `in_channels`), each entry's own synonyms (`dense`),
+# then common synonyms of keys.
 ALIASES = {
     **{entry.builds.__name__.lower(): name for family in _FAMILIES
        for name, entry in family.items() if entry.builds.__name__.lower() != name},
     **{argument.lower(): key for family in _FAMILIES for entry in family.values()
        for key, argument in entry.rename.items()},
-    "dense": "linear", "fc": "linear", "in_features": "in", "out_features": "out",
-    "conv": "conv2d", "maxpool": "max_pool2d", "avgpool": "avg_pool2d", "batchnorm": "batch_norm1d",
-    "learning_rate": "lr", "ce": "cross_entropy", "crossentropy": "cross_entropy",
-    "nll": "cross_entropy", "bce": "binary_cross_entropy", "epoch": "epochs", "batch": "batch_size",
+    **{alias: name for family in _FAMILIES for name, entry in family.items()
+       for alias in entry.aliases},
+    "in_features": "in", "out_features": "out",
+    "learning_rate": "lr", "epoch": "epochs", "batch": "batch_size",
     "kernel": "kernel_size", "dataset": "source", "path": "source", "clip": "grad_clip",
     "max_norm": "grad_clip", "output": "out", "out_dir": "out", "early_stopping": "patience",
 }

@@ -47,7 +47,8 @@ for _tag, _first, _regexp in [
 
 
 def dotted(path):
-    """A key path tuple as users write it: ('model', 2, 'linear') -> 'model.2.linear'."""
+    """A key path tuple as users write it: ('optimizer', 'lr') -> 'optimizer.lr', ('model', 2,
+    NAME) -> 'model.2.NAME'."""
     return ".".join(str(part) for part in path)
 
 

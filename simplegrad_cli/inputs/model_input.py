@@ -12,7 +12,7 @@ from simplegrad.data.sources.local import IMAGE_EXTENSIONS, files_below
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.inputs.pictures import background_note, image_layout, size_note, valid_profile
-from simplegrad_cli.run.build import transform_features
+from simplegrad_cli.inputs.datasets import transform_features
 
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}  # Pillow mode for each channel count
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # RGB -> grey, as Pillow's "L" weighs them

@@ -85,11 +85,12 @@ def test_png_folder_gives_the_classes_eval_gives(cli, image_run, workdir):
     predicted = np.array([r["top"][0]["class"] for r in rows])
     assert [r["top"][0]["name"] for r in rows] == [CLASS_NAMES[c] for c in predicted]
 
+    from simplegrad_cli.inputs.datasets import load_split
     from simplegrad_cli.run import build
-    from simplegrad_cli.run.trainer import evaluate
+    from simplegrad_cli.run.evaluation import evaluate
 
     model, cfg = stored_model(checkpoint)
-    dataset = build.load_split(cfg, "test")
+    dataset = load_split(cfg, "test")
     result = evaluate(model, dataset, build.make_loss("cross_entropy", 3), 3)
     np.testing.assert_array_equal(predicted, result["predictions"])
     report = json.loads(cli("eval", checkpoint, "--json").stdout)  # the command, too

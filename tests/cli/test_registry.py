@@ -14,7 +14,7 @@ from simplegrad_cli.config import registry, schema
 from simplegrad_cli.run import build
 
 SILU_CONFIG = Path(__file__).resolve().parents[1] / "fixtures" / "silu_mlp.yaml"
-FAMILIES = [(registry.LAYERS, schema.LAYERS), (registry.OPTIMIZERS, schema.OPTIMIZERS),
+FAMILIES = [(registry.LAYERS, schema.layer_fields()), (registry.OPTIMIZERS, schema.OPTIMIZERS),
             (registry.SCHEDULERS, schema.SCHEDULERS)]
 
 
@@ -38,9 +38,9 @@ def test_defaults_and_keys_come_from_the_signatures(entries, fields):
 
 
 def test_types_come_from_annotations():
-    assert schema.LAYERS["linear"]["bias"].kind == "bool"
-    assert schema.LAYERS["max_pool2d"]["stride"].nullable
-    assert schema.LAYERS["conv2d"]["kernel_size"].kind == "int"  # int | tuple: the first
+    assert schema.layer_fields()["linear"]["bias"].kind == "bool"
+    assert schema.layer_fields()["max_pool2d"]["stride"].nullable
+    assert schema.layer_fields()["conv2d"]["kernel_size"].kind == "int"  # int | tuple: the first
     betas = schema.OPTIMIZERS["adam"]["betas"]
     assert (betas.kind, betas.length) == ("numbers", 2)
     assert schema.OPTIMIZERS["adamw"]["weight_decay"].default == 0.01  # AdamW's own default
@@ -61,9 +61,9 @@ def test_an_undocumented_constructor_argument_is_refused():
 def test_declared_parameter_counts_match_the_built_modules():
     for name, entry in registry.LAYERS.items():
         args = {key: 3 if field.default is schema.REQUIRED else field.default
-                for key, field in schema.LAYERS[name].items()}
-        if entry.input is not None and entry.input.size:
-            args[entry.input.size] = 5
+                for key, field in schema.layer_fields()[name].items()}
+        for key in entry.inferred:
+            args[key] = 5
         assert entry.parameters(args) == build.make_layer(name, args).num_parameters(), name
 
 
@@ -74,9 +74,9 @@ def test_every_registry_layer_is_gradchecked():
 
 
 def test_every_registry_layer_can_be_exported_to_onnx():
-    from simplegrad import export
-
-    assert {entry.builds for entry in registry.LAYERS.values()} <= set(export.LAYERS)
+    """Each LayerSpec names the ONNX converter of the class it builds."""
+    missing = [name for name, spec in registry.LAYERS.items() if spec.converter is None]
+    assert not missing
 
 
 def test_a_config_with_silu_trains_evaluates_and_reloads(cli, workdir):
@@ -95,3 +95,70 @@ def test_silu_layer_is_x_times_sigmoid():
     x = np.linspace(-4, 4, 9)
     np.testing.assert_allclose(build.make_layer("silu", {})(x).data, x / (1 + np.exp(-x)),
                                rtol=1e-6)
+
+
+class Doubling(nn.Module):
+    """A layer the CLI has never heard of, with a shape of its own: x beside x * weight."""
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.weight = nn.Parameter(np.linspace(0.5, 1.5, features, dtype=np.float32))
+
+    def forward(self, x):
+        from simplegrad import cat
+        return cat([x, x * self.weight], axis=-1)
+
+
+def test_a_layer_is_its_class_and_one_layer_spec(cli, write_config, monkeypatch):
+    """Registered in the registry alone, a new layer validates (its size inferred, its output
+    shape and parameters worked out), draws, trains, gradchecks, and is in the JSON Schema
+    and the docs: nothing else knows a layer by its name."""
+    from simplegrad_cli.config import docs_tables
+    from simplegrad_cli.config.spec import Arg, Input, LayerSpec
+
+    monkeypatch.setitem(registry.LAYERS, "doubling", LayerSpec(
+        Doubling, "`x` beside `x * weight`",
+        {"features": Arg("features of x; inferred from the data when null", default=None)},
+        input=Input((1,), "(features,)", "features", axis=-1),
+        parameters=lambda a: a["features"], output=lambda a, shape: (2 * shape[0],)))
+    config = write_config(TINY_WITH_DOUBLING)
+    validated = json.loads(cli("validate", config, "--json").stdout)
+    assert validated["layers"][1] == {"index": 1, "layer": "doubling",
+                                      "arguments": {"features": 16}, "output_shape": [32],
+                                      "parameters": 16}
+    drawn = json.loads(cli("graph", config, "--json").stdout)
+    assert drawn["layers"][1]["output_shape"] == [32] and drawn["parameters"] == 16 * 2 + 16 + \
+        16 + 32 * 3 + 3
+    assert cli("train", config, "--epochs", "1").exit_code == 0
+    checked = json.loads(cli("gradcheck", "--op", "doubling", "--json").stdout)
+    assert checked["passed"] and [c["name"] for c in checked["checks"]] == ["doubling"]
+    assert "doubling" in json.dumps(schema.json_schema())
+    assert "| `doubling` | `test_registry.Doubling` | `x` beside `x * weight` | `(features,)` |" \
+        in docs_tables.tables()["layers"]
+
+
+TINY_WITH_DOUBLING = """\
+data:
+  source: synthetic:spirals
+  options: {n_samples: 100, num_classes: 3}
+model:
+  - linear: {out: 16}
+  - doubling
+  - linear: {out: 3}
+train: {epochs: 1}
+"""
+
+
+def test_no_layer_is_known_by_its_name_outside_the_registry():
+    """Shapes, sizes, memory, batch statistics and gradcheck inputs come from the LayerSpecs:
+    no module but the registry spells a layer's config name (a config key of the same name,
+    data.flatten, is not a layer)."""
+    root = Path(__file__).resolve().parents[2] / "simplegrad_cli"
+    keys = set(schema.SCHEMA.fields["data"].fields)
+    names = [name for name in registry.LAYERS if name not in keys] + ["batch_norm"]
+    for path in root.rglob("*.py"):
+        if path.name == "registry.py":
+            continue
+        text = path.read_text()
+        found = [name for name in names if f'"{name}"' in text or f"'{name}'" in text]
+        assert not found, (path.name, found)

@@ -319,6 +319,7 @@ def test_a_model_too_big_is_refused_before_any_layer_is_built(workdir, monkeypat
 ])
 def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
     """The pre-pass's shapes are the real ones, layer by layer (so its estimate is too)."""
+    from simplegrad_cli.config import registry
     from simplegrad_cli.config.validation import load_config
     from simplegrad_cli.run import build
 
@@ -330,7 +331,7 @@ def test_shape_only_pre_pass_matches_the_dry_run(workdir, layers, input_shape):
     shape = input_shape
     for row, spec in zip(rows, inferred):
         (name, args), = spec.items()
-        shape = build.output_shape(name, args, shape)
+        shape = registry.LAYERS[name].output_shape(args, shape)
         assert shape == row.output_shape, (name, shape, row.output_shape)
 
 
