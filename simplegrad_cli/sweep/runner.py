@@ -1,6 +1,7 @@
-"""`simplegrad sweep`: Optuna asks, `simplegrad train` runs each trial in its own process and
-run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study lives in an RDB
-storage (SQLite in the sweep folder, or a shared database), so running again continues it."""
+"""A sweep's trials: Optuna asks (optuna_adapter.py), `simplegrad train` runs each trial in its
+own process and run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study
+lives in an RDB storage (SQLite in the sweep folder, or a shared database), so running again
+continues it."""
 import json
 import math
 import os
@@ -8,7 +9,6 @@ import signal
 import socket
 import subprocess
 import time
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -24,13 +24,12 @@ from simplegrad_cli.redact import redact
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep.display import shown_params
-from simplegrad_cli.sweep.trial import trial_command
+from simplegrad_cli.sweep.optuna_adapter import HEARTBEAT_S, Study, optuna
+from simplegrad_cli.sweep.trial import trial_command, trial_env
 from simplegrad_cli.ui.console import printable
 from simplegrad_cli.words import metric_text
 
 POLL_S = 0.2  # how often running trials are checked
-HEARTBEAT_S = 30  # a trial whose worker has not written for GRACE_S is failed (dead machine)
-GRACE_S = 120
 HOPELESS = 3  # this many failed trials in a row, from the start, stop the sweep
 UNCOUNTED = ("interrupted", "over budget")  # failed trials that give their place back
 THREAD_VARIABLES = ("SIMPLEGRAD_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -73,13 +72,8 @@ class SweepRunner:
     """Runs a validated Sweep against an Optuna study until the study has its trials."""
 
     def __init__(self, sweep, storage=None, join=False):
-        try:
-            import optuna
-        except ImportError:
-            raise CliError('simplegrad sweep needs Optuna: pip install "simplegrad[sweep]"') \
-                from None
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        self.optuna, self.sweep, self.join, self.screen = optuna, sweep, join, None
+        optuna()  # nothing is written without it
+        self.sweep, self.join, self.screen = sweep, join, None
         s = sweep.settings
         self.out = RunFolder(s["out"])
         self.metric, self.maximize = s["metric"], s["mode"] == "max"
@@ -105,8 +99,10 @@ class SweepRunner:
         in_folder = self.url.startswith("sqlite:///")  # the default: SWEEP_DIR/study.db
         if in_folder:  # locked before the database is created inside it
             self.take_folder()
+        s = self.sweep.settings
         try:
-            self.study = self.create_study()
+            self.study = Study(self.url, s["study"], self.maximize, s["pruner"],
+                               self.sweep.max_epochs())
         except ImportError as error:
             raise CliError(f"storage {redact(self.url)}: its database driver is not "
                            f"installed ({error}); for PostgreSQL: pip install "
@@ -117,7 +113,7 @@ class SweepRunner:
         if not in_folder:
             self.take_folder()  # before this sweep changes anything in the study
         signature = self.sweep.signature()
-        stored = self.study.user_attrs.get("sweep")
+        stored = self.study.attrs.get("sweep")
         different = next((k for k in signature if k in (stored or {}) and
                           signature[k] != stored[k]), None)
         if different is not None:
@@ -126,13 +122,15 @@ class SweepRunner:
                            f"({_change(stored[different], signature[different])}); use "
                            "--study NAME (or another --out) for a new study")
         if stored != signature:  # new, or from a version that recorded less
-            self.study.set_user_attr("sweep", signature)
-        state = self.optuna.trial.TrialState
+            self.study.set_attr("sweep", signature)
         if not self.join:  # alone on the study: trials still 'running' were left by a stop
-            for trial in self.study.get_trials(deepcopy=False, states=(state.RUNNING,)):
-                self.storage.set_trial_user_attr(trial._trial_id, "outcome", "interrupted")
-                self.storage.set_trial_state_values(trial._trial_id, state=state.FAIL)
-        self.study.sampler = self.make_sampler(len(self.study.trials))
+            self.study.fail_running("interrupted")
+        spec, done = s["sampler"], len(self.study.trials())
+        seed = spec["seed"] if spec["seed"] is not None else \
+            self.sweep.trial_config({}).values["seed"]
+        # moved by the trials done (and a join worker's pid): a continued study draws anew
+        self.study.use_sampler(spec, seed + done + (os.getpid() if self.join else 0),
+                               {p.name: p.values for p in self.sweep.params})
 
     def take_folder(self):
         """Lock the sweep folder until the end (another sweep there would fail our trials);
@@ -145,54 +143,10 @@ class SweepRunner:
         self.out = RunFolder.open(self.out.path)
         self.out.start()
 
-    def create_study(self, attempts=5):
-        """Create (or load) the study, retrying when workers race to make a new database."""
-        from sqlalchemy.exc import IntegrityError, ProgrammingError
-
-        optuna = self.optuna
-        for attempt in range(1, attempts + 1):
-            try:
-                self.storage = optuna.storages.RDBStorage(
-                    self.url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
-                return optuna.create_study(
-                    study_name=self.sweep.settings["study"], storage=self.storage,
-                    pruner=self.make_pruner(), load_if_exists=True,
-                    direction="maximize" if self.maximize else "minimize")
-            except (IntegrityError, ProgrammingError):
-                if attempt == attempts:
-                    raise
-                time.sleep(0.5 * attempt)
-
-    def make_sampler(self, done):
-        """The settings' sampler, its seed moved by the trials `done` (and a join worker's pid)."""
-        samplers, spec = self.optuna.samplers, self.sweep.settings["sampler"]
-        seed = spec["seed"] if spec["seed"] is not None else \
-            self.sweep.trial_config({}).values["seed"]
-        seed = seed + done + (os.getpid() if self.join else 0)
-        if spec["name"] == "grid":
-            class Grid(samplers.GridSampler):
-                def after_trial(self, *args):
-                    """Not study.stop() (only for optimize()): trials are capped at the grid."""
-
-            return Grid({p.name: p.values for p in self.sweep.params}, seed=seed)
-        if spec["name"] == "random":
-            return samplers.RandomSampler(seed=seed)
-        return samplers.TPESampler(seed=seed, n_startup_trials=spec["n_startup_trials"])
-
-    def make_pruner(self):
-        """The settings' pruner (pruning on the per-epoch metric)."""
-        pruners, spec = self.optuna.pruners, dict(self.sweep.settings["pruner"])
-        name = spec.pop("name")
-        if name == "hyperband":
-            spec["max_resource"] = self.sweep.max_epochs()
-        return {"none": pruners.NopPruner, "threshold": pruners.ThresholdPruner,
-                "hyperband": pruners.HyperbandPruner, "median": pruners.MedianPruner}[name](**spec)
-
-    def counted(self, trial):
+    @staticmethod
+    def counted(trial):
         """Does a trial use up one of the study's trials? (Not if it was interrupted.)"""
-        if trial.state == self.optuna.trial.TrialState.FAIL:
-            return trial.user_attrs.get("outcome") not in UNCOUNTED + (None,)
-        return True
+        return trial.state != "fail" or trial.attrs.get("outcome") not in UNCOUNTED + (None,)
 
     def hopeless(self):
         """The first trials here all failed (bad data, say): stop instead of failing them all."""
@@ -203,14 +157,11 @@ class SweepRunner:
         """The next trial, or None when the study has (or is running) all its trials."""
         if self.hopeless():
             return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # heartbeats outside optimize(): intended here
-            self.optuna.storages.fail_stale_trials(self.study)
-            if sum(map(self.counted, self.study.get_trials(deepcopy=False))) >= self.target:
-                return None
-            trial = self.study.ask({p.name: p.distribution() for p in self.sweep.params})
-        counted = sorted(t.number for t in self.study.get_trials(deepcopy=False)
-                         if self.counted(t))
+        self.study.fail_stale()
+        if sum(map(self.counted, self.study.trials())) >= self.target:
+            return None
+        trial = self.study.ask(self.sweep.params)
+        counted = sorted(t.number for t in self.study.trials() if self.counted(t))
         if trial.number not in counted[:self.target]:  # another worker asked at the same time
             self.tell_failed(trial, "over budget")
             return None
@@ -218,8 +169,7 @@ class SweepRunner:
 
     def tell_failed(self, trial, outcome):
         """Record a trial that never ran as failed with `outcome`."""
-        trial.set_user_attr("outcome", outcome)
-        self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+        self.study.tell(trial, "fail", outcome=outcome)
 
     # ---- trials -------------------------------------------------------------------------
     def start(self, trial):
@@ -236,14 +186,13 @@ class SweepRunner:
             raise
         finally:
             folder.unlock()
-        trial.set_user_attr("folder", folder.path)
-        trial.set_user_attr("host", socket.gethostname())
+        self.study.set_trial_attrs(trial, folder=folder.path, host=socket.gethostname())
         args = ["train", self.sweep.base_file, "--out", folder.path, "--json"]
         for text in self.sweep.trial_overrides(trial.params):
             args += ["--set", text]
         with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
                 open(os.path.join(folder.path, "train.log"), "wb") as stderr:
-            process = subprocess.Popen(trial_command(self.lifeline[0], args), stdout=stdout,
+            process = subprocess.Popen(trial_command(args), stdout=stdout,
                                        stderr=stderr, stdin=subprocess.DEVNULL,
                                        env=self.trial_env(), pass_fds=self.lifeline[:1],
                                        start_new_session=True)  # Ctrl-C reaches us only
@@ -252,11 +201,13 @@ class SweepRunner:
         self.screen.started(run)
 
     def trial_env(self):
-        """This process's environment with BLAS limited to one job's share of the cores."""
+        """This process's environment with BLAS limited to one job's share of the cores, and
+        the pipe end the trial watches."""
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
         share = str(max(1, cores // self.jobs))
-        return dict(os.environ, **dict.fromkeys(THREAD_VARIABLES, share))
+        return trial_env(self.lifeline[0], dict(os.environ, **dict.fromkeys(THREAD_VARIABLES,
+                                                                           share)))
 
     def follow(self, run):
         """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
@@ -266,11 +217,8 @@ class SweepRunner:
             run.values[epoch] = value
             if not math.isfinite(value):
                 continue  # never reported: finish() fails the trial
-            try:
-                run.trial.report(value, epoch)
-                prune = not run.stopped and run.trial.should_prune()
-            except self.optuna.exceptions.UpdateFinishedTrialError:
-                prune, run.taken = False, True  # failed by another worker (no heartbeat)
+            prune, run.taken = self.study.report(run.trial, value, epoch)  # taken: failed by
+            prune = prune and not run.stopped  # another worker (no heartbeat)
             if (prune or run.taken) and not run.stopped and run.process.poll() is None:
                 run.process.send_signal(signal.SIGTERM)
             run.pruned = run.pruned or prune
@@ -278,7 +226,6 @@ class SweepRunner:
 
     def finish(self, run):
         """The trial's process has ended: tell Optuna how it went."""
-        state = self.optuna.trial.TrialState
         self.follow(run)
         run.ended = time.monotonic()
         code = run.process.returncode
@@ -296,16 +243,9 @@ class SweepRunner:
             run.outcome, run.value = "completed", (max if self.maximize else min)(values)
         else:
             run.outcome, run.error = "failed", self.failure(run, broken)
-        attrs = {"epochs": run.epoch, "time_s": round(run.seconds, 3), "outcome": run.outcome,
-                 "error": run.error}
-        try:
-            for key, value in attrs.items():
-                run.trial.set_user_attr(key, value)
-            if run.outcome == "completed":
-                self.study.tell(run.trial, run.value)
-            else:
-                self.study.tell(run.trial, state=state.PRUNED if run.pruned else state.FAIL)
-        except self.optuna.exceptions.UpdateFinishedTrialError:
+        state = "complete" if run.outcome == "completed" else "pruned" if run.pruned else "fail"
+        if not self.study.tell(run.trial, state, run.value, epochs=run.epoch, outcome=run.outcome,
+                               time_s=round(run.seconds, 3), error=run.error):
             run.outcome = "interrupted"  # another worker failed it meanwhile (no heartbeat)
         self.runs.remove(run)
         self.finished_here.append(run)
@@ -368,8 +308,7 @@ class SweepRunner:
             if not self.runs:
                 return
             if time.monotonic() - last_beat > HEARTBEAT_S / 2:
-                for run in self.runs:
-                    self.storage.record_heartbeat(run.trial._trial_id)
+                self.study.heartbeat(run.trial for run in self.runs)
                 last_beat = time.monotonic()
             for run in list(self.runs):
                 if run.process.poll() is None:
@@ -393,21 +332,19 @@ class SweepRunner:
     # ---- results ------------------------------------------------------------------------
     def best(self):
         """The best completed trial of the whole study (any worker), or None."""
-        state = self.optuna.trial.TrialState
-        done = self.study.get_trials(deepcopy=False, states=(state.COMPLETE,))
+        done = [t for t in self.study.trials() if t.state == "complete"]
         pick = max if self.maximize else min
         return pick(done, key=lambda t: (t.value, -t.number)) if done else None
 
     def trial_records(self):
         """One dict per trial of the study, in trial order (what trials.jsonl holds)."""
         records = []
-        for t in self.study.get_trials(deepcopy=False):
-            outcome = "running" if t.state.name == "RUNNING" else \
-                t.user_attrs.get("outcome") or t.state.name.lower()
+        for t in self.study.trials():
+            outcome = "running" if t.state == "running" else t.attrs.get("outcome") or t.state
             records.append({
                 "number": t.number, "outcome": outcome, "value": t.value, "params": t.params,
-                "epochs": t.user_attrs.get("epochs", len(t.intermediate_values)),
-                **{key: t.user_attrs.get(key) for key in ("time_s", "folder", "host", "error")}})
+                "epochs": t.attrs.get("epochs", t.reported),
+                **{key: t.attrs.get(key) for key in ("time_s", "folder", "host", "error")}})
         return records
 
     def write_outputs(self):
@@ -444,7 +381,7 @@ class SweepRunner:
             "ran_here": [r.number for r in self.finished_here],
             "best": None if best is None else {
                 "number": best.number, "value": best.value, "params": best.params,
-                "folder": best.user_attrs.get("folder"),
+                "folder": best.attrs.get("folder"),
                 "config": os.path.join(self.out.path, "best.yaml")},
             "trials_file": os.path.join(self.out.path, "trials.jsonl"),
             "trial_records": records, "time_s": round(seconds, 3)}

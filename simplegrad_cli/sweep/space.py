@@ -66,16 +66,6 @@ class Param:
         self.path, self.kind, self.values, self.where = path, kind, values, where
         self.name = dotted(path)
 
-    def distribution(self):
-        """The Optuna distribution object (Optuna is imported here, not at start-up)."""
-        import optuna.distributions as d
-
-        if self.kind == "choice":
-            return d.CategoricalDistribution(self.values)
-        if self.kind == "int":
-            return d.IntDistribution(*self.values)
-        return d.FloatDistribution(*self.values, log=self.kind == "loguniform")
-
     def describe(self):
         """'loguniform [0.0001, 0.1]' or 'choice [32, 64]', for tables and summaries."""
         return f"{self.kind} {list(self.values)}"

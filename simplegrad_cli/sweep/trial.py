@@ -1,42 +1,40 @@
-"""The process of one sweep trial: how it is started (isolated) and what it runs, `simplegrad
-train`, which ends (saving, as on SIGTERM) when the sweep that started it dies, even by
-kill -9. It holds the read end of a pipe whose write end only the sweep holds; the kernel closes
-that end when the sweep dies, and the read returns."""
+"""The process of one sweep trial: `python -I -m simplegrad_cli train ...`, isolated (neither
+the working folder nor PYTHON* variables put code on the path, so a yaml.py or json.py where the
+sweep was started is never imported), which ends (saving, as on SIGTERM) when the sweep that
+started it dies, even by kill -9: it holds the read end of a pipe whose write end only the sweep
+holds; the kernel closes that end when the sweep dies, and the read returns."""
 import os
 import signal
 import sys
 import threading
 
-# Trials run isolated (-I): neither the working folder nor PYTHON* variables put code on the
-# path, so a yaml.py or json.py where the sweep was started is never imported; the folder that
-# holds this CLI comes last, for a checkout that is not installed.
-BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
-        "from simplegrad_cli.sweep.trial import main; main()")
-CODE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LIFELINE = "SIMPLEGRAD_SWEEP_LIFELINE"  # the environment variable naming the pipe's read end
 
 
-def trial_command(fd, args):
-    """argv of a trial process: `simplegrad ARGS`, isolated, watching the sweep through the
-    pipe end `fd` (to pass to it with pass_fds)."""
-    return [sys.executable, "-I", "-c", BOOT, CODE, str(fd), *args]
+def trial_command(args):
+    """argv of a trial process running `simplegrad ARGS` (installed, isolated)."""
+    return [sys.executable, "-I", "-m", "simplegrad_cli", *args]
 
 
-def watch_parent(fd):
-    """SIGTERM this process once the pipe `fd` reaches its end (its writer is gone)."""
+def trial_env(fd, environ):
+    """`environ` for a trial watching the sweep through the pipe end `fd` (pass it with
+    pass_fds)."""
+    return dict(environ, **{LIFELINE: str(fd)})
+
+
+def watch_parent():
+    """In a trial: SIGTERM this process once the sweep's pipe reaches its end (its writer is
+    gone); nothing outside a trial."""
+    fd = os.environ.pop(LIFELINE, None)
+    if fd is None:
+        return
+
     def wait():
         try:
-            while os.read(fd, 1):
+            while os.read(int(fd), 1):
                 pass
         except OSError:
             pass
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=wait, name="sweep-watch", daemon=True).start()
-
-
-def main():
-    """argv: the pipe's fd, then the `simplegrad` arguments (train CONFIG ...)."""
-    watch_parent(int(sys.argv.pop(1)))
-    from simplegrad_cli.main import main as simplegrad
-
-    simplegrad()

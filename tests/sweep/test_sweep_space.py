@@ -175,12 +175,12 @@ def test_the_shipped_example_sweep_is_valid():
 def test_settings_build_optuna_samplers_and_pruners(workdir, sweep_file, sampler, pruner,
                                                     classes):
     optuna = pytest.importorskip("optuna")
-    from simplegrad_cli.sweep.runner import SweepRunner
+    from simplegrad_cli.sweep import optuna_adapter
 
     sweep = load_sweep(sweep_file(f"config: tiny.yaml\nsampler: {sampler}\npruner: {pruner}\n"
                                   "space:\n  train.epochs: {choice: [2, 6]}\n"))
-    runner = SweepRunner(sweep)
-    built = runner.make_sampler(0), runner.make_pruner()
+    built = optuna_adapter.sampler(sweep.settings["sampler"], 0, {"train.epochs": [2, 6]}), \
+        optuna_adapter.pruner_of(sweep.settings["pruner"], sweep.max_epochs())
     assert tuple(type(b).__name__ for b in built) == classes
     assert isinstance(built[0], optuna.samplers.BaseSampler)
     if classes[1] == "HyperbandPruner":

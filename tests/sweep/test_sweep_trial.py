@@ -29,16 +29,16 @@ def test_python_m_simplegrad_cli_runs_the_command(workdir):
 
 
 def test_a_trial_imports_no_module_from_the_working_folder(workdir):
-    from simplegrad_cli.sweep.trial import trial_command
+    from simplegrad_cli.sweep.trial import trial_command, trial_env
 
     marker = workdir / "imported.txt"
     for name in MODULES:
         (workdir / f"{name}.py").write_text(POISON.format(marker=str(marker)))
     read, write = os.pipe()
     try:
-        result = subprocess.run(trial_command(read, ["validate", "tiny.yaml"]), cwd=workdir,
-                                env=env(), pass_fds=(read,), capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(trial_command(["validate", "tiny.yaml"]), cwd=workdir,
+                                env=trial_env(read, env()), pass_fds=(read,),
+                                capture_output=True, text=True, timeout=120)
     finally:
         os.close(read)
         os.close(write)
