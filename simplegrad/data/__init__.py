@@ -17,7 +17,8 @@ from simplegrad.data.errors import DataError
 from simplegrad.data.labels import one_hot
 from simplegrad.data.loader import DataLoader
 from simplegrad.data.mnist_loader import MNISTLoader, load_mnist
-from simplegrad.data.source import SourceOption, SourceSpec, describe, find_source, load
+from simplegrad.data.loading import describe, find_source, load
+from simplegrad.data.source import SourceOption, SourceSpec
 from simplegrad.data.sources.idx import load_idx, read_idx
 from simplegrad.data.synthetic import blobs, circles, moons, spirals, xor
 

@@ -5,7 +5,7 @@ import sys
 
 from simplegrad.data.errors import DataError
 from simplegrad.data.loader import DataLoader
-from simplegrad.data.source import load
+from simplegrad.data.loading import load
 from simplegrad.data.sources.hub import unreachable
 
 DEFAULT_SOURCE = "ylecun/mnist"

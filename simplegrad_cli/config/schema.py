@@ -8,7 +8,7 @@ import inspect
 import typing
 from types import UnionType
 
-from simplegrad.data.source import sources
+from simplegrad.data.loading import sources
 
 from simplegrad_cli.config import registry
 from simplegrad_cli.config.registry import MAX_SIZE

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 from simplegrad.data import find_source
-from simplegrad.data.source import all_options
+from simplegrad.data.loading import all_options
 
 from simplegrad_cli.config import schema
 from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section

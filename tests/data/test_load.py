@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simplegrad.data import DataError, load
-from simplegrad.data.source import source_kind
+from simplegrad.data.loading import source_kind
 
 
 def test_import_does_not_pull_in_heavy_libraries():
