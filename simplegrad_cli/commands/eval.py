@@ -11,9 +11,9 @@ from simplegrad_cli.config.validation import absolute_source
 from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
 from simplegrad_cli.inputs.datasets import VALIDATION_SPLITS, load_scored_split
 from simplegrad_cli.run import build
+from simplegrad_cli.run.evaluation import evaluate as run_eval
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs, run_inputs
 from simplegrad_cli.run.stored_run import load_run, training_rows, weights_not_finite
-from simplegrad_cli.run.trainer import evaluate as run_eval
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.eval_plots import PLOT_FILES, prepare_folder, write_eval_plots
 from simplegrad_cli.ui.report import Report
