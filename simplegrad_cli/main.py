@@ -3,8 +3,10 @@ module's `Options`, its `run` returns a report and `emit` prints it (JSON with -
 command has --json; NumPy, the library and `datasets` are imported by the commands that need
 them, so --help is instant."""
 import importlib
+import inspect
 import os
 import sys
+from types import SimpleNamespace
 from typing import Annotated
 
 import typer
@@ -94,13 +96,22 @@ SOURCES = f"({sources_in_words()})."
 
 
 def _run(command, arguments):
-    """`simplegrad COMMAND`: its module's run(Options(**arguments)), the report printed by emit
-    (as JSON with --json); returns the exit code."""
+    """`simplegrad COMMAND`: its module's run(options), the options being the arguments of
+    its signature below; the report is printed by emit (as JSON with --json)."""
     from simplegrad_cli.ui.report import emit
 
     as_json = arguments.pop("json_")
     module = importlib.import_module(f"simplegrad_cli.commands.{command}")
-    return emit(module.run(module.Options(**arguments)), as_json)
+    return emit(module.run(SimpleNamespace(**arguments)), as_json)
+
+
+def options(command, **given):
+    """The options `simplegrad COMMAND` passes its module, its signature's defaults filled in,
+    for running a command from Python: `predict.run(options("predict", checkpoint=...))`."""
+    parameters = inspect.signature(globals()[command]).parameters
+    defaults = {name: p.default for name, p in parameters.items() if p.default is not p.empty}
+    defaults.pop("json_")
+    return SimpleNamespace(**{**defaults, **given})
 
 
 @app.command(

@@ -3,7 +3,6 @@ metric, epochs, time, parameters) and of the config keys whose values differ."""
 import json
 import math
 import os
-from dataclasses import dataclass
 
 from simplegrad.npz_headers import npz_shapes
 
@@ -16,13 +15,6 @@ from simplegrad_cli.words import metric_text
 
 MISSING = "-"
 ABSENT = object()  # a key a run's config does not have: MISSING in the table, null in JSON
-
-
-@dataclass
-class Options:
-    """`simplegrad compare`'s arguments (see main.py for their help)."""
-
-    runs: list
 
 
 def config_differences(configs):

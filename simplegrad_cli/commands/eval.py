@@ -2,7 +2,6 @@
 exactly the examples the run held out), with a confusion matrix and per-class metrics."""
 import math
 import os
-from dataclasses import dataclass
 
 import numpy as np
 from simplegrad.data.fingerprint import count_seen
@@ -20,18 +19,6 @@ from simplegrad_cli.ui.report import Report
 
 OVERLAP_LIMIT = 0.1  # a larger share of training examples among the scored ones is refused
 MAX_TABLE_CLASSES = 1000  # beyond this, per-class rows and the confusion matrix are left out
-
-
-@dataclass
-class Options:
-    """`simplegrad eval`'s arguments (see main.py for their help)."""
-
-    checkpoint: str
-    data: str = None
-    split: str = None
-    allow_train_overlap: bool = False
-    min_accuracy: float = None
-    plots: str = None
 
 
 def run(options):

@@ -3,7 +3,6 @@ config's data.normalize folded in, checked by onnx.checker and (with onnxruntime
 simplegrad's own output on sample inputs."""
 import math
 import os
-from dataclasses import dataclass
 
 import numpy as np
 from simplegrad.atomic import WriteError, write_bytes
@@ -35,15 +34,6 @@ def _metadata(checkpoint, cfg, class_names):
     if class_names:
         values["class_names"] = ",".join(str(name) for name in class_names)
     return values
-
-
-@dataclass
-class Options:
-    """`simplegrad export`'s arguments (see main.py for their help)."""
-
-    checkpoint: str
-    fmt: str = "onnx"
-    out: str = None
 
 
 def run(options):

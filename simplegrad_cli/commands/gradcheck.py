@@ -1,7 +1,6 @@
 """`simplegrad gradcheck`: finite-difference checks of every op and layer, or of one config,
 each at float64 inputs kept away from kinks so that central differences are meaningful."""
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import simplegrad
@@ -16,16 +15,6 @@ from simplegrad_cli.errors import CHECK_FAILED, OK, CliError, usage_error
 from simplegrad_cli.run import build
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.report import Report
-
-
-@dataclass
-class Options:
-    """`simplegrad gradcheck`'s arguments (see main.py for their help)."""
-
-    config: str = None
-    ops: list = ()
-    overrides: list = ()
-    batch_size: int = 4
 
 
 def run(options):

@@ -3,7 +3,6 @@ out as `validate` does (a config: its data is never read) or rebuilt as `eval` d
 checkpoint); DOT text on stdout, or --out rendered by `simplegrad.viz` (.svg and .png need
 Graphviz's `dot`)."""
 import os
-from dataclasses import dataclass
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote
 
@@ -68,15 +67,6 @@ def model_dot(input_shape, rows, name="model"):
         lines.append(f"  {previous} -> layer{row.index};")
         previous = f"layer{row.index}"
     return Dot("\n".join(lines + ["}"]) + "\n")
-
-
-@dataclass
-class Options:
-    """`simplegrad graph`'s arguments (see main.py for their help)."""
-
-    source: str
-    out: str = None
-    overrides: list = ()
 
 
 def run(options):

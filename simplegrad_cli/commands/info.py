@@ -1,6 +1,5 @@
 """`simplegrad info`: what a checkpoint holds (metadata, config, parameter shapes, metrics),
 read without building anything."""
-from dataclasses import dataclass
 
 from simplegrad.checkpoint import CheckpointError
 
@@ -11,13 +10,6 @@ from simplegrad_cli.run.stored_run import open_checkpoint, stored_config
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.report import Report
 from simplegrad_cli.words import format_metrics, metric_text, mid_epoch_text
-
-
-@dataclass
-class Options:
-    """`simplegrad info`'s arguments (see main.py for their help)."""
-
-    checkpoint: str
 
 
 def _mid_epoch(loader):

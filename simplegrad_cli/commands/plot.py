@@ -2,7 +2,6 @@
 terminal or an image file (works on a run that is still training)."""
 import os
 import sys
-from dataclasses import dataclass
 
 from simplegrad_cli.errors import CliError, usage_error
 from simplegrad_cli.run.metrics_log import X_AXES
@@ -12,16 +11,6 @@ from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.charts import FILE_FORMATS, file_chart, text_chart
 from simplegrad_cli.ui.curves import chosen_metrics, metric_panels, read_runs
 from simplegrad_cli.ui.report import Report
-
-
-@dataclass
-class Options:
-    """`simplegrad plot`'s arguments (see main.py for their help)."""
-
-    runs: list
-    metric: list = ()
-    x: str = "epoch"
-    out: str = None
 
 
 def run(options):

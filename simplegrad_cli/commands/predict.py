@@ -4,7 +4,6 @@ import csv
 import io
 import os
 import sys
-from dataclasses import dataclass
 
 import numpy as np
 from rich.progress import Progress
@@ -71,18 +70,6 @@ def _batches(inputs, source, split, model_input, batch):
                 yield [f"{where}[{i}]" for i in range(start, stop)], dataset.x[start:stop], \
                     dataset.y[start:stop], [[]] * (stop - start)
     return generate(), total, where
-
-
-@dataclass
-class Options:
-    """`simplegrad predict`'s arguments (see main.py for their help)."""
-
-    checkpoint: str
-    inputs: list = None
-    data: str = None
-    split: str = None
-    top_k: int = 3
-    out: str = None
 
 
 def run(options, batch=PREDICT_BATCH):

@@ -1,27 +1,11 @@
 """`simplegrad sweep`: search hyperparameters with Optuna, each trial a `simplegrad train` in its
 own process and run folder; the report is the study's trials and its best."""
 import sys
-from dataclasses import dataclass
 
 from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay, results_table
 from simplegrad_cli.sweep.runner import SweepRunner
 from simplegrad_cli.sweep.space import load_sweep
 from simplegrad_cli.ui.report import Report
-
-
-@dataclass
-class Options:
-    """`simplegrad sweep`'s arguments (see main.py for their help)."""
-
-    source: str
-    search: list = ()
-    overrides: list = ()
-    trials: int = None
-    jobs: int = None
-    study: str = None
-    out: str = None
-    storage: str = None
-    join: bool = False
 
 
 def run(options):

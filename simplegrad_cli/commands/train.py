@@ -2,7 +2,6 @@
 report the run's summary (what --json prints)."""
 import os
 import sys
-from dataclasses import dataclass
 
 from simplegrad.atomic import write_text
 
@@ -22,22 +21,6 @@ from simplegrad_cli.words import metric_text, plural
 
 OVERWRITE_OWN_RUN = ("--overwrite cannot be combined with --resume into the checkpoint's own "
                      "folder (the run continues there); with --out DIR it replaces the run in DIR")
-
-
-@dataclass
-class Options:
-    """`simplegrad train`'s arguments (see main.py for their help)."""
-
-    config: str = None
-    overrides: list = ()
-    seed: int = None
-    epochs: int = None
-    out: str = None
-    resume: str = None
-    overwrite: bool = False
-    print_config: bool = False
-    plot: bool = False
-    threads: int = None
 
 
 def run(options):

@@ -1,7 +1,6 @@
 """`simplegrad validate`: every check `train` does before training that needs no data (with
 --load-data, those too), and the model's summary: each layer's shape and parameters, the
 training memory."""
-from dataclasses import dataclass
 
 from simplegrad.memory import format_bytes
 
@@ -10,16 +9,6 @@ from simplegrad_cli.inputs import datasets
 from simplegrad_cli.run import build
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.report import Report, config_report
-
-
-@dataclass
-class Options:
-    """`simplegrad validate`'s arguments (see main.py for their help)."""
-
-    config: str
-    overrides: list = ()
-    print_config: bool = False
-    load_data: bool = False
 
 
 def run(options):

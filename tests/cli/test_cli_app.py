@@ -74,3 +74,15 @@ def test_every_command_takes_json():
     assert len(commands) >= 11
     for path, command in commands.items():
         assert any("--json" in param.opts for param in command.params), " ".join(path)
+
+
+def test_a_command_runs_from_python_with_its_options(workdir):
+    """What the command line passes a command module: its arguments as main.py declares
+    them, defaults filled in."""
+    from simplegrad_cli.commands import gradcheck
+    from simplegrad_cli.main import options
+
+    chosen = options("gradcheck", ops=["relu"])
+    assert (chosen.config, chosen.batch_size) == (None, 4)
+    report = gradcheck.run(chosen)
+    assert report.exit_code == 0 and report.to_json()["failed"] == []
