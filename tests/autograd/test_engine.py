@@ -237,7 +237,7 @@ def test_float32_gradients_stay_float32():
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
-# ---- issue 11.4: a 0-d leaf's gradient is an ndarray, whatever the op broadcast it through
+# ---- a 0-d leaf's gradient is an ndarray, whatever the op broadcast it through
 ZERO_D_CASES = {
     "add": lambda s, v: s + v, "radd": lambda s, v: v + s, "sub": lambda s, v: v - s,
     "mul": lambda s, v: s * v, "div": lambda s, v: v / s, "rdiv": lambda s, v: s / v,

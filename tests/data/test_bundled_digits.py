@@ -1,5 +1,5 @@
 """`builtin:digits`: the MNIST test set shipped in the package, cut into fixed train/test splits,
-and the hub-unreachable fallback of `load_mnist` / `MNISTLoader` (issue 18)."""
+and the hub-unreachable fallback of `load_mnist` / `MNISTLoader`."""
 import hashlib
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Issue 17, "Checks that pass when they should fail": a NaN model never passes
+"""Checks that pass when they should fail: a NaN model never passes
 `eval --min-accuracy`, empty eval options are refused, and `| head` does not change the
 exit code."""
 import json

@@ -1,4 +1,4 @@
-"""Issue 17, "Messages that mislead": what a file or checkpoint holds (names with ESC
+"""Messages that mislead: what a file or checkpoint holds (names with ESC
 sequences, zero-width characters) is printed escaped in every message and table, and a
 checkpoint with 10,000 stray arrays gets a short error line."""
 import json

@@ -1,4 +1,4 @@
-"""Issue 17, round 2: siblings of the classes found by looking past the corpus. A config of
+"""Siblings of the classes found by looking past the corpus. A config of
 many plain values is not blamed on aliases, and a sweep asking for more trial processes at
 once than memory holds is refused before it starts one."""
 import pytest

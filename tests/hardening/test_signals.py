@@ -1,4 +1,4 @@
-"""Issue 17, signals and pipes: every stop signal ends in one line, the right exit code and a
+"""Signals and pipes: every stop signal ends in one line, the right exit code and a
 saved run; a stderr that cannot be written never stops training.
 
 Signals are sent in-process at exact moments (after a chosen step, during the final

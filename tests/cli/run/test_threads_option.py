@@ -1,4 +1,4 @@
-"""`simplegrad train --threads N` and SIMPLEGRAD_THREADS set the BLAS threads (issue 15)."""
+"""`simplegrad train --threads N` and SIMPLEGRAD_THREADS set the BLAS threads."""
 from cli_helpers import one_line
 
 from simplegrad_cli.run.blas_threads import get_num_threads

@@ -4,7 +4,8 @@ a symbolic link or a hard link) or lies inside an input data folder."""
 import os
 
 import pytest
-from cli_helpers import make_mnist_like, one_line
+from cli_helpers import one_line
+from data_files import make_mnist_like
 
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.run.output_guard import refuse_inputs

@@ -4,7 +4,8 @@ import json
 import os
 
 import numpy as np
-from cli_helpers import make_mnist_like, one_line
+from cli_helpers import one_line
+from data_files import make_mnist_like
 
 MNIST = """\
 seed: 0

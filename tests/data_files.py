@@ -1,9 +1,9 @@
-"""Shared helpers for the data tests: tiny IDX files and small tables, all made in tmp_path."""
+"""Data files made in a test: IDX encodings and folders of MNIST-style IDX files (imported as a
+top-level module: tests/ is on sys.path)."""
 import gzip
 import struct
 
 import numpy as np
-import pytest
 
 IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i2"): 0x0B,
              np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
@@ -37,43 +37,3 @@ def make_mnist_like(folder, n_train=20, n_test=8, gz=False, seed=0, prefix=""):
         write_idx(folder / f"{prefix}{split}-labels-idx1-ubyte{suffix}", labels, gz)
         out[split] = (images, labels)
     return out
-
-
-@pytest.fixture
-def hf_cache(tmp_path):
-    """A private cache folder for `datasets`, so tests never touch ~/.cache/huggingface."""
-    return str(tmp_path / "hf-cache")
-
-
-@pytest.fixture
-def table_data():
-    """A small tabular dataset: two numeric features, a text column, and string-free labels."""
-    rng = np.random.default_rng(0)
-    n = 12
-    return {"a": rng.normal(size=n).tolist(), "b": rng.normal(size=n).tolist(),
-            "name": [f"row{i}" for i in range(n)], "label": (np.arange(n) % 3).tolist()}
-
-
-@pytest.fixture
-def idx_writer():
-    """`write_idx(path, array, gz=False)` for tests that build their own IDX files."""
-    return write_idx
-
-
-@pytest.fixture
-def mnist_folder(tmp_path):
-    """A folder with tiny train (20) and t10k (8) IDX files; returns (folder, arrays)."""
-    folder = tmp_path / "mnist"
-    return folder, make_mnist_like(folder)
-
-
-@pytest.fixture
-def idx_encoder():
-    """`idx_bytes(array)`: the raw IDX encoding, for tests that corrupt it."""
-    return idx_bytes
-
-
-@pytest.fixture
-def mnist_maker():
-    """`make_mnist_like(folder, n_train, n_test, gz, seed, prefix)`."""
-    return make_mnist_like

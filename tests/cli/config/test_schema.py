@@ -7,7 +7,7 @@ import pytest
 from simplegrad_cli.config import docs_tables, schema
 from simplegrad_cli.config.validation import load_config
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 
 

@@ -1,7 +1,7 @@
-"""Helpers shared by the CLI tests (imported as a top-level module: tests/cli is on sys.path)."""
+"""Helpers shared by the CLI tests (imported as a top-level module: tests/ is on sys.path)."""
 from pathlib import Path
 
-TINY = (Path(__file__).resolve().parents[1] / "fixtures" / "tiny_config.yaml").read_text()
+TINY = (Path(__file__).resolve().parent / "fixtures" / "tiny_config.yaml").read_text()
 
 
 def one_line(result):
@@ -10,18 +10,6 @@ def one_line(result):
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]
-
-
-def make_mnist_like(folder, n_train=20, n_test=8):
-    """Tiny MNIST-style IDX files in `folder` (the data tests' maker, loaded by path because
-    both test folders have a conftest module)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "data" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("data_test_fixtures", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_mnist_like(folder, n_train=n_train, n_test=n_test)
 
 
 def model_input(shape, profile=None, normalize=None):

@@ -17,7 +17,8 @@ from simplegrad_cli.sweep.display import PlainSweepDisplay
 from simplegrad_cli.sweep.space import load_sweep
 
 pytest.importorskip("optuna")
-pytestmark = pytest.mark.filterwarnings("ignore:Argument ``heartbeat_interval``")  # as the CLI
+pytestmark = [pytest.mark.filterwarnings("ignore:Argument ``heartbeat_interval``"),  # as the CLI
+              pytest.mark.usefixtures("tiny_yaml")]  # every sweep trains tiny.yaml
 
 SWEEP = """\
 config: tiny.yaml

@@ -7,6 +7,8 @@ from sweep_helpers import command, env
 
 from simplegrad_cli.sweep.space import load_sweep
 
+pytestmark = pytest.mark.usefixtures("tiny_yaml")  # every sweep trains tiny.yaml
+
 GOOD = """\
     config: tiny.yaml
     trials: 3

@@ -8,7 +8,7 @@ import pytest
 from cli_helpers import one_line
 from dot_text import parse, svg_parts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 # tiny_config.yaml: linear(2 -> 16), relu, linear(16 -> 3)

@@ -13,7 +13,7 @@ from simplegrad_cli.commands import gradcheck as gradchecks
 from simplegrad_cli.config import registry, schema
 from simplegrad_cli.run import build
 
-SILU_CONFIG = Path(__file__).resolve().parents[1] / "fixtures" / "silu_mlp.yaml"
+SILU_CONFIG = Path(__file__).resolve().parents[2] / "fixtures" / "silu_mlp.yaml"
 FAMILIES = [(registry.LAYERS, schema.layer_fields()), (registry.OPTIMIZERS, schema.OPTIMIZERS),
             (registry.SCHEDULERS, schema.SCHEDULERS)]
 
@@ -153,7 +153,7 @@ def test_no_layer_is_known_by_its_name_outside_the_registry():
     """Shapes, sizes, memory, batch statistics and gradcheck inputs come from the LayerSpecs:
     no module but the registry spells a layer's config name (a config key of the same name,
     data.flatten, is not a layer)."""
-    root = Path(__file__).resolve().parents[2] / "simplegrad_cli"
+    root = Path(__file__).resolve().parents[3] / "simplegrad_cli"
     keys = set(schema.SCHEMA.fields["data"].fields)
     names = [name for name in registry.LAYERS if name not in keys] + ["batch_norm"]
     for path in root.rglob("*.py"):

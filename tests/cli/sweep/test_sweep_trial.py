@@ -7,7 +7,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from sweep_helpers import command, env
+
+pytestmark = pytest.mark.usefixtures("tiny_yaml")  # every sweep trains tiny.yaml
 
 POISON = "open({marker!r}, 'a').write(__name__ + '\\n')\nraise SystemExit('imported ' + __name__)\n"
 MODULES = ("yaml", "numpy", "json", "random", "typer", "rich", "simplegrad")

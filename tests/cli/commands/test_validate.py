@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from cli_helpers import one_line
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MNIST_CNN = (ROOT / "configs" / "mnist_cnn.yaml").read_text()
 
 

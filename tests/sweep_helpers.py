@@ -1,10 +1,10 @@
-"""Helpers shared by the sweep tests (tests/sweep is on sys.path): run this checkout's CLI."""
+"""Helpers shared by the sweep tests (tests/ is on sys.path): run this checkout's CLI."""
 import json
 import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TINY = (ROOT / "tests" / "fixtures" / "tiny_config.yaml").read_text()
 MAIN = "from simplegrad_cli.main import main; main()"
 

@@ -1,4 +1,4 @@
-"""Softplus was added as the registry's worked example (issue 12): the layer class and one
+"""Softplus was added as the registry's worked example: the layer class and one
 registry line; its config keys, gradcheck row, parameter count and docs row follow."""
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ import yaml
 
 from simplegrad import Tensor, nn
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = ROOT / "tests" / "fixtures" / "softplus_mlp.yaml"
 
 

@@ -101,7 +101,7 @@ def test_the_image_names_the_run_shows_percent_and_labels_axes_in_words(cli, wri
 
 
 def test_the_png_is_drawn(tmp_path):
-    """Look at it, too: tests/cli/test_charts.py writes it to the pytest temp folder."""
+    """Look at it, too: tests/cli/ui/test_charts.py writes it to the pytest temp folder."""
     from PIL import Image
 
     out = tmp_path / "curves.png"

@@ -1,4 +1,4 @@
-"""What a new user trips over (issue 11): exit codes under --debug, --json errors, help text,
+"""What a new user trips over: exit codes under --debug, --json errors, help text,
 hints for options that are config keys, and bounds that are no errors."""
 import json
 import os

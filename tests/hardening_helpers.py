@@ -8,7 +8,7 @@ from pathlib import Path
 
 from simplegrad_command import SIMPLEGRAD
 
-TINY = (Path(__file__).resolve().parents[1] / "fixtures" / "tiny_config.yaml").read_text()
+TINY = (Path(__file__).resolve().parent / "fixtures" / "tiny_config.yaml").read_text()
 
 
 def offline_env(root):

@@ -14,6 +14,8 @@ import time
 import pytest
 from sweep_helpers import command, env, read_jsonl
 
+pytestmark = pytest.mark.usefixtures("tiny_yaml")  # every sweep trains tiny.yaml
+
 optuna = pytest.importorskip("optuna")
 pytest.importorskip("psycopg")
 

@@ -5,7 +5,11 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from sweep_helpers import command, env, read_jsonl
+
+pytestmark = pytest.mark.usefixtures("tiny_yaml")  # every sweep trains tiny.yaml
 
 SWEEP = """\
     config: tiny.yaml

@@ -1,9 +1,9 @@
 """configs/digits.yaml trains on the real digits bundled in the package, through the CLI, with
-no network, and reaches a real test accuracy after one epoch (issue 18)."""
+no network, and reaches a real test accuracy after one epoch."""
 import json
 from pathlib import Path
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 
 
 def test_digits_config_reaches_90_percent_test_accuracy_in_one_epoch(cli, monkeypatch):
