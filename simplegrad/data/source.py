@@ -15,6 +15,11 @@ class SourceOption:
     check: Optional[Callable] = None
 
 
+NUM_CLASSES = SourceOption("the number of classes (synthetic: how many to make, moons and xor "
+                           "have 2; other sources: overrides the count, labels must still be in "
+                           "range)")
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """Everything simplegrad knows about one kind of data source.

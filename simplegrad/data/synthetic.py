@@ -9,7 +9,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.source import SourceOption, SourceSpec
+from simplegrad.data.source import NUM_CLASSES, SourceOption, SourceSpec
 from simplegrad.memory import check_fits
 
 SPLIT_CODES = {"train": 0, "test": 1, "validation": 2, "val": 2}
@@ -163,7 +163,7 @@ SOURCE = SourceSpec(
     lambda address, split="train", **options: load_synthetic(address[len(PREFIX):], split,
                                                               **options),
     options={"n_samples": SourceOption("how many points"), "noise": SourceOption("noise level"),
-             "num_classes": SourceOption("classes (moons and xor: 2)"),
+             "num_classes": NUM_CLASSES,
              "seed": SourceOption("seed of the points (and of a val_fraction split)"),
              "factor": SourceOption("circles: radius of the inner ring"),
              "n_features": SourceOption("blobs: dimensions of each point")},

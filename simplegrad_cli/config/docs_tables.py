@@ -1,16 +1,19 @@
-"""docs/config.md's tables of layers, losses, optimizers and schedulers, generated from the
-registry and schema (a test fails when the file is stale).
+"""The docs' generated tables: docs/config.md's layers, losses, optimizers and schedulers (from
+the registry and schema), docs/data.md's data sources and their options (from the library's
+SourceSpecs). A test fails when a file is stale.
 
-Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md
+Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md
 """
 import re
 import sys
 from pathlib import Path
 
+from simplegrad.data.loading import all_options, sources
+
 from simplegrad_cli.config import registry, schema
 from simplegrad_cli.config.validation import expectation
 
-_REGION = re.compile(r"(<!-- generated: (\w+) -->\n).*?(<!-- end generated -->)", re.S)
+_REGION = re.compile(r"(<!-- generated: ([\w-]+) -->\n).*?(<!-- end generated -->)", re.S)
 
 
 def _value(value):
@@ -58,7 +61,13 @@ def tables():
             _arguments(schema.layer_fields()),
             "losses": _summary(registry.LOSSES),
             "optimizers": _summary(registry.OPTIMIZERS) + "\n" + _arguments(schema.OPTIMIZERS),
-            "schedulers": _summary(registry.SCHEDULERS) + "\n" + _arguments(schema.SCHEDULERS)}
+            "schedulers": _summary(registry.SCHEDULERS) + "\n" + _arguments(schema.SCHEDULERS),
+            "sources": _table(["source", "what it reads", "network"],
+                              [[spec.doc, spec.reads, "yes" if spec.network else "no"]
+                               for spec in sources()]),
+            "source-options": _table(["option", "applies to", "meaning"], [
+                [f"`{name}`", ", ".join(s.kind for s in sources() if name in s.options) or "all",
+                 option.doc] for name, option in all_options().items()])}
 
 
 def render(markdown):
@@ -68,5 +77,5 @@ def render(markdown):
 
 
 if __name__ == "__main__":
-    markdown = Path(sys.argv[1])
-    markdown.write_text(render(markdown.read_text(encoding="utf-8")), encoding="utf-8")
+    for markdown in map(Path, sys.argv[1:]):
+        markdown.write_text(render(markdown.read_text(encoding="utf-8")), encoding="utf-8")

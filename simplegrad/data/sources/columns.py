@@ -7,7 +7,7 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
-from simplegrad.data.source import SourceOption
+from simplegrad.data.source import NUM_CLASSES, SourceOption
 from simplegrad.data.sources.images import FEATURE_OPTIONS, images_to_features, \
     normalize_features, read_image
 
@@ -30,7 +30,7 @@ COLUMN_OPTIONS = {
                               "a column name or a list of them", lambda v: _name(v) or (
                                   isinstance(v, list) and bool(v) and all(map(_name, v)))),
     **FEATURE_OPTIONS,
-    "num_classes": SourceOption("override the class count (labels must still be in range)"),
+    "num_classes": NUM_CLASSES,
     "hf_cache_dir": SourceOption("`datasets`' own cache folder (default: its usual "
                            "`~/.cache/huggingface`)", *NAME),
 }

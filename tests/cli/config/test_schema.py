@@ -35,11 +35,12 @@ def _keys(spec, prefix=""):
                 yield f"{name}.{key}"
 
 
-def test_docs_tables_are_up_to_date():
-    doc = (ROOT / "docs" / "config.md").read_text()
-    assert doc.count("<!-- generated: ") == 4
+@pytest.mark.parametrize("name, regions", [("config.md", 4), ("data.md", 2)])
+def test_docs_tables_are_up_to_date(name, regions):
+    doc = (ROOT / "docs" / name).read_text()
+    assert doc.count("<!-- generated: ") == regions
     assert docs_tables.render(doc) == doc, \
-        "regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md"
+        "regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md"
 
 
 def test_docs_mention_every_key_layer_and_name():
