@@ -3,6 +3,8 @@ import pytest
 
 from cli_helpers import TINY, one_line
 
+from simplegrad_cli.config import registry
+
 # (name, config text, exact stderr line)
 FILE_CASES = [
     ("yaml syntax", "seed: 0\ndata: [1, 2\n",
@@ -41,9 +43,8 @@ FILE_CASES = [
     ("negative learning rate", TINY.replace("lr: 0.01", "lr: -0.01"),
      "tiny.yaml:11: optimizer.lr: must be > 0, got -0.01"),
     ("unknown layer", TINY.replace("- relu", "- rellu"),
-     "tiny.yaml:9: model.1: unknown layer 'rellu'; did you mean 'relu'? (valid: linear, "
-     "conv2d, max_pool2d, avg_pool2d, flatten, relu, sigmoid, tanh, gelu, silu, softplus, "
-     "leaky_relu, softmax, dropout, layer_norm, batch_norm1d, batch_norm2d)"),
+     "tiny.yaml:9: model.1: unknown layer 'rellu'; did you mean 'relu'? (valid: "
+     f"{', '.join(registry.LAYERS)})"),
     ("unknown optimizer", TINY.replace("name: adam", "name: adagrad"),
      "tiny.yaml:11: optimizer.name: unknown name 'adagrad'; expected one of: sgd, adam, adamw"),
     ("unknown loss", TINY + "loss: nll\n",
