@@ -91,6 +91,9 @@ LAYERS = {
         "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
     "softmax": LayerSpec(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                      "which includes it", hide=("dim", "axis")),
+    "log_softmax": LayerSpec(nn.LogSoftmax, "log-probabilities over the last axis (`x` minus its "
+                                            "logsumexp); `cross_entropy` of them is that of `x`",
+                             hide=("dim", "axis")),
     "dropout": LayerSpec(nn.Dropout, "zeroes activations while training only", {
         "p": Arg("probability of zeroing each activation while training", minimum=0,
                  maximum=0.999)}),
