@@ -4,6 +4,7 @@ import pytest
 from cli_helpers import TINY, one_line
 
 from simplegrad_cli.config import registry
+from simplegrad_cli.config.schema import sources_in_words
 
 # (name, config text, exact stderr line)
 FILE_CASES = [
@@ -58,8 +59,7 @@ FILE_CASES = [
      "betas, eps, weight_decay "
      "('momentum' is a setting of sgd)"),
     ("missing required key", TINY.replace("  source: synthetic:spirals\n", ""),
-     "tiny.yaml:2: data: missing required key 'source' (`builtin:digits`, `synthetic:NAME`, "
-     "a Hugging Face hub id (e.g. ylecun/mnist) or a local path)"),
+     f"tiny.yaml:2: data: missing required key 'source' ({sources_in_words('doc')})"),
     ("arguments not indented", TINY.replace("  - linear: {out: 16}", "  - linear:\n    out: 16"),
      "tiny.yaml:8: model.0: a layer is one name with its arguments (e.g. `- linear: {out: 10}` "
      "or `- relu`), got keys linear, out; indent the arguments of 'linear' under it: "
