@@ -52,7 +52,8 @@ def test_help_and_schema_know_every_kind_of_source(cli):
     from simplegrad_cli.config import schema
 
     described = schema.json_schema()["properties"]["data"]["properties"]["source"]["description"]
-    helps = [" ".join(cli(command, "--help").stdout.split()) for command in ("eval", "predict")]
+    helps = [" ".join(cli(command, "--help").stdout.replace("│", " ").split())
+             for command in ("eval", "predict")]
     for spec in sources():
         assert spec.doc in described and all(spec.written in text for text in helps), spec.kind
 
