@@ -34,7 +34,8 @@ def source_kind(address):
 
 
 def all_options():
-    """{option name: SourceOption} of every source (the first source's docs where several share it)."""
+    """{option name: SourceOption} of every source (the first source's docs where several
+    share it)."""
     found = {VAL_FRACTION: SourceOption("carve a validation split from train: split `train` gives "
                                   "the rest, `val`/`validation` the carved part (with `seed`, "
                                   "default 0)")}
