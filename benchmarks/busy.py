@@ -6,8 +6,9 @@
 For each thread count (NumPy's BLAS via simplegrad_cli.run.blas_threads, and
 torch.set_num_threads), every backend trains the same slice of work alternately with and
 without a competitor: a child process spinning a pure-Python loop on one core. The slowdown
-is busy time / quiet time, the median over rounds of pairs run seconds apart. With 2 cores and one competitor, a process that
-shares fairly should slow down by at most about 2x with 2 threads and hardly at all with 1.
+is busy time / quiet time, the median over rounds of pairs run seconds apart. With 2 cores
+and one competitor, a process that shares fairly should slow down by at most about 2x with 2
+threads and hardly at all with 1.
 """
 import argparse
 import statistics
