@@ -15,7 +15,6 @@ from simplegrad_cli.config.registry import MAX_SIZE
 from simplegrad_cli.config.spec import REQUIRED
 
 
-
 class Field:
     """One scalar or list value: type, default, range, allowed choices and documentation."""
 

@@ -27,7 +27,6 @@ from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config
 from simplegrad_cli.words import mid_epoch_text, plural
 
 
-
 @dataclass
 class LoopState:
     """The loop's own counters, saved in checkpoints so a resumed run continues exactly."""
