@@ -196,6 +196,7 @@ def test_edited_yaml_text(workdir, text):
     _check_config(workdir, "text", text)
 
 
+
 HUGE_INT = "9" * 5000  # past Python's 4,300-digit int() limit
 HOSTILE_SCALARS = st.sampled_from([
     "!!int abc", "!!float x", "!!timestamp 2020-13-01", "!!bool maybe", "!!binary ###",

@@ -33,6 +33,7 @@ def test_conv2d_matches_finite_differences_and_torch(xs, ws, stride, padding, rn
              lambda x, w: torch_f().conv2d(x, w, None, stride, padding))
 
 
+
 @pytest.mark.parametrize("xs, ws, stride, padding", CONV_CASES)
 def test_conv2d_in_batch_chunks_matches_torch(xs, ws, stride, padding, rng, check_op,
                                               monkeypatch):
