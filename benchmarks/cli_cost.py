@@ -109,7 +109,7 @@ def measure(samples=60_000, epochs=4, rounds=5, threads=None, log=print):
                 seed=SEED, data=tmp / "data.npz", batch=BATCH_SIZE, hidden=HIDDEN,
                 lr=workloads.LEARNING_RATE, epochs=e))
             commands["cli", e] = [sys.executable, "-c",
-                                  "from simplegrad_cli.app import main; main()", "train",
+                                  "from simplegrad_cli.main import main; main()", "train",
                                   str(tmp / f"run{e}.yaml"), "--out", str(tmp / "run"),
                                   "--overwrite"]
             commands["bare", e] = [sys.executable, "-m", "benchmarks.cli_cost", "--bare",

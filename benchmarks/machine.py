@@ -53,6 +53,37 @@ def blas_info():
     return {"library": "unknown (no BLAS pool found)", "num_threads": None}
 
 
+def cores():
+    """The cores this process may use (its CPU affinity), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def simplegrad_threads():
+    """simplegrad's own thread count, or None when it cannot be imported."""
+    try:
+        from simplegrad import parallel
+    except Exception:  # a half-written checkout must not stop the NumPy/torch runs
+        return None
+    return parallel.get_num_threads()
+
+
+def set_threads(backend, count):
+    """Run `backend` on `count` threads: simplegrad's own pool (it holds BLAS at one), PyTorch's
+    intra-op threads, or the NumPy reference's BLAS."""
+    if backend == "simplegrad":
+        from simplegrad import parallel
+        parallel.set_num_threads(count)
+    elif backend == "torch":
+        from benchmarks import torch_reference
+        torch_reference.set_threads(count)
+    else:
+        limit_blas_threads(count)
+    return count
+
+
 def limit_blas_threads(num_threads):
     """Limit NumPy's BLAS to `num_threads` for the rest of the process (needs threadpoolctl)."""
     from threadpoolctl import threadpool_limits
@@ -88,8 +119,9 @@ def load_average():
         return None
 
 
-def describe():
-    """Everything above as one JSON-able dict."""
+def describe(backend=None):
+    """Everything above as one JSON-able dict; in a backend's own process (`backend`), only its
+    library is looked at, so the others are never imported there."""
     return {
         "cpu": cpu_model(),
         "cpu_details": cpu_details(),
@@ -98,8 +130,9 @@ def describe():
         "python": sys.version.split()[0],
         "numpy": np.__version__,
         "blas": blas_info(),
-        "torch": torch_info(),
-        "simplegrad": simplegrad_version(),
+        "torch": torch_info() if backend in (None, "torch") else None,
+        "simplegrad": simplegrad_version() if backend in (None, "simplegrad") else None,
+        "simplegrad_threads": simplegrad_threads() if backend in (None, "simplegrad") else None,
         "env": {name: os.environ.get(name) for name in THREAD_ENV_VARS},
         "load_average": load_average(),
     }
@@ -110,7 +143,8 @@ def summary_lines(info):
     blas = info["blas"]
     lines = [f"CPU: {info['cpu']} ({info['logical_cpus']} logical CPUs; {info['cpu_details']})",
              f"OS: {info['platform']}",
-             f"Python {info['python']}, NumPy {info['numpy']}, simplegrad {info['simplegrad']}",
+             f"Python {info['python']}, NumPy {info['numpy']}, simplegrad {info['simplegrad']} "
+             f"({info.get('simplegrad_threads')} threads of its own, BLAS held at 1)",
              f"BLAS: {blas.get('library')} {blas.get('version') or ''} "
              f"kernel={blas.get('architecture')} threads={blas.get('num_threads')}"]
     if info["torch"]:

@@ -74,11 +74,7 @@ def rss_probe(backend_name, workload_name, samples, max_steps=None, threads=None
     if backend_name not in ready:
         return {"error": skipped[backend_name]}
     backend = ready[backend_name]
-    if threads:
-        machine.limit_blas_threads(threads)
-    if backend_name == "torch":
-        from benchmarks import torch_reference
-        torch_reference.set_threads(machine.blas_info()["num_threads"] or 1)
+    machine.set_threads(backend_name, threads or machine.cores())
     workload = {w.name: w for w in workloads.ALL_WORKLOADS}[
         workload_name]
     x, y = workloads.make_data(samples)

@@ -30,12 +30,14 @@ def write_pngs(idx_path, folder, limit=None):
 def measure(checkpoint, folder, out_csv):
     """Seconds for the whole predict command (wall and CPU: the machine may be shared) and
     for its decode and model phases."""
-    from simplegrad_cli.predict import class_probabilities, predict
-    from simplegrad_cli.predict_inputs import ModelInput, decode_images, expand
-    from simplegrad_cli.stored_run import load_run
+    from simplegrad_cli.commands import predict
+    from simplegrad_cli.main import options
+    from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand
+    from simplegrad_cli.run.evaluation import class_probabilities
+    from simplegrad_cli.run.stored_run import load_run
 
     start, cpu = time.perf_counter(), time.process_time()
-    predict(checkpoint, [folder], None, None, 3, False, out_csv)
+    predict.run(options("predict", checkpoint=checkpoint, inputs=[folder], out=out_csv))
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     _, cfg, model, _, (input_shape, _, _) = load_run(checkpoint)
     model_input = ModelInput.of(cfg, input_shape)

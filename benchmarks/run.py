@@ -40,8 +40,8 @@ def parse_args(argv):
     p.add_argument("--micro-reps", type=int, help="calls per tiny-op timing (default 20000)")
     p.add_argument("--chain-length", type=int, default=100_000, help="ops in the long chain")
     p.add_argument("--threads", type=int,
-                   help="limit NumPy's BLAS (threadpoolctl) and torch to N threads "
-                        "(default: leave BLAS as it is; torch gets the same count)")
+                   help="run every backend on N threads: simplegrad's own, torch's, the NumPy "
+                        "reference's BLAS (default: every core)")
     p.add_argument("--no-warmup", action="store_true", help="skip the warm-up epoch")
     p.add_argument("--no-rss", action="store_true", help="skip the RSS subprocess measurements")
     p.add_argument("--json", metavar="PATH", help="also write all results as JSON to PATH")
@@ -73,9 +73,10 @@ def describe(ready):
     first) process, PyTorch's threads from its own, simplegrad's version from its own."""
     infos = {name: worker.call("describe") for name, worker in ready.items()}
     info = dict(infos.get("numpy") or next(iter(infos.values())))
-    for name, key in (("torch", "torch"), ("simplegrad", "simplegrad")):
-        if name in infos:
-            info[key] = infos[name][key]
+    for name, keys in (("torch", ("torch",)),
+                       ("simplegrad", ("simplegrad", "simplegrad_threads"))):
+        for key in keys:
+            info[key] = infos[name][key] if name in infos else None
     info["processes"] = "one per backend"
     return info
 

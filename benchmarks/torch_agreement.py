@@ -12,7 +12,7 @@ import argparse
 import numpy as np
 
 from simplegrad import Tensor, optim
-from simplegrad.data.bundled import load_builtin
+from simplegrad.data.sources.bundled import load_builtin
 from simplegrad.nn import functional as F
 
 WIDTH, BLOCKS = 32, 3

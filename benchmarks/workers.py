@@ -100,19 +100,19 @@ class _Backend:
         self.why_not = skipped.get(name)
         if self.module is None:
             return
-        if threads:
-            machine.limit_blas_threads(threads)
-        if name == "torch":
-            from benchmarks import torch_reference
-            torch_reference.set_threads(machine.blas_info()["num_threads"] or 1)
+        self.set_threads(threads or machine.cores())
         self.jobs, self.cases, self.data = {}, {}, None
+
+    def set_threads(self, count):
+        from benchmarks import machine
+        return machine.set_threads(self.name, count)
 
     def unavailable(self):
         return self.why_not
 
     def describe(self):
         from benchmarks import machine
-        return machine.describe()
+        return machine.describe(self.name)
 
     def jobs_for(self, names, samples, steps):
         """Build the jobs of the workloads `names` this backend has; returns their names."""

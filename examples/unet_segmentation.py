@@ -19,7 +19,6 @@ import numpy as np
 import simplegrad as sg
 from simplegrad import Tensor, nn, optim
 from simplegrad.nn import functional as F
-from simplegrad.threads import configure_threads
 
 CLASSES = ("background", "disc", "square")
 
@@ -113,7 +112,6 @@ def main(steps=600, batch=16, width=8, train_images=1024, lr=6e-3, seed=0, log_e
 
 
 if __name__ == "__main__":
-    configure_threads()  # one BLAS thread unless SIMPLEGRAD_THREADS says otherwise (threads.py)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--batch", type=int, default=16)

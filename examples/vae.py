@@ -16,9 +16,8 @@ import numpy as np
 
 import simplegrad as sg
 from simplegrad import Tensor, nn, optim
-from simplegrad.data.bundled import load_builtin
+from simplegrad.data.sources.bundled import load_builtin
 from simplegrad.nn import functional as F
-from simplegrad.threads import configure_threads
 
 
 class VAE(nn.Module):
@@ -86,7 +85,6 @@ def main(epochs=10, batch=128, hidden=400, latent=20, train_images=None, seed=0,
 
 
 if __name__ == "__main__":
-    configure_threads()  # one BLAS thread unless SIMPLEGRAD_THREADS says otherwise (threads.py)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch", type=int, default=128)

@@ -1,4 +1,11 @@
-"""The library's base exception for input a user can fix (a file, a value, a data source)."""
+"""The library's base exception for input a user can fix (a file, a value, a data source), and
+how any error is quoted inside such a message (its first line)."""
+
+
+def first_line(error):
+    """An exception's message up to its first line break, or its type's name if it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class InputError(ValueError):

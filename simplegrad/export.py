@@ -15,6 +15,7 @@ import numpy as np
 from simplegrad import nn
 from simplegrad.atomic import write_bytes
 from simplegrad.autograd import no_grad
+from simplegrad.errors import first_line
 from simplegrad.nn import functional as F
 from simplegrad.ops import resample
 from simplegrad.ops.conv import _pair, conv_window
@@ -353,9 +354,8 @@ def _run(what, step, x):
     except ExportError:
         raise
     except Exception as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ExportError(f"{what} fails on the example input (shape {x.shape}): {reason}") \
-            from None
+        raise ExportError(f"{what} fails on the example input (shape {x.shape}): "
+                          f"{first_line(error)}") from None
 
 
 def _example(example_input):

@@ -1,6 +1,6 @@
 """The op cases of the PyTorch-style Tensor surface (issue 31): elementwise math, reductions and
 scans, sorting and selection, shape and indexing ops, written as PyTorch code where the two
-libraries agree (`SAME`). The same OpCase rows as simplegrad.gradcheck_cases, kept apart so that
+libraries agree (`SAME`). The same OpCase rows as simplegrad.testing, kept apart so that
 `simplegrad gradcheck` stays a short check of the core ops and layers;
 tests/ops/test_torch_surface.py runs them.
 
@@ -9,7 +9,7 @@ non-integers, scatter_reduce's amax no ties), so central differences are meaning
 """
 import numpy as np
 
-from simplegrad.gradcheck_cases import SAME, OpCase, draw
+from simplegrad.testing import SAME, OpCase, draw
 
 
 def _unit(shape, seed=0):

@@ -25,7 +25,8 @@ import threading
 ENV_VAR = "SIMPLEGRAD_THREADS"
 
 
-def _default_threads():
+def default_threads():
+    """SIMPLEGRAD_THREADS when it is set (checked), else every core this process may use."""
     value = os.environ.get(ENV_VAR, "").strip()
     if value:
         return _checked(value, f"the environment variable {ENV_VAR}")
@@ -110,7 +111,7 @@ _blas_limit = None  # threadpoolctl's limit holding BLAS at one thread while the
 def get_num_threads():
     """The number of threads simplegrad's kernels use (the calling thread included)."""
     if _threads is None:
-        set_num_threads(_default_threads())
+        set_num_threads(default_threads())
     return _threads
 
 

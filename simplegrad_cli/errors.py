@@ -1,19 +1,17 @@
 """Errors the CLI reports as one line on stderr, and their exit codes.
 
 A user's mistake is a `CliError` here or one of the library's own (`InputError`, `WriteError`);
-`app.py` maps each type to its exit code and prints the line (a traceback only with `--debug`).
+`boundary.py` maps each type to its exit code and prints the line (a traceback only with
+`--debug`).
 """
 import os
 import signal
-
-from simplegrad_cli.redact import redact
 
 OK = 0
 CHECK_FAILED = 1  # gradcheck mismatch, --min-accuracy not met, training diverged
 USAGE = 2  # bad command line, config, checkpoint or data
 INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP (the terminal closed) 129
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # save, then stop
-MAX_LINE = 2000  # characters; a longer message is cut, saying how much was left out
 
 
 def signal_name(signum):
@@ -34,11 +32,6 @@ def stopped_at_once(signum):
 INTERRUPTED_LINE = stopped_at_once(signal.SIGINT)
 
 
-def first_line(error):
-    """An exception's message up to its first line break, or its type's name if it has none."""
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
 def shown_path(path):
     """How a message names a file: relative to the working folder when it lies below it, else
     absolute; normalised either way (`configs/sweeps/../spirals.yaml` -> `configs/spirals.yaml`)."""
@@ -47,22 +40,12 @@ def shown_path(path):
     return os.path.abspath(path) if outside else relative
 
 
-def printable(text):
-    """`text` with each non-printable character (controls, zero-width and bidi marks) written as
-    its `repr` escape (`\\x1b`), so nothing a file holds can move the cursor or hide itself,
-    and with credentials masked (redact.py): every shown string passes through here."""
-    text = redact(text)
-    return text if text.isprintable() else "".join(
-        char if char.isprintable() else repr(char)[1:-1] for char in text)
+def usage_error(message, option):
+    """A usage error about one option or argument: exit code 2, worded as Typer words its own
+    (`Invalid value for OPTION: message`)."""
+    import typer
 
-
-def one_line(text):
-    """A message as one printable line: whitespace collapsed, invisible characters escaped, at
-    most MAX_LINE characters (the rest summarised)."""
-    text = printable(" ".join(str(text).split()))
-    if len(text) > MAX_LINE:
-        text = f"{text[:MAX_LINE]}... ({len(text) - MAX_LINE:,} more characters)"
-    return text
+    return typer.BadParameter(message, param_hint=option)
 
 
 class CliError(Exception):
@@ -71,7 +54,8 @@ class CliError(Exception):
     exit_code = USAGE
 
     def __init__(self, message, where=None, path=None, exit_code=None):
-        self.message, self.where, self.path = one_line(message), where, path
+        self.message = " ".join(str(message).split())  # escaped where it is shown (console)
+        self.where, self.path = where, path
         super().__init__(self.message)
         self.exit_code = self.exit_code if exit_code is None else exit_code
 

@@ -1,13 +1,27 @@
-"""Shared test helpers: the float64 finite-difference check and the optional PyTorch oracle,
-for any function or for a row of the shared op table (simplegrad.gradcheck_cases), and learnable
-MNIST-style IDX files."""
+"""The one conftest: fixtures for the library (the float64 finite-difference check and the
+optional PyTorch oracle, for any function or a row of the shared op table in simplegrad.testing;
+data files) and for the CLI (a work folder, configs, the command in-process and in a process,
+hooks into a training run, sweep files), and the fuzz report of the hardening tests."""
+import contextlib
+import json
+import os
+import signal
 import struct
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
+from cli_helpers import TINY
+from data_files import idx_bytes, make_mnist_like, write_idx
+from hardening_helpers import offline_env
+from sweep_helpers import command, env
+from typer.testing import CliRunner
 
 from simplegrad import Tensor
 from simplegrad.gradcheck import gradcheck
+from simplegrad_cli.main import app
 
 
 def _check_op(fn, arrays, torch_fn=None, atol=1e-6, **tolerances):
@@ -71,7 +85,7 @@ def check_float32():
 
 
 def _check_case(case, inputs=None, **tolerances):
-    """`_check_op` for an OpCase of simplegrad.gradcheck_cases, at its inputs or at `inputs`."""
+    """`_check_op` for an OpCase of simplegrad.testing, at its inputs or at `inputs`."""
     try:
         import torch
     except ImportError:
@@ -116,3 +130,141 @@ def _write_pattern_digits(folder, prefix, n, rng):
 def pattern_digits():
     """`write(folder, prefix, n, rng)`: learnable MNIST-style IDX files (see above)."""
     return _write_pattern_digits
+
+
+@pytest.fixture
+def train_hook():
+    """train_hook(hook): every in-process `simplegrad train` of this test also gets `hook` (a
+    simplegrad_cli.run.hooks.Hook: the seam for watching a run or injecting a fault)."""
+    from simplegrad_cli.run.hooks import installed
+
+    with contextlib.ExitStack() as stack:
+        def install(hook):
+            stack.enter_context(installed(hook))
+            return hook
+        yield install
+
+
+@pytest.fixture
+def signals_after_step(train_hook):
+    """signals_after_step(step, *signums): send ourselves those signals (default Ctrl-C) right
+    after that optimizer step of the run being trained."""
+    from simplegrad_cli.run.hooks import Hook
+
+    plan = {}
+
+    class Signals(Hook):
+        def on_step(self, trainer, step):
+            for signum in plan.pop(trainer.state.step, ()):
+                os.kill(os.getpid(), signum)
+
+    train_hook(Signals())
+    return lambda step, *signums: plan.setdefault(step, []).extend(signums or [signal.SIGINT])
+
+
+# ---- data files ---------------------------------------------------------------------------
+@pytest.fixture
+def hf_cache(tmp_path):
+    """A private cache folder for `datasets`, so tests never touch ~/.cache/huggingface."""
+    return str(tmp_path / "hf-cache")
+
+
+@pytest.fixture
+def table_data():
+    """A small tabular dataset: two numeric features, a text column, and string-free labels."""
+    rng = np.random.default_rng(0)
+    n = 12
+    return {"a": rng.normal(size=n).tolist(), "b": rng.normal(size=n).tolist(),
+            "name": [f"row{i}" for i in range(n)], "label": (np.arange(n) % 3).tolist()}
+
+
+@pytest.fixture
+def idx_writer():
+    """`write_idx(path, array, gz=False)` for tests that build their own IDX files."""
+    return write_idx
+
+
+@pytest.fixture
+def mnist_folder(tmp_path):
+    """A folder with tiny train (20) and t10k (8) IDX files; returns (folder, arrays)."""
+    folder = tmp_path / "mnist"
+    return folder, make_mnist_like(folder)
+
+
+@pytest.fixture
+def idx_encoder():
+    """`idx_bytes(array)`: the raw IDX encoding, for tests that corrupt it."""
+    return idx_bytes
+
+
+@pytest.fixture
+def mnist_maker():
+    """`make_mnist_like(folder, n_train, n_test, gz, seed, prefix)`."""
+    return make_mnist_like
+
+
+# ---- the CLI --------------------------------------------------------------------------------
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """Run each test in its own folder (default run folders, runs/NAME, land there), offline,
+    with no shared dataset caches."""
+    for key, value in offline_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def write_config(workdir):
+    """write_config(text=TINY, name="tiny.yaml") -> path of a config file in the work dir."""
+    def write(text=TINY, name="tiny.yaml"):
+        path = workdir / name
+        path.write_text(textwrap.dedent(text))
+        return str(path.name)
+    return write
+
+
+@pytest.fixture
+def cli(workdir):
+    """cli(*args) runs `simplegrad ARGS` in-process and returns the Result (exit_code,
+    stdout, stderr)."""
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def tiny_yaml(workdir):
+    """tiny.yaml, the tiny config, in the work folder (the sweeps' base config)."""
+    (workdir / "tiny.yaml").write_text(TINY)
+
+
+@pytest.fixture
+def sweep_file(workdir):
+    """sweep_file(text, name="s.yaml") writes a sweep file and returns its name."""
+    def write(text, name="s.yaml"):
+        (workdir / name).write_text(textwrap.dedent(text))
+        return name
+    return write
+
+
+@pytest.fixture
+def run(workdir):
+    """run(*args) -> CompletedProcess of `simplegrad ARGS` as a real process (trials are
+    processes, and Ctrl-C is a signal); `.json` holds the parsed stdout when it is JSON."""
+    def go(*args, timeout=600):
+        result = subprocess.run(command(*args), cwd=workdir, env=env(), capture_output=True,
+                                text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        try:
+            result.json = json.loads(result.stdout)
+        except ValueError:
+            result.json = None
+        return result
+    return go
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzz examples ran, by exit code (with -v, by test and exit code too)."""
+    fuzz = sys.modules.get("fuzz_helpers")  # loaded only when the hardening tests ran
+    if fuzz is not None:
+        for line in fuzz.summary_lines(fuzz.COUNTS, terminalreporter.config.option.verbose > 0):
+            terminalreporter.write_line(line)

@@ -45,7 +45,7 @@ def test_markdown_code_blocks_run_as_shown(path, tmp_path, monkeypatch):
 
 
 def test_the_cli_page_lists_every_command():
-    from simplegrad_cli.app import app
+    from simplegrad_cli.main import app
 
     listing = (ROOT / "docs" / "cli.md").read_text().split("```", 2)[1]
     listed = set(re.findall(r"^simplegrad (\w[\w-]*)", listing, re.M))

@@ -8,7 +8,7 @@ import pytest
 
 from simplegrad import nn
 from simplegrad.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from simplegrad.data.local import load_npz
+from simplegrad.data.sources.local import load_npz
 
 BOMB = 256 * 2**20  # bytes of zeros the extra member declares (about 1 MB deflated)
 

@@ -1,5 +1,5 @@
 """Every third-party package the tests import is installed by the `test` extra (or is a runtime
-dependency), so the README's test command runs every test on a fresh machine (issue 11, item 1)."""
+dependency), so the README's test command runs every test on a fresh machine."""
 import ast
 import re
 import sys

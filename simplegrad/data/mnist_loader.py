@@ -5,7 +5,8 @@ import sys
 
 from simplegrad.data.errors import DataError
 from simplegrad.data.loader import DataLoader
-from simplegrad.data.sources import hub_unreachable, load
+from simplegrad.data.loading import load
+from simplegrad.data.sources.hub import unreachable
 
 DEFAULT_SOURCE = "ylecun/mnist"
 FALLBACK_SOURCE = "builtin:digits"
@@ -26,9 +27,9 @@ def load_mnist(split="train", source=None, **options):
     try:
         return load(DEFAULT_SOURCE, split, **options)
     except DataError as error:
-        if not hub_unreachable(error):
+        if not unreachable(error):
             raise
-    from simplegrad.data.hub import offline_setting
+    from simplegrad.data.sources.hub import offline_setting
 
     dataset = load(FALLBACK_SOURCE, split, **options)
     offline = offline_setting()

@@ -9,12 +9,15 @@ import numpy as np
 
 from simplegrad.data.dataset import ArrayDataset
 from simplegrad.data.errors import DataError
+from simplegrad.data.source import NUM_CLASSES, SourceOption, SourceSpec
 from simplegrad.memory import check_fits
 
 SPLIT_CODES = {"train": 0, "test": 1, "validation": 2, "val": 2}
 MAX_SAMPLES = 10_000_000  # more would not fit in memory on a laptop: a typo, not a toy problem
 MAX_CLASSES = 1000
 MAX_FEATURES = 10_000
+DESCRIBE_SAMPLES = 60  # `describe` generates this many samples to learn the shape
+PREFIX = "synthetic:"
 
 
 def spirals(n_samples=300, noise=0.2, num_classes=3, seed=0, split="train"):
@@ -142,3 +145,26 @@ def _finish(x, labels, num_classes, rng, name):
     order = rng.permutation(len(labels))
     return ArrayDataset(x[order].astype(np.float32), labels[order], num_classes,
                         name=f"synthetic:{name}")
+
+
+def _describe(address, split="train", **options):
+    """(shape, classes) of `synthetic:NAME` from a few generated samples (options checked)."""
+    few = dict(options)
+    if isinstance(few.get("n_samples"), int) and few["n_samples"] >= 1:  # else refused
+        few["n_samples"] = min(few["n_samples"], DESCRIBE_SAMPLES)
+    few.setdefault("n_samples", DESCRIBE_SAMPLES)
+    sample = load_synthetic(address[len(PREFIX):], split, **few)
+    return sample.input_shape, sample.num_classes
+
+
+SOURCE = SourceSpec(
+    "synthetic", "synthetic:NAME", "`synthetic:NAME`",
+    f"{', '.join(f'`{name}`' for name in GENERATORS)}, made with NumPy",
+    lambda address, split="train", **options: load_synthetic(address[len(PREFIX):], split,
+                                                              **options),
+    options={"n_samples": SourceOption("how many points"), "noise": SourceOption("noise level"),
+             "num_classes": NUM_CLASSES,
+             "seed": SourceOption("seed of the points (and of a val_fraction split)"),
+             "factor": SourceOption("circles: radius of the inner ring"),
+             "n_features": SourceOption("blobs: dimensions of each point")},
+    prefixes=(PREFIX,), describe=_describe)

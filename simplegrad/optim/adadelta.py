@@ -1,7 +1,7 @@
 """Adadelta, updating the parameter and its running averages in place."""
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer
+from simplegrad.optim.optimizer import Optimizer, check_at_least
 
 
 class Adadelta(Optimizer):
@@ -21,11 +21,10 @@ class Adadelta(Optimizer):
                          weight_decay=float(weight_decay))
 
     def _check_group(self, group):
-        if not 0.0 <= group["rho"] <= 1.0:
+        for key in ("rho", "eps", "weight_decay"):
+            group[key] = check_at_least("Adadelta", key, group[key])
+        if group["rho"] > 1.0:
             raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']}")
-        if group["eps"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"Adadelta: eps and weight_decay must be >= 0, got "
-                             f"eps={group['eps']}, weight_decay={group['weight_decay']}")
 
     def _update(self, param, grad, state, group):
         rho, eps = group["rho"], group["eps"]

@@ -1,9 +1,10 @@
 """Adam and AdamW, updating parameters and moment buffers in place (no float32 upcasts)."""
 import math
+import numbers
 
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer, elementwise_in_place
+from simplegrad.optim.optimizer import Optimizer, check_at_least, elementwise_in_place
 
 
 class Adam(Optimizer):
@@ -33,14 +34,13 @@ class Adam(Optimizer):
 
     def _check_group(self, group):
         name, betas = type(self).__name__, group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or \
-                not all(0.0 <= b < 1.0 for b in betas):
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or not all(
+                isinstance(b, numbers.Real) and not isinstance(b, bool) and 0.0 <= b < 1.0
+                for b in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
-        if group["eps"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got eps={group['eps']}"
-                             f", weight_decay={group['weight_decay']}")
         group["betas"] = (float(betas[0]), float(betas[1]))
-        group["eps"], group["weight_decay"] = float(group["eps"]), float(group["weight_decay"])
+        for key in ("eps", "weight_decay"):
+            group[key] = check_at_least(name, key, group[key])
 
     def _update(self, param, grad, state, group):
         if not state:

@@ -7,6 +7,8 @@ previous lr) make state trivial to save and make composition (warmup, then cosin
 """
 import math
 
+from simplegrad.optim.optimizer import check_at_least
+
 
 class LRScheduler:
     """Base class: `lr_at(epoch, base_lr)` gives the learning rate after `epoch` calls to
@@ -56,19 +58,25 @@ class LRScheduler:
         state.update({k: getattr(self, k) for k in self.hyperparams})
         return state
 
+    def set_hyperparams(self, **values):
+        """Check and set the hyperparameters named in `hyperparams` (each subclass's constructor
+        calls its own, and `load_state_dict` reuses it: a saved state passes the same checks)."""
+
     def load_state_dict(self, state):
-        """Restore what `state_dict()` returned and set the optimizer's lr to match."""
+        """Restore what `state_dict()` returned (checked as the constructor checks its
+        arguments) and set the optimizer's lr to match."""
         name = type(self).__name__
         if state.get("type") != name:
             raise ValueError(f"{name}.load_state_dict: state is for {state.get('type')!r}, "
                              f"not {name!r}")
-        base_lrs = [float(v) for v in state.get("base_lrs", [state["base_lr"]])]
+        base_lrs = [check_at_least(name, "base_lr", v)
+                    for v in state.get("base_lrs", [state["base_lr"]])]
         if len(base_lrs) != len(self.base_lrs):
             raise ValueError(f"{name}.load_state_dict: state has {len(base_lrs)} base learning "
                              f"rate(s), the optimizer has {len(self.base_lrs)} groups")
-        for key in self.hyperparams:
-            setattr(self, key, state[key])
-        self.base_lrs, self.last_epoch = base_lrs, int(state["last_epoch"])
+        last_epoch = int(check_at_least(name, "last_epoch", state["last_epoch"]))
+        self.set_hyperparams(**{key: state[key] for key in self.hyperparams})
+        self.base_lrs, self.last_epoch = base_lrs, last_epoch
         self._set(self.last_epoch)
 
     def __repr__(self):
@@ -82,10 +90,16 @@ class StepLR(LRScheduler):
     hyperparams = ("step_size", "gamma")
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size}")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.set_hyperparams(step_size, gamma)
         super().__init__(optimizer)
+
+    def set_hyperparams(self, step_size, gamma):
+        if not _whole(step_size) or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        gamma = check_at_least("StepLR", "gamma", gamma)
+        if gamma == 0:
+            raise ValueError("StepLR: gamma must be > 0, got 0.0")
+        self.step_size, self.gamma = int(step_size), gamma
 
     def lr_at(self, epoch, base_lr=None):
         base_lr = self.base_lr if base_lr is None else base_lr
@@ -98,10 +112,13 @@ class CosineAnnealingLR(LRScheduler):
     hyperparams = ("T_max", "eta_min")
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):
-        if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max}")
-        self.T_max, self.eta_min = T_max, float(eta_min)
+        self.set_hyperparams(T_max, eta_min)
         super().__init__(optimizer)
+
+    def set_hyperparams(self, T_max, eta_min):
+        if check_at_least("CosineAnnealingLR", "T_max", T_max) == 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
+        self.T_max, self.eta_min = T_max, check_at_least("CosineAnnealingLR", "eta_min", eta_min)
 
     def lr_at(self, epoch, base_lr=None):
         base_lr = self.base_lr if base_lr is None else base_lr
@@ -120,16 +137,20 @@ class LinearWarmup(LRScheduler):
     hyperparams = ("warmup_steps", "start_factor")
 
     def __init__(self, optimizer, warmup_steps, after=None, start_factor=0.1):
-        if int(warmup_steps) != warmup_steps or warmup_steps < 0:
-            raise ValueError(f"LinearWarmup: warmup_steps must be an integer >= 0, "
-                             f"got {warmup_steps}")
-        if not 0.0 <= start_factor <= 1.0:
-            raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
         if after is not None and after.optimizer is not optimizer:
             raise ValueError("LinearWarmup: `after` must schedule the same optimizer")
-        self.warmup_steps, self.start_factor = int(warmup_steps), float(start_factor)
+        self.set_hyperparams(warmup_steps, start_factor)
         self.after = after
         super().__init__(optimizer, base_lrs=after.base_lrs if after is not None else None)
+
+    def set_hyperparams(self, warmup_steps, start_factor):
+        if not _whole(warmup_steps) or warmup_steps < 0:
+            raise ValueError(f"LinearWarmup: warmup_steps must be an integer >= 0, "
+                             f"got {warmup_steps!r}")
+        start_factor = check_at_least("LinearWarmup", "start_factor", start_factor)
+        if start_factor > 1.0:
+            raise ValueError(f"LinearWarmup: start_factor must be in [0, 1], got {start_factor}")
+        self.warmup_steps, self.start_factor = int(warmup_steps), start_factor
 
     def lr_at(self, epoch, base_lr=None):
         base_lr = self.base_lr if base_lr is None else base_lr
@@ -160,3 +181,9 @@ class LinearWarmup(LRScheduler):
 
     def __repr__(self):
         return f"{super().__repr__()[:-1]}, after={self.after!r})"
+
+
+def _whole(value):
+    """Whether `value` is a whole number (an int, or a float such as 3.0), not a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and \
+        math.isfinite(value) and int(value) == value

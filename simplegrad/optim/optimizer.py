@@ -6,12 +6,22 @@ PyTorch, skipping parameters without a gradient, saving and restoring state) so 
 update rules themselves stay short and read like the papers.
 """
 import functools
+import math
 import numbers
 
 import numpy as np
 
 from simplegrad import parallel
 from simplegrad.inplace import mark_written
+
+def check_at_least(owner, name, value, low=0.0):
+    """`value` as a float if it is a finite real number >= `low`, else a one-line ValueError
+    naming `owner` and the argument (constructors and load_state_dict share these checks)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value < low:
+        raise ValueError(f"{owner}: {name} must be a finite number >= {low:g}, got {value!r}")
+    return float(value)
+
 
 BLOCK = 1 << 16  # elements: an update's passes over 5 such slices stay in a 2 MiB L2 cache
 
@@ -87,16 +97,15 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group):
-        """Check a group's hyperparameters (subclasses refuse values their rule cannot use)."""
+        """Check a group's hyperparameters, and put them in their plain types (subclasses
+        refuse values their rule cannot use; the constructor and load_state_dict both ask)."""
 
     def _checked_lr(self, value):
-        """A learning rate as a Python float (which never upcasts float32 arrays), >= 0."""
+        """A learning rate as a Python float (which never upcasts float32 arrays), finite and
+        >= 0."""
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"{type(self).__name__}: lr must be a number, got {value!r}")
-        value = float(value)
-        if not value >= 0.0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
-        return value
+        return check_at_least(type(self).__name__, "lr", value)
 
     @property
     def lr(self):
@@ -189,7 +198,9 @@ class Optimizer:
                 if key not in self.hyperparams:
                     raise ValueError(f"{name}.load_state_dict: unknown hyperparameter {key!r}")
                 restored[key] = tuple(value) if isinstance(group[key], tuple) else value
-            updates.append(restored)
+            checked = {**group, **restored}
+            self._check_group(checked)  # a saved state passes the constructor's checks
+            updates.append({key: checked[key] for key in restored})
         new_state = [{} for _ in self.params]
         for key, st in state_dict["state"].items():
             index = int(key)

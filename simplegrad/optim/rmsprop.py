@@ -1,7 +1,7 @@
 """RMSprop, updating the parameter and its running averages in place."""
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer
+from simplegrad.optim.optimizer import Optimizer, check_at_least
 
 
 class RMSprop(Optimizer):
@@ -22,12 +22,10 @@ class RMSprop(Optimizer):
                          centered=bool(centered))
 
     def _check_group(self, group):
-        if not 0.0 <= group["alpha"] <= 1.0:
+        for key in ("alpha", "eps", "weight_decay", "momentum"):
+            group[key] = check_at_least("RMSprop", key, group[key])
+        if group["alpha"] > 1.0:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']}")
-        if min(group["eps"], group["weight_decay"], group["momentum"]) < 0:
-            raise ValueError(f"RMSprop: eps, weight_decay and momentum must be >= 0, got "
-                             f"eps={group['eps']}, weight_decay={group['weight_decay']}, "
-                             f"momentum={group['momentum']}")
 
     def _update(self, param, grad, state, group):
         alpha, momentum = group["alpha"], group["momentum"]

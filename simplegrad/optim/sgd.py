@@ -1,7 +1,7 @@
 """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from simplegrad.optim.optimizer import Optimizer
+from simplegrad.optim.optimizer import Optimizer, check_at_least
 
 
 class SGD(Optimizer):
@@ -17,14 +17,13 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, *,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
-        super().__init__(params, lr, momentum=float(momentum), dampening=float(dampening),
-                         nesterov=bool(nesterov), weight_decay=float(weight_decay))
+        super().__init__(params, lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                         weight_decay=weight_decay)
 
     def _check_group(self, group):
-        if group["momentum"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
-                             f"momentum={group['momentum']}, "
-                             f"weight_decay={group['weight_decay']}")
+        for key in ("momentum", "dampening", "weight_decay"):
+            group[key] = check_at_least("SGD", key, group[key])
+        group["nesterov"] = bool(group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
 

@@ -7,7 +7,8 @@ import textwrap
 import threading
 from dataclasses import dataclass
 
-from simplegrad_cli.learn.cases import CASES, Wrong
+from simplegrad_cli.learn import cases  # noqa: F401  (registers the cases)
+from simplegrad_cli.learn.checks import CASES, Wrong
 from simplegrad_cli.learn.tasks import TASKS
 
 TIME_LIMIT = 60  # seconds per case: an answer that never ends fails instead of hanging

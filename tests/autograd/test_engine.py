@@ -237,7 +237,7 @@ def test_float32_gradients_stay_float32():
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
-# ---- issue 11.4: a 0-d leaf's gradient is an ndarray, whatever the op broadcast it through
+# ---- a 0-d leaf's gradient is an ndarray, whatever the op broadcast it through
 ZERO_D_CASES = {
     "add": lambda s, v: s + v, "radd": lambda s, v: v + s, "sub": lambda s, v: v - s,
     "mul": lambda s, v: s * v, "div": lambda s, v: v / s, "rdiv": lambda s, v: s / v,
@@ -350,7 +350,7 @@ def _all_op_classes(cls=Function):
 def test_built_in_ops_never_write_into_their_upstream_gradient(monkeypatch):
     """The engine hands only custom ops a read-only gradient, trusting its own: check the trust
     by making every op's gradient read-only and running every case of the op table."""
-    from simplegrad.gradcheck_cases import op_cases
+    from simplegrad.testing import op_cases
     for cls in _all_op_classes():
         if cls.built_in:
             monkeypatch.setattr(cls, "built_in", False)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from simplegrad_cli.redact import redact
-from simplegrad_cli.run_folder import RunFolder
+from simplegrad_cli.run.run_folder import RunFolder
 
 
 @pytest.mark.parametrize("text, secret", [

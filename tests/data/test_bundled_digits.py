@@ -1,5 +1,5 @@
 """`builtin:digits`: the MNIST test set shipped in the package, cut into fixed train/test splits,
-and the hub-unreachable fallback of `load_mnist` / `MNISTLoader` (issue 18)."""
+and the hub-unreachable fallback of `load_mnist` / `MNISTLoader`."""
 import hashlib
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simplegrad.data import DataError, MNISTLoader, load, load_mnist, read_idx
-from simplegrad.data.bundled import FOLDER, digits_split
+from simplegrad.data.sources.bundled import FOLDER, digits_split
 
 # md5 of the official t10k files (see docs/data.md): the bundled copies are unmodified
 OFFICIAL_MD5 = {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
@@ -91,7 +91,8 @@ def offline_hub(request, monkeypatch, tmp_path):
     else:
         monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
         monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
-        monkeypatch.setattr("simplegrad.data.hub.hub_reachable", lambda timeout=None: True)
+        monkeypatch.setattr("simplegrad.data.sources.hub.hub_reachable",
+                            lambda timeout=None: True)
     monkeypatch.setenv("SIMPLEGRAD_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
     return request.param
@@ -122,7 +123,7 @@ def test_other_data_errors_are_not_hidden_by_the_fallback(monkeypatch, capsys):
     def bad_split(*args, **kwargs):
         raise DataError("hub dataset 'ylecun/mnist': Unknown split \"tset\"")
 
-    monkeypatch.setattr("simplegrad.data.hub.load_hub", bad_split)
+    monkeypatch.setattr("simplegrad.data.sources.hub.load_hub", bad_split)
     monkeypatch.delenv("SIMPLEGRAD_MNIST", raising=False)
     with pytest.raises(DataError, match="Unknown split"):
         load_mnist("tset")
@@ -130,6 +131,6 @@ def test_other_data_errors_are_not_hidden_by_the_fallback(monkeypatch, capsys):
 
 
 def test_an_installation_without_the_files_says_so(monkeypatch, tmp_path):
-    monkeypatch.setattr("simplegrad.data.bundled.FOLDER", str(tmp_path))
+    monkeypatch.setattr("simplegrad.data.sources.bundled.FOLDER", str(tmp_path))
     with pytest.raises(DataError, match="installation of simplegrad is incomplete"):
         load("builtin:digits")

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from simplegrad import data
-from simplegrad.data import DataError, hub
-from simplegrad.data.cache import cache_path, write_cache
+from simplegrad.data import DataError
+from simplegrad.data.sources import hub
+from simplegrad.data.sources.cache import cache_path, write_cache
 
 
 def test_builtin_and_synthetic_sources_are_described_as_load_gives_them():

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-import simplegrad.data.hub as hub
+import simplegrad.data.sources.hub as hub
 from simplegrad.data import DataError, load
 
 datasets = pytest.importorskip("datasets")

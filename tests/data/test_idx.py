@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from simplegrad.data import DataError, load, load_idx, read_idx
-from simplegrad.data.idx import find_idx_files
+from simplegrad.data.sources.idx import find_idx_files
 
 
 @pytest.mark.parametrize("gz", [False, True])

@@ -1,4 +1,4 @@
-"""simplegrad.data.images: one decoding of picture files (`read_image`) for training and
+"""simplegrad.data.sources.images: one decoding of picture files (`read_image`) for training and
 `predict`, equal to what `datasets` decodes (EXIF orientation, 16-bit, float pixels), under one
 pixel limit; and image stacks laid out channels-first or channels-last, never guessed."""
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from pictures import picture_files, png_header_only
 
 from simplegrad.data import DataError, load
-from simplegrad.data.images import images_to_features, read_image
+from simplegrad.data.sources.images import images_to_features, read_image
 
 Image = pytest.importorskip("PIL.Image")
 datasets = pytest.importorskip("datasets")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simplegrad.data import DataError, load
-from simplegrad.data.sources import source_kind
+from simplegrad.data.loading import source_kind
 
 
 def test_import_does_not_pull_in_heavy_libraries():
@@ -83,3 +83,19 @@ def test_none_options_mean_defaults():
 def test_options_that_do_not_apply_are_ignored():
     ds = load("synthetic:xor", n_samples=10, flatten=False, image_column="x", cache_dir="/nowhere")
     assert len(ds) == 10
+
+
+def test_each_kind_of_source_is_one_spec(tmp_path):
+    """`load`/`describe` go through the SourceSpec that accepts the address; options that
+    need a type are checked by the library itself."""
+    from simplegrad.data import SourceSpec, find_source, sources
+
+    kinds = [spec.kind for spec in sources.SOURCES]
+    assert len(set(kinds)) == len(kinds) and kinds[-1] == "local"  # local paths match last
+    assert {"builtin", "synthetic", "hub"} <= set(kinds)
+    assert all(isinstance(spec, SourceSpec) for spec in sources.SOURCES)
+    assert find_source("hf:owner/name").network and not find_source("builtin:digits").network
+    assert find_source(str(tmp_path)).files(str(tmp_path)) == [str(tmp_path)]
+    assert find_source("synthetic:moons").files("synthetic:moons") == []
+    with pytest.raises(DataError, match=r"data option 'label_column' must be a string, got \[1\]"):
+        load(str(tmp_path), label_column=[1])

@@ -1,4 +1,4 @@
-"""Bad configs: every class of mistake in issue 7, each a row of the corpus (exit 2, one line)."""
+"""Bad configs: every class of mistake, each a row of the corpus (exit 2, one line)."""
 from corpus_case import config_case as c
 from corpus_case import edit
 from hardening_helpers import TINY

@@ -1,4 +1,4 @@
-"""Round 2 (issue 17): YAML tags with bad scalars, integers past Python's 4,300-digit limit,
+"""Round 2: YAML tags with bad scalars, integers past Python's 4,300-digit limit,
 merge keys, invisible characters, and other inputs whose message misled or was an internal
 error. Each row exits 2 with one line."""
 import os

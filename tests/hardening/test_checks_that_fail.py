@@ -1,4 +1,4 @@
-"""Issue 17, "Checks that pass when they should fail": a NaN model never passes
+"""Checks that pass when they should fail: a NaN model never passes
 `eval --min-accuracy`, empty eval options are refused, and `| head` does not change the
 exit code."""
 import json
@@ -76,7 +76,7 @@ def test_a_closed_pipe_keeps_the_exit_code(trained, args, code):
 
 
 def test_pipe_safe_stdout_drops_output_after_the_reader_goes():
-    from simplegrad_cli.pipe_safe import PipeSafeStdout
+    from simplegrad_cli.ui.pipe_safe import PipeSafeStdout
 
     class Closed:
         writes = 0

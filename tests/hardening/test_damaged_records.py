@@ -1,4 +1,4 @@
-"""Issue 17: a run folder whose metrics.jsonl records have null (or missing, or non-numeric)
+"""A run folder whose metrics.jsonl records have null (or missing, or non-numeric)
 fields is resumed, plotted and compared without an internal error."""
 import json
 

@@ -1,4 +1,4 @@
-"""Issue 17, "Messages that mislead": what a file or checkpoint holds (names with ESC
+"""Messages that mislead: what a file or checkpoint holds (names with ESC
 sequences, zero-width characters) is printed escaped in every message and table, and a
 checkpoint with 10,000 stray arrays gets a short error line."""
 import json
@@ -50,7 +50,7 @@ def test_eval_tables_escape_hostile_class_names(run):
 
 
 def test_tables_escape_every_cell_and_the_title(capsys):
-    from simplegrad_cli import display
+    from simplegrad_cli.ui import console as display
 
     display.table("t\x1b[1mitle", ["name", ">n"], [["a\x1b]0;x\x07", 1]])
     out = capsys.readouterr().out
@@ -58,18 +58,19 @@ def test_tables_escape_every_cell_and_the_title(capsys):
 
 
 def test_status_lines_escape_and_keep_newlines(capsys):
-    from simplegrad_cli import display
+    from simplegrad_cli.ui import console as display
 
     display.info("saved\x1b[2J to\nrun\u200b")
     assert capsys.readouterr().err == "saved\\x1b[2J to\nrun\\u200b\n"
 
 
 def test_error_lines_escape_and_cap():
-    from simplegrad_cli.errors import MAX_LINE, CliError, one_line
+    from simplegrad_cli.errors import CliError
+    from simplegrad_cli.ui.console import MAX_LINE, one_line
 
     assert one_line("a\x1b[2Jb\u200b\x00") == "a\\x1b[2Jb\\u200b\\x00"
     assert one_line("é ü 中") == "é ü 中"
-    line = CliError("x" * 200_000).line()
+    line = one_line(CliError("x" * 200_000).line())  # capped where it is shown
     assert len(line) < MAX_LINE + 40 and line.endswith("(198,000 more characters)")
 
 
@@ -120,7 +121,7 @@ class _Run:
 
 @pytest.mark.parametrize("live", [False, True], ids=["plain", "live"])
 def test_sweep_progress_escapes_params_and_names(capsys, live):
-    from simplegrad_cli.sweep_display import LiveSweepDisplay, PlainSweepDisplay
+    from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay
 
     screen = (LiveSweepDisplay if live else PlainSweepDisplay)(_Sweep())
     with screen:

@@ -124,7 +124,7 @@ def test_resume_after_a_failed_save(workdir, config, failing_save):
 
 
 def test_metrics_file_that_cannot_be_written(workdir, config, monkeypatch):
-    import simplegrad_cli.run_folder as run_folder
+    import simplegrad_cli.run.metrics_log as metrics_log
 
     real_open = open
 
@@ -132,7 +132,7 @@ def test_metrics_file_that_cannot_be_written(workdir, config, monkeypatch):
         if str(path).endswith("metrics.jsonl") and "a" in mode:
             raise DISK_FULL
         return real_open(path, mode, *args, **kwargs)
-    monkeypatch.setattr(run_folder, "open", open_, raising=False)
+    monkeypatch.setattr(metrics_log, "open", open_, raising=False)
     result = invoke("train", config, "--out", "run")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == ("run/metrics.jsonl: cannot write: No space left "

@@ -8,6 +8,7 @@ import pytest
 
 from hardening_helpers import invoke
 from simplegrad.checkpoint import load_checkpoint
+from simplegrad_cli.run.hooks import Hook
 
 EXPLODES = """\
 seed: 0
@@ -81,15 +82,16 @@ def calm(workdir):
     return "calm.yaml"
 
 
-def test_nan_gradient_with_a_finite_loss(workdir, calm, monkeypatch):
-    import simplegrad.nn.utils as utils
+def test_nan_gradient_with_a_finite_loss(workdir, calm, train_hook):
+    class NanGradient(Hook):  # step 9's gradient of the first weight, through a tensor hook
+        def on_train_start(self, trainer):
+            weight = next(iter(trainer.model.parameters()))
+            self.handle = weight.register_hook(
+                lambda grad: grad * np.nan if trainer.state.step == 8 else None)
 
-    real, calls = utils.clip_grad_norm, []
-
-    def clip_grad_norm(params, max_norm):
-        calls.append(1)
-        return float("nan") if len(calls) == 9 else real(params, max_norm)
-    monkeypatch.setattr(utils, "clip_grad_norm", clip_grad_norm)
+        def on_train_end(self, trainer, status):
+            self.handle.remove()
+    train_hook(NanGradient())
     result = invoke("train", calm, "--out", "run")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
@@ -98,16 +100,12 @@ def test_nan_gradient_with_a_finite_loss(workdir, calm, monkeypatch):
     _assert_kept_epoch_1(workdir, calm)
 
 
-def test_weights_that_overflow_are_never_saved(workdir, calm, monkeypatch):
-    from simplegrad_cli.train import Trainer
-
-    real = Trainer.step
-
-    def step(self, *args):  # the update at step 12 (last batch of epoch 2) overflows
-        real(self, *args)
-        if self.state.step == 12:
-            next(iter(self.model.parameters())).data[0, 0] = np.inf
-    monkeypatch.setattr(Trainer, "step", step)
+def test_weights_that_overflow_are_never_saved(workdir, calm, train_hook):
+    class Overflow(Hook):  # the update at step 12 (last batch of epoch 2) overflows
+        def on_step(self, trainer, step):
+            if trainer.state.step == 12:
+                next(iter(trainer.model.parameters())).data[0, 0] = np.inf
+    train_hook(Overflow())
     result = invoke("train", calm, "--out", "run")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
@@ -118,16 +116,16 @@ def test_weights_that_overflow_are_never_saved(workdir, calm, monkeypatch):
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
-def test_a_non_finite_validation_loss_is_divergence(workdir, calm, monkeypatch, bad):
-    import simplegrad_cli.train as train
+def test_a_non_finite_validation_loss_is_divergence(workdir, calm, train_hook, bad):
+    class BadValidation(Hook):  # the validation at the end of epoch 2 overflows
+        def on_train_start(self, trainer):
+            loss, validations = trainer.loss_fn, []
 
-    real, calls = train.evaluate, []
-
-    def evaluate(*args):  # the validation at the end of epoch 2 overflows
-        calls.append(1)
-        result = real(*args)
-        return {**result, "loss": bad} if len(calls) == 2 else result
-    monkeypatch.setattr(train, "evaluate", evaluate)
+            def checked(out, y):
+                validations.extend([1] * (not trainer.model.training))
+                return loss(out, y) + bad if len(validations) == 2 else loss(out, y)
+            trainer.loss_fn = checked
+    train_hook(BadValidation())
     result = invoke("train", calm, "--out", "run", "--json")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (

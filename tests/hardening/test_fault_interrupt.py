@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from hardening_helpers import invoke
-from simplegrad_cli.train import Trainer
 
 RICH = """\
 seed: 3
@@ -39,21 +38,6 @@ train:
 STEPS_PER_EPOCH = 6  # 180 training samples in batches of 32
 
 
-@pytest.fixture
-def sigint_at(monkeypatch):
-    """sigint_at(step, ...): deliver SIGINT to ourselves right after those optimizer steps."""
-    steps = set()
-    original = Trainer.step
-
-    def step(self, *args):
-        original(self, *args)
-        if self.state.step in steps:
-            steps.discard(self.state.step)
-            os.kill(os.getpid(), signal.SIGINT)
-    monkeypatch.setattr(Trainer, "step", step)
-    return steps.update
-
-
 def _arrays(path):
     with np.load(path, allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files if key != "metadata"}
@@ -68,12 +52,13 @@ def _records(path):
 
 @pytest.mark.parametrize("stops", [(8,), (3, 12, 17), (6, 13)],
                          ids=["mid-epoch", "three-times", "last-batch-then-mid-epoch"])
-def test_sigint_then_resume_equals_uninterrupted(workdir, sigint_at, stops):
+def test_sigint_then_resume_equals_uninterrupted(workdir, signals_after_step, stops):
     (workdir / "rich.yaml").write_text(RICH)
     full = invoke("train", "rich.yaml", "--out", "full")
     assert full.exit_code == 0, full.stderr
 
-    sigint_at(stops)
+    for stop in stops:
+        signals_after_step(stop)
     result = invoke("train", "rich.yaml", "--out", "part")
     for stop in stops:
         assert result.exit_code == 130, result.stderr
@@ -98,10 +83,10 @@ def test_sigint_then_resume_equals_uninterrupted(workdir, sigint_at, stops):
     assert _records("part/metrics.jsonl") == _records("full/metrics.jsonl")
 
 
-def test_second_sigint_during_the_save_keeps_the_previous_checkpoint(workdir, sigint_at,
-                                                                     monkeypatch):
+def test_second_sigint_during_the_save_keeps_the_previous_checkpoint(workdir, monkeypatch,
+                                                                     signals_after_step):
     (workdir / "rich.yaml").write_text(RICH)
-    sigint_at({STEPS_PER_EPOCH + 2})  # first Ctrl-C mid-epoch 2: the loop starts a save...
+    signals_after_step(STEPS_PER_EPOCH + 2)  # first Ctrl-C mid-epoch 2: the loop saves...
     import simplegrad.checkpoint as checkpoint
 
     real_savez, saves = np.savez, []

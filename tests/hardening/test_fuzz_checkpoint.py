@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fuzz_helpers import assert_clean, count, fuzz
 from hardening_helpers import TINY, invoke
-from simplegrad_cli import train
+from simplegrad_cli.run import trainer as train
 
 COMMANDS = (("info", "ck.npz"), ("eval", "ck.npz"),
             ("train", "--resume", "ck.npz", "--epochs", "3"))

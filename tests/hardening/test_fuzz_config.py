@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from fuzz_helpers import assert_clean, count, fuzz
 from hardening_helpers import TINY, invoke
-from simplegrad_cli import schema
+from simplegrad_cli.config import schema
 
 BASE = yaml.safe_load(TINY)
-WORDS = sorted({*schema.SCHEMA.fields, *schema.LAYERS, *schema.OPTIMIZERS, *schema.SCHEDULERS,
+WORDS = sorted({*schema.SCHEMA.fields, *schema.layer_fields(), *schema.OPTIMIZERS, *schema.SCHEDULERS,
                 *schema.LOSSES, *schema.METRICS, *schema.ALIASES, "name", "in", "out", "lr",
                 "epochs", "batch_size", "source", "options", "n_samples", "kernel_size",
                 "synthetic:moons", "synthetic:spirals", "step_size", "momentum", "p"})

@@ -1,4 +1,4 @@
-"""Issue 17, "Library API": bad arguments to the library fail at once with a clear
+"""The library API: bad arguments to the library fail at once with a clear
 TypeError/ValueError, never as a closed stdout, a NaN tensor or a raw NumPy message."""
 import io
 

@@ -1,4 +1,4 @@
-"""Issue 17: output paths. A dangling `--out` symlink is refused before the data load, and
+"""Output paths. A dangling `--out` symlink is refused before the data load, and
 `--out ~/x` (or `--out=~/x`, which the shell leaves alone) never makes a folder named `~`."""
 import pytest
 

@@ -1,4 +1,4 @@
-"""Issue 17, data loss: nothing a train or resume does can clobber another run's files or the
+"""Data loss: nothing a train or resume does can clobber another run's files or the
 config being trained, and a run folder has one writer at a time."""
 import json
 import os

@@ -1,4 +1,4 @@
-"""Issue 17, round 2: siblings of the classes found by looking past the corpus. A config of
+"""Siblings of the classes found by looking past the corpus. A config of
 many plain values is not blamed on aliases, and a sweep asking for more trial processes at
 once than memory holds is refused before it starts one."""
 import pytest
@@ -52,7 +52,7 @@ def test_a_cache_file_whose_npy_header_never_closes_is_rebuilt(tmp_path):
 
     import numpy as np
 
-    from simplegrad.data.cache import read_cache
+    from simplegrad.data.sources.cache import read_cache
 
     path = tmp_path / "train-0.npz"
     np.savez(path, x=np.zeros((4, 2), np.float32), y=np.zeros(4, np.int64),

@@ -1,4 +1,4 @@
-"""Issue 17, signals and pipes: every stop signal ends in one line, the right exit code and a
+"""Signals and pipes: every stop signal ends in one line, the right exit code and a
 saved run; a stderr that cannot be written never stops training.
 
 Signals are sent in-process at exact moments (after a chosen step, during the final
@@ -15,26 +15,22 @@ import pytest
 
 from hardening_helpers import TINY, error_line, invoke, offline_env
 from simplegrad_command import SIMPLEGRAD
+from simplegrad.data import SourceSpec, load, sources, synthetic
 from simplegrad_cli import INTERRUPTED_LINE
-from simplegrad_cli import train as train_module
-from simplegrad_cli.train import Trainer
+from simplegrad_cli.run.hooks import Hook
 
 RUN_FILES = ["best.npz", "config.yaml", "last.npz", "metrics.jsonl"]
 STEPS_PER_EPOCH = 10  # 160 training samples of the tiny config in batches of 16
 
 
-@pytest.fixture
-def signals_after_step(monkeypatch):
-    """signals_after_step(step, [signum, ...]): send those signals right after that step."""
-    plan = {}
-    original = Trainer.step
-
-    def step(self, *args):
-        original(self, *args)
-        for signum in plan.pop(self.state.step, ()):
-            os.kill(os.getpid(), signum)
-    monkeypatch.setattr(Trainer, "step", step)
-    return plan.__setitem__
+def slow_source(action):
+    """A data source `signal:NAME` that calls `action()` and then reads `synthetic:NAME`: the
+    moment a signal or a long load is needed while the data loads."""
+    def read(address, split="train", **options):
+        action()
+        return load(address.replace("signal:", "synthetic:"), split, **options)
+    return SourceSpec("signal", "signal:NAME", "`signal:NAME`", "synthetic data, slowly", read,
+                      synthetic.SOURCE.options, prefixes=("signal:",))
 
 
 def _last_step(path):
@@ -45,7 +41,7 @@ def _last_step(path):
 
 def test_sighup_saves_and_exits_129_like_sigterm(workdir, signals_after_step):
     (workdir / "tiny.yaml").write_text(TINY)
-    signals_after_step(13, [signal.SIGHUP])
+    signals_after_step(13, signal.SIGHUP)
     result = invoke("train", "tiny.yaml", "--out", "run")
     assert result.exit_code == 129, result.stderr
     assert result.stderr.splitlines()[-1] == (
@@ -57,7 +53,7 @@ def test_sighup_saves_and_exits_129_like_sigterm(workdir, signals_after_step):
 
 def test_a_second_sigterm_is_reported_as_sigterm(workdir, signals_after_step):
     (workdir / "tiny.yaml").write_text(TINY)
-    signals_after_step(4, [signal.SIGTERM, signal.SIGTERM])
+    signals_after_step(4, signal.SIGTERM, signal.SIGTERM)
     result = invoke("train", "tiny.yaml", "--out", "run")
     assert result.exit_code == 143, result.stderr
     assert result.stderr.splitlines()[-1] == ("interrupted by SIGTERM: stopped at once, "
@@ -65,16 +61,20 @@ def test_a_second_sigterm_is_reported_as_sigterm(workdir, signals_after_step):
     assert "Ctrl-C" not in result.stderr
 
 
-def test_ctrl_c_during_the_final_validation_is_not_swallowed(workdir, monkeypatch):
+def test_ctrl_c_during_the_final_validation_is_not_swallowed(workdir, train_hook):
     (workdir / "tiny.yaml").write_text(TINY)  # 2 epochs: the second validation is the last
-    calls, original = [], train_module.evaluate
 
-    def evaluate(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGINT)
-        return original(*args)
-    monkeypatch.setattr(train_module, "evaluate", evaluate)
+    class CtrlCInFinalValidation(Hook):
+        def on_train_start(self, trainer):
+            loss, validations = trainer.loss_fn, []
+
+            def watched(out, y):
+                validations.extend([1] * (not trainer.model.training))
+                if len(validations) == 2 and not trainer.model.training:
+                    os.kill(os.getpid(), signal.SIGINT)
+                return loss(out, y)
+            trainer.loss_fn = watched
+    train_hook(CtrlCInFinalValidation())
     result = invoke("train", "tiny.yaml", "--out", "run")
     assert result.exit_code == 130, result.stderr
     assert result.stderr.splitlines()[-1] == (
@@ -101,7 +101,7 @@ def test_ctrl_c_while_the_command_imports_prints_the_line(workdir):
               "sys.argv = ['simplegrad', '--help']\n"
               "import simplegrad_cli\n"
               "os.kill(os.getpid(), signal.SIGINT)\n"
-              "from simplegrad_cli.app import main\n"
+              "from simplegrad_cli.main import main\n"
               "main()\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
                             text=True, env=offline_env(workdir), timeout=60)
@@ -122,17 +122,11 @@ def test_a_stop_signal_while_the_data_loads_prints_the_line(workdir, monkeypatch
     """Nothing is saved yet: the signal stops at once with its line and exit code, and no run
     folder is started (old code: SIGTERM and SIGHUP killed the process silently; here the
     test's own handler stands in for the kernel, so the old code fails instead)."""
-    from simplegrad_cli import build
-
     def killed(*args):
         raise AssertionError("the signal reached the default handler")
-    (workdir / "tiny.yaml").write_text(TINY)
-    original = build.load_datasets
-
-    def load_datasets(cfg):
-        os.kill(os.getpid(), signum)
-        return original(cfg)
-    monkeypatch.setattr(build, "load_datasets", load_datasets)
+    (workdir / "tiny.yaml").write_text(TINY.replace("synthetic:spirals", "signal:spirals"))
+    monkeypatch.setattr(sources, "SOURCES", [slow_source(
+        lambda: os.kill(os.getpid(), signum))] + sources.SOURCES)
     previous = {s: signal.signal(s, killed) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         result = invoke("train", "tiny.yaml", "--out", "run")
@@ -147,10 +141,13 @@ def test_a_stop_signal_while_the_data_loads_prints_the_line(workdir, monkeypatch
 
 def test_sigterm_from_outside_during_a_slow_data_load(workdir):
     """A real process whose data load takes a minute: SIGTERM ends it at once, in one line."""
-    (workdir / "tiny.yaml").write_text(TINY)
-    prelude = ("import os, time\nfrom simplegrad_cli import build\n"
-               "def slow(cfg):\n    open('loading', 'w').close()\n    time.sleep(60)\n"
-               "build.load_datasets = slow\nfrom simplegrad_cli.app import main\nmain()\n")
+    (workdir / "tiny.yaml").write_text(TINY.replace("synthetic:spirals", "signal:spirals"))
+    prelude = ("import time\nfrom simplegrad.data import SourceSpec, sources, synthetic\n"
+               "def slow(address, split, **options):\n"
+               "    open('loading', 'w').close()\n    time.sleep(60)\n"
+               "sources.SOURCES.insert(0, SourceSpec('signal', 'signal:NAME', '', '', slow, "
+               "synthetic.SOURCE.options, prefixes=('signal:',)))\n"
+               "from simplegrad_cli.main import main\nmain()\n")
     process = subprocess.Popen([sys.executable, "-c", prelude, "train", "tiny.yaml", "--out",
                                 "run"], cwd=workdir, env=offline_env(workdir), text=True,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -174,7 +171,7 @@ def test_sigterm_or_sighup_while_the_command_imports_prints_the_line(workdir, si
               "sys.argv = ['simplegrad', '--help']\n"
               "import simplegrad_cli\n"
               f"os.kill(os.getpid(), {int(signum)})\n"
-              "from simplegrad_cli.app import main\n"
+              "from simplegrad_cli.main import main\n"
               "main()\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True,
                             text=True, env=offline_env(workdir), timeout=60)

@@ -1,5 +1,5 @@
-"""Issue 17, data loss in sweeps: a sweep folder and its trial folders have one writer at a
-time, like a run folder (`simplegrad_cli.run_folder`'s lock)."""
+"""Data loss in sweeps: a sweep folder and its trial folders have one writer at a
+time, like a run folder (`simplegrad_cli.run.run_folder`'s lock)."""
 import json
 import os
 import signal

@@ -1,4 +1,4 @@
-"""The original simplegrad's public API works here with its meaning (issue 19): its MNIST
+"""The original simplegrad's public API works here with its meaning: its MNIST
 example's model, loader and loop, written in that API, train on small local IDX data."""
 import numpy as np
 import pytest

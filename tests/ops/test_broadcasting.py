@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from simplegrad.gradcheck import gradcheck
-from simplegrad.gradcheck_cases import op_cases
+from simplegrad.testing import op_cases
 
 OPS = {case.name: case.fn for case in op_cases()
        if case.name in ("add", "sub", "mul", "div", "maximum", "minimum")}

@@ -1,4 +1,4 @@
-"""PyTorch's dim=/keepdim= are accepted wherever NumPy's axis=/keepdims= are (issue 11.5)."""
+"""PyTorch's dim=/keepdim= are accepted wherever NumPy's axis=/keepdims= are."""
 import numpy as np
 import pytest
 

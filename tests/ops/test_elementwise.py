@@ -4,7 +4,7 @@ import pytest
 
 import simplegrad as sg
 from simplegrad import Tensor
-from simplegrad.gradcheck_cases import draw, op_cases
+from simplegrad.testing import draw, op_cases
 
 CASES = {case.name: case for case in op_cases()}
 UNARY_SHAPES = [(), (5,), (3, 4), (2, 3, 4)]

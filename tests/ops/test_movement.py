@@ -66,7 +66,7 @@ def test_setitem_into_a_constant_with_a_tracked_value():
     assert v.grad == 15.0
 
 
-# ---- issue 11.5: transpose(a, b) swaps two axes, as PyTorch; permute and swapaxes -----------
+# ---- transpose(a, b) swaps two axes, as PyTorch; permute and swapaxes -----------
 def test_transpose_with_two_ints_swaps_those_axes():
     x = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(Tensor(x).transpose(0, 1).data, x.T)  # not a silent no-op

@@ -1,9 +1,9 @@
-"""Every row of the shared op table (simplegrad.gradcheck_cases, also what `simplegrad
+"""Every row of the shared op table (simplegrad.testing, also what `simplegrad
 gradcheck` runs): float64 finite differences, and PyTorch's values and gradients where
 PyTorch is installed."""
 import pytest
 
-from simplegrad.gradcheck_cases import SAME, op_cases
+from simplegrad.testing import SAME, op_cases
 
 CASES = {case.name: case for case in op_cases()}
 

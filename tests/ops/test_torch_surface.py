@@ -6,7 +6,7 @@ import pytest
 
 import simplegrad as sg
 from simplegrad import Tensor
-from simplegrad.gradcheck_cases import SAME, draw
+from simplegrad.testing import SAME, draw
 from simplegrad.gradcheck_surface import surface_cases
 
 try:

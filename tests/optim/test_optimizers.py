@@ -132,7 +132,7 @@ def test_lr_is_a_python_float_that_can_be_set():
     assert type(opt.lr) is float and opt.lr == 0.5
     opt.lr = 0.25
     assert opt.lr == 0.25
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
         opt.lr = -1.0
 
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from simplegrad import Tensor
 from simplegrad.autograd import Function
-from simplegrad_cli.learn.cases import case, expect, expect_close, leaf, random
+from simplegrad_cli.learn.checks import case, expect, expect_close, leaf, random
 
 
 # ---- task 1: topological order ------------------------------------------------------------

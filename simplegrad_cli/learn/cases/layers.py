@@ -3,7 +3,7 @@ import numpy as np
 
 from simplegrad import Tensor, manual_seed, nn, optim
 from simplegrad.nn import functional as F
-from simplegrad_cli.learn.cases import case, expect, expect_close, random
+from simplegrad_cli.learn.checks import case, expect, expect_close, random
 
 
 # ---- task 8: Linear -----------------------------------------------------------------------

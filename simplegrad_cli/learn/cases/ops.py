@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from simplegrad_cli.learn.cases import case, expect, expect_close, expect_gradcheck, leaf, random
+from simplegrad_cli.learn.checks import case, expect, expect_close, expect_gradcheck, leaf, random
 
 
 # ---- tasks 3 to 7: backward of ops --------------------------------------------------------

@@ -2,7 +2,7 @@
 import numpy as np
 
 from simplegrad import nn, optim
-from simplegrad_cli.learn.cases import case, expect, expect_close
+from simplegrad_cli.learn.checks import case, expect, expect_close
 
 
 # ---- tasks 9 and 10: optimizer steps ------------------------------------------------------

@@ -1,0 +1,141 @@
+"""The kinds of registry entry: what a config name builds and what its constructor's signature
+cannot say. A `LayerSpec` owns everything the CLI knows about a layer, so `validate`, `graph`,
+`train`, `gradcheck`, the schema and the docs ask it and never compare a layer's name."""
+import math
+
+import numpy as np
+
+REQUIRED = object()  # the default of a key a config must give
+
+
+class Arg:
+    """What a signature cannot say about one argument: its doc, range, or a config default."""
+
+    def __init__(self, doc, **field):
+        self.doc, self.field = doc, field  # field: keyword arguments of schema.Field
+
+
+class Entry:
+    """One config name: what it builds and what its constructor's signature cannot say."""
+
+    def __init__(self, builds, doc, args=None, rename=None, hide=(), one_hot=False,
+                 per_weight=None, aliases=()):
+        self.builds, self.doc, self.aliases = builds, doc, aliases  # aliases: words users try
+        self.args = args or {}  # config key -> Arg
+        self.rename = rename or {}  # config key -> constructor argument, where they differ
+        self.hide = set(hide)  # constructor arguments a config does not set
+        self.one_hot = one_hot  # losses: compare against one-hot labels
+        # optimizers: float arrays kept per weight while stepping (moments, momentum, scratch)
+        self.per_weight = per_weight or (lambda settings: 0)
+
+    def kwargs(self, args):
+        """Constructor keyword arguments from config arguments (lists become tuples)."""
+        return {self.rename.get(key, key): tuple(value) if isinstance(value, list) else value
+                for key, value in args.items() if key in self.args}
+
+
+class Input:
+    """The per-sample input shape a layer accepts, and the size argument read off it."""
+
+    def __init__(self, ndims, text, size=None, axis=0, window=False, pool=False, hint=None):
+        self.ndims, self.text = ndims, text  # accepted len(shape) (None = any), in words
+        self.size, self.axis, self.hint = size, axis, hint  # size: argument set to shape[axis]
+        # window: kernel_size/padding must fit height and width; pool: padding <= kernel / 2
+        self.window, self.pool = window, pool
+
+
+def window_output(args, shape):
+    """Height and width after a conv or pooling window slides over a (C, H, W) sample."""
+    kernel, padding = args["kernel_size"], args["padding"]
+    stride = args.get("stride") or kernel
+    return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
+
+
+class LayerSpec(Entry):
+    """A config layer: what it builds, and the per-sample input it takes (`input`, an Input,
+    or None for any), its output shape (`output(args, shape)`; default: the input's, or a
+    window's), its parameter count (`parameters(args)`), whether it needs batch statistics
+    (two samples per batch at least) and an input to gradcheck it on."""
+
+    def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
+                 parameters=None, output=None, batch_statistics=False, aliases=()):
+        super().__init__(builds, doc, args, rename, hide, aliases=aliases)
+        self.input = input
+        self.count = parameters or (lambda args: 0)
+        self.output = output
+        self.batch_statistics = batch_statistics
+
+    @property
+    def takes(self):
+        """The per-sample input it takes, in words: '(features,)', or 'any'."""
+        return "any" if self.input is None or self.input.ndims is None else self.input.text
+
+    @property
+    def inferred(self):
+        """The argument read off the input shape (a linear's `in`), if the layer has one."""
+        return (self.input.size,) if self.input is not None and self.input.size else ()
+
+    def infer(self, args, shape, fail, flattened=False):
+        """`args` with null sizes read off the per-sample input `shape`, explicit ones checked
+        against it; `fail(key or None, message)` reports a problem (`flattened`: the config
+        flattens its data, which is why an image layer may get a vector)."""
+        args, need = dict(args), self.input
+        if need is None:
+            return args
+        if need.ndims and len(shape) not in need.ndims:
+            hint = need.hint or ("set data.flatten: false so images keep their (channels, "
+                                 "height, width) shape" if flattened else "")
+            fail(None, f"expects per-sample input of shape {need.text}, but gets shape "
+                       f"{shape}{'; ' + hint if hint else ''}")
+        key = need.size
+        if key and args[key] is None:
+            args[key] = shape[need.axis]
+        elif key and args[key] != shape[need.axis]:
+            size = shape[need.axis]
+            fail(key, f"is {args[key]} but the input to this layer has {size} (per-sample shape "
+                      f"{shape}); set it to {size} or leave it out to infer it")
+        for axis, size in zip(("height", "width"), shape[1:] if need.window else ()):
+            if size + 2 * args["padding"] < args["kernel_size"]:  # the kernel must fit
+                fail("kernel_size", f"kernel_size {args['kernel_size']} is larger than the "
+                                    f"input {axis} {size} (+ 2 x padding {args['padding']})")
+        if need.pool and args["padding"] * 2 > args["kernel_size"]:
+            fail("padding", f"padding {args['padding']} must be at most half of kernel_size "
+                            f"{args['kernel_size']}")
+        return args
+
+    def output_shape(self, args, shape):
+        """The per-sample output shape, worked out from the arguments alone."""
+        if self.output is not None:
+            return tuple(self.output(args, shape))
+        if self.input is not None and self.input.window:
+            return (args.get("out", shape[0]), *window_output(args, shape))
+        return tuple(shape)
+
+    def activations(self, args, shape, output):
+        """Values per sample this layer keeps for backward: its output, and for a window
+        layer the unfolded windows (C x k x k values per output pixel)."""
+        unfolded = shape[0] * args["kernel_size"] ** 2 * math.prod(output[1:]) \
+            if self.input is not None and self.input.window else 0
+        return unfolded + math.prod(output)
+
+    def parameters(self, args):
+        """The parameter count, before anything is allocated."""
+        return self.count(args)
+
+    def sample(self, fields, seed=0):
+        """(arguments, input batch) to gradcheck the layer on in float64: required sizes 3,
+        sizes read off the input filled in from it, values away from kinks (|x| >= 0.2)."""
+        images = self.input is not None and self.input.ndims == (3,)
+        shape, rng = (2, 2, 5, 5) if images else (3, 4), np.random.default_rng(seed)
+        x = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        args = {key: 3 if field.default is REQUIRED else field.default
+                for key, field in fields.items()}
+        if self.inferred:
+            args[self.input.size] = x.shape[1:][self.input.axis]
+        return args, x
+
+    @property
+    def converter(self):
+        """The ONNX converter of the class it builds (simplegrad.export), or None."""
+        from simplegrad.export import LAYERS
+        return LAYERS.get(self.builds)

@@ -1,0 +1,90 @@
+"""What `train` records in a checkpoint besides its arrays, as one type: the trainer writes it,
+and info, eval, predict, export, graph and resume read it back. A damaged or edited file can
+hold anything, so each field is checked as it is read: one line naming the field, not a crash
+deep in a command."""
+import math
+from dataclasses import asdict, dataclass, fields
+
+from simplegrad.checkpoint import CheckpointError
+
+from simplegrad_cli.config.registry import MAX_SIZE
+
+MAX_SAMPLE_VALUES = 10**8  # per sample; eval builds the model on a dummy sample of this shape
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _data(value):
+    if not isinstance(value, dict) or not isinstance(value.get("input_shape"), list):
+        return False
+    shape, classes = value["input_shape"], value.get("num_classes")
+    return all(_count(s) and s > 0 for s in shape) and math.prod(shape) <= MAX_SAMPLE_VALUES \
+        and _count(classes) and 1 <= classes <= MAX_SIZE \
+        and all(_count(value.get(k, 0)) for k in ("train_samples", "val_samples")) \
+        and (value.get("class_names") is None or isinstance(value["class_names"], list))
+
+
+def _loop(value):
+    return isinstance(value, dict) and (value.get("best") is None or _number(value["best"])) \
+        and (value.get("best_epoch") is None or _count(value["best_epoch"]))
+
+
+# Each entry as a command may trust it: (check, what it should be). An entry may be missing
+# (the commands that need it say so); one that is there must look right.
+CHECKS = {
+    "name": (lambda v: isinstance(v, str), "a string"),
+    "epoch": (_count, "an integer >= 0"),
+    "step": (_count, "an integer >= 0"),
+    "config": (lambda v: True, "a config"),  # validated again as a config when it is used
+    "metrics": (lambda v: isinstance(v, dict) and all(_number(x) or k == "type" and
+                                                      isinstance(x, str) for k, x in v.items()),
+                "a mapping of metric names to numbers"),
+    "data": (_data, "a mapping with a positive input_shape, num_classes and sample counts"),
+    "loop": (_loop, "a mapping of the training loop's counters"),
+    "loader": (lambda v: isinstance(v, dict), "a mapping (the data loader's position)"),
+    "rng_state": (lambda v: isinstance(v, dict), "a mapping (the random generator's state)"),
+}
+
+
+@dataclass
+class RunMetadata:
+    """A run's record in its checkpoints: its name, where it stood (epoch, step), the resolved
+    config, the last epoch's metrics, what its data looked like (input_shape, num_classes,
+    class_names, sample counts, pictures), the loop's counters and the loader's position."""
+
+    name: str = None
+    epoch: int = None
+    step: int = None
+    config: dict = None
+    metrics: dict = None
+    data: dict = None
+    loop: dict = None
+    loader: dict = None
+
+    def entries(self):
+        """The metadata entries to save (simplegrad.checkpoint adds format, version, RNG)."""
+        return asdict(self)
+
+    @classmethod
+    def read(cls, checkpoint):
+        """The checked RunMetadata of a loaded checkpoint, or one CheckpointError line naming
+        the first entry that looks wrong."""
+        meta = checkpoint.metadata
+        for key, (valid, expected) in CHECKS.items():
+            if meta.get(key) is not None and not valid(meta[key]):
+                raise CheckpointError(f"{checkpoint.path}: malformed checkpoint metadata: "
+                                      f"'{key}' should be {expected}")
+        return cls(**{f.name: meta.get(f.name) for f in fields(cls)})
+
+    def data_info(self, path):
+        """(input_shape, num_classes, class_names) recorded when the checkpoint was saved."""
+        if self.data is None:
+            raise CheckpointError(f"{path}: holds no data description (input shape, classes)")
+        return tuple(self.data["input_shape"]), self.data["num_classes"], \
+            self.data.get("class_names")

@@ -1,0 +1,2 @@
+"""What the command shows: the console (the one place that escapes), progress, reports,
+charts and pictures."""
