@@ -114,10 +114,9 @@ class _Activation(Module):
     function = None
     arguments = ()
 
-    def __init__(self, inplace=False, **values):
+    def __init__(self, inplace: bool = False):
         super().__init__()
         no_inplace(type(self).__name__, inplace)
-        vars(self).update(values)
 
     def forward(self, x):
         return type(self).function(x, *(getattr(self, name) for name in self.arguments))
@@ -132,7 +131,8 @@ class ELU(_Activation):
     function, arguments = staticmethod(F.elu), ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__(inplace, alpha=check_number(alpha, "ELU alpha"))
+        super().__init__(inplace)
+        self.alpha = check_number(alpha, "ELU alpha")
 
 
 class CELU(_Activation):
@@ -141,16 +141,14 @@ class CELU(_Activation):
     function, arguments = staticmethod(F.celu), ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__(inplace, alpha=check_number(alpha, "CELU alpha"))
+        super().__init__(inplace)
+        self.alpha = check_number(alpha, "CELU alpha")
 
 
 class SELU(_Activation):
     """Self-normalising ELU: scale * elu(x, alpha) with fixed constants."""
 
     function = staticmethod(F.selu)
-
-    def __init__(self, inplace: bool = False):
-        super().__init__(inplace)
 
 
 class Hardtanh(_Activation):
@@ -159,29 +157,31 @@ class Hardtanh(_Activation):
     function, arguments = staticmethod(F.hardtanh), ("min_val", "max_val")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-        super().__init__(inplace, min_val=check_number(min_val, "Hardtanh min_val"),
-                         max_val=check_number(max_val, "Hardtanh max_val", low=min_val))
+        super().__init__(inplace)
+        self.min_val = check_number(min_val, "Hardtanh min_val")
+        self.max_val = check_number(max_val, "Hardtanh max_val", low=min_val,
+                                    low_inclusive=False)
 
 
-class ReLU6(SELU):
+class ReLU6(_Activation):
     """min(max(x, 0), 6)."""
 
     function = staticmethod(F.relu6)
 
 
-class Hardsigmoid(SELU):
+class Hardsigmoid(_Activation):
     """relu6(x + 3) / 6."""
 
     function = staticmethod(F.hardsigmoid)
 
 
-class Hardswish(SELU):
+class Hardswish(_Activation):
     """x * relu6(x + 3) / 6."""
 
     function = staticmethod(F.hardswish)
 
 
-class Mish(SELU):
+class Mish(_Activation):
     """x * tanh(softplus(x))."""
 
     function = staticmethod(F.mish)

@@ -53,6 +53,46 @@ def _batch_norm(builds, doc, input, aliases=()):
         parameters=lambda a: 2 * a["num_features"], batch_statistics=True, aliases=aliases)
 
 
+def _activation(builds, doc, args=None, check=None):
+    """An elementwise activation layer: any input, no parameters (in-place is not offered)."""
+    return LayerSpec(builds, doc, args, hide=("inplace",), check=check)
+
+
+def _upsampled(args, shape):
+    """(C, H', W') of an upsample: `size` square, or each side times `scale_factor`."""
+    if args["size"] is not None:
+        return (shape[0], args["size"], args["size"])
+    return (shape[0], *(math.floor(side * args["scale_factor"]) for side in shape[1:]))
+
+
+def _upsample_check(args):
+    if (args["size"] is None) == (args["scale_factor"] is None):
+        return None, "give exactly one of size and scale_factor"
+    if args["align_corners"] is not None and args["mode"] != "bilinear":
+        return "align_corners", f"align_corners is only for mode bilinear, not {args['mode']}"
+    return None
+
+
+def _transposed(args, shape):
+    """(out, H', W') of a transposed convolution: (side - 1) * stride - 2 * padding + kernel
+    + output_padding along each side."""
+    return (args["out"], *((side - 1) * args["stride"] - 2 * args["padding"] + args["kernel_size"]
+                           + args["output_padding"] for side in shape[1:]))
+
+
+def _group_check(args):
+    groups, channels = args["num_groups"], args["num_channels"]
+    if channels is not None and channels % groups:
+        return "num_groups", f"num_groups {groups} must divide the {channels} channels"
+    return None
+
+
+def _hardtanh_check(args):
+    if args["min_val"] >= args["max_val"]:
+        return "max_val", f"max_val {args['max_val']} must be above min_val {args['min_val']}"
+    return None
+
+
 LAYERS = {
     "linear": LayerSpec(
         nn.Linear, "`x @ W + b`; put a `flatten` before it for images",
@@ -72,10 +112,54 @@ LAYERS = {
         rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
         input=Input((3,), _IMAGES, "in", window=True), aliases=("conv",),
         parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
+    "conv1d": LayerSpec(
+        nn.Conv1d, "1-D convolution over sequences of shape (channels, length)",
+        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
+         "kernel_size": _window("kernel size"), "stride": _window("step between kernel positions"),
+         "padding": _window("zero padding on each side", minimum=0),
+         "bias": Arg("learn an additive bias per channel")},
+        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
+        input=Input((2,), "(channels, length)", "in", window=True),
+        parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] + a["out"] * a["bias"]),
+    "conv_transpose2d": LayerSpec(
+        nn.ConvTranspose2d, "transposed 2-D convolution (a learned upsampling, as in a U-Net "
+                            "decoder): each side becomes (side - 1) x stride - 2 x padding + "
+                            "kernel_size + output_padding",
+        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
+         "kernel_size": _window("kernel size (square)"),
+         "stride": _window("upsampling factor"),
+         "padding": _window("rows and columns cropped from each side", minimum=0),
+         "output_padding": _window("extra rows and columns on one side (less than stride)",
+                                   minimum=0),
+         "bias": Arg("learn an additive bias per channel")},
+        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
+        input=Input((3,), _IMAGES, "in"), output=_transposed, aliases=("deconv",),
+        check=lambda a: None if a["output_padding"] < a["stride"] else (
+            "output_padding", f"output_padding {a['output_padding']} must be smaller than "
+                              f"stride {a['stride']}"),
+        parameters=lambda a: a["in"] * a["out"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
     "max_pool2d": _pool(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
                         "max-pooling", "maxpool"),
     "avg_pool2d": _pool(nn.AvgPool2d, "mean over each window; zero padding (at most half of it) "
                                       "counts in the mean", "average-pooling", "avgpool"),
+    "adaptive_avg_pool2d": LayerSpec(
+        nn.AdaptiveAvgPool2d, "averages each image down to output_size x output_size, whatever "
+                              "its size (global average pooling with 1)",
+        {"output_size": _size("height and width of the output")},
+        input=Input((3,), _IMAGES), aliases=("global_avg_pool",),
+        output=lambda a, shape: (shape[0], a["output_size"], a["output_size"])),
+    "upsample": LayerSpec(
+        nn.Upsample, "resizes images to `size` or by `scale_factor` (give one)",
+        {"size": Arg("height and width of the output", default=None, minimum=1,
+                     maximum=MAX_SIZE),
+         "scale_factor": Arg("factor applied to height and width", minimum=0,
+                             exclusive_minimum=True, maximum=MAX_WINDOW),
+         "mode": Arg("how new pixels are computed", choices=["nearest", "nearest-exact",
+                                                              "bilinear", "area"]),
+         "align_corners": Arg("bilinear only: corners of input and output pixels line up; "
+                              "null = false")},
+        hide=("recompute_scale_factor",), input=Input((3,), _IMAGES), output=_upsampled,
+        check=_upsample_check, example={"scale_factor": 2.0}),
     "flatten": LayerSpec(nn.Flatten, "everything after the batch axis becomes one axis",
                          hide=("start_dim", "end_dim"),
                          output=lambda a, shape: (math.prod(shape),)),
@@ -97,6 +181,24 @@ LAYERS = {
     "log_softmax": LayerSpec(nn.LogSoftmax, "log-probabilities over the last axis (`x` minus its "
                                             "logsumexp); `cross_entropy` of them is that of `x`",
                              hide=("dim", "axis")),
+    "elu": _activation(nn.ELU, "`x` if `x > 0` else `alpha * (exp(x) - 1)`",
+                       {"alpha": Arg("the output approaches -alpha for very negative inputs",
+                                     minimum=0)}),
+    "celu": _activation(nn.CELU, "`x` if `x > 0` else `alpha * (exp(x / alpha) - 1)`",
+                        {"alpha": Arg("scale of the negative part", minimum=0,
+                                      exclusive_minimum=True)}),
+    "selu": _activation(nn.SELU, "self-normalising ELU: fixed `scale * elu(x, alpha)`"),
+    "hardtanh": _activation(nn.Hardtanh, "`x` clamped to [min_val, max_val]",
+                            {"min_val": Arg("lower bound"), "max_val": Arg("upper bound")},
+                            check=_hardtanh_check),
+    "relu6": _activation(nn.ReLU6, "`min(max(x, 0), 6)`"),
+    "hardsigmoid": _activation(nn.Hardsigmoid, "`relu6(x + 3) / 6`, a piecewise-linear sigmoid"),
+    "hardswish": _activation(nn.Hardswish, "`x * relu6(x + 3) / 6` (MobileNetV3)"),
+    "mish": _activation(nn.Mish, "`x * tanh(softplus(x))`"),
+    "log_sigmoid": _activation(nn.LogSigmoid, "`log(sigmoid(x))`, computed stably"),
+    "softsign": _activation(nn.Softsign, "`x / (1 + |x|)`"),
+    "quick_gelu": _activation(nn.QuickGELU, "`x * sigmoid(1.702 x)`, CLIP's GELU approximation"),
+    "softmin": LayerSpec(nn.Softmin, "`softmax(-x)` over the last axis", hide=("dim", "axis")),
     "dropout": LayerSpec(nn.Dropout, "zeroes activations while training only", {
         "p": Arg("probability of zeroing each activation while training", minimum=0,
                  maximum=0.999)}),
@@ -110,6 +212,15 @@ LAYERS = {
                                       "num_features"), aliases=("batchnorm",)),
     "batch_norm2d": _batch_norm(nn.BatchNorm2d, "batch statistics per channel of images",
                                 Input((3,), _IMAGES, "num_features")),
+    "group_norm": LayerSpec(
+        nn.GroupNorm, "normalises each sample over groups of channels: independent of the batch "
+                      "size, for small batches",
+        {"num_groups": _size("groups the channels are split into (must divide them)"),
+         "num_channels": _size("channels", inferred=True), "eps": _EPS},
+        hide=("affine",), input=Input((1, 2, 3), "(channels,), (channels, length) or "
+                                                 "(channels, height, width)", "num_channels"),
+        parameters=lambda a: 2 * a["num_channels"], check=_group_check,
+        example={"num_groups": 2}, aliases=("groupnorm",)),
 }
 
 LOSSES = {

@@ -44,8 +44,12 @@ class Input:
         self.window, self.pool = window, pool
 
 
+_AXES = {2: ("length",), 3: ("height", "width")}  # the spatial axes of a (C, ...) sample
+
+
 def window_output(args, shape):
-    """Height and width after a conv or pooling window slides over a (C, H, W) sample."""
+    """Length, or height and width, after a conv or pooling window slides over a (C, L) or
+    (C, H, W) sample."""
     kernel, padding = args["kernel_size"], args["padding"]
     stride = args.get("stride") or kernel
     return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
@@ -58,12 +62,17 @@ class LayerSpec(Entry):
     (two samples per batch at least) and an input to gradcheck it on."""
 
     def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
-                 parameters=None, output=None, batch_statistics=False, aliases=()):
+                 parameters=None, output=None, batch_statistics=False, aliases=(), check=None,
+                 example=None):
         super().__init__(builds, doc, args, rename, hide, aliases=aliases)
         self.input = input
         self.count = parameters or (lambda args: 0)
         self.output = output
         self.batch_statistics = batch_statistics
+        # check(args) -> (key, problem) or None: a rule between arguments, tested as the config
+        # is read (sizes not inferred yet are None) and again once they are
+        self.check = check or (lambda args: None)
+        self.example = example or {}  # arguments to gradcheck it with, over the defaults
 
     @property
     def takes(self):
@@ -94,7 +103,10 @@ class LayerSpec(Entry):
             size = shape[need.axis]
             fail(key, f"is {args[key]} but the input to this layer has {size} (per-sample shape "
                       f"{shape}); set it to {size} or leave it out to infer it")
-        for axis, size in zip(("height", "width"), shape[1:] if need.window else ()):
+        problem = self.check(args)
+        if problem:
+            fail(*problem)
+        for axis, size in zip(_AXES.get(len(shape), ()), shape[1:] if need.window else ()):
             if size + 2 * args["padding"] < args["kernel_size"]:  # the kernel must fit
                 fail("kernel_size", f"kernel_size {args['kernel_size']} is larger than the "
                                     f"input {axis} {size} (+ 2 x padding {args['padding']})")
@@ -113,8 +125,8 @@ class LayerSpec(Entry):
 
     def activations(self, args, shape, output):
         """Values per sample this layer keeps for backward: its output, and for a window
-        layer the unfolded windows (C x k x k values per output pixel)."""
-        unfolded = shape[0] * args["kernel_size"] ** 2 * math.prod(output[1:]) \
+        layer the unfolded windows (C x k x k values per output pixel, C x k in 1-D)."""
+        unfolded = shape[0] * args["kernel_size"] ** (len(shape) - 1) * math.prod(output[1:]) \
             if self.input is not None and self.input.window else 0
         return unfolded + math.prod(output)
 
@@ -123,13 +135,15 @@ class LayerSpec(Entry):
         return self.count(args)
 
     def sample(self, fields, seed=0):
-        """(arguments, input batch) to gradcheck the layer on in float64: required sizes 3,
-        sizes read off the input filled in from it, values away from kinks (|x| >= 0.2)."""
-        images = self.input is not None and self.input.ndims == (3,)
-        shape, rng = (2, 2, 5, 5) if images else (3, 4), np.random.default_rng(seed)
+        """(arguments, input batch) to gradcheck the layer on in float64: required sizes 3
+        (or the spec's example), sizes read off the input filled in from it, values away from
+        kinks (|x| >= 0.2)."""
+        ndims = self.input.ndims[0] if self.input is not None and self.input.ndims else 1
+        shape, rng = {1: (3, 4), 2: (2, 2, 6), 3: (2, 2, 5, 5)}[ndims], \
+            np.random.default_rng(seed)
         x = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
         args = {key: 3 if field.default is REQUIRED else field.default
-                for key, field in fields.items()}
+                for key, field in fields.items()} | self.example
         if self.inferred:
             args[self.input.size] = x.shape[1:][self.input.axis]
         return args, x

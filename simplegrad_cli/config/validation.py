@@ -11,7 +11,7 @@ from pathlib import Path
 from simplegrad.data import find_source
 from simplegrad.data.loading import all_options
 
-from simplegrad_cli.config import schema
+from simplegrad_cli.config import registry, schema
 from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section
 from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, \
     read_yaml_file, to_yaml
@@ -228,7 +228,12 @@ class Config:
                 takes = ", ".join(arg_spec) or "none"
                 self.fail(here + (name,), f"expected a mapping of arguments ({takes}), "
                                           f"got {describe(args)}")
-            out.append({name: self.mapping(arg_spec, args, here + (name,), what="arguments")})
+            args = self.mapping(arg_spec, args, here + (name,), what="arguments")
+            problem = registry.LAYERS[name].check(args)
+            if problem:
+                key, message = problem
+                self.fail(here + (name,) + ((key,) if key else ()), message)
+            out.append({name: args})
         return out
 
     def cross_checks(self):

@@ -93,7 +93,10 @@ def build_model(cfg, input_shape, num_classes, sample=None):
     x = Tensor(np.zeros((1, *input_shape), np.float32) if sample is None else sample[:1])
     shape = tuple(input_shape)
     for row in rows:
-        row.module = make_layer(row.name, row.args)
+        try:
+            row.module = make_layer(row.name, row.args)
+        except (TypeError, ValueError) as error:  # a rule between arguments no check knew
+            cfg.fail(row.path, first_line(error))
         row.module.eval()
         try:
             with no_grad(), np.errstate(all="ignore"):
