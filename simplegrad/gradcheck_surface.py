@@ -1,4 +1,4 @@
-"""The op cases of the PyTorch-style Tensor surface (issue 31): elementwise math, reductions and
+"""The op cases of the PyTorch-style Tensor surface: elementwise math, reductions and
 scans, sorting and selection, shape and indexing ops, written as PyTorch code where the two
 libraries agree (`SAME`). The same OpCase rows as simplegrad.testing, kept apart so that
 `simplegrad gradcheck` stays a short check of the core ops and layers;

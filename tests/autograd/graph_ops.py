@@ -147,7 +147,7 @@ OPS = [
     GraphOp("cat_halves", 2, _cat_ours, _cat_theirs, lambda a, b: _same(a, b) and _has_axes(a)),
     GraphOp("matmul_chain", 2, lambda a, b: (a @ b.swapaxes(-1, -2)) @ a,
             lambda t, a, b: (a @ b.transpose(-1, -2)) @ a, _matrix_pair),
-    # the PyTorch-style surface (issue 31), each keeping the node's shape
+    # the PyTorch-style surface, each keeping the node's shape
     GraphOp("sin", 1, lambda a: a.sin(), lambda t, a: a.sin()),
     GraphOp("atan", 1, lambda a: a.atan(), lambda t, a: a.atan()),
     GraphOp("erf", 1, lambda a: a.erf(), lambda t, a: a.erf()),

@@ -1,4 +1,4 @@
-"""What PyTorch programs call on modules (issue 31): apply, ModuleDict attributes, device and
+"""What PyTorch programs call on modules: apply, ModuleDict attributes, device and
 dtype moves, zero_grad(set_to_none=), a state dict saved and loaded in one call, and weight
 tying with Linear's (in, out) layout."""
 import numpy as np

@@ -1,5 +1,6 @@
-"""Issue 31's defects: places where simplegrad gave a PyTorch-wrong value, gradient, dtype or
-error. Each test states PyTorch's answer and checks it against PyTorch itself where installed."""
+"""The defects found against PyTorch: places where simplegrad gave a PyTorch-wrong value,
+gradient, dtype or error. Each test states PyTorch's answer and checks it against PyTorch itself
+where installed."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""The PyTorch-style surface (issue 31): every case of simplegrad.gradcheck_surface against
+"""The PyTorch-style surface: every case of simplegrad.gradcheck_surface against
 float64 finite differences and PyTorch, then in float32, on 0-d and empty tensors, with
 broadcasting, and the non-differentiable ops, factories, spellings and errors."""
 import numpy as np
