@@ -10,7 +10,7 @@ elementwise op, a large matmul, an optimizer update) makes a list of tasks, one 
   threads there are), every task writes its own part of the output, and partial results that
   must be added (a convolution's weight gradient over batch chunks) are added by the caller in
   chunk order. One thread runs the very same chunks one after the other.
-- No thread spins. Idle workers sleep on a condition variable; BLAS runs at one thread (its own
+- No thread spins. Idle workers sleep on a lock; BLAS runs at one thread (its own
   spinning threads would fight ours, and any other process, for the cores).
 - One user at a time. If the pool is busy (another Python thread of the user's is training a
   model of its own, or a task asks for more tasks), the caller runs its tasks itself, in order.
@@ -19,6 +19,7 @@ The number of threads is all the cores this process may use (`os.sched_getaffini
 `SIMPLEGRAD_THREADS`, or what `set_num_threads(n)` says.
 """
 import functools
+import itertools
 import os
 import threading
 
@@ -48,59 +49,60 @@ def _checked(count, where):
 
 
 class _Pool:
-    """Worker threads that take tasks from one shared list (the caller takes them too)."""
+    """Worker threads that take tasks from one shared iterator (the caller takes them too).
+
+    No Python lock is shared while tasks run: taking the next task is one `next()` on an
+    iterator and finishing one is one `next()` on a counter, each atomic under the GIL. A worker
+    sleeps on a lock of its own until the caller releases it for a job; the caller, when it
+    runs out of tasks, sleeps on the job's `done` lock until the thread finishing the last task
+    releases it. (A shared condition variable made every thread queue for its lock.)
+    """
 
     def __init__(self, workers):
-        self.lock = threading.Lock()          # held by the one caller using the pool
-        self.wake = threading.Condition()     # workers sleep here between jobs
-        self.tasks, self.results, self.next, self.pending, self.error = [], [], 0, 0, None
-        self.job = 0
-        self.threads = [threading.Thread(target=self._work, daemon=True,
-                                         name=f"simplegrad-{i + 1}") for i in range(workers)]
-        for thread in self.threads:
-            thread.start()
+        self.lock = threading.Lock()  # held by the one caller using the pool
+        self.job = None
+        self.sleeping = [threading.Lock() for _ in range(workers)]
+        for index, asleep in enumerate(self.sleeping):
+            asleep.acquire()
+            threading.Thread(target=self._work, args=(asleep,), daemon=True,
+                             name=f"simplegrad-{index + 1}").start()
 
-    def _take(self):
-        """Run tasks from the current job until none is left (any thread, caller included)."""
+    def _work(self, asleep):
         while True:
-            with self.wake:
-                index = self.next
-                if index >= len(self.tasks):
-                    return
-                self.next += 1
-            try:
-                self.results[index] = self.tasks[index]()
-            except BaseException as error:  # noqa: B036  (handed to the caller)
-                self.error = self.error or error
-            with self.wake:
-                self.pending -= 1
-                if self.pending == 0:
-                    self.wake.notify_all()
-
-    def _work(self):
-        seen = 0
-        while True:
-            with self.wake:
-                while self.job == seen:
-                    self.wake.wait()
-                seen = self.job
-            self._take()
+            asleep.acquire()  # released by run() when there is a job
+            self.job.take()
 
     def run(self, tasks):
-        with self.wake:
-            self.tasks, self.results = tasks, [None] * len(tasks)
-            self.next, self.pending, self.error = 0, len(tasks), None
-            self.job += 1
-            self.wake.notify_all()
-        self._take()
-        with self.wake:
-            while self.pending:
-                self.wake.wait()
-            results, error = self.results, self.error
-            self.tasks, self.results, self.error = [], [], None
-        if error is not None:
-            raise error
-        return results
+        job = self.job = _Job(tasks)
+        for asleep in self.sleeping:
+            if asleep.locked():  # else it was woken already and has not slept since
+                asleep.release()
+        job.take()
+        job.done.acquire()  # every task has finished (the last one released it)
+        if job.error is not None:
+            raise job.error
+        return job.results
+
+
+class _Job:
+    """One call's tasks: taken in order by whichever thread is free, results kept in place."""
+
+    def __init__(self, tasks):
+        self.tasks, self.results, self.error = tasks, [None] * len(tasks), None
+        self.done = threading.Lock()  # released when the last task has finished
+        self.done.acquire()
+        self.queue = iter(enumerate(tasks))  # next() is atomic: each task is taken once
+        self.finished = itertools.count(1)
+
+    def take(self):
+        """Run tasks until none is left to take (any thread, the caller included)."""
+        for index, task in self.queue:
+            try:
+                self.results[index] = task()
+            except BaseException as error:  # noqa: B036  (handed to the caller)
+                self.error = self.error or error
+            if next(self.finished) == len(self.tasks):
+                self.done.release()
 
 
 _threads = None  # the count in force (None: not decided yet)

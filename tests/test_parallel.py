@@ -1,6 +1,7 @@
 """simplegrad's own threads: the same bits for any number of threads, errors and nesting,
 and two user threads at once."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -91,6 +92,28 @@ def test_run_keeps_order_raises_the_first_error_and_runs_nested_calls_inline(thr
     inner = parallel.run([lambda: parallel.run([lambda: 1, lambda: 2])] * 3)
     assert inner == [[1, 2]] * 3  # the pool is busy: the inner calls run where they are
     assert parallel.chunks(10, 4) == [slice(0, 4), slice(4, 8), slice(8, 10)]
+
+
+def _interrupt():
+    raise KeyboardInterrupt
+
+
+def test_run_returns_only_when_every_task_has_finished(threads):
+    """Also after a task is interrupted (Ctrl-C in a notebook): run re-raises it once the other
+    tasks are done, and the next call waits for its own tasks, not a stale signal."""
+    threads(3)
+    for _ in range(30):
+        done = []
+        parallel.run([lambda i=i: (time.sleep(0.001 * (i % 3)), done.append(i)) for i in range(6)])
+        assert sorted(done) == list(range(6))
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        parallel.run([_interrupt] + [lambda i=i: (time.sleep(0.002), done.append(i))
+                                     for i in range(4)])
+    assert sorted(done) == list(range(4))
+    later = []
+    parallel.run([lambda i=i: (time.sleep(0.003), later.append(i)) for i in range(4)])
+    assert sorted(later) == list(range(4))
 
 
 def test_two_user_threads_training_at_once_match_one_after_the_other(threads, small_tasks):
