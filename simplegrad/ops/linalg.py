@@ -12,6 +12,13 @@ TASK_MACS = 1 << 22  # multiply-adds per task: below twice this, a matmul is not
 MAX_TASKS = 4        # each task packs the whole right operand again: few, large tasks
 
 
+def _task_count(macs, most):
+    """How many blocks a product of `macs` multiply-adds is cut into: 1, 2 or 4 (powers of two
+    divide evenly over two or four threads), at most `most`; depends on the sizes alone."""
+    tasks = min(MAX_TASKS, macs // TASK_MACS, most)
+    return 1 << (tasks.bit_length() - 1) if tasks > 1 else 1
+
+
 def batch_matmul(a, b):
     """a @ b, the matrices of a batch (equal leading axes) shared out over simplegrad's threads
     in fixed blocks when the product is large (attention's q @ k^T and weights @ v); any other
@@ -20,7 +27,7 @@ def batch_matmul(a, b):
         return np.matmul(a, b)
     count = a.shape[0]
     macs = math.prod(a.shape) * b.shape[-1]
-    tasks = min(MAX_TASKS, macs // TASK_MACS, count)
+    tasks = _task_count(macs, count)
     if tasks < 2:
         return np.matmul(a, b)
     out = np.empty((*a.shape[:-1], b.shape[-1]), dtype=np.result_type(a, b))
@@ -31,12 +38,13 @@ def batch_matmul(a, b):
 
 def rows_matmul(a, b):
     """a @ b for 2-D arrays, blocks of a's rows shared out over simplegrad's threads when the
-    product is large. The blocks depend on the shapes alone, so the bits do not depend on the
-    number of threads."""
+    product is large. BLAS computes each output element over k in the same order whatever rows
+    it is given, so a block's bits are the whole product's (tests/test_parallel.py checks): one
+    thread does the product in one call, as cutting it costs up to 1.2x (measured)."""
     m, k = a.shape
     n = b.shape[1]
-    tasks = min(MAX_TASKS, m * k * n // TASK_MACS, m // 16)
-    if tasks < 2:
+    tasks = _task_count(m * k * n, m // 16)
+    if tasks < 2 or parallel.get_num_threads() == 1:
         return np.matmul(a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
     rows = -(-m // tasks)
