@@ -38,13 +38,13 @@ def batch_matmul(a, b):
 
 def rows_matmul(a, b):
     """a @ b for 2-D arrays, blocks of a's rows shared out over simplegrad's threads when the
-    product is large. BLAS computes each output element over k in the same order whatever rows
-    it is given, so a block's bits are the whole product's (tests/test_parallel.py checks): one
-    thread does the product in one call, as cutting it costs up to 1.2x (measured)."""
+    product is large. The blocks depend on the shapes alone, so the bits do not depend on the
+    number of threads (one thread runs the same blocks: BLAS may give a small block other bits
+    than the whole product)."""
     m, k = a.shape
     n = b.shape[1]
     tasks = _task_count(m * k * n, m // 16)
-    if tasks < 2 or parallel.get_num_threads() == 1:
+    if tasks < 2:
         return np.matmul(a, b)
     out = np.empty((m, n), dtype=np.result_type(a, b))
     rows = -(-m // tasks)
