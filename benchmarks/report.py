@@ -39,6 +39,17 @@ def training_lines(title, results, scale, unit, key="median_s", ratios="ratios")
     return [title, *table(["workload", *BACKENDS, *RATIOS], rows)]
 
 
+def fault_lines(results):
+    """Minor page faults per step (MLP: per epoch step too): memory the allocator handed back
+    to the system and took again, each page zero-filled by the kernel."""
+    rows = [[name, *(_fmt(entry["page_faults_per_step"].get(b), digits=3) for b in BACKENDS)]
+            for name, entry in results.items() if entry.get("page_faults_per_step")]
+    if not rows:
+        return []
+    return ["", "Minor page faults per training step (median over rounds; each backend's own "
+                "process)", *table(["workload", *BACKENDS], rows)]
+
+
 def memory_lines(memory):
     """tracemalloc and RSS peaks per workload and backend."""
     rows = []
@@ -108,6 +119,7 @@ def render(results):
                                       "and GPT ms/step) and ratios of these minima: the least "
                                       "disturbed runs on a busy machine", fastest, 1.0, "",
                                       key="min_s", ratios="min_ratios")]
+        lines += fault_lines(both)
     if results.get("memory"):
         lines += ["", *memory_lines(results["memory"])]
     if results.get("micro"):

@@ -114,8 +114,9 @@ def _run(args, ready, skipped, log):
                             for b, worker in ready.items() if w.name in built[b]}
         log(f"training benchmarks ({', '.join(jobs)}), {args.rounds} rounds, one process per "
             f"backend:")
-        times, losses = training.time_workloads(jobs, args.rounds, not args.no_warmup, log)
-        summary = training.summarize(times, losses)
+        times, losses, faults = training.time_workloads(jobs, args.rounds, not args.no_warmup,
+                                                        log)
+        summary = training.summarize(times, losses, faults)
         results["mlp"] = {k: v for k, v in summary.items() if k.startswith("mlp")}
         results["cnn"] = {k: v for k, v in summary.items() if k.startswith("cnn")}
         results["gpt"] = {k: v for k, v in summary.items() if k.startswith("gpt")}

@@ -10,6 +10,7 @@ epoch. (Training on and on lets Adam's first moment of parameters whose gradient
 decay into float32 subnormals, which makes NumPy arithmetic slower round after round.)
 """
 import gc
+import resource
 import statistics
 import time
 
@@ -47,19 +48,25 @@ class Job:
         self.model = self._build()
 
     def run(self):
-        """Run once (an epoch, or max_steps steps); returns (seconds, steps, last loss)."""
+        """Run once (an epoch, or max_steps steps); returns (seconds, steps, last loss, minor
+        page faults): each backend has a process of its own, so the faults are its own."""
         gc.collect()
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.perf_counter()
         losses = run_steps(self.model, self.x, self.y, self.batch_size, self.max_steps)
-        return time.perf_counter() - start, len(losses), losses[-1]
+        seconds = time.perf_counter() - start
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+        return seconds, len(losses), losses[-1], faults
 
 
 def time_workloads(jobs, rounds, warmup=True, log=print):
-    """{workload name: {backend: [seconds per round]}} (per step for the CNN), plus last losses.
+    """{workload name: {backend: [seconds per round]}} (per step for the CNN), the last losses
+    and {workload name: {backend: [minor page faults per step, per round]}}.
 
     `jobs` maps workload name -> {backend name: Job}.
     """
     times = {w: {b: [] for b in per} for w, per in jobs.items()}
+    faults = {w: {b: [] for b in per} for w, per in jobs.items()}
     losses = {w: {} for w in jobs}
     if warmup:
         for w, per in jobs.items():
@@ -72,13 +79,14 @@ def time_workloads(jobs, rounds, warmup=True, log=print):
             shift = r % len(names)
             for b in names[shift:] + names[:shift]:
                 per[b].reset()
-                seconds, steps, loss = per[b].run()
+                seconds, steps, loss, page_faults = per[b].run()
                 per_unit = seconds / steps if per[b].max_steps else seconds
                 times[w][b].append(per_unit)
+                faults[w][b].append(page_faults / steps)
                 losses[w][b] = loss
         log(f"  round {r + 1}/{rounds}: " + "  ".join(
             f"{w} " + "/".join(f"{times[w][b][-1]:.3g}" for b in times[w]) for w in times))
-    return times, losses
+    return times, losses, faults
 
 
 def paired_ratio(times, numerator, denominator):
@@ -89,11 +97,14 @@ def paired_ratio(times, numerator, denominator):
     return statistics.median(x / y for x, y in zip(a, b))
 
 
-def summarize(times, losses):
-    """Medians, minima, paired ratios and ratios of minima per workload, as a JSON-able dict."""
+def summarize(times, losses, faults=None):
+    """Medians, minima, paired ratios, ratios of minima and page faults per step per workload,
+    as a JSON-able dict."""
     out = {}
     for w, per in times.items():
         entry = {"median_s": {b: statistics.median(t) for b, t in per.items() if t},
+                 "page_faults_per_step": {b: statistics.median(f)
+                                          for b, f in (faults or {}).get(w, {}).items() if f},
                  "min_s": {b: min(t) for b, t in per.items() if t},
                  "rounds_s": per, "last_loss": losses.get(w, {}), "ratios": {}}
         entry["min_ratios"] = {}
