@@ -274,10 +274,30 @@ def _any_schema(spec):
     return out
 
 
+def _partial(schema):
+    """`schema` with nothing required (and variants that may overlap): what a config that
+    `extends` another may hold, as it writes only what it changes."""
+    if isinstance(schema, list):
+        return [_partial(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {"anyOf" if key == "oneOf" else key: _partial(value)
+            for key, value in schema.items() if key != "required"}
+
+
+EXTENDS = {"type": "string", "description": "a config this one builds on (a path relative to "
+           "this file): its keys apply unless this file sets them"}
+
+
 def json_schema():
-    """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA."""
+    """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA: a config with
+    `extends` holds any part of one."""
+    strict = _any_schema(SCHEMA)
+    partial = _partial(strict)
+    partial["properties"] = {"extends": EXTENDS, **partial["properties"]}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "simplegrad config", **_any_schema(SCHEMA)}
+            "title": "simplegrad config", "description": strict["description"],
+            "type": "object", "if": {"required": ["extends"]}, "then": partial, "else": strict}
 
 
 # Regenerate the shipped file:

@@ -12,9 +12,9 @@ from simplegrad.data import find_source
 from simplegrad.data.loading import all_options
 
 from simplegrad_cli.config import schema
+from simplegrad_cli.config.extends import read_config_file
 from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section
-from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, \
-    read_yaml_file, to_yaml
+from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, to_yaml
 from simplegrad_cli.errors import ConfigError
 
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
@@ -277,9 +277,10 @@ def validate(data, origins, file, name):
 
 
 def load_config(file, overrides=(), shortcuts=()):
-    """Read, override and validate a config file. overrides: 'key.path=value' strings from
-    --set; shortcuts: (origin, path, value) triples from options such as --epochs, applied last."""
-    data, origins = read_yaml_file(file)
+    """Read (with the configs it extends), override and validate a config file. overrides:
+    'key.path=value' strings from --set; shortcuts: (origin, path, value) triples from options
+    such as --epochs, applied last."""
+    data, origins = read_config_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)
 
