@@ -25,7 +25,7 @@ class WandbTracker(Tracker):
         self.wandb = wandb.init(project=project, entity=settings.get("entity"),
                                 name=self.run.name, resume="allow",
                                 id=saved["id"] if self.continued else None,
-                                dir=os.path.abspath(self.run.folder),  # the service's cwd may differ
+                                dir=os.path.abspath(self.run.folder),  # W&B's cwd may differ
                                 group=(self.run.group or {}).get("name"),
                                 reinit="create_new", settings=quiet)
         return {"id": self.wandb.id, "project": project}
