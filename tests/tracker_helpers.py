@@ -61,6 +61,9 @@ class MlflowServer:
         self.folder = tempfile.mkdtemp(prefix="sg-mlflow-")
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        # no job runner (MLflow 3's GenAI jobs): its seven worker processes would triple the
+        # server's start-up time and CPU on a two-core machine, for nothing a test uses
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
         log = open(os.path.join(self.folder, "server.log"), "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",

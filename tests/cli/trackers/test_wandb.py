@@ -1,11 +1,14 @@
 """Weights & Biases, offline (no network): the run files under RUN/wandb hold the config, every
 metric of metrics.jsonl at its step and the checkpoints; a resumed run continues the same W&B
-run and never logs a step twice."""
+run and never logs a step twice; a sweep's trial joins the sweep's group."""
+import json
 import signal
 
 import pytest
 from tracker_helpers import assert_same_series, expected_series
 from wandb_records import offline_runs
+
+from simplegrad_cli.trackers import group
 
 pytestmark = pytest.mark.usefixtures("wandb_offline")
 LOG_EVERY = ("--set", "train.log_every=3")
@@ -50,3 +53,13 @@ def test_a_resumed_run_is_the_same_wandb_run(cli, write_config, workdir, signals
     assert second.artifacts == [["best.npz", "config.yaml", "last.npz"]]
     assert [row["_step"] for row in first.history] == [3, 6]
     assert_same_series(_series([first, second]), expected_series(run_dir))
+
+
+def test_a_sweep_trial_joins_the_sweeps_group(cli, write_config, workdir, monkeypatch):
+    """A trial finds its sweep's group in the environment `simplegrad sweep` starts it with
+    (test_mlflow.py runs a sweep); its W&B run joins the group named after the study."""
+    monkeypatch.setenv(group.ENV, json.dumps({"name": "grouped", "mlflow_parent_run_id": None}))
+    result = cli("train", write_config(), "--log-to", "wandb")
+    assert result.exit_code == 0, result.stderr
+    (run,) = offline_runs(workdir / "runs" / "tiny")
+    assert run.run.run_group == "grouped"
