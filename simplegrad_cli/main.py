@@ -91,6 +91,9 @@ SetOption = _option(list[str], "Override a config key with a YAML value (repeata
 JsonOption = _option(bool, "Print the result as JSON on stdout.", "--json")
 PrintConfig = _option(bool, "Print the resolved config (defaults and overrides applied) and "
                             "exit.", "--print-config")
+LogTo = _option(list[str], "Also log the run to these experiment trackers: tensorboard, mlflow, "
+                "wandb (repeatable or comma-separated; none = no tracker); replaces "
+                "train.log_to. See docs/tracking.md.", "--log-to", metavar="NAME")
 Checkpoint = _argument(str, "CHECKPOINT", "Checkpoint file (best.npz or last.npz).")
 CheckpointFile = _argument(str, "CHECKPOINT", "Checkpoint file.")
 SOURCES = f"({sources_in_words()})."
@@ -138,6 +141,7 @@ def train(
     threads: _option(int | None, "simplegrad's threads (default: train.threads, else "
                                  "$SIMPLEGRAD_THREADS, else every core); results do not depend "
                                  "on it.", metavar="N", min=1) = None,
+    log_to: LogTo = [],  # noqa: B006
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -275,6 +279,7 @@ def sweep(
                                  "(default: SWEEP_DIR/study.db).", metavar="URL") = None,
     join: _option(bool, "Add this machine as a worker to a study others also run.", "--join")
     = False,
+    log_to: LogTo = [],  # noqa: B006
     json_: JsonOption = False,
 ):
     """Search hyperparameters with Optuna; each trial is a run folder in the sweep folder.

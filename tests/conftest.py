@@ -1,7 +1,8 @@
 """The one conftest: fixtures for the library (the float64 finite-difference check and the
 optional PyTorch oracle, for any function or a row of the shared op table in simplegrad.testing;
 data files) and for the CLI (a work folder, configs, the command in-process and in a process,
-hooks into a training run, sweep files), and the fuzz report of the hardening tests."""
+hooks into a training run, sweep files, experiment trackers), and the fuzz report of the
+hardening tests."""
 import contextlib
 import json
 import os
@@ -17,6 +18,7 @@ from cli_helpers import TINY
 from data_files import idx_bytes, make_mnist_like, write_idx
 from hardening_helpers import offline_env
 from sweep_helpers import command, env
+from tracker_helpers import MLFLOW
 from typer.testing import CliRunner
 
 from simplegrad import Tensor
@@ -260,6 +262,41 @@ def run(workdir):
             result.json = None
         return result
     return go
+
+
+# ---- experiment trackers ----------------------------------------------------------------------
+def pytest_collection_finish(session):
+    """Launch the MLflow server as soon as a collected test needs it: it takes seconds to start,
+    so it starts while the tests before it run."""
+    import importlib.util
+
+    if importlib.util.find_spec("mlflow") and any(
+            "mlflow_server" in getattr(item, "fixturenames", ()) for item in session.items):
+        MLFLOW.launch()
+
+
+@pytest.fixture
+def mlflow_server():
+    """The URL of a real `mlflow server` (SQLite store, temp artifact root, loopback port),
+    shared by the session's tests; `tracker_helpers.MLFLOW.kill()` stops it (the next test to
+    ask gets a new one)."""
+    pytest.importorskip("mlflow")
+    return MLFLOW.url()
+
+
+@pytest.fixture
+def wandb_offline(monkeypatch, workdir):
+    """Weights & Biases in offline mode, its settings, caches and staged artifacts in the work
+    folder (never the home folder), no network."""
+    pytest.importorskip("wandb")
+    for name, folder in [("WANDB_DIR", "wandb-dir"), ("WANDB_DATA_DIR", "wandb-data"),
+                         ("WANDB_CACHE_DIR", "wandb-cache"), ("WANDB_CONFIG_DIR", "wandb-config")]:
+        monkeypatch.setenv(name, str(workdir / folder))
+    for name, value in [("WANDB_MODE", "offline"), ("WANDB_SILENT", "true"),
+                        ("WANDB_DISABLE_CODE", "true")]:
+        monkeypatch.setenv(name, value)
+    for name in ("WANDB_PROJECT", "WANDB_ENTITY", "WANDB_API_KEY", "WANDB_RUN_GROUP"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -5,6 +5,7 @@ import sys
 from simplegrad_cli.sweep.display import LiveSweepDisplay, PlainSweepDisplay, results_table
 from simplegrad_cli.sweep.runner import SweepRunner
 from simplegrad_cli.sweep.space import load_sweep
+from simplegrad_cli.trackers import extras
 from simplegrad_cli.ui.report import Report
 
 
@@ -15,7 +16,9 @@ def run(options):
              "out": options.out}
     settings = [(f"--{key}", key, value) for key, value in given.items() if value is not None]
     sweep = load_sweep(options.source, options.search, options.overrides, settings)
-    runner = SweepRunner(sweep, options.storage, options.join)  # imports Optuna first
+    log_to = extras.log_to_option(options.log_to)
+    extras.check_installed(sweep.trial_config({}), log_to)
+    runner = SweepRunner(sweep, options.storage, options.join, log_to)  # imports Optuna first
     try:
         runner.open_study()
         live = sys.stderr.isatty()  # a live table on a terminal, plain lines otherwise

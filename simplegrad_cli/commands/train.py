@@ -13,6 +13,8 @@ from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
 from simplegrad_cli.run.trainer import StopSignals, Trainer, resolved_values, run_summary
+from simplegrad_cli.trackers import extras
+from simplegrad_cli.trackers.hook import tracker_hooks
 from simplegrad_cli.ui import console as display, progress
 from simplegrad_cli.ui.curves import training_chart
 from simplegrad_cli.ui.report import Report, config_report
@@ -33,7 +35,8 @@ def run(options):
     if resume is not None and overwrite and out is None:
         raise usage_error(OVERWRITE_OWN_RUN, "--overwrite")
     given = [("--seed", ("seed",), options.seed), ("--epochs", ("train", "epochs"), epochs),
-             ("--out", ("train", "out"), out)]
+             ("--out", ("train", "out"), out),
+             ("--log-to", ("train", "log_to"), extras.log_to_option(options.log_to))]
     shortcuts = [item for item in given if item[2] is not None]  # (origin, key path, value)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
@@ -42,6 +45,7 @@ def run(options):
         cfg = stored_config(checkpoint, options.overrides, shortcuts)
     if options.print_config:
         return config_report(cfg)
+    extras.check_installed(cfg)
     threads = options.threads or cfg.values["train"]["threads"]
     try:  # --threads, else train.threads, else SIMPLEGRAD_THREADS, else every core
         parallel.set_num_threads(threads or parallel.default_threads())
@@ -64,7 +68,8 @@ def run(options):
     # checked (and locked, if it exists) before loading data, which may take a while; the
     # loop saves on a signal, until then a signal stops at once
     with RunFolder.open(run_dir, mode, config) as folder, StopSignals(at_once=True):
-        trainer = Trainer(cfg, folder, checkpoint, hooks=[progress.train_display()])
+        trainer = Trainer(cfg, folder, checkpoint,
+                          hooks=[progress.train_display(), *tracker_hooks(cfg)])
         return _train_in(trainer, cfg, checkpoint, source, options.plot,
                          "--epochs" if epochs else "train.epochs")
 

@@ -107,6 +107,25 @@ SCHEDULERS = {name: fields_of(entry) | {"warmup_epochs": _WARMUP}
 METRICS = ("val_accuracy", "val_loss", "train_accuracy", "train_loss")
 
 
+TRACKERS = ("tensorboard", "mlflow", "wandb")
+TRACKING = {  # train.log_to and each tracker's settings (docs/tracking.md)
+    "log_to": Field("names", "experiment trackers that also receive the run: params, metrics, "
+                    "checkpoints", [], choices=TRACKERS),
+    "mlflow": Section("Where `log_to: [mlflow]` logs.", {
+        "tracking_uri": Field("string", "tracking server or store; null = "
+                              "$MLFLOW_TRACKING_URI, else MLflow's default", None, nullable=True),
+        "experiment": Field("string", "experiment; null = $MLFLOW_EXPERIMENT_NAME, else the "
+                            "run's name", None, nullable=True),
+    }, default={}),
+    "wandb": Section("Where `log_to: [wandb]` logs.", {
+        "project": Field("string", "project; null = $WANDB_PROJECT, else the run's name", None,
+                         nullable=True),
+        "entity": Field("string", "team or user; null = $WANDB_ENTITY, else your default", None,
+                        nullable=True),
+    }, default={}),
+}
+
+
 def sources_in_words(form="written"):
     """The kinds of data source, as `written` in help texts (builtin:NAME, ..., hub id or
     local path) or as a `doc` phrase, from the library's SourceSpecs."""
@@ -163,6 +182,7 @@ SCHEMA = Section("A simplegrad training run.", {
         "threads": Field("int", "simplegrad's threads (convolutions, matmuls, large elementwise "
                          "ops; the results do not depend on it); null = $SIMPLEGRAD_THREADS, "
                          "else every core", None, minimum=1, maximum=4096, nullable=True),
+        **TRACKING,
     }, default={}),
 })
 
@@ -214,7 +234,7 @@ def config_keys():
 
 # ---- JSON Schema ------------------------------------------------------------------------
 _JSON_TYPES = {"int": "integer", "number": "number", "bool": "boolean", "string": "string",
-               "mapping": "object", "numbers": "array", "shape": "array"}
+               "mapping": "object", "numbers": "array", "shape": "array", "names": "array"}
 
 
 def _field_schema(field):
@@ -228,7 +248,9 @@ def _field_schema(field):
                    maxItems=field.length)
     else:
         out.update(bounds)
-    if field.choices:
+    if field.kind == "names":  # distinct names, each one of the choices
+        out.update(items={"enum": list(field.choices)}, uniqueItems=True)
+    elif field.choices:
         out["enum"] = list(field.choices) + [None] * field.nullable
     if field.nullable:
         out["type"] = [out["type"], "null"]
@@ -274,10 +296,30 @@ def _any_schema(spec):
     return out
 
 
+def _partial(schema):
+    """`schema` with nothing required (and variants that may overlap): what a config that
+    `extends` another may hold, as it writes only what it changes."""
+    if isinstance(schema, list):
+        return [_partial(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {"anyOf" if key == "oneOf" else key: _partial(value)
+            for key, value in schema.items() if key != "required"}
+
+
+EXTENDS = {"type": "string", "description": "a config this one builds on (a path relative to "
+           "this file): its keys apply unless this file sets them"}
+
+
 def json_schema():
-    """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA."""
+    """The JSON Schema (draft 2020-12) of a config file, generated from SCHEMA: a config with
+    `extends` holds any part of one."""
+    strict = _any_schema(SCHEMA)
+    partial = _partial(strict)
+    partial["properties"] = {"extends": EXTENDS, **partial["properties"]}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "simplegrad config", **_any_schema(SCHEMA)}
+            "title": "simplegrad config", "description": strict["description"],
+            "type": "object", "if": {"required": ["extends"]}, "then": partial, "else": strict}
 
 
 # Regenerate the shipped file:

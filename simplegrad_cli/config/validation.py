@@ -12,13 +12,13 @@ from simplegrad.data import find_source
 from simplegrad.data.loading import all_options
 
 from simplegrad_cli.config import registry, schema
+from simplegrad_cli.config.extends import read_config_file
 from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section
-from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, \
-    read_yaml_file, to_yaml
+from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, to_yaml
 from simplegrad_cli.errors import ConfigError
 
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
-          "numbers": list, "shape": list}
+          "numbers": list, "shape": list, "names": list}
 
 
 def describe(value):
@@ -66,8 +66,9 @@ def expectation(field):
     text = {"int": "an integer", "number": "a number", "bool": "true or false",
             "string": "a string", "mapping": "a mapping of options",
             "numbers": f"a list of {field.length} numbers",
-            "shape": f"a list of 1 to {field.length} integers"}[field.kind]
-    if field.choices:
+            "shape": f"a list of 1 to {field.length} integers",
+            "names": f"a list of names ({', '.join(field.choices or ())})"}[field.kind]
+    if field.choices and field.kind != "names":
         text = "one of: " + ", ".join(field.choices)
     elif field.kind in ("int", "number", "numbers", "shape") and _range_text(field):
         text += " " + _range_text(field)
@@ -83,6 +84,8 @@ def _type_hint(kind, value):
             return "; write the number without quotes"
         except ValueError:
             pass
+    if kind == "names" and text:
+        return f"; write a list: [{value.strip()}]"
     if kind == "bool" and text in ("true", "false", "yes", "no", "on", "off", "1", "0"):
         return "; write true or false without quotes"
     return ""
@@ -156,6 +159,8 @@ class Config:
             for index, item in enumerate(value):
                 self.number_range(field, item, path + (index,))
             return [float(v) for v in value] if kind == "numbers" else list(value)
+        if kind == "names":
+            return self.names(field, value, path)
         if kind in ("int", "number"):
             self.number_range(field, value, path)
         if kind == "string" and not value.strip():
@@ -164,6 +169,19 @@ class Config:
             self.fail(path, f"unknown value '{value}'; "
                             f"{suggest(value, field.choices, list_all=True)}")
         return float(value) if kind == "number" else copy.deepcopy(value)
+
+    def names(self, field, value, path):
+        """A list of distinct names, each one of the field's choices."""
+        for index, name in enumerate(value):
+            if not isinstance(name, str):
+                self.fail(path + (index,), f"expected one of: {', '.join(field.choices)}, got "
+                                           f"{describe(name)}")
+            if name not in field.choices:
+                self.fail(path + (index,), f"unknown value '{name}'; "
+                                           f"{suggest(name, field.choices, list_all=True)}")
+            if name in value[:index]:
+                self.fail(path + (index,), f"'{name}' is listed twice")
+        return list(value)
 
     def number_range(self, field, value, path):
         """Fail unless `value` is finite and within the field's range."""
@@ -282,9 +300,10 @@ def validate(data, origins, file, name):
 
 
 def load_config(file, overrides=(), shortcuts=()):
-    """Read, override and validate a config file. overrides: 'key.path=value' strings from
-    --set; shortcuts: (origin, path, value) triples from options such as --epochs, applied last."""
-    data, origins = read_yaml_file(file)
+    """Read (with the configs it extends), override and validate a config file. overrides:
+    'key.path=value' strings from --set; shortcuts: (origin, path, value) triples from options
+    such as --epochs, applied last."""
+    data, origins = read_config_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)
 

@@ -26,6 +26,7 @@ from simplegrad_cli.run.run_folder import LOCK_FILE, RunFolder
 from simplegrad_cli.sweep.display import shown_params
 from simplegrad_cli.sweep.optuna_adapter import HEARTBEAT_S, Study, optuna
 from simplegrad_cli.sweep.trial import trial_command, trial_env
+from simplegrad_cli.trackers.group import SweepGroup
 from simplegrad_cli.ui.console import printable
 from simplegrad_cli.words import metric_text
 
@@ -71,10 +72,14 @@ class TrialRun:
 class SweepRunner:
     """Runs a validated Sweep against an Optuna study until the study has its trials."""
 
-    def __init__(self, sweep, storage=None, join=False):
+    def __init__(self, sweep, storage=None, join=False, log_to=None):
         optuna()  # nothing is written without it
         self.sweep, self.join, self.screen = sweep, join, None
         s = sweep.settings
+        base = sweep.trial_config({}).values
+        self.log_to = log_to  # --log-to, passed on to each trial; the group holds them all
+        self.group = SweepGroup(base["train"]["log_to"] if log_to is None else log_to,
+                                s["study"], s["out"], base, sweep.base_name)
         self.out = RunFolder(s["out"])
         self.metric, self.maximize = s["metric"], s["mode"] == "max"
         self.jobs, self.target = s["jobs"], s["trials"]
@@ -188,6 +193,8 @@ class SweepRunner:
             folder.unlock()
         self.study.set_trial_attrs(trial, folder=folder.path, host=socket.gethostname())
         args = ["train", self.sweep.base_file, "--out", folder.path, "--json"]
+        if self.log_to is not None:
+            args += ["--log-to", ",".join(self.log_to) or "none"]
         for text in self.sweep.trial_overrides(trial.params):
             args += ["--set", text]
         with open(os.path.join(folder.path, "train.json"), "wb") as stdout, \
@@ -206,8 +213,8 @@ class SweepRunner:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             os.cpu_count() or 1
         share = str(max(1, cores // self.jobs))
-        return trial_env(self.lifeline[0], dict(os.environ, **dict.fromkeys(THREAD_VARIABLES,
-                                                                           share)))
+        return trial_env(self.lifeline[0], dict(os.environ, **self.group.env,
+                                                **dict.fromkeys(THREAD_VARIABLES, share)))
 
     def follow(self, run):
         """Report new epochs to Optuna; stop the trial (SIGTERM) if the pruner says so."""
@@ -271,6 +278,7 @@ class SweepRunner:
         """Run trials (`jobs` at a time, shown on `screen`) until the study is full."""
         self.screen = screen
         started = time.monotonic()
+        self.group.open(screen.message)  # trials log as one group (an MLflow parent run...)
         previous = {s: signal.signal(s, self.on_signal) for s in STOP_SIGNALS}
         self.lifeline = os.pipe()  # trials read it; its end tells them this process died
         try:
@@ -285,6 +293,8 @@ class SweepRunner:
                 self.finish(run)
             for fd in self.lifeline:
                 os.close(fd)
+            self.group.close("interrupted" if self.stop_signal is not None else "completed",
+                             screen.message)
         self.write_outputs()
         if self.hopeless() and self.stop_signal is None:
             first = self.finished_here[0]

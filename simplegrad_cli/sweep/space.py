@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from simplegrad_cli.config import schema
+from simplegrad_cli.config.extends import read_config_file
 from simplegrad_cli.config.schema import Choice, Field
 from simplegrad_cli.config.validation import Config, apply_all, describe, validate
 from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, parse_yaml, \
@@ -154,7 +155,7 @@ def load_sweep(file, searches=(), sets=(), options=()):
         raise ConfigError("the space has no distribution to search; expected e.g. "
                           "optimizer.lr: {loguniform: [1.0e-4, 1.0e-1]}",
                           where=origins.get(("space",), file), path="space")
-    base_data, base_origins = read_yaml_file(base_file)
+    base_data, base_origins = read_config_file(base_file)
     base_data, base_origins = apply_all(base_data, base_origins, base_file, sets)
     base = validate(copy.deepcopy(base_data), dict(base_origins), base_file,
                     Path(base_file).stem)

@@ -1,14 +1,14 @@
 """The CLI's import layers: data flows config -> inputs -> run (build, train loop, checkpoint);
-ui shows it, sweep runs many runs, commands use all of them, main.py and boundary.py wire them
-to the command line. No module imports one of a layer above its own, and there is no import
-circle (imports inside functions count)."""
+ui shows it, trackers send it to TensorBoard, MLflow or W&B, sweep runs many runs, commands
+use all of them, main.py and boundary.py wire them to the command line. No module imports one
+of a layer above its own, and there is no import circle (imports inside functions count)."""
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "simplegrad_cli"
 LAYERS = [  # bottom to top
     {"__init__", "errors", "redact", "words"},
-    {"config"}, {"inputs"}, {"run"}, {"ui"}, {"sweep", "learn"}, {"commands"},
+    {"config"}, {"inputs"}, {"run"}, {"ui", "trackers"}, {"sweep", "learn"}, {"commands"},
     {"main", "boundary", "__main__"},
 ]
 
