@@ -138,6 +138,9 @@ def train(
     threads: _option(int | None, "simplegrad's threads (default: train.threads, else "
                                  "$SIMPLEGRAD_THREADS, else every core); results do not depend "
                                  "on it.", metavar="N", min=1) = None,
+    detect_anomaly: _option(bool, "Stop at the first op that makes NaN or inf from finite "
+                                  "values, naming it and its layer (slower); shortcut for --set "
+                                  "train.detect_anomaly=true.", "--detect-anomaly") = False,
 ):
     """Train the model a config describes, with progress on stderr.
 

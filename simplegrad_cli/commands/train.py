@@ -33,7 +33,8 @@ def run(options):
     if resume is not None and overwrite and out is None:
         raise usage_error(OVERWRITE_OWN_RUN, "--overwrite")
     given = [("--seed", ("seed",), options.seed), ("--epochs", ("train", "epochs"), epochs),
-             ("--out", ("train", "out"), out)]
+             ("--out", ("train", "out"), out),
+             ("--detect-anomaly", ("train", "detect_anomaly"), options.detect_anomaly or None)]
     shortcuts = [item for item in given if item[2] is not None]  # (origin, key path, value)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
@@ -58,7 +59,8 @@ def run(options):
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     if checkpoint is not None:  # before loading data, which may take a while
         check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
-    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best):
+    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best,
+                 folder.diagnostics):
         refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
     mode = "continue" if continuing else "overwrite" if overwrite else "new"
     # checked (and locked, if it exists) before loading data, which may take a while; the
@@ -87,7 +89,7 @@ def _train_in(trainer, cfg, checkpoint, source, plot, origin):
     folder.check_space(trainer.checkpoint_bytes())
     write_text(folder.config, to_yaml(trainer.resolved))
     if folder.mode == "continue":
-        folder.log.keep_until(trainer.state.step)
+        folder.keep_logs_until(trainer.state.step)
     elif checkpoint is not None:
         folder.adopt(source, trainer.state.step, trainer.state.best_epoch)
     d, state = trainer.data, trainer.state
