@@ -3,12 +3,12 @@ report the run's summary (what --json prints)."""
 import os
 import sys
 
-from simplegrad import parallel
 from simplegrad.atomic import write_text
 
 from simplegrad_cli.config.validation import load_config
 from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import CliError, usage_error
+from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
@@ -43,11 +43,7 @@ def run(options):
         cfg = stored_config(checkpoint, options.overrides, shortcuts)
     if options.print_config:
         return config_report(cfg)
-    threads = options.threads or cfg.values["train"]["threads"]
-    try:  # --threads, else train.threads, else SIMPLEGRAD_THREADS, else every core
-        parallel.set_num_threads(threads or parallel.default_threads())
-    except ValueError as error:  # a bad SIMPLEGRAD_THREADS
-        raise CliError(str(error)) from None
+    build.use_threads(options.threads or cfg.values["train"]["threads"])
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
     run_dir = (out or source) if source is not None else \
         (cfg.values["train"]["out"] or f"runs/{cfg.name}")

@@ -20,12 +20,34 @@ PANEL_GAP = 2  # columns between panels side by side
 
 @dataclass
 class Panel:
-    """One plot: a title, axis labels and (label, xs, ys) curves drawn over each other."""
+    """One plot: a title, axis labels and (label, xs, ys) curves drawn over each other, on
+    logarithmic axes if `log_x` or `log_y` (a text chart draws log10 of the values), and
+    (label, y) horizontal reference `lines` (a rule of thumb)."""
 
     title: str
     xlabel: str
     ylabel: str
     curves: list = field(default_factory=list)
+    log_x: bool = False
+    log_y: bool = False
+    lines: list = field(default_factory=list)
+
+    def text_curves(self):
+        """The curves as a text chart draws them: each reference line as a curve across the
+        others' x range, log10 of the positive values on a log axis."""
+        curves = [(label, np.asarray(xs, np.float64), np.asarray(ys, np.float64))
+                  for label, xs, ys in self.curves]
+        spans = [xs for _, xs, _ in curves if len(xs)]
+        if spans:
+            low, high = min(xs.min() for xs in spans), max(xs.max() for xs in spans)
+            curves += [(label, np.array([low, high]), np.array([y, y])) for label, y in self.lines]
+        return [(label, *self._logged(xs, ys)) for label, xs, ys in curves]
+
+    def _logged(self, xs, ys):
+        """(xs, ys) with log10 taken on the log axes (of the positive values only)."""
+        keep = ((xs > 0) | (not self.log_x)) & ((ys > 0) | (not self.log_y))
+        xs, ys = xs[keep], ys[keep]
+        return np.log10(xs) if self.log_x else xs, np.log10(ys) if self.log_y else ys
 
 
 def text_chart(panels, width=80, height=14, columns=1, color=False):
@@ -54,21 +76,23 @@ def _text_panel(panel, width, height, color):
     figure.plot_size(width, height)
     figure.theme("simple")  # coloured curves on the terminal's own background
     legend, xs_drawn = [], []
-    for number, (label, xs, ys) in enumerate(panel.curves):
+    for number, (label, xs, ys) in enumerate(panel.text_curves()):
         marker = MARKERS[number % len(MARKERS)]
         legend.append(f"{LEGEND_MARKS[marker]} {printable(label)}")  # names from folders
         xs, ys = downsample(xs, ys, POINTS_PER_COLUMN * width)
         if len(xs):
             figure.draw(figure.signal(xs.tolist(), ys.tolist(), marker=marker).lines())
             xs_drawn.append(xs)
-    if xs_drawn and panel.xlabel in ("epoch", "step"):
+    if xs_drawn and (panel.xlabel in ("epoch", "step") or panel.log_x):  # log10: powers of 10
         low, high = min(xs.min() for xs in xs_drawn), max(xs.max() for xs in xs_drawn)
         ticks = whole_ticks(low, high, room=(width - 8) // (len(f"{high:.0f}") + 3))
         if ticks:
             figure.ruler(0).ticks(ticks)
     body = figure.build().string(colorless=not color).splitlines()
     figure.clear()
-    title, xlabel, ylabel = (printable(t) for t in (panel.title, panel.xlabel, panel.ylabel))
+    title, xlabel, ylabel = (printable(f"{text} (log10)" if log else text) for text, log in
+                             ((panel.title, False), (panel.xlabel, panel.log_x),
+                              (panel.ylabel, panel.log_y)))
     head = [title.center(width).rstrip()] if title else []
     return head + _legend_lines(ylabel, legend, width), body + [xlabel.center(width)]
 
@@ -153,7 +177,14 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
                                 figsize=(width_inches, panel_inches * len(panels)))
     for ax, panel in zip(axes[:, 0], panels):
         for label, xs, ys in panel.curves:
-            ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None, markersize=3)
+            ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None,
+                    markersize=3 if len(xs) > 1 else 8)  # a lone point: a mark to see
+        for label, y in panel.lines:
+            ax.axhline(y, label=label, color="gray", linestyle="--", linewidth=1)
+        if panel.log_x:
+            ax.set_xscale("log")
+        if panel.log_y:
+            ax.set_yscale("log")
         if panel.xlabel in ("epoch", "step"):
             ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title(panel.title)

@@ -1,0 +1,55 @@
+"""A run's diagnostics as chart panels (`plot --diagnostics`): each layer's gradient norm and
+update-to-weight ratio over the steps (of its weight tensor), the ratios against the 1e-3 rule
+of thumb, and the fraction of dead ReLU units and of saturated sigmoid/tanh outputs."""
+from simplegrad_cli.ui.charts import Panel
+
+RULE_OF_THUMB = 1e-3  # a healthy step changes a weight tensor by about a thousandth of itself
+SERIES = {  # name: (records' list, key, value key)
+    "gradient_norm": ("parameters", "name", "grad_norm"),
+    "update_ratio": ("parameters", "name", "update_ratio"),
+    "dead_fraction": ("layers", "layer", "dead_fraction"),
+    "saturated_fraction": ("layers", "layer", "saturated_fraction"),
+}
+WEIGHT = ".weight"
+
+
+def layer_series(records):
+    """{series name: {layer: (steps, values)}} of diagnostics records: the parameter series of
+    each layer's weight tensor, the activation series of each layer that has them (null values,
+    such as the ratio of an all-zero weight, are left out)."""
+    series = {name: {} for name in SERIES}
+    for record in records:
+        for name, (entries, key, value) in SERIES.items():
+            for entry in record[entries]:
+                label = entry[key]
+                if entries == "parameters":
+                    if not label.endswith(WEIGHT):
+                        continue
+                    label = label.removesuffix(WEIGHT)
+                if entry.get(value) is not None:
+                    steps, values = series[name].setdefault(label, ([], []))
+                    steps.append(record["step"])
+                    values.append(entry[value])
+    return series
+
+
+def layer_panels(name, series):
+    """The panels of one run's `layer_series`: gradient norms, update ratios (log axes) and,
+    when the model has such layers, dead and saturated fractions (%)."""
+    def curves(key, scale=1.0):
+        return [(layer, steps, [v * scale for v in values])
+                for layer, (steps, values) in series[key].items()]
+    panels = [Panel(f"{name}: gradient norm per layer (weights)", "step", "gradient norm",
+                    curves("gradient_norm"), log_y=True),
+              Panel(f"{name}: update / weight per step", "step", "update ratio",
+                    curves("update_ratio"), log_y=True,
+                    lines=[(f"{RULE_OF_THUMB:g} rule of thumb", RULE_OF_THUMB)])]
+    stuck = [(f"{layer} {word}", steps, values)
+             for word, key in (("dead", "dead_fraction"), ("saturated", "saturated_fraction"))
+             for layer, steps, values in curves(key, 100)]
+    kinds = [kind for kind, key in (("dead ReLU units", "dead_fraction"),
+                                    ("saturated sigmoid/tanh outputs", "saturated_fraction"))
+             if series[key]]
+    if stuck:
+        panels.append(Panel(f"{name}: {', '.join(kinds)}", "step", "units (%)", stuck))
+    return panels
