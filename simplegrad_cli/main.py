@@ -347,6 +347,21 @@ def compare(
     return _run("runs.compare", locals())
 
 
+@app.command(cls=Command, epilog="Example: simplegrad doctor runs/digits --json")
+def doctor(
+    run: _argument(str, "RUN", "Run folder (runs/NAME), its metrics.jsonl or a checkpoint."),
+    json_: _option(bool, "Print the findings as JSON objects on stdout (kind, severity, "
+                         "summary, evidence, next, epoch, step, values).", "--json") = False,
+):
+    """Explain a run: what went wrong (or right), with the evidence and what to run next.
+
+    Reads metrics.jsonl, config.yaml and diagnostics.jsonl when the run has one: divergence,
+    a learning rate too small, dead ReLUs, vanishing or exploding gradients, overfitting,
+    underfitting, an early-stopped or interrupted run, imbalanced classes. Exit code 0.
+    """
+    return _run("runs.doctor", locals())
+
+
 @app.command(cls=Command, name="lr-find",
              epilog="Example: simplegrad lr-find configs/digits.yaml --out lr.png")
 def lr_find(

@@ -16,7 +16,15 @@ from simplegrad_cli.run.metrics_log import MetricsLog, checked
 
 FILE = "diagnostics.jsonl"
 SATURATED = 0.01  # within 1% of the output range from a bound, the gradient has all but gone
-TURN_ON = "--set train.diagnostics.every=50"
+TURN_ON = "train.diagnostics.every=50"  # the --set that turns them on
+RULE_OF_THUMB = 1e-3  # a healthy step changes a weight tensor by about a thousandth of itself
+SERIES = {  # name: (records' list, key, value key)
+    "gradient_norm": ("parameters", "name", "grad_norm"),
+    "update_ratio": ("parameters", "name", "update_ratio"),
+    "dead_fraction": ("layers", "layer", "dead_fraction"),
+    "saturated_fraction": ("layers", "layer", "saturated_fraction"),
+}
+WEIGHT = ".weight"
 
 
 class Diagnostics(Hook):
@@ -111,7 +119,7 @@ def read_diagnostics(folder):
     log = MetricsLog(os.path.join(folder, FILE))
     if not os.path.isfile(log.path):
         raise CliError(f"{folder}: no {FILE}: the run was trained without diagnostics; train "
-                       f"it with {TURN_ON}")
+                       f"it with --set {TURN_ON}")
     return [_checked(record, where) for where, record in log.records(("diagnostics",))]
 
 
@@ -129,3 +137,23 @@ def _checked(record, where):
                 raise CliError(f"{where}: '{key}': an entry has no '{name}'")
     checked({k: v for k, v in record.items() if k not in entries}, where)
     return record
+
+
+def layer_series(records):
+    """{series name: {layer: (steps, values)}} of diagnostics records: the parameter series of
+    each layer's weight tensor, the activation series of each layer that has them (null values,
+    such as the ratio of an all-zero weight, are left out)."""
+    series = {name: {} for name in SERIES}
+    for record in records:
+        for name, (entries, key, value) in SERIES.items():
+            for entry in record[entries]:
+                label = entry[key]
+                if entries == "parameters":
+                    if not label.endswith(WEIGHT):
+                        continue
+                    label = label.removesuffix(WEIGHT)
+                if entry.get(value) is not None:
+                    steps, values = series[name].setdefault(label, ([], []))
+                    steps.append(record["step"])
+                    values.append(entry[value])
+    return series

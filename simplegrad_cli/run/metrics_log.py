@@ -108,13 +108,16 @@ class MetricsLog:
 
     def keep_until(self, step, source=None):
         """On resume: keep the records of `source` (another MetricsLog; default this one)
-        written up to the checkpoint's `step`; later ones, torn lines and non-records go."""
+        written up to the checkpoint's `step`; later ones, torn lines and non-records go, and
+        so does the end record of the session that stopped (the run goes on: its log reads as
+        that of a run that never stopped)."""
         source = source or self
         if not os.path.isfile(source.path):
             return
         kept = [json.dumps(record) + "\n" for _, record in source.lines()
                 if isinstance(record, dict) and isinstance(record.get("step", 0), int)
-                and record.get("step", 0) <= step]  # (None: a line cut short by a crash)
+                and record.get("step", 0) <= step  # (None: a line cut short by a crash)
+                and record.get("type") != "end"]
         write_text(self.path, "".join(kept))
 
     def follow(self, offset):

@@ -9,7 +9,7 @@ from simplegrad_cli.errors import CliError
 from simplegrad_cli.run.hooks import Hook
 from simplegrad_cli.run.metrics_log import checked
 
-END_TEXT = ("status", "message", "layer", "op", "phase")  # the end record's strings
+END_TEXT = ("status", "message", "non_finite", "layer", "op", "phase")  # its strings
 
 
 class RunRecords(Hook):

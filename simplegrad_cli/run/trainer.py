@@ -339,9 +339,11 @@ class Trainer:
     def diverged(self, what, value, epoch, batch=0, steps=0, where=None):
         """Stop on a NaN/inf loss, gradient or weight, keeping the last good checkpoint."""
         where = where or f"step {self.state.step + 1} (batch {batch} of {steps})"
-        raise CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, {where}; "
-                          f"stopped, {self.kept()}; try a lower optimizer.lr or "
-                          "train.grad_clip")
+        error = CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, "
+                            f"{where}; stopped, {self.kept()}; try a lower optimizer.lr or "
+                            "train.grad_clip")
+        error.details = {"non_finite": what}  # for the run's end record
+        raise error
 
     def kept(self):
         """What a run stopped by a non-finite value keeps: 'last good checkpoint: ...'."""

@@ -1,36 +1,8 @@
 """A run's diagnostics as chart panels (`plot --diagnostics`): each layer's gradient norm and
 update-to-weight ratio over the steps (of its weight tensor), the ratios against the 1e-3 rule
 of thumb, and the fraction of dead ReLU units and of saturated sigmoid/tanh outputs."""
+from simplegrad_cli.run.diagnostics import RULE_OF_THUMB
 from simplegrad_cli.ui.charts import Panel
-
-RULE_OF_THUMB = 1e-3  # a healthy step changes a weight tensor by about a thousandth of itself
-SERIES = {  # name: (records' list, key, value key)
-    "gradient_norm": ("parameters", "name", "grad_norm"),
-    "update_ratio": ("parameters", "name", "update_ratio"),
-    "dead_fraction": ("layers", "layer", "dead_fraction"),
-    "saturated_fraction": ("layers", "layer", "saturated_fraction"),
-}
-WEIGHT = ".weight"
-
-
-def layer_series(records):
-    """{series name: {layer: (steps, values)}} of diagnostics records: the parameter series of
-    each layer's weight tensor, the activation series of each layer that has them (null values,
-    such as the ratio of an all-zero weight, are left out)."""
-    series = {name: {} for name in SERIES}
-    for record in records:
-        for name, (entries, key, value) in SERIES.items():
-            for entry in record[entries]:
-                label = entry[key]
-                if entries == "parameters":
-                    if not label.endswith(WEIGHT):
-                        continue
-                    label = label.removesuffix(WEIGHT)
-                if entry.get(value) is not None:
-                    steps, values = series[name].setdefault(label, ([], []))
-                    steps.append(record["step"])
-                    values.append(entry[value])
-    return series
 
 
 def layer_panels(name, series):

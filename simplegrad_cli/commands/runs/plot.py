@@ -5,14 +5,14 @@ import os
 import sys
 
 from simplegrad_cli.errors import CliError, usage_error
-from simplegrad_cli.run.diagnostics import read_diagnostics
+from simplegrad_cli.run.diagnostics import layer_series, read_diagnostics
 from simplegrad_cli.run.metrics_log import X_AXES
 from simplegrad_cli.run.output_guard import refuse_inputs
 from simplegrad_cli.run.run_folder import RUN_FILES
 from simplegrad_cli.ui import console as display
 from simplegrad_cli.ui.charts import FILE_FORMATS, file_chart, text_chart
 from simplegrad_cli.ui.curves import chosen_metrics, metric_panels, read_runs
-from simplegrad_cli.ui.layer_panels import layer_panels, layer_series
+from simplegrad_cli.ui.layer_panels import layer_panels
 from simplegrad_cli.ui.report import Report
 
 
