@@ -45,20 +45,14 @@ def divergence(evidence, found):
     losses = evidence.losses()
     fix = [evidence.train_command(f"optimizer.lr={rate(lr / 10)}")] if lr else []
     if end is not None and end["status"] == "diverged":
-        step = end["step"] + 1
-        summary = f"training diverged at step {step} (epoch {end['epoch'] + 1})"
+        what = end.get("non_finite", "loss")
+        step = end["step"] + (what in ("loss", "gradient norm"))  # else: after that step
+        summary = f"training diverged {_when(what, step, end['epoch'] + 1)}"
         if end.get("layer"):
             summary += (f": detect_anomaly traced the first NaN or inf to {end['op']} in "
                         f"{end['layer']} ({end['phase']})")
         evidence_text = [f"the run ended with: {end.get('message', 'a non-finite value')}"]
-        next_steps = list(fix)
-        if end.get("non_finite") == "loss":  # an op made it: anomaly mode names which
-            last = evidence.checkpoint("last.npz")
-            next_steps.append(f"simplegrad train --resume {last} --detect-anomaly"
-                              if end["epoch"] else
-                              evidence.train_command("train.detect_anomaly=true"))
-        elif evidence.diagnostics is None:  # gradients or weights: which layer's grew
-            next_steps.append(evidence.train_command(TURN_ON))
+        next_steps = fix + _to_find_where(evidence, end, what)
     else:
         chance = evidence.chance_loss()
         spike = _spike(losses, chance)
@@ -82,6 +76,27 @@ def divergence(evidence, found):
                              f"({layer}; the rule of thumb is {RULE_OF_THUMB:g})")
     return [Finding("divergence", "problem", summary, "; ".join(evidence_text), next_steps,
                     step=step, values={"lr": lr, "update_ratios": ratios})]
+
+
+def _to_find_where(evidence, end, what):
+    """The command that shows where a run diverged, unless anomaly mode has already named
+    the op and layer: anomaly mode for a NaN an op made (the loss), diagnostics for gradients
+    or weights that grew too large."""
+    if end.get("layer"):
+        return []
+    if what == "loss":  # resumed from the last epoch, it diverges at the same step again
+        return [f"simplegrad train --resume {evidence.checkpoint('last.npz')} --detect-anomaly"
+                if end["epoch"] else evidence.train_command("train.detect_anomaly=true")]
+    return [] if evidence.diagnostics is not None else [evidence.train_command(TURN_ON)]
+
+
+def _when(what, step, epoch):
+    """Where a run stopped by a non-finite `what` was: its loss or gradient in a step, its
+    weights after one, its validation loss after an epoch."""
+    if what.startswith("validation"):
+        return f"in the validation after epoch {epoch} (step {step})"
+    return f"at step {step} (epoch {epoch})" if what in ("loss", "gradient norm") else \
+        f"after step {step} (epoch {epoch}): its {what}"
 
 
 def _spike(losses, chance):

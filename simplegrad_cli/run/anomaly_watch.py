@@ -47,8 +47,10 @@ def found(trainer, error):
     """The AnomalyFound of `error`, raised by the trainer's step (or its validation)."""
     cfg, state = trainer.cfg, trainer.state
     path = layer_path(trainer.rows, error.modules)
-    when = (f"at epoch {state.epoch + 1}, step {state.step + 1}" if trainer.model.training
+    training = trainer.model.training
+    when = (f"at epoch {state.epoch + 1}, step {state.step + 1}" if training
             else f"in the validation after epoch {state.epoch + 1} (step {state.step})")
-    return AnomalyFound(f"anomaly {when}: {error}; stopped, "
-                        f"{trainer.kept()}", cfg.where(path), dotted(path),
-                        {"layer": dotted(path), "op": error.op, "phase": error.phase})
+    return AnomalyFound(f"anomaly {when}: {error}; stopped, {trainer.kept()}", cfg.where(path),
+                        dotted(path), {"layer": dotted(path), "op": error.op,
+                                       "phase": error.phase,
+                                       "non_finite": "loss" if training else "validation loss"})
