@@ -69,9 +69,8 @@ def run(options):
             width = min(max(display.output_width(80), 40), 120)
             display.write(text_chart([panel], width=width) + "\n")
         lr = "none" if suggestion.lr is None else f"{suggestion.lr:g}"
-        display.say(console, f"suggested learning rate: {lr}", f"why: {suggestion.reason}")
-        if command:  # one line, to copy
-            display.say(console, f"next: {command}", wrap=False)
+        display.say(console, f"suggested learning rate: {lr}", f"why: {suggestion.reason}",
+                    *([f"next: {command}"] if command else []), wrap=False)  # lines to grep
     return Report(data, render, exit_code=CHECK_FAILED if suggestion.lr is None else 0)
 
 

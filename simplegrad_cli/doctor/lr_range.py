@@ -13,7 +13,8 @@ BLOW_UP = 4.0  # ... once it is this many times its lowest
 WINDOW = 40  # the loss drawn and read is its centred mean over 1/WINDOW of the steps each side
 FELL = 0.1  # the loss must have fallen by a tenth of where it started, or no rate is suggested
 BELOW_MINIMUM = 10.0  # the suggestion: the rate at the lowest loss, divided by this...
-STILL_FALLING = 0.2  # ...if the loss had by then made a fifth of its fall; else the steepest
+STILL_FALLING = 0.2  # ...if the loss had by then made a fifth of its fall; else where it made
+# half of it
 
 
 @dataclass
@@ -89,8 +90,9 @@ class Suggestion:
 
 def suggest(test):
     """The rate to use, from a RangeTest: a tenth of the rate at the lowest smoothed loss if
-    the loss was well on its way down there, else the rate where it fell most steeply (per
-    factor of rate); none if the loss never fell by FELL of where it started."""
+    the loss had made STILL_FALLING of its fall there, else the rate where it had made half
+    of it (both in the steep part of the curve); none if the loss never fell by FELL of where
+    it started."""
     lrs, smoothed = np.array(test.lrs), np.array(test.smoothed)
     if len(smoothed) < 3:
         return Suggestion(None, f"the test ended after {len(smoothed)} steps ({test.ended}); "
@@ -101,23 +103,18 @@ def suggest(test):
         return Suggestion(None, f"the smoothed loss never fell by {FELL:.0%} (from {first:.4g} "
                                 f"to at best {least:.4g}, lr {lrs[0]:.3g} to {lrs[-1]:.3g}); "
                                 "check the data and the model before the rate")
-    edge = max(1, len(lrs) // WINDOW)  # the first points' means are of fewer losses
-    slopes = np.gradient(smoothed[:lowest + 1], np.log(lrs[:lowest + 1])) \
-        if lowest >= 2 else np.zeros(1)
-    steepest = lrs[edge + int(np.argmin(slopes[edge:]))] if len(slopes) > edge else lrs[0]
     tenth = lrs[lowest] / BELOW_MINIMUM
-    at_tenth = np.interp(np.log(tenth), np.log(lrs), smoothed)
-    fallen = (first - at_tenth) / (first - least)
+    fallen = (first - np.interp(np.log(tenth), np.log(lrs), smoothed)) / (first - least)
     facts = (f"the smoothed loss fell from {first:.4g} to its lowest, {least:.4g}, at lr "
-             f"{lrs[lowest]:.3g} (steepest fall at lr {steepest:.3g}); the test ended when "
-             f"{test.ended}")
+             f"{lrs[lowest]:.3g}; the test ended when {test.ended}")
     if fallen >= STILL_FALLING:
         return Suggestion(_round(tenth), f"{facts}; a tenth of the rate at the lowest loss, "
                                          "where the loss was still falling, trains fast and "
                                          "stays clear of the blow-up")
-    return Suggestion(_round(steepest), f"{facts}; a tenth of the rate at the lowest loss is "
-                                        "where it had hardly begun to fall, so the rate of the "
-                                        "steepest fall is suggested")
+    half = lrs[int(np.argmax(smoothed[:lowest + 1] <= (first + least) / 2))]
+    return Suggestion(_round(half), f"{facts}; a tenth of that rate is where the loss had "
+                                    f"hardly begun to fall, so the rate where it had made half "
+                                    f"its fall, {half:.3g}, is suggested")
 
 
 def _round(lr):

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from simplegrad_cli.errors import CliError
+from simplegrad_cli.errors import CliError, shown_path
 from simplegrad_cli.run.hooks import Hook
 from simplegrad_cli.run.metrics_log import MetricsLog, checked
 
@@ -118,8 +118,8 @@ def read_diagnostics(folder):
     skipped); one line naming the problem if there are none."""
     log = MetricsLog(os.path.join(folder, FILE))
     if not os.path.isfile(log.path):
-        raise CliError(f"{folder}: no {FILE}: the run was trained without diagnostics; train "
-                       f"it with --set {TURN_ON}")
+        raise CliError(f"{shown_path(folder)}: no {FILE}: the run was trained without "
+                       f"diagnostics; train it with --set {TURN_ON}")
     return [_checked(record, where) for where, record in log.records(("diagnostics",))]
 
 
