@@ -23,5 +23,6 @@ def layer_panels(name, series):
                                     ("saturated sigmoid/tanh outputs", "saturated_fraction"))
              if series[key]]
     if stuck:
-        panels.append(Panel(f"{name}: {', '.join(kinds)}", "step", "units (%)", stuck))
+        panels.append(Panel(f"{name}: {', '.join(kinds)}", "step", "units (%)", stuck,
+                            y_range=(0, 100)))
     return panels
