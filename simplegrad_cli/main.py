@@ -100,8 +100,9 @@ SOURCES = f"({sources_in_words()})."
 
 
 def _run(command, arguments):
-    """`simplegrad COMMAND`: its module's run(options), the options being the arguments of
-    its signature below; the report is printed by emit (as JSON with --json)."""
+    """`simplegrad COMMAND`: its module's run(options) (`command` names the module in
+    simplegrad_cli.commands), the options being the arguments of its signature below; the
+    report is printed by emit (as JSON with --json)."""
     from simplegrad_cli.ui.report import emit
 
     as_json = arguments.pop("json_")
@@ -142,6 +143,9 @@ def train(
                                  "$SIMPLEGRAD_THREADS, else every core); results do not depend "
                                  "on it.", metavar="N", min=1) = None,
     log_to: LogTo = [],  # noqa: B006
+    detect_anomaly: _option(bool, "Stop at the first op that makes NaN or inf from finite "
+                                  "values, naming it and its layer (slower); shortcut for --set "
+                                  "train.detect_anomaly=true.", "--detect-anomaly") = False,
 ):
     """Train the model a config describes, with progress on stderr.
 
@@ -329,9 +333,13 @@ def plot(
                               "instead of drawing on the terminal.") = None,
     json_: _option(bool, "Print the values drawn as JSON on stdout (x, y per run and "
                          "metric).", "--json") = False,
+    diagnostics: _option(bool, "Draw the run's diagnostics.jsonl instead, against the step: "
+                               "gradient norms and update ratios per layer, dead and saturated "
+                               "units (train with --set train.diagnostics.every=N).",
+                         "--diagnostics") = False,
 ):
     """Draw the learning curves of one or more runs, overlaid (works on a running run)."""
-    return _run("plot", locals())
+    return _run("runs.plot", locals())
 
 
 @app.command(cls=Command, epilog="Example: simplegrad compare runs/lr_small runs/lr_large --json")
@@ -341,7 +349,44 @@ def compare(
 ):
     """Compare runs: best and final metric, epochs, time, parameters, and the config keys
     whose values differ."""
-    return _run("compare", locals())
+    return _run("runs.compare", locals())
+
+
+@app.command(cls=Command, epilog="Example: simplegrad doctor runs/digits --json")
+def doctor(
+    run: _argument(str, "RUN", "Run folder (runs/NAME), its metrics.jsonl or a checkpoint."),
+    json_: _option(bool, "Print the findings as JSON objects on stdout (kind, severity, "
+                         "summary, evidence, next, epoch, step, values).", "--json") = False,
+):
+    """Explain a run: what went wrong (or right), with the evidence and what to run next.
+
+    Reads metrics.jsonl, config.yaml and diagnostics.jsonl when the run has one: divergence,
+    a learning rate too small, dead ReLUs, vanishing or exploding gradients, overfitting,
+    underfitting, an early-stopped or interrupted run, imbalanced classes. Exit code 0.
+    """
+    return _run("runs.doctor", locals())
+
+
+@app.command(cls=Command, name="lr-find",
+             epilog="Example: simplegrad lr-find configs/digits.yaml --out lr.png")
+def lr_find(
+    config: _argument(str, "CONFIG", "YAML config file."),
+    overrides: SetOption = [],  # noqa: B006
+    steps: _option(int, "Steps of the test (it ends sooner if the loss blows up).",
+                   metavar="N", min=10, max=100_000) = 200,
+    start: _option(float, "Learning rate of the first step.", metavar="LR") = 1e-7,
+    end: _option(float, "Learning rate of the last step.", metavar="LR") = 10.0,
+    out: _path_option("FILE", "Also write the chart as an image (.png, .svg or .pdf; needs "
+                              "simplegrad[plot]).") = None,
+    json_: JsonOption = False,
+):
+    """Find a learning rate: train briefly while the rate grows from --start to --end.
+
+    The smoothed loss against the rate shows where training is fast and where it blows up;
+    the suggested rate comes with its reasoning and the `--set optimizer.lr=...` to train
+    with. Writes nothing but the --out picture. Exit code 1 if the loss never fell.
+    """
+    return _run("lr_find", locals())
 
 
 learn = typer.Typer(

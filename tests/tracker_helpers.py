@@ -18,12 +18,14 @@ START_TIMEOUT_S = 240  # a cold start on a busy two-core machine takes 15-30 s
 
 
 def expected_series(run_dir):
-    """{metric: [(step, value)...]} a tracker should hold: every number of every record of the
-    run's metrics.jsonl at its step, each (name, step) once (an epoch record repeats `lr` and
-    `epoch` of the step record at the same step)."""
+    """{metric: [(step, value)...]} a tracker should hold: every number of the step and epoch
+    records of the run's metrics.jsonl at its step, each (name, step) once (an epoch record
+    repeats `lr` and `epoch` of the step record at the same step)."""
     series = {}
     for line in (Path(run_dir) / "metrics.jsonl").read_text().splitlines():
         record = json.loads(line)
+        if record["type"] in ("start", "end"):  # how the run began and ended: no metrics
+            continue
         for name, value in record.items():
             if name in ("type", "step") or not isinstance(value, (int, float)):
                 continue

@@ -3,12 +3,12 @@ report the run's summary (what --json prints)."""
 import os
 import sys
 
-from simplegrad import parallel
 from simplegrad.atomic import write_text
 
 from simplegrad_cli.config.validation import load_config
 from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import CliError, usage_error
+from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
 from simplegrad_cli.run.run_folder import RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
@@ -36,7 +36,8 @@ def run(options):
         raise usage_error(OVERWRITE_OWN_RUN, "--overwrite")
     given = [("--seed", ("seed",), options.seed), ("--epochs", ("train", "epochs"), epochs),
              ("--out", ("train", "out"), out),
-             ("--log-to", ("train", "log_to"), extras.log_to_option(options.log_to))]
+             ("--log-to", ("train", "log_to"), extras.log_to_option(options.log_to)),
+             ("--detect-anomaly", ("train", "detect_anomaly"), options.detect_anomaly or None)]
     shortcuts = [item for item in given if item[2] is not None]  # (origin, key path, value)
     checkpoint = open_checkpoint(resume) if resume else None
     if config is not None:
@@ -46,11 +47,7 @@ def run(options):
     if options.print_config:
         return config_report(cfg)
     extras.check_installed(cfg)
-    threads = options.threads or cfg.values["train"]["threads"]
-    try:  # --threads, else train.threads, else SIMPLEGRAD_THREADS, else every core
-        parallel.set_num_threads(threads or parallel.default_threads())
-    except ValueError as error:  # a bad SIMPLEGRAD_THREADS
-        raise CliError(str(error)) from None
+    build.use_threads(options.threads or cfg.values["train"]["threads"])
     source = (os.path.dirname(checkpoint.path) or ".") if checkpoint is not None else None
     run_dir = (out or source) if source is not None else \
         (cfg.values["train"]["out"] or f"runs/{cfg.name}")
@@ -62,7 +59,8 @@ def run(options):
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     if checkpoint is not None:  # before loading data, which may take a while
         check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
-    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best):
+    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best,
+                 folder.diagnostics):
         refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
     mode = "continue" if continuing else "overwrite" if overwrite else "new"
     # checked (and locked, if it exists) before loading data, which may take a while; the
@@ -92,7 +90,7 @@ def _train_in(trainer, cfg, checkpoint, source, plot, origin):
     folder.check_space(trainer.checkpoint_bytes())
     write_text(folder.config, to_yaml(trainer.resolved))
     if folder.mode == "continue":
-        folder.log.keep_until(trainer.state.step)
+        folder.keep_logs_until(trainer.state.step)
     elif checkpoint is not None:
         folder.adopt(source, trainer.state.step, trainer.state.best_epoch)
     d, state = trainer.data, trainer.state

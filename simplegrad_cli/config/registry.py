@@ -53,9 +53,10 @@ def _batch_norm(builds, doc, input, aliases=()):
         parameters=lambda a: 2 * a["num_features"], batch_statistics=True, aliases=aliases)
 
 
-def _activation(builds, doc, args=None, check=None):
+def _activation(builds, doc, args=None, check=None, zeroes=False, saturates=None):
     """An elementwise activation layer: any input, no parameters (in-place is not offered)."""
-    return LayerSpec(builds, doc, args, hide=("inplace",), check=check)
+    return LayerSpec(builds, doc, args, hide=("inplace",), check=check, zeroes=zeroes,
+                     saturates=saturates)
 
 
 def _upsampled(args, shape):
@@ -163,9 +164,9 @@ LAYERS = {
     "flatten": LayerSpec(nn.Flatten, "everything after the batch axis becomes one axis",
                          hide=("start_dim", "end_dim"),
                          output=lambda a, shape: (math.prod(shape),)),
-    "relu": LayerSpec(nn.ReLU, "`max(x, 0)`"),
-    "sigmoid": LayerSpec(nn.Sigmoid, "`1 / (1 + exp(-x))`"),
-    "tanh": LayerSpec(nn.Tanh, "hyperbolic tangent"),
+    "relu": LayerSpec(nn.ReLU, "`max(x, 0)`", zeroes=True),
+    "sigmoid": LayerSpec(nn.Sigmoid, "`1 / (1 + exp(-x))`", saturates=(0.0, 1.0)),
+    "tanh": LayerSpec(nn.Tanh, "hyperbolic tangent", saturates=(-1.0, 1.0)),
     "gelu": LayerSpec(nn.GELU, "Gaussian error linear unit (exact erf form)",
                       hide=("approximate",)),
     "silu": LayerSpec(nn.SiLU, "`x * sigmoid(x)` (swish)"),
@@ -191,8 +192,9 @@ LAYERS = {
     "hardtanh": _activation(nn.Hardtanh, "`x` clamped to [min_val, max_val]",
                             {"min_val": Arg("lower bound"), "max_val": Arg("upper bound")},
                             check=_hardtanh_check),
-    "relu6": _activation(nn.ReLU6, "`min(max(x, 0), 6)`"),
-    "hardsigmoid": _activation(nn.Hardsigmoid, "`relu6(x + 3) / 6`, a piecewise-linear sigmoid"),
+    "relu6": _activation(nn.ReLU6, "`min(max(x, 0), 6)`", zeroes=True),
+    "hardsigmoid": _activation(nn.Hardsigmoid, "`relu6(x + 3) / 6`, a piecewise-linear sigmoid",
+                               saturates=(0.0, 1.0)),
     "hardswish": _activation(nn.Hardswish, "`x * relu6(x + 3) / 6` (MobileNetV3)"),
     "mish": _activation(nn.Mish, "`x * tanh(softplus(x))`"),
     "log_sigmoid": _activation(nn.LogSigmoid, "`log(sigmoid(x))`, computed stably"),

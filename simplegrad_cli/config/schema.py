@@ -182,6 +182,13 @@ SCHEMA = Section("A simplegrad training run.", {
         "threads": Field("int", "simplegrad's threads (convolutions, matmuls, large elementwise "
                          "ops; the results do not depend on it); null = $SIMPLEGRAD_THREADS, "
                          "else every core", None, minimum=1, maximum=4096, nullable=True),
+        "detect_anomaly": Field("bool", "stop at the first op that makes NaN or inf from finite "
+                                "values, naming it and its layer (slower; for debugging)", False),
+        "diagnostics": Section("Per-layer statistics written to diagnostics.jsonl (`plot "
+                               "--diagnostics`, `doctor`); null = off.", {
+            "every": Field("int", "record weight and gradient norms, update ratios and layer "
+                           "outputs every N steps", minimum=1, maximum=10_000_000),
+        }, default=None, nullable=True),
         **TRACKING,
     }, default={}),
 })

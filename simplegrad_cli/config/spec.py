@@ -59,11 +59,13 @@ class LayerSpec(Entry):
     """A config layer: what it builds, and the per-sample input it takes (`input`, an Input,
     or None for any), its output shape (`output(args, shape)`; default: the input's, or a
     window's), its parameter count (`parameters(args)`), whether it needs batch statistics
-    (two samples per batch at least) and an input to gradcheck it on."""
+    (two samples per batch at least) and an input to gradcheck it on. For diagnostics: an
+    activation that `zeroes` (ReLU: an exact 0 passes no gradient, a unit always 0 is dead)
+    or `saturates` towards (low, high), where its gradient vanishes (sigmoid, tanh)."""
 
     def __init__(self, builds, doc, args=None, rename=None, hide=(), input=None,
                  parameters=None, output=None, batch_statistics=False, aliases=(), check=None,
-                 example=None):
+                 example=None, zeroes=False, saturates=None):
         super().__init__(builds, doc, args, rename, hide, aliases=aliases)
         self.input = input
         self.count = parameters or (lambda args: 0)
@@ -73,6 +75,7 @@ class LayerSpec(Entry):
         # is read (sizes not inferred yet are None) and again once they are
         self.check = check or (lambda args: None)
         self.example = example or {}  # arguments to gradcheck it with, over the defaults
+        self.zeroes, self.saturates = zeroes, saturates
 
     @property
     def takes(self):

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import simplegrad
-from simplegrad import Tensor, data, nn, no_grad
+from simplegrad import Tensor, data, nn, no_grad, parallel
 from simplegrad.errors import first_line
 from simplegrad.memory import MemoryLimitError, check_fits, format_bytes
 from simplegrad.optim import lr_scheduler
 
 from simplegrad_cli.config import registry
+from simplegrad_cli.errors import CliError
 from simplegrad_cli.inputs.datasets import load_datasets
 
 MAX_LAYER_PARAMETERS = 100_000_000  # 400 MB of float32: more is a typo, not a model
@@ -130,6 +131,15 @@ def build_run(cfg):
     datasets = load_datasets(cfg)
     return (datasets, *build_model(cfg, datasets.input_shape, datasets.num_classes,
                                    datasets.train.x))
+
+
+def use_threads(threads):
+    """simplegrad's threads for training: `threads` (--threads, else train.threads), else
+    $SIMPLEGRAD_THREADS, else every core."""
+    try:
+        parallel.set_num_threads(threads or parallel.default_threads())
+    except ValueError as error:  # a bad SIMPLEGRAD_THREADS
+        raise CliError(str(error)) from None
 
 
 def drop_single_last_batch(cfg, rows, train_samples):

@@ -2,7 +2,7 @@
 train.log_every), appended one whole line at a time. `MetricsLog` is the file's only writer and
 reader: the trainer appends to it, resume cuts it back, a sweep follows it while its trial runs,
 and `plot`, `compare` and the end-of-training chart read it back as a `RunHistory`, whatever is
-there (a run still training too)."""
+there (a run still training too). A run's diagnostics.jsonl is another MetricsLog."""
 import json
 import math
 import os
@@ -108,13 +108,16 @@ class MetricsLog:
 
     def keep_until(self, step, source=None):
         """On resume: keep the records of `source` (another MetricsLog; default this one)
-        written up to the checkpoint's `step`; later ones, torn lines and non-records go."""
+        written up to the checkpoint's `step`; later ones, torn lines and non-records go, and
+        so does the end record of the session that stopped (the run goes on: its log reads as
+        that of a run that never stopped)."""
         source = source or self
         if not os.path.isfile(source.path):
             return
         kept = [json.dumps(record) + "\n" for _, record in source.lines()
                 if isinstance(record, dict) and isinstance(record.get("step", 0), int)
-                and record.get("step", 0) <= step]  # (None: a line cut short by a crash)
+                and record.get("step", 0) <= step  # (None: a line cut short by a crash)
+                and record.get("type") != "end"]
         write_text(self.path, "".join(kept))
 
     def follow(self, offset):
@@ -131,22 +134,29 @@ class MetricsLog:
                    .splitlines()]
         return [r for r in records if isinstance(r, dict)], offset + len(complete)
 
+    def records(self, kinds):
+        """(`FILE:LINE`, record) of each record whose type is one of `kinds`, in file order (a
+        torn last line is skipped: the line a running or killed run is writing; any other line
+        that is not JSON is a CliError naming it)."""
+        lines = self.lines()
+        for number, record in lines:
+            if record is None and number == len(lines):
+                continue
+            if record is None:
+                raise CliError(f"{self.path}:{number}: not a JSON record; is this a simplegrad "
+                               f"{os.path.basename(self.path)}?")
+            if isinstance(record, dict) and record.get("type") in kinds:
+                yield f"{self.path}:{number}", record
+
     def history(self, target=None):
         """The RunHistory of the log (a torn last line is skipped; any other odd line or field
         is a CliError naming it); `target` is what the user named, for the error."""
         if not os.path.isfile(self.path):
             raise CliError(f"{target or self.path}: no metrics file {self.path}; give a run "
                            "folder (runs/NAME), its metrics.jsonl or one of its checkpoints")
-        lines = self.lines()
         records = {"epoch": [], "step": []}
-        for number, record in lines:
-            if record is None and number == len(lines):
-                continue  # the line a running (or killed) run is writing
-            if record is None:
-                raise CliError(f"{self.path}:{number}: not a JSON record; is this a simplegrad "
-                               "metrics.jsonl?")
-            if isinstance(record, dict) and record.get("type") in ("epoch", "step"):
-                records[record["type"]].append(_checked(record, f"{self.path}:{number}"))
+        for where, record in self.records(records):
+            records[record["type"]].append(checked(record, where))
         folder = os.path.dirname(os.path.abspath(self.path))
         return RunHistory(os.path.basename(folder), folder, records["epoch"], records["step"])
 
@@ -158,17 +168,20 @@ def _json_or_none(line):
         return None
 
 
-def _checked(record, where):
-    """An epoch or step record whose counters are integers and whose values are numbers that
-    a float holds (null: not recorded), or a CliError naming the field."""
-    for key in ("epoch", "step"):
+def checked(record, where, counters=("epoch", "step"), names=("type",)):
+    """A record whose `counters` are integers >= 0, whose `names` are strings (when there) and
+    whose other values are numbers that a float holds (null: not recorded), or a CliError
+    naming the field."""
+    for key in counters:
         if key not in record:
             raise CliError(f"{where}: '{key}' is missing; expected an integer >= 0")
         value = record[key]
         if not (_number(value) and isinstance(value, int) and value >= 0):
             raise CliError(f"{where}: '{key}': expected an integer >= 0, got {_shown(value)}")
     for key, value in record.items():
-        if key != "type" and value is not None and not _number(value):
+        if key in names and not isinstance(value, str):
+            raise CliError(f"{where}: '{key}': expected a string, got {_shown(value)}")
+        if key not in names and value is not None and not _number(value):
             raise CliError(f"{where}: '{key}': expected a number, got {_shown(value)}")
     return record
 

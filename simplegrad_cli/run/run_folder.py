@@ -1,5 +1,6 @@
-"""The run folder: config.yaml, metrics.jsonl, last.npz and best.npz of one training run,
-written atomically (metrics one whole line at a time, by its MetricsLog), opened for a new
+"""The run folder: config.yaml, metrics.jsonl, last.npz, best.npz (and diagnostics.jsonl when
+train.diagnostics is on) of one training run, written atomically (metrics and diagnostics one
+whole line at a time, by their MetricsLogs), opened for a new
 run, to overwrite one or to continue one (checked before any work starts), and locked by
 `fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
 import contextlib
@@ -18,7 +19,7 @@ from simplegrad_cli.redact import redact
 from simplegrad_cli.run.metrics_log import MetricsLog
 from simplegrad_cli.run.run_metadata import RunMetadata
 
-RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz")
+RUN_FILES = ("config.yaml", "metrics.jsonl", "last.npz", "best.npz", "diagnostics.jsonl")
 LOCK_FILE = ".lock"
 MODES = ("new", "overwrite", "continue")  # how `open` takes a folder that already holds a run
 # simplegrad.atomic's `.last.npz.<pid>-<hex>.partial`, the older `config.yaml.<pid>.partial`,
@@ -42,9 +43,9 @@ class RunFolder:
 
     def __init__(self, path, mode="new", input_config=None):
         self.path = os.path.expanduser(str(path))  # `--out ~/runs/x` never makes a folder `~`
-        self.config, self.metrics, self.last, self.best = (
+        self.config, self.metrics, self.last, self.best, self.diagnostics = (
             os.path.join(self.path, name) for name in RUN_FILES)
-        self.log = MetricsLog(self.metrics)
+        self.log, self.diagnostics_log = MetricsLog(self.metrics), MetricsLog(self.diagnostics)
         self.mode, self.input_config = mode, input_config
         self._lock = None
 
@@ -159,11 +160,18 @@ class RunFolder:
         self._lock.close()
         self._lock = None
 
-    def adopt(self, source, step, best_epoch):
-        """Resuming into a new folder: start it with the source run's metrics up to `step`
-        and its best.npz (if that is still the best the checkpoint knows of)."""
-        source = RunFolder(source)
+    def keep_logs_until(self, step, source=None):
+        """On resume: keep the metrics and diagnostics of `source` (a RunFolder; default this
+        one) written up to the checkpoint's `step` (MetricsLog.keep_until)."""
+        source = source or self
         self.log.keep_until(step, source.log)
+        self.diagnostics_log.keep_until(step, source.diagnostics_log)
+
+    def adopt(self, source, step, best_epoch):
+        """Resuming into a new folder: start it with the source run's metrics and diagnostics
+        up to `step` and its best.npz (if that is still the best the checkpoint knows of)."""
+        source = RunFolder(source)
+        self.keep_logs_until(step, source)
         try:  # a best.npz that is missing, unreadable or newer than the checkpoint: not kept
             keep_best = best_epoch is not None and os.path.isfile(source.best) \
                 and RunMetadata.read(load_checkpoint(source.best)).epoch == best_epoch

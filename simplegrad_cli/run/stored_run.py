@@ -117,7 +117,8 @@ def load_run(path):
 # ---- resume: the saved config and training state against a fresh run's ---------------------
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
                      ("train", "eval_every"), ("train", "log_every"), ("train", "threads"),
-                     ("train", "log_to"), ("train", "mlflow"), ("train", "wandb")}
+                     ("train", "log_to"), ("train", "mlflow"), ("train", "wandb"),
+                     ("train", "detect_anomaly"), ("train", "diagnostics")}
 
 
 def _first_difference(new, old, path=(), inferred=False):

@@ -20,9 +20,12 @@ from simplegrad_cli.errors import STOP_SIGNALS, CheckFailed, CliError, Interrupt
     signal_exit_code, signal_name, stopped_at_once
 from simplegrad_cli.inputs.pictures import image_layout, picture_profile
 from simplegrad_cli.run import build
+from simplegrad_cli.run.anomaly_watch import anomalies_named
+from simplegrad_cli.run.diagnostics import Diagnostics
 from simplegrad_cli.run.evaluation import evaluate
 from simplegrad_cli.run.hooks import Hooks, Step
 from simplegrad_cli.run.run_metadata import RunMetadata
+from simplegrad_cli.run.run_records import RunRecords
 from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
 from simplegrad_cli.words import mid_epoch_text, plural
 
@@ -88,7 +91,8 @@ class Trainer:
 
     def __init__(self, cfg, folder, checkpoint=None, hooks=()):
         self.cfg, self.folder, self.checkpoint = cfg, folder, checkpoint
-        self.state, self.hooks = LoopState(), Hooks(hooks)
+        self.state, self.stopped_by = LoopState(), None  # the error that ended the run, if one
+        self.hooks = Hooks([*hooks, RunRecords(), *Diagnostics.of(cfg)])
 
     # ---- setup --------------------------------------------------------------------------
     def setup(self):
@@ -200,7 +204,7 @@ class Trainer:
         try:
             # overflow is detected (and reported once) by the finiteness checks, not by warnings
             with StopSignals() as stop, np.errstate(over="ignore", invalid="ignore",
-                                                    divide="ignore"):
+                                                    divide="ignore"), anomalies_named(self):
                 while state.epoch < epochs:
                     seconds = self.train_epoch(stop)
                     if self.end_epoch(state.epoch, seconds):
@@ -209,11 +213,11 @@ class Trainer:
                     if stop.signum is not None:  # also after the last epoch: never swallowed
                         self.interrupted(stop.signum, saved=True)
             status = "completed" if status == "failed" else status
-        except Interrupted:
-            status = "interrupted"
+        except Interrupted as error:
+            status, self.stopped_by = "interrupted", error
             raise
-        except CheckFailed:
-            status = "diverged"
+        except CheckFailed as error:
+            status, self.stopped_by = "diverged", error
             raise
         finally:
             self.hooks.on_train_end(self, status)
@@ -334,11 +338,17 @@ class Trainer:
 
     def diverged(self, what, value, epoch, batch=0, steps=0, where=None):
         """Stop on a NaN/inf loss, gradient or weight, keeping the last good checkpoint."""
-        kept = (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
-                if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
         where = where or f"step {self.state.step + 1} (batch {batch} of {steps})"
-        raise CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, {where}; "
-                          f"stopped, {kept}; try a lower optimizer.lr or train.grad_clip")
+        error = CheckFailed(f"training diverged: {what} is {value} at epoch {epoch + 1}, "
+                            f"{where}; stopped, {self.kept()}; try a lower optimizer.lr or "
+                            "train.grad_clip")
+        error.details = {"non_finite": what}  # for the run's end record
+        raise error
+
+    def kept(self):
+        """What a run stopped by a non-finite value keeps: 'last good checkpoint: ...'."""
+        return (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
+                if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
 
     def summary(self, status, seconds):
         """The final result: paths, metrics and timings (what --json prints)."""

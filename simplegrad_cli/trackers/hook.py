@@ -10,6 +10,7 @@ import os
 from simplegrad.atomic import write_text
 from simplegrad.errors import first_line
 
+from simplegrad_cli.run import diagnostics
 from simplegrad_cli.run.hooks import Hook
 from simplegrad_cli.run.metrics_log import MetricsLog
 from simplegrad_cli.trackers import extras
@@ -19,10 +20,9 @@ from simplegrad_cli.trackers.tracker import MAX_ERROR, STATUS_OK, RunInfo, attem
     read_state
 
 STATE_FILE = "trackers.json"
-# The run's logs the trackers follow: KIND -> its file in the run folder. Any log of records
-# with an integer `step` can join (the diagnostics' diagnostics.jsonl: "diagnostics": ...);
-# its values are logged as KIND/NAME.
-LOGS = {"metrics": "metrics.jsonl"}
+# The run's logs the trackers follow: KIND -> its file in the run folder (records with an
+# integer `step`); a log other than metrics.jsonl has its values logged as KIND/NAME.
+LOGS = {"metrics": "metrics.jsonl", "diagnostics": diagnostics.FILE}
 
 
 class TrackerHook(Hook):

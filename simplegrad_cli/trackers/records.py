@@ -2,24 +2,40 @@
 mark that keeps a tracker from logging a value twice: per log, the last step it logged and the
 names logged at that step."""
 KEEP = ("type", "step")  # what places a record; never a metric
+NOT_METRICS = ("start", "end")  # metrics.jsonl's records of how a run began and ended
 
 
 def record_metrics(kind, record):
     """{name: number} of a record: metrics.jsonl's under their own names (`loss`, `val_accuracy`,
-    `lr`, `epoch`...), another log's as `KIND/...`; nested mappings and a record's text fields
-    (a layer's name) become parts of the name: `diagnostics/0.weight/grad_norm`."""
-    prefix = [] if kind == "metrics" else [kind]
-    prefix += [value for key, value in record.items() if key not in KEEP and isinstance(value, str)]
+    `lr`, `epoch`...), another log's as `KIND/...`; nested mappings, and lists of mappings named
+    by their text field (a parameter's or a layer's name), become parts of the name:
+    `diagnostics/model.0.linear.weight/grad_norm`."""
     out = {}
+    if record.get("type") in NOT_METRICS:
+        return out
 
     def walk(values, parts):
         for key, value in values.items():
             if isinstance(value, dict):
                 walk(value, parts + [str(key)])
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict):
+                        walk(_numbers(item), parts + _names(item))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 out["/".join(parts + [str(key)])] = float(value)
-    walk({k: v for k, v in record.items() if k not in KEEP}, prefix)
+    walk(_numbers(record), [] if kind == "metrics" else [kind])  # its own text (a status) is no name
     return out
+
+
+def _names(values):
+    """The text fields of a mapping (what names it, such as a layer's name)."""
+    return [value for key, value in values.items() if key not in KEEP and isinstance(value, str)]
+
+
+def _numbers(values):
+    """A mapping without its text fields and its placing keys."""
+    return {k: v for k, v in values.items() if k not in KEEP and not isinstance(v, str)}
 
 
 def unlogged(mark, step, metrics):

@@ -75,10 +75,11 @@ def results_console():
     return PrintableConsole(width=output_width(120))
 
 
-def say(console, *lines):
-    """Print plain lines of results on `console` (their text is never markup)."""
+def say(console, *lines, wrap=True):
+    """Print plain lines of results on `console` (their text is never markup), folded at its
+    width unless not `wrap` (a command to copy)."""
     for line in lines:
-        console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=not wrap)
 
 
 def table(title, columns, rows, console=None):

@@ -128,6 +128,15 @@ def test_cli_cost_runs_both_sides_end_to_end():
     assert result["run_ratio"] > 0 and isinstance(result["epoch_ratio"], float)
 
 
+def test_diagnostics_overhead_times_every_op_case_and_training_mode():
+    from benchmarks import diagnostics_overhead as overhead
+    assert set(overhead.time_ops(True, number=5, repeat=1)) == set(overhead.OP_CASES)
+    result = overhead.measure_training(rounds=1, epochs=1, log=lambda msg: None)
+    assert set(result["seconds"]) == set(overhead.TRAIN_MODES)
+    assert result["ratio_to_plain"]["plain"] == 1 and min(result["seconds"].values()) > 0
+    assert 0 < overhead.hook_share(1)["share"] < 1
+
+
 def test_bare_loop_trains(tmp_path):
     from benchmarks import cli_cost
     x, y = workloads.make_data(512, seed=4)

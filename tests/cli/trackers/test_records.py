@@ -7,10 +7,21 @@ def test_metrics_records_keep_their_names_other_logs_are_prefixed():
     assert record_metrics("metrics", step) == {"epoch": 1.0, "loss": 0.5, "lr": 0.001}
     epoch = {"type": "epoch", "epoch": 1, "step": 50, "val_loss": None, "train_accuracy": 0.9}
     assert record_metrics("metrics", epoch) == {"epoch": 1.0, "train_accuracy": 0.9}
-    layer = {"type": "layer", "step": 50, "layer": "0.weight", "grad_norm": 0.25,
-             "update": {"ratio": 1e-3, "finite": True}}
-    assert record_metrics("diagnostics", layer) == {"diagnostics/0.weight/grad_norm": 0.25,
-                                                    "diagnostics/0.weight/update/ratio": 1e-3}
+    end = {"type": "end", "epoch": 2, "step": 60, "status": "completed", "message": "done"}
+    assert record_metrics("metrics", end) == {}
+    start = {"type": "start", "epoch": 0, "step": 0, "num_classes": 3, "class_counts": [5, 4, 6]}
+    assert record_metrics("metrics", start) == {}
+    diagnostics = {"type": "diagnostics", "epoch": 1, "step": 50, "loss": 0.5,
+                   "parameters": [{"name": "model.0.linear.weight", "norm": 2.0,
+                                   "grad_norm": 0.25, "update_ratio": 1e-3}],
+                   "layers": [{"layer": "model.1.relu", "mean": 0.5, "dead_fraction": 0.1,
+                               "finite": True}]}
+    assert record_metrics("diagnostics", diagnostics) == {
+        "diagnostics/epoch": 1.0, "diagnostics/loss": 0.5,
+        "diagnostics/model.0.linear.weight/norm": 2.0,
+        "diagnostics/model.0.linear.weight/grad_norm": 0.25,
+        "diagnostics/model.0.linear.weight/update_ratio": 1e-3,
+        "diagnostics/model.1.relu/mean": 0.5, "diagnostics/model.1.relu/dead_fraction": 0.1}
 
 
 def test_marks_skip_what_was_logged_at_and_before_their_step():

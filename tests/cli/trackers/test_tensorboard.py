@@ -62,3 +62,21 @@ def test_a_new_run_in_the_folder_starts_a_new_log(cli, write_config, workdir):
     assert result.exit_code == 0, result.stderr
     run_dir = workdir / "runs" / "tiny"
     assert_same_series(_events(run_dir)[0], expected_series(run_dir))
+
+
+def test_diagnostics_are_shown_beside_the_metrics(cli, write_config, workdir):
+    result = cli("train", write_config(), "--log-to", "tensorboard", *LOG_EVERY,
+                 "--set", "train.diagnostics.every=4")
+    assert result.exit_code == 0, result.stderr
+    run_dir = workdir / "runs" / "tiny"
+    scalars, _ = _events(run_dir)
+    records = [json.loads(line) for line in
+               (run_dir / "diagnostics.jsonl").read_text().splitlines()]
+    assert records
+    for parameter in records[0]["parameters"]:
+        name = f"diagnostics/{parameter['name']}/grad_norm"
+        assert [step for step, _ in scalars[name]] == [r["step"] for r in records]
+        assert abs(scalars[name][0][1] - parameter["grad_norm"]) <= 1e-6 * max(
+            1.0, parameter["grad_norm"])
+    assert_same_series({k: v for k, v in scalars.items() if "/" not in k},
+                       expected_series(run_dir))

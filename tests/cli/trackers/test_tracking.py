@@ -9,8 +9,7 @@ import pytest
 from cli_helpers import TINY, one_line
 from tracker_helpers import assert_same_series, expected_series
 
-from simplegrad_cli.run.hooks import Hook
-from simplegrad_cli.trackers import extras as tracker_extras, hook as tracker_hook
+from simplegrad_cli.trackers import extras as tracker_extras
 
 
 def _missing(*modules):
@@ -83,29 +82,6 @@ def test_a_tracker_that_joins_late_catches_up(cli, write_config, workdir, signal
     from test_tensorboard import _events
     assert_same_series(_events(run_dir)[0], expected_series(run_dir))
     assert _events(run_dir)[0]["loss"][0][0] == 3
-
-
-def test_another_log_of_the_run_reaches_the_trackers(cli, write_config, workdir, train_hook,
-                                                     monkeypatch):
-    """How the diagnostics' log joins: one entry in hook.LOGS; its records are logged as
-    KIND/..., a layer's name as a part of the metric's name."""
-    pytest.importorskip("tensorboard")
-    monkeypatch.setitem(tracker_hook.LOGS, "diagnostics", "diagnostics.jsonl")
-
-    class Diagnostics(Hook):  # a stand-in writing the kind of record the diagnostics will
-        def on_step(self, trainer, step):
-            if trainer.state.step % 4 == 0:
-                with open(f"{trainer.folder.path}/diagnostics.jsonl", "a") as log:
-                    log.write(json.dumps({"type": "layer", "step": trainer.state.step,
-                                          "layer": "0.weight", "grad_norm": step.loss}) + "\n")
-
-    train_hook(Diagnostics())
-    result = cli("train", write_config(), "--log-to", "tensorboard", "--set",
-                 "train.log_every=3")
-    assert result.exit_code == 0, result.stderr
-    from test_tensorboard import _events
-    scalars = _events(workdir / "runs" / "tiny")[0]
-    assert [step for step, _ in scalars["diagnostics/0.weight/grad_norm"]] == [4, 8, 12, 16, 20]
 
 
 def test_each_tracker_is_an_extra_and_the_test_extra_has_them_all():

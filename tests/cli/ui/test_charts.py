@@ -114,3 +114,39 @@ def test_the_png_is_drawn(tmp_path):
 def test_chart_text_has_no_control_characters_unless_coloured():
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text_chart([loss_panel()]))
     assert "\x1b[" in text_chart([loss_panel()], color=True)
+
+
+def gradient_panel():
+    """A log-scale panel whose curve is 0 (a dead layer's gradient) at steps 3 and 4."""
+    steps = np.arange(1.0, 7)
+    return Panel("", "step", "gradient norm",
+                 [("model.0.linear", steps, [1.0, 0.5, 0.0, 0.0, 1e-6, 1e-6])], log_y=True)
+
+
+def test_a_log_axis_breaks_the_line_at_zeros_and_says_so(monkeypatch):
+    import plotext
+
+    drawn = []
+    signal = plotext.figure.signal
+    monkeypatch.setattr(plotext.figure, "signal",
+                        lambda xs, ys, **kw: drawn.append(list(xs)) or signal(xs, ys, **kw))
+    chart = text_chart([gradient_panel()], width=80)
+    assert drawn == [[1.0, 2.0], [5.0, 6.0]]  # not one line from 0.5 down to 1e-6
+    assert "model.0.linear (2 values ≤ 0, not drawn)" in chart
+
+
+def test_the_image_breaks_log_lines_at_zeros_and_keeps_percentages_0_to_100(monkeypatch,
+                                                                           tmp_path):
+    from simplegrad_cli.ui import charts
+
+    figures = []
+    monkeypatch.setattr(charts, "save_figure", lambda figure, path: figures.append(figure))
+    dead = Panel("", "step", "units (%)", [("model.1.relu dead", [1, 2, 3], [93, 99, 100])],
+                 y_range=(0, 100))
+    file_chart([gradient_panel(), dead], tmp_path / "layers.png")
+    gradients, units = figures[0].axes
+    line = gradients.lines[0]
+    assert np.isnan(line.get_ydata()[2:4]).all()  # a gap, not a drop clipped to the bottom
+    assert line.get_label() == "model.0.linear (2 values ≤ 0, not drawn)"
+    low, high = units.get_ylim()
+    assert low <= 0 and 100 <= high < 110
