@@ -135,7 +135,7 @@ def _run(args, ready, skipped, log):
 def measure_memory(args, ready, log):
     """tracemalloc (numpy, simplegrad, in their processes) and subprocess RSS (all) peaks per
     selected workload."""
-    every = workloads.ALL_WORKLOADS
+    every = (*workloads.MLP_WORKLOADS, *workloads.CNN_WORKLOADS)  # the NumPy reference has no GPT
     targets = [w for w in every if w.name in args.items] or every  # `--only memory`: all
     out = {}
     for w in targets:

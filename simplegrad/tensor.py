@@ -28,6 +28,10 @@ from simplegrad.spellings import ItemArray, Size
 from simplegrad.tensor_composed import ComposedMethods
 
 
+_KINDS = {"c": "complex numbers", "U": "text", "S": "bytes", "M": "dates", "m": "time spans",
+          "V": "structured records"}  # NumPy's kinds a Tensor refuses, in words
+
+
 def _as_array(data, dtype):
     """Turn user data into an ndarray: floats default to float32, integer/bool arrays keep theirs.
 
@@ -39,8 +43,9 @@ def _as_array(data, dtype):
             return data
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
-        what = ("None" if data is None else "complex numbers" if array.dtype.kind == "c"
-                else f"{type(data).__name__} data of dtype {array.dtype}")
+        what = "None" if data is None else _KINDS.get(array.dtype.kind, "Python objects")
+        if isinstance(data, str):
+            what += f" ({data[:20]!r})"
         raise TypeError(f"Tensor: cannot hold {what}; give real numbers (floats, integers "
                         f"or booleans)")
     if dtype is not None:

@@ -129,7 +129,7 @@ def test_rendered_png_has_the_svg_size(tmp_path):
 
 
 def test_values_and_gradients_on_the_picture_inside_record():
-    """The diamond of docs/how-it-works.md §3, as micrograd's draw_dot shows it."""
+    """The diamond of docs/how-it-works.md §2, as micrograd's draw_dot shows it."""
     with viz.record():
         x = Tensor(3.0, requires_grad=True)
         u = x * 2

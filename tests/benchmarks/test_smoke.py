@@ -89,7 +89,7 @@ def test_runner_tiny_run_writes_report_and_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
     code = run.main(["--quick", "--samples", "256", "--rounds", "1", "--cnn-steps", "2",
                      "--micro-reps", "20", "--chain-length", "300", "--no-rss", "--no-warmup",
-                     "--only", "mlp-h128-b128,cnn,micro,memory", "--json", str(out)])
+                     "--only", "mlp-h128-b128,cnn,gpt,micro,memory", "--json", str(out)])
     assert code == 0
     text = capsys.readouterr().out
     assert "MLP training" in text and "Micro-benchmarks" in text
@@ -102,7 +102,10 @@ def test_runner_tiny_run_writes_report_and_json(tmp_path, capsys):
         if "simplegrad" in available:
             assert entry["ratios"]["simplegrad/numpy"] > 0
     assert results["machine"]["blas"]["num_threads"] >= 1
-    assert set(results["memory"]) == {*results["mlp"], *results["cnn"]}
+    assert set(results["memory"]) == {*results["mlp"], *results["cnn"]}  # no NumPy GPT to compare
+    assert "page faults" in text
+    for entry in [*results["mlp"].values(), *results["cnn"].values(), *results["gpt"].values()]:
+        assert set(entry["page_faults_per_step"]) == set(entry["median_s"])
     if "simplegrad" in available:
         chain = results["micro"]["chain"]["simplegrad"]
         assert chain["grad_ok"] and chain["freed_after_backward"]

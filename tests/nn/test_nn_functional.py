@@ -121,9 +121,10 @@ def test_binary_cross_entropy_with_logits_at_exactly_zero_has_the_smooth_gradien
     np.testing.assert_allclose(z.grad, (0.5 - np.array([1.0, 0.0, 1.0])) / 3)
 
 
-@pytest.mark.parametrize("loss", [F.mse_loss, F.binary_cross_entropy_with_logits])
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.huber_loss, F.smooth_l1_loss,
+                                  F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
 def test_an_elementwise_loss_refuses_a_target_that_would_broadcast_the_input(loss):
-    x = Tensor(np.zeros((4, 1)), requires_grad=True)
+    x = Tensor(np.full((4, 1), 0.5), requires_grad=True)
     with pytest.raises(ValueError, match=r"target of shape \(4,\) does not match input of "
                                          r"shape \(4, 1\) \(they would broadcast to \(4, 4\)\)"):
         loss(x, np.zeros(4))

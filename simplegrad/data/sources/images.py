@@ -91,15 +91,20 @@ def _channels_last(shape, given, where):
     return not first
 
 
-def stored_features(x, flatten=True, normalize=None, where="array", channels_last=None):
+def stored_features(x, flatten=True, normalize=None, where="array", channels_last=None,
+                    owned=False):
     """Samples as an array file stores them -> float32 features: a uint8 stack of pictures
     (N, H, W[, C]) as `images_to_features` makes it, other numbers as they are, `normalize`
-    applied. How .npz data is read for training, and arrays for `predict`."""
+    applied. How .npz data is read for training, and arrays for `predict`. `owned`: `x` was
+    just read from its file, so float32 data is used (and normalised) as it is, not copied (a
+    copy of MNIST's 188 MB cost a run 0.3-0.5 s)."""
     if x.dtype == np.uint8 and x.ndim in (3, 4):
         return images_to_features(x, flatten, normalize, where, channels_last)
     if x.dtype.kind not in "fiub":
         return x  # the dataset refuses it, naming the dtype
-    return normalize_features(np.array(x, dtype=np.float32), normalize, 1, where=where)
+    own = owned and x.flags.writeable and x.flags.c_contiguous
+    x = x.astype(np.float32, copy=not own)
+    return normalize_features(x, normalize, 1, where=where)
 
 
 def scale_to_unit(array, where="images"):

@@ -154,7 +154,9 @@ def load_npz(path, split="train", feature_key=None, label_key=None, flatten=True
     classes = arrays.get(names.get("num_classes"))
     if num_classes is None and classes is not None and classes.ndim == 0:
         num_classes = classes.item()  # checked by ArrayDataset, as given
-    return ArrayDataset(stored_features(x, flatten, normalize, path), y, num_classes, name=path)
+    owned = x is not y  # read from the file just now (unless the labels are the same member)
+    return ArrayDataset(stored_features(x, flatten, normalize, path, owned=owned), y,
+                        num_classes, name=path)
 
 
 def _read_members(path, archive, keys):

@@ -45,7 +45,7 @@ def load_npy_pair(address, split="train", flatten=True, normalize=None, num_clas
     if split != "train":
         raise DataError(f"{address}: holds only split 'train', not {split!r}")
     features, labels = _paths(address)
-    x = stored_features(_array(features), flatten, normalize, features)
+    x = stored_features(_array(features), flatten, normalize, features, owned=True)
     return ArrayDataset(x, _array(labels), num_classes, name=address)
 
 

@@ -188,6 +188,22 @@ def test_a_model_with_non_finite_weights_is_named_so_not_reported_as_a_bug(cli, 
     assert "please report" not in line and not (workdir / "nan.onnx").exists()
 
 
+def test_finite_weights_whose_outputs_overflow_export_nothing(cli, tiny_checkpoint, workdir):
+    pytest.importorskip("onnxruntime")
+    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
+
+    checkpoint = load_checkpoint(tiny_checkpoint)
+    state = dict(checkpoint.model_state)
+    state["0.weight"] = np.full_like(state["0.weight"], 3e38)  # finite, but x @ W is inf
+    save_checkpoint("huge.npz", state, **{k: v for k, v in checkpoint.metadata.items()
+                                         if k not in ("format_version", "library_version")})
+    result = cli("export", "huge.npz")
+    line = one_line(result)
+    assert result.exit_code == 2, line
+    assert "the model's outputs are not finite on sample inputs" in line
+    assert "nothing was exported" in line and not (workdir / "huge.onnx").exists()
+
+
 def test_tolerance_grows_with_outputs_larger_than_one(cli, tiny_checkpoint, monkeypatch):
     import simplegrad.export
 

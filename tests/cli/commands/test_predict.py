@@ -277,6 +277,19 @@ def test_a_model_with_non_finite_weights_predicts_nothing(cli, spirals_run, work
     assert "the weights are not finite (NaN or inf in 2.bias)" in one_line(result)
 
 
+def test_finite_weights_whose_outputs_overflow_predict_nothing(cli, spirals_run, workdir):
+    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
+
+    saved = load_checkpoint(spirals_run)
+    state = dict(saved.model_state)
+    state["2.weight"] = np.full_like(state["2.weight"], 3e38)  # finite, but x @ W is inf
+    save_checkpoint("huge.npz", state, **{k: v for k, v in saved.metadata.items()
+                                         if k not in ("format_version", "library_version")})
+    result = cli("predict", "huge.npz", "--split", "test")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "the model's outputs are not finite for this input (they overflow)" in one_line(result)
+
+
 def test_a_16_bit_picture_is_read_at_its_depth(cli, image_run, workdir):
     from PIL import Image
 
