@@ -6,6 +6,7 @@ python block is the exact stdout that block must print.
 import contextlib
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -70,5 +71,11 @@ def test_the_sweep_page_example_is_the_shipped_sweep_file():
 
 
 def test_gitignore_covers_the_folders_commands_write_by_default():
+    """The checkout's own runs/ and sweeps/ only: a source folder of that name (the CLI's
+    commands/runs/) must stay tracked (`runs/` anywhere once hid a command from git)."""
     ignored = (ROOT / ".gitignore").read_text().split()
-    assert {"runs/", "sweeps/"} <= set(ignored)
+    assert {"/runs/", "/sweeps/"} <= set(ignored)
+    hidden = subprocess.run(["git", "ls-files", "--others", "--ignored", "--exclude-standard",
+                             "simplegrad", "simplegrad_cli", "tests", "configs", "docs"],
+                            cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert [path for path in hidden if "__pycache__" not in path] == []

@@ -19,7 +19,7 @@ def test_ci_runs_the_readme_test_command():
 def test_command_table_runs_in_order(tmp_path):
     table = README.split("## The command at a glance", 1)[1].split("\n\n", 2)[1]
     commands = re.findall(r"^\| `(simplegrad [^`]*)`", table, re.M)
-    assert len(commands) == 13
+    assert len(commands) == 17
     (tmp_path / "configs").symlink_to(ROOT / "configs")
     for command in commands:
         args = shlex.split(command)

@@ -65,6 +65,17 @@ def test_a_run_over_http(cli, write_config, workdir, mlflow_server, monkeypatch)
                          for name in ("best.npz", "config.yaml", "last.npz")}
 
 
+def test_credentials_in_the_tracking_address_are_never_printed(cli, write_config, workdir,
+                                                              mlflow_server, monkeypatch):
+    """MLflow takes user:password@ in the address (basic auth); the start line masks it."""
+    secret = mlflow_server.replace("http://", "http://me:s3cret-pw@")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", secret)
+    result = cli("train", write_config(), "--log-to", "mlflow", "--epochs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    assert "mlflow: http://me:***@" in result.stderr
+
+
 def test_resume_continues_the_same_mlflow_run(cli, write_config, workdir, mlflow_server,
                                               monkeypatch, signals_after_step):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
