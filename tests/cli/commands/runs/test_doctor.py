@@ -152,3 +152,23 @@ def test_a_folder_that_is_not_a_run_is_one_line(cli, workdir):
     result = cli("doctor", "empty")
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+class Blowup(Hook):
+    """After step 20, the output layer's weights grow 1000-fold: the gradient reaching the first
+    layer through them grows as much."""
+
+    def on_step(self, trainer, step):
+        if trainer.state.step == 20:
+            trainer.rows[2].module.weight.data[...] *= 1000.0
+
+
+def test_a_gradient_that_grows_by_orders_of_magnitude_is_exploding(doctor, train_hook):
+    train_hook(Blowup())
+    report = doctor("--set", "optimizer.name=sgd", "--set", "optimizer.lr=1e-4", "--epochs", "4",
+                    "--set", "train.diagnostics.every=4")
+    found = finding(report, "exploding_gradients")
+    assert "model.0.linear" in found["summary"]
+    assert found["values"]["model.0.linear"]["peak"] > 100 * found["values"]["model.0.linear"][
+        "first"]
+    assert any("train.grad_clip=1.0" in command for command in found["next"])
