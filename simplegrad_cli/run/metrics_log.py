@@ -84,6 +84,9 @@ class MetricsLog:
             return cls(os.path.join(target, "metrics.jsonl"))
         if target.endswith(".npz"):
             return cls(os.path.join(os.path.dirname(target) or ".", "metrics.jsonl"))
+        if target.lower().endswith((".yaml", ".yml")):
+            raise CliError(f"{target}: a config, not a run; give the run folder it trained "
+                           "(runs/NAME), its metrics.jsonl or one of its checkpoints")
         return cls(target)
 
     def append(self, record):

@@ -72,6 +72,15 @@ def test_a_torn_last_line_is_skipped_but_damage_before_it_is_reported(cli, workd
                                 "simplegrad metrics.jsonl?")
 
 
+@pytest.mark.parametrize("command", ["plot", "compare", "doctor"])
+def test_a_config_given_for_a_run_is_named_so(cli, workdir, command):
+    (workdir / "digits.yaml").write_text("seed: 0\n")
+    result = cli(command, "digits.yaml")
+    assert result.exit_code == 2
+    assert one_line(result) == ("digits.yaml: a config, not a run; give the run folder it "
+                                "trained (runs/NAME), its metrics.jsonl or one of its checkpoints")
+
+
 def test_the_log_is_followed_one_complete_line_at_a_time(tmp_path):
     """What a sweep reads while its trial trains: whole records only, from where it stopped."""
     from simplegrad_cli.run.metrics_log import MetricsLog
