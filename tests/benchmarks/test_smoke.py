@@ -177,3 +177,22 @@ def test_predict_throughput_runs_on_a_tiny_checkpoint(tmp_path, monkeypatch):
     (tmp_path / "images.idx").write_bytes(header + x_test.tobytes())
     result = predict_throughput.main(["runs/img/best.npz", "--idx", "images.idx"])
     assert result["images"] == len(x_test) and result["total_s"] > 0
+
+
+def test_the_batch_halves_step_is_the_one_batch_step(tmp_path):
+    """benchmarks.data_parallel_bound's split (halves through two weight-sharing replicas,
+    gradients added) computes the loss and the update of one whole-batch step."""
+    import concurrent.futures
+
+    from benchmarks import data_parallel_bound, simplegrad_models
+
+    x, y = workloads.make_data(64)
+    x = workloads.as_images(x)
+    weights = workloads.cnn_weights(workloads.CNN_WORKLOADS[0])
+    whole = simplegrad_models.build_cnn(weights)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        model = simplegrad_models.build_cnn(weights)
+        step = data_parallel_bound._halves(model, simplegrad_models.build_cnn(weights), pool)
+        assert step(x, y) == pytest.approx(whole.step(x, y), rel=1e-5)
+    for p, q in zip(model.model.parameters(), whole.model.parameters()):
+        np.testing.assert_allclose(p.data, q.data, rtol=1e-4, atol=1e-6)
