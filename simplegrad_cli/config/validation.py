@@ -16,6 +16,7 @@ from simplegrad_cli.config.extends import read_config_file
 from simplegrad_cli.config.schema import REQUIRED, Choice, Field, LayerList, Section
 from simplegrad_cli.config.yaml_source import apply_override, dotted, parse_override, to_yaml
 from simplegrad_cli.errors import ConfigError
+from simplegrad_cli.redact import redact
 
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "string": str, "mapping": dict,
           "numbers": list, "shape": list, "names": list}
@@ -257,6 +258,7 @@ class Config:
     def cross_checks(self):
         """Rules that involve more than one key."""
         values, data = self.values, self.values["data"]
+        self.no_secrets(values, ())
         # data.options keys must be source options (those of another kind of source are
         # ignored, so --set data.source can switch sources); a data.* key put there
         # (val_fraction, flatten...) would silently apply twice, so it is sent where it goes.
@@ -286,6 +288,21 @@ class Config:
                       f"train.metric is {metric} but data.val_fraction is 0, so there is no "
                       "validation set; set data.val_fraction > 0 or train.metric to "
                       "train_accuracy or train_loss")
+
+
+    def no_secrets(self, value, path):
+        """No password or token in any value: a run keeps its config (config.yaml, every
+        checkpoint) and sends it to its trackers, so credentials belong in the environment."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self.no_secrets(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.no_secrets(item, path + (index,))
+        elif isinstance(value, str) and redact(value) != value:
+            self.fail(path, "holds a password or token, which a run would store (config.yaml, "
+                            "checkpoints, trackers); give credentials in the environment instead "
+                            f"(MLFLOW_TRACKING_PASSWORD, HF_TOKEN, ...); the value: {redact(value)}")
 
 
 def validate(data, origins, file, name):

@@ -72,3 +72,20 @@ def test_the_in_use_refusal_masks_a_lock_written_by_an_older_version(workdir):
         with pytest.raises(Exception) as refused:
             RunFolder(folder.path).lock()
     assert "hunter2" not in str(refused.value) and "a:***@h" in str(refused.value)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("train.mlflow.tracking_uri", "http://me:s3cret@mlflow.example:5000"),
+    ("data.source", "https://example.org/d.csv?token=s3cret"),
+    ("train.wandb.entity", "team password=s3cret")])
+def test_a_config_value_with_a_password_is_refused_and_never_stored(cli, write_config, workdir,
+                                                                    key, value):
+    """A run keeps its config (config.yaml, checkpoints) and sends it to trackers: credentials
+    belong in the environment. The refusal names the key and masks the secret."""
+    for command in ("validate", "train"):
+        result = cli(command, write_config(), "--set", f"{key}={value}", "--json")
+        assert result.exit_code == 2
+        error = json.loads(result.stdout)["error"] if result.stdout else result.stderr
+        assert "s3cret" not in result.stdout + result.stderr
+        assert key in str(error) and "holds a password or token" in str(error)
+    assert not (workdir / "runs").exists()
