@@ -39,7 +39,7 @@ def dead_units(evidence, found):
              for layer, (steps, values) in dead.items()]
     swaps = [f"{'.'.join(layer.split('.')[:2])}={_leaky()}" for layer in dead]
     next_steps = [evidence.train_command(*swaps)]
-    if evidence.lr:
+    if evidence.lr and "divergence" not in found:  # else its lower rate is the one to try
         next_steps.append(evidence.train_command(f"optimizer.lr={rate(evidence.lr / 3)}"))
     return [Finding(
         "dead_units", "problem",

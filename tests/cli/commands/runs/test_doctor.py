@@ -48,8 +48,11 @@ def test_a_healthy_run_has_nothing_wrong(doctor):
 
 
 def test_a_learning_rate_far_too_high_is_divergence(doctor):
-    report = doctor("--set", "optimizer.lr=10", "--epochs", "5")
+    report = doctor("--set", "optimizer.lr=10", "--epochs", "5", *DIAGNOSTICS)
     assert not report["healthy"] and kinds(report)[0] == "divergence"
+    rates = [command for f in report["findings"] for command in f["next"]
+             if "optimizer.lr=" in command]
+    assert len(rates) == 1  # one lower rate to try, not one per finding
     found = finding(report, "divergence")
     assert found["severity"] == "problem" and "optimizer.lr 10" in found["evidence"]
     assert any("--set optimizer.lr=1" in command for command in found["next"])
