@@ -22,3 +22,20 @@ def model_input(shape, profile=None, normalize=None):
     cfg = SimpleNamespace(values={"data": {"options": {}, "flatten": len(shape) == 1,
                                            "normalize": normalize}})
     return ModelInput.of(cfg, shape, profile)
+
+
+def resave(checkpoint, out, fill=None):
+    """Save `checkpoint`'s model as `out` the way an older version would (no version fields),
+    each parameter named in `fill` ({name: value}) filled with that value (NaN, 3e38...)."""
+    import numpy as np
+
+    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
+
+    saved = load_checkpoint(checkpoint)
+    state = dict(saved.model_state)
+    for name, value in (fill or {}).items():
+        state[name] = np.full_like(state[name], value)
+    save_checkpoint(out, state, **{k: v for k, v in saved.metadata.items()
+                                   if k not in ("format_version", "library_version")})
+    return saved
+

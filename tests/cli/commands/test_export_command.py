@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from cli_helpers import one_line
+from cli_helpers import one_line, resave
 
 onnx = pytest.importorskip("onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
@@ -175,13 +175,7 @@ def test_a_failed_re_export_leaves_the_previous_file_exactly_as_it_was(cli, tiny
 
 def test_a_model_with_non_finite_weights_is_named_so_not_reported_as_a_bug(cli, tiny_checkpoint,
                                                                           workdir):
-    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
-
-    checkpoint = load_checkpoint(tiny_checkpoint)
-    state = dict(checkpoint.model_state)
-    state["0.weight"] = np.full_like(state["0.weight"], np.nan)
-    save_checkpoint("nan.npz", state, **{k: v for k, v in checkpoint.metadata.items()
-                                        if k not in ("format_version", "library_version")})
+    resave(tiny_checkpoint, "nan.npz", {"0.weight": np.nan})
     result = cli("export", "nan.npz")
     line = one_line(result)
     assert result.exit_code == 2 and "the weights are not finite (NaN or inf in 0.weight" in line
@@ -190,13 +184,7 @@ def test_a_model_with_non_finite_weights_is_named_so_not_reported_as_a_bug(cli, 
 
 def test_finite_weights_whose_outputs_overflow_export_nothing(cli, tiny_checkpoint, workdir):
     pytest.importorskip("onnxruntime")
-    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
-
-    checkpoint = load_checkpoint(tiny_checkpoint)
-    state = dict(checkpoint.model_state)
-    state["0.weight"] = np.full_like(state["0.weight"], 3e38)  # finite, but x @ W is inf
-    save_checkpoint("huge.npz", state, **{k: v for k, v in checkpoint.metadata.items()
-                                         if k not in ("format_version", "library_version")})
+    resave(tiny_checkpoint, "huge.npz", {"0.weight": 3e38})  # finite, but x @ W is inf
     result = cli("export", "huge.npz")
     line = one_line(result)
     assert result.exit_code == 2, line

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from cli_helpers import one_line
+from cli_helpers import one_line, resave
 from image_data import CLASS_NAMES, image_config, write_image_npz
 
 from simplegrad import Tensor, no_grad
@@ -265,26 +265,14 @@ def test_one_table_style_for_any_number_of_inputs(cli, spirals_run, workdir):
 
 
 def test_a_model_with_non_finite_weights_predicts_nothing(cli, spirals_run, workdir):
-    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
-
-    saved = load_checkpoint(spirals_run)
-    state = dict(saved.model_state)
-    state["2.bias"] = np.full_like(state["2.bias"], np.nan)
-    save_checkpoint("nan.npz", state, **{k: v for k, v in saved.metadata.items()
-                                        if k not in ("format_version", "library_version")})
+    resave(spirals_run, "nan.npz", {"2.bias": np.nan})
     result = cli("predict", "nan.npz", "--split", "test")
     assert result.exit_code == 2 and result.stdout == ""
     assert "the weights are not finite (NaN or inf in 2.bias)" in one_line(result)
 
 
 def test_finite_weights_whose_outputs_overflow_predict_nothing(cli, spirals_run, workdir):
-    from simplegrad.checkpoint import load_checkpoint, save_checkpoint
-
-    saved = load_checkpoint(spirals_run)
-    state = dict(saved.model_state)
-    state["2.weight"] = np.full_like(state["2.weight"], 3e38)  # finite, but x @ W is inf
-    save_checkpoint("huge.npz", state, **{k: v for k, v in saved.metadata.items()
-                                         if k not in ("format_version", "library_version")})
+    resave(spirals_run, "huge.npz", {"2.weight": 3e38})  # finite, but x @ W is inf
     result = cli("predict", "huge.npz", "--split", "test")
     assert result.exit_code == 2 and result.stdout == ""
     assert "the model's outputs are not finite for this input (they overflow)" in one_line(result)
