@@ -72,13 +72,6 @@ class TrackerHook(Hook):
                 self.guard(trainer, kind, lambda: tracker.finish(status))
         self.trackers = {}
 
-    def log_records(self, trainer, kind, records):
-        """Log `records` (dicts with an integer `step`, in step order) of the log `kind` to
-        every tracker that has not logged them yet (their values as KIND/NAME)."""
-        for name, tracker in list(self.trackers.items()):
-            self.guard(trainer, name, lambda: self.send(tracker, name, kind, records))
-        self.save(trainer)
-
     # ---- the work -----------------------------------------------------------------------
     def start(self, trainer, kind, run):
         """Open (or continue) the tracker `kind`'s run, and say where it can be seen."""
@@ -110,9 +103,6 @@ class TrackerHook(Hook):
         for name, tracker in list(self.trackers.items()):
             self.guard(trainer, name, lambda: self.send_all(tracker, name, records))
         self.save(trainer)
-
-    def send(self, tracker, name, kind, records):
-        self.send_all(tracker, name, [(kind, record) for record in records])
 
     def send_all(self, tracker, name, records):
         """Log the (log kind, record) pairs the tracker has not logged, then mark them (once
