@@ -248,6 +248,14 @@ def _layer_norm(b, layer, x, shape):
                   axis=-len(normalized), epsilon=float(layer.eps))
 
 
+def _zero_pad(b, layer, x, shape):
+    """ONNX Pad lists every axis's start then every axis's end: (top, left), (bottom, right)."""
+    left, right, top, bottom = layer.padding
+    others = [0] * (len(shape) - 2)
+    pads = [*others, top, left, *others, bottom, right]
+    return b.node("Pad", [x, b.weight("pads", pads, np.int64)])
+
+
 def _embedding(b, layer, x, shape):
     return b.node("Gather", [b.weight("table", layer.weight.data), x], axis=0)
 
@@ -256,6 +264,7 @@ LAYERS = {
     nn.Linear: _linear, nn.Conv1d: _conv, nn.Conv2d: _conv, nn.ConvTranspose2d: _conv,
     nn.MaxPool2d: _pool("MaxPool"), nn.AvgPool2d: _pool("AveragePool"),
     nn.AdaptiveAvgPool2d: _adaptive_avg_pool, nn.Upsample: _upsample, nn.GroupNorm: _group_norm,
+    nn.ZeroPad2d: _zero_pad,
     nn.ReLU: _unary("Relu"), nn.Sigmoid: _unary("Sigmoid"), nn.Tanh: _unary("Tanh"),
     nn.LeakyReLU: _leaky_relu, nn.GELU: _gelu, nn.SiLU: _silu, nn.Softplus: _softplus,
     nn.Softmax: _softmax("Softmax"), nn.LogSoftmax: _softmax("LogSoftmax"), nn.Flatten: _flatten,

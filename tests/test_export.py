@@ -101,6 +101,8 @@ LAYERS = {
     "upsample_bilinear": (lambda: nn.Upsample(size=(5, 7), mode="bilinear",
                                               align_corners=True), (2, 3, 4)),
     "upsample_linear": (lambda: nn.Upsample(scale_factor=1.5, mode="linear"), (2, 6)),
+    "zero_pad2d": (lambda: nn.ZeroPad2d(2), (2, 3, 4)),
+    "zero_pad2d_sides_and_crop": (lambda: nn.ZeroPad2d((1, -1, 0, 2)), (2, 3, 4)),
     "group_norm": (lambda: nn.GroupNorm(2, 4), (4, 3, 5)),
     "group_norm_1d_no_affine": (lambda: nn.GroupNorm(3, 6, affine=False), (6, 7)),
     "relu": (nn.ReLU, (7,)),

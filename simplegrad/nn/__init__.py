@@ -20,6 +20,7 @@ from simplegrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
     MSELoss, NLLLoss, SmoothL1Loss
 from simplegrad.nn.module import Module, Parameter
 from simplegrad.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from simplegrad.nn.padding import ZeroPad2d
 from simplegrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Upsample
 from simplegrad.nn.weight_init import xavier_init
 
@@ -31,8 +32,8 @@ __all__ = [
     "Softsign", "QuickGELU", "Softmin", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "MultiheadAttention",
     "Conv1d", "ConvTranspose2d", "MaxUnpool2d", "AdaptiveAvgPool2d", "Upsample", "GroupNorm",
-    "BatchNorm2d", "Embedding", "functional", "init", "utils", "weight_init", "xavier_init",
-    "MNISTLoader",
+    "BatchNorm2d", "ZeroPad2d", "Embedding", "functional", "init", "utils", "weight_init",
+    "xavier_init", "MNISTLoader",
 ]
 
 

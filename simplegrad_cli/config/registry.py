@@ -161,6 +161,12 @@ LAYERS = {
                               "null = false")},
         hide=("recompute_scale_factor",), input=Input((3,), _IMAGES), output=_upsampled,
         check=_upsample_check, example={"scale_factor": 2.0}),
+    "zero_pad2d": LayerSpec(
+        nn.ZeroPad2d, "a border of zeros around each image: height and width grow by "
+                      "2 x padding",
+        {"padding": _window("rows and columns of zeros on each side", minimum=0)},
+        input=Input((3,), _IMAGES), aliases=("pad",),
+        output=lambda a, shape: (shape[0], *(side + 2 * a["padding"] for side in shape[1:]))),
     "flatten": LayerSpec(nn.Flatten, "everything after the batch axis becomes one axis",
                          hide=("start_dim", "end_dim"),
                          output=lambda a, shape: (math.prod(shape),)),
