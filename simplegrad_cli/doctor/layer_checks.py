@@ -1,6 +1,5 @@
 """The doctor's checks of the layers, from the diagnostics: dead ReLU units, gradients that
-vanish on their way to the first layers, gradients that explode. Each takes the run's Evidence
-and the kinds found so far, and returns its Findings."""
+vanish on their way to the first layers, gradients that explode."""
 import math
 
 from simplegrad import nn
