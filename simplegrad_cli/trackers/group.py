@@ -8,10 +8,9 @@ import os
 
 from simplegrad.atomic import write_text
 
-from simplegrad_cli.trackers.tracker import RunInfo, attempt, read_state
+from simplegrad_cli.trackers.tracker import STATE_FILE, RunInfo, attempt, read_state
 
 ENV = "SIMPLEGRAD_TRACKER_GROUP"  # {"name": study, "mlflow_parent_run_id": id or null}
-STATE_FILE = "trackers.json"
 GOES_ON = "the trials are logged without a parent run"
 
 

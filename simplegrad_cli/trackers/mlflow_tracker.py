@@ -28,8 +28,6 @@ def _text(value):
 class MlflowTracker(Tracker):
     """One MLflow run (continued when `start` is given the run it saved before)."""
 
-    kind = "mlflow"
-
     def start(self, saved, resume_step):
         for name, value in QUICK_FAILURE.items():
             os.environ.setdefault(name, value)

@@ -23,7 +23,7 @@ def _hparam(value):
 class TensorBoardTracker(Tracker):
     """The run's scalars, under the names metrics.jsonl gives them, against the step."""
 
-    kind, rewinds = "tensorboard", True
+    rewinds = True
 
     def start(self, saved, resume_step):
         from tensorboardX import SummaryWriter

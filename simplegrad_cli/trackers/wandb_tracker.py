@@ -11,8 +11,6 @@ from simplegrad_cli.trackers.tracker import STATUS_OK, Tracker
 class WandbTracker(Tracker):
     """One W&B run (continued, same id, when `start` is given the run it saved before)."""
 
-    kind = "wandb"
-
     def start(self, saved, resume_step):
         import wandb
 
