@@ -26,11 +26,6 @@ class Task:
             owner = getattr(owner, part)
         return owner, attribute
 
-    def reference(self):
-        """The library's own piece: the answer to this task."""
-        owner, attribute = self.library_piece()
-        return getattr(owner, attribute)
-
 
 TASKS = [
     Task(1, "topological order", "engine.py", "topological_order",
