@@ -1,7 +1,5 @@
-"""A sweep's trials: Optuna asks (optuna_adapter.py), `simplegrad train` runs each trial in its
-own process and run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study
-lives in an RDB storage (SQLite in the sweep folder, or a shared database), so running again
-continues it."""
+"""A sweep's trials: each a `simplegrad train` process in SWEEP_DIR/trial-NNNN that the pruner
+stops with SIGTERM; the study lives in an RDB storage, so running again continues it."""
 import json
 import math
 import os

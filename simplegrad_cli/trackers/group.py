@@ -1,8 +1,6 @@
-"""A sweep's trials as one group of tracker runs: for MLflow, children of a run of the sweep's
-own (kept in SWEEP/trackers.json, so a continued study keeps it); for W&B, a group named after
-the study; for TensorBoard, the sweep folder itself (each trial's events are in
-SWEEP/trial-NNNN/tensorboard: `tensorboard --logdir SWEEP` shows them side by side). The sweep
-hands the group to its trials in the environment."""
+"""A sweep's trials as one group of tracker runs, handed to them in the environment: MLflow
+children of the sweep's own run (in SWEEP/trackers.json, for a continued study), a W&B group
+named after the study; for TensorBoard, the sweep folder (`tensorboard --logdir SWEEP`)."""
 import json
 import os
 

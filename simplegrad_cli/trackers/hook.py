@@ -1,7 +1,5 @@
-"""`TrackerHook`: the Trainer hook that sends a run to its trackers. It follows the run's own
-logs (metrics.jsonl) rather than the loop, so a tracker shows exactly what the file holds: at
-each step record and epoch end it reads the new lines and logs what each tracker has not logged
-yet. Per tracker, `RUN/trackers.json` keeps its run (to continue it on --resume) and how far it
+"""The Trainer hook that sends a run to its trackers, following the run's logs, so a tracker
+shows exactly what metrics.jsonl holds; RUN/trackers.json keeps each tracker's run and how far it
 got, so a resumed run never logs a step twice and a tracker that missed records catches up."""
 import contextlib
 import json

@@ -1,7 +1,5 @@
-"""TensorBoard: event files in RUN/tensorboard, written by tensorboardX (no TensorFlow, no
-PyTorch). The config goes in as hparams and as text; a continued run appends a new event file
-that tells TensorBoard to drop what an earlier file holds after the resume point (its
-`purge_step`), so a step is never shown twice."""
+"""TensorBoard: event files in RUN/tensorboard, by tensorboardX (no TensorFlow, no PyTorch); a
+continued run's new file purges the earlier files' steps after the resume point (no step twice)."""
 import json
 import os
 import shutil
