@@ -125,11 +125,10 @@ class TrackerHook(Hook):
             return
         try:
             write_text(self.path, text)
-            self.written = text
         except Exception as error:  # noqa: BLE001
-            self.written = text  # said once
             trainer.hooks.on_message(trainer, f"warning: cannot save {self.path}: "
                                               f"{first_line(error)[:MAX_ERROR]}")
+        self.written = text  # a failure is said once
 
 
 def _read(path):
