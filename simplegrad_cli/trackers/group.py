@@ -26,9 +26,8 @@ class SweepGroup:
     MLflow) and give `env` to each trial; `close` it when the sweep ends."""
 
     def __init__(self, kinds, name, folder, config, config_name):
-        self.kinds, self.name, self.folder = kinds, name, folder
+        self.kinds, self.parent = kinds, None
         self.run = RunInfo(name, folder, config, config_name)
-        self.parent = None
 
     def open(self, warn):
         """Start (or continue) the MLflow parent run; warnings go to `warn`."""
@@ -37,13 +36,13 @@ class SweepGroup:
         from simplegrad_cli.trackers.mlflow_tracker import MlflowTracker
 
         tracker = MlflowTracker(self.run)
-        path = os.path.join(self.folder, STATE_FILE)
+        path = os.path.join(self.run.folder, STATE_FILE)
 
         def start():
             saved = tracker.start(read_state(path).get("mlflow"), None)
             if not tracker.continued:
                 tracker.log_params(self.run.params())
-                tracker.client.set_tag(saved["run_id"], "simplegrad.sweep", self.name)
+                tracker.client.set_tag(saved["run_id"], "simplegrad.sweep", self.run.name)
             write_text(path, json.dumps({"mlflow": saved}, indent=1) + "\n")
             self.parent = tracker
             warn(f"mlflow: the trials are children of {tracker.where()}")
@@ -53,7 +52,7 @@ class SweepGroup:
     def env(self):
         """The environment variable that puts a trial in the group."""
         parent = self.parent.info.run_id if self.parent is not None else None
-        return {ENV: json.dumps({"name": self.name, "mlflow_parent_run_id": parent})}
+        return {ENV: json.dumps({"name": self.run.name, "mlflow_parent_run_id": parent})}
 
     def close(self, status, warn):
         """The sweep ended (`status` as a training run's): end the parent run."""
