@@ -84,7 +84,7 @@ class Evidence:
                 if isinstance(r.get(metric), (int, float)) and math.isfinite(r[metric])]
 
     def best(self):
-        """(train.metric, (epoch, its best value), or None without one)."""
+        """(train.metric, (epoch, its best value) or None when no epoch recorded it)."""
         metric = self.setting("train", "metric", default="val_accuracy")
         values = self.epoch_values(metric)
         pick = max if metric.endswith("accuracy") else min
