@@ -53,8 +53,6 @@ class Evidence:
         """config[path...], or `default` where a key is missing."""
         value = self.config
         for key in path:
-            if not isinstance(value, (dict, list)):
-                return default
             try:
                 value = value[key]
             except (KeyError, IndexError, TypeError):
@@ -84,6 +82,13 @@ class Evidence:
         """[(epoch, value)] of `metric` in the epoch records (finite values only)."""
         return [(r["epoch"], r[metric]) for r in self.history.epochs
                 if isinstance(r.get(metric), (int, float)) and math.isfinite(r[metric])]
+
+    def best(self):
+        """(train.metric, (epoch, its best value) or None when no epoch recorded it)."""
+        metric = self.setting("train", "metric", default="val_accuracy")
+        values = self.epoch_values(metric)
+        pick = max if metric.endswith("accuracy") else min
+        return metric, pick(values, key=lambda item: item[1]) if values else None
 
     def losses(self):
         """[(step, training loss)]: the step records' and the diagnostics', in step order."""

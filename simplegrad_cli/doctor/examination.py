@@ -1,5 +1,6 @@
 """The examination: every check run on a run's Evidence, the findings worst first; and what
-to say of a run with nothing wrong."""
+to say of a run with nothing wrong. A check takes the Evidence and the kinds found so far, and
+returns its Findings."""
 from simplegrad_cli.doctor import layer_checks, run_checks, training_checks
 from simplegrad_cli.doctor.finding import SEVERITIES
 from simplegrad_cli.words import metric_text, plural
@@ -24,10 +25,7 @@ def examine(evidence):
 def healthy(evidence):
     """The sentence for a run with no problem or warning: what went right, in numbers."""
     losses = evidence.epoch_values("train_loss")
-    metric = evidence.setting("train", "metric", default="val_accuracy")
-    values = evidence.epoch_values(metric)
-    pick = max if metric.endswith("accuracy") else min
-    best = pick(values, key=lambda item: item[1]) if values else None
+    metric, best = evidence.best()
     parts = [f"the training loss fell from {losses[0][1]:.4g} to {losses[-1][1]:.4g} over "
              f"{plural(losses[-1][0], 'epoch')}"] if losses else []
     if best:

@@ -1,6 +1,5 @@
 """The doctor's checks of the layers, from the diagnostics: dead ReLU units, gradients that
-vanish on their way to the first layers, gradients that explode. Each takes the run's Evidence
-and the kinds found so far, and returns its Findings."""
+vanish on their way to the first layers, gradients that explode."""
 import math
 
 from simplegrad import nn
@@ -15,16 +14,12 @@ RECENT = 3  # the records a layer's state is judged on: the last few
 VANISHED = 1e-3  # a layer whose gradient norm is below this fraction of the largest layer's
 EXPLODED = 100.0  # a gradient norm that grew this many times from the first record...
 LARGE = 10.0  # ...to above this
+LEAKY = next(name for name, spec in registry.LAYERS.items() if spec.builds is nn.LeakyReLU)
 
 
 def _recent_mean(values):
     tail = [v for v in values[-RECENT:] if math.isfinite(v)]
     return sum(tail) / len(tail) if tail else math.nan
-
-
-def _leaky():
-    """The config name of the layer built by nn.LeakyReLU."""
-    return next(name for name, spec in registry.LAYERS.items() if spec.builds is nn.LeakyReLU)
 
 
 def dead_units(evidence, found):
@@ -37,7 +32,7 @@ def dead_units(evidence, found):
     words = [f"{layer}: {_recent_mean(values):.0%} of its units gave 0 for every sample of the "
              f"batch at step {steps[-1]} ({values[0]:.0%} at step {steps[0]})"
              for layer, (steps, values) in dead.items()]
-    swaps = [f"{'.'.join(layer.split('.')[:2])}={_leaky()}" for layer in dead]
+    swaps = [f"{'.'.join(layer.split('.')[:2])}={LEAKY}" for layer in dead]
     next_steps = [evidence.train_command(*swaps)]
     if evidence.lr and "divergence" not in found:  # else its lower rate is the one to try
         next_steps.append(evidence.train_command(f"optimizer.lr={rate(evidence.lr / 3)}"))
@@ -46,7 +41,7 @@ def dead_units(evidence, found):
         f"dead ReLUs: {', '.join(dead)} {'pass' if len(dead) > 1 else 'passes'} no gradient "
         "through most of its units (a dead unit never recovers)",
         "; ".join(words) + "; a unit dies when its bias or weights push every input negative "
-        f"(often after a too large step); {_leaky()} keeps a small gradient for them",
+        f"(often after a too large step); {LEAKY} keeps a small gradient for them",
         next_steps, step=max(steps[-1] for steps, _ in dead.values()),
         values={layer: _recent_mean(values) for layer, (_, values) in dead.items()})]
 

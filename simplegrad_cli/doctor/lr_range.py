@@ -4,6 +4,7 @@ rate grows exponentially from tiny to huge, and watch the smoothed loss. It stay
 rate is too small to matter, falls, then blows up; a good rate lies well below the one where
 the loss was lowest, where it still fell steeply."""
 import math
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,19 +81,12 @@ def _endless(loader):
         yield from loader
 
 
-@dataclass
-class Suggestion:
-    """A learning rate (None: none found) and why, in words."""
-
-    lr: float
-    reason: str
+Suggestion = namedtuple("Suggestion", "lr reason")  # a learning rate (None: none found), why
 
 
 def suggest(test):
-    """The rate to use, from a RangeTest: a tenth of the rate at the lowest smoothed loss if
-    the loss had made STILL_FALLING of its fall there, else the rate where it had made half
-    of it (both in the steep part of the curve); none if the loss never fell by FELL of where
-    it started."""
+    """The Suggestion from a RangeTest, by the rules of BELOW_MINIMUM and STILL_FALLING (both in
+    the steep part of the curve); no rate if the loss never fell by FELL of where it started."""
     lrs, smoothed = np.array(test.lrs), np.array(test.smoothed)
     if len(smoothed) < 3:
         return Suggestion(None, f"the test ended after {len(smoothed)} steps ({test.ended}); "

@@ -1,11 +1,12 @@
 """The doctor's checks of the run as a whole: how it ended (early stopped, interrupted, failed,
-or no end yet), classes of very different sizes in its data, and diagnostics that were off.
-Each takes the run's Evidence and the kinds found so far, and returns its Findings."""
+or no end yet), classes of very different sizes in its data, and diagnostics that were off."""
 from simplegrad_cli.doctor.finding import Finding
 from simplegrad_cli.run.diagnostics import TURN_ON
 from simplegrad_cli.words import metric_text, plural
 
 IMBALANCE = 3.0  # the largest class this many times the smallest: accuracy misleads
+STOPPED = {"interrupted": ("warning", "was interrupted", "stopped by a signal"),
+           "failed": ("problem", "failed", "an error stopped it (see its output)")}
 
 
 def how_it_ended(evidence, found):
@@ -25,24 +26,18 @@ def how_it_ended(evidence, found):
     status, epoch, step = end["status"], end["epoch"], end["step"]
     where = f"at epoch {epoch} of {epochs} (step {step})"
     if status == "early_stopped":
-        metric = evidence.setting("train", "metric", default="val_accuracy")
-        values = evidence.epoch_values(metric)
-        pick = max if metric.endswith("accuracy") else min
-        best_epoch, best = pick(values, key=lambda item: item[1]) if values else (None, None)
+        metric, best = evidence.best()
+        best_epoch, best = best or (None, None)
         return [Finding("early_stopped", "note",
                         f"training stopped early {where}: {metric} had stopped improving",
                         f"train.patience {evidence.setting('train', 'patience')}; best {metric} "
                         f"{metric_text(metric, best)} at epoch {best_epoch}, kept in best.npz",
                         [f"simplegrad eval {evidence.checkpoint('best.npz')}"], epoch=epoch,
                         step=step)]
-    if status == "interrupted":
-        return [Finding("interrupted", "warning", f"training was interrupted {where}",
-                        end.get("message", "stopped by a signal"), [resume], epoch=epoch,
-                        step=step)]
-    if status == "failed":
-        return [Finding("failed", "problem", f"training failed {where}",
-                        end.get("message", "an error stopped it (see its output)"), [resume],
-                        epoch=epoch, step=step)]
+    if status in STOPPED:
+        severity, what, message = STOPPED[status]
+        return [Finding(status, severity, f"training {what} {where}",
+                        end.get("message", message), [resume], epoch=epoch, step=step)]
     return []
 
 

@@ -1,6 +1,5 @@
-"""The doctor's checks of the loss curves: divergence (a NaN, or a loss that shot up),
-a learning rate too small to move the weights, underfitting and overfitting. Each takes the
-run's Evidence and the kinds found so far, and returns its Findings."""
+"""The doctor's checks of the loss curves: divergence (a NaN, or a loss that shot up), a
+learning rate too small to move the weights, underfitting and overfitting."""
 import math
 import statistics
 
@@ -19,14 +18,9 @@ EARLY = 0.75  # lowest in the first 3/4 of the epochs, while the train/val gap g
 EXPLAINED = {"divergence", "dead_units", "learning_rate_too_small", "vanishing_gradients"}
 
 
-def _points(pairs, digits=4):
-    """'2.303 at step 10, 0.51 at step 20': (step, value) pairs in words."""
-    return ", ".join(f"{value:.{digits}g} at step {step}" for step, value in pairs)
-
-
-def _last_ratios(evidence, before=None):
-    """(step, {layer: update ratio}) of the last diagnostics record (before step `before`)."""
-    records = [r for r in evidence.diagnostics or () if before is None or r["step"] <= before]
+def _last_ratios(evidence, before):
+    """(step, {layer: update ratio}) of the last diagnostics record up to step `before`."""
+    records = [r for r in evidence.diagnostics or () if r["step"] <= before]
     if not records:
         return None, {}
     ratios = layer_series(records[-1:])["update_ratio"]
@@ -66,10 +60,11 @@ def divergence(evidence, found):
         next_steps = fix + [evidence.train_command("train.grad_clip=1.0")]
     before = [(s, v) for s, v in losses if s < step][-3:]
     if before:
-        evidence_text.append(f"training loss before it: {_points(before)}")
+        evidence_text.append("training loss before it: " + ", ".join(
+            f"{value:.4g} at step {s}" for s, value in before))
     if lr:
         evidence_text.append(f"optimizer.lr {lr:g}")
-    ratio_step, ratios = _last_ratios(evidence, before=step)
+    ratio_step, ratios = _last_ratios(evidence, step)
     if ratios:
         layer, ratio = max(ratios.items(), key=lambda item: item[1])
         evidence_text.append(f"largest update/weight ratio at step {ratio_step}: {ratio:.2g} "
@@ -79,9 +74,8 @@ def divergence(evidence, found):
 
 
 def _to_find_where(evidence, end, what):
-    """The command that shows where a run diverged, unless anomaly mode has already named
-    the op and layer: anomaly mode for a NaN an op made (the loss), diagnostics for gradients
-    or weights that grew too large."""
+    """The command that shows where a run diverged (unless anomaly mode named the op): anomaly
+    mode for a NaN an op made (the loss), diagnostics for gradients or weights grown too large."""
     if end.get("layer"):
         return []
     if what == "loss":  # resumed from the last epoch, it diverges at the same step again

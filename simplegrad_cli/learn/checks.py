@@ -1,10 +1,5 @@
-"""What a learning task's cases are made of: the registry (`case`), the `Wrong` a failing case
-raises and the checks the cases share. The cases themselves are in learn/cases/, one module
-per stub file; importing that package registers them all.
-
-A case takes the student's function or class and raises `Wrong`, saying what it saw, when the
-answer is not right. Each case has a title and a hint shown when it fails.
-"""
+"""What a learning task's cases (learn/cases/) are made of: the registry (`case`), the `Wrong`
+a case raises, saying what it saw, when the student's answer is not right, and shared checks."""
 from dataclasses import dataclass
 
 import numpy as np

@@ -1,11 +1,11 @@
-"""Grade a learning folder: put each of the student's pieces in place of the library's own, in
-memory, run that task's cases through it, and say what happened, with a hint when a case fails.
-"""
+"""Grade a learning folder: each of the student's pieces in place of the library's own, in
+memory, through its task's cases, saying what happened (with a hint when a case fails)."""
 import contextlib
 import signal
 import textwrap
 import threading
 from dataclasses import dataclass
+from unittest import mock
 
 from simplegrad_cli.learn import cases  # noqa: F401  (registers the cases)
 from simplegrad_cli.learn.checks import CASES, Wrong
@@ -26,26 +26,17 @@ class Result:
         return self.status == "done"
 
 
-@contextlib.contextmanager
 def substituted(task, piece):
     """The library uses `piece` in place of its own while the block runs. A substituted op
     backward is treated as a custom op's, whose `grad` is read-only (hooks.read_only)."""
     if not task.substitute:
-        yield
-        return
+        return contextlib.nullcontext()
     owner, attribute = task.library_piece()
     original = owner.__dict__[attribute]
     changes = {attribute: staticmethod(piece) if isinstance(original, staticmethod) else piece}
     if "built_in" in owner.__dict__:
         changes["built_in"] = False
-    saved = {name: owner.__dict__[name] for name in changes}
-    try:
-        for name, value in changes.items():
-            setattr(owner, name, value)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(owner, name, value)
+    return mock.patch.multiple(owner, **changes)  # restores the originals on the way out
 
 
 class _TooSlow(Exception):

@@ -1,6 +1,6 @@
 """The tasks of the learning track: which stub a student writes, and which piece of the library
 it stands in for (the library's own piece is the reference answer)."""
-import importlib
+import pkgutil
 from dataclasses import dataclass
 
 
@@ -19,17 +19,8 @@ class Task:
 
     def library_piece(self):
         """(owner, attribute) of the library's piece: a module or class and a name in it."""
-        module, qualified = self.library.split(":")
-        owner = importlib.import_module(module)
-        *path, attribute = qualified.split(".")
-        for part in path:
-            owner = getattr(owner, part)
-        return owner, attribute
-
-    def reference(self):
-        """The library's own piece: the answer to this task."""
-        owner, attribute = self.library_piece()
-        return getattr(owner, attribute)
+        owner, _, attribute = self.library.replace(":", ".").rpartition(".")
+        return pkgutil.resolve_name(owner), attribute
 
 
 TASKS = [

@@ -65,15 +65,10 @@ def load(folder):
     if missing:
         raise CliError(f"not a learning folder: {', '.join(missing)} missing (make one with: "
                        f"simplegrad learn start NEW_FOLDER)", where=folder)
-    modules = {name: _module(path / name) for name in FILES}
-    pieces = {}
-    for task in TASKS:
-        module = modules[task.file]
-        if isinstance(module, str):
-            pieces[task.name] = module
-        else:
-            pieces[task.name] = getattr(module, task.name, f"{task.file} defines no {task.name}")
-    return pieces
+    modules = {name: _module(path / name) for name in FILES}  # a module, or why it is none
+    return {task.name: modules[task.file] if isinstance(modules[task.file], str) else
+            getattr(modules[task.file], task.name, f"{task.file} defines no {task.name}")
+            for task in TASKS}
 
 
 def _module(path):

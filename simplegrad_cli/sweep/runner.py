@@ -1,7 +1,5 @@
-"""A sweep's trials: Optuna asks (optuna_adapter.py), `simplegrad train` runs each trial in its
-own process and run folder (SWEEP_DIR/trial-NNNN), the pruner stops it with SIGTERM. The study
-lives in an RDB storage (SQLite in the sweep folder, or a shared database), so running again
-continues it."""
+"""A sweep's trials: each a `simplegrad train` process in SWEEP_DIR/trial-NNNN that the pruner
+stops with SIGTERM; the study lives in an RDB storage, so running again continues it."""
 import json
 import math
 import os
@@ -168,13 +166,9 @@ class SweepRunner:
         trial = self.study.ask(self.sweep.params)
         counted = sorted(t.number for t in self.study.trials() if self.counted(t))
         if trial.number not in counted[:self.target]:  # another worker asked at the same time
-            self.tell_failed(trial, "over budget")
+            self.study.tell(trial, "fail", outcome="over budget")
             return None
         return trial
-
-    def tell_failed(self, trial, outcome):
-        """Record a trial that never ran as failed with `outcome`."""
-        self.study.tell(trial, "fail", outcome=outcome)
 
     # ---- trials -------------------------------------------------------------------------
     def start(self, trial):
@@ -187,7 +181,7 @@ class SweepRunner:
                 raise CliError(f"{folder.path}: already exists, from another study; use "
                                "another --out or delete the folder")
         except CliError:
-            self.tell_failed(trial, "interrupted")
+            self.study.tell(trial, "fail", outcome="interrupted")  # it never ran
             raise
         finally:
             folder.unlock()
@@ -348,14 +342,11 @@ class SweepRunner:
 
     def trial_records(self):
         """One dict per trial of the study, in trial order (what trials.jsonl holds)."""
-        records = []
-        for t in self.study.trials():
-            outcome = "running" if t.state == "running" else t.attrs.get("outcome") or t.state
-            records.append({
-                "number": t.number, "outcome": outcome, "value": t.value, "params": t.params,
-                "epochs": t.attrs.get("epochs", t.reported),
-                **{key: t.attrs.get(key) for key in ("time_s", "folder", "host", "error")}})
-        return records
+        return [{"number": t.number, "outcome": "running" if t.state == "running" else
+                 t.attrs.get("outcome") or t.state, "value": t.value, "params": t.params,
+                 "epochs": t.attrs.get("epochs", t.reported),
+                 **{key: t.attrs.get(key) for key in ("time_s", "folder", "host", "error")}}
+                for t in self.study.trials()]
 
     def write_outputs(self):
         """trials.jsonl (every trial of the study) and best.yaml, each written atomically."""

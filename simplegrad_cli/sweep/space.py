@@ -136,11 +136,11 @@ def load_sweep(file, searches=(), sets=(), options=()):
         origins[(key,)] = origin
     settings = Config(origins, file).mapping(SETTINGS, raw, ())
     base_file = file if plain else os.path.normpath(Path(file).parent / settings["config"])
-    entries = [(("space", key), key, value) for key, value in settings["space"].items()]
-    entries += [(None, *_split_search(text)) for text in searches]
+    entries = [(origins.get(("space", key), file), key, value)
+               for key, value in settings["space"].items()]
+    entries += [("--search", *_split_search(text)) for text in searches]
     params, fixed = [], {}
-    for origin_key, key, value in entries:
-        where = origins.get(origin_key, file) if origin_key else "--search"
+    for where, key, value in entries:
         if not isinstance(key, str):
             raise ConfigError(f"a space key is a config key path such as optimizer.lr, got "
                               f"{describe(key)}", where=where)

@@ -1,8 +1,6 @@
-"""The process of one sweep trial: `python -I -m simplegrad_cli train ...`, isolated (neither
-the working folder nor PYTHON* variables put code on the path, so a yaml.py or json.py where the
-sweep was started is never imported), which ends (saving, as on SIGTERM) when the sweep that
-started it dies, even by kill -9: it holds the read end of a pipe whose write end only the sweep
-holds; the kernel closes that end when the sweep dies, and the read returns."""
+"""One sweep trial's process: `python -I -m simplegrad_cli train ...` (isolated: a yaml.py where
+the sweep started is never imported), which saves and ends when the sweep dies, even by kill -9:
+it reads a pipe whose write end only the sweep holds, and the kernel closes that end."""
 import os
 import signal
 import sys

@@ -1,17 +1,14 @@
-"""A sweep's trials as one group of tracker runs: for MLflow, children of a run of the sweep's
-own (kept in SWEEP/trackers.json, so a continued study keeps it); for W&B, a group named after
-the study; for TensorBoard, the sweep folder itself (each trial's events are in
-SWEEP/trial-NNNN/tensorboard: `tensorboard --logdir SWEEP` shows them side by side). The sweep
-hands the group to its trials in the environment."""
+"""A sweep's trials as one group of tracker runs, handed to them in the environment: MLflow
+children of the sweep's own run (in SWEEP/trackers.json, for a continued study), a W&B group
+named after the study; for TensorBoard, the sweep folder (`tensorboard --logdir SWEEP`)."""
 import json
 import os
 
 from simplegrad.atomic import write_text
 
-from simplegrad_cli.trackers.tracker import RunInfo, attempt, read_state
+from simplegrad_cli.trackers.tracker import STATE_FILE, RunInfo, attempt, read_state
 
 ENV = "SIMPLEGRAD_TRACKER_GROUP"  # {"name": study, "mlflow_parent_run_id": id or null}
-STATE_FILE = "trackers.json"
 GOES_ON = "the trials are logged without a parent run"
 
 
@@ -29,9 +26,8 @@ class SweepGroup:
     MLflow) and give `env` to each trial; `close` it when the sweep ends."""
 
     def __init__(self, kinds, name, folder, config, config_name):
-        self.kinds, self.name, self.folder = kinds, name, folder
+        self.kinds, self.parent = kinds, None
         self.run = RunInfo(name, folder, config, config_name)
-        self.parent = None
 
     def open(self, warn):
         """Start (or continue) the MLflow parent run; warnings go to `warn`."""
@@ -40,13 +36,13 @@ class SweepGroup:
         from simplegrad_cli.trackers.mlflow_tracker import MlflowTracker
 
         tracker = MlflowTracker(self.run)
-        path = os.path.join(self.folder, STATE_FILE)
+        path = os.path.join(self.run.folder, STATE_FILE)
 
         def start():
             saved = tracker.start(read_state(path).get("mlflow"), None)
             if not tracker.continued:
                 tracker.log_params(self.run.params())
-                tracker.client.set_tag(saved["run_id"], "simplegrad.sweep", self.name)
+                tracker.client.set_tag(saved["run_id"], "simplegrad.sweep", self.run.name)
             write_text(path, json.dumps({"mlflow": saved}, indent=1) + "\n")
             self.parent = tracker
             warn(f"mlflow: the trials are children of {tracker.where()}")
@@ -56,7 +52,7 @@ class SweepGroup:
     def env(self):
         """The environment variable that puts a trial in the group."""
         parent = self.parent.info.run_id if self.parent is not None else None
-        return {ENV: json.dumps({"name": self.name, "mlflow_parent_run_id": parent})}
+        return {ENV: json.dumps({"name": self.run.name, "mlflow_parent_run_id": parent})}
 
     def close(self, status, warn):
         """The sweep ended (`status` as a training run's): end the parent run."""

@@ -1,7 +1,5 @@
-"""`TrackerHook`: the Trainer hook that sends a run to its trackers. It follows the run's own
-logs (metrics.jsonl) rather than the loop, so a tracker shows exactly what the file holds: at
-each step record and epoch end it reads the new lines and logs what each tracker has not logged
-yet. Per tracker, `RUN/trackers.json` keeps its run (to continue it on --resume) and how far it
+"""The Trainer hook that sends a run to its trackers, following the run's logs, so a tracker
+shows exactly what metrics.jsonl holds; RUN/trackers.json keeps each tracker's run and how far it
 got, so a resumed run never logs a step twice and a tracker that missed records catches up."""
 import contextlib
 import json
@@ -16,10 +14,9 @@ from simplegrad_cli.run.metrics_log import MetricsLog
 from simplegrad_cli.trackers import extras
 from simplegrad_cli.trackers.group import trial_group
 from simplegrad_cli.trackers.records import marked, record_metrics, rewound, unlogged
-from simplegrad_cli.trackers.tracker import MAX_ERROR, STATUS_OK, RunInfo, attempt, \
-    read_state
+from simplegrad_cli.trackers.tracker import MAX_ERROR, STATE_FILE, STATUS_OK, RunInfo, \
+    attempt, read_state
 
-STATE_FILE = "trackers.json"
 # The run's logs the trackers follow: KIND -> its file in the run folder (records with an
 # integer `step`); a log other than metrics.jsonl has its values logged as KIND/NAME.
 LOGS = {"metrics": "metrics.jsonl", "diagnostics": diagnostics.FILE}
@@ -29,9 +26,8 @@ class TrackerHook(Hook):
     """Sends a run to the trackers `kinds` (tensorboard, mlflow, wandb). A tracker that fails
     (a server down, a full disk) is one warning line; training goes on without it."""
 
-    def __init__(self, kinds, group=None):
+    def __init__(self, kinds):
         self.kinds = list(kinds)
-        self.group = group if group is not None else trial_group()
         self.trackers, self.state = {}, {}
 
     # ---- the events ---------------------------------------------------------------------
@@ -48,7 +44,7 @@ class TrackerHook(Hook):
             with contextlib.suppress(OSError):
                 os.remove(self.path)
         run = RunInfo(os.path.basename(os.path.abspath(folder.path)), folder.path,
-                      trainer.resolved, trainer.cfg.name, self.group)
+                      trainer.resolved, trainer.cfg.name, trial_group())
         for kind in self.kinds:
             self.guard(trainer, kind, lambda kind=kind: self.start(trainer, kind, run))
         self.save(trainer)
@@ -129,27 +125,21 @@ class TrackerHook(Hook):
             return
         try:
             write_text(self.path, text)
-            self.written = text
         except Exception as error:  # noqa: BLE001
-            self.written = text  # said once
             trainer.hooks.on_message(trainer, f"warning: cannot save {self.path}: "
                                               f"{first_line(error)[:MAX_ERROR]}")
+        self.written = text  # a failure is said once
 
 
 def _read(path):
-    """The trackers' saved state (see the module's docstring), without entries that do not
-    look so (an edited file)."""
-    return {kind: entry for kind, entry in read_state(path).items() if _entry(entry)}
-
-
-def _entry(entry):
-    """Whether a saved entry is {"run": {...}, "logged": {log kind: [step, names or null]}}."""
-    if not (isinstance(entry, dict) and isinstance(entry.get("run"), dict)
-            and isinstance(entry.get("logged"), dict)):
-        return False
-    return all(isinstance(mark, list) and len(mark) == 2 and isinstance(mark[0], int)
-               and (mark[1] is None or isinstance(mark[1], list))
-               for mark in entry["logged"].values())
+    """The saved {kind: {"run": {...}, "logged": {log kind: [step, names or null]}}}, without
+    the entries that do not look so (an edited file)."""
+    return {kind: entry for kind, entry in read_state(path).items()
+            if isinstance(entry, dict) and isinstance(entry.get("run"), dict)
+            and isinstance(entry.get("logged"), dict)
+            and all(isinstance(mark, list) and len(mark) == 2 and isinstance(mark[0], int)
+                    and (mark[1] is None or isinstance(mark[1], list))
+                    for mark in entry["logged"].values())}
 
 
 def tracker_hooks(cfg):

@@ -1,7 +1,5 @@
-"""MLflow: a run in an experiment of the tracking server or store (train.mlflow.tracking_uri,
-else $MLFLOW_TRACKING_URI, else MLflow's default), logged with MlflowClient: the config as
-params, each record's metrics at its step, and at the end config.yaml and the checkpoints as
-artifacts. A sweep's trials are child runs of the sweep's own run."""
+"""MLflow: a run, logged with MlflowClient, in an experiment of train.mlflow.tracking_uri (else
+$MLFLOW_TRACKING_URI, else MLflow's default); a sweep's trials are children of the sweep's run."""
 import json
 import logging
 import os
@@ -27,8 +25,6 @@ def _text(value):
 
 class MlflowTracker(Tracker):
     """One MLflow run (continued when `start` is given the run it saved before)."""
-
-    kind = "mlflow"
 
     def start(self, saved, resume_step):
         for name, value in QUICK_FAILURE.items():

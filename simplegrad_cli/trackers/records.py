@@ -16,26 +16,19 @@ def record_metrics(kind, record):
 
     def walk(values, parts):
         for key, value in values.items():
+            if key in KEEP or isinstance(value, str):
+                continue  # placing keys; text fields name their mapping (in a list) instead
             if isinstance(value, dict):
                 walk(value, parts + [str(key)])
             elif isinstance(value, list):
                 for item in value:
                     if isinstance(item, dict):
-                        walk(_numbers(item), parts + _names(item))
+                        walk(item, parts + [v for k, v in item.items()
+                                            if k not in KEEP and isinstance(v, str)])
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 out["/".join(parts + [str(key)])] = float(value)
-    walk(_numbers(record), [] if kind == "metrics" else [kind])  # its own text (a status) is no name
+    walk(record, [] if kind == "metrics" else [kind])  # its own text (a status) is no name
     return out
-
-
-def _names(values):
-    """The text fields of a mapping (what names it, such as a layer's name)."""
-    return [value for key, value in values.items() if key not in KEEP and isinstance(value, str)]
-
-
-def _numbers(values):
-    """A mapping without its text fields and its placing keys."""
-    return {k: v for k, v in values.items() if k not in KEEP and not isinstance(v, str)}
 
 
 def unlogged(mark, step, metrics):

@@ -1,7 +1,5 @@
-"""TensorBoard: event files in RUN/tensorboard, written by tensorboardX (no TensorFlow, no
-PyTorch). The config goes in as hparams and as text; a continued run appends a new event file
-that tells TensorBoard to drop what an earlier file holds after the resume point (its
-`purge_step`), so a step is never shown twice."""
+"""TensorBoard: event files in RUN/tensorboard, by tensorboardX (no TensorFlow, no PyTorch); a
+continued run's new file purges the earlier files' steps after the resume point (no step twice)."""
 import json
 import os
 import shutil
@@ -15,15 +13,10 @@ EVENTS = "events.out.tfevents."
 HPARAM_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 
-def _hparam(value):
-    """A config value as the HParams dashboard takes it: a number, true/false or text."""
-    return value if isinstance(value, (bool, int, float, str)) else json.dumps(value)
-
-
 class TensorBoardTracker(Tracker):
     """The run's scalars, under the names metrics.jsonl gives them, against the step."""
 
-    kind, rewinds = "tensorboard", True
+    rewinds = True
 
     def start(self, saved, resume_step):
         from tensorboardX import SummaryWriter
@@ -48,8 +41,9 @@ class TensorBoardTracker(Tracker):
         from tensorboardX.summary import hparams
 
         writer = self.writer._get_file_writer()
-        for summary in hparams({key: _hparam(value) for key, value in params.items()},
-                               dict.fromkeys(HPARAM_METRICS, 0.0)):
+        shown = {key: value if isinstance(value, (bool, int, float, str)) else json.dumps(value)
+                 for key, value in params.items()}  # what the HParams dashboard takes
+        for summary in hparams(shown, dict.fromkeys(HPARAM_METRICS, 0.0)):
             writer.add_summary(summary)
         text = "\n".join("    " + line for line in to_yaml(self.run.config).splitlines())
         self.writer.add_text("config", text, 0)

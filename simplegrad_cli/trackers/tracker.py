@@ -9,6 +9,7 @@ from simplegrad_cli.config.yaml_source import flatten_config
 from simplegrad_cli.errors import Interrupted
 
 STATUS_OK = ("completed", "early_stopped")  # runs whose checkpoints are sent as artifacts
+STATE_FILE = "trackers.json"  # in a run (or sweep) folder: its tracker runs, to continue them
 MAX_ERROR = 300  # characters of a tracker's error quoted in its warning
 
 
@@ -62,7 +63,6 @@ class Tracker:
     what to save to continue it later; each method may raise: the hook turns any error into one
     warning and goes on without the tracker."""
 
-    kind = None
     rewinds = False  # continuing, it forgets what was logged after `resume_step` (TensorBoard)
 
     def __init__(self, run):

@@ -1,7 +1,5 @@
 """Weights & Biases: a run in a project (train.wandb.project, else $WANDB_PROJECT, else the
-config's name), its files in RUN/wandb (offline with WANDB_MODE=offline, uploaded later with
-`wandb sync`): the config, each record's metrics at its step, and at the end a `model`
-artifact of config.yaml and the checkpoints. A sweep's trials share a W&B group."""
+config's name), its files in RUN/wandb (WANDB_MODE=offline, then `wandb sync`), grouped by sweep."""
 import os
 
 from simplegrad_cli.errors import shown_path
@@ -10,8 +8,6 @@ from simplegrad_cli.trackers.tracker import STATUS_OK, Tracker
 
 class WandbTracker(Tracker):
     """One W&B run (continued, same id, when `start` is given the run it saved before)."""
-
-    kind = "wandb"
 
     def start(self, saved, resume_step):
         import wandb
