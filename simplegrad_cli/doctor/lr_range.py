@@ -71,8 +71,10 @@ def centred_mean(values, half):
     values = np.asarray(values, np.float64)
     if not len(values):
         return values
-    return np.convolve(values, window, "same") / np.convolve(np.ones_like(values), window,
-                                                             "same")
+    # the middle of the full convolution: one value per step even with fewer steps than the window
+    sums, counts = (np.convolve(v, window)[half:half + len(values)]
+                    for v in (values, np.ones_like(values)))
+    return sums / counts
 
 
 def _endless(loader):

@@ -5,6 +5,7 @@ import json
 import os
 import signal
 
+import numpy as np
 import pytest
 
 from simplegrad_cli.doctor import lr_range
@@ -121,3 +122,19 @@ def test_suggestion_rules():
     test.smoothed = [2.0, 2.0, 1.99, 0.4, 3.0]  # at 0.01 the loss had not begun to fall
     half = lr_range.suggest(test)
     assert half.lr == 0.1 and "the rate where it had made half its fall, 0.1" in half.reason
+
+
+def test_a_test_shorter_than_the_smoothing_window_keeps_one_value_per_step(cli, write_config):
+    """A test that ends within the first few steps (here by blowing up at once) smooths each
+    loss over the steps it has, never padding the curve beyond the rates tried."""
+    assert lr_range.centred_mean([1.0, 2.0, 6.0], 1).tolist() == [1.5, 3.0, 4.0]
+    assert lr_range.centred_mean([1.0, 2.0, 6.0], 5).tolist() == [3.0, 3.0, 3.0]
+    assert lr_range.centred_mean([4.0], 5).tolist() == [4.0]
+    short = lr_range.RangeTest(lrs=[1e-3, 1e-2, 1e-1, 1.0],
+                               smoothed=lr_range.centred_mean([2.0, 1.0, 0.5, 0.2], 5).tolist())
+    assert len(short.smoothed) == 4 and np.isfinite(short.smoothed).all()
+    lr_range.suggest(short)  # no IndexError from a curve longer than its rates
+    config = write_config(DIGITS.replace("{name: adam}", "{name: sgd}"), "blows.yaml")
+    result, report = lr_find(cli, config, "--start", "3", "--end", "1e9")
+    assert result.exit_code == 1 and report["suggested_lr"] is None  # blew up: no rate to give
+    assert len(report["points"]["smoothed"]) == len(report["points"]["lr"]) == report["steps"] < 11
