@@ -68,7 +68,7 @@ class LayerSpec(Entry):
                  example=None, zeroes=False, saturates=None):
         super().__init__(builds, doc, args, rename, hide, aliases=aliases)
         self.input = input
-        self.count = parameters or (lambda args: 0)
+        self.parameters = parameters or (lambda args: 0)  # the count, before any allocation
         self.output = output
         self.batch_statistics = batch_statistics
         # check(args) -> (key, problem) or None: a rule between arguments, tested as the config
@@ -132,10 +132,6 @@ class LayerSpec(Entry):
         unfolded = shape[0] * args["kernel_size"] ** (len(shape) - 1) * math.prod(output[1:]) \
             if self.input is not None and self.input.window else 0
         return unfolded + math.prod(output)
-
-    def parameters(self, args):
-        """The parameter count, before anything is allocated."""
-        return self.count(args)
 
     def sample(self, fields, seed=0):
         """(arguments, input batch) to gradcheck the layer on in float64: required sizes 3
