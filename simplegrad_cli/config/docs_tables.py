@@ -1,9 +1,7 @@
-"""The docs' generated tables: docs/config.md's layers, losses, optimizers and schedulers (from
-the registry and schema), docs/data.md's data sources and their options (from the library's
-SourceSpecs). A test fails when a file is stale.
-
-Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md
-"""
+"""The docs' generated tables (a test fails when one is stale): docs/config.md's layers, losses,
+optimizers and schedulers from the registry and schema, docs/data.md's data sources and their
+options from the library's SourceSpecs.
+Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md"""
 import re
 import sys
 from pathlib import Path

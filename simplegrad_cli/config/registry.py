@@ -1,11 +1,8 @@
-"""The registry: each config name -> the library class (or function) it builds.
-
-Types, defaults and keys come from the constructors' signatures (`schema.py` reads them); an
-entry declares only what a signature cannot say: docs, ranges, config names (`in` -> `in_dim`),
-hidden arguments, and for a layer (a LayerSpec) the input it takes, its output shape and its
-parameters. A new layer of any shape is its class, its ONNX converter and one LayerSpec here:
-validation, shapes, memory, JSON Schema, docs and gradcheck follow.
-"""
+"""The registry: each config name -> the library class (or function) it builds. An entry says
+only what the constructor's signature cannot (`schema.py` reads types, defaults and keys there):
+docs, ranges, config names (`in` -> `in_dim`), hidden arguments, and for a layer (a LayerSpec)
+its input, output shape and parameters. A new layer of any shape is its class, its ONNX converter
+and one LayerSpec here: validation, shapes, memory, JSON Schema, docs and gradcheck follow."""
 import math
 
 from simplegrad import nn, optim
