@@ -100,9 +100,8 @@ SOURCES = f"({sources_in_words()})."
 
 
 def _run(command, arguments):
-    """`simplegrad COMMAND`: its module's run(options) (`command` names the module in
-    simplegrad_cli.commands), the options being the arguments of its signature below; the
-    report is printed by emit (as JSON with --json)."""
+    """`simplegrad COMMAND`: simplegrad_cli.commands.COMMAND's run(options), the options being
+    its signature's arguments below; emit prints the report (as JSON with --json)."""
     from simplegrad_cli.ui.report import emit
 
     as_json = arguments.pop("json_")
