@@ -50,7 +50,8 @@ def _arguments(fields_by_name):
 def _summary(entries, inputs=False):
     """One row per name: what it builds and does (and, for layers, the input it takes)."""
     rows = [[f"`{name}`", _builds(entry), entry.doc] +
-            ([entry.takes if entry.takes == "any" else f"`{entry.takes}`"] if inputs else [])
+            ([entry.input.text if entry.input.ndims is None else f"`{entry.input.text}`"]
+             if inputs else [])
             for name, entry in entries.items()]
     return _table(["name", "builds", "what it does"] + ["input per sample"] * inputs, rows)
 
