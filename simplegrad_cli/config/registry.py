@@ -167,9 +167,8 @@ LAYERS = {
                           {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
                            "threshold": Arg("where `beta * x > threshold` the output is `x` "
                                             "itself")}),
-    "leaky_relu": LayerSpec(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
-        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)},
-        hide=("inplace",)),
+    "leaky_relu": _activation(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
+        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
     "softmax": LayerSpec(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                      "which includes it", hide=("dim", "axis")),
     "log_softmax": LayerSpec(nn.LogSoftmax, "log-probabilities over the last axis (`x` minus its "
