@@ -1,5 +1,5 @@
-"""simplegrad_cli: the `simplegrad` command; config.py validates YAML, build.py makes data and
-a model, train.py runs the loop, commands.py prints results, app.py wires them to Typer."""
+"""simplegrad_cli: the `simplegrad` command; main.py declares it, config/ reads configs, run/
+trains, commands/ holds one module per command, ui/ prints."""
 import os
 import signal
 import sys
@@ -10,7 +10,7 @@ from simplegrad_cli.errors import INTERRUPTED_LINE, STOP_SIGNALS, signal_exit_co
 
 def interrupted_while_starting(signum, frame):
     """Ctrl-C, SIGTERM or SIGHUP while the command is still importing: the one line and exit
-    code 130/143/129, never a traceback through the imports nor a silent kill (app.py takes
+    code 130/143/129, never a traceback through the imports nor a silent kill (boundary.py takes
     Ctrl-C over once it is ready; `train` and `sweep` take all three over while they run)."""
     try:
         os.write(2, (stopped_at_once(signum) + "\n").encode())

@@ -1,9 +1,5 @@
-"""Errors the CLI reports as one line on stderr, and their exit codes.
-
-A user's mistake is a `CliError` here or one of the library's own (`InputError`, `WriteError`);
-`boundary.py` maps each type to its exit code and prints the line (a traceback only with
-`--debug`).
-"""
+"""Errors the CLI reports as one line on stderr, and their exit codes: a user's mistake is a
+`CliError` here or one of the library's own (`InputError`, `WriteError`); see boundary.py."""
 import os
 import signal
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from simplegrad_cli.boundary import Command, OneLineErrors
-from simplegrad_cli.config.schema import sources_in_words
+from simplegrad_cli.config.schema import TRACKERS, sources_in_words
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.learn.tasks import TASKS
 
@@ -91,18 +91,17 @@ SetOption = _option(list[str], "Override a config key with a YAML value (repeata
 JsonOption = _option(bool, "Print the result as JSON on stdout.", "--json")
 PrintConfig = _option(bool, "Print the resolved config (defaults and overrides applied) and "
                             "exit.", "--print-config")
-LogTo = _option(list[str], "Also log the run to these experiment trackers: tensorboard, mlflow, "
-                "wandb (repeatable or comma-separated; none = no tracker); replaces "
-                "train.log_to. See docs/tracking.md.", "--log-to", metavar="NAME")
+LogTo = _option(list[str], f"Also log the run to these experiment trackers: {', '.join(TRACKERS)} "
+                "(repeatable or comma-separated; none = no tracker); replaces train.log_to. See "
+                "docs/tracking.md.", "--log-to", metavar="NAME")
 Checkpoint = _argument(str, "CHECKPOINT", "Checkpoint file (best.npz or last.npz).")
 CheckpointFile = _argument(str, "CHECKPOINT", "Checkpoint file.")
 SOURCES = f"({sources_in_words()})."
 
 
 def _run(command, arguments):
-    """`simplegrad COMMAND`: its module's run(options) (`command` names the module in
-    simplegrad_cli.commands), the options being the arguments of its signature below; the
-    report is printed by emit (as JSON with --json)."""
+    """`simplegrad COMMAND`: simplegrad_cli.commands.COMMAND's run(options), the options being
+    its signature's arguments below; emit prints the report (as JSON with --json)."""
     from simplegrad_cli.ui.report import emit
 
     as_json = arguments.pop("json_")

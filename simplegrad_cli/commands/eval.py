@@ -22,9 +22,8 @@ MAX_TABLE_CLASSES = 1000  # beyond this, per-class rows and the confusion matrix
 
 
 def run(options):
-    """Rebuild the model from the checkpoint and score it on a split that it was not trained
-    on (unless `allow_train_overlap`); with `plots`, draw the confusion matrix and the worst
-    mistakes into that folder."""
+    """Score the checkpoint's model on a split it was not trained on (unless allowed); with
+    `plots`, draw the confusion matrix and the worst mistakes into that folder."""
     source, split, min_accuracy, plots = options.data, options.split, options.min_accuracy, \
         options.plots
     if min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0:
@@ -94,12 +93,10 @@ def run(options):
 
 
 def eval_dataset(cfg, checkpoint, split, source=None, allow_overlap=False, fits=None):
-    """(dataset, overlap) for `simplegrad eval`: how many of its samples the model trained on,
-    found by content (the checkpoint's fingerprint of its training examples), so the same data
-    through a link, another path or another source counts; more than OVERLAP_LIMIT of them is
-    refused (exit code 2) unless `allow_overlap`. A checkpoint without a fingerprint (older)
-    is judged by the split's name. `overlap` is {"overlaps": bool, "count": {"samples",
-    "fraction"} or None}; `fits(dataset)` checks the data suits the model first."""
+    """(dataset, overlap): how many samples the model trained on, found by content (the
+    checkpoint's fingerprint of its training examples; an older one without it: by the split's
+    name), refused above OVERLAP_LIMIT unless `allow_overlap`; `fits(dataset)` is checked first.
+    `overlap` is {"overlaps": bool, "count": {"samples", "fraction"} or None}."""
     d = cfg.values["data"]
     known = training_rows(checkpoint)
     ours = source is None or absolute_source(source) == absolute_source(d["source"])

@@ -1,7 +1,6 @@
 """`simplegrad graph CONFIG_OR_CHECKPOINT`: the model as a diagram, one box per layer, worked
-out as `validate` does (a config: its data is never read) or rebuilt as `eval` does (a
-checkpoint); DOT text on stdout, or --out rendered by `simplegrad.viz` (.svg and .png need
-Graphviz's `dot`)."""
+out as `validate` does (a config's data is never read) or rebuilt as `eval` does (a checkpoint);
+DOT text on stdout, or --out rendered by `simplegrad.viz` (.svg and .png need Graphviz)."""
 import os
 
 from simplegrad.viz import Dot, GraphvizMissing, dot_attributes, quote

@@ -10,7 +10,6 @@ from rich.progress import Progress
 from simplegrad.atomic import write_text
 
 from simplegrad_cli.errors import CliError
-from simplegrad_cli.ui.console import printable
 from simplegrad_cli.inputs.datasets import load_scored_split
 from simplegrad_cli.inputs.model_input import ModelInput, decode_images, expand, is_image
 from simplegrad_cli.inputs.sample_files import read_samples
@@ -174,9 +173,8 @@ def to_csv(rows):
 
 
 def _table(rows):
-    """The predictions as aligned columns under a title and a header: one style for any
-    number of inputs (rich would take longer to lay out 10,000 rows than the model takes to
-    predict them)."""
+    """The predictions as aligned columns under a title and a header, by hand: rich would take
+    longer to lay out 10,000 rows than the model takes to predict them."""
     k = len(rows[0]["top"]) if rows else 0
     labelled = any("label" in r for r in rows)
 
@@ -185,8 +183,8 @@ def _table(rows):
         return f"{t['class']}{name} {t['probability'] * 100:.1f}%"
 
     header = ["input"] + ["label"] * labelled + [f"top {i}" for i in range(1, k + 1)]
-    cells = [[printable(r["input"])] + [str(r.get("label", ""))] * labelled +
-             [printable(cell(t)) for t in r["top"]] for r in rows]
+    cells = [[display.printable(r["input"])] + [str(r.get("label", ""))] * labelled +
+             [display.printable(cell(t)) for t in r["top"]] for r in rows]
     widths = [max(len(line[i]) for line in [header] + cells) for i in range(len(header))]
     lines = [f"predictions ({plural(len(rows), 'input')})"] + [
         "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip()

@@ -10,7 +10,7 @@ from simplegrad_cli.config.yaml_source import to_yaml
 from simplegrad_cli.errors import CliError, usage_error
 from simplegrad_cli.run import build
 from simplegrad_cli.run.output_guard import data_inputs, refuse_inputs
-from simplegrad_cli.run.run_folder import RunFolder
+from simplegrad_cli.run.run_folder import RUN_FILES, RunFolder
 from simplegrad_cli.run.stored_run import check_same_config, open_checkpoint, stored_config
 from simplegrad_cli.run.trainer import StopSignals, Trainer, resolved_values, run_summary
 from simplegrad_cli.trackers import extras
@@ -59,8 +59,7 @@ def run(options):
         raise CliError(f"{folder.path}: {OVERWRITE_OWN_RUN}")
     if checkpoint is not None:  # before loading data, which may take a while
         check_same_config(checkpoint, resolved_values(cfg), cfg, inferred=True)
-    for path in (folder.path, folder.config, folder.metrics, folder.last, folder.best,
-                 folder.diagnostics):
+    for path in [folder.path] + [os.path.join(folder.path, name) for name in RUN_FILES]:
         refuse_inputs(path, data_inputs(cfg.values["data"]["source"]))
     mode = "continue" if continuing else "overwrite" if overwrite else "new"
     # checked (and locked, if it exists) before loading data, which may take a while; the

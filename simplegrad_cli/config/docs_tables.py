@@ -1,9 +1,7 @@
-"""The docs' generated tables: docs/config.md's layers, losses, optimizers and schedulers (from
-the registry and schema), docs/data.md's data sources and their options (from the library's
-SourceSpecs). A test fails when a file is stale.
-
-Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md
-"""
+"""The docs' generated tables (a test fails when one is stale): docs/config.md's layers, losses,
+optimizers and schedulers from the registry and schema, docs/data.md's data sources and their
+options from the library's SourceSpecs.
+Regenerate: python -m simplegrad_cli.config.docs_tables docs/config.md docs/data.md"""
 import re
 import sys
 from pathlib import Path
@@ -52,7 +50,8 @@ def _arguments(fields_by_name):
 def _summary(entries, inputs=False):
     """One row per name: what it builds and does (and, for layers, the input it takes)."""
     rows = [[f"`{name}`", _builds(entry), entry.doc] +
-            ([entry.takes if entry.takes == "any" else f"`{entry.takes}`"] if inputs else [])
+            ([entry.input.text if entry.input.ndims is None else f"`{entry.input.text}`"]
+             if inputs else [])
             for name, entry in entries.items()]
     return _table(["name", "builds", "what it does"] + ["input per sample"] * inputs, rows)
 

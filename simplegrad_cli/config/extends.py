@@ -34,19 +34,12 @@ def read_config_file(file, chain=()):
     if base_data is not None and not isinstance(base_data, dict):
         raise ConfigError(f"{name}: is not a config (a mapping of keys such as data, model)",
                           where=where, path=KEY)
-    return merged(base_data or {}, base_origins, data, origins)
-
-
-def merged(base, base_origins, child, child_origins):
-    """`child` over `base`, and the origins of each key of the result (the child's where it
-    wrote the key, else the base's)."""
-    origins = dict(base_origins)
-    out = _merge(base, child, (), origins)
-    origins.update(child_origins)
-    return out, origins
+    out = _merge(base_data or {}, data, (), base_origins)
+    return out, base_origins | origins  # where the child wrote a key, else where the base did
 
 
 def _merge(base, child, path, origins):
+    """`child` over `base`; drops from `origins` the base's keys the child replaced."""
     out = dict(base)
     for key, value in child.items():
         old = base.get(key)

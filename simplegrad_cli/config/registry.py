@@ -1,11 +1,8 @@
-"""The registry: each config name -> the library class (or function) it builds.
-
-Types, defaults and keys come from the constructors' signatures (`schema.py` reads them); an
-entry declares only what a signature cannot say: docs, ranges, config names (`in` -> `in_dim`),
-hidden arguments, and for a layer (a LayerSpec) the input it takes, its output shape and its
-parameters. A new layer of any shape is its class, its ONNX converter and one LayerSpec here:
-validation, shapes, memory, JSON Schema, docs and gradcheck follow.
-"""
+"""The registry: each config name -> the library class (or function) it builds. An entry says
+only what the constructor's signature cannot (`schema.py` reads types, defaults and keys there):
+docs, ranges, config names (`in` -> `in_dim`), hidden arguments, and for a layer (a LayerSpec)
+its input, output shape and parameters. A new layer of any shape is its class, its ONNX converter
+and one LayerSpec here: validation, shapes, memory, JSON Schema, docs and gradcheck follow."""
 import math
 
 from simplegrad import nn, optim
@@ -51,6 +48,21 @@ def _batch_norm(builds, doc, input, aliases=()):
         "momentum": Arg("running-statistics update rate", minimum=0, maximum=1)},
         hide=("affine", "track_running_stats"), input=input,
         parameters=lambda a: 2 * a["num_features"], batch_statistics=True, aliases=aliases)
+
+
+def _conv(builds, doc, input, kernel, stride="step between kernel positions",
+          padding="zero padding on each side", more=None, **settings):
+    """conv1d, conv2d and conv_transpose2d: `in` and `out` channels (PyTorch's in_channels and
+    out_channels), a kernel as wide as `kernel` says on each side, and a bias per channel."""
+    sides = input.ndims[0] - 1
+    return LayerSpec(builds, doc, {
+        "in": _size("input channels", inferred=True), "out": _size("output channels"),
+        "kernel_size": _window(kernel), "stride": _window(stride),
+        "padding": _window(padding, minimum=0), **(more or {}),
+        "bias": Arg("learn an additive bias per channel")},
+        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
+        input=input, **settings,
+        parameters=lambda a: a["in"] * a["out"] * a["kernel_size"] ** sides + a["out"] * a["bias"])
 
 
 def _activation(builds, doc, args=None, check=None, zeroes=False, saturates=None):
@@ -103,42 +115,23 @@ LAYERS = {
         input=Input((1, 2), "(features,)", "in", axis=-1, hint="add `- flatten` before it"),
         parameters=lambda a: a["in"] * a["out"] + a["out"] * a["bias"],
         output=lambda a, shape: (*shape[:-1], a["out"]), aliases=("dense", "fc")),
-    "conv2d": LayerSpec(
-        nn.Conv2d, "2-D convolution; `in`/`out` are PyTorch's `in_channels`/`out_channels`",
-        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
-         "kernel_size": _window("kernel size (square)"),
-         "stride": _window("step between kernel positions"),
-         "padding": _window("zero padding on each side", minimum=0),
-         "bias": Arg("learn an additive bias per channel")},
-        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
-        input=Input((3,), _IMAGES, "in", window=True), aliases=("conv",),
-        parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
-    "conv1d": LayerSpec(
-        nn.Conv1d, "1-D convolution over sequences of shape (channels, length)",
-        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
-         "kernel_size": _window("kernel size"), "stride": _window("step between kernel positions"),
-         "padding": _window("zero padding on each side", minimum=0),
-         "bias": Arg("learn an additive bias per channel")},
-        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
-        input=Input((2,), "(channels, length)", "in", window=True),
-        parameters=lambda a: a["out"] * a["in"] * a["kernel_size"] + a["out"] * a["bias"]),
-    "conv_transpose2d": LayerSpec(
+    "conv2d": _conv(nn.Conv2d, "2-D convolution; `in`/`out` are PyTorch's `in_channels`/"
+                               "`out_channels`", Input((3,), _IMAGES, "in", window=True),
+                    "kernel size (square)", aliases=("conv",)),
+    "conv1d": _conv(nn.Conv1d, "1-D convolution over sequences of shape (channels, length)",
+                    Input((2,), "(channels, length)", "in", window=True), "kernel size"),
+    "conv_transpose2d": _conv(
         nn.ConvTranspose2d, "transposed 2-D convolution (a learned upsampling, as in a U-Net "
                             "decoder): each side becomes (side - 1) x stride - 2 x padding + "
                             "kernel_size + output_padding",
-        {"in": _size("input channels", inferred=True), "out": _size("output channels"),
-         "kernel_size": _window("kernel size (square)"),
-         "stride": _window("upsampling factor"),
-         "padding": _window("rows and columns cropped from each side", minimum=0),
-         "output_padding": _window("extra rows and columns on one side (less than stride)",
-                                   minimum=0),
-         "bias": Arg("learn an additive bias per channel")},
-        rename={"in": "in_channels", "out": "out_channels"}, hide=("dilation", "groups"),
-        input=Input((3,), _IMAGES, "in"), output=_transposed, aliases=("deconv",),
+        Input((3,), _IMAGES, "in"), "kernel size (square)", stride="upsampling factor",
+        padding="rows and columns cropped from each side",
+        more={"output_padding": _window("extra rows and columns on one side (less than stride)",
+                                        minimum=0)},
+        output=_transposed, aliases=("deconv",),
         check=lambda a: None if a["output_padding"] < a["stride"] else (
             "output_padding", f"output_padding {a['output_padding']} must be smaller than "
-                              f"stride {a['stride']}"),
-        parameters=lambda a: a["in"] * a["out"] * a["kernel_size"] ** 2 + a["out"] * a["bias"]),
+                              f"stride {a['stride']}")),
     "max_pool2d": _pool(nn.MaxPool2d, "maximum over each window (padding at most half of it)",
                         "max-pooling", "maxpool"),
     "avg_pool2d": _pool(nn.AvgPool2d, "mean over each window; zero padding (at most half of it) "
@@ -180,9 +173,8 @@ LAYERS = {
                           {"beta": Arg("sharpness", minimum=0, exclusive_minimum=True),
                            "threshold": Arg("where `beta * x > threshold` the output is `x` "
                                             "itself")}),
-    "leaky_relu": LayerSpec(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
-        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)},
-        hide=("inplace",)),
+    "leaky_relu": _activation(nn.LeakyReLU, "`x` if `x > 0` else `negative_slope * x`", {
+        "negative_slope": Arg("slope for negative inputs", minimum=0, maximum=1)}),
     "softmax": LayerSpec(nn.Softmax, "over the last axis; not needed before `cross_entropy`, "
                                      "which includes it", hide=("dim", "axis")),
     "log_softmax": LayerSpec(nn.LogSoftmax, "log-probabilities over the last axis (`x` minus its "

@@ -1,8 +1,6 @@
-"""The config schema: every key, its type, default, allowed range and one line of docs.
-
-Model, loss, optimizer and scheduler keys are read from the registry; the rest is written here.
-`config.py` validates against it; `json_schema()` and `docs_tables.py` render it.
-"""
+"""The config schema: every key, its type, default, range and one line of docs (model, loss,
+optimizer and scheduler keys read from the registry); `validation.py` checks configs against it,
+`json_schema()` and `docs_tables.py` render it."""
 import functools
 import inspect
 import typing

@@ -47,17 +47,9 @@ class Input:
 _AXES = {2: ("length",), 3: ("height", "width")}  # the spatial axes of a (C, ...) sample
 
 
-def window_output(args, shape):
-    """Length, or height and width, after a conv or pooling window slides over a (C, L) or
-    (C, H, W) sample."""
-    kernel, padding = args["kernel_size"], args["padding"]
-    stride = args.get("stride") or kernel
-    return tuple(max((size + 2 * padding - kernel) // stride + 1, 0) for size in shape[1:])
-
-
 class LayerSpec(Entry):
-    """A config layer: what it builds, and the per-sample input it takes (`input`, an Input,
-    or None for any), its output shape (`output(args, shape)`; default: the input's, or a
+    """A config layer: what it builds, and the per-sample input it takes (`input`, an Input;
+    by default any), its output shape (`output(args, shape)`; default: the input's, or a
     window's), its parameter count (`parameters(args)`), whether it needs batch statistics
     (two samples per batch at least) and an input to gradcheck it on. For diagnostics: an
     activation that `zeroes` (ReLU: an exact 0 passes no gradient, a unit always 0 is dead)
@@ -67,8 +59,8 @@ class LayerSpec(Entry):
                  parameters=None, output=None, batch_statistics=False, aliases=(), check=None,
                  example=None, zeroes=False, saturates=None):
         super().__init__(builds, doc, args, rename, hide, aliases=aliases)
-        self.input = input
-        self.count = parameters or (lambda args: 0)
+        self.input = input or Input(None, "any")
+        self.parameters = parameters or (lambda args: 0)  # the count, before any allocation
         self.output = output
         self.batch_statistics = batch_statistics
         # check(args) -> (key, problem) or None: a rule between arguments, tested as the config
@@ -78,22 +70,15 @@ class LayerSpec(Entry):
         self.zeroes, self.saturates = zeroes, saturates
 
     @property
-    def takes(self):
-        """The per-sample input it takes, in words: '(features,)', or 'any'."""
-        return "any" if self.input is None or self.input.ndims is None else self.input.text
-
-    @property
     def inferred(self):
         """The argument read off the input shape (a linear's `in`), if the layer has one."""
-        return (self.input.size,) if self.input is not None and self.input.size else ()
+        return (self.input.size,) if self.input.size else ()
 
     def infer(self, args, shape, fail, flattened=False):
         """`args` with null sizes read off the per-sample input `shape`, explicit ones checked
         against it; `fail(key or None, message)` reports a problem (`flattened`: the config
         flattens its data, which is why an image layer may get a vector)."""
         args, need = dict(args), self.input
-        if need is None:
-            return args
         if need.ndims and len(shape) not in need.ndims:
             hint = need.hint or ("set data.flatten: false so images keep their (channels, "
                                  "height, width) shape" if flattened else "")
@@ -122,26 +107,25 @@ class LayerSpec(Entry):
         """The per-sample output shape, worked out from the arguments alone."""
         if self.output is not None:
             return tuple(self.output(args, shape))
-        if self.input is not None and self.input.window:
-            return (args.get("out", shape[0]), *window_output(args, shape))
+        if self.input.window:  # a conv or pooling window slides over each side of (C, L, ...)
+            kernel, padding = args["kernel_size"], args["padding"]
+            stride = args.get("stride") or kernel
+            return (args.get("out", shape[0]),
+                    *(max((side + 2 * padding - kernel) // stride + 1, 0) for side in shape[1:]))
         return tuple(shape)
 
     def activations(self, args, shape, output):
         """Values per sample this layer keeps for backward: its output, and for a window
         layer the unfolded windows (C x k x k values per output pixel, C x k in 1-D)."""
         unfolded = shape[0] * args["kernel_size"] ** (len(shape) - 1) * math.prod(output[1:]) \
-            if self.input is not None and self.input.window else 0
+            if self.input.window else 0
         return unfolded + math.prod(output)
-
-    def parameters(self, args):
-        """The parameter count, before anything is allocated."""
-        return self.count(args)
 
     def sample(self, fields, seed=0):
         """(arguments, input batch) to gradcheck the layer on in float64: required sizes 3
         (or the spec's example), sizes read off the input filled in from it, values away from
         kinks (|x| >= 0.2)."""
-        ndims = self.input.ndims[0] if self.input is not None and self.input.ndims else 1
+        ndims = self.input.ndims[0] if self.input.ndims else 1
         shape, rng = {1: (3, 4), 2: (2, 2, 6), 3: (2, 2, 5, 5)}[ndims], \
             np.random.default_rng(seed)
         x = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)

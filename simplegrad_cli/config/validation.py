@@ -1,8 +1,6 @@
 """YAML config -> a validated `Config`, or one `FILE:LINE: key.path: problem` error line.
-
-Strict on purpose: unknown keys are errors (the closest valid key suggested), `epochs: "2"` is a
-string and so wrong, numbers must be in range and names known. `build.py` checks the shapes.
-"""
+Strict on purpose: unknown keys (the closest valid one suggested), `epochs: "2"` (a string),
+numbers out of range and unknown names are errors; `build.py` checks the shapes."""
 import copy
 import difflib
 import math
@@ -289,7 +287,6 @@ class Config:
                       "validation set; set data.val_fraction > 0 or train.metric to "
                       "train_accuracy or train_loss")
 
-
     def no_secrets(self, value, path):
         """No password or token in any value: a run keeps its config (config.yaml, every
         checkpoint) and sends it to its trackers, so credentials belong in the environment."""
@@ -317,9 +314,8 @@ def validate(data, origins, file, name):
 
 
 def load_config(file, overrides=(), shortcuts=()):
-    """Read (with the configs it extends), override and validate a config file. overrides:
-    'key.path=value' strings from --set; shortcuts: (origin, path, value) triples from options
-    such as --epochs, applied last."""
+    """Read (with the configs it extends), override and validate a config file: `overrides` from
+    --set, then `shortcuts`, (origin, path, value) triples from options such as --epochs."""
     data, origins = read_config_file(file)
     data, origins = apply_all(data, origins, str(file), overrides, shortcuts)
     return validate(data, origins, str(file), Path(str(file)).stem)

@@ -1,10 +1,7 @@
-"""Raw config data: strict, line-aware YAML reading, `--set key.path=value` overrides, and
-writing a config back as YAML that reads back the same.
-
+"""Raw config data: strict, line-aware YAML reading, `--set key.path=value` overrides (YAML
+values, applied before validation), and YAML writing that reads back the same. Strict because
 PyYAML's defaults bite configs (`no` is false, `1e-3` a string, `1:30` is 90, duplicate keys
-overwrite): this loader resolves YAML 1.2 core scalars only, rejects duplicate keys and records
-each key's line. Override values are YAML too, applied to the raw data before validation.
-"""
+overwrite): YAML 1.2 core scalars only, duplicate keys refused, each key's line recorded."""
 import os
 import re
 

@@ -17,9 +17,8 @@ from simplegrad_cli.ui.report import Report
 
 
 def run(options):
-    """Draw the runs' metrics (or with `diagnostics`, their layers' diagnostics) on the
-    terminal, or into `out`; the report holds the values drawn (per run and metric: x, y and
-    how many are not finite; per run, series and layer: steps and values)."""
+    """Draw the runs' metrics (or their layers' `diagnostics`) on the terminal or into `out`;
+    the report holds the values drawn, per run and metric (or series and layer)."""
     targets, x, out = options.runs, options.x, options.out
     if x not in X_AXES:
         raise usage_error(f"must be one of {', '.join(X_AXES)}, got {x!r}", "--x")
