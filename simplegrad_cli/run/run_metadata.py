@@ -1,9 +1,7 @@
-"""What `train` records in a checkpoint besides its arrays, as one type: the trainer writes it,
-and info, eval, predict, export, graph and resume read it back. A damaged or edited file can
-hold anything, so each field is checked as it is read: one line naming the field, not a crash
-deep in a command."""
+"""What `train` records in a checkpoint besides its arrays, as one type for the trainer that writes
+it and the commands that read it back, each field checked as it is read (one line if wrong)."""
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from simplegrad.checkpoint import CheckpointError
 
@@ -54,9 +52,8 @@ CHECKS = {
 
 @dataclass
 class RunMetadata:
-    """A run's record in its checkpoints: its name, where it stood (epoch, step), the resolved
-    config, the last epoch's metrics, what its data looked like (input_shape, num_classes,
-    class_names, sample counts, pictures), the loop's counters and the loader's position."""
+    """A run's record in its checkpoints: name, epoch and step, resolved config, last metrics,
+    its data's look (input_shape, num_classes, class_names, counts, pictures), loop and loader."""
 
     name: str = None
     epoch: int = None
@@ -66,10 +63,6 @@ class RunMetadata:
     data: dict = None
     loop: dict = None
     loader: dict = None
-
-    def entries(self):
-        """The metadata entries to save (simplegrad.checkpoint adds format, version, RNG)."""
-        return asdict(self)
 
     @classmethod
     def read(cls, checkpoint):
