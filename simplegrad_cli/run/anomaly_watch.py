@@ -1,5 +1,5 @@
-"""`train.detect_anomaly`: the run trains inside `simplegrad.detect_anomaly()`, and the first op to
-make NaN or inf from finite values stops it (exit 1) with one line naming its config layer and op."""
+"""`train.detect_anomaly`: the run trains in `simplegrad.detect_anomaly()`, and the first op to make
+NaN or inf from finite values stops it (exit 1) with one line naming its config layer and op."""
 import contextlib
 
 from simplegrad import detect_anomaly
