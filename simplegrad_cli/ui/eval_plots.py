@@ -53,7 +53,7 @@ def confusion_heatmap(confusion, path, class_names=None):
     return save_figure(figure, path)
 
 
-def most_confident_mistakes(x, labels, probabilities, count=GRID_SIZE):
+def most_confident_mistakes(labels, probabilities, count=GRID_SIZE):
     """Indices of the wrongly predicted samples, most confident first (at most `count`)."""
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
@@ -96,7 +96,7 @@ def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape
     layout = image_layout(input_shape)
     if layout is not None:
         probabilities = class_probabilities(model, dataset.x)
-        indices = most_confident_mistakes(dataset.x, dataset.y, probabilities)
+        indices = most_confident_mistakes(dataset.y, probabilities)
         written.append(mistakes_grid(dataset.x.reshape(len(dataset.x), *layout), dataset.y,
                                      probabilities, indices,
                                      os.path.join(folder, WRONG_FILE), class_names))
