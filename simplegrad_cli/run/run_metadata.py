@@ -33,13 +33,12 @@ def _loop(value):
         and (value.get("best_epoch") is None or _count(value["best_epoch"]))
 
 
-# Each entry as a command may trust it: (check, what it should be). An entry may be missing
-# (the commands that need it say so); one that is there must look right.
+# Each entry as a command may trust it: (check, what it should be); one may be missing (the
+# commands that need it say so). The config is validated as a config where it is used.
 CHECKS = {
     "name": (lambda v: isinstance(v, str), "a string"),
     "epoch": (_count, "an integer >= 0"),
     "step": (_count, "an integer >= 0"),
-    "config": (lambda v: True, "a config"),  # validated again as a config when it is used
     "metrics": (lambda v: isinstance(v, dict) and all(_number(x) or k == "type" and
                                                       isinstance(x, str) for k, x in v.items()),
                 "a mapping of metric names to numbers"),
