@@ -207,9 +207,7 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
             ax.set_ylim(low - (high - low) / 30, high + (high - low) / 30)
         if panel.xlabel in ("epoch", "step"):
             ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(panel.title)
-        ax.set_xlabel(panel.xlabel)
-        ax.set_ylabel(panel.ylabel)
+        ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
         ax.grid(alpha=0.3)
         if panel.curves:
             ax.legend()
