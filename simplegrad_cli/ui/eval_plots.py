@@ -40,8 +40,7 @@ def confusion_heatmap(confusion, path, class_names=None):
     labels = [_label(c, class_names) for c in range(n)]
     ax.set_xticks(range(n), labels, rotation=90 if n > 10 else 0)
     ax.set_yticks(range(n), labels)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set(xlabel="predicted class", ylabel="true class")
     accuracy = np.trace(confusion) / max(confusion.sum(), 1)
     ax.set_title(f"confusion matrix\n{confusion.sum():,} samples, accuracy "
                  f"{accuracy * 100:.2f}%")
