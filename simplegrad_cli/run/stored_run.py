@@ -46,11 +46,10 @@ def stored_config(checkpoint, overrides=(), shortcuts=()):
     """The Config saved in a checkpoint, validated again (it may come from an older version)."""
     meta = RunMetadata.read(checkpoint)
     where = f"{checkpoint.path} (stored config)"
-    data = meta.config
-    if not isinstance(data, dict):
+    if not isinstance(meta.config, dict):
         raise CheckpointError(f"{checkpoint.path}: holds no run config (was it written by "
                               "`simplegrad train`?)")
-    data, origins = apply_all(copy.deepcopy(data), {}, where, overrides, shortcuts)
+    data, origins = apply_all(copy.deepcopy(meta.config), {}, where, overrides, shortcuts)
     try:
         return validate(data, origins, where, meta.name or "run")
     except ConfigError as error:

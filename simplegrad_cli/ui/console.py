@@ -87,8 +87,7 @@ def table(title, columns, rows, console=None):
     console.print(title, style="bold", highlight=False, markup=False)
     grid = Table(show_edge=False, pad_edge=False)
     for column in columns:
-        right = column.startswith(">")
-        grid.add_column(column.lstrip(">"), justify="right" if right else "left")
+        grid.add_column(column.lstrip(">"), justify="right" if column.startswith(">") else "left")
     for row in rows:
         grid.add_row(*[printable(str(cell)) for cell in row])
     console.print(grid)
