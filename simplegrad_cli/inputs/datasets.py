@@ -1,7 +1,6 @@
-"""The examples a config names, loaded as a run uses them: the training split cut into train and
-validation, preprocessed (data.flatten, data.normalize, data.max_samples), checked against
-data.input_shape; or only their shape, where the source can tell without reading them. Data
-errors point at the config key they come from."""
+"""The examples a config names, loaded, split and preprocessed as a run uses them (or only their
+shape, where the source tells it without reading them); data errors name their config key."""
+import contextlib
 import logging
 import math
 import os
@@ -101,11 +100,9 @@ def _quoted_in(value, text):
 def _unflattened(source, options):
     """`options` asking the source not to flatten (the CLI flattens after, for every source;
     data.flatten is not the source's own option), where the source flattens at all."""
-    try:
+    with contextlib.suppress(DataError):  # an empty source: load reports it
         if "flatten" in data.find_source(source).options:
             options.setdefault("flatten", False)
-    except DataError:
-        pass  # an empty source: load reports it
 
 
 def _quiet_hub_logs():
@@ -156,9 +153,8 @@ def load_datasets(cfg):
 
 
 def load_scored_split(cfg, split, source=None):
-    """(dataset, held_out) of the split `eval` scores and `predict --split` predicts: `val` of
-    the run's own data is exactly the examples training held out (same data.val_fraction and
-    data.val_seed), any other split is loaded as it is."""
+    """(dataset, held_out) of the split `eval` scores and `predict --split` predicts: `val` of the
+    run's own data is exactly the examples training held out, any other split is loaded as is."""
     d = cfg.values["data"]
     ours = source is None or absolute_source(source) == absolute_source(d["source"])
     if ours and split in VALIDATION_SPLITS and d["val_fraction"] > 0:

@@ -1,6 +1,5 @@
-"""New inputs for `simplegrad predict` (pictures, and the samples sample_files.py reads), turned
-into what the model saw in training by the same library and config steps; an input that cannot
-fit the model is one CliError line naming it and what the model expects."""
+"""New inputs for `simplegrad predict` turned into what the model saw in training, by the same
+steps; an input that cannot fit is one CliError line naming it and what the model expects."""
 import math
 import os
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # RGB -> grey, as Pillow's "
 
 @dataclass
 class ModelInput:
-    """What the model takes: per-sample shape, image layout (C, H, W) if it reads images, the
-    config whose preprocessing the training data went through, the look of its training
-    pictures (pictures.py) and its class names."""
+    """What the model takes: the config that preprocessed its data, per-sample shape, image layout
+    (C, H, W) if any, the look of its training pictures (pictures.py) and its classes."""
 
     cfg: object
     shape: tuple
@@ -108,17 +106,12 @@ def expand(inputs):
 
 def is_image(path):
     """Whether `path` is read as an image (by its extension)."""
-    return _extension(path) in IMAGE_EXTENSIONS
-
-
-def _extension(path):
-    return os.path.splitext(str(path))[1].lower()
+    return os.path.splitext(str(path))[1].lower() in IMAGE_EXTENSIONS
 
 
 def decode_images(paths, model_input):
-    """Image files -> (float32 (N, C, H, W) in [0, 1], a list of warnings per image): decoded
-    by training's own `read_image`, scaled by their bit depth, then fitted to the model's
-    channels and size."""
+    """Image files -> (float32 (N, C, H, W) in [0, 1], warnings per image): read as training read
+    them, then fitted to the model's channels and size."""
     if model_input.layout is None:
         raise CliError(f"{paths[0]}: is an image, but the model expects "
                        f"{model_input.expects()} (a CSV row or a .npy/.npz array)")

@@ -1,6 +1,5 @@
-"""What a model's training pictures looked like, kept in its checkpoints so `predict` can warn
-about a picture far from them: its layout, and the brightness of their borders (a dark digit on
-a light background, where the model saw light on dark, is the common confident mistake)."""
+"""What a model's training pictures looked like (layout, border brightness), kept in checkpoints so
+`predict` can warn about a picture far from them (dark on light where it saw light on dark)."""
 import math
 
 import numpy as np
@@ -29,9 +28,8 @@ def _border_means(x):
 
 
 def picture_profile(x, layout):
-    """{'border': [low, high], 'spread': s} of training inputs `x` as the model gets them: the
-    1st to 99th percentile of their border brightness and the spread of all their values; None
-    for a model that reads no pictures."""
+    """{'border': [1st, 99th percentile of border brightness], 'spread': std of all values} of
+    training inputs `x` as the model gets them; None for a model that reads no pictures."""
     if layout is None or not len(x):
         return None
     sample = x[:PROFILE_SAMPLES].reshape(-1, *layout)

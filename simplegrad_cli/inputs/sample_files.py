@@ -1,6 +1,5 @@
-"""Samples stored in files for `simplegrad predict`: .npy/.npz arrays and CSV/TSV tables, with
-the labels stored beside them (a y/labels array, a label column) as the model's class numbers.
-A table's first row is a header or data by its content, never by a guess."""
+"""Samples in files for `simplegrad predict`: .npy/.npz arrays and CSV/TSV tables, with the labels
+stored beside them as the model's class numbers; a table's header is told by content."""
 import csv
 import math
 import os
@@ -109,9 +108,8 @@ def _is_number(cell):
 
 
 def _read_table(path, model_input, delimiter):
-    """CSV feature rows -> (float32 array (N, ...), labels or None). The first row is a header
-    if it holds names only (a label column there: label, target, y, ... gives the labels), data
-    if it holds numbers only; anything else (an empty cell, a typo) is refused, not guessed."""
+    """CSV feature rows -> (float32 (N, ...), labels or None): a first row of names only is a header
+    (naming any label column), of numbers only is data; anything else is refused, not guessed."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, delimiter=delimiter)

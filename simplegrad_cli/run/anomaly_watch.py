@@ -1,8 +1,5 @@
-"""`train.detect_anomaly` (`train --detect-anomaly`): the run trains inside
-`simplegrad.detect_anomaly()`, and the first op that makes NaN or inf from finite values stops it
-with one line naming the layer of the config it ran in (`model.2.linear`, at that layer's line of
-the config file), the op and the line of code that called it: exit code 1, as a diverged run,
-with the last good checkpoint kept."""
+"""`train.detect_anomaly`: the run trains in `simplegrad.detect_anomaly()`, and the first op to make
+NaN or inf from finite values stops it (exit 1) with one line naming its config layer and op."""
 import contextlib
 
 from simplegrad import detect_anomaly
@@ -10,15 +7,6 @@ from simplegrad.anomaly import AnomalyError
 
 from simplegrad_cli.config.yaml_source import dotted
 from simplegrad_cli.errors import CheckFailed
-
-
-class AnomalyFound(CheckFailed):
-    """An AnomalyError told in config terms; `details` are what the run's end record keeps
-    (layer path, op, phase)."""
-
-    def __init__(self, message, where, path, details):
-        super().__init__(message, where=where, path=path)
-        self.details = details
 
 
 def layer_path(rows, modules):
@@ -31,8 +19,8 @@ def layer_path(rows, modules):
 
 @contextlib.contextmanager
 def anomalies_named(trainer):
-    """Run the block in anomaly mode if the config asks for it, an AnomalyError becoming an
-    AnomalyFound line (nothing at all happens otherwise)."""
+    """Run the block in anomaly mode if the config asks for it, an AnomalyError becoming one
+    CheckFailed line in config terms (its `details` go to the run's end record)."""
     if not trainer.cfg.values["train"]["detect_anomaly"]:
         yield
         return
@@ -40,17 +28,12 @@ def anomalies_named(trainer):
         with detect_anomaly():
             yield
     except AnomalyError as error:
-        raise found(trainer, error) from None
-
-
-def found(trainer, error):
-    """The AnomalyFound of `error`, raised by the trainer's step (or its validation)."""
-    cfg, state = trainer.cfg, trainer.state
-    path = layer_path(trainer.rows, error.modules)
-    training = trainer.model.training
-    when = (f"at epoch {state.epoch + 1}, step {state.step + 1}" if training
-            else f"in the validation after epoch {state.epoch + 1} (step {state.step})")
-    return AnomalyFound(f"anomaly {when}: {error}; stopped, {trainer.kept()}", cfg.where(path),
-                        dotted(path), {"layer": dotted(path), "op": error.op,
-                                       "phase": error.phase,
-                                       "non_finite": "loss" if training else "validation loss"})
+        state, path = trainer.state, layer_path(trainer.rows, error.modules)
+        training = trainer.model.training
+        when = (f"at epoch {state.epoch + 1}, step {state.step + 1}" if training
+                else f"in the validation after epoch {state.epoch + 1} (step {state.step})")
+        found = CheckFailed(f"anomaly {when}: {error}; stopped, {trainer.kept()}",
+                            where=trainer.cfg.where(path), path=dotted(path))
+        found.details = {"layer": dotted(path), "op": error.op, "phase": error.phase,
+                         "non_finite": "loss" if training else "validation loss"}
+        raise found from None

@@ -1,9 +1,5 @@
-"""Config -> data, model, loss, optimizer and scheduler, checking shapes on the way.
-
-A shape-only walk of the layers fills in null sizes (a linear's `in`) from the shape that
-arrives and refuses a model too big to train; then each layer is built and given a dry forward
-pass of one sample, so a size that does not chain is reported at the layer's line in the config.
-"""
+"""Config -> data, model, loss, optimizer and scheduler: a shape-only walk infers null sizes and
+refuses a model too big to train, then each layer gets a dry run, so errors name its config line."""
 import json
 import math
 from dataclasses import dataclass
@@ -47,7 +43,7 @@ class LayerRow:
         """'in=784, out=128, bias=true': the config's names and spellings ('?' for a size not
         inferred yet)."""
         def shown(key, value):
-            if value is None and key in self.inferred:
+            if value is None and key in self.spec.inferred:
                 return "?"
             return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
         return ", ".join(f"{key}={shown(key, value)}" for key, value in self.args.items())
@@ -56,11 +52,6 @@ class LayerRow:
     def spec(self):
         """The layer's LayerSpec (everything known of its shapes)."""
         return registry.LAYERS[self.name]
-
-    @property
-    def inferred(self):
-        """The argument read off the input shape (a linear's `in`), if the layer has one."""
-        return self.spec.inferred
 
     def to_json(self):
         """The row as --json reports it (null where the input shape is unknown)."""
@@ -151,26 +142,22 @@ def drop_single_last_batch(cfg, rows, train_samples):
         return False
     if batch == 1 or train_samples == 1:
         what = "data.batch_size is 1" if batch == 1 else "there is 1 training sample"
-        cfg.fail(("model", norms[0].index, norms[0].name),
-                 f"needs at least 2 samples per batch while training (one value per channel "
-                 f"per sample), but {what}")
+        cfg.fail(norms[0].path, "needs at least 2 samples per batch while training (one value "
+                                f"per channel per sample), but {what}")
     return train_samples % batch == 1
 
 
 def bytes_per_parameter(cfg):
-    """Peak bytes of one float32 parameter in training with the config's optimizer: the weight,
-    its gradient and the optimizer's arrays, scratch for the finiteness checks, and while a
-    checkpoint is saved a copy of the weight and of those arrays (tests/cli/
-    test_build_memory.py measures a real run against it)."""
+    """Peak bytes of one float32 parameter in training: weight, gradient, optimizer arrays, check
+    scratch and the copies a checkpoint save makes (tests/cli/run/test_build_memory.py)."""
     optimizer = cfg.values["optimizer"]
     arrays = registry.OPTIMIZERS[optimizer["name"]].per_weight(optimizer)
     return FLOAT32 * (4 + 2 * arrays)
 
 
 def training_memory(cfg, rows):
-    """Estimated peak bytes of training: every parameter (bytes_per_parameter), plus every
-    layer's kept activations (and their gradients) for one batch of data.batch_size; None
-    while a parameter count is unknown."""
+    """Estimated peak bytes of training: the parameters, plus the activations (and gradients)
+    kept for one batch of data.batch_size; None while a parameter count is unknown."""
     if any(r.parameters is None for r in rows):
         return None
     return (bytes_per_parameter(cfg) * sum(r.parameters for r in rows)
@@ -179,11 +166,9 @@ def training_memory(cfg, rows):
 
 
 def plan_model(cfg, input_shape):
-    """Summary rows of the config's layers worked out on shapes alone, inferring sizes from
-    the per-sample `input_shape` (None: unknown, so nothing is inferred and shapes stay None),
-    refusing a layer that does not fit and a model too big to train before any is built."""
-    shape, batch = (None if input_shape is None else tuple(input_shape)), \
-        cfg.values["data"]["batch_size"]
+    """Summary rows of the layers worked out on shapes alone from `input_shape` (None: unknown,
+    nothing inferred), refusing a layer that does not fit and a model too big to train."""
+    shape = None if input_shape is None else tuple(input_shape)
     rows, parameters, activations, totals = [], 0, 0, []
     for index, spec in enumerate(cfg.values["model"]):
         (name, args), = spec.items()
@@ -197,20 +182,21 @@ def plan_model(cfg, input_shape):
                                    f"{row.output_shape}")
             row.activations = row.spec.activations(row.args, shape, row.output_shape)
             shape = row.output_shape
-        if all(row.args[key] is not None for key in row.inferred):  # else still to infer
+        if all(row.args[key] is not None for key in row.spec.inferred):  # else still to infer
             row.parameters = row.spec.parameters(row.args)
         parameters += row.parameters or 0
         activations += row.activations
         totals.append((row, parameters, activations))
         rows.append(row)
-    _check_memory(cfg, totals, batch)
+    _check_memory(cfg, totals)
     return rows
 
 
-def _check_memory(cfg, totals, batch):
+def _check_memory(cfg, totals):
     """Refuse, at the layer where the running total stops fitting, a model whose training
     would not fit in memory (or a layer over MAX_LAYER_PARAMETERS)."""
     per_parameter, whole = bytes_per_parameter(cfg), totals[-1][1]
+    batch = cfg.values["data"]["batch_size"]
     for row, parameters, activations in totals:
         if (row.parameters or 0) > MAX_LAYER_PARAMETERS:
             cfg.fail(row.path, f"this layer would have {row.parameters:,} parameters; the limit "

@@ -1,10 +1,5 @@
-"""`train.diagnostics: {every: N}`: what each layer is doing, every N steps, as one record of the
-run's diagnostics.jsonl (a MetricsLog, like metrics.jsonl): per parameter tensor its norm, its
-gradient's norm and the step's update-to-weight ratio; per layer the mean and std of its output,
-and after an activation that zeroes (ReLU) the fraction of exact zeros and of dead units, after
-one that saturates (sigmoid, tanh) the fraction saturated. A Hook does it all, not the loop:
-just before a diagnostic step it copies the weights and puts forward hooks on the layers, and
-right after it reads them and takes the hooks off again."""
+"""`train.diagnostics: {every: N}`: every N steps, a diagnostics.jsonl record of each weight's norms
+and update ratio and each layer's output statistics, taken by a Hook around that step."""
 import functools
 import os
 
@@ -89,9 +84,8 @@ class Diagnostics(Hook):
 
 
 def output_statistics(spec, y):
-    """Mean and std of a layer's output `y`; for an activation that zeroes, the fraction of
-    exact zeros and of dead units (0 for every sample of the batch); for one that saturates,
-    the fraction of values within SATURATED of its range from either bound."""
+    """Mean and std of a layer's output `y`, the fractions of zeros and dead units (0 for every
+    sample) after a ReLU-like, of values within SATURATED of a bound after a sigmoid-like."""
     y = np.asarray(y)
     stats = {"mean": float(y.mean(dtype=np.float64)), "std": float(y.std(dtype=np.float64))}
     if spec.zeroes:
@@ -140,20 +134,17 @@ def _checked(record, where):
 
 
 def layer_series(records):
-    """{series name: {layer: (steps, values)}} of diagnostics records: the parameter series of
-    each layer's weight tensor, the activation series of each layer that has them (null values,
-    such as the ratio of an all-zero weight, are left out)."""
+    """{series name: {layer: (steps, values)}} of diagnostics records, per layer's weight tensor
+    or output; null values (the ratio of an all-zero weight) are left out."""
     series = {name: {} for name in SERIES}
     for record in records:
         for name, (entries, key, value) in SERIES.items():
             for entry in record[entries]:
                 label = entry[key]
-                if entries == "parameters":
-                    if not label.endswith(WEIGHT):
-                        continue
-                    label = label.removesuffix(WEIGHT)
+                if entries == "parameters" and not label.endswith(WEIGHT):
+                    continue
                 if entry.get(value) is not None:
-                    steps, values = series[name].setdefault(label, ([], []))
+                    steps, values = series[name].setdefault(label.removesuffix(WEIGHT), ([], []))
                     steps.append(record["step"])
                     values.append(entry[value])
     return series

@@ -1,6 +1,5 @@
-"""What a training run tells whoever watches it: the progress display, diagnostics, experiment
-trackers, tests. A hook overrides the events it needs; the trainer calls each hook in order,
-passing itself, so the model, optimizer, data, config, loop state and run folder are at hand."""
+"""What a training run tells whoever watches it (progress display, diagnostics, trackers, tests):
+a hook overrides the events it needs, each called with the trainer, so all of the run is at hand."""
 import contextlib
 from dataclasses import dataclass
 

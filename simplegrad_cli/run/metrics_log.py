@@ -1,8 +1,5 @@
-"""A run's metrics.jsonl: one JSON record per line (per epoch, and per step every
-train.log_every), appended one whole line at a time. `MetricsLog` is the file's only writer and
-reader: the trainer appends to it, resume cuts it back, a sweep follows it while its trial runs,
-and `plot`, `compare` and the end-of-training chart read it back as a `RunHistory`, whatever is
-there (a run still training too). A run's diagnostics.jsonl is another MetricsLog."""
+"""A run's metrics.jsonl (or diagnostics.jsonl), one JSON record per whole line: `MetricsLog` is its
+only writer and reader (append, cut back on resume, follow, read back as a `RunHistory`)."""
 import json
 import math
 import os
@@ -100,8 +97,8 @@ class MetricsLog:
                            exit_code=1) from None
 
     def lines(self):
-        """Each line as (line number, its JSON value or None when the line is not JSON, as the
-        last line of a run that is still writing or was killed)."""
+        """Each line as (line number, its JSON value, or None if not JSON: the torn last line of a
+        run still writing or killed)."""
         try:
             with open(self.path, encoding="utf-8", errors="replace") as handle:
                 return [(number, _json_or_none(line))
@@ -110,10 +107,8 @@ class MetricsLog:
             raise CliError(f"{self.path}: cannot read: {error.strerror or error}") from None
 
     def keep_until(self, step, source=None):
-        """On resume: keep the records of `source` (another MetricsLog; default this one)
-        written up to the checkpoint's `step`; later ones, torn lines and non-records go, and
-        so does the end record of the session that stopped (the run goes on: its log reads as
-        that of a run that never stopped)."""
+        """On resume: keep the records of `source` (default this log) up to the checkpoint's
+        `step`, dropping later and torn lines and the stopped session's end record."""
         source = source or self
         if not os.path.isfile(source.path):
             return
@@ -138,9 +133,8 @@ class MetricsLog:
         return [r for r in records if isinstance(r, dict)], offset + len(complete)
 
     def records(self, kinds):
-        """(`FILE:LINE`, record) of each record whose type is one of `kinds`, in file order (a
-        torn last line is skipped: the line a running or killed run is writing; any other line
-        that is not JSON is a CliError naming it)."""
+        """(`FILE:LINE`, record) of each record whose type is one of `kinds`; a torn last line is
+        skipped, any other line that is not JSON is a CliError naming it."""
         lines = self.lines()
         for number, record in lines:
             if record is None and number == len(lines):
@@ -172,9 +166,8 @@ def _json_or_none(line):
 
 
 def checked(record, where, counters=("epoch", "step"), names=("type",)):
-    """A record whose `counters` are integers >= 0, whose `names` are strings (when there) and
-    whose other values are numbers that a float holds (null: not recorded), or a CliError
-    naming the field."""
+    """`record` if its `counters` are integers >= 0, its `names` strings and its other values
+    numbers a float holds (or null), else a CliError naming the field."""
     for key in counters:
         if key not in record:
             raise CliError(f"{where}: '{key}' is missing; expected an integer >= 0")
@@ -205,12 +198,10 @@ def _shown(value):
 
 
 def read_histories(targets):
-    """(RunHistory of each target, named by folder (by path where two folders share a name),
-    the targets left out): of several, a run folder with no records yet is left out (a sweep
-    trial stopped before its first epoch); an error if that leaves none."""
-    histories, empty = [], []
+    """(RunHistory of each target, named by folder or, if two share a name, by path; the targets
+    left out): of several, a run with no records yet is left out; an error if none is left."""
+    histories, empty, several = [], [], len(targets) > 1
     for target in targets:
-        several = len(targets) > 1
         log = MetricsLog.of(target)
         if several and os.path.isdir(target) and not os.path.isfile(log.path):
             empty.append(target)

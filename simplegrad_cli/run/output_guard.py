@@ -1,7 +1,5 @@
-"""An output path never names an input. Before a command writes a file it compares the path
-with each of its inputs by identity (device and inode, so another spelling, a symbolic link
-or a hard link is caught) and refuses a path inside an input data folder (every file there
-is data, and a new one would change what the folder holds)."""
+"""An output path never names an input: compared with each input by identity (another spelling, a
+symbolic or hard link is caught), and never inside an input data folder (a new file is data)."""
 import os
 
 from simplegrad.data import find_source
@@ -11,9 +9,8 @@ from simplegrad_cli.run.run_folder import RUN_FILES
 
 
 def refuse_inputs(out, inputs, option="--out"):
-    """Raise a one-line CliError (exit 2) if writing `out` would replace or go into one of
-    `inputs`, (path, role) pairs: a file is compared by identity, a folder holds `out` if
-    `out` resolves inside it or is a hard link to a file in it."""
+    """A one-line CliError (exit 2) if writing `out` would replace or go into one of `inputs`,
+    (path, role) pairs: the same file, or inside a folder (resolved, or a hard link into it)."""
     out = os.fspath(out)
     for path, role in inputs:
         path = os.fspath(path)
@@ -61,13 +58,9 @@ def _linked_into(out, folder):
     """Whether `out` is a hard link to a file under `folder` (only looked for when `out`
     exists with more than one name: a folder of 60,000 images is walked only then)."""
     try:
-        status = os.stat(out)
+        if os.stat(out).st_nlink < 2:
+            return False
     except OSError:
         return False
-    if status.st_nlink < 2:
-        return False
-    for root, _, names in os.walk(folder):
-        for name in names:
-            if _same_file(os.path.join(root, name), out):
-                return True
-    return False
+    return any(_same_file(os.path.join(root, name), out)
+               for root, _, names in os.walk(folder) for name in names)

@@ -1,8 +1,5 @@
-"""The run folder: config.yaml, metrics.jsonl, last.npz, best.npz (and diagnostics.jsonl when
-train.diagnostics is on) of one training run, written atomically (metrics and diagnostics one
-whole line at a time, by their MetricsLogs), opened for a new
-run, to overwrite one or to continue one (checked before any work starts), and locked by
-`fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
+"""One training run's folder (RUN_FILES): checked before any work, written atomically, and locked
+by `fcntl.flock` on `.lock`, which the kernel drops when its process dies."""
 import contextlib
 import fcntl
 import os
@@ -51,10 +48,8 @@ class RunFolder:
 
     @classmethod
     def open(cls, path, mode="new", input_config=None):
-        """The folder checked for writing a run in `mode` (one of MODES: never a new run into
-        an earlier one but to overwrite it, never over the config being trained, only where it
-        can be written), and locked if it exists, so that a run still writing there is refused
-        before any work; `start` creates it. Use it as a context manager (unlocks at the end)."""
+        """The folder checked for a run in `mode` (one of MODES) and locked if it exists, so a run
+        still writing there is refused before any work; a context manager that unlocks."""
         folder = cls(path, mode, input_config)
         folder.check()
         if os.path.isdir(folder.path):
@@ -185,9 +180,8 @@ class RunFolder:
                 raise CliError(f"{self.best}: cannot write: {error.strerror or error}") from None
 
     def remove_partials(self):
-        """Delete temp files that a killed run left behind (`.last.npz.<pid>-<random>.partial`,
-        `config.yaml.<pid>.partial`): they are never checkpoints, only debris. A temp file of
-        a process that is still running is its save in progress, and is left alone."""
+        """Delete the temp files (`.last.npz.<pid>-<random>.partial`) a killed run left behind; a
+        live process's is its save in progress, and is left alone."""
         for name in os.listdir(self.path):
             found = _PARTIAL.match(name)
             if not found or found["base"] not in RUN_FILES:

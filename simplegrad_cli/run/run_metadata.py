@@ -1,9 +1,7 @@
-"""What `train` records in a checkpoint besides its arrays, as one type: the trainer writes it,
-and info, eval, predict, export, graph and resume read it back. A damaged or edited file can
-hold anything, so each field is checked as it is read: one line naming the field, not a crash
-deep in a command."""
+"""What `train` records in a checkpoint besides its arrays, as one type for the trainer that writes
+it and the commands that read it back, each field checked as it is read (one line if wrong)."""
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from simplegrad.checkpoint import CheckpointError
 
@@ -35,13 +33,12 @@ def _loop(value):
         and (value.get("best_epoch") is None or _count(value["best_epoch"]))
 
 
-# Each entry as a command may trust it: (check, what it should be). An entry may be missing
-# (the commands that need it say so); one that is there must look right.
+# Each entry as a command may trust it: (check, what it should be); one may be missing (the
+# commands that need it say so). The config is validated as a config where it is used.
 CHECKS = {
     "name": (lambda v: isinstance(v, str), "a string"),
     "epoch": (_count, "an integer >= 0"),
     "step": (_count, "an integer >= 0"),
-    "config": (lambda v: True, "a config"),  # validated again as a config when it is used
     "metrics": (lambda v: isinstance(v, dict) and all(_number(x) or k == "type" and
                                                       isinstance(x, str) for k, x in v.items()),
                 "a mapping of metric names to numbers"),
@@ -54,9 +51,8 @@ CHECKS = {
 
 @dataclass
 class RunMetadata:
-    """A run's record in its checkpoints: its name, where it stood (epoch, step), the resolved
-    config, the last epoch's metrics, what its data looked like (input_shape, num_classes,
-    class_names, sample counts, pictures), the loop's counters and the loader's position."""
+    """A run's record in its checkpoints: name, epoch and step, resolved config, last metrics,
+    its data's look (input_shape, num_classes, class_names, counts, pictures), loop and loader."""
 
     name: str = None
     epoch: int = None
@@ -66,10 +62,6 @@ class RunMetadata:
     data: dict = None
     loop: dict = None
     loader: dict = None
-
-    def entries(self):
-        """The metadata entries to save (simplegrad.checkpoint adds format, version, RNG)."""
-        return asdict(self)
 
     @classmethod
     def read(cls, checkpoint):

@@ -1,7 +1,5 @@
-"""The records of metrics.jsonl around the metrics, for `doctor`: a `start` record when a run
-starts from scratch (its data: samples and examples per class) and an `end` record each time
-training stops (completed, early_stopped, interrupted, diverged or failed, and why). Written by
-a Hook, read back (checked) by `read_records`."""
+"""metrics.jsonl's `start` record (examples per class) and `end` record (how and why training
+stopped), for `doctor`: written by a Hook, read back (checked) by `read_records`."""
 import contextlib
 import numpy as np
 

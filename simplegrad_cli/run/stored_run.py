@@ -1,6 +1,5 @@
-"""Reading a checkpoint back as a run: its arrays, its stored config (re-validated) and model,
-and for `--resume` its training state. A damaged or edited file can hold anything, so every
-entry must look as `train` writes it, or it fails here with one line, not deep in training."""
+"""A checkpoint read back as a run: its stored config (re-validated), model and, for `--resume`,
+training state; every entry must look as `train` writes it, or it fails here with one line."""
 import contextlib
 import copy
 import math
@@ -47,11 +46,10 @@ def stored_config(checkpoint, overrides=(), shortcuts=()):
     """The Config saved in a checkpoint, validated again (it may come from an older version)."""
     meta = RunMetadata.read(checkpoint)
     where = f"{checkpoint.path} (stored config)"
-    data = meta.config
-    if not isinstance(data, dict):
+    if not isinstance(meta.config, dict):
         raise CheckpointError(f"{checkpoint.path}: holds no run config (was it written by "
                               "`simplegrad train`?)")
-    data, origins = apply_all(copy.deepcopy(data), {}, where, overrides, shortcuts)
+    data, origins = apply_all(copy.deepcopy(meta.config), {}, where, overrides, shortcuts)
     try:
         return validate(data, origins, where, meta.name or "run")
     except ConfigError as error:
@@ -94,11 +92,22 @@ def training_rows(checkpoint):
     return rows
 
 
+def non_finite(state, name=""):
+    """The names (`model/0.weight`, `optim/state/0/exp_avg`) of the float arrays holding NaN or
+    inf in a nested state dict, in order."""
+    if isinstance(state, np.ndarray):
+        if state.dtype.kind == "f" and not np.isfinite(state).all():
+            yield name
+    elif isinstance(state, (dict, list, tuple)):
+        items = state.items() if isinstance(state, dict) else enumerate(state)
+        for key, value in items:
+            yield from non_finite(value, f"{name}/{key}".lstrip("/"))
+
+
 def weights_not_finite(model):
     """'the weights are not finite (NaN or inf in 0.weight and 2 more)', or None when every
     weight and buffer is finite: such a model's outputs (and any answer from them) are void."""
-    bad = [name for name, array in model.state_dict().items()
-           if not np.isfinite(array).all()]
+    bad = list(non_finite(model.state_dict()))
     if not bad:
         return None
     more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
@@ -115,10 +124,9 @@ def load_run(path):
 
 
 # ---- resume: the saved config and training state against a fresh run's ---------------------
-RESUMABLE_CHANGES = {("train", "epochs"), ("train", "out"), ("train", "patience"),
-                     ("train", "eval_every"), ("train", "log_every"), ("train", "threads"),
-                     ("train", "log_to"), ("train", "mlflow"), ("train", "wandb"),
-                     ("train", "detect_anomaly"), ("train", "diagnostics")}
+RESUMABLE_CHANGES = {("train", key) for key in (
+    "epochs", "out", "patience", "eval_every", "log_every", "threads", "log_to", "mlflow", "wandb",
+    "detect_anomaly", "diagnostics")}
 
 
 def _first_difference(new, old, path=(), inferred=False):
@@ -139,9 +147,8 @@ def _first_difference(new, old, path=(), inferred=False):
 
 
 def check_same_config(checkpoint, resolved, cfg, inferred=False):
-    """A resumed run must use the checkpoint's config (only epochs/out/logging may change):
-    a clearer line than a failed restore would give. Before the model is built (`inferred`),
-    sizes still to be inferred match the stored ones."""
+    """A resumed run must use the checkpoint's config (only epochs/out/logging may change); before
+    the model is built (`inferred`), sizes still to be inferred match the stored ones."""
     stored = copy.deepcopy(RunMetadata.read(checkpoint).config)
     # checkpoints written before sources were stored absolute (a config without one: as is)
     with contextlib.suppress(KeyError, TypeError, AttributeError):
@@ -155,9 +162,8 @@ def check_same_config(checkpoint, resolved, cfg, inferred=False):
 
 
 def resumable_state(checkpoint, template, model):
-    """The checkpoint's optimizer, scheduler, loader and loop state, each checked against
-    `template` (the same state of the freshly built run) and the weights' dtypes against
-    `model`; anything else is one 'cannot resume' CheckpointError line."""
+    """The checkpoint's optimizer, scheduler, loader and loop state, checked against `template`
+    (the fresh run's) and its weights' dtypes against `model` ('cannot resume' otherwise)."""
     check_model_dtypes(checkpoint, model)
     meta = RunMetadata.read(checkpoint)
     loop = meta.loop
@@ -183,7 +189,7 @@ class Each:
 def _mismatch(template, saved, path=""):
     """The first 'key.path should be ...' where `saved` does not fit `template`, or None."""
     where = path or "state"
-    if isinstance(template, Each) or isinstance(template, dict):
+    if isinstance(template, (Each, dict)):
         if not isinstance(saved, dict):
             return f"{where} should be a mapping"
         if isinstance(template, Each):

@@ -1,6 +1,5 @@
-"""The training loop: steps, validation, checkpoints, resume, signals and divergence. Each
-checkpoint holds all that changes (weights, optimizer, scheduler, data order, RNG, counters),
-so `--resume` is bitwise identical to a run that never stopped."""
+"""The training loop: steps, validation, checkpoints, resume, signals and divergence. A checkpoint
+holds all that changes, so `--resume` is bitwise identical to a run that never stopped."""
 import copy
 import math
 import os
@@ -26,7 +25,8 @@ from simplegrad_cli.run.evaluation import evaluate
 from simplegrad_cli.run.hooks import Hooks, Step
 from simplegrad_cli.run.run_metadata import RunMetadata
 from simplegrad_cli.run.run_records import RunRecords
-from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, resumable_state
+from simplegrad_cli.run.stored_run import TRAINING_ROWS, Each, check_same_config, non_finite, \
+    resumable_state
 from simplegrad_cli.words import mid_epoch_text, plural
 
 
@@ -75,17 +75,6 @@ def _saved_loop(state):
     return {key: value for key, value in asdict(state).items() if key != "last_record"}
 
 
-def _first_non_finite(state, name=""):
-    """The name (`model/0.weight`, `optim/state/0/exp_avg`) of the first float array holding
-    NaN or inf in a nested state dict, or None if every one is finite."""
-    if isinstance(state, np.ndarray):
-        return name if state.dtype.kind == "f" and not np.isfinite(state).all() else None
-    items = state.items() if isinstance(state, dict) else \
-        enumerate(state) if isinstance(state, (list, tuple)) else ()
-    return next((found for key, value in items
-                 if (found := _first_non_finite(value, f"{name}/{key}".lstrip("/")))), None)
-
-
 class Trainer:
     """One training run: built from a validated Config, optionally resumed from a checkpoint."""
 
@@ -126,7 +115,7 @@ class Trainer:
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: "
                            f"{error}") from None
         state = {"model": self.model.state_dict(), "optim": self.optimizer.state_dict()}
-        bad = _first_non_finite(state)
+        bad = next(non_finite(state), None)
         if bad is not None:  # training would diverge at its first step
             raise CliError(f"{checkpoint.path}: cannot resume from this checkpoint: {bad} holds "
                            "NaN or infinite values; resume from an earlier checkpoint (such as "
@@ -185,7 +174,7 @@ class Trainer:
         try:
             save_checkpoint(path, self.model, self.optimizer, self.scheduler,
                             extra={TRAINING_ROWS: self.fingerprint},
-                            **self.metadata().entries())
+                            **asdict(self.metadata()))
         except CheckpointError as error:  # disk full, read-only, removed folder...
             kept = f"the previous {path} is intact" if os.path.exists(path) else \
                 "nothing was saved there"
@@ -195,7 +184,7 @@ class Trainer:
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self):
-        """Train to the configured number of epochs (or early stop); returns a summary dict.
+        """Train to the configured number of epochs (or early stop); returns the run_summary.
         The hooks hear of every event, and of the end however the run ends."""
         state, epochs = self.state, self.cfg.values["train"]["epochs"]
         started = time.monotonic()
@@ -221,7 +210,8 @@ class Trainer:
             raise
         finally:
             self.hooks.on_train_end(self, status)
-        return self.summary(status, time.monotonic() - started)
+        return run_summary(self.folder, state, self.cfg.values["train"]["metric"],
+                           self.model.num_parameters(), status, time.monotonic() - started)
 
     def train_epoch(self, stop):
         """Run the (rest of the) current epoch's steps; returns the epoch's seconds so far."""
@@ -330,7 +320,7 @@ class Trainer:
     def check_weights(self, epoch, batch=0, steps=0):
         """Before a checkpoint is saved: every weight and buffer must be finite (an update can
         overflow even when the loss and gradient that made it were finite)."""
-        name = _first_non_finite(self.model.state_dict())
+        name = next(non_finite(self.model.state_dict()), None)
         if name is not None:
             where = f"batch {batch} of {steps}" if batch else "end of the epoch"
             self.diverged(f"weight {name}", "not finite", epoch,
@@ -349,11 +339,6 @@ class Trainer:
         """What a run stopped by a non-finite value keeps: 'last good checkpoint: ...'."""
         return (f"last good checkpoint: {self.folder.last} (epoch {self.state.epoch})"
                 if os.path.exists(self.folder.last) else "no checkpoint was saved yet")
-
-    def summary(self, status, seconds):
-        """The final result: paths, metrics and timings (what --json prints)."""
-        return run_summary(self.folder, self.state, self.cfg.values["train"]["metric"],
-                           self.model.num_parameters(), status, seconds)
 
 
 def run_summary(folder, state, metric, parameters, status, seconds):

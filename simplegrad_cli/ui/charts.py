@@ -11,8 +11,8 @@ from simplegrad.atomic import write_atomically
 from simplegrad_cli.errors import CliError
 from simplegrad_cli.ui.console import printable
 
-MARKERS = ("hd", "dot", "x", "+", "o", "*")  # series stay apart without colours, too
-LEGEND_MARKS = {"hd": "▚", "dot": "•", "x": "x", "+": "+", "o": "o", "*": "*"}
+# plotext marker: its legend mark (series stay apart without colours, too)
+MARKERS = {"hd": "▚", "dot": "•", "x": "x", "+": "+", "o": "o", "*": "*"}
 FILE_FORMATS = (".png", ".svg", ".pdf")
 POINTS_PER_COLUMN = 2  # a text chart cannot show more (plotext's "hd" marker: 2 per column)
 PANEL_GAP = 2  # columns between panels side by side
@@ -20,10 +20,8 @@ PANEL_GAP = 2  # columns between panels side by side
 
 @dataclass
 class Panel:
-    """One plot: a title, axis labels and (label, xs, ys) curves drawn over each other, on
-    logarithmic axes if `log_x` or `log_y` (a text chart draws log10 of the values),
-    (label, y) horizontal reference `lines` (a rule of thumb) and a fixed `y_range` (low,
-    high) if given (0 to 100 for percentages)."""
+    """One plot: title, axis labels, (label, xs, ys) curves, optional log axes, (label, y)
+    reference `lines` (a rule of thumb) and a fixed (low, high) `y_range`."""
 
     title: str
     xlabel: str
@@ -69,9 +67,8 @@ def pieces(xs, ys):
 
 
 def text_chart(panels, width=80, height=14, columns=1, color=False):
-    """The panels as one text block `width` columns wide (`columns` panels side by side,
-    each `height` rows): a title and a line with the y-axis title and the legend above each
-    plot, the x-axis title below; no control characters unless `color`."""
+    """The panels as one text block `width` columns wide, `columns` side by side, each with its
+    title, y-axis title and legend above and x-axis title below; no control codes unless `color`."""
     columns = min(columns, len(panels))
     panel_width = (width - PANEL_GAP * (columns - 1)) // columns
     parts = [_text_panel(panel, panel_width, height, color) for panel in panels]
@@ -95,8 +92,8 @@ def _text_panel(panel, width, height, color):
     figure.theme("simple")  # coloured curves on the terminal's own background
     legend, xs_drawn = [], []
     for number, (label, xs, ys) in enumerate(panel.text_curves()):
-        marker = MARKERS[number % len(MARKERS)]
-        legend.append(f"{LEGEND_MARKS[marker]} {printable(label)}")  # names from folders
+        marker = list(MARKERS)[number % len(MARKERS)]
+        legend.append(f"{MARKERS[marker]} {printable(label)}")  # names from folders
         for xs, ys in pieces(xs, ys):
             xs, ys = downsample(xs, ys, POINTS_PER_COLUMN * width)
             figure.draw(figure.signal(xs.tolist(), ys.tolist(), marker=marker).lines())
@@ -140,9 +137,8 @@ def _pad(text, width):
 
 
 def downsample(xs, ys, limit):
-    """At most `limit` points of a curve, each the mean of a run of neighbouring points, so a
-    run of 500,000 per-step records draws as fast as a short one."""
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    """At most `limit` points of a float curve, each the mean of a run of neighbours, so 500,000
+    per-step records draw as fast as a few."""
     if len(xs) <= limit:
         return xs, ys
     starts = np.linspace(0, len(xs), limit + 1).astype(np.int64)
@@ -151,9 +147,8 @@ def downsample(xs, ys, limit):
 
 
 def whole_ticks(low, high, room):
-    """Tick positions on the whole numbers from `low` to `high` (rounded inwards), the first and
-    the last included, spaced 1, 2, 5, 10, 20, 50... apart so that at most `room` fit; None
-    if there is no whole number in between."""
+    """Ticks on the whole numbers from `low` to `high` (rounded inwards, both kept), 1, 2, 5, 10...
+    apart so at most `room` fit; None if no whole number lies between."""
     low, high = math.ceil(low), math.floor(high)
     if high < low:
         return None
@@ -212,9 +207,7 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
             ax.set_ylim(low - (high - low) / 30, high + (high - low) / 30)
         if panel.xlabel in ("epoch", "step"):
             ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(panel.title)
-        ax.set_xlabel(panel.xlabel)
-        ax.set_ylabel(panel.ylabel)
+        ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
         ax.grid(alpha=0.3)
         if panel.curves:
             ax.legend()

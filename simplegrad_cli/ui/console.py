@@ -1,6 +1,5 @@
-"""The console: results on stdout (rich tables, text or JSON), messages on stderr, and the one
-place where shown text is escaped, so nothing a file holds can move the cursor, hide itself or
-reveal a credential."""
+"""Results on stdout (rich tables, text or JSON) and messages on stderr, escaped here only, so no
+text from a file can move the cursor, hide itself or reveal a credential."""
 import json
 import math
 import shutil
@@ -32,8 +31,7 @@ def one_line(text):
 
 
 def printable_lines(text):
-    """`text` with the control and invisible characters of each line escaped (newlines
-    kept)."""
+    """`text` with the control and invisible characters of each line escaped (newlines kept)."""
     return "\n".join(printable(line) for line in str(text).split("\n"))
 
 
@@ -89,8 +87,7 @@ def table(title, columns, rows, console=None):
     console.print(title, style="bold", highlight=False, markup=False)
     grid = Table(show_edge=False, pad_edge=False)
     for column in columns:
-        right = column.startswith(">")
-        grid.add_column(column.lstrip(">"), justify="right" if right else "left")
+        grid.add_column(column.lstrip(">"), justify="right" if column.startswith(">") else "left")
     for row in rows:
         grid.add_row(*[printable(str(cell)) for cell in row])
     console.print(grid)

@@ -40,8 +40,7 @@ def confusion_heatmap(confusion, path, class_names=None):
     labels = [_label(c, class_names) for c in range(n)]
     ax.set_xticks(range(n), labels, rotation=90 if n > 10 else 0)
     ax.set_yticks(range(n), labels)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set(xlabel="predicted class", ylabel="true class")
     accuracy = np.trace(confusion) / max(confusion.sum(), 1)
     ax.set_title(f"confusion matrix\n{confusion.sum():,} samples, accuracy "
                  f"{accuracy * 100:.2f}%")
@@ -53,7 +52,7 @@ def confusion_heatmap(confusion, path, class_names=None):
     return save_figure(figure, path)
 
 
-def most_confident_mistakes(x, labels, probabilities, count=GRID_SIZE):
+def most_confident_mistakes(labels, probabilities, count=GRID_SIZE):
     """Indices of the wrongly predicted samples, most confident first (at most `count`)."""
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
@@ -96,7 +95,7 @@ def write_eval_plots(folder, model, dataset, confusion, class_names, input_shape
     layout = image_layout(input_shape)
     if layout is not None:
         probabilities = class_probabilities(model, dataset.x)
-        indices = most_confident_mistakes(dataset.x, dataset.y, probabilities)
+        indices = most_confident_mistakes(dataset.y, probabilities)
         written.append(mistakes_grid(dataset.x.reshape(len(dataset.x), *layout), dataset.y,
                                      probabilities, indices,
                                      os.path.join(folder, WRONG_FILE), class_names))

@@ -1,6 +1,5 @@
-"""A run's diagnostics as chart panels (`plot --diagnostics`): each layer's gradient norm and
-update-to-weight ratio over the steps (of its weight tensor), the ratios against the 1e-3 rule
-of thumb, and the fraction of dead ReLU units and of saturated sigmoid/tanh outputs."""
+"""A run's diagnostics as chart panels (`plot --diagnostics`): each layer's gradient norm, update
+ratio (against the 1e-3 rule of thumb), and fractions of dead ReLU or saturated outputs."""
 from simplegrad_cli.run.diagnostics import RULE_OF_THUMB
 from simplegrad_cli.ui.charts import Panel
 

@@ -6,7 +6,7 @@ import sys
 
 
 class _Wrapper:
-    """A text stream's stand-in: what it does not define, the stream does."""
+    """A text stream's stand-in: writes and flushes go through `_call`, the rest to the stream."""
 
     def __init__(self, stream):
         self.stream = stream
@@ -14,22 +14,22 @@ class _Wrapper:
     def __getattr__(self, name):
         return getattr(self.stream, name)
 
+    def write(self, text):
+        """Write `text`, or drop it if the stream cannot take it."""
+        self._call(self.stream.write, text)
+        return len(text)
+
+    def flush(self):
+        """Flush, or do nothing if the stream cannot take it."""
+        self._call(self.stream.flush)
+
 
 class PipeSafeStdout(_Wrapper):
     """Wraps a text stream; after the first BrokenPipeError, writes go nowhere."""
 
     gone = False
 
-    def write(self, text):
-        """Write `text`, or drop it once the reader has gone."""
-        self._guarded(self.stream.write, text)
-        return len(text)
-
-    def flush(self):
-        """Flush, or do nothing once the reader has gone."""
-        self._guarded(self.stream.flush)
-
-    def _guarded(self, method, *args):
+    def _call(self, method, *args):
         if self.gone:
             return
         try:
@@ -45,16 +45,9 @@ class PipeSafeStdout(_Wrapper):
 class QuietStderr(_Wrapper):
     """A text stream that passes everything to `stream` and ignores its write errors."""
 
-    def write(self, text):
-        """Write `text`, or drop it if stderr cannot take it."""
+    def _call(self, method, *args):
         with contextlib.suppress(OSError, ValueError):
-            self.stream.write(text)
-        return len(text)
-
-    def flush(self):
-        """Flush, ignoring a stderr that cannot take more."""
-        with contextlib.suppress(OSError, ValueError):
-            self.stream.flush()
+            method(*args)
 
 
 def guard_stderr():

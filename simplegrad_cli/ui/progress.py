@@ -18,6 +18,8 @@ def run_eta(epochs, epoch, done, steps, seconds_per_step, epoch_seconds=()):
     per_epoch = sum(epoch_seconds) / len(epoch_seconds) if epoch_seconds else \
         seconds_per_step * steps
     return seconds_per_step * (steps - done) + per_epoch * (epochs - epoch - 1)
+
+
 class PlainTrainDisplay(Hook):
     """One line per epoch on stderr: for logs and pipes (no colours, no control characters)."""
 

@@ -9,9 +9,8 @@ from simplegrad_cli.ui.console import info, print_json, results_console, write
 
 @dataclass
 class Report:
-    """What a command found. `data` is what --json prints; `render(console)` shows it to
-    people (results on stdout); `notes` are stderr lines after it, in both forms; `exit_code`
-    is 0, or 1 when a check the user asked for failed."""
+    """What a command found: `data` for --json, `render(console)` for people, `notes` for stderr
+    after either, and `exit_code` (1 when a check the user asked for failed)."""
 
     data: object
     render: Optional[Callable] = None

@@ -202,7 +202,7 @@ def test_most_confident_mistakes_are_ordered():
 
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.05, 0.95]])
     labels = np.array([0, 0, 0, 1])
-    assert most_confident_mistakes(None, labels, probabilities).tolist() == [1, 2]
+    assert most_confident_mistakes(labels, probabilities).tolist() == [1, 2]
 
 
 @pytest.mark.parametrize("command", ["plot", "compare"])
