@@ -205,7 +205,7 @@ def file_chart(panels, path, width_inches=8.0, panel_inches=3.2, dpi=100):
         if panel.y_range:
             low, high = panel.y_range
             ax.set_ylim(low - (high - low) / 30, high + (high - low) / 30)
-        if panel.xlabel in ("epoch", "step"):
+        if panel.xlabel in ("epoch", "step") and not panel.log_x:
             ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
         ax.grid(alpha=0.3)

@@ -150,3 +150,11 @@ def test_the_image_breaks_log_lines_at_zeros_and_keeps_percentages_0_to_100(monk
     assert line.get_label() == "model.0.linear (2 values ≤ 0, not drawn)"
     low, high = units.get_ylim()
     assert low <= 0 and 100 <= high < 110
+
+
+def test_an_epoch_axis_on_a_log_scale_is_drawn(tmp_path):
+    """Whole-number ticks are for a linear epoch or step axis; a log one keeps its own."""
+    steps = Panel("loss per step", "step", "loss", [("loss", [1, 10, 100], [3.0, 2.0, 1.0])],
+                  log_x=True)
+    file_chart([steps], tmp_path / "steps.png")
+    assert (tmp_path / "steps.png").read_bytes().startswith(b"\x89PNG")
