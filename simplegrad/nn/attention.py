@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from simplegrad import cat
+from simplegrad.ops import cat
 from simplegrad.nn import init
 from simplegrad.nn.attention_functional import attend, mask_bias
 from simplegrad.nn.checks import check_int, check_number
