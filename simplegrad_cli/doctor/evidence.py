@@ -53,6 +53,8 @@ class Evidence:
         """config[path...], or `default` where a key is missing."""
         value = self.config
         for key in path:
+            if not isinstance(value, (dict, list)):  # text has no keys (nor characters to give)
+                return default
             try:
                 value = value[key]
             except (KeyError, IndexError, TypeError):

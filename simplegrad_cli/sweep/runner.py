@@ -342,11 +342,14 @@ class SweepRunner:
 
     def trial_records(self):
         """One dict per trial of the study, in trial order (what trials.jsonl holds)."""
-        return [{"number": t.number, "outcome": "running" if t.state == "running" else
-                 t.attrs.get("outcome") or t.state, "value": t.value, "params": t.params,
-                 "epochs": t.attrs.get("epochs", t.reported),
-                 **{key: t.attrs.get(key) for key in ("time_s", "folder", "host", "error")}}
-                for t in self.study.trials()]
+        records = []
+        for t in self.study.trials():
+            outcome = "running" if t.state == "running" else t.attrs.get("outcome") or t.state
+            records.append({
+                "number": t.number, "outcome": outcome, "value": t.value, "params": t.params,
+                "epochs": t.attrs.get("epochs", t.reported),
+                **{key: t.attrs.get(key) for key in ("time_s", "folder", "host", "error")}})
+        return records
 
     def write_outputs(self):
         """trials.jsonl (every trial of the study) and best.yaml, each written atomically."""

@@ -132,14 +132,18 @@ class TrackerHook(Hook):
 
 
 def _read(path):
-    """The saved {kind: {"run": {...}, "logged": {log kind: [step, names or null]}}}, without
-    the entries that do not look so (an edited file)."""
-    return {kind: entry for kind, entry in read_state(path).items()
-            if isinstance(entry, dict) and isinstance(entry.get("run"), dict)
-            and isinstance(entry.get("logged"), dict)
-            and all(isinstance(mark, list) and len(mark) == 2 and isinstance(mark[0], int)
-                    and (mark[1] is None or isinstance(mark[1], list))
-                    for mark in entry["logged"].values())}
+    """The saved trackers' state, without the entries that do not look so (an edited file)."""
+    return {kind: entry for kind, entry in read_state(path).items() if _entry(entry)}
+
+
+def _entry(entry):
+    """Whether a saved entry is {"run": {...}, "logged": {log kind: [step, names or null]}}."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("run"), dict)
+            and isinstance(entry.get("logged"), dict)):
+        return False
+    return all(isinstance(mark, list) and len(mark) == 2 and isinstance(mark[0], int)
+               and (mark[1] is None or isinstance(mark[1], list))
+               for mark in entry["logged"].values())
 
 
 def tracker_hooks(cfg):
